@@ -1,0 +1,4 @@
+export { clusterNames } from "./cluster-names.ts";
+export type { ClusterNames } from "./cluster-names.ts";
+export { infrastructureUrls } from "./environment.ts";
+export type { InfrastructureUrls } from "./environment.ts";

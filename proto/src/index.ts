@@ -1,0 +1,13 @@
+/**
+ * The Gantry contract: generated protobuf-es descriptors and message types for every
+ * area. Generated code lives in ./gen and is never edited by hand (`npm run generate`).
+ */
+export * as agentV1 from "./gen/gantry/agent/v1/protocol_pb.js";
+export * as eventsV1App from "./gen/gantry/events/v1/app_events_pb.js";
+export * as eventsV1Agent from "./gen/gantry/events/v1/agent_events_pb.js";
+export * as eventsV1Instance from "./gen/gantry/events/v1/instance_events_pb.js";
+export * as eventsV1Auth from "./gen/gantry/events/v1/auth_events_pb.js";
+export * as registryV1 from "./gen/gantry/registry/v1/registry_pb.js";
+export * as registryV1App from "./gen/gantry/registry/v1/app_pb.js";
+export * as schedulerV1 from "./gen/gantry/scheduler/v1/scheduler_pb.js";
+export * as schedulerV1Model from "./gen/gantry/scheduler/v1/model_pb.js";

@@ -1,0 +1,34 @@
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { ClusterNames } from "../config/index.ts";
+
+/**
+ * One NATS connection with its JetStream client and manager, bound to one cluster's names.
+ * Every subject and stream a service uses goes through `names`, so clusters sharing one
+ * NATS never see each other's traffic.
+ */
+export interface Bus {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly names: ClusterNames;
+  /** Drains outstanding messages and closes the connection. */
+  close(): Promise<void>;
+}
+
+/** Connects to NATS (`natsUrl`) for one component; fails with the server's error when it is unreachable. */
+export async function connectBus(natsUrl: string, names: ClusterNames, component: string): Promise<Bus> {
+  const nc = await connect({ servers: natsUrl, name: `${names.cluster}/${component}`, maxReconnectAttempts: -1 });
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  return {
+    nc,
+    js,
+    jsm,
+    names,
+    async close() {
+      if (nc.isClosed()) return;
+      await nc.drain().catch(() => nc.close());
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
+import { nanos } from "@nats-io/nats-core";
+import type { Bus } from "./bus.ts";
+
+/** What a service declares about a JetStream stream; names are suffixes the cluster prefixes. */
+export interface StreamDeclaration {
+  /** Stream name suffix, e.g. "EVENTS" → `GANTRY_EVENTS`. */
+  name: string;
+  /** Subject suffixes, e.g. ["events.>"] → `gantry.events.>`. */
+  subjects: string[];
+  /** Window in which a repeated message id is dropped (default 2 minutes). */
+  duplicateWindowMs?: number;
+  /** Oldest message kept (default: forever). */
+  maxAgeMs?: number;
+  /** "limits" keeps messages for every consumer (default); "workqueue" removes them once acked. */
+  retention?: "limits" | "workqueue";
+}
+
+/**
+ * Creates the stream, or updates it in place when it exists with other settings; returns its
+ * full name. File storage always: what reaches JetStream survives a server restart.
+ */
+export async function ensureStream(bus: Bus, declaration: StreamDeclaration): Promise<string> {
+  const name = bus.names.stream(declaration.name);
+  const config: Partial<StreamConfig> & { name: string } = {
+    name,
+    subjects: declaration.subjects.map((s) => bus.names.subject(s)),
+    storage: StorageType.File,
+    retention: declaration.retention === "workqueue" ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
+    duplicate_window: nanos(declaration.duplicateWindowMs ?? 120_000),
+    max_age: declaration.maxAgeMs === undefined ? 0 : nanos(declaration.maxAgeMs),
+  };
+  try {
+    await bus.jsm.streams.info(name);
+    await bus.jsm.streams.update(name, config);
+  } catch (err) {
+    if (!isStreamNotFound(err)) throw err;
+    try {
+      await bus.jsm.streams.add(config);
+    } catch (addErr) {
+      // Another service declared it between our info and add: that is fine.
+      if (!String((addErr as Error).message).includes("already in use")) throw addErr;
+    }
+  }
+  return name;
+}
+
+function isStreamNotFound(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: string; api_error?: { err_code?: number } };
+  return e?.api_error?.err_code === 10059 || String(e?.message).includes("stream not found");
+}
+
+/** Deletes every stream of this cluster (test and teardown helper; never used by services at run time). */
+export async function deleteClusterStreams(bus: Bus): Promise<void> {
+  const prefix = bus.names.stream("");
+  for await (const name of bus.jsm.streams.names()) {
+    if (name.startsWith(prefix)) await bus.jsm.streams.delete(name);
+  }
+}

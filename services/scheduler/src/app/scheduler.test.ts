@@ -1,0 +1,117 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
+import { agentV1, eventsV1App, schedulerV1Model } from "@gantry/proto";
+import { createLogger } from "@gantry/platform";
+import { Scheduler } from "./scheduler.ts";
+import type { OutgoingEvent, SchedulerPorts } from "./ports.ts";
+
+/** A scheduler over in-memory ports that records what it appends and sends. */
+function harness() {
+  const appended: { streamId: string; expectedVersion: number; types: string[] }[][] = [];
+  const sent: { agentId: string; commands: agentV1.AgentCommands }[] = [];
+  let clock = 1_000_000;
+  let ids = 0;
+  const ports: SchedulerPorts = {
+    events: {
+      async appendBatch(batches) {
+        appended.push(batches.map((b) => ({ streamId: b.streamId, expectedVersion: b.expectedVersion, types: b.events.map((e: OutgoingEvent) => e.schema.name) })));
+      },
+    },
+    commands: { send: (agentId, commands) => void sent.push({ agentId, commands }) },
+    logger: createLogger("scheduler-test", { level: "silent" }),
+    now: () => clock,
+    newId: () => `id${++ids}`,
+  };
+  const scheduler = new Scheduler(ports, { heartbeatIntervalSeconds: 2, missedHeartbeatsBeforeLost: 5, relaunchAfterSeconds: 10 });
+  const settle = () => scheduler.onHeartbeat(create(agentV1.AgentHeartbeatSchema, { agentId: "none" }));
+  return { scheduler, appended, sent, settle, tick: (ms: number) => (clock += ms) };
+}
+
+function appCreated(id: string, instances: number, version = "2026-01-01T00:00:00.000Z") {
+  const data = toJson(eventsV1App.AppCreatedSchema, create(eventsV1App.AppCreatedSchema, { app: { id, version, definition: { id, cmd: "sleep 1000", cpus: 1, mem: 128, instances } }, deploymentId: "d1" })) as JsonObject;
+  return { streamId: `app-${id}`, streamVersion: 1, type: "AppCreated", data, recordedAt: new Date() };
+}
+
+const registration = (agentId: string, cpus: number) =>
+  create(agentV1.AgentRegistrationSchema, { agentId, hostname: `${agentId}.local`, resources: { cpus, mem: 4096, disk: 1000 } });
+
+test("places a new app's instances in one transaction and one command batch per agent", async () => {
+  const h = harness();
+  await h.scheduler.onRegistration(registration("a1", 4));
+  await h.scheduler.onAppEvent(appCreated("/web", 2));
+  await h.settle();
+  const decision = h.appended.at(-1)!;
+  assert.equal(decision.length, 2, "both placements in one appendBatch");
+  assert.ok(decision.every((b) => b.streamId.startsWith("instance-web.instance-") && b.expectedVersion === 0 && b.types[0] === "InstancePlaced"));
+  assert.equal(h.sent.length, 1);
+  assert.equal(h.sent[0]!.agentId, "a1");
+  assert.deepEqual(h.sent[0]!.commands.commands.map((c) => c.command.case), ["launch", "launch"]);
+});
+
+test("instances wait when no agent fits, and are placed when one registers", async () => {
+  const h = harness();
+  await h.scheduler.onRegistration(registration("tiny", 0.5));
+  await h.scheduler.onAppEvent(appCreated("/web", 1));
+  await h.settle();
+  assert.equal(h.sent.length, 0);
+  await h.scheduler.onRegistration(registration("big", 8));
+  await h.settle();
+  assert.equal(h.sent.length, 1);
+  assert.equal(h.sent[0]!.agentId, "big");
+});
+
+test("follows status reports, and kills every task when the app is deleted", async () => {
+  const h = harness();
+  await h.scheduler.onRegistration(registration("a1", 4));
+  await h.scheduler.onAppEvent(appCreated("/web", 2));
+  await h.settle();
+  const tasks = h.sent[0]!.commands.commands.map((c) => (c.command.case === "launch" ? c.command.value.taskId : ""));
+  for (const taskId of tasks) {
+    await h.scheduler.onTaskStatus(create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: "a1", state: schedulerV1Model.TaskState.RUNNING }));
+  }
+  assert.deepEqual([...h.scheduler.state.instances.values()].map((i) => i.state), ["TASK_RUNNING", "TASK_RUNNING"]);
+  const deleted = toJson(eventsV1App.AppDeletedSchema, create(eventsV1App.AppDeletedSchema, { appId: "/web", version: "v2" })) as JsonObject;
+  await h.scheduler.onAppEvent({ streamId: "app-/web", streamVersion: 2, type: "AppDeleted", data: deleted, recordedAt: new Date() });
+  await h.settle();
+  const kills = h.sent.at(-1)!.commands.commands;
+  assert.deepEqual(kills.map((c) => c.command.case), ["kill", "kill"]);
+  assert.deepEqual(h.appended.at(-1)!.map((b) => b.types[0]), ["InstanceKillRequested", "InstanceKillRequested"]);
+  assert.ok(h.appended.at(-1)!.every((b) => b.expectedVersion === 2), "kill appended after placement and RUNNING");
+});
+
+test("a redelivered app event is applied once", async () => {
+  const h = harness();
+  await h.scheduler.onRegistration(registration("a1", 4));
+  await h.scheduler.onAppEvent(appCreated("/web", 1));
+  await h.scheduler.onAppEvent(appCreated("/web", 1));
+  await h.settle();
+  assert.equal(h.scheduler.state.instances.size, 1);
+});
+
+test("a failed task is replaced only after the app's backoff", async () => {
+  const h = harness();
+  await h.scheduler.onRegistration(registration("a1", 4));
+  await h.scheduler.onAppEvent(appCreated("/web", 1));
+  await h.settle();
+  const first = [...h.scheduler.state.instances.values()][0]!;
+  await h.scheduler.onTaskStatus(create(agentV1.TaskStatusUpdateSchema, { taskId: first.taskId, agentId: "a1", state: schedulerV1Model.TaskState.FAILED, exitCode: 3 }));
+  await h.settle();
+  assert.equal(h.scheduler.state.instances.size, 1, "not replaced inside the 1 s backoff");
+  h.tick(1_500);
+  h.scheduler.reconcileSoon();
+  await h.settle();
+  assert.equal(h.scheduler.state.instances.size, 2);
+});
+
+test("an agent that misses its heartbeats is declared lost and takes no new tasks", async () => {
+  const h = harness();
+  await h.scheduler.onRegistration(registration("a1", 4));
+  h.tick(11_000);
+  await h.scheduler.checkAgents();
+  assert.equal(h.scheduler.state.agents.get("a1")!.active, false);
+  assert.deepEqual(h.appended.at(-1)![0]!.types, ["AgentLost"]);
+  await h.scheduler.onAppEvent(appCreated("/web", 1));
+  await h.settle();
+  assert.equal(h.sent.length, 0);
+});

@@ -1,0 +1,316 @@
+import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
+import { agentV1, eventsV1Agent, eventsV1Instance, schedulerV1Model } from "@gantry/proto";
+import {
+  afterFailure,
+  createPlacementStack,
+  isTerminal,
+  reconcile,
+  subtractResources,
+  addResources,
+  ZERO,
+  type AppSpec,
+  type Instance,
+  type ResourceAmount,
+} from "../domain/index.ts";
+import { foldEvent, type FoldableEvent } from "./fold-event.ts";
+import type { OutgoingEvent, SchedulerPorts } from "./ports.ts";
+import { SchedulerState } from "./scheduler-state.ts";
+import { taskStateName, taskStateProto } from "./task-state-codec.ts";
+
+/** Tunables of the scheduler core, compiled by the caller. */
+export interface SchedulerSettings {
+  /** Seconds between agent heartbeats. */
+  heartbeatIntervalSeconds: number;
+  /** Missed heartbeat intervals before an agent is declared lost. */
+  missedHeartbeatsBeforeLost: number;
+  /** Seconds a launched task may stay STAGING, unreported by its agent, before the launch is sent again. */
+  relaunchAfterSeconds: number;
+}
+
+/**
+ * The scheduler core: folds app, agent and task events into state, places missing instances
+ * on agents that fit (one transaction for a whole decision, one command batch per agent),
+ * kills what is no longer wanted, and follows agents' status reports. Every change is
+ * serialised through one queue, so decisions never interleave.
+ */
+export class Scheduler {
+  readonly state = new SchedulerState();
+  private readonly placement = createPlacementStack();
+  private queue: Promise<unknown> = Promise.resolve();
+  private reconcileScheduled = false;
+  private readonly ports: SchedulerPorts;
+  private readonly settings: SchedulerSettings;
+
+  constructor(ports: SchedulerPorts, settings: SchedulerSettings) {
+    this.ports = ports;
+    this.settings = settings;
+  }
+
+  /** Runs `fn` after every change queued before it. */
+  private serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.queue.then(fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Folds an event read from the log at start (no side effects). */
+  foldHistory(e: FoldableEvent): void {
+    foldEvent(this.state, e, this.ports.now());
+  }
+
+  /** Applies an app event relayed from the registry and reconciles. */
+  onAppEvent(e: FoldableEvent): Promise<void> {
+    return this.serial(() => {
+      if (foldEvent(this.state, e, this.ports.now())) {
+        this.ports.logger.info({ streamId: e.streamId, type: e.type, app: e.streamId.slice(4) }, "app event applied");
+        this.reconcileSoon();
+      }
+    });
+  }
+
+  /** Records an agent's registration and answers it. */
+  onRegistration(reg: agentV1.AgentRegistration): Promise<agentV1.AgentRegistered> {
+    return this.serial(async () => {
+      const streamId = `agent-${reg.agentId}`;
+      await this.append([{ streamId, events: [{ schema: eventsV1Agent.AgentRegisteredSchema, message: create(eventsV1Agent.AgentRegisteredSchema, { registration: reg }) }] }]);
+      this.ports.logger.info({ agent: reg.agentId, hostname: reg.hostname, capabilities: reg.capabilities }, "agent registered");
+      this.reconcileSoon();
+      return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds: this.settings.heartbeatIntervalSeconds });
+    });
+  }
+
+  /** Notes an agent's heartbeat; re-sends launches and kills the agent has evidently not acted on. */
+  onHeartbeat(hb: agentV1.AgentHeartbeat): Promise<void> {
+    return this.serial(() => {
+      const agent = this.state.agents.get(hb.agentId);
+      if (!agent) return;
+      agent.lastSeenAt = this.ports.now();
+      if (!agent.active) {
+        agent.active = true;
+        this.ports.logger.info({ agent: agent.agentId }, "agent is back");
+        this.reconcileSoon();
+      }
+      const running = new Set(hb.runningTaskIds);
+      const now = this.ports.now();
+      const resend: agentV1.AgentCommand[] = [];
+      for (const inst of this.state.instances.values()) {
+        if (inst.agentId !== hb.agentId || isTerminal(inst.state)) continue;
+        const stale = now - inst.updatedAt > this.settings.relaunchAfterSeconds * 1000;
+        if (!stale) continue;
+        if (inst.killRequested && running.has(inst.taskId)) resend.push(this.killCommand(inst));
+        else if (!inst.killRequested && inst.state === "TASK_STAGING" && !running.has(inst.taskId)) {
+          const app = this.state.apps.get(inst.appId);
+          if (app) resend.push(this.launchCommand(app, inst));
+        }
+      }
+      if (resend.length > 0) {
+        this.ports.logger.warn({ agent: hb.agentId, commands: resend.length }, "re-sending commands the agent has not acted on");
+        this.ports.commands.send(hb.agentId, create(agentV1.AgentCommandsSchema, { commands: resend }));
+      }
+    });
+  }
+
+  /** Appends an agent's status report of a task and reacts to it (backoff, replacement). */
+  onTaskStatus(update: agentV1.TaskStatusUpdate): Promise<void> {
+    return this.serial(async () => {
+      const inst = this.state.instanceOfTask(update.taskId);
+      const log = this.ports.logger.child({ task: update.taskId, agent: update.agentId });
+      if (!inst) {
+        log.warn({ state: taskStateName(update.state) }, "status for an unknown task ignored");
+        return;
+      }
+      const next = taskStateName(update.state);
+      if (isTerminal(inst.state) || inst.state === next) return;
+      await this.append([
+        {
+          streamId: `instance-${inst.instanceId}`,
+          events: [
+            {
+              schema: eventsV1Instance.TaskStatusChangedSchema,
+              message: create(eventsV1Instance.TaskStatusChangedSchema, {
+                instanceId: inst.instanceId,
+                taskId: inst.taskId,
+                appId: inst.appId,
+                agentId: inst.agentId,
+                state: update.state,
+                message: update.message,
+                timestamp: update.timestamp,
+                exitCode: update.exitCode,
+                signal: update.signal,
+              }),
+            },
+          ],
+        },
+      ]);
+      log.info({ app: inst.appId, instance: inst.instanceId, state: next, message: update.message }, "task state changed");
+      const app = this.state.apps.get(inst.appId);
+      if (next === "TASK_RUNNING") this.state.backoff.delete(inst.appId);
+      if (app && isTerminal(next) && !inst.killRequested && next !== "TASK_FINISHED") {
+        this.state.backoff.set(app.id, afterFailure(this.state.backoff.get(app.id), this.ports.now(), app));
+      }
+      if (isTerminal(next)) this.reconcileSoon();
+    });
+  }
+
+  /** Declares agents lost when they missed their heartbeats. */
+  checkAgents(): Promise<void> {
+    return this.serial(async () => {
+      const deadline = this.ports.now() - this.settings.heartbeatIntervalSeconds * this.settings.missedHeartbeatsBeforeLost * 1000;
+      for (const agent of this.state.agents.values()) {
+        if (!agent.active || agent.lastSeenAt >= deadline) continue;
+        const reason = `no heartbeat for ${Math.round((this.ports.now() - agent.lastSeenAt) / 1000)} s`;
+        await this.append([{ streamId: `agent-${agent.agentId}`, events: [{ schema: eventsV1Agent.AgentLostSchema, message: create(eventsV1Agent.AgentLostSchema, { agentId: agent.agentId, reason }) }] }]);
+        this.ports.logger.warn({ agent: agent.agentId, reason }, "agent lost");
+      }
+    });
+  }
+
+  /** Schedules one reconciliation after the current queue (coalescing repeated requests). */
+  reconcileSoon(): void {
+    if (this.reconcileScheduled) return;
+    this.reconcileScheduled = true;
+    void this.serial(async () => {
+      this.reconcileScheduled = false;
+      await this.reconcileNow();
+    }).catch((err) => this.ports.logger.error({ err }, "reconciliation failed; will retry on the next tick"));
+  }
+
+  /** Places missing instances and kills unwanted ones. Called only from the queue. */
+  private async reconcileNow(): Promise<void> {
+    const now = this.ports.now();
+    const plan = reconcile(this.state.apps, this.state.instances.values(), (appId) => (this.state.backoff.get(appId)?.notBefore ?? 0) <= now);
+    const batches: { streamId: string; events: OutgoingEvent[] }[] = [];
+    const commands = new Map<string, agentV1.AgentCommand[]>();
+    const queue = (agentId: string, c: agentV1.AgentCommand) => commands.set(agentId, [...(commands.get(agentId) ?? []), c]);
+
+    const placed: Instance[] = [];
+    const pendingUse = new Map<string, ResourceAmount>();
+    const ctxFree = (agentId: string) => {
+      const used = pendingUse.get(agentId);
+      const free = this.state.free(agentId);
+      return used ? subtractResources(free, used) : free;
+    };
+    for (const { app, count } of plan.launches) {
+      for (let i = 0; i < count; i++) {
+        const decision = this.placement.select(this.state.agents.values(), { needs: app.resources, acceptedRoles: ["*"], free: ctxFree });
+        if (!decision.agent) {
+          this.ports.logger.info({ app: app.id, waiting: count - i, reasons: decision.counts }, "no agent fits; instances wait");
+          break;
+        }
+        const agent = decision.agent;
+        pendingUse.set(agent.agentId, addResources(pendingUse.get(agent.agentId) ?? ZERO, app.resources));
+        const uuid = this.ports.newId();
+        const prefix = app.id.replace(/^\//, "").replaceAll("/", "_");
+        const inst: Instance = {
+          instanceId: `${prefix}.instance-${uuid}`,
+          taskId: `${prefix}.${uuid}`,
+          appId: app.id,
+          appVersion: app.version,
+          agentId: agent.agentId,
+          host: agent.hostname,
+          resources: app.resources,
+          state: "TASK_STAGING",
+          message: "",
+          exitCode: -1,
+          updatedAt: now,
+          killRequested: false,
+        };
+        placed.push(inst);
+        batches.push({
+          streamId: `instance-${inst.instanceId}`,
+          events: [
+            {
+              schema: eventsV1Instance.InstancePlacedSchema,
+              message: create(eventsV1Instance.InstancePlacedSchema, {
+                instanceId: inst.instanceId,
+                taskId: inst.taskId,
+                appId: app.id,
+                appVersion: app.version,
+                agentId: agent.agentId,
+                host: agent.hostname,
+                resources: app.resources,
+              }),
+            },
+          ],
+        });
+        queue(agent.agentId, this.launchCommand(app, inst));
+      }
+    }
+    for (const { instance, reason } of plan.kills) {
+      batches.push({
+        streamId: `instance-${instance.instanceId}`,
+        events: [
+          {
+            schema: eventsV1Instance.InstanceKillRequestedSchema,
+            message: create(eventsV1Instance.InstanceKillRequestedSchema, { instanceId: instance.instanceId, taskId: instance.taskId, appId: instance.appId, reason }),
+          },
+        ],
+      });
+      queue(instance.agentId, this.killCommand(instance));
+    }
+    if (batches.length === 0) return;
+    // One transaction for the whole decision: either every placement and kill is recorded or none is.
+    await this.append(batches);
+    for (const [agentId, list] of commands) this.ports.commands.send(agentId, create(agentV1.AgentCommandsSchema, { commands: list }));
+    this.ports.logger.info({ placed: placed.length, killed: plan.kills.length, agents: commands.size }, "reconciled");
+  }
+
+  private launchCommand(app: AppSpec, inst: Instance): agentV1.AgentCommand {
+    return create(agentV1.AgentCommandSchema, {
+      command: {
+        case: "launch",
+        value: {
+          taskId: inst.taskId,
+          instanceId: inst.instanceId,
+          appId: app.id,
+          appVersion: app.version,
+          cmd: app.cmd,
+          args: app.args,
+          env: app.env,
+          resources: app.resources,
+          killGracePeriodSeconds: app.killGracePeriodSeconds,
+        },
+      },
+    });
+  }
+
+  private killCommand(inst: Instance): agentV1.AgentCommand {
+    const app = this.state.apps.get(inst.appId);
+    return create(agentV1.AgentCommandSchema, {
+      command: { case: "kill", value: { taskId: inst.taskId, killGracePeriodSeconds: app?.killGracePeriodSeconds ?? 3 } },
+    });
+  }
+
+  /** Appends to the scheduler's own streams at their known versions, then folds what was written. */
+  private async append(batches: { streamId: string; events: OutgoingEvent[] }[]): Promise<void> {
+    const withVersions = batches.map((b) => ({ ...b, expectedVersion: this.state.versionOf(b.streamId) }));
+    await this.ports.events.appendBatch(withVersions);
+    const recordedAt = new Date(this.ports.now());
+    for (const b of withVersions) {
+      b.events.forEach((ev, i) => {
+        foldEvent(this.state, { streamId: b.streamId, streamVersion: b.expectedVersion + i + 1, type: ev.schema.name, data: toJsonObject(ev), recordedAt }, this.ports.now());
+      });
+    }
+  }
+}
+
+/** Task state as protobuf, for the gRPC views. */
+export function toProtoTask(inst: Instance): schedulerV1Model.Task {
+  return create(schedulerV1Model.TaskSchema, {
+    taskId: inst.taskId,
+    instanceId: inst.instanceId,
+    appId: inst.appId,
+    appVersion: inst.appVersion,
+    agentId: inst.agentId,
+    host: inst.host,
+    state: taskStateProto(inst.state),
+    message: inst.message,
+    updatedAt: new Date(inst.updatedAt).toISOString(),
+    resources: inst.resources,
+    exitCode: inst.exitCode,
+  });
+}
+
+function toJsonObject(ev: OutgoingEvent): JsonObject {
+  return toJson(ev.schema, ev.message) as JsonObject;
+}

@@ -1,0 +1,16 @@
+export type { ResourceAmount } from "./resources.ts";
+export { ZERO, addResources, subtractResources } from "./resources.ts";
+export type { AppSpec } from "./app-spec.ts";
+export { appSpecFromDefinition } from "./app-spec.ts";
+export type { AgentNode } from "./agent-node.ts";
+export type { Instance } from "./instance.ts";
+export type { TaskStateName } from "./task-state.ts";
+export { isTerminal } from "./task-state.ts";
+export { reconcile } from "./reconciler.ts";
+export type { ReconcilePlan } from "./reconciler.ts";
+export { afterFailure } from "./launch-backoff.ts";
+export type { BackoffState } from "./launch-backoff.ts";
+export { createPlacementStack } from "./placement/placement-stack.ts";
+export type { PlacementStack, PlacementDecision, AgentRejection } from "./placement/placement-stack.ts";
+export type { PlacementContext, FeasibilityCheck } from "./placement/feasibility-checks.ts";
+export type { RejectionCode, Verdict } from "./placement/verdict.ts";

@@ -24,3 +24,54 @@ export {
   jsonDecoder,
 } from "./bus/index.ts";
 export type { Bus, StreamDeclaration, PublishOptions, DurableConsumerOptions, CoreSubscriptionOptions } from "./bus/index.ts";
+export {
+  EventStore,
+  DEFAULT_EVENTS_CHANNEL,
+  ConcurrencyError,
+  START,
+  positionOf,
+  streamTypeOf,
+  migrateEventStore,
+  eventOf,
+  decodeEvent,
+  isEvent,
+  startEventRelay,
+  RELAY_SUBSCRIPTION_ID,
+  encodeRelayedEvent,
+  decodeRelayedEvent,
+  RelayHeaders,
+} from "./eventstore/index.ts";
+export type {
+  EventStoreOptions,
+  AppendResult,
+  AppendManyResult,
+  ExpectedVersion,
+  StreamAppend,
+  StreamConflict,
+  NewEvent,
+  RecordedEvent,
+  EventMetadata,
+  Position,
+  JsonObject,
+  JsonValue,
+  EventRelay,
+  RelayedEvent,
+} from "./eventstore/index.ts";
+export {
+  ANONYMOUS,
+  createTokenSigner,
+  generateSigningKey,
+  loadOrCreateSigningKey,
+  signingKeyFromEnv,
+  createAuthenticator,
+  tokenFromAuthorization,
+  authorize,
+  isAllowed,
+} from "./auth/index.ts";
+export type { Principal, TokenClaims, IssuedToken, TokenSigner, Authenticator } from "./auth/index.ts";
+export { startTelemetry, injectTraceparent, extractContext, withExtractedContext, tracer } from "./telemetry/index.ts";
+export type { Telemetry, TraceCarrier } from "./telemetry/index.ts";
+export { openDatabase } from "./database/database.ts";
+export type { Database } from "./database/database.ts";
+export { bindService, createGrpcServer, createGrpcClient, createGrpcProxy, CORRELATION_ID_KEY, currentCorrelationId } from "./grpc/index.ts";
+export type { CallContext, Handlers, ServiceBinding, GrpcServer, GrpcClient, GrpcClientOptions, GrpcCallOptions, GrpcProxyOptions } from "./grpc/index.ts";

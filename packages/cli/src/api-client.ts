@@ -1,0 +1,25 @@
+import { registryV1, schedulerV1 } from "@gantry/proto";
+import { createGrpcClient, type GrpcClient } from "@gantry/platform";
+import type { ClientConfig } from "./client-config.ts";
+
+/** The public gRPC APIs the CLI uses, all through the gateway's one address. */
+export interface ApiClient {
+  registry: GrpcClient<typeof registryV1.RegistryService>;
+  scheduler: GrpcClient<typeof schedulerV1.SchedulerService>;
+  close(): void;
+}
+
+/** Opens clients of the gateway's gRPC pass-through with the configured token. */
+export function openApiClient(config: ClientConfig): ApiClient {
+  const options = { token: config.token, deadlineMs: 30_000 };
+  const registry = createGrpcClient(registryV1.RegistryService, config.grpcTarget, options);
+  const scheduler = createGrpcClient(schedulerV1.SchedulerService, config.grpcTarget, options);
+  return {
+    registry,
+    scheduler,
+    close() {
+      registry.close();
+      scheduler.close();
+    },
+  };
+}

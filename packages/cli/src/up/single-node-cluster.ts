@@ -1,0 +1,121 @@
+import { mkdir, writeFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { eventsV1Auth } from "@gantry/proto";
+import {
+  EventStore,
+  clusterNames,
+  connectBus,
+  createAuthenticator,
+  createLogger,
+  createTokenSigner,
+  eventOf,
+  loadOrCreateSigningKey,
+  migrateEventStore,
+  openDatabase,
+  signingKeyFromEnv,
+  type Logger,
+} from "@gantry/platform";
+import { startRegistry } from "@gantry/registry";
+import { startScheduler } from "@gantry/scheduler";
+import { startGateway } from "@gantry/gateway";
+import { startAgent, compileAgentOptions, type RawAgentOptions } from "@gantry/agent";
+import { localClusterFile } from "../client-config.ts";
+
+/** How to run a single-node cluster: where PostgreSQL and NATS are, its name, and where to listen. */
+export interface SingleNodeClusterOptions {
+  databaseUrl: string;
+  natsUrl: string;
+  cluster: string;
+  /** Interface the gateway listens on (default loopback). */
+  host: string;
+  /** Gateway port; 0 picks a free one. */
+  port: number;
+  /** Local state: signing key, agent work dir, cluster.json. */
+  gantryHome: string;
+  agent?: RawAgentOptions;
+  logger?: Logger;
+  /** Write `<gantryHome>/<cluster>/cluster.json` for the CLI (default true). */
+  writeClusterFile?: boolean;
+}
+
+/** A running single-node cluster. */
+export interface SingleNodeCluster {
+  /** The gateway: the one address clients need (HTTP and gRPC). */
+  url: string;
+  /** An admin bearer token. */
+  token: string;
+  cluster: string;
+  agentId: string;
+  /** Stops every service; the agent kills its tasks first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the control plane (registry with the relay, scheduler, gateway) and one agent in this
+ * process, against the given PostgreSQL and NATS. The cluster's signing key lives in
+ * `<gantryHome>/<cluster>/auth.key` (or `GANTRY_AUTH_KEY`), so tokens stay valid across restarts.
+ * Issues an admin token and records its issue (never the secret) in the event log.
+ */
+export async function startSingleNodeCluster(options: SingleNodeClusterOptions): Promise<SingleNodeCluster> {
+  const names = clusterNames(options.cluster);
+  const root = options.logger ?? createLogger("gantry");
+  const stateDir = path.join(options.gantryHome, options.cluster);
+  await mkdir(stateDir, { recursive: true });
+  const key = signingKeyFromEnv() ?? (await loadOrCreateSigningKey(path.join(stateDir, "auth.key")));
+  const signer = createTokenSigner(key);
+  const authenticator = createAuthenticator(signer);
+  const issued = signer.issue({ name: "admin", roles: ["admin"] });
+  await recordTokenIssued(options.databaseUrl, "admin", issued.tokenId, ["admin"]);
+
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err) => root.error({ err }, "stop failed"));
+    stops.length = 0;
+  };
+  try {
+    const common = { databaseUrl: options.databaseUrl, natsUrl: options.natsUrl, names, host: "127.0.0.1", port: 0, authenticator };
+    const registry = await startRegistry({ ...common, logger: root.child({ component: "registry" }) });
+    stops.push(() => registry.stop());
+    const scheduler = await startScheduler({ ...common, logger: root.child({ component: "scheduler" }) });
+    stops.push(() => scheduler.stop());
+    const gateway = await startGateway({
+      host: options.host,
+      port: options.port,
+      backends: { registry: `127.0.0.1:${registry.port}`, scheduler: `127.0.0.1:${scheduler.port}` },
+      authenticator,
+      logger: root.child({ component: "gateway" }),
+      cluster: options.cluster,
+    });
+    stops.push(() => gateway.stop());
+    const agentOptions = compileAgentOptions({ gantryHome: options.gantryHome, ...options.agent });
+    if (!agentOptions.ok) throw new Error(`agent options: ${agentOptions.violations.map((v) => `${v.path} ${v.errors.join(", ")}`).join("; ")}`);
+    const bus = await connectBus(options.natsUrl, names, "agent");
+    stops.push(() => bus.close());
+    const agent = await startAgent(agentOptions.options, { bus, logger: root.child({ component: "agent" }) });
+    stops.push(() => agent.stop({ killTasks: true }));
+
+    const clusterFile = localClusterFile(options.cluster, { GANTRY_HOME: options.gantryHome });
+    if (options.writeClusterFile !== false) {
+      await writeFile(clusterFile, JSON.stringify({ url: gateway.url, token: issued.token }, null, 2) + "\n", { mode: 0o600 });
+      stops.unshift(() => rm(clusterFile, { force: true }));
+    }
+    return { url: gateway.url, token: issued.token, cluster: options.cluster, agentId: agentOptions.options.agentId, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function recordTokenIssued(databaseUrl: string, principal: string, tokenId: string, roles: string[]): Promise<void> {
+  const database = openDatabase(databaseUrl, { max: 1, applicationName: "gantry-up" });
+  try {
+    await migrateEventStore(database.db);
+    const store = new EventStore({ pool: database.pool });
+    const event = create(eventsV1Auth.TokenIssuedSchema, { principal, tokenId, roles });
+    await store.appendOrThrow(`principal-${principal}`, "any", [eventOf(eventsV1Auth.TokenIssuedSchema, event, { principal: "system:bootstrap" })]);
+    await store.close();
+  } finally {
+    await database.close();
+  }
+}

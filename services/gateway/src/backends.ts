@@ -1,0 +1,43 @@
+import { registryV1, schedulerV1 } from "@gantry/proto";
+import { createGrpcClient, type GrpcClient } from "@gantry/platform";
+
+/** Where the gateway finds the services it fronts. */
+export interface BackendAddresses {
+  registry: string;
+  scheduler: string;
+}
+
+/** gRPC clients of the services behind the gateway; each call forwards the caller's credentials. */
+export interface Backends {
+  registry: GrpcClient<typeof registryV1.RegistryService>;
+  scheduler: GrpcClient<typeof schedulerV1.SchedulerService>;
+  /** The backend address of a service by its protobuf type name (for the gRPC pass-through). */
+  addressOf(serviceTypeName: string): string;
+  close(): void;
+}
+
+/** Opens one channel per backend; credentials travel per call (see `callerMetadata`). */
+export function connectBackends(addresses: BackendAddresses): Backends {
+  const registry = createGrpcClient(registryV1.RegistryService, addresses.registry, { deadlineMs: 30_000 });
+  const scheduler = createGrpcClient(schedulerV1.SchedulerService, addresses.scheduler, { deadlineMs: 30_000 });
+  const byService: Record<string, string> = {
+    [registryV1.RegistryService.typeName]: addresses.registry,
+    [schedulerV1.SchedulerService.typeName]: addresses.scheduler,
+  };
+  return {
+    registry,
+    scheduler,
+    addressOf(typeName) {
+      const address = byService[typeName];
+      if (!address) throw new Error(`no backend serves ${typeName}`);
+      return address;
+    },
+    close() {
+      registry.close();
+      scheduler.close();
+    },
+  };
+}
+
+/** The services the gateway passes gRPC calls through to. */
+export const PROXIED_SERVICES = [registryV1.RegistryService, schedulerV1.SchedulerService];

@@ -1,0 +1,35 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { GantryError, type Authenticator, type Logger } from "@gantry/platform";
+import type { Backends } from "../backends.ts";
+import { registerAppRoutes } from "./apps.routes.ts";
+import { authenticateRequest } from "./caller.ts";
+import { registerInfoRoutes, type GatewayInfo } from "./info.routes.ts";
+import { installJsonBody, MAX_BODY_BYTES } from "./json-body.ts";
+import { toMarathonError } from "./marathon-errors.ts";
+import { registerTaskRoutes } from "./tasks.routes.ts";
+
+/**
+ * The gateway's HTTP API (fastify): Marathon's REST endpoints in front of the backends.
+ * Every request is authenticated before routing; every error leaves through `toMarathonError`.
+ */
+export async function buildHttpApi(options: { backends: Backends; authenticator: Authenticator; logger: Logger; info: GatewayInfo }): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, bodyLimit: MAX_BODY_BYTES, disableRequestLogging: false, maxParamLength: 1000 });
+  installJsonBody(app);
+  app.addHook("onRequest", async (request) => authenticateRequest(options.authenticator, request));
+  app.setErrorHandler((err: unknown, request, reply) => {
+    const fastifyCode = (err as { statusCode?: number; code?: string }).statusCode;
+    if (!(err instanceof GantryError) && fastifyCode && fastifyCode < 500) {
+      // fastify's own refusals (body too large, bad content length, …) keep their status.
+      return reply.code(fastifyCode).send({ message: (err as Error).message });
+    }
+    const { status, body } = toMarathonError(err);
+    if (status >= 500) request.log.error({ err }, "request failed");
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ message: `Resource not found: ${request.method} ${request.url.split("?")[0]}` }));
+  registerInfoRoutes(app, options.info);
+  registerAppRoutes(app, options.backends);
+  registerTaskRoutes(app, options.backends);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,3 @@
+/** The gateway: the one address clients use (HTTP and gRPC on one port). */
+export { startGateway } from "./start-gateway.ts";
+export type { GatewayOptions, RunningGateway } from "./start-gateway.ts";

@@ -1,0 +1,50 @@
+import { createGrpcProxy, type Authenticator, type Logger } from "@gantry/platform";
+import { connectBackends, PROXIED_SERVICES, type BackendAddresses } from "./backends.ts";
+import { buildHttpApi } from "./http/http-api.ts";
+import { listenSharedPort } from "./shared-port.ts";
+
+/** What the gateway needs to run. */
+export interface GatewayOptions {
+  host: string;
+  /** The public port (HTTP and gRPC); 0 picks a free one. */
+  port: number;
+  backends: BackendAddresses;
+  authenticator: Authenticator;
+  logger: Logger;
+  cluster: string;
+}
+
+/** A running gateway. */
+export interface RunningGateway {
+  port: number;
+  /** `http://host:port`: the one address clients need. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the gateway: an HTTP API (Marathon REST) and a gRPC pass-through to the backends
+ * (with reflection), both authenticated and both on one public port.
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { logger } = options;
+  const backends = connectBackends(options.backends);
+  const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, backendFor: (t) => backends.addressOf(t), reflection: true });
+  const grpcPort = await proxy.listen("127.0.0.1", 0);
+  let publicAddress = "";
+  const http = await buildHttpApi({ backends, authenticator: options.authenticator, logger, info: { cluster: options.cluster, version: "0.1.0", address: () => publicAddress } });
+  const shared = await listenSharedPort(options.host, options.port, http.server, grpcPort);
+  publicAddress = `${options.host}:${shared.port}`;
+  const url = `http://${publicAddress}`;
+  logger.info({ url }, "gateway serving HTTP and gRPC");
+  return {
+    port: shared.port,
+    url,
+    async stop() {
+      await shared.close();
+      await http.close();
+      await proxy.shutdown(1_000);
+      backends.close();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { schedulerV1, schedulerV1Model } from "@gantry/proto";
+import { create } from "@bufbuild/protobuf";
+import { authorize, bindService, type ServiceBinding } from "@gantry/platform";
+import { isTerminal, type Instance } from "../domain/index.ts";
+import { toProtoTask, type Scheduler } from "../app/scheduler.ts";
+
+/** `gantry.scheduler.v1.SchedulerService`: tasks and agents as the scheduler sees them now. */
+export function schedulerService(scheduler: Scheduler): ServiceBinding {
+  const { state } = scheduler;
+  const visible = (inst: Instance, appId: string, includeTerminal: boolean) =>
+    (appId === "" || inst.appId === appId) && (includeTerminal || !isTerminal(inst.state));
+  return bindService(schedulerV1.SchedulerService, {
+    async listTasks(request, ctx) {
+      authorize(ctx.principal, "readTask", request.appId || "/");
+      const tasks = [...state.instances.values()].filter((i) => visible(i, request.appId, request.includeTerminal)).map(toProtoTask);
+      return { tasks };
+    },
+    async listAgents(_request, ctx) {
+      authorize(ctx.principal, "readAgent", "/");
+      const agents = [...state.agents.values()].map((a) =>
+        create(schedulerV1Model.AgentSchema, {
+          agentId: a.agentId,
+          hostname: a.hostname,
+          total: a.total,
+          free: state.free(a.agentId),
+          attributes: a.attributes,
+          roles: a.roles,
+          capabilities: a.capabilities,
+          active: a.active,
+          lastSeenAt: new Date(a.lastSeenAt).toISOString(),
+        }),
+      );
+      return { agents };
+    },
+    async *watchTasks(request, ctx) {
+      authorize(ctx.principal, "readTask", request.appId || "/");
+      const queue: Instance[] = [...state.instances.values()].filter((i) => visible(i, request.appId, true));
+      let wake: (() => void) | undefined;
+      const onChange = (inst: Instance) => {
+        if (!visible(inst, request.appId, true)) return;
+        queue.push(inst);
+        wake?.();
+      };
+      state.changes.on("instance", onChange);
+      const onAbort = () => wake?.();
+      ctx.signal.addEventListener("abort", onAbort);
+      try {
+        while (!ctx.signal.aborted) {
+          const next = queue.shift();
+          if (next) {
+            yield { task: toProtoTask(next) };
+            continue;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      } finally {
+        state.changes.off("instance", onChange);
+        ctx.signal.removeEventListener("abort", onAbort);
+      }
+    },
+  });
+}

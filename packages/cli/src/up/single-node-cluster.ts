@@ -89,10 +89,9 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
     });
     stops.push(() => gateway.stop());
     const agentOptions = compileAgentOptions({ gantryHome: options.gantryHome, ...options.agent });
-    if (!agentOptions.ok) throw new Error(`agent options: ${agentOptions.violations.map((v) => `${v.path} ${v.errors.join(", ")}`).join("; ")}`);
     const bus = await connectBus(options.natsUrl, names, "agent");
     stops.push(() => bus.close());
-    const agent = await startAgent(agentOptions.options, { bus, logger: root.child({ component: "agent" }) });
+    const agent = await startAgent(agentOptions, { bus, logger: root.child({ component: "agent" }) });
     stops.push(() => agent.stop({ killTasks: true }));
 
     const clusterFile = localClusterFile(options.cluster, { GANTRY_HOME: options.gantryHome });
@@ -100,7 +99,7 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
       await writeFile(clusterFile, JSON.stringify({ url: gateway.url, token: issued.token }, null, 2) + "\n", { mode: 0o600 });
       stops.unshift(() => rm(clusterFile, { force: true }));
     }
-    return { url: gateway.url, token: issued.token, cluster: options.cluster, agentId: agentOptions.options.agentId, stop: stopAll };
+    return { url: gateway.url, token: issued.token, cluster: options.cluster, agentId: agentOptions.agentId, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -13,7 +13,7 @@ import { registerTaskRoutes } from "./tasks.routes.ts";
  * Every request is authenticated before routing; every error leaves through `toMarathonError`.
  */
 export async function buildHttpApi(options: { backends: Backends; authenticator: Authenticator; logger: Logger; info: GatewayInfo }): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, bodyLimit: MAX_BODY_BYTES, disableRequestLogging: false, maxParamLength: 1000 });
+  const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: 1000 } });
   installJsonBody(app);
   app.addHook("onRequest", async (request) => authenticateRequest(options.authenticator, request));
   app.setErrorHandler((err: unknown, request, reply) => {

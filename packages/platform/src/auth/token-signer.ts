@@ -1,0 +1,104 @@
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import type { Principal } from "./principal.ts";
+
+/** The smallest signing key accepted, in bytes (HMAC-SHA256 gains nothing from more than 64). */
+export const MIN_SIGNING_KEY_BYTES = 32;
+
+const PREFIX = "gty_";
+const SIG_BYTES = 32;
+// A token is `gty_<payload>.<sig>`, both parts unpadded base64url.
+const TOKEN_SHAPE = /^gty_([A-Za-z0-9_-]{1,4096})\.([A-Za-z0-9_-]{43})$/;
+
+/** What a token carries, signed: subject, roles, token id, issue time and optional expiry (unix seconds). */
+export interface TokenClaims {
+  sub: string;
+  roles: string[];
+  jti: string;
+  iat: number;
+  exp?: number;
+}
+
+/** A freshly issued token. Only `tokenId` may be recorded (e.g. in a TokenIssued event), never `token`. */
+export interface IssuedToken {
+  token: string;
+  tokenId: string;
+}
+
+/**
+ * Issues and verifies Gantry bearer tokens: `gty_<base64url(JSON claims)>.<base64url(HMAC-SHA256)>`,
+ * self-contained, signed with the cluster signing key over the ASCII text `gty_<payload>`.
+ */
+export interface TokenSigner {
+  /** Issues a token for `principal`; with `ttlSeconds` it carries an expiry (`exp`), otherwise it never expires. */
+  issue(principal: Principal, options?: { ttlSeconds?: number }): IssuedToken;
+  /**
+   * The principal a token names, or `undefined` when the token is malformed, its signature does
+   * not match (constant-time comparison), its claims are ill-typed, or it has expired. Never throws.
+   */
+  verify(token: string): Principal | undefined;
+  /** Like `verify`, but returns every claim (for showing token ids and expiry). */
+  verifyClaims(token: string): TokenClaims | undefined;
+}
+
+/**
+ * Creates a token signer with `key` (at least 32 bytes, see `loadOrCreateSigningKey`).
+ * `now` (milliseconds, default `Date.now`) is injectable for tests. Throws RangeError on a short key.
+ */
+export function createTokenSigner(key: Uint8Array, options: { now?: () => number } = {}): TokenSigner {
+  if (key.byteLength < MIN_SIGNING_KEY_BYTES) {
+    throw new RangeError(`signing key must be at least ${MIN_SIGNING_KEY_BYTES} bytes, got ${key.byteLength}`);
+  }
+  const secret = Buffer.from(key); // copied so later mutation of the caller's buffer cannot change it
+  const now = options.now ?? Date.now;
+  const sign = (signedText: string) => createHmac("sha256", secret).update(signedText, "ascii").digest();
+
+  function verifyClaims(token: string): TokenClaims | undefined {
+    if (typeof token !== "string") return undefined;
+    const match = TOKEN_SHAPE.exec(token);
+    if (!match) return undefined;
+    const [, payload = "", sig = ""] = match;
+    const given = Buffer.from(sig, "base64url");
+    if (given.length !== SIG_BYTES) return undefined;
+    if (!timingSafeEqual(given, sign(PREFIX + payload))) return undefined;
+    let claims: unknown;
+    try {
+      claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    } catch {
+      return undefined;
+    }
+    if (!isClaims(claims)) return undefined;
+    if (claims.exp !== undefined && now() >= claims.exp * 1000) return undefined;
+    return claims;
+  }
+
+  return {
+    issue(principal, issueOptions = {}) {
+      if (!principal.name) throw new RangeError("a token needs a principal name");
+      const iat = Math.floor(now() / 1000);
+      const claims: TokenClaims = { sub: principal.name, roles: [...principal.roles], jti: randomUUID(), iat };
+      if (issueOptions.ttlSeconds !== undefined) claims.exp = iat + issueOptions.ttlSeconds;
+      const payload = Buffer.from(JSON.stringify(claims), "utf8").toString("base64url");
+      const token = `${PREFIX}${payload}.${sign(PREFIX + payload).toString("base64url")}`;
+      return { token, tokenId: claims.jti };
+    },
+    verify(token) {
+      const claims = verifyClaims(token);
+      return claims && { name: claims.sub, roles: [...claims.roles] };
+    },
+    verifyClaims,
+  };
+}
+
+function isClaims(value: unknown): value is TokenClaims {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const c = value as Record<string, unknown>;
+  return (
+    typeof c.sub === "string" &&
+    c.sub.length > 0 &&
+    Array.isArray(c.roles) &&
+    c.roles.every((r) => typeof r === "string") &&
+    typeof c.jti === "string" &&
+    typeof c.iat === "number" &&
+    (c.exp === undefined || typeof c.exp === "number")
+  );
+}

@@ -1,0 +1,146 @@
+import type pg from "pg";
+import type { Logger } from "../logging/index.ts";
+import type { AppendManyResult, AppendResult, ExpectedVersion, StreamAppend } from "./append-result.ts";
+import { appendStreams } from "./append.ts";
+import { readAllEvents } from "./commit-order-reader.ts";
+import { ConcurrencyError } from "./concurrency-error.ts";
+import type { NewEvent, Position, RecordedEvent } from "./event.ts";
+import { START, positionOf } from "./event.ts";
+import { NotificationListener } from "./notification-listener.ts";
+import { readStreamEvents, readStreamVersion } from "./stream-reader.ts";
+import { readCheckpoint, runSubscription, type SubscriptionOptions } from "./subscription.ts";
+
+/** The default NOTIFY channel appends signal on. */
+export const DEFAULT_EVENTS_CHANNEL = "gantry_events";
+
+/**
+ * How to build an EventStore: the pool it queries (owned by the caller, never closed by the
+ * store) and the NOTIFY channel (default `gantry_events`). Subscriptions LISTEN on one extra
+ * dedicated connection opened with the pool's settings.
+ */
+export interface EventStoreOptions {
+  pool: pg.Pool;
+  channel?: string;
+  logger?: Logger;
+}
+
+/** A successful append: the stream's new version and the global positions its events took. */
+export type AppendSuccess = Extract<AppendResult, { ok: true }>;
+
+/** A successful appendMany: each stream's new version and the positions of the transaction. */
+export type AppendManySuccess = Extract<AppendManyResult, { ok: true }>;
+
+/**
+ * The event log: appends with optimistic concurrency, per-stream reads, the commit-order reader
+ * and checkpointed subscriptions. Expected conflicts are values (`append`, `appendMany`); the
+ * `…OrThrow` forms turn them into ConcurrencyError. Schema: run `migrateEventStore` first.
+ */
+export class EventStore {
+  readonly #pool: pg.Pool;
+  readonly #channel: string;
+  readonly #logger: Logger | undefined;
+  #listener: NotificationListener | undefined;
+
+  /** A store over `options.pool`; opens no connection until used. */
+  constructor(options: EventStoreOptions) {
+    this.#pool = options.pool;
+    this.#channel = options.channel ?? DEFAULT_EVENTS_CHANNEL;
+    this.#logger = options.logger;
+  }
+
+  /**
+   * Appends `events` to one stream if it is at `expectedVersion` (0 or "no_stream": it does not
+   * exist; "any": no check). One statement, one transaction, one NOTIFY. Returns the conflict as
+   * a value; throws InvalidArgument for an empty batch or a malformed stream id or event type.
+   */
+  async append(streamId: string, expectedVersion: ExpectedVersion, events: NewEvent[]): Promise<AppendResult> {
+    const result = await appendStreams(this.#pool, this.#channel, [{ streamId, expectedVersion, events }]);
+    if (!result.ok) return { ok: false, actualVersion: result.conflicts[0]!.actualVersion };
+    return { ok: true, nextVersion: result.streams[0]!.nextVersion, firstPosition: result.firstPosition, lastPosition: result.lastPosition };
+  }
+
+  /** Like `append`, but a version conflict throws ConcurrencyError (code Aborted). */
+  async appendOrThrow(streamId: string, expectedVersion: ExpectedVersion, events: NewEvent[]): Promise<AppendSuccess> {
+    const result = await this.append(streamId, expectedVersion, events);
+    if (!result.ok) throw new ConcurrencyError(streamId, expectedVersion, result.actualVersion);
+    return result;
+  }
+
+  /**
+   * Appends to several streams in ONE transaction, all-or-nothing: if any stream is not at its
+   * expected version nothing is written and every such stream is reported. Events take positions
+   * in input order. Throws InvalidArgument for no streams, a stream listed twice or an empty batch.
+   */
+  appendMany(appends: StreamAppend[]): Promise<AppendManyResult> {
+    return appendStreams(this.#pool, this.#channel, appends);
+  }
+
+  /** Like `appendMany`, but a conflict throws ConcurrencyError for the first conflicting stream (all in `details.conflicts`). */
+  async appendManyOrThrow(appends: StreamAppend[]): Promise<AppendManySuccess> {
+    const result = await this.appendMany(appends);
+    if (result.ok) return result;
+    const first = result.conflicts[0]!;
+    const error = new ConcurrencyError(first.streamId, first.expectedVersion, first.actualVersion);
+    error.details.conflicts = result.conflicts;
+    throw error;
+  }
+
+  /** One stream's events in version order, from `fromVersion` (default 1); [] for no stream. */
+  readStream(streamId: string, options: { fromVersion?: number } = {}): Promise<RecordedEvent[]> {
+    return readStreamEvents(this.#pool, streamId, options.fromVersion ?? 1);
+  }
+
+  /** A stream's current version; 0 when it does not exist. */
+  streamVersion(streamId: string): Promise<number> {
+    return readStreamVersion(this.#pool, streamId);
+  }
+
+  /**
+   * Up to `limit` committed events after `after` (default: the start) in commit order, stopping
+   * at the xmin horizon. Pass the last event's position (`positionOf`) as the next `after`.
+   */
+  readAll(options: { after?: Position; limit: number }): Promise<RecordedEvent[]> {
+    return readAllEvents(this.#pool, options.after ?? START, options.limit);
+  }
+
+  /**
+   * Every committed event after `after`, page by page, until the reader catches up with the
+   * horizon. The next page is fetched while the caller handles the current one (projection
+   * rebuilds overlap Postgres and the fold this way).
+   */
+  async *readAllPages(options: { after?: Position; pageSize?: number } = {}): AsyncGenerator<RecordedEvent[]> {
+    const pageSize = options.pageSize ?? 5000;
+    let next = readAllEvents(this.#pool, options.after ?? START, pageSize);
+    for (;;) {
+      const page = await next;
+      if (page.length === 0) return;
+      const full = page.length === pageSize;
+      if (full) next = readAllEvents(this.#pool, positionOf(page[page.length - 1]!), pageSize);
+      // Keep the prefetch from surfacing as an unhandled rejection if the caller stops early.
+      next.catch(() => undefined);
+      yield page;
+      if (!full) return;
+    }
+  }
+
+  /** Runs a checkpointed subscription until its signal aborts; see `SubscriptionOptions`. */
+  subscribe(options: SubscriptionOptions): Promise<void> {
+    return runSubscription(this.#pool, this.#getListener(), { logger: this.#logger, ...options });
+  }
+
+  /** The position a subscription has handled up to; START when it never ran. */
+  checkpoint(subscriptionId: string): Promise<Position> {
+    return readCheckpoint(this.#pool, subscriptionId);
+  }
+
+  /** Closes the LISTEN connection (the pool stays open; it belongs to the caller). */
+  async close(): Promise<void> {
+    await this.#listener?.close();
+    this.#listener = undefined;
+  }
+
+  #getListener(): NotificationListener {
+    this.#listener ??= new NotificationListener(this.#pool.options, this.#channel);
+    return this.#listener;
+  }
+}

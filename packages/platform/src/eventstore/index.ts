@@ -1,0 +1,20 @@
+/**
+ * The event store: the Postgres event log that is Gantry's source of truth, its commit-order
+ * reader and checkpointed subscriptions, protobuf payload helpers, and the relay to JetStream.
+ * See README.md for the flow and the vocabulary (position, horizon, checkpoint).
+ */
+export { EventStore, DEFAULT_EVENTS_CHANNEL } from "./event-store.ts";
+export type { EventStoreOptions, AppendSuccess, AppendManySuccess } from "./event-store.ts";
+export type { AppendResult, AppendManyResult, ExpectedVersion, StreamAppend, StreamConflict } from "./append-result.ts";
+export { ConcurrencyError } from "./concurrency-error.ts";
+export { START, positionOf } from "./event.ts";
+export type { NewEvent, RecordedEvent, EventMetadata, Position, JsonObject, JsonValue } from "./event.ts";
+export { streamTypeOf } from "./stream-id.ts";
+export { migrateEventStore, eventStoreMigrations, EVENTS_STREAM_VERSION_CONSTRAINT } from "./migrations.ts";
+export type { EventStoreDatabase, EventsTable, StreamsTable, SubscriptionCheckpointsTable } from "./event-store.tables.ts";
+export type { SubscriptionOptions } from "./subscription.ts";
+export { eventOf, decodeEvent, isEvent } from "./protobuf-events.ts";
+export { startEventRelay, RELAY_SUBSCRIPTION_ID } from "./event-relay.ts";
+export type { EventRelay, EventRelayOptions } from "./event-relay.ts";
+export { encodeRelayedEvent, decodeRelayedEvent, RelayHeaders } from "./relayed-event.ts";
+export type { RelayedEvent } from "./relayed-event.ts";

@@ -1,0 +1,70 @@
+import { sql, type Kysely } from "kysely";
+import { Migrator, type Migration, type MigrationProvider } from "kysely/migration";
+import { GantryError } from "../errors/index.ts";
+
+/** The name of the unique (stream_id, stream_version) constraint; a 23505 on it is a version conflict. */
+export const EVENTS_STREAM_VERSION_CONSTRAINT = "events_stream_version_uq";
+
+const MIGRATIONS: Record<string, Migration> = {
+  "0001_event_store": {
+    async up(db) {
+      await db.schema
+        .createTable("streams")
+        .addColumn("stream_id", "text", (c) => c.primaryKey())
+        .addColumn("stream_type", "text", (c) => c.notNull())
+        .addColumn("version", "integer", (c) => c.notNull())
+        .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable("events")
+        .addColumn("global_position", "bigserial", (c) => c.primaryKey())
+        // The writing transaction: the commit-order key. Readers stay below the xmin horizon.
+        .addColumn("transaction_id", sql`xid8`, (c) => c.notNull().defaultTo(sql`pg_current_xact_id()`))
+        .addColumn("stream_id", "text", (c) => c.notNull())
+        .addColumn("stream_version", "integer", (c) => c.notNull())
+        .addColumn("event_type", "text", (c) => c.notNull())
+        .addColumn("schema_version", "integer", (c) => c.notNull().defaultTo(1))
+        .addColumn("data", "jsonb", (c) => c.notNull())
+        .addColumn("metadata", "jsonb", (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn("recorded_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint(EVENTS_STREAM_VERSION_CONSTRAINT, ["stream_id", "stream_version"])
+        .execute();
+      await db.schema.createIndex("events_commit_order_idx").on("events").columns(["transaction_id", "global_position"]).execute();
+      await db.schema
+        .createTable("subscription_checkpoints")
+        .addColumn("subscription_id", "text", (c) => c.primaryKey())
+        .addColumn("transaction_id", sql`xid8`, (c) => c.notNull())
+        .addColumn("global_position", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable("subscription_checkpoints").execute();
+      await db.schema.dropTable("events").execute();
+      await db.schema.dropTable("streams").execute();
+    },
+  },
+};
+
+/** The event store's migrations, in code (no migration folder to ship). */
+export const eventStoreMigrations: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};
+
+/**
+ * Brings the event store schema up to date. Idempotent and safe to call from several processes at
+ * once (Kysely's Migrator takes a lock). Throws Unavailable with the failing migration as cause.
+ */
+export async function migrateEventStore(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: eventStoreMigrations,
+    migrationTableName: "event_store_migration",
+    migrationLockTableName: "event_store_migration_lock",
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new GantryError("Unavailable", `event store migration ${failed} failed`, { cause: error });
+  }
+}

@@ -1,0 +1,22 @@
+import type pg from "pg";
+import type { RecordedEvent } from "./event.ts";
+import { toRecordedEvent } from "./commit-order-reader.ts";
+
+const READ_STREAM_SQL = `
+SELECT global_position, transaction_id, stream_id, stream_version, event_type, schema_version, data, metadata, recorded_at
+FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`;
+
+/**
+ * Reads one stream's committed events in version order, from `fromVersion` (default 1). A stream
+ * has one writer and versions are checked on append, so its versions are gapless once committed.
+ */
+export async function readStreamEvents(db: Pick<pg.ClientBase, "query">, streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
+  const result = await db.query({ name: "gantry_es_read_stream", text: READ_STREAM_SQL, values: [streamId, fromVersion], rowMode: "array" });
+  return result.rows.map((row) => toRecordedEvent(row as Parameters<typeof toRecordedEvent>[0]));
+}
+
+/** The current version of a stream: the number of events in it, 0 when it does not exist. */
+export async function readStreamVersion(db: Pick<pg.ClientBase, "query">, streamId: string): Promise<number> {
+  const { rows } = await db.query<{ version: number }>("SELECT version FROM streams WHERE stream_id = $1", [streamId]);
+  return rows[0]?.version ?? 0;
+}

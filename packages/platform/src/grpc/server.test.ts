@@ -1,0 +1,389 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { trace } from "@opentelemetry/api";
+import { registryV1, schedulerV1 } from "@gantry/proto";
+import { GantryError, invalidObject } from "../errors/index.ts";
+import { startTelemetry, tracer, type Telemetry } from "../telemetry/index.ts";
+import { createGrpcClient, createGrpcServer, bindService, type CallContext, type GrpcServer } from "./index.ts";
+import { HealthService } from "./health.ts";
+import { authFixture, recordingLogger, sleep, WatchTasksBidi, WatchTasksClientStream } from "./test-kit.ts";
+
+const auth = authFixture();
+const { logger, lines } = recordingLogger();
+const seen: { method: string; ctx: CallContext; activeTraceId?: string }[] = [];
+const signalOutcome: { aborted?: boolean; reason?: unknown } = {};
+let telemetry: Telemetry;
+let server: GrpcServer;
+let address: string;
+
+function remember(method: string, ctx: CallContext) {
+  seen.push({ method, ctx, activeTraceId: trace.getActiveSpan()?.spanContext().traceId });
+}
+
+async function waitForAbort(ctx: CallContext): Promise<never> {
+  await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+  signalOutcome.aborted = ctx.signal.aborted;
+  signalOutcome.reason = ctx.signal.reason;
+  throw ctx.signal.reason;
+}
+
+const registry = bindService(registryV1.RegistryService, {
+  async createApp(request, ctx) {
+    remember("createApp", ctx);
+    const id = typeof request.definition?.id === "string" ? request.definition.id : "";
+    if (id === "") throw invalidObject([{ path: "/id", errors: ["must be set", "must be a path"] }]);
+    return { app: { id, version: "2026-01-01T00:00:00.000Z", definition: request.definition }, deploymentId: `deploy-${ctx.principal.name}` };
+  },
+  async getApp(request, ctx) {
+    remember("getApp", ctx);
+    if (request.id === "/slow") return waitForAbort(ctx);
+    if (request.id === "/boom") throw new Error("database password is hunter2");
+    throw new GantryError("NotFound", `app ${request.id} not found`, { details: { appId: request.id, n: 3n } });
+  },
+  async listApps(_request, ctx) {
+    remember("listApps", ctx);
+    return { apps: [{ id: "/a" }, { id: "/b" }] };
+  },
+  async deleteApp() {
+    return {};
+  },
+});
+
+const scheduler = bindService(schedulerV1.SchedulerService, {
+  async listTasks(request) {
+    // A response protobuf cannot encode (an int32 holding text): a handler bug.
+    if (request.appId === "/bad-response") return { tasks: [{ taskId: "t", exitCode: "minus one" as unknown as number }] };
+    return { tasks: [] };
+  },
+  async listAgents() {
+    return { agents: [] };
+  },
+  async *watchTasks(request, ctx) {
+    remember("watchTasks", ctx);
+    for (let i = 0; i < 5; i++) yield { task: { taskId: `t${i}`, appId: request.appId } };
+    if (request.appId === "/fail-after-five") throw new GantryError("Unavailable", "scheduler lost its leader");
+    if (request.appId === "/forever") await waitForAbort(ctx);
+  },
+});
+
+const bidi = bindService(WatchTasksBidi, {
+  async *watchTasks(requests, ctx) {
+    remember("bidi", ctx);
+    let n = 0;
+    for await (const request of requests) yield { task: { taskId: `echo-${n++}`, appId: request.appId } };
+  },
+});
+
+before(async () => {
+  telemetry = await startTelemetry("grpc-test");
+  server = createGrpcServer({ logger, authenticator: auth.authenticator, services: [registry, scheduler], reflection: true });
+  address = `127.0.0.1:${await server.listen("127.0.0.1", 0)}`;
+});
+
+after(async () => {
+  await server.shutdown(100);
+  await telemetry.shutdown();
+});
+
+describe("round trips", () => {
+  test("unary: request, response and principal cross the wire", async () => {
+    const client = createGrpcClient(registryV1.RegistryService, address, { token: auth.admin });
+    try {
+      const response = await client.createApp({
+        definition: { id: "/web", cpus: 0.5, labels: { tier: "frontend" } },
+      });
+      assert.equal(response.app?.id, "/web");
+      assert.deepEqual(response.app?.definition, { id: "/web", cpus: 0.5, labels: { tier: "frontend" } });
+      assert.equal(response.deploymentId, "deploy-alice");
+      assert.deepEqual(seen.at(-1)?.ctx.principal, { name: "alice", roles: ["admin"] });
+    } finally {
+      client.close();
+    }
+  });
+
+  test("server streaming: every message arrives in order, then the stream ends", async () => {
+    const client = createGrpcClient(schedulerV1.SchedulerService, address, { token: auth.admin });
+    try {
+      const got: string[] = [];
+      for await (const message of client.watchTasks({ appId: "/web" })) got.push(`${message.task?.taskId}@${message.task?.appId}`);
+      assert.deepEqual(got, ["t0@/web", "t1@/web", "t2@/web", "t3@/web", "t4@/web"]);
+    } finally {
+      client.close();
+    }
+  });
+
+  test("server streaming: an error after some messages reaches the consumer as a GantryError", async () => {
+    const client = createGrpcClient(schedulerV1.SchedulerService, address, { token: auth.admin });
+    try {
+      const got: string[] = [];
+      await assert.rejects(
+        async () => {
+          for await (const message of client.watchTasks({ appId: "/fail-after-five" })) got.push(message.task!.taskId);
+        },
+        (err: unknown) => err instanceof GantryError && err.code === "Unavailable" && err.message === "scheduler lost its leader" && err.retryable,
+      );
+      assert.equal(got.length, 5);
+    } finally {
+      client.close();
+    }
+  });
+
+  test("bidi and client streaming (WatchTasks re-declared): each request is answered", async () => {
+    const local = createGrpcServer({ logger, authenticator: auth.authenticator, services: [bidi] });
+    const localAddress = `127.0.0.1:${await local.listen("127.0.0.1", 0)}`;
+    const counting = createGrpcServer({
+      logger,
+      authenticator: auth.authenticator,
+      services: [
+        bindService(WatchTasksClientStream, {
+          async watchTasks(requests) {
+            const ids: string[] = [];
+            for await (const request of requests) ids.push(request.appId);
+            return { task: { taskId: `${ids.length}`, appId: ids.join(",") } };
+          },
+        }),
+      ],
+    });
+    const countingAddress = `127.0.0.1:${await counting.listen("127.0.0.1", 0)}`;
+    const bidiClient = createGrpcClient(WatchTasksBidi, localAddress, { token: auth.admin });
+    const streamClient = createGrpcClient(WatchTasksClientStream, countingAddress, { token: auth.admin });
+    try {
+      async function* requests() {
+        for (const appId of ["/a", "/b", "/c"]) {
+          yield { appId };
+          await sleep(5);
+        }
+      }
+      const got: string[] = [];
+      for await (const message of bidiClient.watchTasks(requests())) got.push(`${message.task?.taskId}:${message.task?.appId}`);
+      assert.deepEqual(got, ["echo-0:/a", "echo-1:/b", "echo-2:/c"]);
+
+      const summary = await streamClient.watchTasks(requests());
+      assert.equal(summary.task?.taskId, "3");
+      assert.equal(summary.task?.appId, "/a,/b,/c");
+    } finally {
+      bidiClient.close();
+      streamClient.close();
+      await local.shutdown(100);
+      await counting.shutdown(100);
+    }
+  });
+});
+
+describe("authentication", () => {
+  test("a call without a token is refused with UNAUTHENTICATED and the handler never runs", async () => {
+    const before = seen.length;
+    for (const token of [undefined, "gty_forged.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", auth.admin.slice(0, -2) + "xx"]) {
+      const client = createGrpcClient(registryV1.RegistryService, address, token === undefined ? {} : { token });
+      const streams = createGrpcClient(schedulerV1.SchedulerService, address, token === undefined ? {} : { token });
+      try {
+        await assert.rejects(client.listApps({}), (err: unknown) => err instanceof GantryError && err.code === "Unauthenticated");
+        await assert.rejects(
+          async () => {
+            for await (const _ of streams.watchTasks({ appId: "/x" })) assert.fail("no message expected");
+          },
+          (err: unknown) => err instanceof GantryError && err.code === "Unauthenticated",
+        );
+      } finally {
+        client.close();
+        streams.close();
+      }
+    }
+    assert.equal(seen.length, before, "no handler ran");
+  });
+
+  test("the DC/OS form `authorization: token=<t>` is accepted", async () => {
+    const client = createGrpcClient(registryV1.RegistryService, address);
+    try {
+      const response = await client.listApps({}, { metadata: { authorization: `token=${auth.admin}` } });
+      assert.deepEqual(response.apps.map((a) => a.id), ["/a", "/b"]);
+      assert.equal(seen.at(-1)?.ctx.principal.name, "alice");
+    } finally {
+      client.close();
+    }
+  });
+
+  test("health needs no token and reports SERVING", async () => {
+    const client = createGrpcClient(HealthService as never, address) as unknown as {
+      check(r: { service: string }): Promise<{ status: number }>;
+      close(): void;
+    };
+    try {
+      assert.equal((await client.check({ service: "" })).status, 1);
+      assert.equal((await client.check({ service: "gantry.registry.v1.RegistryService" })).status, 1);
+      await assert.rejects(client.check({ service: "nope.Service" }), (err: unknown) => err instanceof GantryError && err.code === "NotFound");
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe("errors", () => {
+  test("a GantryError with violations and details reaches the client intact", async () => {
+    const client = createGrpcClient(registryV1.RegistryService, address, { token: auth.admin });
+    try {
+      await assert.rejects(client.createApp({ definition: {} }), (err: unknown) => {
+        assert.ok(err instanceof GantryError);
+        assert.equal(err.code, "InvalidArgument");
+        assert.equal(err.message, "Object is not valid");
+        assert.deepEqual(err.violations, [{ path: "/id", errors: ["must be set", "must be a path"] }]);
+        return true;
+      });
+      await assert.rejects(client.getApp({ id: "/nope" }), (err: unknown) => {
+        assert.ok(err instanceof GantryError);
+        assert.equal(err.code, "NotFound");
+        assert.deepEqual(err.details, { appId: "/nope", n: "3" });
+        return true;
+      });
+    } finally {
+      client.close();
+    }
+  });
+
+  test("an unknown error becomes INTERNAL with a generic message, logged with its stack", async () => {
+    const client = createGrpcClient(registryV1.RegistryService, address, { token: auth.admin, correlationId: "corr-boom" });
+    try {
+      await assert.rejects(client.getApp({ id: "/boom" }), (err: unknown) => {
+        assert.ok(err instanceof GantryError);
+        assert.equal(err.code, "Internal");
+        assert.equal(err.message, "internal error (correlation id corr-boom)");
+        assert.doesNotMatch(JSON.stringify({ m: err.message, d: err.details }), /hunter2/);
+        return true;
+      });
+      const line = lines.find((l) => l.correlationId === "corr-boom" && l.code === "INTERNAL");
+      assert.ok(line, "the failure is logged");
+      assert.equal(line.level, 50);
+      assert.match(String((line.err as { stack?: string }).stack), /hunter2[\s\S]*server\.test\.ts/);
+    } finally {
+      client.close();
+    }
+  });
+
+  test("a response that cannot be encoded is an INTERNAL error, logged as such (not a logged OK)", async () => {
+    const client = createGrpcClient(schedulerV1.SchedulerService, address, { token: auth.admin, correlationId: "corr-encode" });
+    try {
+      await assert.rejects(client.listTasks({ appId: "/bad-response" }), (err: unknown) => err instanceof GantryError && err.code === "Internal");
+      const mine = lines.filter((l) => l.correlationId === "corr-encode");
+      assert.deepEqual(mine.map((l) => l.code), ["INTERNAL"]);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe("cancellation", () => {
+  test("the deadline aborts ctx.signal and the client sees DEADLINE_EXCEEDED as Unavailable", async () => {
+    const client = createGrpcClient(registryV1.RegistryService, address, { token: auth.admin });
+    try {
+      delete signalOutcome.aborted;
+      const started = Date.now();
+      await assert.rejects(client.getApp({ id: "/slow" }, { deadlineMs: 150 }), (err: unknown) => {
+        assert.ok(err instanceof GantryError);
+        assert.equal(err.code, "Unavailable");
+        assert.equal(err.details.grpcStatus, "DEADLINE_EXCEEDED");
+        return true;
+      });
+      assert.ok(Date.now() - started < 2000);
+      for (let i = 0; i < 50 && !signalOutcome.aborted; i++) await sleep(10);
+      assert.equal(signalOutcome.aborted, true, "handler saw the abort");
+      assert.match(String(signalOutcome.reason), /deadline exceeded/);
+    } finally {
+      client.close();
+    }
+  });
+
+  test("cancelling on the client aborts ctx.signal of a unary call and of a stream", async () => {
+    const client = createGrpcClient(registryV1.RegistryService, address, { token: auth.admin });
+    const streams = createGrpcClient(schedulerV1.SchedulerService, address, { token: auth.admin });
+    try {
+      delete signalOutcome.aborted;
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error("user pressed ^C")), 100);
+      await assert.rejects(client.getApp({ id: "/slow" }, { signal: controller.signal }), /user pressed \^C/);
+      for (let i = 0; i < 50 && !signalOutcome.aborted; i++) await sleep(10);
+      assert.equal(signalOutcome.aborted, true);
+
+      delete signalOutcome.aborted;
+      let count = 0;
+      for await (const _ of streams.watchTasks({ appId: "/forever" })) if (++count === 5) break; // leaving early cancels
+      for (let i = 0; i < 50 && !signalOutcome.aborted; i++) await sleep(10);
+      assert.equal(signalOutcome.aborted, true, "stream handler saw the cancel");
+    } finally {
+      client.close();
+      streams.close();
+    }
+  });
+});
+
+describe("shutdown", () => {
+  test("shutdown waits the grace period, then cancels open streams (their ctx.signal aborts)", async () => {
+    const local = createGrpcServer({ logger, authenticator: auth.authenticator, services: [scheduler] });
+    const localAddress = `127.0.0.1:${await local.listen("127.0.0.1", 0)}`;
+    const client = createGrpcClient(schedulerV1.SchedulerService, localAddress, { token: auth.admin });
+    try {
+      delete signalOutcome.aborted;
+      const stream = client.watchTasks({ appId: "/forever" })[Symbol.asyncIterator]();
+      await stream.next();
+      const started = Date.now();
+      await local.shutdown(200);
+      assert.ok(Date.now() - started >= 150 && Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+      for (let i = 0; i < 50 && !signalOutcome.aborted; i++) await sleep(10);
+      assert.equal(signalOutcome.aborted, true);
+      await assert.rejects(async () => {
+        for (;;) if ((await stream.next()).done) return;
+      }, GantryError);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe("correlation, tracing and logs", () => {
+  test("the client's trace continues on the server: same trace id in ctx.traceparent and the active span", async () => {
+    const client = createGrpcClient(registryV1.RegistryService, address, { token: auth.admin });
+    try {
+      const clientTraceId = await tracer("test").startActiveSpan("caller", async (span) => {
+        await client.listApps({});
+        span.end();
+        return span.spanContext().traceId;
+      });
+      assert.match(clientTraceId, /^[0-9a-f]{32}$/);
+      assert.notEqual(clientTraceId, "0".repeat(32));
+      const last = seen.at(-1)!;
+      assert.equal(last.ctx.traceparent?.split("-")[1], clientTraceId);
+      assert.equal(last.activeTraceId, clientTraceId);
+    } finally {
+      client.close();
+    }
+  });
+
+  test("each call logs one line with method, code, duration, principal and correlation id", async () => {
+    const client = createGrpcClient(registryV1.RegistryService, address, { token: auth.admin, correlationId: "corr-42" });
+    try {
+      await client.listApps({});
+      await assert.rejects(client.getApp({ id: "/x" }));
+      const mine = lines.filter((l) => l.correlationId === "corr-42");
+      assert.equal(mine.length, 2);
+      const [ok, notFound] = mine;
+      assert.equal(ok?.method, "/gantry.registry.v1.RegistryService/ListApps");
+      assert.equal(ok?.code, "OK");
+      assert.equal(ok?.principal, "alice");
+      assert.equal(typeof ok?.durationMs, "number");
+      assert.match(String(ok?.trace_id), /^[0-9a-f]{32}$/);
+      assert.equal(seen.at(-1)?.ctx.correlationId, "corr-42");
+      assert.equal(notFound?.code, "NOT_FOUND");
+    } finally {
+      client.close();
+    }
+  });
+
+  test("a call without a correlation id gets a fresh UUID", async () => {
+    const client = createGrpcClient(registryV1.RegistryService, address, { token: auth.admin });
+    try {
+      await client.listApps({});
+      assert.match(seen.at(-1)!.ctx.correlationId, /^[0-9a-f-]{36}$/);
+    } finally {
+      client.close();
+    }
+  });
+});

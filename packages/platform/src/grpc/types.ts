@@ -1,0 +1,67 @@
+import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import type { Principal } from "../auth/index.ts";
+import type { Logger } from "../logging/index.ts";
+
+/** The four gRPC call shapes, as protobuf-es names them. */
+export type MethodKind = "unary" | "server_streaming" | "client_streaming" | "bidi_streaming";
+
+/** What a handler knows about the call it serves, besides the request. */
+export interface CallContext {
+  /** The authenticated caller (`anonymous` only on health and reflection). */
+  principal: Principal;
+  /** Request metadata, lower-case keys, first value of each; `-bin` values base64; `authorization` removed. */
+  metadata: Record<string, string>;
+  /** Aborted when the client cancels or the deadline passes; pass it to anything that waits. */
+  signal: AbortSignal;
+  /** The component logger with `method` and `correlationId` bound (and trace ids while a span is active). */
+  logger: Logger;
+  /** From `x-correlation-id`, or a new UUID; sent on with every downstream gRPC call made from the handler. */
+  correlationId: string;
+  /** The caller's W3C traceparent, when it sent one. The server span is active during the handler either way. */
+  traceparent?: string;
+}
+
+/** The input message descriptor of a method. */
+export type In<M> = M extends { input: infer I extends DescMessage } ? I : never;
+/** The output message descriptor of a method. */
+export type Out<M> = M extends { output: infer O extends DescMessage } ? O : never;
+
+/** The handler of one method, by its kind: async function for unary outputs, async generator for streamed ones. */
+export type MethodHandler<M> = M extends { methodKind: "unary" }
+  ? (request: MessageShape<In<M>>, ctx: CallContext) => Promise<MessageInitShape<Out<M>>>
+  : M extends { methodKind: "server_streaming" }
+    ? (request: MessageShape<In<M>>, ctx: CallContext) => AsyncIterable<MessageInitShape<Out<M>>>
+    : M extends { methodKind: "client_streaming" }
+      ? (requests: AsyncIterable<MessageShape<In<M>>>, ctx: CallContext) => Promise<MessageInitShape<Out<M>>>
+      : M extends { methodKind: "bidi_streaming" }
+        ? (requests: AsyncIterable<MessageShape<In<M>>>, ctx: CallContext) => AsyncIterable<MessageInitShape<Out<M>>>
+        : never;
+
+/** The handlers of a service, keyed by method localName (`createApp`, `watchTasks`). Every method needs one. */
+export type Handlers<S extends GenService<GenServiceMethods>> = {
+  [K in keyof S["method"]]: MethodHandler<S["method"][K]>;
+};
+
+/** Any handler, as the adapter sees it after type checking. */
+export type AnyHandler = (input: any, ctx: CallContext) => Promise<unknown> | AsyncIterable<unknown>;
+
+/** A service descriptor with its handlers, checked against each other by `bindService`. */
+export interface ServiceBinding {
+  readonly service: DescService;
+  readonly handlers: Readonly<Record<string, AnyHandler>>;
+}
+
+/**
+ * Pairs a generated service descriptor with its handlers, type-checking every handler against its
+ * method's kind and messages. Throws when a method of the service has no handler.
+ */
+export function bindService<S extends GenService<GenServiceMethods>>(service: S, handlers: Handlers<S>): ServiceBinding {
+  const table = handlers as unknown as Record<string, AnyHandler>;
+  for (const method of (service as unknown as DescService).methods) {
+    if (typeof table[method.localName] !== "function") {
+      throw new TypeError(`no handler for ${service.typeName}.${method.name} (key "${method.localName}")`);
+    }
+  }
+  return { service: service as unknown as DescService, handlers: table };
+}

@@ -4,6 +4,9 @@
  */
 export * as agentV1 from "./gen/gantry/agent/v1/protocol_pb.js";
 export * as eventsV1App from "./gen/gantry/events/v1/app_events_pb.js";
+export * as eventsV1Pod from "./gen/gantry/events/v1/pod_events_pb.js";
+export * as eventsV1Group from "./gen/gantry/events/v1/group_events_pb.js";
+export * as eventsV1Deployment from "./gen/gantry/events/v1/deployment_events_pb.js";
 export * as eventsV1Agent from "./gen/gantry/events/v1/agent_events_pb.js";
 export * as eventsV1Instance from "./gen/gantry/events/v1/instance_events_pb.js";
 export * as eventsV1Auth from "./gen/gantry/events/v1/auth_events_pb.js";

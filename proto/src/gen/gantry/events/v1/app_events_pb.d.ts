@@ -35,7 +35,7 @@ export declare type AppCreated = Message<"gantry.events.v1.AppCreated"> & {
 export declare const AppCreatedSchema: GenMessage<AppCreated>;
 
 /**
- * AppUpdated: a new version of an existing app.
+ * AppUpdated: a new version of an existing app (a config change, a scale, or a restart).
  *
  * @generated from message gantry.events.v1.AppUpdated
  */
@@ -49,6 +49,20 @@ export declare type AppUpdated = Message<"gantry.events.v1.AppUpdated"> & {
    * @generated from field: string deployment_id = 2;
    */
   deploymentId: string;
+
+  /**
+   * True when only `instances` changed.
+   *
+   * @generated from field: bool scale_only = 3;
+   */
+  scaleOnly: boolean;
+
+  /**
+   * True when the version exists only to restart every instance (POST /v2/apps/{id}/restart).
+   *
+   * @generated from field: bool restart = 4;
+   */
+  restart: boolean;
 };
 
 /**

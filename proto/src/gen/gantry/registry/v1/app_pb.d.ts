@@ -34,6 +34,20 @@ export declare type AppVersion = Message<"gantry.registry.v1.AppVersion"> & {
    * @generated from field: google.protobuf.Struct definition = 3;
    */
   definition?: JsonObject | undefined;
+
+  /**
+   * When the app's configuration (anything but `instances`) last changed.
+   *
+   * @generated from field: string last_config_change_at = 4;
+   */
+  lastConfigChangeAt: string;
+
+  /**
+   * When the app was last scaled or its configuration changed.
+   *
+   * @generated from field: string last_scaling_at = 5;
+   */
+  lastScalingAt: string;
 };
 
 /**
@@ -41,4 +55,152 @@ export declare type AppVersion = Message<"gantry.registry.v1.AppVersion"> & {
  * Use `create(AppVersionSchema)` to create a new message.
  */
 export declare const AppVersionSchema: GenMessage<AppVersion>;
+
+/**
+ * PodVersion is one stored version of a pod, like AppVersion.
+ *
+ * @generated from message gantry.registry.v1.PodVersion
+ */
+export declare type PodVersion = Message<"gantry.registry.v1.PodVersion"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * @generated from field: google.protobuf.Struct definition = 3;
+   */
+  definition?: JsonObject | undefined;
+
+  /**
+   * @generated from field: string last_config_change_at = 4;
+   */
+  lastConfigChangeAt: string;
+
+  /**
+   * @generated from field: string last_scaling_at = 5;
+   */
+  lastScalingAt: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.PodVersion.
+ * Use `create(PodVersionSchema)` to create a new message.
+ */
+export declare const PodVersionSchema: GenMessage<PodVersion>;
+
+/**
+ * DeploymentAction is one thing a deployment does to one app or pod.
+ *
+ * @generated from message gantry.registry.v1.DeploymentAction
+ */
+export declare type DeploymentAction = Message<"gantry.registry.v1.DeploymentAction"> & {
+  /**
+   * StartApplication, StopApplication, ScaleApplication, RestartApplication, ResolveArtifacts,
+   * StartPod, StopPod, ScalePod, RestartPod.
+   *
+   * @generated from field: string action = 1;
+   */
+  action: string;
+
+  /**
+   * Set for app actions.
+   *
+   * @generated from field: string app = 2;
+   */
+  app: string;
+
+  /**
+   * Set for pod actions.
+   *
+   * @generated from field: string pod = 3;
+   */
+  pod: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.DeploymentAction.
+ * Use `create(DeploymentActionSchema)` to create a new message.
+ */
+export declare const DeploymentActionSchema: GenMessage<DeploymentAction>;
+
+/**
+ * DeploymentStep is a set of actions that run in parallel.
+ *
+ * @generated from message gantry.registry.v1.DeploymentStep
+ */
+export declare type DeploymentStep = Message<"gantry.registry.v1.DeploymentStep"> & {
+  /**
+   * @generated from field: repeated gantry.registry.v1.DeploymentAction actions = 1;
+   */
+  actions: DeploymentAction[];
+};
+
+/**
+ * Describes the message gantry.registry.v1.DeploymentStep.
+ * Use `create(DeploymentStepSchema)` to create a new message.
+ */
+export declare const DeploymentStepSchema: GenMessage<DeploymentStep>;
+
+/**
+ * Deployment is a plan that takes the cluster from one root group version to the next.
+ *
+ * @generated from message gantry.registry.v1.Deployment
+ */
+export declare type Deployment = Message<"gantry.registry.v1.Deployment"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Version of the target state.
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * @generated from field: repeated string affected_apps = 3;
+   */
+  affectedApps: string[];
+
+  /**
+   * @generated from field: repeated string affected_pods = 4;
+   */
+  affectedPods: string[];
+
+  /**
+   * @generated from field: repeated gantry.registry.v1.DeploymentStep steps = 5;
+   */
+  steps: DeploymentStep[];
+
+  /**
+   * 1-based index of the step running now; 0 when not started.
+   *
+   * @generated from field: uint32 current_step = 6;
+   */
+  currentStep: number;
+
+  /**
+   * @generated from field: uint32 total_steps = 7;
+   */
+  totalSteps: number;
+
+  /**
+   * @generated from field: repeated gantry.registry.v1.DeploymentAction current_actions = 8;
+   */
+  currentActions: DeploymentAction[];
+};
+
+/**
+ * Describes the message gantry.registry.v1.Deployment.
+ * Use `create(DeploymentSchema)` to create a new message.
+ */
+export declare const DeploymentSchema: GenMessage<Deployment>;
 

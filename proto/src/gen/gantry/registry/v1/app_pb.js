@@ -9,7 +9,7 @@ import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
  * Describes the file gantry/registry/v1/app.proto.
  */
 export const file_gantry_registry_v1_app = /*@__PURE__*/
-  fileDesc("ChxnYW50cnkvcmVnaXN0cnkvdjEvYXBwLnByb3RvEhJnYW50cnkucmVnaXN0cnkudjEiVgoKQXBwVmVyc2lvbhIKCgJpZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEisKCmRlZmluaXRpb24YAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0YgZwcm90bzM", [file_google_protobuf_struct]);
+  fileDesc("ChxnYW50cnkvcmVnaXN0cnkvdjEvYXBwLnByb3RvEhJnYW50cnkucmVnaXN0cnkudjEijgEKCkFwcFZlcnNpb24SCgoCaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIrCgpkZWZpbml0aW9uGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIdChVsYXN0X2NvbmZpZ19jaGFuZ2VfYXQYBCABKAkSFwoPbGFzdF9zY2FsaW5nX2F0GAUgASgJIo4BCgpQb2RWZXJzaW9uEgoKAmlkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSKwoKZGVmaW5pdGlvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSHQoVbGFzdF9jb25maWdfY2hhbmdlX2F0GAQgASgJEhcKD2xhc3Rfc2NhbGluZ19hdBgFIAEoCSI8ChBEZXBsb3ltZW50QWN0aW9uEg4KBmFjdGlvbhgBIAEoCRILCgNhcHAYAiABKAkSCwoDcG9kGAMgASgJIkcKDkRlcGxveW1lbnRTdGVwEjUKB2FjdGlvbnMYASADKAsyJC5nYW50cnkucmVnaXN0cnkudjEuRGVwbG95bWVudEFjdGlvbiL0AQoKRGVwbG95bWVudBIKCgJpZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhUKDWFmZmVjdGVkX2FwcHMYAyADKAkSFQoNYWZmZWN0ZWRfcG9kcxgEIAMoCRIxCgVzdGVwcxgFIAMoCzIiLmdhbnRyeS5yZWdpc3RyeS52MS5EZXBsb3ltZW50U3RlcBIUCgxjdXJyZW50X3N0ZXAYBiABKA0SEwoLdG90YWxfc3RlcHMYByABKA0SPQoPY3VycmVudF9hY3Rpb25zGAggAygLMiQuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkRlcGxveW1lbnRBY3Rpb25iBnByb3RvMw", [file_google_protobuf_struct]);
 
 /**
  * Describes the message gantry.registry.v1.AppVersion.
@@ -17,4 +17,32 @@ export const file_gantry_registry_v1_app = /*@__PURE__*/
  */
 export const AppVersionSchema = /*@__PURE__*/
   messageDesc(file_gantry_registry_v1_app, 0);
+
+/**
+ * Describes the message gantry.registry.v1.PodVersion.
+ * Use `create(PodVersionSchema)` to create a new message.
+ */
+export const PodVersionSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_app, 1);
+
+/**
+ * Describes the message gantry.registry.v1.DeploymentAction.
+ * Use `create(DeploymentActionSchema)` to create a new message.
+ */
+export const DeploymentActionSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_app, 2);
+
+/**
+ * Describes the message gantry.registry.v1.DeploymentStep.
+ * Use `create(DeploymentStepSchema)` to create a new message.
+ */
+export const DeploymentStepSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_app, 3);
+
+/**
+ * Describes the message gantry.registry.v1.Deployment.
+ * Use `create(DeploymentSchema)` to create a new message.
+ */
+export const DeploymentSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_app, 4);
 

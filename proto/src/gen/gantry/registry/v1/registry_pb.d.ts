@@ -4,12 +4,35 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
-import type { AppVersion } from "./app_pb.js";
+import type { AppVersion, Deployment, PodVersion } from "./app_pb.js";
 
 /**
  * Describes the file gantry/registry/v1/registry.proto.
  */
 export declare const file_gantry_registry_v1_registry: GenFile;
+
+/**
+ * The result of a change: the deployment that carries it out and the new root version.
+ *
+ * @generated from message gantry.registry.v1.DeploymentRef
+ */
+export declare type DeploymentRef = Message<"gantry.registry.v1.DeploymentRef"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: string version = 2;
+   */
+  version: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.DeploymentRef.
+ * Use `create(DeploymentRefSchema)` to create a new message.
+ */
+export declare const DeploymentRefSchema: GenMessage<DeploymentRef>;
 
 /**
  * @generated from message gantry.registry.v1.CreateAppRequest
@@ -21,6 +44,11 @@ export declare type CreateAppRequest = Message<"gantry.registry.v1.CreateAppRequ
    * @generated from field: google.protobuf.Struct definition = 1;
    */
   definition?: JsonObject | undefined;
+
+  /**
+   * @generated from field: bool force = 2;
+   */
+  force: boolean;
 };
 
 /**
@@ -49,6 +77,109 @@ export declare type CreateAppResponse = Message<"gantry.registry.v1.CreateAppRes
  * Use `create(CreateAppResponseSchema)` to create a new message.
  */
 export declare const CreateAppResponseSchema: GenMessage<CreateAppResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.UpdateAppRequest
+ */
+export declare type UpdateAppRequest = Message<"gantry.registry.v1.UpdateAppRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: google.protobuf.Struct definition = 2;
+   */
+  definition?: JsonObject | undefined;
+
+  /**
+   * PATCH semantics: fields absent from `definition` keep their current values.
+   *
+   * @generated from field: bool partial = 3;
+   */
+  partial: boolean;
+
+  /**
+   * @generated from field: bool force = 4;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message gantry.registry.v1.UpdateAppRequest.
+ * Use `create(UpdateAppRequestSchema)` to create a new message.
+ */
+export declare const UpdateAppRequestSchema: GenMessage<UpdateAppRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.UpdateAppResponse
+ */
+export declare type UpdateAppResponse = Message<"gantry.registry.v1.UpdateAppResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.AppVersion app = 1;
+   */
+  app?: AppVersion | undefined;
+
+  /**
+   * @generated from field: string deployment_id = 2;
+   */
+  deploymentId: string;
+
+  /**
+   * True when the app did not exist and was created.
+   *
+   * @generated from field: bool created = 3;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message gantry.registry.v1.UpdateAppResponse.
+ * Use `create(UpdateAppResponseSchema)` to create a new message.
+ */
+export declare const UpdateAppResponseSchema: GenMessage<UpdateAppResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.UpdateAppsRequest
+ */
+export declare type UpdateAppsRequest = Message<"gantry.registry.v1.UpdateAppsRequest"> & {
+  /**
+   * @generated from field: repeated google.protobuf.Struct definitions = 1;
+   */
+  definitions: JsonObject[];
+
+  /**
+   * @generated from field: bool partial = 2;
+   */
+  partial: boolean;
+
+  /**
+   * @generated from field: bool force = 3;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message gantry.registry.v1.UpdateAppsRequest.
+ * Use `create(UpdateAppsRequestSchema)` to create a new message.
+ */
+export declare const UpdateAppsRequestSchema: GenMessage<UpdateAppsRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.UpdateAppsResponse
+ */
+export declare type UpdateAppsResponse = Message<"gantry.registry.v1.UpdateAppsResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.DeploymentRef deployment = 1;
+   */
+  deployment?: DeploymentRef | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.UpdateAppsResponse.
+ * Use `create(UpdateAppsResponseSchema)` to create a new message.
+ */
+export declare const UpdateAppsResponseSchema: GenMessage<UpdateAppsResponse>;
 
 /**
  * @generated from message gantry.registry.v1.GetAppRequest
@@ -86,6 +217,33 @@ export declare const GetAppResponseSchema: GenMessage<GetAppResponse>;
  * @generated from message gantry.registry.v1.ListAppsRequest
  */
 export declare type ListAppsRequest = Message<"gantry.registry.v1.ListAppsRequest"> & {
+  /**
+   * Only apps whose id contains this string.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Only apps whose cmd contains this string.
+   *
+   * @generated from field: string cmd = 2;
+   */
+  cmd: string;
+
+  /**
+   * Marathon label selector: `k`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, comma = AND.
+   *
+   * @generated from field: string label = 3;
+   */
+  label: string;
+
+  /**
+   * Only apps at or below this group id (e.g. `/shop`).
+   *
+   * @generated from field: string group = 4;
+   */
+  group: string;
 };
 
 /**
@@ -111,6 +269,75 @@ export declare type ListAppsResponse = Message<"gantry.registry.v1.ListAppsRespo
 export declare const ListAppsResponseSchema: GenMessage<ListAppsResponse>;
 
 /**
+ * @generated from message gantry.registry.v1.ListAppVersionsRequest
+ */
+export declare type ListAppVersionsRequest = Message<"gantry.registry.v1.ListAppVersionsRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.ListAppVersionsRequest.
+ * Use `create(ListAppVersionsRequestSchema)` to create a new message.
+ */
+export declare const ListAppVersionsRequestSchema: GenMessage<ListAppVersionsRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.ListAppVersionsResponse
+ */
+export declare type ListAppVersionsResponse = Message<"gantry.registry.v1.ListAppVersionsResponse"> & {
+  /**
+   * @generated from field: repeated string versions = 1;
+   */
+  versions: string[];
+};
+
+/**
+ * Describes the message gantry.registry.v1.ListAppVersionsResponse.
+ * Use `create(ListAppVersionsResponseSchema)` to create a new message.
+ */
+export declare const ListAppVersionsResponseSchema: GenMessage<ListAppVersionsResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.GetAppVersionRequest
+ */
+export declare type GetAppVersionRequest = Message<"gantry.registry.v1.GetAppVersionRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string version = 2;
+   */
+  version: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetAppVersionRequest.
+ * Use `create(GetAppVersionRequestSchema)` to create a new message.
+ */
+export declare const GetAppVersionRequestSchema: GenMessage<GetAppVersionRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.GetAppVersionResponse
+ */
+export declare type GetAppVersionResponse = Message<"gantry.registry.v1.GetAppVersionResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.AppVersion app = 1;
+   */
+  app?: AppVersion | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetAppVersionResponse.
+ * Use `create(GetAppVersionResponseSchema)` to create a new message.
+ */
+export declare const GetAppVersionResponseSchema: GenMessage<GetAppVersionResponse>;
+
+/**
  * @generated from message gantry.registry.v1.DeleteAppRequest
  */
 export declare type DeleteAppRequest = Message<"gantry.registry.v1.DeleteAppRequest"> & {
@@ -118,6 +345,11 @@ export declare type DeleteAppRequest = Message<"gantry.registry.v1.DeleteAppRequ
    * @generated from field: string id = 1;
    */
   id: string;
+
+  /**
+   * @generated from field: bool force = 2;
+   */
+  force: boolean;
 };
 
 /**
@@ -148,15 +380,645 @@ export declare type DeleteAppResponse = Message<"gantry.registry.v1.DeleteAppRes
 export declare const DeleteAppResponseSchema: GenMessage<DeleteAppResponse>;
 
 /**
- * RegistryService owns desired state: apps (and, later, pods and groups) and
- * every version of them. Every mutating call is authenticated, authorised and
- * recorded in the event log with its principal.
+ * @generated from message gantry.registry.v1.RestartAppRequest
+ */
+export declare type RestartAppRequest = Message<"gantry.registry.v1.RestartAppRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: bool force = 2;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message gantry.registry.v1.RestartAppRequest.
+ * Use `create(RestartAppRequestSchema)` to create a new message.
+ */
+export declare const RestartAppRequestSchema: GenMessage<RestartAppRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.RestartAppResponse
+ */
+export declare type RestartAppResponse = Message<"gantry.registry.v1.RestartAppResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.DeploymentRef deployment = 1;
+   */
+  deployment?: DeploymentRef | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.RestartAppResponse.
+ * Use `create(RestartAppResponseSchema)` to create a new message.
+ */
+export declare const RestartAppResponseSchema: GenMessage<RestartAppResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.CreatePodRequest
+ */
+export declare type CreatePodRequest = Message<"gantry.registry.v1.CreatePodRequest"> & {
+  /**
+   * @generated from field: google.protobuf.Struct definition = 1;
+   */
+  definition?: JsonObject | undefined;
+
+  /**
+   * @generated from field: bool force = 2;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message gantry.registry.v1.CreatePodRequest.
+ * Use `create(CreatePodRequestSchema)` to create a new message.
+ */
+export declare const CreatePodRequestSchema: GenMessage<CreatePodRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.CreatePodResponse
+ */
+export declare type CreatePodResponse = Message<"gantry.registry.v1.CreatePodResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.PodVersion pod = 1;
+   */
+  pod?: PodVersion | undefined;
+
+  /**
+   * @generated from field: string deployment_id = 2;
+   */
+  deploymentId: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.CreatePodResponse.
+ * Use `create(CreatePodResponseSchema)` to create a new message.
+ */
+export declare const CreatePodResponseSchema: GenMessage<CreatePodResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.UpdatePodRequest
+ */
+export declare type UpdatePodRequest = Message<"gantry.registry.v1.UpdatePodRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: google.protobuf.Struct definition = 2;
+   */
+  definition?: JsonObject | undefined;
+
+  /**
+   * @generated from field: bool force = 3;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message gantry.registry.v1.UpdatePodRequest.
+ * Use `create(UpdatePodRequestSchema)` to create a new message.
+ */
+export declare const UpdatePodRequestSchema: GenMessage<UpdatePodRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.UpdatePodResponse
+ */
+export declare type UpdatePodResponse = Message<"gantry.registry.v1.UpdatePodResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.PodVersion pod = 1;
+   */
+  pod?: PodVersion | undefined;
+
+  /**
+   * @generated from field: string deployment_id = 2;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: bool created = 3;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message gantry.registry.v1.UpdatePodResponse.
+ * Use `create(UpdatePodResponseSchema)` to create a new message.
+ */
+export declare const UpdatePodResponseSchema: GenMessage<UpdatePodResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.GetPodRequest
+ */
+export declare type GetPodRequest = Message<"gantry.registry.v1.GetPodRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetPodRequest.
+ * Use `create(GetPodRequestSchema)` to create a new message.
+ */
+export declare const GetPodRequestSchema: GenMessage<GetPodRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.GetPodResponse
+ */
+export declare type GetPodResponse = Message<"gantry.registry.v1.GetPodResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.PodVersion pod = 1;
+   */
+  pod?: PodVersion | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetPodResponse.
+ * Use `create(GetPodResponseSchema)` to create a new message.
+ */
+export declare const GetPodResponseSchema: GenMessage<GetPodResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.ListPodsRequest
+ */
+export declare type ListPodsRequest = Message<"gantry.registry.v1.ListPodsRequest"> & {
+};
+
+/**
+ * Describes the message gantry.registry.v1.ListPodsRequest.
+ * Use `create(ListPodsRequestSchema)` to create a new message.
+ */
+export declare const ListPodsRequestSchema: GenMessage<ListPodsRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.ListPodsResponse
+ */
+export declare type ListPodsResponse = Message<"gantry.registry.v1.ListPodsResponse"> & {
+  /**
+   * @generated from field: repeated gantry.registry.v1.PodVersion pods = 1;
+   */
+  pods: PodVersion[];
+};
+
+/**
+ * Describes the message gantry.registry.v1.ListPodsResponse.
+ * Use `create(ListPodsResponseSchema)` to create a new message.
+ */
+export declare const ListPodsResponseSchema: GenMessage<ListPodsResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.ListPodVersionsRequest
+ */
+export declare type ListPodVersionsRequest = Message<"gantry.registry.v1.ListPodVersionsRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.ListPodVersionsRequest.
+ * Use `create(ListPodVersionsRequestSchema)` to create a new message.
+ */
+export declare const ListPodVersionsRequestSchema: GenMessage<ListPodVersionsRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.ListPodVersionsResponse
+ */
+export declare type ListPodVersionsResponse = Message<"gantry.registry.v1.ListPodVersionsResponse"> & {
+  /**
+   * @generated from field: repeated string versions = 1;
+   */
+  versions: string[];
+};
+
+/**
+ * Describes the message gantry.registry.v1.ListPodVersionsResponse.
+ * Use `create(ListPodVersionsResponseSchema)` to create a new message.
+ */
+export declare const ListPodVersionsResponseSchema: GenMessage<ListPodVersionsResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.GetPodVersionRequest
+ */
+export declare type GetPodVersionRequest = Message<"gantry.registry.v1.GetPodVersionRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string version = 2;
+   */
+  version: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetPodVersionRequest.
+ * Use `create(GetPodVersionRequestSchema)` to create a new message.
+ */
+export declare const GetPodVersionRequestSchema: GenMessage<GetPodVersionRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.GetPodVersionResponse
+ */
+export declare type GetPodVersionResponse = Message<"gantry.registry.v1.GetPodVersionResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.PodVersion pod = 1;
+   */
+  pod?: PodVersion | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetPodVersionResponse.
+ * Use `create(GetPodVersionResponseSchema)` to create a new message.
+ */
+export declare const GetPodVersionResponseSchema: GenMessage<GetPodVersionResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.DeletePodRequest
+ */
+export declare type DeletePodRequest = Message<"gantry.registry.v1.DeletePodRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: bool force = 2;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message gantry.registry.v1.DeletePodRequest.
+ * Use `create(DeletePodRequestSchema)` to create a new message.
+ */
+export declare const DeletePodRequestSchema: GenMessage<DeletePodRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.DeletePodResponse
+ */
+export declare type DeletePodResponse = Message<"gantry.registry.v1.DeletePodResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.DeploymentRef deployment = 1;
+   */
+  deployment?: DeploymentRef | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.DeletePodResponse.
+ * Use `create(DeletePodResponseSchema)` to create a new message.
+ */
+export declare const DeletePodResponseSchema: GenMessage<DeletePodResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.GetGroupRequest
+ */
+export declare type GetGroupRequest = Message<"gantry.registry.v1.GetGroupRequest"> & {
+  /**
+   * Group id; "/" or empty for the root group.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetGroupRequest.
+ * Use `create(GetGroupRequestSchema)` to create a new message.
+ */
+export declare const GetGroupRequestSchema: GenMessage<GetGroupRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.GetGroupResponse
+ */
+export declare type GetGroupResponse = Message<"gantry.registry.v1.GetGroupResponse"> & {
+  /**
+   * Marathon's group JSON: {id, apps[], pods[], groups[], dependencies[], version}.
+   *
+   * @generated from field: google.protobuf.Struct group = 1;
+   */
+  group?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetGroupResponse.
+ * Use `create(GetGroupResponseSchema)` to create a new message.
+ */
+export declare const GetGroupResponseSchema: GenMessage<GetGroupResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.CreateGroupRequest
+ */
+export declare type CreateGroupRequest = Message<"gantry.registry.v1.CreateGroupRequest"> & {
+  /**
+   * @generated from field: google.protobuf.Struct definition = 1;
+   */
+  definition?: JsonObject | undefined;
+
+  /**
+   * @generated from field: bool force = 2;
+   */
+  force: boolean;
+
+  /**
+   * Where the group goes when the definition's id is relative (the path of POST /v2/groups/{id}).
+   *
+   * @generated from field: string parent_id = 3;
+   */
+  parentId: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.CreateGroupRequest.
+ * Use `create(CreateGroupRequestSchema)` to create a new message.
+ */
+export declare const CreateGroupRequestSchema: GenMessage<CreateGroupRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.CreateGroupResponse
+ */
+export declare type CreateGroupResponse = Message<"gantry.registry.v1.CreateGroupResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.DeploymentRef deployment = 1;
+   */
+  deployment?: DeploymentRef | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.CreateGroupResponse.
+ * Use `create(CreateGroupResponseSchema)` to create a new message.
+ */
+export declare const CreateGroupResponseSchema: GenMessage<CreateGroupResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.UpdateGroupRequest
+ */
+export declare type UpdateGroupRequest = Message<"gantry.registry.v1.UpdateGroupRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The new group definition; ignored when `version` or `scale_by` is set.
+   *
+   * @generated from field: google.protobuf.Struct definition = 2;
+   */
+  definition?: JsonObject | undefined;
+
+  /**
+   * @generated from field: bool force = 3;
+   */
+  force: boolean;
+
+  /**
+   * Only compute and return the plan; change nothing.
+   *
+   * @generated from field: bool dry_run = 4;
+   */
+  dryRun: boolean;
+
+  /**
+   * Roll the group back to this earlier version.
+   *
+   * @generated from field: string version = 5;
+   */
+  version: string;
+
+  /**
+   * Scale every app in the group (transitively) by this factor; 0 = not set.
+   *
+   * @generated from field: double scale_by = 6;
+   */
+  scaleBy: number;
+};
+
+/**
+ * Describes the message gantry.registry.v1.UpdateGroupRequest.
+ * Use `create(UpdateGroupRequestSchema)` to create a new message.
+ */
+export declare const UpdateGroupRequestSchema: GenMessage<UpdateGroupRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.UpdateGroupResponse
+ */
+export declare type UpdateGroupResponse = Message<"gantry.registry.v1.UpdateGroupResponse"> & {
+  /**
+   * Empty on a dry run.
+   *
+   * @generated from field: gantry.registry.v1.DeploymentRef deployment = 1;
+   */
+  deployment?: DeploymentRef | undefined;
+
+  /**
+   * The plan, on a dry run (and for information otherwise).
+   *
+   * @generated from field: gantry.registry.v1.Deployment plan = 2;
+   */
+  plan?: Deployment | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.UpdateGroupResponse.
+ * Use `create(UpdateGroupResponseSchema)` to create a new message.
+ */
+export declare const UpdateGroupResponseSchema: GenMessage<UpdateGroupResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.DeleteGroupRequest
+ */
+export declare type DeleteGroupRequest = Message<"gantry.registry.v1.DeleteGroupRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: bool force = 2;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message gantry.registry.v1.DeleteGroupRequest.
+ * Use `create(DeleteGroupRequestSchema)` to create a new message.
+ */
+export declare const DeleteGroupRequestSchema: GenMessage<DeleteGroupRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.DeleteGroupResponse
+ */
+export declare type DeleteGroupResponse = Message<"gantry.registry.v1.DeleteGroupResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.DeploymentRef deployment = 1;
+   */
+  deployment?: DeploymentRef | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.DeleteGroupResponse.
+ * Use `create(DeleteGroupResponseSchema)` to create a new message.
+ */
+export declare const DeleteGroupResponseSchema: GenMessage<DeleteGroupResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.ListGroupVersionsRequest
+ */
+export declare type ListGroupVersionsRequest = Message<"gantry.registry.v1.ListGroupVersionsRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.ListGroupVersionsRequest.
+ * Use `create(ListGroupVersionsRequestSchema)` to create a new message.
+ */
+export declare const ListGroupVersionsRequestSchema: GenMessage<ListGroupVersionsRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.ListGroupVersionsResponse
+ */
+export declare type ListGroupVersionsResponse = Message<"gantry.registry.v1.ListGroupVersionsResponse"> & {
+  /**
+   * @generated from field: repeated string versions = 1;
+   */
+  versions: string[];
+};
+
+/**
+ * Describes the message gantry.registry.v1.ListGroupVersionsResponse.
+ * Use `create(ListGroupVersionsResponseSchema)` to create a new message.
+ */
+export declare const ListGroupVersionsResponseSchema: GenMessage<ListGroupVersionsResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.GetGroupVersionRequest
+ */
+export declare type GetGroupVersionRequest = Message<"gantry.registry.v1.GetGroupVersionRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string version = 2;
+   */
+  version: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetGroupVersionRequest.
+ * Use `create(GetGroupVersionRequestSchema)` to create a new message.
+ */
+export declare const GetGroupVersionRequestSchema: GenMessage<GetGroupVersionRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.GetGroupVersionResponse
+ */
+export declare type GetGroupVersionResponse = Message<"gantry.registry.v1.GetGroupVersionResponse"> & {
+  /**
+   * @generated from field: google.protobuf.Struct group = 1;
+   */
+  group?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetGroupVersionResponse.
+ * Use `create(GetGroupVersionResponseSchema)` to create a new message.
+ */
+export declare const GetGroupVersionResponseSchema: GenMessage<GetGroupVersionResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.ListDeploymentsRequest
+ */
+export declare type ListDeploymentsRequest = Message<"gantry.registry.v1.ListDeploymentsRequest"> & {
+};
+
+/**
+ * Describes the message gantry.registry.v1.ListDeploymentsRequest.
+ * Use `create(ListDeploymentsRequestSchema)` to create a new message.
+ */
+export declare const ListDeploymentsRequestSchema: GenMessage<ListDeploymentsRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.ListDeploymentsResponse
+ */
+export declare type ListDeploymentsResponse = Message<"gantry.registry.v1.ListDeploymentsResponse"> & {
+  /**
+   * @generated from field: repeated gantry.registry.v1.Deployment deployments = 1;
+   */
+  deployments: Deployment[];
+};
+
+/**
+ * Describes the message gantry.registry.v1.ListDeploymentsResponse.
+ * Use `create(ListDeploymentsResponseSchema)` to create a new message.
+ */
+export declare const ListDeploymentsResponseSchema: GenMessage<ListDeploymentsResponse>;
+
+/**
+ * @generated from message gantry.registry.v1.CancelDeploymentRequest
+ */
+export declare type CancelDeploymentRequest = Message<"gantry.registry.v1.CancelDeploymentRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Only stop it (no rollback).
+   *
+   * @generated from field: bool force = 2;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message gantry.registry.v1.CancelDeploymentRequest.
+ * Use `create(CancelDeploymentRequestSchema)` to create a new message.
+ */
+export declare const CancelDeploymentRequestSchema: GenMessage<CancelDeploymentRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.CancelDeploymentResponse
+ */
+export declare type CancelDeploymentResponse = Message<"gantry.registry.v1.CancelDeploymentResponse"> & {
+  /**
+   * The rollback deployment; empty with `force`.
+   *
+   * @generated from field: gantry.registry.v1.DeploymentRef rollback = 1;
+   */
+  rollback?: DeploymentRef | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.CancelDeploymentResponse.
+ * Use `create(CancelDeploymentResponseSchema)` to create a new message.
+ */
+export declare const CancelDeploymentResponseSchema: GenMessage<CancelDeploymentResponse>;
+
+/**
+ * RegistryService owns desired state: apps, pods and groups, and every version of them.
+ * Every mutating call is authenticated, authorised and recorded in the event log with its
+ * principal; it computes a deployment plan and returns the deployment's id. A change to an
+ * app or pod that a running deployment touches fails with FAILED_PRECONDITION (HTTP 409,
+ * `details.deployments`) unless `force` is set, which cancels the conflicting deployments.
+ * Definitions travel as Marathon 1.4 JSON; invalid ones fail with INVALID_ARGUMENT carrying
+ * field violations (path + errors) exactly as Marathon reports them.
  *
  * @generated from service gantry.registry.v1.RegistryService
  */
 export declare const RegistryService: GenService<{
   /**
-   * CreateApp validates and stores a new app; fails with ALREADY_EXISTS when the id is taken.
+   * CreateApp validates and stores a new app; ALREADY_EXISTS when the id is taken.
    *
    * @generated from rpc gantry.registry.v1.RegistryService.CreateApp
    */
@@ -164,6 +1026,26 @@ export declare const RegistryService: GenService<{
     methodKind: "unary";
     input: typeof CreateAppRequestSchema;
     output: typeof CreateAppResponseSchema;
+  },
+  /**
+   * UpdateApp replaces (or with `partial`, patches) an app; creates it when missing.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.UpdateApp
+   */
+  updateApp: {
+    methodKind: "unary";
+    input: typeof UpdateAppRequestSchema;
+    output: typeof UpdateAppResponseSchema;
+  },
+  /**
+   * UpdateApps creates or updates several apps in one deployment (PUT/PATCH /v2/apps).
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.UpdateApps
+   */
+  updateApps: {
+    methodKind: "unary";
+    input: typeof UpdateAppsRequestSchema;
+    output: typeof UpdateAppsResponseSchema;
   },
   /**
    * GetApp returns the current version of one app; NOT_FOUND when it does not exist.
@@ -176,7 +1058,7 @@ export declare const RegistryService: GenService<{
     output: typeof GetAppResponseSchema;
   },
   /**
-   * ListApps returns the current version of every app, ordered by id.
+   * ListApps returns the current version of apps matching the filters, ordered by id.
    *
    * @generated from rpc gantry.registry.v1.RegistryService.ListApps
    */
@@ -184,6 +1066,26 @@ export declare const RegistryService: GenService<{
     methodKind: "unary";
     input: typeof ListAppsRequestSchema;
     output: typeof ListAppsResponseSchema;
+  },
+  /**
+   * ListAppVersions returns every version of an app, newest first.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.ListAppVersions
+   */
+  listAppVersions: {
+    methodKind: "unary";
+    input: typeof ListAppVersionsRequestSchema;
+    output: typeof ListAppVersionsResponseSchema;
+  },
+  /**
+   * GetAppVersion returns one stored version of an app.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.GetAppVersion
+   */
+  getAppVersion: {
+    methodKind: "unary";
+    input: typeof GetAppVersionRequestSchema;
+    output: typeof GetAppVersionResponseSchema;
   },
   /**
    * DeleteApp removes an app; its tasks are killed by the scheduler.
@@ -194,6 +1096,167 @@ export declare const RegistryService: GenService<{
     methodKind: "unary";
     input: typeof DeleteAppRequestSchema;
     output: typeof DeleteAppResponseSchema;
+  },
+  /**
+   * RestartApp starts a rolling restart of every instance of an app.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.RestartApp
+   */
+  restartApp: {
+    methodKind: "unary";
+    input: typeof RestartAppRequestSchema;
+    output: typeof RestartAppResponseSchema;
+  },
+  /**
+   * CreatePod validates and stores a new pod; ALREADY_EXISTS when the id is taken.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.CreatePod
+   */
+  createPod: {
+    methodKind: "unary";
+    input: typeof CreatePodRequestSchema;
+    output: typeof CreatePodResponseSchema;
+  },
+  /**
+   * UpdatePod replaces a pod; creates it when missing.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.UpdatePod
+   */
+  updatePod: {
+    methodKind: "unary";
+    input: typeof UpdatePodRequestSchema;
+    output: typeof UpdatePodResponseSchema;
+  },
+  /**
+   * GetPod returns the current version of one pod.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.GetPod
+   */
+  getPod: {
+    methodKind: "unary";
+    input: typeof GetPodRequestSchema;
+    output: typeof GetPodResponseSchema;
+  },
+  /**
+   * ListPods returns every pod, ordered by id.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.ListPods
+   */
+  listPods: {
+    methodKind: "unary";
+    input: typeof ListPodsRequestSchema;
+    output: typeof ListPodsResponseSchema;
+  },
+  /**
+   * ListPodVersions returns every version of a pod, newest first.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.ListPodVersions
+   */
+  listPodVersions: {
+    methodKind: "unary";
+    input: typeof ListPodVersionsRequestSchema;
+    output: typeof ListPodVersionsResponseSchema;
+  },
+  /**
+   * GetPodVersion returns one stored version of a pod.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.GetPodVersion
+   */
+  getPodVersion: {
+    methodKind: "unary";
+    input: typeof GetPodVersionRequestSchema;
+    output: typeof GetPodVersionResponseSchema;
+  },
+  /**
+   * DeletePod removes a pod.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.DeletePod
+   */
+  deletePod: {
+    methodKind: "unary";
+    input: typeof DeletePodRequestSchema;
+    output: typeof DeletePodResponseSchema;
+  },
+  /**
+   * GetGroup returns a group with its apps, pods and sub-groups (Marathon's group JSON).
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.GetGroup
+   */
+  getGroup: {
+    methodKind: "unary";
+    input: typeof GetGroupRequestSchema;
+    output: typeof GetGroupResponseSchema;
+  },
+  /**
+   * CreateGroup creates a group tree (with its apps and pods).
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.CreateGroup
+   */
+  createGroup: {
+    methodKind: "unary";
+    input: typeof CreateGroupRequestSchema;
+    output: typeof CreateGroupResponseSchema;
+  },
+  /**
+   * UpdateGroup updates a group tree, scales it (`scale_by`), rolls it back (`version`), or
+   * only computes the plan (`dry_run`).
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.UpdateGroup
+   */
+  updateGroup: {
+    methodKind: "unary";
+    input: typeof UpdateGroupRequestSchema;
+    output: typeof UpdateGroupResponseSchema;
+  },
+  /**
+   * DeleteGroup removes a group and everything in it.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.DeleteGroup
+   */
+  deleteGroup: {
+    methodKind: "unary";
+    input: typeof DeleteGroupRequestSchema;
+    output: typeof DeleteGroupResponseSchema;
+  },
+  /**
+   * ListGroupVersions returns every version of a group, newest first.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.ListGroupVersions
+   */
+  listGroupVersions: {
+    methodKind: "unary";
+    input: typeof ListGroupVersionsRequestSchema;
+    output: typeof ListGroupVersionsResponseSchema;
+  },
+  /**
+   * GetGroupVersion returns a group as it was at one version.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.GetGroupVersion
+   */
+  getGroupVersion: {
+    methodKind: "unary";
+    input: typeof GetGroupVersionRequestSchema;
+    output: typeof GetGroupVersionResponseSchema;
+  },
+  /**
+   * ListDeployments returns the deployments still running.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.ListDeployments
+   */
+  listDeployments: {
+    methodKind: "unary";
+    input: typeof ListDeploymentsRequestSchema;
+    output: typeof ListDeploymentsResponseSchema;
+  },
+  /**
+   * CancelDeployment stops a deployment: rolls it back, or with `force` only stops it.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.CancelDeployment
+   */
+  cancelDeployment: {
+    methodKind: "unary";
+    input: typeof CancelDeploymentRequestSchema;
+    output: typeof CancelDeploymentResponseSchema;
   },
 }>;
 

@@ -10,68 +10,359 @@ import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
  * Describes the file gantry/registry/v1/registry.proto.
  */
 export const file_gantry_registry_v1_registry = /*@__PURE__*/
-  fileDesc("CiFnYW50cnkvcmVnaXN0cnkvdjEvcmVnaXN0cnkucHJvdG8SEmdhbnRyeS5yZWdpc3RyeS52MSI/ChBDcmVhdGVBcHBSZXF1ZXN0EisKCmRlZmluaXRpb24YASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IlcKEUNyZWF0ZUFwcFJlc3BvbnNlEisKA2FwcBgBIAEoCzIeLmdhbnRyeS5yZWdpc3RyeS52MS5BcHBWZXJzaW9uEhUKDWRlcGxveW1lbnRfaWQYAiABKAkiGwoNR2V0QXBwUmVxdWVzdBIKCgJpZBgBIAEoCSI9Cg5HZXRBcHBSZXNwb25zZRIrCgNhcHAYASABKAsyHi5nYW50cnkucmVnaXN0cnkudjEuQXBwVmVyc2lvbiIRCg9MaXN0QXBwc1JlcXVlc3QiQAoQTGlzdEFwcHNSZXNwb25zZRIsCgRhcHBzGAEgAygLMh4uZ2FudHJ5LnJlZ2lzdHJ5LnYxLkFwcFZlcnNpb24iHgoQRGVsZXRlQXBwUmVxdWVzdBIKCgJpZBgBIAEoCSI7ChFEZWxldGVBcHBSZXNwb25zZRIVCg1kZXBsb3ltZW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAky7QIKD1JlZ2lzdHJ5U2VydmljZRJYCglDcmVhdGVBcHASJC5nYW50cnkucmVnaXN0cnkudjEuQ3JlYXRlQXBwUmVxdWVzdBolLmdhbnRyeS5yZWdpc3RyeS52MS5DcmVhdGVBcHBSZXNwb25zZRJPCgZHZXRBcHASIS5nYW50cnkucmVnaXN0cnkudjEuR2V0QXBwUmVxdWVzdBoiLmdhbnRyeS5yZWdpc3RyeS52MS5HZXRBcHBSZXNwb25zZRJVCghMaXN0QXBwcxIjLmdhbnRyeS5yZWdpc3RyeS52MS5MaXN0QXBwc1JlcXVlc3QaJC5nYW50cnkucmVnaXN0cnkudjEuTGlzdEFwcHNSZXNwb25zZRJYCglEZWxldGVBcHASJC5nYW50cnkucmVnaXN0cnkudjEuRGVsZXRlQXBwUmVxdWVzdBolLmdhbnRyeS5yZWdpc3RyeS52MS5EZWxldGVBcHBSZXNwb25zZWIGcHJvdG8z", [file_gantry_registry_v1_app, file_google_protobuf_struct]);
+  fileDesc("CiFnYW50cnkvcmVnaXN0cnkvdjEvcmVnaXN0cnkucHJvdG8SEmdhbnRyeS5yZWdpc3RyeS52MSI3Cg1EZXBsb3ltZW50UmVmEhUKDWRlcGxveW1lbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCSJOChBDcmVhdGVBcHBSZXF1ZXN0EisKCmRlZmluaXRpb24YASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBWZvcmNlGAIgASgIIlcKEUNyZWF0ZUFwcFJlc3BvbnNlEisKA2FwcBgBIAEoCzIeLmdhbnRyeS5yZWdpc3RyeS52MS5BcHBWZXJzaW9uEhUKDWRlcGxveW1lbnRfaWQYAiABKAkiawoQVXBkYXRlQXBwUmVxdWVzdBIKCgJpZBgBIAEoCRIrCgpkZWZpbml0aW9uGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgdwYXJ0aWFsGAMgASgIEg0KBWZvcmNlGAQgASgIImgKEVVwZGF0ZUFwcFJlc3BvbnNlEisKA2FwcBgBIAEoCzIeLmdhbnRyeS5yZWdpc3RyeS52MS5BcHBWZXJzaW9uEhUKDWRlcGxveW1lbnRfaWQYAiABKAkSDwoHY3JlYXRlZBgDIAEoCCJhChFVcGRhdGVBcHBzUmVxdWVzdBIsCgtkZWZpbml0aW9ucxgBIAMoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDwoHcGFydGlhbBgCIAEoCBINCgVmb3JjZRgDIAEoCCJLChJVcGRhdGVBcHBzUmVzcG9uc2USNQoKZGVwbG95bWVudBgBIAEoCzIhLmdhbnRyeS5yZWdpc3RyeS52MS5EZXBsb3ltZW50UmVmIhsKDUdldEFwcFJlcXVlc3QSCgoCaWQYASABKAkiPQoOR2V0QXBwUmVzcG9uc2USKwoDYXBwGAEgASgLMh4uZ2FudHJ5LnJlZ2lzdHJ5LnYxLkFwcFZlcnNpb24iSAoPTGlzdEFwcHNSZXF1ZXN0EgoKAmlkGAEgASgJEgsKA2NtZBgCIAEoCRINCgVsYWJlbBgDIAEoCRINCgVncm91cBgEIAEoCSJAChBMaXN0QXBwc1Jlc3BvbnNlEiwKBGFwcHMYASADKAsyHi5nYW50cnkucmVnaXN0cnkudjEuQXBwVmVyc2lvbiIkChZMaXN0QXBwVmVyc2lvbnNSZXF1ZXN0EgoKAmlkGAEgASgJIisKF0xpc3RBcHBWZXJzaW9uc1Jlc3BvbnNlEhAKCHZlcnNpb25zGAEgAygJIjMKFEdldEFwcFZlcnNpb25SZXF1ZXN0EgoKAmlkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkiRAoVR2V0QXBwVmVyc2lvblJlc3BvbnNlEisKA2FwcBgBIAEoCzIeLmdhbnRyeS5yZWdpc3RyeS52MS5BcHBWZXJzaW9uIi0KEERlbGV0ZUFwcFJlcXVlc3QSCgoCaWQYASABKAkSDQoFZm9yY2UYAiABKAgiOwoRRGVsZXRlQXBwUmVzcG9uc2USFQoNZGVwbG95bWVudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJIi4KEVJlc3RhcnRBcHBSZXF1ZXN0EgoKAmlkGAEgASgJEg0KBWZvcmNlGAIgASgIIksKElJlc3RhcnRBcHBSZXNwb25zZRI1CgpkZXBsb3ltZW50GAEgASgLMiEuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkRlcGxveW1lbnRSZWYiTgoQQ3JlYXRlUG9kUmVxdWVzdBIrCgpkZWZpbml0aW9uGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVmb3JjZRgCIAEoCCJXChFDcmVhdGVQb2RSZXNwb25zZRIrCgNwb2QYASABKAsyHi5nYW50cnkucmVnaXN0cnkudjEuUG9kVmVyc2lvbhIVCg1kZXBsb3ltZW50X2lkGAIgASgJIloKEFVwZGF0ZVBvZFJlcXVlc3QSCgoCaWQYASABKAkSKwoKZGVmaW5pdGlvbhgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFZm9yY2UYAyABKAgiaAoRVXBkYXRlUG9kUmVzcG9uc2USKwoDcG9kGAEgASgLMh4uZ2FudHJ5LnJlZ2lzdHJ5LnYxLlBvZFZlcnNpb24SFQoNZGVwbG95bWVudF9pZBgCIAEoCRIPCgdjcmVhdGVkGAMgASgIIhsKDUdldFBvZFJlcXVlc3QSCgoCaWQYASABKAkiPQoOR2V0UG9kUmVzcG9uc2USKwoDcG9kGAEgASgLMh4uZ2FudHJ5LnJlZ2lzdHJ5LnYxLlBvZFZlcnNpb24iEQoPTGlzdFBvZHNSZXF1ZXN0IkAKEExpc3RQb2RzUmVzcG9uc2USLAoEcG9kcxgBIAMoCzIeLmdhbnRyeS5yZWdpc3RyeS52MS5Qb2RWZXJzaW9uIiQKFkxpc3RQb2RWZXJzaW9uc1JlcXVlc3QSCgoCaWQYASABKAkiKwoXTGlzdFBvZFZlcnNpb25zUmVzcG9uc2USEAoIdmVyc2lvbnMYASADKAkiMwoUR2V0UG9kVmVyc2lvblJlcXVlc3QSCgoCaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCSJEChVHZXRQb2RWZXJzaW9uUmVzcG9uc2USKwoDcG9kGAEgASgLMh4uZ2FudHJ5LnJlZ2lzdHJ5LnYxLlBvZFZlcnNpb24iLQoQRGVsZXRlUG9kUmVxdWVzdBIKCgJpZBgBIAEoCRINCgVmb3JjZRgCIAEoCCJKChFEZWxldGVQb2RSZXNwb25zZRI1CgpkZXBsb3ltZW50GAEgASgLMiEuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkRlcGxveW1lbnRSZWYiHQoPR2V0R3JvdXBSZXF1ZXN0EgoKAmlkGAEgASgJIjoKEEdldEdyb3VwUmVzcG9uc2USJgoFZ3JvdXAYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0ImMKEkNyZWF0ZUdyb3VwUmVxdWVzdBIrCgpkZWZpbml0aW9uGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVmb3JjZRgCIAEoCBIRCglwYXJlbnRfaWQYAyABKAkiTAoTQ3JlYXRlR3JvdXBSZXNwb25zZRI1CgpkZXBsb3ltZW50GAEgASgLMiEuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkRlcGxveW1lbnRSZWYikAEKElVwZGF0ZUdyb3VwUmVxdWVzdBIKCgJpZBgBIAEoCRIrCgpkZWZpbml0aW9uGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVmb3JjZRgDIAEoCBIPCgdkcnlfcnVuGAQgASgIEg8KB3ZlcnNpb24YBSABKAkSEAoIc2NhbGVfYnkYBiABKAEiegoTVXBkYXRlR3JvdXBSZXNwb25zZRI1CgpkZXBsb3ltZW50GAEgASgLMiEuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkRlcGxveW1lbnRSZWYSLAoEcGxhbhgCIAEoCzIeLmdhbnRyeS5yZWdpc3RyeS52MS5EZXBsb3ltZW50Ii8KEkRlbGV0ZUdyb3VwUmVxdWVzdBIKCgJpZBgBIAEoCRINCgVmb3JjZRgCIAEoCCJMChNEZWxldGVHcm91cFJlc3BvbnNlEjUKCmRlcGxveW1lbnQYASABKAsyIS5nYW50cnkucmVnaXN0cnkudjEuRGVwbG95bWVudFJlZiImChhMaXN0R3JvdXBWZXJzaW9uc1JlcXVlc3QSCgoCaWQYASABKAkiLQoZTGlzdEdyb3VwVmVyc2lvbnNSZXNwb25zZRIQCgh2ZXJzaW9ucxgBIAMoCSI1ChZHZXRHcm91cFZlcnNpb25SZXF1ZXN0EgoKAmlkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkiQQoXR2V0R3JvdXBWZXJzaW9uUmVzcG9uc2USJgoFZ3JvdXAYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IhgKFkxpc3REZXBsb3ltZW50c1JlcXVlc3QiTgoXTGlzdERlcGxveW1lbnRzUmVzcG9uc2USMwoLZGVwbG95bWVudHMYASADKAsyHi5nYW50cnkucmVnaXN0cnkudjEuRGVwbG95bWVudCI0ChdDYW5jZWxEZXBsb3ltZW50UmVxdWVzdBIKCgJpZBgBIAEoCRINCgVmb3JjZRgCIAEoCCJPChhDYW5jZWxEZXBsb3ltZW50UmVzcG9uc2USMwoIcm9sbGJhY2sYASABKAsyIS5nYW50cnkucmVnaXN0cnkudjEuRGVwbG95bWVudFJlZjKLEgoPUmVnaXN0cnlTZXJ2aWNlElgKCUNyZWF0ZUFwcBIkLmdhbnRyeS5yZWdpc3RyeS52MS5DcmVhdGVBcHBSZXF1ZXN0GiUuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkNyZWF0ZUFwcFJlc3BvbnNlElgKCVVwZGF0ZUFwcBIkLmdhbnRyeS5yZWdpc3RyeS52MS5VcGRhdGVBcHBSZXF1ZXN0GiUuZ2FudHJ5LnJlZ2lzdHJ5LnYxLlVwZGF0ZUFwcFJlc3BvbnNlElsKClVwZGF0ZUFwcHMSJS5nYW50cnkucmVnaXN0cnkudjEuVXBkYXRlQXBwc1JlcXVlc3QaJi5nYW50cnkucmVnaXN0cnkudjEuVXBkYXRlQXBwc1Jlc3BvbnNlEk8KBkdldEFwcBIhLmdhbnRyeS5yZWdpc3RyeS52MS5HZXRBcHBSZXF1ZXN0GiIuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkdldEFwcFJlc3BvbnNlElUKCExpc3RBcHBzEiMuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkxpc3RBcHBzUmVxdWVzdBokLmdhbnRyeS5yZWdpc3RyeS52MS5MaXN0QXBwc1Jlc3BvbnNlEmoKD0xpc3RBcHBWZXJzaW9ucxIqLmdhbnRyeS5yZWdpc3RyeS52MS5MaXN0QXBwVmVyc2lvbnNSZXF1ZXN0GisuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkxpc3RBcHBWZXJzaW9uc1Jlc3BvbnNlEmQKDUdldEFwcFZlcnNpb24SKC5nYW50cnkucmVnaXN0cnkudjEuR2V0QXBwVmVyc2lvblJlcXVlc3QaKS5nYW50cnkucmVnaXN0cnkudjEuR2V0QXBwVmVyc2lvblJlc3BvbnNlElgKCURlbGV0ZUFwcBIkLmdhbnRyeS5yZWdpc3RyeS52MS5EZWxldGVBcHBSZXF1ZXN0GiUuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkRlbGV0ZUFwcFJlc3BvbnNlElsKClJlc3RhcnRBcHASJS5nYW50cnkucmVnaXN0cnkudjEuUmVzdGFydEFwcFJlcXVlc3QaJi5nYW50cnkucmVnaXN0cnkudjEuUmVzdGFydEFwcFJlc3BvbnNlElgKCUNyZWF0ZVBvZBIkLmdhbnRyeS5yZWdpc3RyeS52MS5DcmVhdGVQb2RSZXF1ZXN0GiUuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkNyZWF0ZVBvZFJlc3BvbnNlElgKCVVwZGF0ZVBvZBIkLmdhbnRyeS5yZWdpc3RyeS52MS5VcGRhdGVQb2RSZXF1ZXN0GiUuZ2FudHJ5LnJlZ2lzdHJ5LnYxLlVwZGF0ZVBvZFJlc3BvbnNlEk8KBkdldFBvZBIhLmdhbnRyeS5yZWdpc3RyeS52MS5HZXRQb2RSZXF1ZXN0GiIuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkdldFBvZFJlc3BvbnNlElUKCExpc3RQb2RzEiMuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkxpc3RQb2RzUmVxdWVzdBokLmdhbnRyeS5yZWdpc3RyeS52MS5MaXN0UG9kc1Jlc3BvbnNlEmoKD0xpc3RQb2RWZXJzaW9ucxIqLmdhbnRyeS5yZWdpc3RyeS52MS5MaXN0UG9kVmVyc2lvbnNSZXF1ZXN0GisuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkxpc3RQb2RWZXJzaW9uc1Jlc3BvbnNlEmQKDUdldFBvZFZlcnNpb24SKC5nYW50cnkucmVnaXN0cnkudjEuR2V0UG9kVmVyc2lvblJlcXVlc3QaKS5nYW50cnkucmVnaXN0cnkudjEuR2V0UG9kVmVyc2lvblJlc3BvbnNlElgKCURlbGV0ZVBvZBIkLmdhbnRyeS5yZWdpc3RyeS52MS5EZWxldGVQb2RSZXF1ZXN0GiUuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkRlbGV0ZVBvZFJlc3BvbnNlElUKCEdldEdyb3VwEiMuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkdldEdyb3VwUmVxdWVzdBokLmdhbnRyeS5yZWdpc3RyeS52MS5HZXRHcm91cFJlc3BvbnNlEl4KC0NyZWF0ZUdyb3VwEiYuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkNyZWF0ZUdyb3VwUmVxdWVzdBonLmdhbnRyeS5yZWdpc3RyeS52MS5DcmVhdGVHcm91cFJlc3BvbnNlEl4KC1VwZGF0ZUdyb3VwEiYuZ2FudHJ5LnJlZ2lzdHJ5LnYxLlVwZGF0ZUdyb3VwUmVxdWVzdBonLmdhbnRyeS5yZWdpc3RyeS52MS5VcGRhdGVHcm91cFJlc3BvbnNlEl4KC0RlbGV0ZUdyb3VwEiYuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkRlbGV0ZUdyb3VwUmVxdWVzdBonLmdhbnRyeS5yZWdpc3RyeS52MS5EZWxldGVHcm91cFJlc3BvbnNlEnAKEUxpc3RHcm91cFZlcnNpb25zEiwuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkxpc3RHcm91cFZlcnNpb25zUmVxdWVzdBotLmdhbnRyeS5yZWdpc3RyeS52MS5MaXN0R3JvdXBWZXJzaW9uc1Jlc3BvbnNlEmoKD0dldEdyb3VwVmVyc2lvbhIqLmdhbnRyeS5yZWdpc3RyeS52MS5HZXRHcm91cFZlcnNpb25SZXF1ZXN0GisuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkdldEdyb3VwVmVyc2lvblJlc3BvbnNlEmoKD0xpc3REZXBsb3ltZW50cxIqLmdhbnRyeS5yZWdpc3RyeS52MS5MaXN0RGVwbG95bWVudHNSZXF1ZXN0GisuZ2FudHJ5LnJlZ2lzdHJ5LnYxLkxpc3REZXBsb3ltZW50c1Jlc3BvbnNlEm0KEENhbmNlbERlcGxveW1lbnQSKy5nYW50cnkucmVnaXN0cnkudjEuQ2FuY2VsRGVwbG95bWVudFJlcXVlc3QaLC5nYW50cnkucmVnaXN0cnkudjEuQ2FuY2VsRGVwbG95bWVudFJlc3BvbnNlYgZwcm90bzM", [file_gantry_registry_v1_app, file_google_protobuf_struct]);
+
+/**
+ * Describes the message gantry.registry.v1.DeploymentRef.
+ * Use `create(DeploymentRefSchema)` to create a new message.
+ */
+export const DeploymentRefSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 0);
 
 /**
  * Describes the message gantry.registry.v1.CreateAppRequest.
  * Use `create(CreateAppRequestSchema)` to create a new message.
  */
 export const CreateAppRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_registry_v1_registry, 0);
+  messageDesc(file_gantry_registry_v1_registry, 1);
 
 /**
  * Describes the message gantry.registry.v1.CreateAppResponse.
  * Use `create(CreateAppResponseSchema)` to create a new message.
  */
 export const CreateAppResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_registry_v1_registry, 1);
+  messageDesc(file_gantry_registry_v1_registry, 2);
+
+/**
+ * Describes the message gantry.registry.v1.UpdateAppRequest.
+ * Use `create(UpdateAppRequestSchema)` to create a new message.
+ */
+export const UpdateAppRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 3);
+
+/**
+ * Describes the message gantry.registry.v1.UpdateAppResponse.
+ * Use `create(UpdateAppResponseSchema)` to create a new message.
+ */
+export const UpdateAppResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 4);
+
+/**
+ * Describes the message gantry.registry.v1.UpdateAppsRequest.
+ * Use `create(UpdateAppsRequestSchema)` to create a new message.
+ */
+export const UpdateAppsRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 5);
+
+/**
+ * Describes the message gantry.registry.v1.UpdateAppsResponse.
+ * Use `create(UpdateAppsResponseSchema)` to create a new message.
+ */
+export const UpdateAppsResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 6);
 
 /**
  * Describes the message gantry.registry.v1.GetAppRequest.
  * Use `create(GetAppRequestSchema)` to create a new message.
  */
 export const GetAppRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_registry_v1_registry, 2);
+  messageDesc(file_gantry_registry_v1_registry, 7);
 
 /**
  * Describes the message gantry.registry.v1.GetAppResponse.
  * Use `create(GetAppResponseSchema)` to create a new message.
  */
 export const GetAppResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_registry_v1_registry, 3);
+  messageDesc(file_gantry_registry_v1_registry, 8);
 
 /**
  * Describes the message gantry.registry.v1.ListAppsRequest.
  * Use `create(ListAppsRequestSchema)` to create a new message.
  */
 export const ListAppsRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_registry_v1_registry, 4);
+  messageDesc(file_gantry_registry_v1_registry, 9);
 
 /**
  * Describes the message gantry.registry.v1.ListAppsResponse.
  * Use `create(ListAppsResponseSchema)` to create a new message.
  */
 export const ListAppsResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_registry_v1_registry, 5);
+  messageDesc(file_gantry_registry_v1_registry, 10);
+
+/**
+ * Describes the message gantry.registry.v1.ListAppVersionsRequest.
+ * Use `create(ListAppVersionsRequestSchema)` to create a new message.
+ */
+export const ListAppVersionsRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 11);
+
+/**
+ * Describes the message gantry.registry.v1.ListAppVersionsResponse.
+ * Use `create(ListAppVersionsResponseSchema)` to create a new message.
+ */
+export const ListAppVersionsResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 12);
+
+/**
+ * Describes the message gantry.registry.v1.GetAppVersionRequest.
+ * Use `create(GetAppVersionRequestSchema)` to create a new message.
+ */
+export const GetAppVersionRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 13);
+
+/**
+ * Describes the message gantry.registry.v1.GetAppVersionResponse.
+ * Use `create(GetAppVersionResponseSchema)` to create a new message.
+ */
+export const GetAppVersionResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 14);
 
 /**
  * Describes the message gantry.registry.v1.DeleteAppRequest.
  * Use `create(DeleteAppRequestSchema)` to create a new message.
  */
 export const DeleteAppRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_registry_v1_registry, 6);
+  messageDesc(file_gantry_registry_v1_registry, 15);
 
 /**
  * Describes the message gantry.registry.v1.DeleteAppResponse.
  * Use `create(DeleteAppResponseSchema)` to create a new message.
  */
 export const DeleteAppResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_registry_v1_registry, 7);
+  messageDesc(file_gantry_registry_v1_registry, 16);
 
 /**
- * RegistryService owns desired state: apps (and, later, pods and groups) and
- * every version of them. Every mutating call is authenticated, authorised and
- * recorded in the event log with its principal.
+ * Describes the message gantry.registry.v1.RestartAppRequest.
+ * Use `create(RestartAppRequestSchema)` to create a new message.
+ */
+export const RestartAppRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 17);
+
+/**
+ * Describes the message gantry.registry.v1.RestartAppResponse.
+ * Use `create(RestartAppResponseSchema)` to create a new message.
+ */
+export const RestartAppResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 18);
+
+/**
+ * Describes the message gantry.registry.v1.CreatePodRequest.
+ * Use `create(CreatePodRequestSchema)` to create a new message.
+ */
+export const CreatePodRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 19);
+
+/**
+ * Describes the message gantry.registry.v1.CreatePodResponse.
+ * Use `create(CreatePodResponseSchema)` to create a new message.
+ */
+export const CreatePodResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 20);
+
+/**
+ * Describes the message gantry.registry.v1.UpdatePodRequest.
+ * Use `create(UpdatePodRequestSchema)` to create a new message.
+ */
+export const UpdatePodRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 21);
+
+/**
+ * Describes the message gantry.registry.v1.UpdatePodResponse.
+ * Use `create(UpdatePodResponseSchema)` to create a new message.
+ */
+export const UpdatePodResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 22);
+
+/**
+ * Describes the message gantry.registry.v1.GetPodRequest.
+ * Use `create(GetPodRequestSchema)` to create a new message.
+ */
+export const GetPodRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 23);
+
+/**
+ * Describes the message gantry.registry.v1.GetPodResponse.
+ * Use `create(GetPodResponseSchema)` to create a new message.
+ */
+export const GetPodResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 24);
+
+/**
+ * Describes the message gantry.registry.v1.ListPodsRequest.
+ * Use `create(ListPodsRequestSchema)` to create a new message.
+ */
+export const ListPodsRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 25);
+
+/**
+ * Describes the message gantry.registry.v1.ListPodsResponse.
+ * Use `create(ListPodsResponseSchema)` to create a new message.
+ */
+export const ListPodsResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 26);
+
+/**
+ * Describes the message gantry.registry.v1.ListPodVersionsRequest.
+ * Use `create(ListPodVersionsRequestSchema)` to create a new message.
+ */
+export const ListPodVersionsRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 27);
+
+/**
+ * Describes the message gantry.registry.v1.ListPodVersionsResponse.
+ * Use `create(ListPodVersionsResponseSchema)` to create a new message.
+ */
+export const ListPodVersionsResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 28);
+
+/**
+ * Describes the message gantry.registry.v1.GetPodVersionRequest.
+ * Use `create(GetPodVersionRequestSchema)` to create a new message.
+ */
+export const GetPodVersionRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 29);
+
+/**
+ * Describes the message gantry.registry.v1.GetPodVersionResponse.
+ * Use `create(GetPodVersionResponseSchema)` to create a new message.
+ */
+export const GetPodVersionResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 30);
+
+/**
+ * Describes the message gantry.registry.v1.DeletePodRequest.
+ * Use `create(DeletePodRequestSchema)` to create a new message.
+ */
+export const DeletePodRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 31);
+
+/**
+ * Describes the message gantry.registry.v1.DeletePodResponse.
+ * Use `create(DeletePodResponseSchema)` to create a new message.
+ */
+export const DeletePodResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 32);
+
+/**
+ * Describes the message gantry.registry.v1.GetGroupRequest.
+ * Use `create(GetGroupRequestSchema)` to create a new message.
+ */
+export const GetGroupRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 33);
+
+/**
+ * Describes the message gantry.registry.v1.GetGroupResponse.
+ * Use `create(GetGroupResponseSchema)` to create a new message.
+ */
+export const GetGroupResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 34);
+
+/**
+ * Describes the message gantry.registry.v1.CreateGroupRequest.
+ * Use `create(CreateGroupRequestSchema)` to create a new message.
+ */
+export const CreateGroupRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 35);
+
+/**
+ * Describes the message gantry.registry.v1.CreateGroupResponse.
+ * Use `create(CreateGroupResponseSchema)` to create a new message.
+ */
+export const CreateGroupResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 36);
+
+/**
+ * Describes the message gantry.registry.v1.UpdateGroupRequest.
+ * Use `create(UpdateGroupRequestSchema)` to create a new message.
+ */
+export const UpdateGroupRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 37);
+
+/**
+ * Describes the message gantry.registry.v1.UpdateGroupResponse.
+ * Use `create(UpdateGroupResponseSchema)` to create a new message.
+ */
+export const UpdateGroupResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 38);
+
+/**
+ * Describes the message gantry.registry.v1.DeleteGroupRequest.
+ * Use `create(DeleteGroupRequestSchema)` to create a new message.
+ */
+export const DeleteGroupRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 39);
+
+/**
+ * Describes the message gantry.registry.v1.DeleteGroupResponse.
+ * Use `create(DeleteGroupResponseSchema)` to create a new message.
+ */
+export const DeleteGroupResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 40);
+
+/**
+ * Describes the message gantry.registry.v1.ListGroupVersionsRequest.
+ * Use `create(ListGroupVersionsRequestSchema)` to create a new message.
+ */
+export const ListGroupVersionsRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 41);
+
+/**
+ * Describes the message gantry.registry.v1.ListGroupVersionsResponse.
+ * Use `create(ListGroupVersionsResponseSchema)` to create a new message.
+ */
+export const ListGroupVersionsResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 42);
+
+/**
+ * Describes the message gantry.registry.v1.GetGroupVersionRequest.
+ * Use `create(GetGroupVersionRequestSchema)` to create a new message.
+ */
+export const GetGroupVersionRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 43);
+
+/**
+ * Describes the message gantry.registry.v1.GetGroupVersionResponse.
+ * Use `create(GetGroupVersionResponseSchema)` to create a new message.
+ */
+export const GetGroupVersionResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 44);
+
+/**
+ * Describes the message gantry.registry.v1.ListDeploymentsRequest.
+ * Use `create(ListDeploymentsRequestSchema)` to create a new message.
+ */
+export const ListDeploymentsRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 45);
+
+/**
+ * Describes the message gantry.registry.v1.ListDeploymentsResponse.
+ * Use `create(ListDeploymentsResponseSchema)` to create a new message.
+ */
+export const ListDeploymentsResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 46);
+
+/**
+ * Describes the message gantry.registry.v1.CancelDeploymentRequest.
+ * Use `create(CancelDeploymentRequestSchema)` to create a new message.
+ */
+export const CancelDeploymentRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 47);
+
+/**
+ * Describes the message gantry.registry.v1.CancelDeploymentResponse.
+ * Use `create(CancelDeploymentResponseSchema)` to create a new message.
+ */
+export const CancelDeploymentResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_registry_v1_registry, 48);
+
+/**
+ * RegistryService owns desired state: apps, pods and groups, and every version of them.
+ * Every mutating call is authenticated, authorised and recorded in the event log with its
+ * principal; it computes a deployment plan and returns the deployment's id. A change to an
+ * app or pod that a running deployment touches fails with FAILED_PRECONDITION (HTTP 409,
+ * `details.deployments`) unless `force` is set, which cancels the conflicting deployments.
+ * Definitions travel as Marathon 1.4 JSON; invalid ones fail with INVALID_ARGUMENT carrying
+ * field violations (path + errors) exactly as Marathon reports them.
  *
  * @generated from service gantry.registry.v1.RegistryService
  */

@@ -23,7 +23,7 @@ export interface HarnessCluster extends SingleNodeCluster {
  * `t-<random>`, gateway on a free loopback port. Logs go to stderr at `GANTRY_LOG_LEVEL`
  * (default "warn" here, so test output stays readable).
  */
-export async function startHarnessCluster(options: { prefix?: string; agent?: RawAgentOptions } = {}): Promise<HarnessCluster> {
+export async function startHarnessCluster(options: { prefix?: string; agent?: RawAgentOptions | false } = {}): Promise<HarnessCluster> {
   const database = await createTestDatabase(options.prefix ?? "e2e");
   const testCluster = createTestCluster();
   const gantryHome = await mkdtemp(path.join(tmpdir(), "gantry-e2e-"));
@@ -37,7 +37,7 @@ export async function startHarnessCluster(options: { prefix?: string; agent?: Ra
       host: "127.0.0.1",
       port: 0,
       gantryHome,
-      agent: { cpus: 4, mem: 4096, disk: 10_000, ...options.agent },
+      agent: options.agent === false ? false : { cpus: 4, mem: 4096, disk: 10_000, ...options.agent },
       logger: createLogger("gantry", { level: process.env.GANTRY_LOG_LEVEL ?? "warn" }),
     });
   } catch (err) {

@@ -38,7 +38,7 @@ export function upCommand(): Command {
       });
       process.stdout.write(
         [
-          `Gantry is up (cluster "${cluster.cluster}", agent ${cluster.agentId}).`,
+          `Gantry is up (cluster "${cluster.cluster}", agent ${cluster.agentId ?? "none"}).`,
           `  gateway (HTTP and gRPC): ${cluster.url}`,
           `  admin token:             ${cluster.token}`,
           "",

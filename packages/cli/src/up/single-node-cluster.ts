@@ -33,7 +33,8 @@ export interface SingleNodeClusterOptions {
   port: number;
   /** Local state: signing key, agent work dir, cluster.json. */
   gantryHome: string;
-  agent?: RawAgentOptions;
+  /** Options of the one agent; `false` runs the control plane alone (nothing is ever launched). */
+  agent?: RawAgentOptions | false;
   logger?: Logger;
   /** Write `<gantryHome>/<cluster>/cluster.json` for the CLI (default true). */
   writeClusterFile?: boolean;
@@ -46,7 +47,8 @@ export interface SingleNodeCluster {
   /** An admin bearer token. */
   token: string;
   cluster: string;
-  agentId: string;
+  /** The agent's id; undefined when the cluster runs without one. */
+  agentId: string | undefined;
   /** Stops every service; the agent kills its tasks first. */
   stop(): Promise<void>;
 }
@@ -88,18 +90,22 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
       cluster: options.cluster,
     });
     stops.push(() => gateway.stop());
-    const agentOptions = compileAgentOptions({ gantryHome: options.gantryHome, ...options.agent });
-    const bus = await connectBus(options.natsUrl, names, "agent");
-    stops.push(() => bus.close());
-    const agent = await startAgent(agentOptions, { bus, logger: root.child({ component: "agent" }) });
-    stops.push(() => agent.stop({ killTasks: true }));
+    let agentId: string | undefined;
+    if (options.agent !== false) {
+      const agentOptions = compileAgentOptions({ gantryHome: options.gantryHome, ...options.agent });
+      const bus = await connectBus(options.natsUrl, names, "agent");
+      stops.push(() => bus.close());
+      const agent = await startAgent(agentOptions, { bus, logger: root.child({ component: "agent" }) });
+      stops.push(() => agent.stop({ killTasks: true }));
+      agentId = agentOptions.agentId;
+    }
 
     const clusterFile = localClusterFile(options.cluster, { GANTRY_HOME: options.gantryHome });
     if (options.writeClusterFile !== false) {
       await writeFile(clusterFile, JSON.stringify({ url: gateway.url, token: issued.token }, null, 2) + "\n", { mode: 0o600 });
       stops.unshift(() => rm(clusterFile, { force: true }));
     }
-    return { url: gateway.url, token: issued.token, cluster: options.cluster, agentId: agentOptions.agentId, stop: stopAll };
+    return { url: gateway.url, token: issued.token, cluster: options.cluster, agentId, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

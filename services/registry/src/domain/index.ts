@@ -1,0 +1,57 @@
+/**
+ * The registry's pure domain: Marathon 1.4 app/pod/group model, validation and normalisation,
+ * the dependency graph and the deployment plan. No I/O; see `README.md` beside this file.
+ */
+export { validateApp, validateAppUpdate, checkId, describeViolations, AppMessages, ID_PATTERN_MESSAGE, RESIDENT_CHANGE_MESSAGE } from "./marathon/app-validator.ts";
+export type { AppValidationResult, AppUpdateOptions } from "./marathon/app-validator.ts";
+export { validatePod, PodMessages, commandCheckMessage } from "./marathon/pod-validator.ts";
+export type { PodValidationResult } from "./marathon/pod-validator.ts";
+export { validateGroup, checkGroupTree, flattenGroup, GroupMessages } from "./marathon/group-validator.ts";
+export type { GroupDefinition, GroupValidationResult } from "./marathon/group-validator.ts";
+export {
+  buildDependencyGraph,
+  detectDependencyCycles,
+  longestPathLengths,
+  CYCLE_MESSAGE,
+  describeCycle,
+} from "./marathon/dependency-graph.ts";
+export type { DependencyGraph, RunSpecNode, GroupDependencies } from "./marathon/dependency-graph.ts";
+export { computeDeploymentPlan, runSpecSetOf } from "./marathon/deployment-plan.ts";
+export type {
+  DeploymentPlan,
+  DeploymentStep,
+  DeploymentAction,
+  AppActionName,
+  PodActionName,
+  RunSpecSet,
+  DeploymentPlanOptions,
+} from "./marathon/deployment-plan.ts";
+export { appJsonSchema } from "./marathon/app.schema.ts";
+export { compileOptions, DCOS_1_9_FEATURES } from "./marathon/common-rules.ts";
+export type { MarathonValidationOptions } from "./marathon/common-rules.ts";
+export { renderPath, INVALID_JSON, OBJECT_NOT_VALID } from "./marathon/field-validators.ts";
+export type { ValidationFailure, PathStyle } from "./marathon/field-validators.ts";
+export { canonicalPath, isChildOf, parentOf, safePath, ID_PATH_SEGMENT_PATTERN, ROOT_ID } from "./marathon/path-id.ts";
+export { APP_DEFAULTS, CONSTRAINT_OPERATORS } from "./marathon/app.model.ts";
+export type {
+  AppDefinition,
+  AppContainer,
+  AppHealthCheck,
+  AppVolume,
+  AppConstraint,
+  ConstraintOperator,
+  DockerSpec,
+  EnvValue,
+  FetchUri,
+  IpAddress,
+  PortDefinition,
+  PortMapping,
+  ReadinessCheck,
+  Residency,
+  UnreachableStrategy,
+  UpgradeStrategy,
+  KillSelection,
+} from "./marathon/app.model.ts";
+export { POD_DEFAULTS } from "./marathon/pod.model.ts";
+export type { PodDefinition, PodContainer, PodEndpoint, PodHealthCheck, PodNetwork, PodVolume } from "./marathon/pod.model.ts";
+export type { PodConstraint } from "./marathon/constraints.ts";

@@ -1,0 +1,523 @@
+/**
+ * The Marathon 1.4 app validator: raw JSON in, the normalised `AppDefinition` (or Marathon-style
+ * violations) out. Pure.
+ *
+ *   raw ─▶ read (shape, defaults; 400 "Invalid JSON") ─▶ normalise (ids, ports, volumes regime)
+ *       ─▶ rules (422 "Object is not valid") ─▶ AppDefinition
+ *
+ * Unknown fields are dropped; `version`/`versionInfo` are read-only and ignored here (the
+ * registry stamps versions).
+ */
+import type { FieldViolation } from "@gantry/platform";
+import {
+  APP_DEFAULTS,
+  KILL_SELECTIONS,
+  LABEL_SINGLE_INSTANCE_APP,
+  PORT_PROTOCOLS,
+  appPortNames,
+  type AppDefinition,
+  type FetchUri,
+  type IpAddress,
+  type PortDefinition,
+  type Residency,
+  type UpgradeStrategy,
+} from "./app.model.ts";
+import {
+  checkContainer,
+  hasExternalVolumes,
+  hasImage,
+  hasPersistentVolumes,
+  readContainer,
+  type ContainerInput,
+} from "./app-container.ts";
+import { checkHealthChecks, checkReadinessChecks, healthCheck, injectPortIndex, readinessCheck } from "./app-health-checks.ts";
+import {
+  checkRoles,
+  checkSecretRefs,
+  checkSecrets,
+  checkUnreachableStrategy,
+  compileOptions,
+  envMap,
+  isArchive,
+  isValidUri,
+  secretsMap,
+  unreachableStrategy,
+  urlError,
+  type CompiledOptions,
+  type MarathonValidationOptions,
+} from "./common-rules.ts";
+import { appConstraint, checkConstraintValue, dedupeConstraints } from "./constraints.ts";
+import {
+  allUnique,
+  arrayOf,
+  atLeast,
+  bool,
+  check,
+  equalTo,
+  featureNotEnabled,
+  fullPattern,
+  has,
+  int,
+  Issues,
+  isOneOf,
+  jsonEqual,
+  matchesFully,
+  notEmpty,
+  num,
+  obj,
+  oneOf,
+  opt,
+  req,
+  ShapeError,
+  str,
+  stringArray,
+  stringMap,
+  type JsonObject,
+  type Path,
+  type Reader,
+  type ValidationFailure,
+} from "./field-validators.ts";
+import { canonicalPath, ID_PATH_SEGMENT_PATTERN, invalidSegments, isRoot, parentOf } from "./path-id.ts";
+
+/** The outcome of `validateApp`. */
+export type AppValidationResult = { ok: true; app: AppDefinition } | ValidationFailure;
+
+/** `executor`: `//cmd`, a path, or empty. */
+export const EXECUTOR_PATTERN = fullPattern("^(//cmd)|(/?[^/]+(/[^/]+)*)|$");
+/** `portDefinitions[].name`. */
+export const PORT_DEFINITION_NAME = fullPattern("^[a-z0-9-]+$");
+
+/** Marathon's cross-field messages (exact strings from the reference). */
+export const AppMessages = {
+  cmdArgsContainer: "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.",
+  portsAndPortDefinitions: "You cannot specify both ports and port definitions",
+  ipAddressAndPorts: "You cannot specify both an IP address and ports",
+  urisAndFetch: "You cannot specify both uris and fetch fields",
+  gpusDocker: "GPU resources only work with the Mesos containerizer",
+  residency: "AppDefinition must contain persistent volumes and define residency",
+  emptyPath: "Path must contain at least one path element",
+  emptyRoles: "set must not be empty",
+  residentRoles: 'A resident app must have `acceptedResourceRoles = ["*"]`.',
+  residentUnreachable: "unreachableStrategy must be disabled for resident apps",
+  singleInstance: "Single instance app may only have one instance",
+  migrationLabels: "DCOS_PACKAGE_FRAMEWORK_NAME and DCOS_MIGRATION_API_PATH must be defined when using DCOS_MIGRATION_API_VERSION",
+  migrationVersion: 'DCOS_MIGRATION_API_VERSION must be "v1"',
+  portsUnique: "Ports must be unique.",
+  portNamesUnique: "Port names must be unique.",
+  uriSyntax: "URI has invalid syntax.",
+  discoveryWithDockerNetwork: "ipAddress.discovery is not allowed for Docker containers using BRIDGE or USER networking",
+} as const;
+
+/** The message for an id segment that breaks `ID_PATH_SEGMENT_PATTERN`. */
+export const ID_PATTERN_MESSAGE = `must fully match regular expression '${ID_PATH_SEGMENT_PATTERN.source}'`;
+
+/**
+ * Validates and normalises one app (`POST /v2/apps` body, or an app of a group body).
+ * Relative ids resolve against `options.parentGroup` (default `/`). Never throws for any JSON input.
+ */
+export function validateApp(raw: unknown, options?: MarathonValidationOptions): AppValidationResult {
+  const opts = compileOptions(options);
+  const is = new Issues();
+  const app = readApp(raw, is, opts);
+  return is.failure(opts.pathStyle) ?? (app === undefined ? shapeFailure() : { ok: true, app });
+}
+
+function shapeFailure(): ValidationFailure {
+  return { ok: false, message: "Invalid JSON", violations: [{ path: "/", errors: [ShapeError.object] }] };
+}
+
+/** Everything the reader saw that rules need but the normalised app does not keep. */
+interface AppInput {
+  rawId: string;
+  container: ContainerInput | undefined;
+  healthChecks: ReturnType<typeof healthCheck>[];
+  givenPorts: number[] | undefined;
+  givenPortDefinitions: PortDefinition[] | undefined;
+  givenUris: boolean;
+  givenFetch: boolean;
+  givenRoles: boolean;
+}
+
+/**
+ * Reads, normalises and checks an app, recording issues in `is`. Returns the app when the shape
+ * was readable (it may still have rule violations recorded), else undefined.
+ */
+export function readApp(raw: unknown, is: Issues, opts: CompiledOptions): AppDefinition | undefined {
+  const o = obj(raw, [], is);
+  if (o === undefined) return undefined;
+  const read = readFields(o, is, opts);
+  if (read === undefined || is.hasShapeErrors) return undefined;
+  const { app, input } = read;
+  checkApp(is, app, input, opts);
+  return app;
+}
+
+function readFields(o: JsonObject, is: Issues, opts: CompiledOptions): { app: AppDefinition; input: AppInput } | undefined {
+  const root: Path = [];
+  const rawId = req(o, "id", str, root, is);
+  const cmd = opt(o, "cmd", str, root, is);
+  if (cmd === "") is.typeError(["cmd"], ShapeError.minLength);
+  const roles = opt(o, "acceptedResourceRoles", stringArray, root, is);
+  if (roles !== undefined && roles.length === 0) is.typeError(["acceptedResourceRoles"], AppMessages.emptyRoles);
+
+  const container = opt(o, "container", (v, p, i) => readContainer(v, p, i), root, is);
+  const healthChecks = opt(o, "healthChecks", arrayOf(healthCheck), root, is) ?? [];
+  const givenPorts = opt(o, "ports", arrayOf(int), root, is);
+  const givenPortDefinitions = opt(o, "portDefinitions", arrayOf(portDefinition), root, is);
+  const ipAddress = opt(o, "ipAddress", ipAddressReader, root, is);
+  const uris = opt(o, "uris", stringArray, root, is);
+  const fetch = opt(o, "fetch", arrayOf(fetchUri), root, is);
+  const residency = opt(o, "residency", residencyReader, root, is);
+  const upgrade = opt(o, "upgradeStrategy", obj, root, is);
+  const minimumHealthCapacity = upgrade && opt(upgrade, "minimumHealthCapacity", num, ["upgradeStrategy"], is);
+  const maximumOverCapacity = upgrade && opt(upgrade, "maximumOverCapacity", num, ["upgradeStrategy"], is);
+  const unreachable = opt(o, "unreachableStrategy", unreachableStrategy(APP_DEFAULTS.unreachableStrategy), root, is);
+  const version = opt(o, "version", str, root, is);
+  if (version !== undefined && Number.isNaN(Date.parse(version))) is.typeError(["version"], "error.expected.date.isoformat");
+
+  const app: AppDefinition = {
+    id: rawId === undefined ? "/" : canonicalPath(rawId, opts.parentGroup),
+    args: opt(o, "args", stringArray, root, is) ?? [],
+    env: opt(o, "env", envMap, root, is) ?? {},
+    instances: opt(o, "instances", int, root, is) ?? APP_DEFAULTS.instances,
+    cpus: opt(o, "cpus", num, root, is) ?? APP_DEFAULTS.cpus,
+    mem: opt(o, "mem", num, root, is) ?? APP_DEFAULTS.mem,
+    disk: opt(o, "disk", num, root, is) ?? APP_DEFAULTS.disk,
+    gpus: opt(o, "gpus", int, root, is) ?? APP_DEFAULTS.gpus,
+    executor: opt(o, "executor", str, root, is) ?? APP_DEFAULTS.executor,
+    constraints: opt(o, "constraints", arrayOf(appConstraint), root, is) ?? [],
+    portDefinitions: [],
+    requirePorts: opt(o, "requirePorts", bool, root, is) ?? APP_DEFAULTS.requirePorts,
+    healthChecks: [],
+    readinessChecks: opt(o, "readinessChecks", arrayOf(readinessCheck), root, is) ?? [],
+    dependencies: opt(o, "dependencies", stringArray, root, is) ?? [],
+    upgradeStrategy: { ...APP_DEFAULTS.upgradeStrategy },
+    backoffSeconds: opt(o, "backoffSeconds", int, root, is) ?? APP_DEFAULTS.backoffSeconds,
+    backoffFactor: opt(o, "backoffFactor", num, root, is) ?? APP_DEFAULTS.backoffFactor,
+    maxLaunchDelaySeconds: opt(o, "maxLaunchDelaySeconds", int, root, is) ?? APP_DEFAULTS.maxLaunchDelaySeconds,
+    labels: opt(o, "labels", stringMap, root, is) ?? {},
+    fetch: fetch ?? (uris ?? []).map((uri) => ({ uri, extract: isArchive(uri), executable: false, cache: false })),
+    storeUrls: opt(o, "storeUrls", stringArray, root, is) ?? [],
+    secrets: opt(o, "secrets", secretsMap, root, is) ?? {},
+    killSelection: opt(o, "killSelection", oneOf(KILL_SELECTIONS), root, is) ?? APP_DEFAULTS.killSelection,
+    unreachableStrategy: "disabled",
+  };
+  const user = opt(o, "user", str, root, is);
+  const grace = opt(o, "taskKillGracePeriodSeconds", int, root, is);
+  if (rawId === undefined || is.hasShapeErrors) return undefined;
+
+  // Optional fields are set only when present, so the stored app has no `undefined` members.
+  if (cmd !== undefined) app.cmd = cmd;
+  if (user !== undefined) app.user = user;
+  if (roles !== undefined) app.acceptedResourceRoles = [...new Set(roles)];
+  if (container !== undefined) app.container = container.container;
+  if (ipAddress !== undefined) app.ipAddress = ipAddress;
+  if (grace !== undefined) app.taskKillGracePeriodSeconds = grace;
+
+  // Dependencies are relative to the app's own id (Marathon's `withCanonizedIds`).
+  app.dependencies = [...new Set(app.dependencies.map((d) => canonicalPath(d, app.id)))];
+
+  // Persistent volumes make the app resident: residency, no unreachable replacement, no over-capacity.
+  const persistent = hasPersistentVolumes(app.container);
+  if (residency !== undefined) app.residency = residency;
+  else if (persistent) app.residency = { ...APP_DEFAULTS.residency };
+  const withVolumes = persistent || hasExternalVolumes(app.container);
+  const strategyDefaults = withVolumes ? APP_DEFAULTS.upgradeStrategyWithVolumes : APP_DEFAULTS.upgradeStrategy;
+  app.upgradeStrategy = {
+    minimumHealthCapacity: minimumHealthCapacity ?? strategyDefaults.minimumHealthCapacity,
+    maximumOverCapacity: maximumOverCapacity ?? strategyDefaults.maximumOverCapacity,
+  } satisfies UpgradeStrategy;
+  app.unreachableStrategy = unreachable ?? (persistent ? "disabled" : { ...APP_DEFAULTS.unreachableStrategy });
+
+  app.portDefinitions = normalisePortDefinitions(givenPorts, givenPortDefinitions, app);
+  const portCount = appPortNames(app).length;
+  injectPortIndex(healthChecks.filter((h) => h !== undefined), portCount);
+  app.healthChecks = healthChecks.flatMap((h) => (h === undefined ? [] : [h.check]));
+
+  const input: AppInput = {
+    rawId,
+    container,
+    healthChecks,
+    givenPorts,
+    givenPortDefinitions,
+    givenUris: uris !== undefined,
+    givenFetch: fetch !== undefined,
+    givenRoles: roles !== undefined,
+  };
+  return { app, input };
+}
+
+function usesDockerPortMappings(app: AppDefinition): boolean {
+  return app.container?.docker?.portMappings !== undefined;
+}
+
+/**
+ * `ports` (deprecated) become port definitions; with neither `ports` nor `portDefinitions`, the
+ * default single dynamic port is used unless the app has an `ipAddress` or Docker BRIDGE/USER
+ * networking (its ports are then the discovery ports or the port mappings).
+ */
+function normalisePortDefinitions(
+  ports: number[] | undefined,
+  portDefinitions: PortDefinition[] | undefined,
+  app: AppDefinition,
+): PortDefinition[] {
+  if (portDefinitions !== undefined) return portDefinitions;
+  if (ports !== undefined) return ports.map((port) => ({ port, protocol: "tcp", labels: {} }));
+  if (app.ipAddress !== undefined || usesDockerPortMappings(app)) return [];
+  return APP_DEFAULTS.portDefinitions.map((p) => ({ ...p, labels: {} }));
+}
+
+const portDefinition: Reader<PortDefinition> = (v, path, is) => {
+  const o = obj(v, path, is);
+  if (o === undefined) return undefined;
+  const port = req(o, "port", int, path, is);
+  const def: PortDefinition = {
+    port: port ?? 0,
+    protocol: opt(o, "protocol", str, path, is) ?? "tcp",
+    labels: opt(o, "labels", stringMap, path, is) ?? {},
+  };
+  const name = opt(o, "name", str, path, is);
+  if (name !== undefined) def.name = name;
+  return port === undefined ? undefined : def;
+};
+
+const fetchUri: Reader<FetchUri> = (v, path, is) => {
+  const o = obj(v, path, is);
+  if (o === undefined) return undefined;
+  const uri = req(o, "uri", str, path, is);
+  if (uri === undefined) return undefined;
+  const f: FetchUri = {
+    uri,
+    extract: opt(o, "extract", bool, path, is) ?? true,
+    executable: opt(o, "executable", bool, path, is) ?? false,
+    cache: opt(o, "cache", bool, path, is) ?? false,
+  };
+  const destPath = opt(o, "destPath", str, path, is);
+  if (destPath !== undefined) f.destPath = destPath;
+  return f;
+};
+
+const discoveryPort: Reader<IpAddress["discovery"]["ports"][number]> = (v, path, is) => {
+  const o = obj(v, path, is);
+  if (o === undefined) return undefined;
+  const number = req(o, "number", int, path, is);
+  const name = req(o, "name", str, path, is);
+  const protocol = opt(o, "protocol", str, path, is) ?? "tcp";
+  return number === undefined || name === undefined ? undefined : { number, name, protocol };
+};
+
+const ipAddressReader: Reader<IpAddress> = (v, path, is) => {
+  const o = obj(v, path, is);
+  if (o === undefined) return undefined;
+  const discovery = opt(o, "discovery", obj, path, is);
+  const ip: IpAddress = {
+    groups: opt(o, "groups", stringArray, path, is) ?? [],
+    labels: opt(o, "labels", stringMap, path, is) ?? {},
+    discovery: { ports: (discovery && opt(discovery, "ports", arrayOf(discoveryPort), [...path, "discovery"], is)) ?? [] },
+  };
+  const networkName = opt(o, "networkName", str, path, is);
+  if (networkName !== undefined) ip.networkName = networkName;
+  return ip;
+};
+
+const residencyReader: Reader<Residency> = (v, path, is) => {
+  const o = obj(v, path, is);
+  if (o === undefined) return undefined;
+  const d = APP_DEFAULTS.residency;
+  return {
+    relaunchEscalationTimeoutSeconds: opt(o, "relaunchEscalationTimeoutSeconds", int, path, is) ?? d.relaunchEscalationTimeoutSeconds,
+    taskLostBehavior: opt(o, "taskLostBehavior", oneOf(["WAIT_FOREVER", "RELAUNCH_AFTER_TIMEOUT"] as const), path, is) ?? d.taskLostBehavior,
+  };
+};
+
+/** Id rules shared by apps, pods and groups: segment pattern, and (unless `allowRoot`) not the root. */
+export function checkId(is: Issues, path: Path, rawId: string, canonical: string, allowRoot = false): void {
+  if (invalidSegments(rawId).length > 0) is.violation(path, ID_PATTERN_MESSAGE);
+  if (!allowRoot && isRoot(canonical)) is.violation(path, AppMessages.emptyPath);
+}
+
+function checkApp(is: Issues, app: AppDefinition, input: AppInput, opts: CompiledOptions): void {
+  checkId(is, ["id"], input.rawId, app.id);
+
+  // cmd XOR args, or neither when a container brings an image.
+  const hasCmd = app.cmd !== undefined;
+  const hasArgs = app.args.length > 0;
+  check(is, [], (hasCmd !== hasArgs) || (!hasCmd && !hasArgs && hasImage(app.container)), AppMessages.cmdArgsContainer);
+
+  for (const key of Object.keys(app.env)) if (key.length === 0) is.violation(["env", key], "must not be empty");
+  checkSecretRefs(is, ["env"], app.env, app.secrets);
+  checkSecrets(is, app.secrets, opts.features);
+
+  atLeast(is, ["instances"], app.instances, 0, "int");
+  atLeast(is, ["cpus"], app.cpus, 0, "double");
+  atLeast(is, ["mem"], app.mem, 0, "double");
+  atLeast(is, ["disk"], app.disk, 0, "double");
+  atLeast(is, ["gpus"], app.gpus, 0, "int");
+  if (app.gpus > 0) {
+    check(is, [], app.container?.type !== "DOCKER", AppMessages.gpusDocker);
+    check(is, ["gpus"], opts.features.has("gpu_resources"), featureNotEnabled("gpu_resources"));
+  }
+  matchesFully(is, ["executor"], app.executor, EXECUTOR_PATTERN);
+
+  app.constraints.forEach((c, i) => checkConstraintValue(is, ["constraints", i], c[0], c[1], c[2]));
+  app.constraints = dedupeConstraints(app.constraints);
+
+  const resident = app.residency !== undefined;
+  if (app.acceptedResourceRoles !== undefined) {
+    checkRoles(is, ["acceptedResourceRoles"], app.acceptedResourceRoles);
+    const onlyStar = app.acceptedResourceRoles.length === 1 && app.acceptedResourceRoles[0] === "*";
+    check(is, ["acceptedResourceRoles"], !resident || onlyStar, AppMessages.residentRoles);
+  }
+
+  checkPorts(is, app, input);
+  if (input.container !== undefined) checkContainer(is, input.container, opts.features);
+  const portNames = appPortNames(app);
+  checkHealthChecks(is, input.healthChecks.flatMap((h) => (h === undefined ? [] : [h])), portNames.length);
+  checkReadinessChecks(is, app.readinessChecks, portNames);
+
+  app.dependencies.forEach((dep, i) => {
+    if (invalidSegments(dep).length > 0) is.violation(["dependencies", i], ID_PATTERN_MESSAGE);
+  });
+
+  checkUpgradeStrategy(is, app);
+  checkLabels(is, app.labels);
+
+  check(is, [], !(input.givenUris && input.givenFetch), AppMessages.urisAndFetch);
+  app.fetch.forEach((f, i) => check(is, [input.givenFetch ? "fetch" : "uris", i, ...(input.givenFetch ? ["uri"] : [])], isValidUri(f.uri), AppMessages.uriSyntax));
+  app.storeUrls.forEach((u, i) => {
+    const error = urlError(u);
+    if (error !== undefined) is.violation(["storeUrls", i], error);
+  });
+
+  check(is, [], app.residency === undefined || hasPersistentVolumes(app.container), AppMessages.residency);
+  if (app.residency !== undefined) atLeast(is, ["residency", "relaunchEscalationTimeoutSeconds"], app.residency.relaunchEscalationTimeoutSeconds, 0, "int");
+  if (app.taskKillGracePeriodSeconds !== undefined) atLeast(is, ["taskKillGracePeriodSeconds"], app.taskKillGracePeriodSeconds, 0, "int");
+  checkUnreachableStrategy(is, ["unreachableStrategy"], app.unreachableStrategy);
+  check(is, ["unreachableStrategy"], !resident || app.unreachableStrategy === "disabled", AppMessages.residentUnreachable);
+}
+
+function checkPorts(is: Issues, app: AppDefinition, input: AppInput): void {
+  const { givenPorts, givenPortDefinitions } = input;
+  if (givenPorts !== undefined && givenPortDefinitions !== undefined) {
+    const same = jsonEqual(givenPorts, givenPortDefinitions.map((p) => p.port));
+    check(is, [], same, AppMessages.portsAndPortDefinitions);
+  }
+  if (app.ipAddress !== undefined) {
+    const anyPorts = (givenPorts?.length ?? 0) > 0 || (givenPortDefinitions?.length ?? 0) > 0;
+    check(is, [], !anyPorts, AppMessages.ipAddressAndPorts);
+    const network = app.container?.docker?.network;
+    const dockerNet = app.container?.type === "DOCKER" && (network === "BRIDGE" || network === "USER");
+    check(is, [], !(dockerNet && app.ipAddress.discovery.ports.length > 0), AppMessages.discoveryWithDockerNetwork);
+    app.ipAddress.discovery.ports.forEach((p, i) => {
+      const pp: Path = ["ipAddress", "discovery", "ports", i];
+      atLeast(is, [...pp, "number"], p.number, 0, "int");
+      notEmpty(is, [...pp, "name"], p.name);
+      isOneOf(is, [...pp, "protocol"], p.protocol, ["tcp", "udp"]);
+    });
+    check(is, ["ipAddress", "discovery", "ports"], allUnique(app.ipAddress.discovery.ports.map((p) => p.name)), AppMessages.portNamesUnique);
+  }
+  const field = givenPortDefinitions === undefined && givenPorts !== undefined ? "ports" : "portDefinitions";
+  app.portDefinitions.forEach((p, i) => {
+    const pp: Path = field === "ports" ? ["ports", i] : ["portDefinitions", i];
+    if (field === "portDefinitions") isOneOf(is, [...pp, "protocol"], p.protocol, PORT_PROTOCOLS);
+    atLeast(is, field === "ports" ? pp : [...pp, "port"], p.port, 0, "int");
+    if (p.name !== undefined) matchesFully(is, [...pp, "name"], p.name, PORT_DEFINITION_NAME);
+  });
+  const names = app.portDefinitions.flatMap((p) => (p.name === undefined ? [] : [p.name]));
+  check(is, [field], allUnique(names), AppMessages.portNamesUnique);
+  const fixed = app.portDefinitions.map((p) => p.port).filter((p) => p !== 0);
+  check(is, [field], allUnique(fixed), AppMessages.portsUnique);
+}
+
+function checkUpgradeStrategy(is: Issues, app: AppDefinition): void {
+  const s = app.upgradeStrategy;
+  for (const key of ["minimumHealthCapacity", "maximumOverCapacity"] as const) {
+    const v = s[key];
+    if (v < 0) is.violation(["upgradeStrategy", key], "is less than 0");
+    else if (v > 1) is.violation(["upgradeStrategy", key], "is greater than 1");
+  }
+  if (app.residency !== undefined) equalTo(is, ["upgradeStrategy", "maximumOverCapacity"], s.maximumOverCapacity, 0, "double");
+  if (app.labels[LABEL_SINGLE_INSTANCE_APP] === "true") {
+    equalTo(is, ["upgradeStrategy", "minimumHealthCapacity"], s.minimumHealthCapacity, 0, "double");
+    equalTo(is, ["upgradeStrategy", "maximumOverCapacity"], s.maximumOverCapacity, 0, "double");
+    check(is, [], app.instances <= 1, AppMessages.singleInstance);
+  }
+}
+
+function checkLabels(is: Issues, labels: Record<string, string>): void {
+  const version = labels["DCOS_MIGRATION_API_VERSION"];
+  if (version === undefined) return;
+  const nonEmpty = (k: string) => (labels[k] ?? "").length > 0;
+  check(is, ["labels"], nonEmpty("DCOS_PACKAGE_FRAMEWORK_NAME") && nonEmpty("DCOS_MIGRATION_API_PATH"), AppMessages.migrationLabels);
+  check(is, ["labels"], version === "v1", AppMessages.migrationVersion);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Updates
+
+/** Fields a resident app may not change (Marathon refuses resource and volume changes). */
+const RESIDENT_IMMUTABLE = ["cpus", "mem", "disk", "gpus", "requirePorts"] as const;
+
+/** The message for a field a resident app may not change. */
+export const RESIDENT_CHANGE_MESSAGE = "cannot be changed for resident apps";
+
+/** Options of `validateAppUpdate`. */
+export interface AppUpdateOptions extends MarathonValidationOptions {
+  /** `true` (default, Marathon's `partialUpdate=true` and PATCH): merge over the existing app; `false`: replace it. */
+  partial?: boolean;
+}
+
+/**
+ * Validates `PUT`/`PATCH /v2/apps/{id}` against the stored `existing` app. The body's `id` is
+ * ignored (the path wins). Partial updates replace each given top-level field wholesale, as
+ * Marathon's `AppUpdate` does; giving `ports` or `ipAddress` drops the stored `portDefinitions`,
+ * giving `uris` drops the stored `fetch`. Resident apps may not change resources, host ports,
+ * `requirePorts` or volumes.
+ */
+export function validateAppUpdate(raw: unknown, existing: AppDefinition, options: AppUpdateOptions = {}): AppValidationResult {
+  const opts = compileOptions({ ...options, parentGroup: parentOf(existing.id) });
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    const is = new Issues();
+    is.typeError([], ShapeError.object);
+    return is.failure(opts.pathStyle) as ValidationFailure;
+  }
+  const body = raw as JsonObject;
+  let merged: JsonObject;
+  if (options.partial === false) {
+    merged = { ...body, id: existing.id };
+  } else {
+    merged = { ...(JSON.parse(JSON.stringify(existing)) as JsonObject) };
+    if (has(body, "ports") || has(body, "ipAddress")) delete merged["portDefinitions"];
+    if (has(body, "uris")) delete merged["fetch"];
+    if (has(body, "cmd") && !has(body, "args")) delete merged["args"];
+    if (has(body, "args") && !has(body, "cmd")) delete merged["cmd"];
+    for (const [key, value] of Object.entries(body)) {
+      if (key === "id" || key === "version" || key === "versionInfo") continue;
+      merged[key] = value;
+    }
+  }
+  const is = new Issues();
+  const app = readApp(merged, is, opts);
+  if (app !== undefined && existing.residency !== undefined) checkResidentChange(is, existing, app);
+  return is.failure(opts.pathStyle) ?? (app === undefined ? shapeFailure() : { ok: true, app });
+}
+
+function hostPorts(app: AppDefinition): number[] {
+  const mappings = app.container?.docker?.portMappings;
+  if (mappings !== undefined) return mappings.map((m) => m.hostPort ?? 0);
+  return app.requirePorts ? app.portDefinitions.map((p) => p.port) : [];
+}
+
+function checkResidentChange(is: Issues, from: AppDefinition, to: AppDefinition): void {
+  for (const key of RESIDENT_IMMUTABLE) check(is, [key], from[key] === to[key], RESIDENT_CHANGE_MESSAGE);
+  check(is, ["portDefinitions"], jsonEqual(hostPorts(from), hostPorts(to)), RESIDENT_CHANGE_MESSAGE);
+  check(is, ["container", "volumes"], jsonEqual(from.container?.volumes ?? [], to.container?.volumes ?? []), RESIDENT_CHANGE_MESSAGE);
+}
+
+/** Renders violations for logs and tests: `"/cpus: got -1.0, expected 0.0 or more"`. */
+export function describeViolations(violations: readonly FieldViolation[]): string[] {
+  return violations.flatMap((v) => v.errors.map((e) => `${v.path}: ${e}`));
+}
+
+/** The executor rule's message. */
+export const EXECUTOR_MESSAGE = `must fully match regular expression '${EXECUTOR_PATTERN.source}'`;

@@ -4,7 +4,7 @@ import { registryV1, schedulerV1 } from "@gantry/proto";
 import { GantryError, invalidObject } from "../errors/index.ts";
 import { startTelemetry, tracer, type Telemetry } from "../telemetry/index.ts";
 import { bindService, createGrpcClient, createGrpcProxy, createGrpcServer, type CallContext, type GrpcServer } from "./index.ts";
-import { authFixture, recordingLogger, WatchTasksBidi } from "./test-kit.ts";
+import { authFixture, recordingLogger, WatchTasksBidi, withUnusedMethods } from "./test-kit.ts";
 
 const auth = authFixture();
 const backendCalls: { method: string; ctx: CallContext }[] = [];
@@ -22,7 +22,7 @@ before(async () => {
     logger,
     authenticator: auth.authenticator,
     services: [
-      bindService(registryV1.RegistryService, {
+      bindService(registryV1.RegistryService, withUnusedMethods(registryV1.RegistryService, {
         async createApp(_request, ctx) {
           backendCalls.push({ method: "createApp", ctx });
           throw invalidObject([{ path: "/cmd", errors: ["must not be empty"] }]);
@@ -39,7 +39,7 @@ before(async () => {
           backendCalls.push({ method: "deleteApp", ctx });
           throw new Error("backend bug");
         },
-      }),
+      })),
       bindService(schedulerV1.SchedulerService, {
         async listTasks() {
           return { tasks: [] };

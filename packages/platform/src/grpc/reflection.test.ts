@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { registryV1, schedulerV1 } from "@gantry/proto";
 import { GantryError } from "../errors/index.ts";
 import { bindService, createGrpcServer, type GrpcServer } from "./index.ts";
-import { authFixture, recordingLogger } from "./test-kit.ts";
+import { authFixture, recordingLogger, withUnusedMethods } from "./test-kit.ts";
 
 // `buf curl` is the generic gRPC client of the project (grpcurl is not available on Debian 12).
 const buf = resolve(import.meta.dirname, "../../../../node_modules/.bin/buf");
@@ -25,14 +25,14 @@ before(async () => {
     authenticator: auth.authenticator,
     reflection: true,
     services: [
-      bindService(registryV1.RegistryService, {
+      bindService(registryV1.RegistryService, withUnusedMethods(registryV1.RegistryService, {
         createApp: notImplemented,
         async getApp(request) {
           return { app: { id: request.id, version: "v1", definition: { id: request.id, instances: 2 } } };
         },
         listApps: notImplemented,
         deleteApp: notImplemented,
-      }),
+      })),
       bindService(schedulerV1.SchedulerService, {
         listTasks: notImplemented,
         listAgents: notImplemented,

@@ -6,7 +6,7 @@ import { GantryError, invalidObject } from "../errors/index.ts";
 import { startTelemetry, tracer, type Telemetry } from "../telemetry/index.ts";
 import { createGrpcClient, createGrpcServer, bindService, type CallContext, type GrpcServer } from "./index.ts";
 import { HealthService } from "./health.ts";
-import { authFixture, recordingLogger, sleep, WatchTasksBidi, WatchTasksClientStream } from "./test-kit.ts";
+import { authFixture, recordingLogger, sleep, WatchTasksBidi, WatchTasksClientStream, withUnusedMethods } from "./test-kit.ts";
 
 const auth = authFixture();
 const { logger, lines } = recordingLogger();
@@ -27,7 +27,7 @@ async function waitForAbort(ctx: CallContext): Promise<never> {
   throw ctx.signal.reason;
 }
 
-const registry = bindService(registryV1.RegistryService, {
+const registry = bindService(registryV1.RegistryService, withUnusedMethods(registryV1.RegistryService, {
   async createApp(request, ctx) {
     remember("createApp", ctx);
     const id = typeof request.definition?.id === "string" ? request.definition.id : "";
@@ -47,7 +47,7 @@ const registry = bindService(registryV1.RegistryService, {
   async deleteApp() {
     return {};
   },
-});
+}));
 
 const scheduler = bindService(schedulerV1.SchedulerService, {
   async listTasks(request) {

@@ -6,11 +6,11 @@
  */
 import { Writable } from "node:stream";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import type { GenService } from "@bufbuild/protobuf/codegenv2";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { schedulerV1 } from "@gantry/proto";
 import { createAuthenticator, createTokenSigner, generateSigningKey } from "../auth/index.ts";
 import { createLogger, type Logger } from "../logging/index.ts";
-import type { MethodKind } from "./types.ts";
+import type { Handlers, MethodKind } from "./types.ts";
 
 export function authFixture() {
   const signer = createTokenSigner(generateSigningKey());
@@ -59,3 +59,17 @@ export const WatchTasksClientStream = watchTasksAs("client_streaming");
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The handlers of `service` that a test does not exercise, each failing loudly if called, merged
+ * with the ones it does: the contract grows, the tests keep using the real descriptors.
+ */
+export function withUnusedMethods<S extends GenService<GenServiceMethods>>(service: S, used: Partial<Handlers<S>>): Handlers<S> {
+  const all: Record<string, unknown> = {};
+  for (const method of (service as unknown as DescService).methods) {
+    all[method.localName] = async () => {
+      throw new Error(`${method.name} is not used by this test`);
+    };
+  }
+  return { ...all, ...used } as Handlers<S>;
+}

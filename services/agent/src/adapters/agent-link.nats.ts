@@ -1,0 +1,116 @@
+import { create } from "@bufbuild/protobuf";
+import { agentV1 } from "@gantry/proto";
+import { ensureStream, publishCore, publishDurable, requestReply, subscribeCore, type Bus, type Logger } from "@gantry/platform";
+import type { StatusSink } from "../app/ports.ts";
+
+/**
+ * The durable stream of task status. Declared exactly as the scheduler declares it: ensureStream
+ * updates a stream in place, so two differing declarations would flip its settings back and forth.
+ */
+export const AGENT_STATUS_STREAM = { name: "AGENT_STATUS", subjects: ["agent.status.>"], maxAgeMs: 7 * 24 * 3600 * 1000 };
+
+/** Heartbeat interval used when the scheduler's answer leaves it 0. */
+export const DEFAULT_HEARTBEAT_SECONDS = 2;
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+/** A status sink with `drain` (waits for everything reported so far to be acknowledged). */
+export interface NatsStatusSink extends StatusSink {
+  drain(timeoutMs: number): Promise<boolean>;
+}
+
+/**
+ * Publishes TaskStatusUpdates on `agent.status.<agentId>` (JetStream), one at a time in report
+ * order, each retried with backoff until the stream acknowledges it. The message id is the
+ * update id, so a retry after a lost acknowledgement is stored once. Stops retrying when
+ * `signal` aborts (the pending report rejects).
+ */
+export function natsStatusSink(bus: Bus, agentId: string, logger: Logger, signal: AbortSignal): NatsStatusSink {
+  let tail: Promise<void> = Promise.resolve();
+  const publishUntilAcked = async (u: agentV1.TaskStatusUpdate) => {
+    let delay = 200;
+    for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) throw new Error("agent stopped before the status was acknowledged");
+      try {
+        await publishDurable(bus, `agent.status.${agentId}`, agentV1.TaskStatusUpdateSchema, u, { msgId: u.updateId, headers: { "Gantry-Task-Id": u.taskId } });
+        return;
+      } catch (err) {
+        logger.warn({ err, task: u.taskId, attempt }, "status publish failed; retrying");
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  };
+  return {
+    report(update) {
+      const p = tail.then(() => publishUntilAcked(update));
+      tail = p.catch(() => {});
+      return p;
+    },
+    async drain(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+      const result = await Promise.race([tail.then(() => true), timeout]);
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+/** Ensures the status stream exists (the agent may start before the scheduler). */
+export function ensureStatusStream(bus: Bus): Promise<string> {
+  return ensureStream(bus, AGENT_STATUS_STREAM);
+}
+
+/** Subscribes to `agent.<agentId>.commands`; each batch is handed to `onCommands` in arrival order. */
+export function subscribeCommands(bus: Bus, agentId: string, logger: Logger, signal: AbortSignal, onCommands: (batch: agentV1.AgentCommands) => Promise<void>): Promise<void> {
+  return subscribeCore(bus, {
+    subject: `agent.${agentId}.commands`,
+    schema: agentV1.AgentCommandsSchema,
+    logger,
+    signal,
+    handler: (batch) => onCommands(batch),
+  });
+}
+
+/**
+ * Registers with the scheduler (`agent.register`, request/reply), retrying with backoff
+ * (0.5 s doubling to 5 s) until it answers; undefined when `signal` aborted first.
+ */
+export async function registerAgent(bus: Bus, registration: agentV1.AgentRegistration, logger: Logger, signal: AbortSignal): Promise<agentV1.AgentRegistered | undefined> {
+  let delay = 500;
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      return await requestReply(bus, "agent.register", agentV1.AgentRegistrationSchema, registration, agentV1.AgentRegisteredSchema, 3_000);
+    } catch (err) {
+      if (attempt === 1 || attempt % 10 === 0) logger.warn({ err: (err as Error).message, attempt }, "scheduler did not answer the registration; retrying");
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, 5_000);
+    }
+  }
+  return undefined;
+}
+
+/** Publishes `agent.heartbeat` every `intervalSeconds` until `signal` aborts. */
+export function startHeartbeats(bus: Bus, agentId: string, intervalSeconds: number, runningTaskIds: () => string[], logger: Logger, signal: AbortSignal): void {
+  const beat = () => {
+    try {
+      publishCore(bus, "agent.heartbeat", agentV1.AgentHeartbeatSchema, create(agentV1.AgentHeartbeatSchema, { agentId, runningTaskIds: runningTaskIds() }));
+    } catch (err) {
+      logger.warn({ err }, "heartbeat not sent");
+    }
+  };
+  beat();
+  const timer = setInterval(beat, intervalSeconds * 1000);
+  signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+}

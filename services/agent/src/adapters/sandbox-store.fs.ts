@@ -1,0 +1,54 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseCheckpoint, TASK_ID_PATTERN, type TaskCheckpoint } from "../domain/index.ts";
+import type { SandboxPaths, SandboxStore } from "../app/ports.ts";
+
+/**
+ * Sandboxes on the local file system: `<workDir>/sandboxes/<taskId>/` is the task's working
+ * directory with `stdout` and `stderr`; the agent's notes sit in its `.gantry/` directory
+ * (`checkpoint.json`, `exit-status`). Sandboxes are kept after a task ends (for logs and
+ * post-mortems); garbage collection is a later concern.
+ */
+export function fsSandboxStore(workDir: string): SandboxStore {
+  const root = join(workDir, "sandboxes");
+  const paths = (taskId: string): SandboxPaths => {
+    const sandbox = join(root, taskId);
+    return { sandbox, stdout: join(sandbox, "stdout"), stderr: join(sandbox, "stderr"), exitStatusFile: join(sandbox, ".gantry", "exit-status") };
+  };
+  const checkpointFile = (taskId: string) => join(root, taskId, ".gantry", "checkpoint.json");
+  return {
+    paths,
+    prepare(taskId) {
+      const p = paths(taskId);
+      mkdirSync(join(p.sandbox, ".gantry"), { recursive: true });
+      // A sandbox left by a start that crashed before its checkpoint: its old status must not be read as this run's.
+      rmSync(p.exitStatusFile, { force: true });
+      return p;
+    },
+    writeCheckpoint(cp: TaskCheckpoint) {
+      const file = checkpointFile(cp.taskId);
+      const tmp = `${file}.tmp`;
+      writeFileSync(tmp, JSON.stringify(cp, null, 2));
+      renameSync(tmp, file);
+    },
+    list() {
+      let names: string[];
+      try {
+        names = readdirSync(root);
+      } catch {
+        return [];
+      }
+      return names
+        .filter((n) => TASK_ID_PATTERN.test(n))
+        .map((taskId) => {
+          let checkpoint: TaskCheckpoint | undefined;
+          try {
+            checkpoint = parseCheckpoint(readFileSync(checkpointFile(taskId), "utf8"));
+          } catch {
+            checkpoint = undefined;
+          }
+          return { taskId, checkpoint };
+        });
+    },
+  };
+}

@@ -1,0 +1,339 @@
+/**
+ * The agent against real NATS and (as root on Linux) real cgroups: a fake scheduler in the test
+ * answers registrations, sends commands and reads the durable status stream.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { agentV1, schedulerV1Model } from "@gantry/proto";
+import {
+  clusterNames,
+  connectBus,
+  createLogger,
+  deleteClusterStreams,
+  ensureStream,
+  infrastructureUrls,
+  protobufDecoder,
+  publishCore,
+  runDurableConsumer,
+  subscribeCore,
+  type Bus,
+} from "@gantry/platform";
+import { compileAgentOptions } from "./agent-options.ts";
+import { startAgent, type RunningAgent } from "./agent-service.ts";
+import { AGENT_STATUS_STREAM } from "./adapters/agent-link.nats.ts";
+import type { AgentOptions } from "./domain/index.ts";
+
+const { TaskState } = schedulerV1Model;
+const isRoot = process.getuid?.() === 0;
+const logger = createLogger("agent-test", { level: process.env.GANTRY_LOG_LEVEL ?? "warn" });
+
+let bus: Bus;
+const stopScheduler = new AbortController();
+const updates: agentV1.TaskStatusUpdate[] = [];
+const registrations: agentV1.AgentRegistration[] = [];
+const heartbeats: agentV1.AgentHeartbeat[] = [];
+const workDirs: string[] = [];
+const agents: RunningAgent[] = [];
+const agentIds: string[] = [];
+let statusConsumer: Promise<void>;
+
+function options(agentId: string, workDir?: string): AgentOptions {
+  const dir = workDir ?? mkdtempSync(join(tmpdir(), "gantry-agent-test-"));
+  if (!workDirs.includes(dir)) workDirs.push(dir);
+  if (!agentIds.includes(agentId)) agentIds.push(agentId);
+  return compileAgentOptions({ agentId, workDir: dir, cpus: 2, mem: 1024, disk: 1024, isolation: isRoot ? "cgroups" : "none", attributes: "rack:r1;zone:a" });
+}
+
+async function start(opts: AgentOptions): Promise<RunningAgent> {
+  const agent = await startAgent(opts, { bus, logger });
+  agents.push(agent);
+  await agent.registered;
+  return agent;
+}
+
+function send(agentId: string, ...commands: agentV1.AgentCommand[]): void {
+  publishCore(bus, `agent.${agentId}.commands`, agentV1.AgentCommandsSchema, create(agentV1.AgentCommandsSchema, { commands }));
+}
+
+function launch(taskId: string, init: { cmd?: string; args?: string[]; mem?: number; cpus?: number; env?: Record<string, string>; grace?: number }): agentV1.AgentCommand {
+  return create(agentV1.AgentCommandSchema, {
+    command: {
+      case: "launch",
+      value: create(agentV1.LaunchTaskSchema, {
+        taskId,
+        instanceId: `inst-${taskId}`,
+        appId: "/test/app",
+        appVersion: "2026-01-01T00:00:00.000Z",
+        cmd: init.cmd ?? "",
+        args: init.args ?? [],
+        env: init.env ?? {},
+        resources: create(schedulerV1Model.ResourcesSchema, { cpus: init.cpus ?? 0.5, mem: init.mem ?? 64, disk: 0 }),
+        killGracePeriodSeconds: init.grace ?? 1,
+      }),
+    },
+  });
+}
+
+function kill(taskId: string): agentV1.AgentCommand {
+  return create(agentV1.AgentCommandSchema, { command: { case: "kill", value: create(agentV1.KillTaskSchema, { taskId, killGracePeriodSeconds: 1 }) } });
+}
+
+const newTaskId = (name: string) => `test_${name}.${randomUUID()}`;
+const statesOf = (taskId: string) => updates.filter((u) => u.taskId === taskId).map((u) => u.state);
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const waitForState = (taskId: string, state: schedulerV1Model.TaskState, timeoutMs?: number) =>
+  waitFor(`${taskId} ${TaskState[state]} (saw ${statesOf(taskId).map((s) => TaskState[s]).join(",")})`, () => updates.find((u) => u.taskId === taskId && u.state === state), timeoutMs);
+
+function checkpointOf(workDir: string, taskId: string): { pid: number; cgroupDirs: string[] } {
+  return JSON.parse(readFileSync(join(workDir, "sandboxes", taskId, ".gantry", "checkpoint.json"), "utf8"));
+}
+
+const alive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+};
+
+before(async () => {
+  bus = await connectBus(infrastructureUrls().natsUrl, clusterNames(`t-agent-${randomBytes(4).toString("hex")}`), "agent-test");
+  await subscribeCore(bus, {
+    subject: "agent.register",
+    schema: agentV1.AgentRegistrationSchema,
+    replySchema: agentV1.AgentRegisteredSchema,
+    logger,
+    signal: stopScheduler.signal,
+    handler: async (reg) => {
+      registrations.push(reg);
+      return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds: 1 });
+    },
+  });
+  await subscribeCore(bus, {
+    subject: "agent.heartbeat",
+    schema: agentV1.AgentHeartbeatSchema,
+    logger,
+    signal: stopScheduler.signal,
+    handler: async (hb) => void heartbeats.push(hb),
+  });
+  const stream = await ensureStream(bus, AGENT_STATUS_STREAM);
+  statusConsumer = runDurableConsumer(bus, {
+    stream,
+    durable: "test_status",
+    filterSubject: "agent.status.>",
+    decode: protobufDecoder(agentV1.TaskStatusUpdateSchema),
+    handler: async (u: agentV1.TaskStatusUpdate) => void updates.push(u),
+    logger,
+    signal: stopScheduler.signal,
+  });
+});
+
+after(async () => {
+  for (const a of agents) await a.stop({ killTasks: true });
+  stopScheduler.abort();
+  await statusConsumer.catch(() => {});
+  await deleteClusterStreams(bus);
+  await bus.close();
+  for (const d of workDirs) rmSync(d, { recursive: true, force: true });
+  for (const id of agentIds) {
+    for (const c of ["cpu", "memory"]) {
+      assert.equal(existsSync(`/sys/fs/cgroup/${c}/gantry/${id}`), false, `cgroup of agent ${id} left behind`);
+    }
+  }
+});
+
+describe("agent", () => {
+  let main: RunningAgent;
+  let mainOptions: AgentOptions;
+
+  before(async () => {
+    mainOptions = options(`t-main-${randomBytes(3).toString("hex")}`);
+    main = await start(mainOptions);
+  });
+
+  it("registers with what it offers and heartbeats", async () => {
+    const reg = registrations.find((r) => r.agentId === main.agentId);
+    assert.ok(reg);
+    assert.equal(reg.resources?.cpus, 2);
+    assert.equal(reg.resources?.mem, 1024);
+    assert.deepEqual(reg.attributes, { rack: "r1", zone: "a" });
+    assert.deepEqual(reg.roles, ["*"]);
+    assert.deepEqual(reg.ports.map((p) => [p.begin, p.end]), [[31000, 32000]]);
+    assert.deepEqual(reg.capabilities, isRoot ? ["process", "cgroups/v1:cpu", "cgroups/v1:memory"] : ["process"]);
+    await waitFor("two heartbeats", () => heartbeats.filter((h) => h.agentId === main.agentId).length >= 2, 5_000);
+  });
+
+  it("runs sleep 1000 in its cgroup, reports STAGING then RUNNING, and a kill ends it as KILLED with the process and cgroup gone", async () => {
+    const taskId = newTaskId("sleep");
+    send(main.agentId, launch(taskId, { cmd: "sleep 1000", cpus: 0.5, mem: 64 }));
+    await waitForState(taskId, TaskState.RUNNING);
+    assert.deepEqual(statesOf(taskId).slice(0, 2), [TaskState.STAGING, TaskState.RUNNING]);
+    const cp = checkpointOf(mainOptions.workDir, taskId);
+    assert.ok(alive(cp.pid), "task process runs");
+    assert.ok(main.runningTaskIds().includes(taskId));
+    await waitFor("heartbeat listing the task", () => heartbeats.some((h) => h.agentId === main.agentId && h.runningTaskIds.includes(taskId)), 5_000);
+    if (isRoot) {
+      const cpuDir = `/sys/fs/cgroup/cpu/gantry/${main.agentId}/${taskId}`;
+      const memDir = `/sys/fs/cgroup/memory/gantry/${main.agentId}/${taskId}`;
+      assert.deepEqual(cp.cgroupDirs.sort(), [cpuDir, memDir].sort());
+      assert.equal(readFileSync(`${cpuDir}/cpu.shares`, "utf8").trim(), "512");
+      assert.equal(readFileSync(`${cpuDir}/cpu.cfs_quota_us`, "utf8").trim(), "50000");
+      assert.equal(readFileSync(`${memDir}/memory.limit_in_bytes`, "utf8").trim(), String(64 * 1024 * 1024));
+      const procs = readFileSync(`${memDir}/cgroup.procs`, "utf8").split("\n");
+      assert.ok(procs.includes(String(cp.pid)), "the task joined its memory cgroup");
+    }
+    send(main.agentId, kill(taskId));
+    const killed = await waitForState(taskId, TaskState.KILLED);
+    assert.ok(statesOf(taskId).includes(TaskState.KILLING));
+    assert.equal(alive(cp.pid), false, "process gone after KILLED");
+    assert.ok(!main.runningTaskIds().includes(taskId));
+    for (const d of cp.cgroupDirs) assert.equal(existsSync(d), false, `${d} removed`);
+    assert.equal(killed.agentId, main.agentId);
+    assert.ok(killed.updateId);
+  });
+
+  it("reports exit 3 as FAILED with exit code 3", async () => {
+    const taskId = newTaskId("exit3");
+    send(main.agentId, launch(taskId, { cmd: "exit 3" }));
+    const failed = await waitForState(taskId, TaskState.FAILED);
+    assert.equal(failed.exitCode, 3);
+    assert.match(failed.message, /code 3/);
+  });
+
+  it("reports true as FINISHED, with output captured and the task environment set", async () => {
+    const taskId = newTaskId("true");
+    send(main.agentId, launch(taskId, { cmd: 'echo "out $GANTRY_TASK_ID $MESOS_SANDBOX $MARATHON_APP_ID $HOST $PORT"; echo err >&2; true', env: { PORT0: "31005" } }));
+    const finished = await waitForState(taskId, TaskState.FINISHED);
+    assert.equal(finished.exitCode, 0);
+    const sandbox = join(mainOptions.workDir, "sandboxes", taskId);
+    assert.equal(readFileSync(join(sandbox, "stdout"), "utf8"), `out ${taskId} ${sandbox} /test/app ${mainOptions.hostname} 31005\n`);
+    assert.equal(readFileSync(join(sandbox, "stderr"), "utf8"), "err\n");
+  });
+
+  it("runs args without a shell when there is no cmd", async () => {
+    const taskId = newTaskId("args");
+    send(main.agentId, launch(taskId, { args: ["/bin/echo", "a b", "$HOME"] }));
+    await waitForState(taskId, TaskState.FINISHED);
+    assert.equal(readFileSync(join(mainOptions.workDir, "sandboxes", taskId, "stdout"), "utf8"), "a b $HOME\n");
+  });
+
+  it("kills a task's children too (the whole process group)", async () => {
+    const taskId = newTaskId("children");
+    send(main.agentId, launch(taskId, { cmd: "sleep 1000 & echo $! > child.pid; wait" }));
+    await waitForState(taskId, TaskState.RUNNING);
+    const pidFile = join(mainOptions.workDir, "sandboxes", taskId, "child.pid");
+    const child = await waitFor("child pid", () => existsSync(pidFile) && Number(readFileSync(pidFile, "utf8")));
+    assert.ok(alive(child));
+    send(main.agentId, kill(taskId));
+    await waitForState(taskId, TaskState.KILLED);
+    assert.equal(alive(child), false, "background child killed with its task");
+  });
+
+  it("ignores a second launch of a running task id", async () => {
+    const taskId = newTaskId("dup");
+    send(main.agentId, launch(taskId, { cmd: "sleep 1000" }), launch(taskId, { cmd: "sleep 1000" }));
+    await waitForState(taskId, TaskState.RUNNING);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(statesOf(taskId).filter((s) => s === TaskState.RUNNING).length, 1);
+    send(main.agentId, kill(taskId));
+    await waitForState(taskId, TaskState.KILLED);
+  });
+
+  it("answers a kill of an unknown task with KILLED and refuses a late launch of it", async () => {
+    const taskId = newTaskId("unknown");
+    send(main.agentId, kill(taskId));
+    const killed = await waitForState(taskId, TaskState.KILLED);
+    assert.match(killed.message, /not running/);
+    send(main.agentId, launch(taskId, { cmd: "sleep 1000" }));
+    await waitFor("second KILLED", () => statesOf(taskId).filter((s) => s === TaskState.KILLED).length === 2);
+    assert.ok(!statesOf(taskId).includes(TaskState.RUNNING));
+    assert.equal(existsSync(join(mainOptions.workDir, "sandboxes", taskId)), false, "nothing started");
+  });
+
+  it("rejects a launch with neither cmd nor args as TASK_ERROR", async () => {
+    const taskId = newTaskId("empty");
+    send(main.agentId, launch(taskId, {}));
+    const error = await waitForState(taskId, TaskState.ERROR);
+    assert.match(error.message, /neither cmd nor args/);
+  });
+
+  it("reports an OOM kill by the memory cgroup as FAILED: Memory limit exceeded, and removes the cgroup", { skip: !isRoot && "needs root for cgroups" }, async () => {
+    const taskId = newTaskId("oom");
+    send(main.agentId, launch(taskId, { cmd: "head -c 200m /dev/zero | tail", mem: 32 }));
+    const failed = await waitForState(taskId, TaskState.FAILED, 30_000);
+    assert.equal(failed.message, "Memory limit exceeded");
+    assert.equal(failed.signal, "SIGKILL");
+    for (const c of ["cpu", "memory"]) assert.equal(existsSync(`/sys/fs/cgroup/${c}/gantry/${main.agentId}/${taskId}`), false);
+  });
+
+  it("a task that merely exits 137 is not reported as OOM", async () => {
+    const taskId = newTaskId("exit137");
+    send(main.agentId, launch(taskId, { cmd: "exit 137" }));
+    const failed = await waitForState(taskId, TaskState.FAILED);
+    assert.notEqual(failed.message, "Memory limit exceeded");
+    assert.equal(failed.exitCode, 137);
+  });
+});
+
+describe("agent restart", () => {
+  it("re-attaches: a new agent on the same work dir registers the running task, and a later kill works", async () => {
+    const opts = options(`t-restart-${randomBytes(3).toString("hex")}`);
+    const first = await start(opts);
+    const taskId = newTaskId("survivor");
+    send(first.agentId, launch(taskId, { cmd: "sleep 1000" }));
+    await waitForState(taskId, TaskState.RUNNING);
+    const { pid, cgroupDirs } = checkpointOf(opts.workDir, taskId);
+    await first.stop({ killTasks: false });
+    assert.ok(alive(pid), "the task outlives the agent");
+
+    const before = registrations.length;
+    const second = await start(opts);
+    const reg = registrations.slice(before).find((r) => r.agentId === opts.agentId);
+    assert.deepEqual(reg?.runningTaskIds, [taskId]);
+    assert.ok(second.runningTaskIds().includes(taskId));
+    await waitFor("RUNNING again after re-attach", () => statesOf(taskId).filter((s) => s === TaskState.RUNNING).length === 2);
+
+    send(second.agentId, kill(taskId));
+    await waitForState(taskId, TaskState.KILLED);
+    assert.equal(alive(pid), false);
+    for (const d of cgroupDirs) assert.equal(existsSync(d), false, `${d} removed`);
+  });
+
+  it("reports a task that ended while the agent was down: its exit status when it wrote one, else FAILED: process gone", async () => {
+    const opts = options(`t-down-${randomBytes(3).toString("hex")}`);
+    const first = await start(opts);
+    const exits = newTaskId("exits");
+    const vanishes = newTaskId("vanishes");
+    send(first.agentId, launch(exits, { cmd: "sleep 0.5; exit 4" }), launch(vanishes, { cmd: "sleep 1000" }));
+    await waitForState(exits, TaskState.RUNNING);
+    await waitForState(vanishes, TaskState.RUNNING);
+    await first.stop({ killTasks: false });
+    const { pid } = checkpointOf(opts.workDir, vanishes);
+    process.kill(-pid, "SIGKILL");
+    await waitFor("both processes gone", () => !alive(pid) && !alive(checkpointOf(opts.workDir, exits).pid));
+
+    const before = registrations.length;
+    await start(opts);
+    assert.deepEqual(registrations.slice(before).find((r) => r.agentId === opts.agentId)?.runningTaskIds, []);
+    const exited = await waitForState(exits, TaskState.FAILED);
+    assert.equal(exited.exitCode, 4);
+    const gone = await waitForState(vanishes, TaskState.FAILED);
+    assert.equal(gone.message, "process gone while agent was down");
+  });
+});

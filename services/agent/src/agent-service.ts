@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { agentV1, schedulerV1Model } from "@gantry/proto";
+import type { Bus, Logger } from "@gantry/platform";
+import type { AgentOptions } from "./domain/index.ts";
+import { TaskSupervisor } from "./app/task-supervisor.ts";
+import { cgroupIsolator, processIsolator } from "./adapters/cgroup-isolator.os.ts";
+import { fsSandboxStore } from "./adapters/sandbox-store.fs.ts";
+import { osProcessRuntime } from "./adapters/process-runtime.os.ts";
+import {
+  DEFAULT_HEARTBEAT_SECONDS,
+  ensureStatusStream,
+  natsStatusSink,
+  registerAgent,
+  startHeartbeats,
+  subscribeCommands,
+} from "./adapters/agent-link.nats.ts";
+
+/** A started agent. */
+export interface RunningAgent {
+  readonly agentId: string;
+  /** Resolves with the scheduler's answer once registered; undefined when stopped before it answered. */
+  readonly registered: Promise<agentV1.AgentRegistered | undefined>;
+  /** Ids of the tasks the agent runs now. */
+  runningTaskIds(): string[];
+  /**
+   * Stops the agent. `killTasks: true` kills every task and reports it (what `gantry up`'s
+   * Ctrl-C does); `false` leaves tasks running with their checkpoints, so an agent started
+   * later on the same work directory re-attaches (agent restart). Never closes the bus.
+   */
+  stop(options: { killTasks: boolean }): Promise<void>;
+}
+
+/** How long `stop` waits for unacknowledged statuses beyond the tasks' kill grace. */
+const STOP_DRAIN_MS = 10_000;
+
+/**
+ * Starts an agent on `bus`: ensures the status stream, re-attaches to tasks a previous agent
+ * left (reporting those that ended meanwhile), subscribes to its commands, then registers with
+ * the scheduler in the background (retrying until it answers, with the re-attached task ids)
+ * and heartbeats at the interval the scheduler asked for. Rejects when NATS/JetStream is unusable.
+ */
+export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger: Logger }): Promise<RunningAgent> {
+  const { bus } = deps;
+  const logger = deps.logger.child({ agent: options.agentId });
+  const life = new AbortController();
+  const statusAbort = new AbortController();
+
+  if (options.isolation.kind === "cgroups") {
+    const c = options.isolation.cgroups;
+    logger.info({ capabilities: options.capabilities, cgroups: c }, `isolation: cgroups v${c.version} (cpu shares+quota, memory limit) per task`);
+  } else {
+    logger.warn({ capabilities: options.capabilities, reason: options.isolation.reason }, `isolation: none, tasks run as plain processes (${options.isolation.reason})`);
+  }
+
+  await ensureStatusStream(bus);
+  const status = natsStatusSink(bus, options.agentId, logger, statusAbort.signal);
+  const supervisor = new TaskSupervisor(options, {
+    sandboxes: fsSandboxStore(options.workDir),
+    processes: osProcessRuntime(),
+    isolator: options.isolation.kind === "cgroups" ? cgroupIsolator(options.isolation.cgroups, options.agentId, logger) : processIsolator(),
+    status,
+    logger,
+    now: () => new Date(),
+    newId: () => randomUUID(),
+  });
+  await supervisor.recover();
+
+  await subscribeCommands(bus, options.agentId, logger, life.signal, async (batch) => {
+    for (const command of batch.commands) {
+      try {
+        await supervisor.handle(command);
+      } catch (err) {
+        logger.error({ err, command: command.command.case }, "command failed");
+      }
+    }
+  });
+
+  const registration = create(agentV1.AgentRegistrationSchema, {
+    agentId: options.agentId,
+    hostname: options.hostname,
+    resources: create(schedulerV1Model.ResourcesSchema, { ...options.resources, gpus: options.gpus.length }),
+    ports: options.ports.map((p) => create(agentV1.PortRangeSchema, p)),
+    gpus: options.gpus.map((g) => create(agentV1.GpuDeviceSchema, g)),
+    attributes: options.attributes,
+    roles: options.roles,
+    capabilities: options.capabilities,
+    runningTaskIds: supervisor.runningTaskIds(),
+  });
+  const registered = registerAgent(bus, registration, logger, life.signal).then((answer) => {
+    if (!answer) return undefined;
+    const interval = answer.heartbeatIntervalSeconds || DEFAULT_HEARTBEAT_SECONDS;
+    logger.info({ heartbeatSeconds: interval, running: registration.runningTaskIds.length }, "registered with the scheduler");
+    startHeartbeats(bus, options.agentId, interval, () => supervisor.runningTaskIds(), logger, life.signal);
+    return answer;
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    agentId: options.agentId,
+    registered,
+    runningTaskIds: () => supervisor.runningTaskIds(),
+    stop({ killTasks }) {
+      stopping ??= (async () => {
+        life.abort();
+        // Reports still unacknowledged after this are re-published from the checkpoints on the next start.
+        const giveUp = setTimeout(() => statusAbort.abort(), STOP_DRAIN_MS + (killTasks ? 60_000 : 0));
+        await supervisor.stop({ killTasks });
+        const drained = await status.drain(STOP_DRAIN_MS);
+        if (!drained) logger.warn("stopped with status updates unacknowledged");
+        clearTimeout(giveUp);
+        statusAbort.abort();
+        logger.info({ killTasks }, "agent stopped");
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { agentV1 } from "@gantry/proto";
+import type { Logger } from "@gantry/platform";
+import type { TaskCheckpoint } from "../domain/index.ts";
+
+/** Where one task's files are: its sandbox (the task's cwd), captured output and the agent's notes. */
+export interface SandboxPaths {
+  sandbox: string;
+  stdout: string;
+  stderr: string;
+  /** Written by the launch wrapper with the task command's exit status. */
+  exitStatusFile: string;
+}
+
+/** Sandboxes and checkpoints on disk. */
+export interface SandboxStore {
+  /** Creates `<workDir>/sandboxes/<taskId>` (and its `.gantry` notes directory); returns its paths. */
+  prepare(taskId: string): SandboxPaths;
+  paths(taskId: string): SandboxPaths;
+  /** Atomically replaces the task's checkpoint. */
+  writeCheckpoint(checkpoint: TaskCheckpoint): void;
+  /** Every sandbox with its checkpoint (undefined when missing or unreadable). */
+  list(): { taskId: string; checkpoint: TaskCheckpoint | undefined }[];
+}
+
+/** What starting a task's process needs. */
+export interface ProcessSpec {
+  argv: string[];
+  env: Record<string, string>;
+  paths: SandboxPaths;
+  /** cgroup.procs files the process joins before it execs the task. */
+  joinFiles: string[];
+}
+
+/** A started task process: the wrapper leading its own process group. */
+export interface StartedProcess {
+  pid: number;
+  pgid: number;
+  startTicks: number;
+  /** Settles when the wrapper process ended; `signal` names what ended it, if a signal did. */
+  ended: Promise<{ signal: string | undefined }>;
+}
+
+/** Operating system processes. */
+export interface ProcessRuntime {
+  start(spec: ProcessSpec): StartedProcess;
+  /** True while `pid` runs and is the same process (same start time), not a zombie. */
+  isAlive(pid: number, startTicks: number): boolean;
+  /** Resolves when `pid` is no longer that process (polling: the agent may not be its parent); resolves early on abort. */
+  watch(pid: number, startTicks: number, signal: AbortSignal): Promise<void>;
+  /** True while any process is in the group. */
+  groupAlive(pgid: number): boolean;
+  signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): void;
+  readExitStatus(file: string): number | undefined;
+}
+
+/** A task's isolation (cgroups), or nothing for plain processes. */
+export interface TaskIsolation {
+  /** Directories to checkpoint (re-attach after a restart). */
+  dirs: string[];
+  joinFiles: string[];
+  oomKilled(): boolean;
+  /** SIGKILLs every process in the task's groups (catches processes that left the process group). */
+  killAll(): void;
+  /** Kills what is left and removes the groups; never throws (logs). */
+  destroy(): Promise<void>;
+}
+
+/** Creates and finds task isolation. */
+export interface Isolator {
+  /** Throws when the groups cannot be created or limited. */
+  prepare(taskId: string, cpus: number, memMb: number): TaskIsolation;
+  reattach(dirs: string[]): TaskIsolation;
+  /** Removes the agent's own parent groups when empty (on a stop that killed every task). */
+  releaseAgentDirs(): void;
+}
+
+/** Reports task status; resolves once the durable stream acknowledged the update, in the order reported. Rejects only when the agent stops first. */
+export interface StatusSink {
+  report(update: agentV1.TaskStatusUpdate): Promise<void>;
+}
+
+/** Everything the task supervisor needs from outside. */
+export interface SupervisorPorts {
+  sandboxes: SandboxStore;
+  processes: ProcessRuntime;
+  isolator: Isolator;
+  status: StatusSink;
+  logger: Logger;
+  now(): Date;
+  newId(): string;
+}

@@ -1,0 +1,349 @@
+import { create } from "@bufbuild/protobuf";
+import { agentV1, schedulerV1Model } from "@gantry/proto";
+import {
+  buildTaskEnvironment,
+  classifyTaskEnd,
+  killGraceMs,
+  launchProblem,
+  pickGpus,
+  taskArgv,
+  type AgentOptions,
+  type TaskCheckpoint,
+  type TaskOutcome,
+} from "../domain/index.ts";
+import type { SandboxPaths, StartedProcess, SupervisorPorts, TaskIsolation } from "./ports.ts";
+
+const { TaskState } = schedulerV1Model;
+
+/** How often the agent looks for a task's process group to empty after its wrapper ended. */
+const GROUP_POLL_MS = 100;
+
+type FinalReport = NonNullable<TaskCheckpoint["final"]>;
+
+/** A task the agent is running (or starting). */
+interface ActiveTask {
+  taskId: string;
+  instanceId: string;
+  appId: string;
+  appVersion: string;
+  paths: SandboxPaths;
+  gpuIndices: number[];
+  killGraceMs: number;
+  killRequestedAt?: string;
+  escalation?: NodeJS.Timeout;
+  checkpoint?: TaskCheckpoint;
+  isolation?: TaskIsolation;
+  /** Settles when the task ended and its final status was handed to the sink (or the agent stopped). */
+  done: Promise<void>;
+}
+
+/**
+ * Runs the tasks of one agent: acts on launch and kill commands, supervises each task until it
+ * ends, reports every state change (STAGING → RUNNING → [KILLING →] FINISHED | FAILED | KILLED,
+ * or ERROR for a launch that cannot run), checkpoints each task, and re-attaches to the tasks a
+ * previous agent process left running (`recover`).
+ *
+ * Invariants: one process per task id (a second launch of a running or ended id starts nothing);
+ * a task's final state is written to its checkpoint before it is published, and marked reported
+ * once the stream acknowledged it, so a final state is never lost across agent restarts.
+ */
+export class TaskSupervisor {
+  private readonly tasks = new Map<string, ActiveTask>();
+  /** Final reports of tasks that ended (this run or, from checkpoints, earlier), by task id. */
+  private readonly ended = new Map<string, FinalReport>();
+  private readonly abort = new AbortController();
+  private stopped = false;
+  private stopping = false;
+  private readonly options: AgentOptions;
+  private readonly ports: SupervisorPorts;
+
+  constructor(options: AgentOptions, ports: SupervisorPorts) {
+    this.options = options;
+    this.ports = ports;
+  }
+
+  /** Ids of the tasks this agent runs now (starting, running or being killed). */
+  runningTaskIds(): string[] {
+    return [...this.tasks.keys()];
+  }
+
+  /**
+   * Reads every checkpoint under the work directory: re-attaches to live processes (same pid
+   * and start time), reports tasks that ended while the agent was down, and re-publishes final
+   * states that were never acknowledged. Call once, before taking commands.
+   */
+  async recover(): Promise<void> {
+    for (const { taskId, checkpoint: cp } of this.ports.sandboxes.list()) {
+      const log = this.ports.logger.child({ task: taskId });
+      if (!cp) {
+        log.debug("sandbox without a readable checkpoint skipped");
+        continue;
+      }
+      if (cp.agentId !== this.options.agentId) {
+        log.warn({ checkpointAgent: cp.agentId }, "checkpoint of another agent id in this work directory skipped");
+        continue;
+      }
+      if (cp.final) {
+        this.ended.set(taskId, cp.final);
+        if (!cp.finalReported) void this.publishFinal(cp, cp.final);
+        continue;
+      }
+      const task: ActiveTask = {
+        taskId,
+        instanceId: cp.instanceId,
+        appId: cp.appId,
+        appVersion: cp.appVersion,
+        paths: this.ports.sandboxes.paths(taskId),
+        gpuIndices: cp.gpuIndices,
+        killGraceMs: cp.killGraceMs,
+        checkpoint: cp,
+        isolation: this.ports.isolator.reattach(cp.cgroupDirs),
+        done: Promise.resolve(),
+      };
+      if (cp.killRequestedAt !== undefined) task.killRequestedAt = cp.killRequestedAt;
+      this.tasks.set(taskId, task);
+      if (this.ports.processes.isAlive(cp.pid, cp.startTicks)) {
+        log.info({ pid: cp.pid }, "re-attached to running task");
+        if (task.killRequestedAt === undefined) this.report(task, TaskState.RUNNING, "re-attached after agent restart");
+        else this.signalKill(task);
+        const ended = this.ports.processes.watch(cp.pid, cp.startTicks, this.abort.signal).then(() => ({ signal: undefined }));
+        task.done = this.supervise(task, cp.pgid, ended, false);
+      } else {
+        log.warn({ pid: cp.pid }, "task process ended while the agent was down");
+        task.done = this.supervise(task, cp.pgid, Promise.resolve({ signal: undefined }), true);
+      }
+    }
+  }
+
+  /** Acts on one command. Commands of a batch are applied in order; a launch returns once the process started. */
+  async handle(command: agentV1.AgentCommand): Promise<void> {
+    if (this.stopping) return;
+    switch (command.command.case) {
+      case "launch":
+        return this.launch(command.command.value);
+      case "kill":
+        return this.kill(command.command.value);
+      default:
+        this.ports.logger.warn("empty agent command ignored");
+    }
+  }
+
+  /**
+   * Stops supervising. With `killTasks` every task is killed (SIGTERM, SIGKILL after its grace)
+   * and its final status handed to the sink before this resolves; without, tasks keep running
+   * and a later agent on the same work directory re-attaches to them.
+   */
+  async stop({ killTasks }: { killTasks: boolean }): Promise<void> {
+    this.stopping = true;
+    if (killTasks) {
+      for (const task of this.tasks.values()) {
+        if (task.killRequestedAt === undefined) this.requestKill(task, task.killGraceMs, "agent shutting down");
+      }
+      await Promise.all([...this.tasks.values()].map((t) => t.done));
+      this.ports.isolator.releaseAgentDirs();
+    }
+    this.stopped = true;
+    for (const task of this.tasks.values()) clearTimeout(task.escalation);
+    this.abort.abort();
+  }
+
+  private async launch(launch: agentV1.LaunchTask): Promise<void> {
+    const log = this.ports.logger.child({ task: launch.taskId, app: launch.appId, instance: launch.instanceId });
+    const problem = launchProblem(launch);
+    if (problem) {
+      log.warn({ problem }, "launch rejected");
+      void this.reportFor(launch.taskId, TaskState.ERROR, problem);
+      return;
+    }
+    if (this.tasks.has(launch.taskId)) {
+      log.debug("launch of a task already running ignored");
+      return;
+    }
+    const earlier = this.ended.get(launch.taskId);
+    if (earlier) {
+      log.info("launch of a task that already ended: its final status is reported again, nothing starts");
+      void this.reportFor(launch.taskId, earlier.state, earlier.message, earlier.exitCode, earlier.signal);
+      return;
+    }
+    const wantedGpus = launch.resources?.gpus ?? 0;
+    let gpuIndices: number[] = [];
+    if (this.options.gpus.length > 0 || wantedGpus > 0) {
+      const inUse = new Set([...this.tasks.values()].flatMap((t) => t.gpuIndices));
+      const picked = pickGpus(this.options.gpus, inUse, wantedGpus);
+      if (!picked) {
+        const message = `task needs ${wantedGpus} GPUs; ${this.options.gpus.length - inUse.size} of ${this.options.gpus.length} are free`;
+        log.warn(message);
+        void this.reportFor(launch.taskId, TaskState.ERROR, message);
+        return;
+      }
+      gpuIndices = picked;
+    }
+
+    const task: ActiveTask = {
+      taskId: launch.taskId,
+      instanceId: launch.instanceId,
+      appId: launch.appId,
+      appVersion: launch.appVersion,
+      paths: this.ports.sandboxes.paths(launch.taskId),
+      gpuIndices,
+      killGraceMs: killGraceMs(launch.killGracePeriodSeconds),
+      done: Promise.resolve(),
+    };
+    this.tasks.set(task.taskId, task);
+    this.report(task, TaskState.STAGING, "launch received");
+
+    let started: StartedProcess;
+    try {
+      task.paths = this.ports.sandboxes.prepare(task.taskId);
+      task.isolation = this.ports.isolator.prepare(task.taskId, launch.resources?.cpus ?? 0, launch.resources?.mem ?? 0);
+      const env = buildTaskEnvironment(launch, {
+        hostname: this.options.hostname,
+        sandbox: task.paths.sandbox,
+        agentId: this.options.agentId,
+        inherited: process.env,
+        gpuIndices: this.options.gpus.length > 0 ? gpuIndices : undefined,
+      });
+      started = this.ports.processes.start({ argv: taskArgv(launch), env, paths: task.paths, joinFiles: task.isolation.joinFiles });
+    } catch (err) {
+      log.error({ err }, "task could not be started");
+      await task.isolation?.destroy();
+      this.tasks.delete(task.taskId);
+      const final = this.finalOf({ state: TaskState.FAILED, message: `could not start: ${(err as Error).message}`, exitCode: -1, signal: "" });
+      this.ended.set(task.taskId, final);
+      void this.reportFor(task.taskId, final.state, final.message, final.exitCode, final.signal, final.updateId);
+      return;
+    }
+    task.checkpoint = {
+      version: 1,
+      taskId: task.taskId,
+      instanceId: task.instanceId,
+      appId: task.appId,
+      appVersion: task.appVersion,
+      agentId: this.options.agentId,
+      pid: started.pid,
+      pgid: started.pgid,
+      startTicks: started.startTicks,
+      startedAt: this.ports.now().toISOString(),
+      killGraceMs: task.killGraceMs,
+      gpuIndices,
+      cgroupDirs: task.isolation.dirs,
+    };
+    this.ports.sandboxes.writeCheckpoint(task.checkpoint);
+    log.info({ pid: started.pid, sandbox: task.paths.sandbox, isolated: task.isolation.dirs.length > 0 }, "task running");
+    this.report(task, TaskState.RUNNING, "process started");
+    task.done = this.supervise(task, started.pgid, started.ended, false);
+  }
+
+  private kill(kill: agentV1.KillTask): void {
+    const task = this.tasks.get(kill.taskId);
+    const log = this.ports.logger.child({ task: kill.taskId });
+    if (!task) {
+      const earlier = this.ended.get(kill.taskId);
+      if (earlier) {
+        log.info("kill of a task that already ended: its final status is reported again");
+        void this.reportFor(kill.taskId, earlier.state, earlier.message, earlier.exitCode, earlier.signal);
+        return;
+      }
+      // Nothing runs under this id, which is what the kill wants: say KILLED so the scheduler can
+      // close the instance, and remember it so a launch arriving late does not start it.
+      log.info("kill of a task unknown to this agent: reported KILLED, a later launch of it is refused");
+      const final = this.finalOf({ state: TaskState.KILLED, message: "task was not running on this agent", exitCode: -1, signal: "" });
+      this.ended.set(kill.taskId, final);
+      void this.reportFor(kill.taskId, final.state, final.message, -1, "", final.updateId);
+      return;
+    }
+    if (task.killRequestedAt !== undefined) {
+      log.debug("task is already being killed");
+      return;
+    }
+    this.requestKill(task, killGraceMs(kill.killGracePeriodSeconds, task.killGraceMs / 1000), "kill requested");
+  }
+
+  private requestKill(task: ActiveTask, graceMs: number, why: string): void {
+    task.killRequestedAt = this.ports.now().toISOString();
+    task.killGraceMs = graceMs;
+    if (task.checkpoint) {
+      task.checkpoint.killRequestedAt = task.killRequestedAt;
+      task.checkpoint.killGraceMs = graceMs;
+      this.ports.sandboxes.writeCheckpoint(task.checkpoint);
+    }
+    this.ports.logger.info({ task: task.taskId, graceMs, why }, "killing task");
+    this.report(task, TaskState.KILLING, why);
+    this.signalKill(task);
+  }
+
+  /** SIGTERM to the task's process group now, SIGKILL to the group and its cgroups after the grace period. */
+  private signalKill(task: ActiveTask): void {
+    const pgid = task.checkpoint?.pgid;
+    if (pgid === undefined) return;
+    this.ports.processes.signalGroup(pgid, "SIGTERM");
+    task.escalation = setTimeout(() => {
+      if (this.stopped) return;
+      this.ports.logger.info({ task: task.taskId }, "grace period over: SIGKILL");
+      this.ports.processes.signalGroup(pgid, "SIGKILL");
+      task.isolation?.killAll();
+    }, task.killGraceMs);
+  }
+
+  /**
+   * Waits for a task to end and reports how. The wrapper ending with an exit status on file
+   * means the task's command ended: what is left of its group is killed. The wrapper ending
+   * without one means it was signalled (our kill, an OOM kill, someone else): the agent waits
+   * for the group to empty (a kill's grace period is still running), then decides.
+   */
+  private async supervise(task: ActiveTask, pgid: number, wrapperEnded: Promise<{ signal: string | undefined }>, goneWhileAgentDown: boolean): Promise<void> {
+    const { processes } = this.ports;
+    const { signal } = await wrapperEnded;
+    if (this.stopped) return;
+    const status = processes.readExitStatus(task.paths.exitStatusFile);
+    if (status !== undefined || task.killRequestedAt === undefined) {
+      processes.signalGroup(pgid, "SIGKILL");
+      task.isolation?.killAll();
+    }
+    while (processes.groupAlive(pgid)) {
+      await new Promise((r) => setTimeout(r, GROUP_POLL_MS));
+      if (this.stopped) return;
+    }
+    clearTimeout(task.escalation);
+    const oomKilled = task.isolation?.oomKilled() ?? false;
+    await task.isolation?.destroy();
+    const outcome = classifyTaskEnd({ status, wrapperSignal: signal, killRequested: task.killRequestedAt !== undefined, oomKilled, goneWhileAgentDown });
+    const final = this.finalOf(outcome);
+    this.tasks.delete(task.taskId);
+    this.ended.set(task.taskId, final);
+    this.ports.logger.info({ task: task.taskId, app: task.appId, state: schedulerV1Model.TaskState[final.state], message: final.message, exitCode: final.exitCode, signal: final.signal }, "task ended");
+    if (task.checkpoint) {
+      task.checkpoint.final = final;
+      this.ports.sandboxes.writeCheckpoint(task.checkpoint);
+      await this.publishFinal(task.checkpoint, final);
+    } else {
+      await this.reportFor(task.taskId, final.state, final.message, final.exitCode, final.signal, final.updateId).catch(() => {});
+    }
+  }
+
+  /** Publishes a checkpointed final state (same update id on every try, so the stream keeps one) and marks it reported. */
+  private async publishFinal(cp: TaskCheckpoint, final: FinalReport): Promise<void> {
+    try {
+      await this.reportFor(cp.taskId, final.state, final.message, final.exitCode, final.signal, final.updateId, final.timestamp);
+      cp.finalReported = true;
+      this.ports.sandboxes.writeCheckpoint(cp);
+    } catch (err) {
+      this.ports.logger.warn({ err, task: cp.taskId }, "final status not acknowledged before stop; it is re-published on the next start");
+    }
+  }
+
+  private finalOf(outcome: TaskOutcome): FinalReport {
+    return { ...outcome, timestamp: this.ports.now().toISOString(), updateId: this.ports.newId() };
+  }
+
+  /** Reports a non-final state of a task; failures are logged (a later state supersedes it). */
+  private report(task: ActiveTask, state: schedulerV1Model.TaskState, message: string): void {
+    this.reportFor(task.taskId, state, message).catch((err) => this.ports.logger.debug({ err, task: task.taskId }, "status not reported"));
+  }
+
+  private reportFor(taskId: string, state: schedulerV1Model.TaskState, message: string, exitCode = -1, signal = "", updateId = this.ports.newId(), timestamp = this.ports.now().toISOString()): Promise<void> {
+    return this.ports.status.report(
+      create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: this.options.agentId, state, message, timestamp, exitCode, signal, updateId }),
+    );
+  }
+}

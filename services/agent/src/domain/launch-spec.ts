@@ -1,0 +1,52 @@
+/**
+ * What a launch command asks for, checked and turned into a process description. Pure.
+ */
+
+/** The parts of a LaunchTask the runtime needs (the protobuf message satisfies it). */
+export interface LaunchRequest {
+  taskId: string;
+  instanceId: string;
+  appId: string;
+  appVersion: string;
+  cmd: string;
+  args: readonly string[];
+  env: Readonly<Record<string, string>>;
+  resources?: { cpus: number; mem: number; disk: number; gpus: number } | undefined;
+  killGracePeriodSeconds: number;
+}
+
+/** Task ids become directory and cgroup names: no `/`, no leading `.`, nothing a shell or path could misread. */
+export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}$/;
+
+/** Kill grace used when a command says 0 (as Marathon's default taskKillGracePeriodSeconds is 3 s). */
+export const DEFAULT_KILL_GRACE_SECONDS = 3;
+
+/** Why a launch cannot run at all (reported as TASK_ERROR), or undefined when it can. */
+export function launchProblem(launch: LaunchRequest): string | undefined {
+  if (!TASK_ID_PATTERN.test(launch.taskId)) return `task id "${launch.taskId}" is not usable as a sandbox name`;
+  if (launch.cmd.trim() === "" && launch.args.length === 0) return "the task has neither cmd nor args";
+  const r = launch.resources;
+  if (r && (!(r.cpus >= 0) || !(r.mem >= 0) || !(r.gpus >= 0))) return "the task's resources must be non-negative";
+  return undefined;
+}
+
+/** The program and its arguments: `cmd` through `/bin/sh -c` (Marathon's shell form), else `args` as given. */
+export function taskArgv(launch: Pick<LaunchRequest, "cmd" | "args">): string[] {
+  return launch.cmd.trim() !== "" ? ["/bin/sh", "-c", launch.cmd] : [...launch.args];
+}
+
+/** Kill grace in milliseconds: the kill command's own, else the launch's, else the default. */
+export function killGraceMs(...seconds: (number | undefined)[]): number {
+  const s = seconds.find((v) => v !== undefined && v > 0);
+  return (s ?? DEFAULT_KILL_GRACE_SECONDS) * 1000;
+}
+
+/**
+ * Picks `count` GPU indices not in `inUse` from the inventory, lowest first; undefined when
+ * too few are free. (Index allocation is the agent's until the scheduler assigns devices.)
+ */
+export function pickGpus(inventory: readonly { index: number }[], inUse: ReadonlySet<number>, count: number): number[] | undefined {
+  if (count <= 0) return [];
+  const free = inventory.map((g) => g.index).filter((i) => !inUse.has(i));
+  return free.length >= count ? free.slice(0, count) : undefined;
+}

@@ -1,0 +1,81 @@
+import { TASK_ID_PATTERN } from "./launch-spec.ts";
+
+/**
+ * What the agent writes to `<sandbox>/.gantry/checkpoint.json` so a restarted agent can
+ * re-attach to a task or report how it ended. Written after the process started, rewritten
+ * when a kill is requested, when the task ends (with `final`) and when that final status was
+ * acknowledged by the stream (`finalReported`).
+ */
+export interface TaskCheckpoint {
+  version: 1;
+  taskId: string;
+  instanceId: string;
+  appId: string;
+  appVersion: string;
+  agentId: string;
+  /** Pid of the launch wrapper; it leads the task's process group, so pgid === pid. */
+  pid: number;
+  pgid: number;
+  /** Start time of `pid` in clock ticks since boot (/proc/<pid>/stat field 22): guards against pid reuse. */
+  startTicks: number;
+  /** RFC 3339 time the task started. */
+  startedAt: string;
+  killGraceMs: number;
+  /** RFC 3339 time a kill was requested, when one was. */
+  killRequestedAt?: string;
+  gpuIndices: number[];
+  /** cgroup directories of the task (empty without cgroup isolation). */
+  cgroupDirs: string[];
+  final?: {
+    state: number;
+    message: string;
+    exitCode: number;
+    signal: string;
+    timestamp: string;
+    updateId: string;
+  };
+  finalReported?: boolean;
+}
+
+/** Reads a checkpoint from its JSON text; undefined when it is not one this agent wrote (logged by the caller, never fatal). */
+export function parseCheckpoint(text: string): TaskCheckpoint | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== "object" || v === null) return undefined;
+  const c = v as Partial<TaskCheckpoint>;
+  const ok =
+    c.version === 1 &&
+    typeof c.taskId === "string" && TASK_ID_PATTERN.test(c.taskId) &&
+    typeof c.agentId === "string" &&
+    Number.isInteger(c.pid) && (c.pid ?? 0) > 1 &&
+    Number.isInteger(c.pgid) &&
+    Number.isInteger(c.startTicks) &&
+    typeof c.startedAt === "string" &&
+    Array.isArray(c.cgroupDirs) && c.cgroupDirs.every((d) => typeof d === "string") &&
+    Array.isArray(c.gpuIndices);
+  if (!ok) return undefined;
+  return {
+    ...(c as TaskCheckpoint),
+    instanceId: c.instanceId ?? "",
+    appId: c.appId ?? "",
+    appVersion: c.appVersion ?? "",
+    killGraceMs: typeof c.killGraceMs === "number" ? c.killGraceMs : 3000,
+  };
+}
+
+/** Parses state (field 3), process group (field 5) and start time (field 22) out of /proc/<pid>/stat text; the command name may hold spaces and parentheses. */
+export function parseProcStat(text: string): { state: string; pgrp: number; startTicks: number } | undefined {
+  const close = text.lastIndexOf(")");
+  if (close < 0) return undefined;
+  const fields = text.slice(close + 2).split(" ");
+  // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
+  const state = fields[0];
+  const pgrp = Number(fields[2]);
+  const start = Number(fields[19]);
+  if (state === undefined || !Number.isInteger(start) || !Number.isInteger(pgrp)) return undefined;
+  return { state, pgrp, startTicks: start };
+}

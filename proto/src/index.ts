@@ -14,3 +14,4 @@ export * as registryV1 from "./gen/gantry/registry/v1/registry_pb.js";
 export * as registryV1App from "./gen/gantry/registry/v1/app_pb.js";
 export * as schedulerV1 from "./gen/gantry/scheduler/v1/scheduler_pb.js";
 export * as schedulerV1Model from "./gen/gantry/scheduler/v1/model_pb.js";
+export { EVENTS_STREAM, AGENT_STATUS_STREAM } from "./nats-streams.ts";

@@ -2,6 +2,7 @@
  * The agent against real NATS and (as root on Linux) real cgroups: a fake scheduler in the test
  * answers registrations, sends commands and reads the durable status stream.
  */
+import { AGENT_STATUS_STREAM } from "@gantry/proto";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -25,7 +26,6 @@ import {
 } from "@gantry/platform";
 import { compileAgentOptions } from "./agent-options.ts";
 import { startAgent, type RunningAgent } from "./agent-service.ts";
-import { AGENT_STATUS_STREAM } from "./adapters/agent-link.nats.ts";
 import type { AgentOptions } from "./domain/index.ts";
 
 const { TaskState } = schedulerV1Model;

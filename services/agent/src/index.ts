@@ -6,6 +6,6 @@ export { compileAgentOptions } from "./agent-options.ts";
 export { startAgent } from "./agent-service.ts";
 export type { RunningAgent } from "./agent-service.ts";
 export { probeMachine } from "./adapters/machine-probe.ts";
-export { AGENT_STATUS_STREAM, DEFAULT_HEARTBEAT_SECONDS } from "./adapters/agent-link.nats.ts";
+export { DEFAULT_HEARTBEAT_SECONDS } from "./adapters/agent-link.nats.ts";
 export { buildAgentOptions, OOM_MESSAGE, GONE_MESSAGE } from "./domain/index.ts";
 export type { AgentOptions, RawAgentOptions, MachineFacts, IsolationMode, CgroupSupport, GpuDeviceSpec, PortRangeSpec } from "./domain/index.ts";

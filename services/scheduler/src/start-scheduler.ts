@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { EVENTS_STREAM } from "@gantry/proto";
 import {
   EventStore,
   connectBus,
@@ -12,7 +13,7 @@ import {
 } from "@gantry/platform";
 import { Scheduler, type SchedulerSettings } from "./app/scheduler.ts";
 import { linkAgents, natsCommandSender } from "./adapters/agent-link.nats.ts";
-import { consumeAppEvents } from "./adapters/app-events.consumer.ts";
+import { consumeLogEvents } from "./adapters/log-events.consumer.ts";
 import { eventStoreAppender } from "./adapters/event-store.appender.ts";
 import { schedulerService } from "./adapters/scheduler.grpc.ts";
 
@@ -62,8 +63,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
       folded += page.length;
     }
     logger.info({ events: folded, apps: scheduler.state.apps.size, instances: scheduler.state.instances.size }, "scheduler state folded from the log");
-    const eventsStream = await ensureStream(bus, { name: "EVENTS", subjects: ["events.>"], duplicateWindowMs: 120_000 });
-    const appEvents = consumeAppEvents(bus, eventsStream, scheduler, logger, stop.signal);
+    const eventsStream = await ensureStream(bus, EVENTS_STREAM);
+    const logEvents = consumeLogEvents(bus, eventsStream, scheduler, logger, stop.signal);
     const { statusConsumer } = await linkAgents(bus, scheduler, logger, stop.signal);
     timers.push(setInterval(() => void scheduler.checkAgents().catch((err) => logger.error({ err }, "agent check failed")), 1_000));
     timers.push(setInterval(() => scheduler.reconcileSoon(), 1_000));
@@ -78,7 +79,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
         for (const t of timers) clearInterval(t);
         await grpc.shutdown(2_000);
         stop.abort();
-        await Promise.allSettled([appEvents, statusConsumer]);
+        await Promise.allSettled([logEvents, statusConsumer]);
         await bus.close();
         await store.close();
         await database.close();

@@ -1,13 +1,7 @@
 import { create } from "@bufbuild/protobuf";
-import { agentV1 } from "@gantry/proto";
+import { AGENT_STATUS_STREAM, agentV1 } from "@gantry/proto";
 import { ensureStream, publishCore, publishDurable, requestReply, subscribeCore, type Bus, type Logger } from "@gantry/platform";
 import type { StatusSink } from "../app/ports.ts";
-
-/**
- * The durable stream of task status. Declared exactly as the scheduler declares it: ensureStream
- * updates a stream in place, so two differing declarations would flip its settings back and forth.
- */
-export const AGENT_STATUS_STREAM = { name: "AGENT_STATUS", subjects: ["agent.status.>"], maxAgeMs: 7 * 24 * 3600 * 1000 };
 
 /** Heartbeat interval used when the scheduler's answer leaves it 0. */
 export const DEFAULT_HEARTBEAT_SECONDS = 2;

@@ -1,10 +1,8 @@
-import { agentV1 } from "@gantry/proto";
+import { AGENT_STATUS_STREAM, agentV1 } from "@gantry/proto";
 import { ensureStream, protobufDecoder, publishCore, runDurableConsumer, subscribeCore, type Bus, type Logger } from "@gantry/platform";
 import type { AgentCommandSender } from "../app/ports.ts";
 import type { Scheduler } from "../app/scheduler.ts";
 
-/** Declaration of the durable stream agents report task status on. */
-export const AGENT_STATUS_STREAM = { name: "AGENT_STATUS", subjects: ["agent.status.>"], maxAgeMs: 7 * 24 * 3600 * 1000 };
 
 /** Sends command batches to agents on `agent.<agentId>.commands` (core NATS; heartbeats drive re-sends). */
 export function natsCommandSender(bus: Bus): AgentCommandSender {

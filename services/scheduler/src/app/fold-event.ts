@@ -1,5 +1,5 @@
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
-import { eventsV1Agent, eventsV1App, eventsV1Instance, registryV1App } from "@gantry/proto";
+import { eventsV1Agent, eventsV1App, eventsV1Deployment, eventsV1Instance, registryV1App } from "@gantry/proto";
 import { appSpecFromDefinition, type AgentNode } from "../domain/index.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
 import { taskStateName } from "./task-state-codec.ts";
@@ -86,6 +86,17 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent, now: number =
       const m = fromJson(eventsV1Instance.InstanceKillRequestedSchema, e.data, { ignoreUnknownFields: true });
       const inst = state.instances.get(m.instanceId);
       if (inst) state.putInstance({ ...inst, killRequested: true });
+      return true;
+    }
+    case "DeploymentPlanned": {
+      const d = fromJson(eventsV1Deployment.DeploymentPlannedSchema, e.data, { ignoreUnknownFields: true }).deployment;
+      if (d) state.deployments.set(d.id, { id: d.id, affectedApps: [...d.affectedApps], affectedPods: [...d.affectedPods] });
+      return true;
+    }
+    case "DeploymentCancelled":
+    case "DeploymentSucceeded":
+    case "DeploymentFailed": {
+      state.deployments.delete(String(e.data.deploymentId));
       return true;
     }
     default:

@@ -9,6 +9,7 @@ import {
   type Instance,
   type ResourceAmount,
   type BackoffState,
+  type ActiveDeployment,
 } from "../domain/index.ts";
 
 /**
@@ -23,6 +24,8 @@ export class SchedulerState {
   readonly instances = new Map<string, Instance>();
   readonly instanceByTask = new Map<string, string>();
   readonly backoff = new Map<string, BackoffState>();
+  /** Deployments planned by the registry and not yet succeeded, failed or cancelled. */
+  readonly deployments = new Map<string, ActiveDeployment>();
   /** Last applied version of each stream (app streams are read, the others written). */
   readonly streamVersions = new Map<string, number>();
   readonly changes = new EventEmitter<{ instance: [Instance] }>();

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { agentV1, eventsV1App, schedulerV1Model } from "@gantry/proto";
+import { agentV1, eventsV1App, eventsV1Deployment, schedulerV1Model } from "@gantry/proto";
 import { createLogger } from "@gantry/platform";
 import { Scheduler } from "./scheduler.ts";
 import type { OutgoingEvent, SchedulerPorts } from "./ports.ts";
@@ -39,7 +39,7 @@ const registration = (agentId: string, cpus: number) =>
 test("places a new app's instances in one transaction and one command batch per agent", async () => {
   const h = harness();
   await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onAppEvent(appCreated("/web", 2));
+  await h.scheduler.onLogEvent(appCreated("/web", 2));
   await h.settle();
   const decision = h.appended.at(-1)!;
   assert.equal(decision.length, 2, "both placements in one appendBatch");
@@ -52,7 +52,7 @@ test("places a new app's instances in one transaction and one command batch per 
 test("instances wait when no agent fits, and are placed when one registers", async () => {
   const h = harness();
   await h.scheduler.onRegistration(registration("tiny", 0.5));
-  await h.scheduler.onAppEvent(appCreated("/web", 1));
+  await h.scheduler.onLogEvent(appCreated("/web", 1));
   await h.settle();
   assert.equal(h.sent.length, 0);
   await h.scheduler.onRegistration(registration("big", 8));
@@ -64,7 +64,7 @@ test("instances wait when no agent fits, and are placed when one registers", asy
 test("follows status reports, and kills every task when the app is deleted", async () => {
   const h = harness();
   await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onAppEvent(appCreated("/web", 2));
+  await h.scheduler.onLogEvent(appCreated("/web", 2));
   await h.settle();
   const tasks = h.sent[0]!.commands.commands.map((c) => (c.command.case === "launch" ? c.command.value.taskId : ""));
   for (const taskId of tasks) {
@@ -72,7 +72,7 @@ test("follows status reports, and kills every task when the app is deleted", asy
   }
   assert.deepEqual([...h.scheduler.state.instances.values()].map((i) => i.state), ["TASK_RUNNING", "TASK_RUNNING"]);
   const deleted = toJson(eventsV1App.AppDeletedSchema, create(eventsV1App.AppDeletedSchema, { appId: "/web", version: "v2" })) as JsonObject;
-  await h.scheduler.onAppEvent({ streamId: "app-/web", streamVersion: 2, type: "AppDeleted", data: deleted, recordedAt: new Date() });
+  await h.scheduler.onLogEvent({ streamId: "app-/web", streamVersion: 2, type: "AppDeleted", data: deleted, recordedAt: new Date() });
   await h.settle();
   const kills = h.sent.at(-1)!.commands.commands;
   assert.deepEqual(kills.map((c) => c.command.case), ["kill", "kill"]);
@@ -83,8 +83,8 @@ test("follows status reports, and kills every task when the app is deleted", asy
 test("a redelivered app event is applied once", async () => {
   const h = harness();
   await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onAppEvent(appCreated("/web", 1));
-  await h.scheduler.onAppEvent(appCreated("/web", 1));
+  await h.scheduler.onLogEvent(appCreated("/web", 1));
+  await h.scheduler.onLogEvent(appCreated("/web", 1));
   await h.settle();
   assert.equal(h.scheduler.state.instances.size, 1);
 });
@@ -92,7 +92,7 @@ test("a redelivered app event is applied once", async () => {
 test("a failed task is replaced only after the app's backoff", async () => {
   const h = harness();
   await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onAppEvent(appCreated("/web", 1));
+  await h.scheduler.onLogEvent(appCreated("/web", 1));
   await h.settle();
   const first = [...h.scheduler.state.instances.values()][0]!;
   await h.scheduler.onTaskStatus(create(agentV1.TaskStatusUpdateSchema, { taskId: first.taskId, agentId: "a1", state: schedulerV1Model.TaskState.FAILED, exitCode: 3 }));
@@ -111,7 +111,27 @@ test("an agent that misses its heartbeats is declared lost and takes no new task
   await h.scheduler.checkAgents();
   assert.equal(h.scheduler.state.agents.get("a1")!.active, false);
   assert.deepEqual(h.appended.at(-1)![0]!.types, ["AgentLost"]);
-  await h.scheduler.onAppEvent(appCreated("/web", 1));
+  await h.scheduler.onLogEvent(appCreated("/web", 1));
   await h.settle();
   assert.equal(h.sent.length, 0);
+});
+
+test("a planned deployment succeeds once its app's instances run, recorded on the rollout stream", async () => {
+  const h = harness();
+  await h.scheduler.onRegistration(registration("a1", 4));
+  await h.scheduler.onLogEvent(appCreated("/web", 2));
+  const planned = toJson(
+    eventsV1Deployment.DeploymentPlannedSchema,
+    create(eventsV1Deployment.DeploymentPlannedSchema, { deployment: { id: "d1", affectedApps: ["/web"], totalSteps: 2 } }),
+  ) as JsonObject;
+  await h.scheduler.onLogEvent({ streamId: "deployment-d1", streamVersion: 1, type: "DeploymentPlanned", data: planned, recordedAt: new Date() });
+  await h.settle();
+  assert.ok(h.scheduler.state.deployments.has("d1"), "still running while tasks stage");
+  for (const inst of [...h.scheduler.state.instances.values()]) {
+    await h.scheduler.onTaskStatus(create(agentV1.TaskStatusUpdateSchema, { taskId: inst.taskId, agentId: "a1", state: schedulerV1Model.TaskState.RUNNING }));
+  }
+  h.scheduler.reconcileSoon();
+  await h.settle();
+  assert.equal(h.scheduler.state.deployments.has("d1"), false);
+  assert.deepEqual(h.appended.at(-1), [{ streamId: "rollout-d1", expectedVersion: 0, types: ["DeploymentSucceeded"] }]);
 });

@@ -1,8 +1,9 @@
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { agentV1, eventsV1Agent, eventsV1Instance, schedulerV1Model } from "@gantry/proto";
+import { agentV1, eventsV1Agent, eventsV1Deployment, eventsV1Instance, schedulerV1Model } from "@gantry/proto";
 import {
   afterFailure,
   createPlacementStack,
+  deploymentOutcome,
   isTerminal,
   reconcile,
   subtractResources,
@@ -58,11 +59,14 @@ export class Scheduler {
     foldEvent(this.state, e, this.ports.now());
   }
 
-  /** Applies an app event relayed from the registry and reconciles. */
-  onAppEvent(e: FoldableEvent): Promise<void> {
+  /**
+   * Applies an event relayed from the log (commit order) and reconciles when it changed desired
+   * state. The scheduler's own events come back this way too and are skipped by the fold.
+   */
+  onLogEvent(e: FoldableEvent): Promise<void> {
     return this.serial(() => {
       if (foldEvent(this.state, e, this.ports.now())) {
-        this.ports.logger.info({ streamId: e.streamId, type: e.type, app: e.streamId.slice(4) }, "app event applied");
+        this.ports.logger.info({ streamId: e.streamId, type: e.type }, "event applied");
         this.reconcileSoon();
       }
     });
@@ -248,11 +252,28 @@ export class Scheduler {
       });
       queue(instance.agentId, this.killCommand(instance));
     }
-    if (batches.length === 0) return;
+    if (batches.length === 0) return this.settleDeployments();
     // One transaction for the whole decision: either every placement and kill is recorded or none is.
     await this.append(batches);
     for (const [agentId, list] of commands) this.ports.commands.send(agentId, create(agentV1.AgentCommandsSchema, { commands: list }));
     this.ports.logger.info({ placed: placed.length, killed: plan.kills.length, agents: commands.size }, "reconciled");
+    await this.settleDeployments();
+  }
+
+  /** Records the end of every deployment that reached its target (or cannot), in one transaction. */
+  private async settleDeployments(): Promise<void> {
+    const ends: { streamId: string; events: OutgoingEvent[] }[] = [];
+    for (const deployment of this.state.deployments.values()) {
+      const outcome = deploymentOutcome(deployment, this.state.apps, this.state.instances.values());
+      if (outcome.state === "running") continue;
+      const event: OutgoingEvent =
+        outcome.state === "succeeded"
+          ? { schema: eventsV1Deployment.DeploymentSucceededSchema, message: create(eventsV1Deployment.DeploymentSucceededSchema, { deploymentId: deployment.id }), correlationId: deployment.id }
+          : { schema: eventsV1Deployment.DeploymentFailedSchema, message: create(eventsV1Deployment.DeploymentFailedSchema, { deploymentId: deployment.id, reason: outcome.reason }), correlationId: deployment.id };
+      ends.push({ streamId: `rollout-${deployment.id}`, events: [event] });
+      this.ports.logger.info({ deployment: deployment.id, outcome: outcome.state, ...(outcome.state === "failed" ? { reason: outcome.reason } : {}) }, "deployment finished");
+    }
+    if (ends.length > 0) await this.append(ends);
   }
 
   private launchCommand(app: AppSpec, inst: Instance): agentV1.AgentCommand {

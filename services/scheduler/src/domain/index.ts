@@ -14,3 +14,5 @@ export { createPlacementStack } from "./placement/placement-stack.ts";
 export type { PlacementStack, PlacementDecision, AgentRejection } from "./placement/placement-stack.ts";
 export type { PlacementContext, FeasibilityCheck } from "./placement/feasibility-checks.ts";
 export type { RejectionCode, Verdict } from "./placement/verdict.ts";
+export { deploymentOutcome } from "./deployment-progress.ts";
+export type { ActiveDeployment, DeploymentOutcome } from "./deployment-progress.ts";

@@ -1,9 +1,9 @@
 import type pg from "pg";
 import type { RecordedEvent } from "./event.ts";
-import { toRecordedEvent } from "./commit-order-reader.ts";
+import { EVENT_COLUMNS, EVENT_ROW_TYPES, toRecordedEvent } from "./commit-order-reader.ts";
 
 const READ_STREAM_SQL = `
-SELECT global_position, transaction_id, stream_id, stream_version, event_type, schema_version, data, metadata, recorded_at
+SELECT ${EVENT_COLUMNS}
 FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`;
 
 /**
@@ -11,7 +11,7 @@ FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_versio
  * has one writer and versions are checked on append, so its versions are gapless once committed.
  */
 export async function readStreamEvents(db: Pick<pg.ClientBase, "query">, streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
-  const result = await db.query({ name: "gantry_es_read_stream", text: READ_STREAM_SQL, values: [streamId, fromVersion], rowMode: "array" });
+  const result = await db.query({ name: "gantry_es_read_stream", text: READ_STREAM_SQL, values: [streamId, fromVersion], rowMode: "array", types: EVENT_ROW_TYPES });
   return result.rows.map((row) => toRecordedEvent(row as Parameters<typeof toRecordedEvent>[0]));
 }
 

@@ -71,7 +71,12 @@ describe("event relay", () => {
       { streamId: "app-/shop/web", expectedVersion: "no_stream", events: [{ type: "AppCreated", data: { deploymentId: "d1" } }] },
       { streamId: "deployment-d1", expectedVersion: "no_stream", events: [{ type: "DeploymentStarted", data: {} }] },
     ]);
-    const committed = await fx.store.readAll({ limit: 1_000 });
+    // The horizon is server-wide: a transaction still open in another test's database holds it
+    // back for a moment, so wait until every committed event is below it.
+    let committed = await fx.store.readAll({ limit: 1_000 });
+    for (const deadline = Date.now() + 10_000; committed.length < 102 && Date.now() < deadline; await sleep(20)) {
+      committed = await fx.store.readAll({ limit: 1_000 });
+    }
     assert.equal(committed.length, 102);
 
     await relayUntil(committed.length);

@@ -6,8 +6,8 @@ export { GantryError, invalidObject, hasCode } from "./errors/index.ts";
 export type { ErrorCode, FieldViolation } from "./errors/index.ts";
 export { createLogger } from "./logging/index.ts";
 export type { Logger } from "./logging/index.ts";
-export { clusterNames, infrastructureUrls } from "./config/index.ts";
-export type { ClusterNames, InfrastructureUrls } from "./config/index.ts";
+export { clusterNames, infrastructureUrls, serviceEnvironment } from "./config/index.ts";
+export type { ClusterNames, InfrastructureUrls, ServiceEnvironment } from "./config/index.ts";
 export {
   connectBus,
   ensureStream,

@@ -7,9 +7,8 @@ import {
   ensureStream,
   migrateEventStore,
   openDatabase,
-  type Authenticator,
-  type ClusterNames,
   type Logger,
+  type ServiceEnvironment,
 } from "@gantry/platform";
 import { Scheduler, type SchedulerSettings } from "./app/scheduler.ts";
 import { linkAgents, natsCommandSender } from "./adapters/agent-link.nats.ts";
@@ -18,14 +17,7 @@ import { eventStoreAppender } from "./adapters/event-store.appender.ts";
 import { schedulerService } from "./adapters/scheduler.grpc.ts";
 
 /** What the scheduler needs to run, compiled by the caller (main.ts or `gantry up`). */
-export interface SchedulerOptions {
-  databaseUrl: string;
-  natsUrl: string;
-  names: ClusterNames;
-  host: string;
-  /** gRPC port; 0 picks a free one. */
-  port: number;
-  authenticator: Authenticator;
+export interface SchedulerOptions extends ServiceEnvironment {
   logger: Logger;
   settings?: Partial<SchedulerSettings>;
 }

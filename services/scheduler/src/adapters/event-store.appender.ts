@@ -19,6 +19,7 @@ export function eventStoreAppender(store: EventStore): EventAppender {
               ...(e.correlationId ? { correlationId: e.correlationId } : {}),
               ...(e.causationId ? { causationId: e.causationId } : {}),
               ...trace,
+              ...(e.traceparent ? { traceparent: e.traceparent } : {}),
             }),
           ),
         })),

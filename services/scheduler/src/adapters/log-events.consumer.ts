@@ -9,6 +9,7 @@ interface RelayedEvent {
   type: string;
   data: JsonObject;
   recordedAt: string;
+  metadata?: { traceparent?: string; correlationId?: string };
 }
 
 /**
@@ -24,7 +25,14 @@ export function consumeLogEvents(bus: Bus, eventsStream: string, scheduler: Sche
     filterSubject: "events.>",
     decode: jsonDecoder,
     handler: (e) =>
-      scheduler.onLogEvent({ streamId: e.streamId, streamVersion: Number(e.streamVersion), type: e.type, data: e.data, recordedAt: new Date(e.recordedAt) }),
+      scheduler.onLogEvent({
+        streamId: e.streamId,
+        streamVersion: Number(e.streamVersion),
+        type: e.type,
+        data: e.data,
+        recordedAt: new Date(e.recordedAt),
+        ...(e.metadata ? { metadata: e.metadata } : {}),
+      }),
     logger,
     signal,
   });

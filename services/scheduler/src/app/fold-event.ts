@@ -11,6 +11,8 @@ export interface FoldableEvent {
   type: string;
   data: JsonObject;
   recordedAt: Date;
+  /** The event's metadata; the scheduler carries its trace context and correlation on. */
+  metadata?: { traceparent?: string; correlationId?: string };
 }
 
 /**
@@ -25,12 +27,14 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent, now: number =
     case "AppUpdated": {
       const msg = fromJson(eventsV1App.AppCreatedSchema, e.data, { ignoreUnknownFields: true });
       if (msg.app) foldAppVersion(state, msg.app);
+      noteOrigin(state, msg.app?.id ?? "", msg.deploymentId, e);
       return true;
     }
     case "AppDeleted": {
       const msg = fromJson(eventsV1App.AppDeletedSchema, e.data, { ignoreUnknownFields: true });
       state.apps.delete(msg.appId);
       state.backoff.delete(msg.appId);
+      noteOrigin(state, msg.appId, msg.deploymentId, e);
       return true;
     }
     case "AgentRegistered": {
@@ -107,4 +111,9 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent, now: number =
 function foldAppVersion(state: SchedulerState, app: registryV1App.AppVersion): void {
   // google.protobuf.Struct fields are plain JSON objects in protobuf-es.
   state.apps.set(app.id, appSpecFromDefinition(app.version, { ...(app.definition ?? {}), id: app.id }));
+}
+
+/** Remembers which deployment (and trace) last changed an app, so what the scheduler does for it joins that trace. */
+function noteOrigin(state: SchedulerState, appId: string, deploymentId: string, e: FoldableEvent): void {
+  state.appOrigins.set(appId, { deploymentId, ...(e.metadata?.traceparent ? { traceparent: e.metadata.traceparent } : {}) });
 }

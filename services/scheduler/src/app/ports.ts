@@ -8,6 +8,8 @@ export interface OutgoingEvent {
   message: MessageShape<DescMessage>;
   correlationId?: string;
   causationId?: string;
+  /** W3C trace context the event belongs to; the active one when absent. */
+  traceparent?: string;
 }
 
 /** Appends to several streams in one transaction, each at an expected version. */

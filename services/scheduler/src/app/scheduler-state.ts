@@ -24,6 +24,8 @@ export class SchedulerState {
   readonly instances = new Map<string, Instance>();
   readonly instanceByTask = new Map<string, string>();
   readonly backoff = new Map<string, BackoffState>();
+  /** The deployment (and its trace) that last changed each app: the correlation of what the scheduler does for it. */
+  readonly appOrigins = new Map<string, { deploymentId: string; traceparent?: string }>();
   /** Deployments planned by the registry and not yet succeeded, failed or cancelled. */
   readonly deployments = new Map<string, ActiveDeployment>();
   /** Last applied version of each stream (app streams are read, the others written). */

@@ -142,6 +142,7 @@ export class Scheduler {
                 exitCode: update.exitCode,
                 signal: update.signal,
               }),
+              ...this.originOf(inst.appId),
             },
           ],
         },
@@ -234,6 +235,7 @@ export class Scheduler {
                 host: agent.hostname,
                 resources: app.resources,
               }),
+              ...this.originOf(app.id),
             },
           ],
         });
@@ -247,6 +249,7 @@ export class Scheduler {
           {
             schema: eventsV1Instance.InstanceKillRequestedSchema,
             message: create(eventsV1Instance.InstanceKillRequestedSchema, { instanceId: instance.instanceId, taskId: instance.taskId, appId: instance.appId, reason }),
+            ...this.originOf(instance.appId),
           },
         ],
       });
@@ -255,7 +258,10 @@ export class Scheduler {
     if (batches.length === 0) return this.settleDeployments();
     // One transaction for the whole decision: either every placement and kill is recorded or none is.
     await this.append(batches);
-    for (const [agentId, list] of commands) this.ports.commands.send(agentId, create(agentV1.AgentCommandsSchema, { commands: list }));
+    for (const [agentId, list] of commands) {
+      const traceparent = list.map((c) => this.originOf(c.command.case === "launch" ? c.command.value.appId : "").traceparent).find(Boolean) ?? "";
+      this.ports.commands.send(agentId, create(agentV1.AgentCommandsSchema, { commands: list, traceparent }));
+    }
     this.ports.logger.info({ placed: placed.length, killed: plan.kills.length, agents: commands.size }, "reconciled");
     await this.settleDeployments();
   }
@@ -274,6 +280,13 @@ export class Scheduler {
       this.ports.logger.info({ deployment: deployment.id, outcome: outcome.state, ...(outcome.state === "failed" ? { reason: outcome.reason } : {}) }, "deployment finished");
     }
     if (ends.length > 0) await this.append(ends);
+  }
+
+  /** Correlation id (the deployment) and trace context of the change that last touched an app. */
+  private originOf(appId: string): { correlationId?: string; traceparent?: string } {
+    const origin = this.state.appOrigins.get(appId);
+    if (!origin) return {};
+    return { correlationId: origin.deploymentId, ...(origin.traceparent ? { traceparent: origin.traceparent } : {}) };
   }
 
   private launchCommand(app: AppSpec, inst: Instance): agentV1.AgentCommand {

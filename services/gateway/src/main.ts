@@ -1,0 +1,36 @@
+/**
+ * Runs the gateway as its own process:
+ *   node services/gateway/src/main.ts [--host H] [--port P] [--cluster C] [--auth-key-file F]
+ * with GANTRY_REGISTRY_ADDRESS and GANTRY_SCHEDULER_ADDRESS (host:port of their gRPC servers)
+ * and GANTRY_AUTH_KEY from the environment. Stops on SIGINT/SIGTERM.
+ */
+import { createLogger, GantryError, serviceEnvironment, startTelemetry } from "@gantry/platform";
+import { startGateway } from "./start-gateway.ts";
+
+const logger = createLogger("gateway");
+try {
+  const telemetry = await startTelemetry("gantry-gateway");
+  const env = await serviceEnvironment(process.argv.slice(2), 8080);
+  const backend = (name: string) => {
+    const value = process.env[name];
+    if (!value) throw new GantryError("InvalidArgument", `${name} is not set: give the backend's gRPC address as host:port`);
+    return value;
+  };
+  const running = await startGateway({
+    host: env.host,
+    port: env.port,
+    cluster: env.names.cluster,
+    authenticator: env.authenticator,
+    backends: { registry: backend("GANTRY_REGISTRY_ADDRESS"), scheduler: backend("GANTRY_SCHEDULER_ADDRESS") },
+    logger,
+  });
+  const stop = async () => {
+    await running.stop();
+    await telemetry.shutdown();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+} catch (err) {
+  logger.fatal({ err }, "gateway failed to start");
+  process.exitCode = 1;
+}

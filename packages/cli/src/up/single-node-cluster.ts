@@ -14,6 +14,7 @@ import {
   migrateEventStore,
   openDatabase,
   signingKeyFromEnv,
+  startTelemetry,
   type Logger,
 } from "@gantry/platform";
 import { startRegistry } from "@gantry/registry";
@@ -62,6 +63,8 @@ export interface SingleNodeCluster {
 export async function startSingleNodeCluster(options: SingleNodeClusterOptions): Promise<SingleNodeCluster> {
   const names = clusterNames(options.cluster);
   const root = options.logger ?? createLogger("gantry");
+  // Trace context flows across gRPC, NATS and event metadata from here on (exported only when OTEL_* says where).
+  await startTelemetry("gantry");
   const stateDir = path.join(options.gantryHome, options.cluster);
   await mkdir(stateDir, { recursive: true });
   const key = signingKeyFromEnv() ?? (await loadOrCreateSigningKey(path.join(stateDir, "auth.key")));

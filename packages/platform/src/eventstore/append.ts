@@ -13,6 +13,9 @@ interface CompiledAppend {
   streamCount: number;
 }
 
+// jsonb refuses \u0000 (and with it the whole event): a client's bad input, never a server fault.
+const UNSTORABLE_UNICODE = "22P05";
+
 // An `any` append can lose a race to create its stream; it retries, since `any` never conflicts.
 const RETRIES = 3;
 
@@ -54,6 +57,9 @@ async function runAppend(db: Queryable, compiled: CompiledAppend): Promise<RunRe
     // The streams row is the real check; the unique (stream_id, stream_version) constraint is the
     // backstop should a writer ever bypass it. Either way it is a version conflict.
     if (isStreamVersionViolation(err)) return { ok: false, rows: [] };
+    if ((err as { code?: string }).code === UNSTORABLE_UNICODE) {
+      throw new GantryError("InvalidArgument", "event data contains the NUL character (\\u0000), which the event log cannot store", { cause: err });
+    }
     throw err;
   }
 }

@@ -124,6 +124,11 @@ describe("EventStore append and read", () => {
     await assert.rejects(fx.store.append("app-x", "any", [ev("bad.type")]), (e: unknown) => hasCode(e, "InvalidArgument"));
     await assert.rejects(fx.store.append("app-x", -1, [ev("X")]), (e: unknown) => hasCode(e, "InvalidArgument"));
     await assert.rejects(
+      fx.store.append("app-nul", "any", [{ type: "X", data: { cmd: "a\u0000b" } }]),
+      (e: unknown) => hasCode(e, "InvalidArgument") && /NUL/.test((e as Error).message),
+    );
+    assert.equal(await fx.store.streamVersion("app-nul"), 0, "nothing of the refused event was written");
+    await assert.rejects(
       fx.store.appendMany([
         { streamId: "app-x", expectedVersion: "any", events: [ev("X")] },
         { streamId: "app-x", expectedVersion: "any", events: [ev("X")] },

@@ -1,52 +1,135 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { JsonObject } from "@bufbuild/protobuf";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { GantryError } from "@gantry/platform";
 import type { Backends } from "../backends.ts";
 import { callerMetadata } from "./caller.ts";
-import { marathonApp } from "./marathon-app-view.ts";
+import { locationOf, sendDeploymentResult } from "./deployment-result.ts";
+import { marathonApp, NO_RUNTIME, resolveAppEmbeds, type AppRuntime } from "./marathon-app-view.ts";
+import { marathonTask } from "./marathon-task-view.ts";
+import { booleanParam, embedParam, requireArrayOfObjects, requireObjectBody, stringParam, type Query } from "./request-params.ts";
+import { parseAppsPath } from "./resource-paths.ts";
 
-/** The app id addressed by a `/v2/apps/*` path, absolute and without a trailing slash. */
-function appIdOf(request: FastifyRequest): string {
-  const rest = (request.params as { "*": string })["*"];
-  return "/" + rest.replace(/^\/+|\/+$/g, "");
+function restOf(request: FastifyRequest): string {
+  return (request.params as { "*": string })["*"];
 }
 
-function embedsTasks(request: FastifyRequest): boolean {
-  const embed = (request.query as { embed?: string | string[] }).embed;
-  const list = Array.isArray(embed) ? embed : embed ? [embed] : [];
-  return list.some((e) => e === "apps.tasks" || e === "app.tasks");
+function query(request: FastifyRequest): Query {
+  return request.query as Query;
 }
 
-/** Marathon's `/v2/apps` endpoints, answered from the registry (desired state) and the scheduler (tasks). */
+/** The scheduler's tasks and the registry's running deployments, fetched together. */
+async function runtimeOf(backends: Backends, request: FastifyRequest, appId?: string): Promise<AppRuntime> {
+  const call = callerMetadata(request);
+  const [{ tasks }, { deployments }] = await Promise.all([
+    backends.scheduler.listTasks(appId ? { appId } : {}, call),
+    backends.registry.listDeployments({}, call),
+  ]);
+  return { tasks, deployments };
+}
+
+/**
+ * Marathon's `/v2/apps` endpoints: desired state from the registry, tasks from the scheduler.
+ * Every change forwards the caller's credentials (`callerMetadata`) and `force`; a change answers
+ * `{deploymentId, version}` with the `Marathon-Deployment-Id` header (201 + `Location` and the app
+ * itself for POST, as Marathon does).
+ */
 export function registerAppRoutes(app: FastifyInstance, backends: Backends): void {
   app.get("/v2/apps", async (request) => {
+    const q = query(request);
     const call = callerMetadata(request);
-    const [{ apps }, { tasks }] = await Promise.all([backends.registry.listApps({}, call), backends.scheduler.listTasks({}, call)]);
-    return { apps: apps.map((a) => marathonApp(a, tasks, { embedTasks: embedsTasks(request) })) };
+    const [{ apps }, runtime] = await Promise.all([
+      backends.registry.listApps({ id: stringParam(q, "id"), cmd: stringParam(q, "cmd"), label: stringParam(q, "label") }, call),
+      runtimeOf(backends, request),
+    ]);
+    const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
+    return { apps: apps.map((a) => marathonApp(a, runtime, embeds)) };
   });
 
   app.post("/v2/apps", async (request, reply) => {
-    const call = callerMetadata(request);
-    const definition = (request.body ?? {}) as JsonObject;
-    const created = await backends.registry.createApp({ definition }, call);
-    const view = marathonApp(created.app!, [], { embedTasks: false });
+    const definition = requireObjectBody(request.body);
+    const created = await backends.registry.createApp({ definition, force: booleanParam(query(request), "force", false) }, callerMetadata(request));
+    const view = marathonApp(created.app!, NO_RUNTIME, resolveAppEmbeds([], { counts: true, deployments: true, tasks: true }));
     view.deployments = [{ id: created.deploymentId }];
-    view.tasks = [];
     return reply
       .code(201)
-      .header("Location", `/v2/apps${created.app!.id}`)
+      .header("Location", locationOf("/v2/apps", created.app!.id))
       .header("Marathon-Deployment-Id", created.deploymentId)
       .send(view);
   });
 
+  // Batch create/update: PUT (partialUpdate, default true) and PATCH (always partial), one deployment.
+  const batch = (partialDefault: boolean | "always") => async (request: FastifyRequest, reply: FastifyReply) => {
+    const definitions = requireArrayOfObjects(request.body);
+    const q = query(request);
+    const partial = partialDefault === "always" ? true : booleanParam(q, "partialUpdate", partialDefault);
+    const result = await backends.registry.updateApps({ definitions, partial, force: booleanParam(q, "force", false) }, callerMetadata(request));
+    return sendDeploymentResult(reply, result.deployment);
+  };
+  app.put("/v2/apps", batch(true));
+  app.patch("/v2/apps", batch("always"));
+
   app.get("/v2/apps/*", async (request) => {
+    const q = query(request);
     const call = callerMetadata(request);
-    const id = appIdOf(request);
-    const [{ app: found }, { tasks }] = await Promise.all([backends.registry.getApp({ id }, call), backends.scheduler.listTasks({ appId: id }, call)]);
-    return { app: marathonApp(found!, tasks, { embedTasks: true }) };
+    const target = parseAppsPath(restOf(request), ["group-apps", "version", "versions", "tasks"]);
+    switch (target.kind) {
+      case "group-apps": {
+        const [{ apps }, runtime] = await Promise.all([backends.registry.listApps({ group: target.id }, call), runtimeOf(backends, request)]);
+        const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
+        return { "*": apps.map((a) => marathonApp(a, runtime, embeds)) };
+      }
+      case "versions": {
+        const { versions } = await backends.registry.listAppVersions({ id: target.id }, call);
+        return { versions };
+      }
+      case "version": {
+        // Marathon answers the bare definition at that version (no runtime fields).
+        const { app: found } = await backends.registry.getAppVersion({ id: target.id, version: target.version }, call);
+        return { ...(found!.definition ?? {}), id: found!.id, version: found!.version };
+      }
+      case "tasks": {
+        const [, { tasks }] = await Promise.all([backends.registry.getApp({ id: target.id }, call), backends.scheduler.listTasks({ appId: target.id }, call)]);
+        return { tasks: tasks.filter((t) => t.appId === target.id).map(marathonTask) };
+      }
+      default: {
+        const [{ app: found }, runtime] = await Promise.all([backends.registry.getApp({ id: target.id }, call), runtimeOf(backends, request, target.id)]);
+        const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true, tasks: true, lastTaskFailure: true });
+        return { app: marathonApp(found!, runtime, embeds) };
+      }
+    }
+  });
+
+  // PUT /v2/apps/{id}: partialUpdate (default true) = PATCH semantics; the body's id is ignored.
+  const update = (partialDefault: boolean | "always") => async (request: FastifyRequest, reply: FastifyReply) => {
+    const target = parseAppsPath(restOf(request), []);
+    const definition = { ...requireObjectBody(request.body), id: target.id };
+    const q = query(request);
+    const partial = partialDefault === "always" ? true : booleanParam(q, "partialUpdate", partialDefault);
+    const result = await backends.registry.updateApp({ id: target.id, definition, partial, force: booleanParam(q, "force", false) }, callerMetadata(request));
+    const ref = { deploymentId: result.deploymentId, version: result.app?.version ?? "" };
+    return result.created ? sendDeploymentResult(reply, ref, { status: 201, location: locationOf("/v2/apps", target.id) }) : sendDeploymentResult(reply, ref);
+  };
+  app.put("/v2/apps/*", update(true));
+  app.patch("/v2/apps/*", update("always"));
+
+  app.post("/v2/apps/*", async (request, reply) => {
+    const target = parseAppsPath(restOf(request), ["restart"]);
+    if (target.kind !== "restart") throw notFound(request);
+    const result = await backends.registry.restartApp({ id: target.id, force: booleanParam(query(request), "force", false) }, callerMetadata(request));
+    return sendDeploymentResult(reply, result.deployment);
   });
 
   app.delete("/v2/apps/*", async (request, reply) => {
-    const result = await backends.registry.deleteApp({ id: appIdOf(request) }, callerMetadata(request));
-    return reply.header("Marathon-Deployment-Id", result.deploymentId).send({ deploymentId: result.deploymentId, version: result.version });
+    const target = parseAppsPath(restOf(request), ["tasks", "task"]);
+    if (target.kind === "tasks" || target.kind === "task") {
+      // No backend can kill single tasks yet (the scheduler's contract has no such call).
+      return reply.code(501).send({ message: `Killing tasks through ${request.url.split("?")[0]} is not supported yet` });
+    }
+    // Marathon's one exception: DELETE /v2/apps/{id} is forced unless told otherwise.
+    const result = await backends.registry.deleteApp({ id: target.id, force: booleanParam(query(request), "force", true) }, callerMetadata(request));
+    return sendDeploymentResult(reply, result);
   });
+}
+
+function notFound(request: FastifyRequest): GantryError {
+  return new GantryError("NotFound", `Resource not found: ${request.method} ${request.url.split("?")[0]}`);
 }

@@ -3,9 +3,13 @@ import { GantryError, type Authenticator, type Logger } from "@gantry/platform";
 import type { Backends } from "../backends.ts";
 import { registerAppRoutes } from "./apps.routes.ts";
 import { authenticateRequest } from "./caller.ts";
+import { registerDeploymentRoutes } from "./deployments.routes.ts";
+import { registerGroupRoutes } from "./groups.routes.ts";
 import { registerInfoRoutes, type GatewayInfo } from "./info.routes.ts";
 import { installJsonBody, MAX_BODY_BYTES } from "./json-body.ts";
 import { toMarathonError } from "./marathon-errors.ts";
+import { registerPodRoutes } from "./pods.routes.ts";
+import { registerSchemaRoutes } from "./schemas.routes.ts";
 import { registerTaskRoutes } from "./tasks.routes.ts";
 
 /**
@@ -30,6 +34,10 @@ export async function buildHttpApi(options: { backends: Backends; authenticator:
   registerInfoRoutes(app, options.info);
   registerAppRoutes(app, options.backends);
   registerTaskRoutes(app, options.backends);
+  registerPodRoutes(app, options.backends);
+  registerGroupRoutes(app, options.backends);
+  registerDeploymentRoutes(app, options.backends);
+  registerSchemaRoutes(app);
   await app.ready();
   return app;
 }

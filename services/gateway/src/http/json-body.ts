@@ -22,7 +22,8 @@ export function installJsonBody(app: FastifyInstance): void {
     } catch (err) {
       return done(invalidJson((err as Error).message), undefined);
     }
-    if (depthOf(parsed, 0) > MAX_JSON_DEPTH) return done(invalidJson(`nesting deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    const problem = checkJsonValue(parsed);
+    if (problem) return done(invalidJson(problem.error, problem.path), undefined);
     done(null, parsed);
   });
   app.addContentTypeParser("*", (_req, _payload, done) => {
@@ -30,14 +31,35 @@ export function installJsonBody(app: FastifyInstance): void {
   });
 }
 
-function invalidJson(reason: string): GantryError {
-  return new GantryError("InvalidArgument", "Invalid JSON", { details: { kind: "json" }, violations: [{ path: "/", errors: [reason] }] });
+function invalidJson(reason: string, path = "/"): GantryError {
+  return new GantryError("InvalidArgument", "Invalid JSON", { details: { kind: "json" }, violations: [{ path, errors: [reason] }] });
 }
 
-function depthOf(value: unknown, depth: number): number {
-  if (depth > MAX_JSON_DEPTH) return depth;
-  if (value === null || typeof value !== "object") return depth;
-  let max = depth + 1;
-  for (const v of Array.isArray(value) ? value : Object.values(value)) max = Math.max(max, depthOf(v, depth + 1));
-  return max;
+/**
+ * The first thing in a parsed body that the backends cannot carry faithfully, with its JSON
+ * pointer: nesting deeper than MAX_JSON_DEPTH, a number out of double range (`1e999` parses as
+ * Infinity, which protobuf's Struct cannot write back as JSON), or a string or key with a lone
+ * UTF-16 surrogate (it would silently become U+FFFD on the wire) or a U+0000 (PostgreSQL's
+ * jsonb, where the event log keeps definitions, cannot store it). `undefined` when all is well.
+ */
+export function checkJsonValue(value: unknown, path = "", depth = 0): { path: string; error: string } | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : { path: path || "/", error: "error.expected.numberinrange" };
+  if (typeof value === "string") return stringProblem(value, path || "/");
+  if (value === null || typeof value !== "object") return undefined;
+  if (depth >= MAX_JSON_DEPTH) return { path: path || "/", error: `nesting deeper than ${MAX_JSON_DEPTH} levels` };
+  const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+  for (const [key, child] of entries) {
+    const childPath = `${path}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    const keyProblem = stringProblem(key, childPath);
+    if (keyProblem) return keyProblem;
+    const problem = checkJsonValue(child, childPath, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function stringProblem(s: string, path: string): { path: string; error: string } | undefined {
+  if (!s.isWellFormed()) return { path, error: "error.expected.unicode" };
+  if (s.includes("\u0000")) return { path, error: "error.expected.nonul" };
+  return undefined;
 }

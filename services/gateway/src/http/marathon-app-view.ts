@@ -2,25 +2,108 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { registryV1App, schedulerV1Model } from "@gantry/proto";
 import { marathonTask } from "./marathon-task-view.ts";
 
+/** Which of Marathon's optional app embeds to add (`apps.tasks`, `app.counts`, …). */
+export interface AppEmbeds {
+  tasks: boolean;
+  counts: boolean;
+  deployments: boolean;
+  readiness: boolean;
+  lastTaskFailure: boolean;
+  taskStats: boolean;
+}
+
+const EMBED_NAMES: Record<string, keyof AppEmbeds> = {
+  tasks: "tasks",
+  counts: "counts",
+  deployments: "deployments",
+  readiness: "readiness",
+  lastTaskFailure: "lastTaskFailure",
+  failures: "lastTaskFailure",
+  taskStats: "taskStats",
+};
+
 /**
- * Marathon's app JSON (GET /v2/apps/{id}): the stored normalised definition plus the runtime
- * fields Marathon adds: `version`, `versionInfo`, task counts, `deployments`, and `tasks`
- * when embedded.
+ * The embeds a request asks for, as Marathon's `InfoEmbedResolver` reads them: `apps.<x>` or
+ * `app.<x>` (either prefix on either endpoint; `failures` is the deprecated name of
+ * `lastTaskFailure`), added to `always` (what the endpoint embeds regardless: counts and
+ * deployments for `/v2/apps`; also tasks and lastTaskFailure for `/v2/apps/{id}`). Unknown names are ignored.
  */
-export function marathonApp(app: registryV1App.AppVersion, tasks: schedulerV1Model.Task[], options: { embedTasks: boolean }): JsonObject {
-  const own = tasks.filter((t) => t.appId === app.id).map(marathonTask);
-  const count = (state: string) => own.filter((t) => t.state === state).length;
+export function resolveAppEmbeds(requested: Iterable<string>, always: Partial<AppEmbeds> = {}): AppEmbeds {
+  const embeds: AppEmbeds = { tasks: false, counts: false, deployments: false, readiness: false, lastTaskFailure: false, taskStats: false, ...always };
+  for (const name of requested) {
+    const m = /^(?:apps?)\.(\w+)$/.exec(name);
+    const key = m ? EMBED_NAMES[m[1]!] : undefined;
+    if (key) embeds[key] = true;
+  }
+  return embeds;
+}
+
+/** The runtime state an app view is built from: the scheduler's tasks and the running deployments. */
+export interface AppRuntime {
+  /** Tasks of any apps; the view keeps those of its own app. */
+  tasks: schedulerV1Model.Task[];
+  /** Running deployments (`{id, affectedApps}`); the view lists those that affect its app. */
+  deployments: Array<{ id: string; affectedApps: string[] }>;
+}
+
+/** Nothing running: what a freshly created app reports. */
+export const NO_RUNTIME: AppRuntime = { tasks: [], deployments: [] };
+
+/**
+ * Marathon's app JSON (`AppInfo`): the stored normalised definition plus `version`,
+ * `versionInfo {lastScalingAt, lastConfigChangeAt}` (falling back to `version` when the
+ * registry did not say), and the requested embeds. Counts come from the scheduler's tasks;
+ * health is not reported by any backend yet, so `tasksHealthy`/`tasksUnhealthy` are 0, which
+ * is what Marathon reports for an app without health checks. `lastTaskFailure` is left out
+ * (Marathon's form when there is none), `readinessCheckResults` is `[]`, `taskStats` is `{}`
+ * without tasks and only a `totalSummary` of counts with them.
+ */
+export function marathonApp(app: registryV1App.AppVersion, runtime: AppRuntime, embeds: AppEmbeds): JsonObject {
+  return marathonAppFromDefinition(
+    { ...(app.definition ?? {}), id: app.id, version: app.version },
+    { lastScalingAt: app.lastScalingAt || app.version, lastConfigChangeAt: app.lastConfigChangeAt || app.version },
+    runtime,
+    embeds,
+  );
+}
+
+/**
+ * The same view from a bare definition (as found inside a group's JSON): `versionInfo` is kept
+ * from the definition when it has one, else both times are its `version`.
+ */
+export function marathonAppFromDefinition(
+  definition: JsonObject,
+  versionInfo: { lastScalingAt: string; lastConfigChangeAt: string } | undefined,
+  runtime: AppRuntime,
+  embeds: AppEmbeds,
+): JsonObject {
+  const id = String(definition.id);
+  const version = typeof definition.version === "string" ? definition.version : "";
   const view: JsonObject = {
-    ...(app.definition ?? {}),
-    id: app.id,
-    version: app.version,
-    versionInfo: { lastScalingAt: app.version, lastConfigChangeAt: app.version },
-    tasksStaged: count("TASK_STAGING") + count("TASK_STARTING"),
-    tasksRunning: count("TASK_RUNNING"),
-    tasksHealthy: 0,
-    tasksUnhealthy: 0,
-    deployments: [],
+    ...definition,
+    versionInfo: versionInfo ?? (isObject(definition.versionInfo) ? definition.versionInfo : { lastScalingAt: version, lastConfigChangeAt: version }),
   };
-  if (options.embedTasks) view.tasks = own;
+  const own = runtime.tasks.filter((t) => t.appId === id).map(marathonTask);
+  const count = (...states: string[]) => own.filter((t) => states.includes(String(t.state))).length;
+  const counts = { staged: count("TASK_STAGING", "TASK_STARTING"), running: count("TASK_RUNNING"), healthy: 0, unhealthy: 0 };
+  if (embeds.counts) {
+    view.tasksStaged = counts.staged;
+    view.tasksRunning = counts.running;
+    view.tasksHealthy = counts.healthy;
+    view.tasksUnhealthy = counts.unhealthy;
+  }
+  if (embeds.deployments) view.deployments = runtime.deployments.filter((d) => d.affectedApps.includes(id)).map((d) => ({ id: d.id }));
+  if (embeds.readiness) view.readinessCheckResults = [];
+  if (embeds.tasks) view.tasks = own;
+  if (embeds.taskStats) {
+    view.taskStats =
+      own.length === 0
+        ? {}
+        : { totalSummary: { stats: { counts: { staged: counts.staged, running: counts.running, healthy: counts.healthy, unhealthy: counts.unhealthy } } } };
+  }
   return view;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -1,6 +1,9 @@
 import { Command } from "commander";
 import { appCommand } from "./commands/app.command.ts";
+import { deploymentCommand } from "./commands/deployment.command.ts";
+import { groupCommand } from "./commands/group.command.ts";
 import { nodeCommand } from "./commands/node.command.ts";
+import { podCommand } from "./commands/pod.command.ts";
 import { taskCommand } from "./commands/task.command.ts";
 import { upCommand } from "./commands/up.command.ts";
 import { reportError } from "./output.ts";
@@ -11,8 +14,15 @@ export function buildProgram(): Command {
     .description("Gantry: run apps and pods on a cluster (Marathon 1.4 JSON)")
     .version("0.1.0")
     .showHelpAfterError()
+    // Options after a subcommand belong to it, so `gantry app show X --version V` is not the program's --version.
+    .enablePositionalOptions()
+    // Usage errors throw a CommanderError; runCli maps them to exit 2 (help and version to 0).
+    .exitOverride()
     .addCommand(upCommand())
     .addCommand(appCommand())
+    .addCommand(podCommand())
+    .addCommand(groupCommand())
+    .addCommand(deploymentCommand())
     .addCommand(taskCommand())
     .addCommand(nodeCommand());
 }

@@ -1,7 +1,8 @@
 import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { CommanderError } from "commander";
 import { GantryError } from "@gantry/platform";
 
-/** Options every command takes. */
+/** The `--json` switch every command takes. */
 export interface OutputOptions {
   json?: boolean;
 }
@@ -17,15 +18,39 @@ export function messageJson<D extends DescMessage>(schema: D, message: MessageSh
 }
 
 /**
+ * Prints a command's result: the canonical JSON of `message` with `--json`, else the text
+ * `human()` renders (a trailing newline is added). `human` runs only when it is printed.
+ */
+export function printResult<D extends DescMessage>(opts: OutputOptions, schema: D, message: MessageShape<D>, human: () => string): void {
+  if (opts.json) return printJson(messageJson(schema, message));
+  const text = human();
+  process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+}
+
+/**
  * Prints an error for a human (message, then each invalid field with its path) and returns
- * the exit code: 2 for bad input, 1 otherwise.
+ * the exit code: 2 for bad input (InvalidArgument, or a command line commander rejected),
+ * 0 for `--help`/`--version` (commander printed them already), 1 otherwise.
  */
 export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Commander has already written its message (and the usage hint) to stderr.
+    return err.exitCode === 0 ? 0 : 2;
+  }
   if (err instanceof GantryError) {
     process.stderr.write(`error: ${err.message}\n`);
     for (const v of err.violations) process.stderr.write(`  ${v.path}: ${v.errors.join("; ")}\n`);
+    const blocking = lockingDeployments(err);
+    if (blocking.length > 0) process.stderr.write(`hint: deployments ${blocking.join(", ")} are in the way; add --force to cancel them\n`);
     return err.code === "InvalidArgument" ? 2 : 1;
   }
   process.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`);
   return 1;
+}
+
+/** The ids in a FailedPrecondition's `details.deployments` (a change blocked by running deployments). */
+function lockingDeployments(err: GantryError): string[] {
+  const found = err.code === "FailedPrecondition" ? err.details.deployments : undefined;
+  if (!Array.isArray(found)) return [];
+  return found.map((d) => (d as { id?: unknown })?.id).filter((id): id is string => typeof id === "string");
 }

@@ -1,72 +1,123 @@
-import { Command } from "commander";
+import type { Command } from "commander";
 import { registryV1, registryV1App, schedulerV1Model } from "@gantry/proto";
-import { resolveClientConfig } from "../client-config.ts";
-import { openApiClient, type ApiClient } from "../api-client.ts";
-import { messageJson, printJson, type OutputOptions } from "../output.ts";
-import { readJsonInput } from "../read-json-input.ts";
+import { printResult } from "../output.ts";
+import { readDefinition } from "../read-json-input.ts";
+import { summarizeApp } from "../render/run-specs.ts";
 import { renderTable } from "../render/table.ts";
+import {
+  addCreateCommand,
+  addRemoveCommand,
+  addShowCommand,
+  addVersionsCommand,
+  changed,
+  commandGroup,
+  instanceCount,
+  withClient,
+  withForce,
+  withJson,
+  type MutationOptions,
+} from "./command-kit.ts";
 
-/** Runs `fn` with an API client for the configured gateway, closing it afterwards. */
-export async function withClient<T>(fn: (api: ApiClient) => Promise<T>): Promise<T> {
-  const api = openApiClient(resolveClientConfig());
-  try {
-    return await fn(api);
-  } finally {
-    api.close();
-  }
+const EXAMPLES = `Definitions are Marathon 1.4 app JSON, read from FILE, or from stdin when FILE is - or absent.
+Mutations return at once with the deployment that carries them out (see \`gantry deployment list\`).
+
+Examples:
+  gantry app add web.json
+  echo '{"id":"/shop/web","cmd":"sleep 1000","cpus":0.1,"mem":32}' | gantry app add
+  gantry app update /shop/web --partial - <<< '{"mem":64}'
+  gantry app scale /shop/web 3
+  gantry app versions /shop/web && gantry app show /shop/web --version 2017-01-01T00:00:00.000Z`;
+
+interface ListOptions {
+  json?: boolean;
+  id?: string;
+  cmd?: string;
+  label?: string;
+  group?: string;
 }
 
-/** `gantry app …`: add, list, show and remove apps (Marathon JSON). */
+/** `gantry app …`: add, list, show, update, scale, restart and remove apps, and their versions. */
 export function appCommand(): Command {
-  const app = new Command("app").description("manage apps (Marathon 1.4 app definitions)");
+  const app = commandGroup("app", "manage apps (Marathon 1.4 app definitions)", EXAMPLES);
 
-  app
-    .command("add")
-    .description("create an app from a JSON file, or stdin when FILE is - or absent")
-    .argument("[file]", "app definition (JSON)")
-    .option("--json", "print the result as JSON")
-    .action(async (file: string | undefined, opts: OutputOptions) => {
-      const definition = await readJsonInput(file);
-      const result = await withClient((api) => api.registry.createApp({ definition: definition as never }));
-      if (opts.json) return printJson(messageJson(registryV1.CreateAppResponseSchema, result));
-      process.stdout.write(`created ${result.app?.id} version ${result.app?.version} (deployment ${result.deploymentId})\n`);
-    });
+  addCreateCommand(
+    app,
+    "app",
+    registryV1.CreateAppResponseSchema,
+    (api, definition, opts) => api.registry.createApp({ definition, force: opts.force ?? false }),
+    (result) => changed("created", result.app?.id ?? "", { deploymentId: result.deploymentId, version: result.app?.version }),
+  );
 
-  app
-    .command("list")
-    .description("list apps with their version and running tasks")
-    .option("--json", "print the result as JSON")
-    .action(async (opts: OutputOptions) => {
-      const [apps, tasks] = await withClient((api) => Promise.all([api.registry.listApps({}), api.scheduler.listTasks({})]));
-      if (opts.json) return printJson(messageJson(registryV1.ListAppsResponseSchema, apps));
+  withJson(
+    app
+      .command("list")
+      .alias("ls")
+      .description("list apps: running/wanted tasks, resources per instance, version and command")
+      .option("--id <text>", "only apps whose id contains TEXT")
+      .option("--cmd <text>", "only apps whose cmd contains TEXT")
+      .option("--label <selector>", "only apps matching a label selector: k, k==v, k!=v, k in (a,b), k notin (a,b); comma = and")
+      .option("--group <id>", "only apps at or below this group, e.g. /shop"),
+  ).action(async (opts: ListOptions) => {
+    const filter = { id: opts.id ?? "", cmd: opts.cmd ?? "", label: opts.label ?? "", group: opts.group ?? "" };
+    const [apps, tasks] = await withClient((api) => Promise.all([api.registry.listApps(filter), api.scheduler.listTasks({})]));
+    printResult(opts, registryV1.ListAppsResponseSchema, apps, () => {
       const rows = apps.apps.map((a) => {
+        const s = summarizeApp(a.definition);
         const running = tasks.tasks.filter((t) => t.appId === a.id && t.state === schedulerV1Model.TaskState.RUNNING).length;
-        const def = a.definition ?? {};
-        return [a.id, `${running}/${def.instances ?? 1}`, String(def.cpus ?? ""), String(def.mem ?? ""), a.version, String(def.cmd ?? "")];
+        return [a.id, `${running}/${s.instances}`, s.cpus, s.mem, a.version, s.what];
       });
-      process.stdout.write(renderTable(["id", "tasks", "cpus", "mem", "version", "cmd"], rows) + "\n");
+      return renderTable(["id", "tasks", "cpus", "mem", "version", "cmd"], rows);
     });
+  });
 
-  app
-    .command("show")
-    .description("print an app's current definition")
-    .argument("<id>", "app id, e.g. /shop/web")
-    .action(async (id: string) => {
-      const { app: found } = await withClient((api) => api.registry.getApp({ id }));
-      printJson(messageJson(registryV1App.AppVersionSchema, found!));
-    });
+  addShowCommand(app, {
+    noun: "app",
+    schema: registryV1App.AppVersionSchema,
+    get: async (api, id, version) => (version ? await api.registry.getAppVersion({ id, version }) : await api.registry.getApp({ id })).app,
+    summarize: summarizeApp,
+  });
 
-  app
-    .command("remove")
-    .alias("rm")
-    .description("delete an app; its tasks are killed")
-    .argument("<id>", "app id")
-    .option("--json", "print the result as JSON")
-    .action(async (id: string, opts: OutputOptions) => {
-      const result = await withClient((api) => api.registry.deleteApp({ id }));
-      if (opts.json) return printJson(messageJson(registryV1.DeleteAppResponseSchema, result));
-      process.stdout.write(`removed ${id} (deployment ${result.deploymentId})\n`);
-    });
+  withForce(
+    app
+      .command("update")
+      .description("replace an app's definition (PUT), or with --partial change only the fields given (PATCH); creates the app when missing")
+      .argument("<id>", "app id")
+      .argument("[file]", "app definition (JSON); stdin when - or absent")
+      .option("--partial", "keep the current value of every field the definition leaves out"),
+  ).action(async (id: string, file: string | undefined, opts: MutationOptions & { partial?: boolean }) => {
+    const definition = await readDefinition(file);
+    const result = await withClient((api) => api.registry.updateApp({ id, definition, partial: opts.partial ?? false, force: opts.force ?? false }));
+    printResult(opts, registryV1.UpdateAppResponseSchema, result, () =>
+      changed(result.created ? "created" : "updated", id, { deploymentId: result.deploymentId, version: result.app?.version }),
+    );
+  });
+
+  withForce(
+    app.command("scale").description("set an app's number of instances (a partial update of `instances`)").argument("<id>", "app id").argument("<instances>", "instances wanted (0 or more)", instanceCount),
+  ).action(async (id: string, instances: number, opts: MutationOptions) => {
+    const result = await withClient((api) => api.registry.updateApp({ id, definition: { instances }, partial: true, force: opts.force ?? false }));
+    printResult(opts, registryV1.UpdateAppResponseSchema, result, () =>
+      changed(`scaling to ${instances} instance${instances === 1 ? "" : "s"}:`, id, { deploymentId: result.deploymentId, version: result.app?.version }),
+    );
+  });
+
+  withForce(app.command("restart").description("replace every instance of an app, following its upgrade strategy").argument("<id>", "app id")).action(
+    async (id: string, opts: MutationOptions) => {
+      const result = await withClient((api) => api.registry.restartApp({ id, force: opts.force ?? false }));
+      printResult(opts, registryV1.RestartAppResponseSchema, result, () => changed("restarting", id, result.deployment));
+    },
+  );
+
+  addRemoveCommand(
+    app,
+    "app",
+    "its tasks are killed",
+    registryV1.DeleteAppResponseSchema,
+    (api, id, force) => api.registry.deleteApp({ id, force }),
+    (result) => result,
+  );
+
+  addVersionsCommand(app, "app", registryV1.ListAppVersionsResponseSchema, (api, id) => api.registry.listAppVersions({ id }));
 
   return app;
 }

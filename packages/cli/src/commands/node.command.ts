@@ -1,19 +1,15 @@
-import { Command } from "commander";
+import type { Command } from "commander";
 import { schedulerV1 } from "@gantry/proto";
-import { messageJson, printJson, type OutputOptions } from "../output.ts";
+import { printResult, type OutputOptions } from "../output.ts";
 import { renderTable } from "../render/table.ts";
-import { withClient } from "./app.command.ts";
+import { commandGroup, withClient, withJson } from "./command-kit.ts";
 
 /** `gantry node …`: list agents with their free and total resources. */
 export function nodeCommand(): Command {
-  const node = new Command("node").description("inspect agents (nodes)");
-  node
-    .command("list")
-    .description("list agents, their state and free/total resources")
-    .option("--json", "print the result as JSON")
-    .action(async (opts: OutputOptions) => {
-      const result = await withClient((api) => api.scheduler.listAgents({}));
-      if (opts.json) return printJson(messageJson(schedulerV1.ListAgentsResponseSchema, result));
+  const node = commandGroup("node", "inspect agents (nodes)");
+  withJson(node.command("list").alias("ls").description("list agents, their state and free/total resources")).action(async (opts: OutputOptions) => {
+    const result = await withClient((api) => api.scheduler.listAgents({}));
+    printResult(opts, schedulerV1.ListAgentsResponseSchema, result, () => {
       const rows = result.agents.map((a) => [
         a.agentId,
         a.hostname,
@@ -23,7 +19,8 @@ export function nodeCommand(): Command {
         `${a.free?.gpus ?? 0}/${a.total?.gpus ?? 0}`,
         a.capabilities.join(","),
       ]);
-      process.stdout.write(renderTable(["id", "hostname", "state", "cpus free/total", "mem free/total (MB)", "gpus", "isolation"], rows) + "\n");
+      return renderTable(["id", "hostname", "state", "cpus free/total", "mem free/total (MB)", "gpus", "isolation"], rows);
     });
+  });
   return node;
 }

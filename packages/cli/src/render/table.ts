@@ -1,6 +1,6 @@
 import Table from "cli-table3";
 
-/** Renders rows as a borderless, aligned terminal table (cli-table3) with upper-case headers. */
+/** Renders rows as a borderless, aligned terminal table (cli-table3) with upper-case headers and no trailing blanks. */
 export function renderTable(headers: string[], rows: (string | number)[][]): string {
   const table = new Table({
     head: headers.map((h) => h.toUpperCase()),
@@ -13,5 +13,17 @@ export function renderTable(headers: string[], rows: (string | number)[][]): str
     style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
   });
   for (const r of rows) table.push(r.map(String));
-  return table.toString();
+  // cli-table3 pads the last column too; trailing blanks only get in the way of grep and diff.
+  return table
+    .toString()
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n");
+}
+
+/** Renders `[label, value]` pairs as aligned `LABEL  value` lines; pairs with an empty value are left out. */
+export function renderKeyValues(pairs: [string, string | number | undefined][]): string {
+  const shown = pairs.filter(([, v]) => v !== undefined && v !== "");
+  const width = Math.max(0, ...shown.map(([k]) => k.length));
+  return shown.map(([k, v]) => `${k.toUpperCase().padEnd(width)}  ${v}`).join("\n");
 }

@@ -9,11 +9,16 @@ import {
   type ClusterNames,
   type Logger,
 } from "@gantry/platform";
-import { AppCommands } from "./app/app-commands.ts";
-import { AppsProjection } from "./app/apps.projection.ts";
-import { followApps } from "./app/apps-follower.ts";
+import { AppCommands } from "./app/app.commands.ts";
+import { ChangeRunner } from "./app/change-runner.ts";
+import { DeploymentCommands } from "./app/deployment.commands.ts";
+import { GroupCommands } from "./app/group.commands.ts";
+import { PodCommands } from "./app/pod.commands.ts";
+import { RegistryProjection } from "./app/registry.projection.ts";
+import { RegistryQueries } from "./app/registry.queries.ts";
 import { eventStoreWriter } from "./adapters/event-store.writer.ts";
-import { registryService } from "./adapters/registry.grpc.ts";
+import { followLog } from "./adapters/log-follower.ts";
+import { registryService } from "./adapters/registry-service.grpc.ts";
 
 /** What the registry needs to run, compiled by the caller (main.ts or `gantry up`). */
 export interface RegistryOptions {
@@ -25,7 +30,7 @@ export interface RegistryOptions {
   port: number;
   authenticator: Authenticator;
   logger: Logger;
-  /** Run the Postgres → JetStream relay in this process (default true; competing relays are safe). */
+  /** Run the Postgres → JetStream relay in this process (default true; competing relays are safe). With false, NATS is not contacted. */
   relay?: boolean;
 }
 
@@ -37,8 +42,9 @@ export interface RunningRegistry {
 }
 
 /**
- * Starts the registry: migrates the event store, rebuilds the apps projection from the log,
- * starts the relay to JetStream, and serves `gantry.registry.v1.RegistryService` (with reflection).
+ * Starts the registry: migrates the event store, rebuilds the projection (apps, pods, groups,
+ * every version, deployments) from the log and follows its tail, starts the relay to JetStream
+ * (unless `relay: false`), and serves `gantry.registry.v1.RegistryService` (with reflection).
  */
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
   const { logger } = options;
@@ -48,11 +54,19 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   try {
     await migrateEventStore(database.db);
     const store = new EventStore({ pool, logger });
-    const apps = new AppsProjection();
-    const follower = await followApps(store, apps, logger, stop.signal);
-    const nc = await connect({ servers: options.natsUrl, name: `${options.names.cluster}/registry-relay` });
-    const relay = options.relay === false ? undefined : await startEventRelay({ store, nc, names: options.names, logger, signal: stop.signal });
-    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [registryService(new AppCommands(eventStoreWriter(store), apps), apps)], reflection: true });
+    const projection = new RegistryProjection();
+    const follower = await followLog(store, projection, logger, stop.signal);
+    const nc = options.relay === false ? undefined : await connect({ servers: options.natsUrl, name: `${options.names.cluster}/registry-relay` });
+    const relay = nc ? await startEventRelay({ store, nc, names: options.names, logger, signal: stop.signal }) : undefined;
+    const runner = new ChangeRunner({ projection, writer: eventStoreWriter(store), catchUp: (ids) => follower.catchUpStreams(ids), logger });
+    const service = registryService({
+      apps: new AppCommands(runner),
+      pods: new PodCommands(runner),
+      groups: new GroupCommands(runner, projection),
+      deployments: new DeploymentCommands(runner, projection),
+      queries: new RegistryQueries(projection),
+    });
+    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [service], reflection: true });
     const port = await grpc.listen(options.host, options.port);
     logger.info({ port }, "registry serving");
     return {
@@ -61,7 +75,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
         await grpc.shutdown(2_000);
         stop.abort();
         await Promise.allSettled([follower.done, relay?.done]);
-        await nc.drain().catch(() => undefined);
+        await nc?.drain().catch(() => undefined);
         await store.close();
         await database.close();
       },

@@ -1,14 +1,16 @@
-import type { JsonObject } from "@bufbuild/protobuf";
-import type { EventStore } from "@gantry/platform";
-import type { AppEventWriter, CommandContext } from "../app/app-commands.ts";
+import type { EventStore, StreamAppend } from "@gantry/platform";
+import type { ChangeWriter, CommandContext } from "../app/change-runner.ts";
 
-/** The registry's writes to the event log: one event per command, with principal, correlation and trace context. */
-export function eventStoreWriter(store: EventStore): AppEventWriter {
+/**
+ * The registry's writes to the event log: every stream of one change in one `appendManyOrThrow`
+ * transaction, each event stamped with the acting principal, the correlation id and the trace
+ * context. A stream not at its expected version fails the whole change with ConcurrencyError.
+ */
+export function eventStoreWriter(store: EventStore): ChangeWriter {
   return {
-    async append(streamId: string, expectedVersion: number, type: string, data: JsonObject, ctx: CommandContext) {
+    async appendMany(appends: StreamAppend[], ctx: CommandContext) {
       const metadata = { principal: ctx.principal, correlationId: ctx.correlationId, ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}) };
-      const result = await store.appendOrThrow(streamId, expectedVersion, [{ type, data, metadata }]);
-      return result.nextVersion;
+      await store.appendManyOrThrow(appends.map((a) => ({ ...a, events: a.events.map((e) => ({ ...e, metadata: { ...e.metadata, ...metadata } })) })));
     },
   };
 }

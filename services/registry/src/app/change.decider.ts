@@ -1,0 +1,173 @@
+import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { eventsV1App, eventsV1Deployment, eventsV1Group, eventsV1Pod, registryV1App } from "@gantry/proto";
+import { eventOf, invalidObject, type NewEvent, type StreamAppend } from "@gantry/platform";
+import { checkGroupTree, computeDeploymentPlan, jsonEqual, runSpecSetOf, type DeploymentPlan } from "../domain/index.ts";
+import { conflictingDeployments, lockedError } from "./deployment-locks.ts";
+import { desiredFrom, treeOf, withAncestors, type DesiredState } from "./group-tree.ts";
+import { appSpecOf, plainJson, podSpecOf, streams, type RegistryState, type StoredRunSpec } from "./registry-state.ts";
+
+/** How a command wants its target state applied. */
+export interface ChangeOptions {
+  /** Id of the deployment this change becomes (a fresh UUID). */
+  deploymentId: string;
+  now: Date;
+  /** Cancel running deployments that touch the same apps/pods instead of failing with the lock error. */
+  force: boolean;
+  /** App/pod ids the command names: they get a new version even when their definition is unchanged. */
+  touched?: ReadonlySet<string>;
+  /** App/pod ids to restart although unchanged (`POST /v2/apps/{id}/restart`). */
+  restart?: ReadonlySet<string>;
+  /** Running deployments to cancel whatever the plan touches (`DELETE /v2/deployments/{id}`). */
+  cancel?: readonly string[];
+  /** Why superseded deployments are cancelled, recorded in DeploymentCancelled. */
+  reason?: string;
+}
+
+/** What a change writes and what it leads to. `appends` go to the log in ONE transaction. */
+export interface ChangeDecision {
+  /** The new root version; every app/pod/group written gets it. */
+  version: string;
+  deployment: registryV1App.Deployment;
+  plan: DeploymentPlan;
+  appends: StreamAppend[];
+  /** New versions of the apps and pods written (deleted ones are absent). */
+  apps: Map<string, StoredRunSpec>;
+  pods: Map<string, StoredRunSpec>;
+  /** Deployments this change cancels. */
+  cancelled: string[];
+}
+
+/** A version strictly after `previous` (so versions never repeat), normally `now`. */
+export function nextVersion(previous: string | undefined, now: Date): string {
+  const candidate = now.toISOString();
+  if (previous === undefined || candidate > previous) return candidate;
+  return new Date(Date.parse(previous) + 1).toISOString();
+}
+
+/**
+ * Decides one change of desired state (the heart of every registry command; pure): checks the
+ * whole target tree (ids, dependency cycles), computes Marathon's deployment plan from the
+ * current tree to the target, refuses it when a running deployment touches the same apps/pods
+ * (unless `force`, which cancels them), and produces the events of every stream it touches at
+ * the versions the state holds: app/pod Created/Updated/Deleted with their full new version,
+ * group events for groups whose own attributes changed, a GroupUpdated of the root (`group-/`,
+ * the root version timeline, which also serialises concurrent changes), DeploymentPlanned and
+ * DeploymentCancelled. Throws InvalidArgument (tree violations) or FailedPrecondition (lock).
+ */
+export function decideChange(state: RegistryState, target: DesiredState, options: ChangeOptions): ChangeDecision {
+  const desired = withAncestors(target);
+  const targetTree = treeOf(desired);
+  const violations = checkGroupTree(targetTree);
+  if (violations.length > 0) throw invalidObject(violations);
+  const currentTree = treeOf(withAncestors(desiredFrom(state)));
+  const restart = options.restart ?? new Set<string>();
+  const plan = computeDeploymentPlan(runSpecSetOf(currentTree), runSpecSetOf(targetTree), { restart });
+
+  const explicit = new Set(options.cancel ?? []);
+  const conflicts = conflictingDeployments(plan, state.running).map((r) => r.deployment.id).filter((id) => !explicit.has(id));
+  if (conflicts.length > 0 && !options.force) throw lockedError(conflicts);
+  const cancelled = [...explicit, ...conflicts];
+
+  const version = nextVersion(state.rootVersion, options.now);
+  const { deploymentId } = options;
+  const appends: StreamAppend[] = [];
+  const add = (streamId: string, ...events: NewEvent[]) => appends.push({ streamId, expectedVersion: state.streamVersion(streamId), events });
+  const touched = options.touched ?? new Set<string>();
+
+  const apps = new Map<string, StoredRunSpec>();
+  for (const id of union(state.apps.keys(), desired.apps.keys())) {
+    const before = state.apps.get(id);
+    const after = desired.apps.get(id);
+    if (before && !after) {
+      add(streams.app(id), event(eventsV1App.AppDeletedSchema, { appId: id, version, deploymentId }));
+      continue;
+    }
+    if (!after) continue;
+    const next = plainJson(after);
+    const diff = before ? compare(appSpecOf(before), next, (d) => ({ ...(d as object), instances: 0 })) : "created";
+    if (diff === "same" && !touched.has(id) && !restart.has(id)) continue;
+    const stored = storedVersion(id, version, next, before, diff, restart.has(id));
+    apps.set(id, stored);
+    const app = { id, version, definition: stored.definition, lastConfigChangeAt: stored.lastConfigChangeAt, lastScalingAt: stored.lastScalingAt };
+    if (!before) add(streams.app(id), event(eventsV1App.AppCreatedSchema, { app, deploymentId }));
+    else add(streams.app(id), event(eventsV1App.AppUpdatedSchema, { app, deploymentId, scaleOnly: diff === "scale", restart: restart.has(id) }));
+  }
+
+  const pods = new Map<string, StoredRunSpec>();
+  for (const id of union(state.pods.keys(), desired.pods.keys())) {
+    const before = state.pods.get(id);
+    const after = desired.pods.get(id);
+    if (before && !after) {
+      add(streams.pod(id), event(eventsV1Pod.PodDeletedSchema, { podId: id, version, deploymentId }));
+      continue;
+    }
+    if (!after) continue;
+    const next = plainJson(after);
+    const withoutScale = (d: unknown) => ({ ...(d as object), scaling: { ...((d as { scaling?: object }).scaling ?? {}), instances: 0 } });
+    const diff = before ? compare(podSpecOf(before), next, withoutScale) : "created";
+    if (diff === "same" && !touched.has(id) && !restart.has(id)) continue;
+    const stored = storedVersion(id, version, next, before, diff, restart.has(id));
+    pods.set(id, stored);
+    const pod = { id, version, definition: stored.definition, lastConfigChangeAt: stored.lastConfigChangeAt, lastScalingAt: stored.lastScalingAt };
+    if (!before) add(streams.pod(id), event(eventsV1Pod.PodCreatedSchema, { pod, deploymentId }));
+    else add(streams.pod(id), event(eventsV1Pod.PodUpdatedSchema, { pod, deploymentId, scaleOnly: diff === "scale" }));
+  }
+
+  for (const id of union(state.groups.keys(), desired.groups.keys())) {
+    const before = state.groups.get(id);
+    const after = desired.groups.get(id);
+    const streamId = streams.group(id);
+    const existsInLog = state.streamVersion(streamId) > 0 && before !== undefined;
+    if (id === "/") {
+      // Every change gets a root version: the root's stream is its timeline and its fence.
+      const dependencies = after ?? [];
+      add(streamId, existsInLog ? event(eventsV1Group.GroupUpdatedSchema, { groupId: id, version, dependencies, deploymentId }) : event(eventsV1Group.GroupCreatedSchema, { groupId: id, version, dependencies, deploymentId }));
+    } else if (before && !after) {
+      if (state.streamVersion(streamId) > 0) add(streamId, event(eventsV1Group.GroupDeletedSchema, { groupId: id, version, deploymentId }));
+    } else if (after && !existsInLog) {
+      add(streamId, event(eventsV1Group.GroupCreatedSchema, { groupId: id, version, dependencies: after, deploymentId }));
+    } else if (after && before && !jsonEqual(before.dependencies, after)) {
+      add(streamId, event(eventsV1Group.GroupUpdatedSchema, { groupId: id, version, dependencies: after, deploymentId }));
+    }
+  }
+
+  const deployment = create(registryV1App.DeploymentSchema, {
+    id: deploymentId,
+    version,
+    affectedApps: plan.affectedApps,
+    affectedPods: plan.affectedPods,
+    steps: plan.steps.map((s) => ({ actions: s.actions.map((a) => ("app" in a ? { action: a.action, app: a.app } : { action: a.action, pod: a.pod })) })),
+    currentStep: 0,
+    totalSteps: plan.steps.length,
+  });
+  add(streams.deployment(deploymentId), event(eventsV1Deployment.DeploymentPlannedSchema, { deployment }));
+  for (const id of cancelled) {
+    add(streams.deployment(id), event(eventsV1Deployment.DeploymentCancelledSchema, { deploymentId: id, supersededBy: deploymentId, reason: options.reason ?? "superseded" }));
+  }
+  return { version, deployment, plan, appends, apps, pods, cancelled };
+}
+
+function event<Desc extends DescMessage>(schema: Desc, init: MessageInitShape<Desc>): NewEvent {
+  return eventOf(schema, create(schema, init));
+}
+
+function union(a: Iterable<string>, b: Iterable<string>): string[] {
+  return [...new Set([...a, ...b])].sort();
+}
+
+function compare(before: unknown, after: unknown, withoutInstances: (d: unknown) => unknown): "same" | "scale" | "config" {
+  if (jsonEqual(before, after)) return "same";
+  return jsonEqual(withoutInstances(before), withoutInstances(after)) ? "scale" : "config";
+}
+
+function storedVersion(id: string, version: string, next: object, before: StoredRunSpec | undefined, diff: "created" | "same" | "scale" | "config", restart: boolean): StoredRunSpec {
+  const definition = { ...(next as Record<string, never>), id, version };
+  const configChanged = diff === "created" || diff === "config" || restart || !before;
+  return {
+    id,
+    version,
+    definition,
+    lastConfigChangeAt: configChanged || !before ? version : before.lastConfigChangeAt,
+    lastScalingAt: version,
+  };
+}

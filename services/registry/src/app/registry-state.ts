@@ -1,0 +1,69 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { registryV1App } from "@gantry/proto";
+import type { AppDefinition, PodDefinition } from "../domain/index.ts";
+
+/**
+ * One stored version of an app or pod: the full normalised Marathon definition INCLUDING `id`
+ * and `version` (what travels in AppVersion/PodVersion.definition), plus Marathon's versionInfo.
+ */
+export interface StoredRunSpec {
+  id: string;
+  version: string;
+  definition: JsonObject;
+  lastConfigChangeAt: string;
+  lastScalingAt: string;
+}
+
+/** One version of a group's own attributes (its members live in their own streams). */
+export interface GroupRecord {
+  id: string;
+  version: string;
+  dependencies: string[];
+}
+
+/** A deployment that is planned and neither cancelled nor finished: what locks its run specs. */
+export interface RunningDeployment {
+  deployment: registryV1App.Deployment;
+  /** 1-based step the scheduler reported starting; 0 before the first. */
+  currentStep: number;
+}
+
+/**
+ * The registry's current desired state as the deciders see it: live apps, pods and explicit
+ * groups by id, the root version, running deployments, and each stream's version (the
+ * optimistic-concurrency fence of the next append). Read-only: a decision never mutates it.
+ */
+export interface RegistryState {
+  apps: ReadonlyMap<string, StoredRunSpec>;
+  pods: ReadonlyMap<string, StoredRunSpec>;
+  groups: ReadonlyMap<string, GroupRecord>;
+  /** Version of the newest change; undefined for an empty log. */
+  rootVersion: string | undefined;
+  running: readonly RunningDeployment[];
+  streamVersion(streamId: string): number;
+}
+
+/** Stream ids, one per aggregate: `app-/shop/web`, `pod-/x`, `group-/shop`, `deployment-<uuid>`. */
+export const streams = {
+  app: (id: string) => `app-${id}`,
+  pod: (id: string) => `pod-${id}`,
+  group: (id: string) => `group-${id}`,
+  deployment: (id: string) => `deployment-${id}`,
+} as const;
+
+/** The definition without `version`, as the validators and the planner compare it. */
+export function appSpecOf(stored: StoredRunSpec): AppDefinition {
+  const { version: _version, ...definition } = stored.definition;
+  return definition as unknown as AppDefinition;
+}
+
+/** The pod definition without `version`. */
+export function podSpecOf(stored: StoredRunSpec): PodDefinition {
+  const { version: _version, ...definition } = stored.definition;
+  return definition as unknown as PodDefinition;
+}
+
+/** A JSON-clean copy (undefined fields dropped), as a definition looks once it went through the log. */
+export function plainJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

@@ -1,0 +1,208 @@
+import { fromJson, type DescMessage, type JsonObject, type MessageShape } from "@bufbuild/protobuf";
+import { eventsV1App, eventsV1Deployment, eventsV1Group, eventsV1Pod, registryV1App } from "@gantry/proto";
+import { parentOf } from "../domain/index.ts";
+import type { GroupRecord, RegistryState, RunningDeployment, StoredRunSpec } from "./registry-state.ts";
+import { VersionHistory } from "./version-history.ts";
+
+/** The part of a recorded event the projection folds. */
+export interface ProjectedEvent {
+  streamId: string;
+  streamVersion: number;
+  type: string;
+  data: JsonObject;
+}
+
+interface DeploymentRecord {
+  deployment: registryV1App.Deployment;
+  cancelled: boolean;
+  finished: boolean;
+  currentStep: number;
+}
+
+const FOLDED_STREAM_TYPES = new Set(["app", "pod", "group", "deployment", "rollout"]);
+
+function decode<Desc extends DescMessage>(schema: Desc, data: JsonObject): MessageShape<Desc> {
+  return fromJson(schema, data, { ignoreUnknownFields: true });
+}
+
+function storedOf(v: registryV1App.AppVersion | registryV1App.PodVersion): StoredRunSpec {
+  return { id: v.id, version: v.version, definition: v.definition ?? {}, lastConfigChangeAt: v.lastConfigChangeAt || v.version, lastScalingAt: v.lastScalingAt || v.version };
+}
+
+/**
+ * The registry's read model, folded from the log: every version of every app, pod and group
+ * (so any past version and any past root version can be read back), the root version timeline
+ * (`group-/` gets an event on every change), the deployments the registry planned and what the
+ * scheduler's `rollout-*` streams say about them. Idempotent per stream version, so the fold at
+ * start, the followed tail and the registry's own writes (applied at once) may overlap.
+ */
+export class RegistryProjection {
+  readonly apps = new Map<string, VersionHistory<StoredRunSpec>>();
+  readonly pods = new Map<string, VersionHistory<StoredRunSpec>>();
+  readonly groups = new Map<string, VersionHistory<GroupRecord>>();
+  private readonly deployments = new Map<string, DeploymentRecord>();
+  /** Rollout outcomes seen before their plan (different streams carry no mutual order). */
+  private readonly finishedEarly = new Set<string>();
+  private readonly stepsEarly = new Map<string, number>();
+  private readonly versions = new Map<string, number>();
+
+  /** True for the stream types this projection folds (others are skipped cheaply). */
+  static folds(streamType: string): boolean {
+    return FOLDED_STREAM_TYPES.has(streamType);
+  }
+
+  /** Applies one event; returns false when its stream version was already applied. */
+  apply(e: ProjectedEvent): boolean {
+    if ((this.versions.get(e.streamId) ?? 0) >= e.streamVersion) return false;
+    this.versions.set(e.streamId, e.streamVersion);
+    switch (e.type) {
+      case "AppCreated":
+      case "AppUpdated": {
+        const app = decode(eventsV1App.AppUpdatedSchema, e.data).app;
+        if (app) history(this.apps, app.id).record(app.version, storedOf(app));
+        break;
+      }
+      case "AppDeleted": {
+        const m = decode(eventsV1App.AppDeletedSchema, e.data);
+        history(this.apps, m.appId).record(m.version, undefined);
+        break;
+      }
+      case "PodCreated":
+      case "PodUpdated": {
+        const pod = decode(eventsV1Pod.PodUpdatedSchema, e.data).pod;
+        if (pod) history(this.pods, pod.id).record(pod.version, storedOf(pod));
+        break;
+      }
+      case "PodDeleted": {
+        const m = decode(eventsV1Pod.PodDeletedSchema, e.data);
+        history(this.pods, m.podId).record(m.version, undefined);
+        break;
+      }
+      case "GroupCreated":
+      case "GroupUpdated": {
+        const m = decode(eventsV1Group.GroupUpdatedSchema, e.data);
+        history(this.groups, m.groupId).record(m.version, { id: m.groupId, version: m.version, dependencies: [...m.dependencies] });
+        break;
+      }
+      case "GroupDeleted": {
+        const m = decode(eventsV1Group.GroupDeletedSchema, e.data);
+        history(this.groups, m.groupId).record(m.version, undefined);
+        break;
+      }
+      case "DeploymentPlanned": {
+        const d = decode(eventsV1Deployment.DeploymentPlannedSchema, e.data).deployment;
+        if (d) {
+          const finished = this.finishedEarly.delete(d.id);
+          this.deployments.set(d.id, { deployment: d, cancelled: false, finished, currentStep: this.stepsEarly.get(d.id) ?? 0 });
+          this.stepsEarly.delete(d.id);
+        }
+        break;
+      }
+      case "DeploymentCancelled": {
+        const record = this.deployments.get(String(e.data.deploymentId ?? ""));
+        if (record) record.cancelled = true;
+        break;
+      }
+      case "DeploymentStepStarted": {
+        const m = decode(eventsV1Deployment.DeploymentStepStartedSchema, e.data);
+        const record = this.deployments.get(m.deploymentId);
+        if (record) record.currentStep = Math.max(record.currentStep, m.step);
+        else this.stepsEarly.set(m.deploymentId, Math.max(this.stepsEarly.get(m.deploymentId) ?? 0, m.step));
+        break;
+      }
+      case "DeploymentSucceeded":
+      case "DeploymentFailed": {
+        const id = String(e.data.deploymentId ?? "");
+        const record = this.deployments.get(id);
+        if (record) record.finished = true;
+        else this.finishedEarly.add(id);
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  }
+
+  /** Version of a stream as folded here (0 = never written). */
+  streamVersion(streamId: string): number {
+    return this.versions.get(streamId) ?? 0;
+  }
+
+  /** Deployments planned and neither cancelled nor finished, oldest first. Empty plans finish at once. */
+  running(): RunningDeployment[] {
+    const out: RunningDeployment[] = [];
+    for (const r of this.deployments.values()) {
+      if (!r.cancelled && !r.finished && r.deployment.steps.length > 0) out.push({ deployment: r.deployment, currentStep: r.currentStep });
+    }
+    return out;
+  }
+
+  /** A planned deployment, running or not. */
+  deployment(id: string): { deployment: registryV1App.Deployment; running: boolean } | undefined {
+    const r = this.deployments.get(id);
+    return r && { deployment: r.deployment, running: !r.cancelled && !r.finished && r.deployment.steps.length > 0 };
+  }
+
+  /** The current state, for deciders and readers. */
+  state(): RegistryState {
+    return this.stateAt(undefined);
+  }
+
+  /**
+   * The state as it was at root version `version` (undefined = now). Groups that only exist
+   * implicitly (ancestors of apps written before groups had streams) are added.
+   */
+  stateAt(version: string | undefined): RegistryState {
+    const pick = <T>(h: VersionHistory<T>): T | undefined => (version === undefined ? h.current() : h.at(version));
+    const apps = new Map<string, StoredRunSpec>();
+    const pods = new Map<string, StoredRunSpec>();
+    const groups = new Map<string, GroupRecord>();
+    for (const [id, h] of this.apps) {
+      const v = pick(h);
+      if (v) apps.set(id, v);
+    }
+    for (const [id, h] of this.pods) {
+      const v = pick(h);
+      if (v) pods.set(id, v);
+    }
+    for (const [id, h] of this.groups) {
+      const v = pick(h);
+      if (v) groups.set(id, v);
+    }
+    const root = this.groups.get("/");
+    const rootVersion = version ?? root?.latestVersion() ?? latest([...apps.values(), ...pods.values()]);
+    for (const id of [...apps.keys(), ...pods.keys(), ...groups.keys()]) {
+      for (let g = parentOf(id); !groups.has(g); g = parentOf(g)) {
+        groups.set(g, { id: g, version: rootVersion ?? "", dependencies: [] });
+        if (g === "/") break;
+      }
+    }
+    if (!groups.has("/")) groups.set("/", { id: "/", version: rootVersion ?? "", dependencies: [] });
+    return {
+      apps,
+      pods,
+      groups,
+      rootVersion,
+      running: version === undefined ? this.running() : [],
+      streamVersion: (streamId) => this.streamVersion(streamId),
+    };
+  }
+
+  /** Root versions (one per change), newest first. */
+  rootVersions(): string[] {
+    return this.groups.get("/")?.versions() ?? [];
+  }
+}
+
+function history<T>(map: Map<string, VersionHistory<T>>, id: string): VersionHistory<T> {
+  let h = map.get(id);
+  if (!h) map.set(id, (h = new VersionHistory<T>()));
+  return h;
+}
+
+function latest(specs: StoredRunSpec[]): string | undefined {
+  let out: string | undefined;
+  for (const s of specs) if (out === undefined || s.version > out) out = s.version;
+  return out;
+}

@@ -1,0 +1,140 @@
+import { create, type JsonObject } from "@bufbuild/protobuf";
+import { registryV1App } from "@gantry/proto";
+import { isUnder } from "../domain/index.ts";
+import { renderGroup } from "./group-tree.ts";
+import { matchesLabelSelector, parseLabelSelector } from "./label-selector.ts";
+import type { RegistryProjection } from "./registry.projection.ts";
+import type { StoredRunSpec } from "./registry-state.ts";
+import { notFound, requestId, requestVersion } from "./request-checks.ts";
+
+/** Filters of ListApps (all optional; empty = no filter). */
+export interface AppFilters {
+  id?: string;
+  cmd?: string;
+  label?: string;
+  group?: string;
+}
+
+/**
+ * The registry's read side over the projection: current and past versions of apps, pods and
+ * groups, and running deployments. Ids in requests are checked (InvalidArgument) and unknown
+ * ones answered with Marathon's NotFound messages.
+ */
+export class RegistryQueries {
+  private readonly projection: RegistryProjection;
+
+  constructor(projection: RegistryProjection) {
+    this.projection = projection;
+  }
+
+  getApp(rawId: string): StoredRunSpec {
+    const id = requestId(rawId, "app");
+    const app = this.projection.apps.get(id)?.current();
+    if (!app) throw notFound.app(id);
+    return app;
+  }
+
+  /** Apps matching every given filter, ordered by id. InvalidArgument for a malformed label selector. */
+  listApps(filters: AppFilters): StoredRunSpec[] {
+    const selector = filters.label ? parseLabelSelector(filters.label) : undefined;
+    const group = filters.group ? requestId(filters.group, "group") : undefined;
+    return [...this.projection.state().apps.values()]
+      .filter((a) => !filters.id || a.id.includes(filters.id))
+      .filter((a) => !filters.cmd || (typeof a.definition.cmd === "string" && a.definition.cmd.includes(filters.cmd)))
+      .filter((a) => !group || isUnder(a.id, group))
+      .filter((a) => !selector || matchesLabelSelector(selector, (a.definition.labels ?? {}) as Record<string, string>))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  appVersions(rawId: string): string[] {
+    const id = requestId(rawId, "app");
+    const h = this.projection.apps.get(id);
+    if (!h?.current()) throw notFound.app(id);
+    return h.versions();
+  }
+
+  appVersion(rawId: string, rawVersion: string): StoredRunSpec {
+    const id = requestId(rawId, "app");
+    const h = this.projection.apps.get(id);
+    if (!h?.current()) throw notFound.app(id);
+    const version = requestVersion(rawVersion);
+    const found = version && h.versions().includes(version) ? h.exactly(version) : undefined;
+    if (!found) throw notFound.version("App", id, rawVersion);
+    return found;
+  }
+
+  getPod(rawId: string): StoredRunSpec {
+    const id = requestId(rawId, "pod");
+    const pod = this.projection.pods.get(id)?.current();
+    if (!pod) throw notFound.pod(id);
+    return pod;
+  }
+
+  listPods(): StoredRunSpec[] {
+    return [...this.projection.state().pods.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  podVersions(rawId: string): string[] {
+    const id = requestId(rawId, "pod");
+    const h = this.projection.pods.get(id);
+    if (!h?.current()) throw notFound.pod(id);
+    return h.versions();
+  }
+
+  podVersion(rawId: string, rawVersion: string): StoredRunSpec {
+    const id = requestId(rawId, "pod");
+    const h = this.projection.pods.get(id);
+    if (!h?.current()) throw notFound.pod(id);
+    const version = requestVersion(rawVersion);
+    const found = version && h.versions().includes(version) ? h.exactly(version) : undefined;
+    if (!found) throw notFound.version("Pod", id, rawVersion);
+    return found;
+  }
+
+  /** Marathon's group JSON of a group now (`/` or empty = the root). */
+  getGroup(rawId: string): JsonObject {
+    const id = requestId(rawId || "/", "group");
+    const group = renderGroup(this.projection.state(), id);
+    if (!group) throw notFound.group(id);
+    return group;
+  }
+
+  groupVersions(rawId: string): string[] {
+    const id = requestId(rawId || "/", "group");
+    if (!this.projection.state().groups.has(id)) throw notFound.group(id);
+    return groupVersions(this.projection, id);
+  }
+
+  groupVersion(rawId: string, rawVersion: string): JsonObject {
+    const id = requestId(rawId || "/", "group");
+    const version = requestVersion(rawVersion);
+    if (!version || !groupVersions(this.projection, id).includes(version)) throw notFound.version("Group", id, rawVersion);
+    const group = renderGroup(this.projection.stateAt(version), id);
+    if (!group) throw notFound.version("Group", id, rawVersion);
+    return group;
+  }
+
+  /** Deployments planned and neither cancelled nor finished, with the step the scheduler is on. */
+  listDeployments(): registryV1App.Deployment[] {
+    return this.projection.running().map(({ deployment, currentStep }) =>
+      create(registryV1App.DeploymentSchema, {
+        ...deployment,
+        currentStep,
+        totalSteps: deployment.steps.length,
+        currentActions: currentStep > 0 ? (deployment.steps[currentStep - 1]?.actions ?? []) : [],
+      }),
+    );
+  }
+}
+
+/**
+ * The root versions at which group `id` existed (Marathon lists a group's versions from the root
+ * group's), newest first. The root has every root version.
+ */
+export function groupVersions(projection: RegistryProjection, id: string): string[] {
+  const roots = projection.rootVersions();
+  if (id === "/") return roots;
+  const h = projection.groups.get(id);
+  if (!h) return [];
+  return roots.filter((v) => h.at(v) !== undefined);
+}

@@ -1,0 +1,376 @@
+/**
+ * The registry end to end over gRPC against a real Postgres (its own database): apps, pods,
+ * groups, versions, deployment locks, cancellation, concurrency between replicas, and rebuilding
+ * the same state from the log. The relay is off (no NATS needed); the scheduler's rollout
+ * progress is simulated by appending to `rollout-<id>` streams.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { eventsV1Deployment, registryV1 } from "@gantry/proto";
+import {
+  createAuthenticator,
+  createGrpcClient,
+  createLogger,
+  createTokenSigner,
+  eventOf,
+  EventStore,
+  GantryError,
+  generateSigningKey,
+  openDatabase,
+  type Database,
+  type GrpcClient,
+  type JsonObject,
+  type RecordedEvent,
+} from "@gantry/platform";
+import { createTestCluster, createTestDatabase, type TestDatabase } from "@gantry/platform/testing";
+import { startRegistry, type RunningRegistry } from "./start-registry.ts";
+
+const signer = createTokenSigner(generateSigningKey());
+const authenticator = createAuthenticator(signer);
+const admin = signer.issue({ name: "alice", roles: ["admin"] }).token;
+const viewer = signer.issue({ name: "victor", roles: ["viewer"] }).token;
+const logger = createLogger("registry-test", { level: process.env.GANTRY_LOG_LEVEL ?? "warn" });
+const cluster = createTestCluster();
+
+let testDb: TestDatabase;
+let database: Database;
+let store: EventStore;
+let registry: RunningRegistry;
+let client: GrpcClient<typeof registryV1.RegistryService>;
+
+async function start(): Promise<{ registry: RunningRegistry; client: GrpcClient<typeof registryV1.RegistryService> }> {
+  const r = await startRegistry({ databaseUrl: testDb.url, natsUrl: "nats://127.0.0.1:1", names: cluster.names, host: "127.0.0.1", port: 0, authenticator, logger, relay: false });
+  return { registry: r, client: createGrpcClient(registryV1.RegistryService, `127.0.0.1:${r.port}`, { token: admin }) };
+}
+
+async function allEvents(): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  for await (const page of store.readAllPages()) out.push(...page);
+  return out;
+}
+
+async function rejects(p: Promise<unknown>, code: string, message?: string | RegExp): Promise<GantryError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof GantryError, `expected a GantryError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (typeof message === "string") assert.equal(err.message, message);
+    else if (message) assert.match(err.message, message);
+    return err;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+async function eventually(check: () => Promise<void>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** What the scheduler would write: the deployment finished. */
+async function finishDeployment(id: string): Promise<void> {
+  await store.appendOrThrow(`rollout-${id}`, "any", [eventOf(eventsV1Deployment.DeploymentSucceededSchema, create(eventsV1Deployment.DeploymentSucceededSchema, { deploymentId: id }))]);
+  await eventually(async () => {
+    const { deployments } = await client.listDeployments({});
+    assert.ok(!deployments.some((d) => d.id === id), `deployment ${id} still listed`);
+  });
+}
+
+const app = (id: string, extra: JsonObject = {}): JsonObject => ({ id, cmd: "sleep 1000", cpus: 0.1, mem: 32, instances: 1, ...extra });
+
+before(async () => {
+  testDb = await createTestDatabase("registry");
+  database = openDatabase(testDb.url);
+  ({ registry, client } = await start());
+  store = new EventStore({ pool: database.pool, logger });
+});
+
+after(async () => {
+  client?.close();
+  await registry?.stop();
+  await store?.close();
+  await database?.close();
+  await testDb?.drop();
+});
+
+describe("apps", () => {
+  test("create, get, list with filters; duplicate is AlreadyExists with Marathon's message", async () => {
+    const created = await client.createApp({ definition: app("/shop/web", { labels: { tier: "front" } }) });
+    assert.equal(created.app?.id, "/shop/web");
+    assert.equal(created.app?.definition?.id, "/shop/web");
+    assert.equal(created.app?.definition?.version, created.app?.version);
+    assert.equal(created.app?.definition?.mem, 32);
+    assert.ok(created.deploymentId);
+    await client.createApp({ definition: app("/shop/db", { cmd: "postgres" }) });
+    const got = await client.getApp({ id: "shop/web" });
+    assert.deepEqual(got.app?.definition, created.app?.definition);
+    assert.deepEqual((await client.listApps({ group: "/shop" })).apps.map((a) => a.id), ["/shop/db", "/shop/web"]);
+    assert.deepEqual((await client.listApps({ cmd: "postgres" })).apps.map((a) => a.id), ["/shop/db"]);
+    assert.deepEqual((await client.listApps({ label: "tier==front" })).apps.map((a) => a.id), ["/shop/web"]);
+    await rejects(client.createApp({ definition: app("/shop/web") }), "AlreadyExists", "An app with id [/shop/web] already exists.");
+  });
+
+  test("invalid definitions: 422-style violations with Marathon paths, shape errors as Invalid JSON", async () => {
+    const err = await rejects(client.createApp({ definition: app("/bad", { healthChecks: [{ protocol: "HTTP", portIndex: 5 }] }) }), "InvalidArgument", "Object is not valid");
+    assert.ok(err.violations.length > 0);
+    const shape = await rejects(client.createApp({ definition: { id: 5 } }), "InvalidArgument", "Invalid JSON");
+    assert.equal(shape.details.kind, "json");
+    assert.deepEqual(shape.violations[0]?.path, "/id");
+    const hc = await rejects(client.createApp({ definition: app("/bad2", { healthChecks: [{ protocol: "NOPE" }] }) }), "InvalidArgument");
+    assert.ok(hc.violations.some((v) => v.path === "/healthChecks(0)/protocol"), JSON.stringify(hc.violations));
+    await rejects(client.getApp({ id: "/Not_Valid" }), "InvalidArgument", /is invalid/);
+    await rejects(client.getApp({ id: "/nope" }), "NotFound", "App '/nope' does not exist");
+  });
+
+  test("a running deployment locks its app; force cancels it in the same change", async () => {
+    const first = await client.createApp({ definition: app("/locked") });
+    const locked = await rejects(client.updateApp({ id: "/locked", definition: { cmd: "sleep 2" }, partial: true }), "FailedPrecondition");
+    assert.equal(locked.message, `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${first.deploymentId}'.`);
+    assert.deepEqual(locked.details.deployments, [{ id: first.deploymentId }]);
+    const forced = await client.updateApp({ id: "/locked", definition: { cmd: "sleep 2" }, partial: true, force: true });
+    const ids = (await client.listDeployments({})).deployments.map((d) => d.id);
+    assert.ok(!ids.includes(first.deploymentId) && ids.includes(forced.deploymentId));
+    const cancelled = (await allEvents()).find((e) => e.streamId === `deployment-${first.deploymentId}` && e.type === "DeploymentCancelled");
+    assert.equal(cancelled?.data.supersededBy, forced.deploymentId);
+  });
+
+  test("update (PUT/PATCH), scale, restart and versions; missing app is created", async () => {
+    const v1 = await client.createApp({ definition: app("/svc", { env: { A: "1" } }) });
+    await finishDeployment(v1.deploymentId);
+    const patched = await client.updateApp({ id: "/svc", definition: { cmd: "sleep 3", id: "/ignored" }, partial: true });
+    assert.equal(patched.created, false);
+    assert.equal(patched.app?.id, "/svc");
+    assert.deepEqual(patched.app?.definition?.env, { A: "1" }, "PATCH keeps absent fields");
+    await finishDeployment(patched.deploymentId);
+    const scaled = await client.updateApp({ id: "/svc", definition: { instances: 3 }, partial: true });
+    await finishDeployment(scaled.deploymentId);
+    const replaced = await client.updateApp({ id: "/svc", definition: { cmd: "sleep 4", instances: 3 }, partial: false });
+    assert.equal(replaced.app?.definition?.env && Object.keys(replaced.app.definition.env as object).length, 0, "PUT replaces");
+    await finishDeployment(replaced.deploymentId);
+    const restarted = await client.restartApp({ id: "/svc" });
+    const events = (await allEvents()).filter((e) => e.streamId === "app-/svc");
+    assert.deepEqual(events.map((e) => e.type), ["AppCreated", "AppUpdated", "AppUpdated", "AppUpdated", "AppUpdated"]);
+    assert.equal(events[2]!.data.scaleOnly, true);
+    assert.equal(events[1]!.data.scaleOnly ?? false, false);
+    assert.equal(events[4]!.data.restart, true);
+    const plan = (await client.listDeployments({})).deployments.find((d) => d.id === restarted.deployment?.deploymentId);
+    assert.deepEqual(plan?.steps.map((s) => s.actions.map((a) => a.action)), [["RestartApplication"]]);
+    const scaleEvent = events[2]!.data.app as JsonObject;
+    assert.equal(scaleEvent.lastConfigChangeAt, patched.app?.version, "a scale keeps lastConfigChangeAt");
+
+    const { versions } = await client.listAppVersions({ id: "/svc" });
+    assert.equal(versions.length, 5);
+    assert.deepEqual([...versions].sort().reverse(), versions, "newest first");
+    assert.equal(versions.at(-1), v1.app?.version);
+    const old = await client.getAppVersion({ id: "/svc", version: v1.app!.version });
+    assert.equal(old.app?.definition?.cmd, "sleep 1000");
+    await rejects(client.getAppVersion({ id: "/svc", version: "2001-01-01T00:00:00.000Z" }), "NotFound");
+
+    const made = await client.updateApp({ id: "/fresh", definition: { cmd: "true" } });
+    assert.equal(made.created, true);
+    assert.equal(made.app?.id, "/fresh");
+  });
+
+  test("UpdateApps: several apps in one deployment, one transaction", async () => {
+    const before = (await allEvents()).length;
+    const res = await client.updateApps({ definitions: [app("/batch/a"), app("/batch/b", { dependencies: ["/batch/a"] })] });
+    const plan = (await client.listDeployments({})).deployments.find((d) => d.id === res.deployment?.deploymentId);
+    assert.deepEqual(plan?.steps.map((s) => s.actions.map((a) => `${a.action} ${a.app}`)), [
+      ["StartApplication /batch/a", "StartApplication /batch/b"],
+      ["ScaleApplication /batch/a"],
+      ["ScaleApplication /batch/b"],
+    ]);
+    const written = (await allEvents()).slice(before);
+    assert.equal(new Set(written.map((e) => e.transactionId)).size, 1, "one transaction");
+  });
+
+  test("delete: NotFound afterwards and for unknown apps; viewers may read but not delete", async () => {
+    await client.createApp({ definition: app("/gone") });
+    const viewerClient = createGrpcClient(registryV1.RegistryService, `127.0.0.1:${registry.port}`, { token: viewer });
+    try {
+      await viewerClient.getApp({ id: "/gone" });
+      await rejects(viewerClient.deleteApp({ id: "/gone", force: true }), "PermissionDenied");
+    } finally {
+      viewerClient.close();
+    }
+    const res = await client.deleteApp({ id: "/gone", force: true });
+    assert.ok(res.deploymentId);
+    await rejects(client.getApp({ id: "/gone" }), "NotFound");
+    await rejects(client.deleteApp({ id: "/gone", force: true }), "NotFound", "App '/gone' does not exist");
+  });
+});
+
+describe("pods", () => {
+  const pod = (id: string, instances = 1): JsonObject => ({
+    id,
+    scaling: { kind: "fixed", instances },
+    containers: [{ name: "main", resources: { cpus: 0.1, mem: 32 }, exec: { command: { shell: "sleep 1000" } } }],
+    networks: [{ mode: "host" }],
+  });
+
+  test("create, get, list, update, versions, delete", async () => {
+    const created = await client.createPod({ definition: pod("/pods/one") });
+    assert.equal(created.pod?.id, "/pods/one");
+    await rejects(client.createPod({ definition: pod("/pods/one") }), "AlreadyExists");
+    await rejects(client.createApp({ definition: app("/pods/one") }), "InvalidArgument", "Object is not valid");
+    const updated = await client.updatePod({ id: "/pods/one", definition: pod("/pods/one", 2), force: true });
+    assert.equal(updated.created, false);
+    assert.equal((updated.pod?.definition?.scaling as JsonObject).instances, 2);
+    assert.deepEqual((await client.listPods({})).pods.map((p) => p.id), ["/pods/one"]);
+    const { versions } = await client.listPodVersions({ id: "/pods/one" });
+    assert.deepEqual(versions, [updated.pod!.version, created.pod!.version]);
+    assert.equal(((await client.getPodVersion({ id: "/pods/one", version: created.pod!.version })).pod?.definition?.scaling as JsonObject).instances, 1);
+    await rejects(client.updatePod({ id: "/pods/one", definition: pod("/pods/other") }), "InvalidArgument");
+    const scaleEvent = (await allEvents()).filter((e) => e.streamId === "pod-/pods/one").at(-1);
+    assert.equal(scaleEvent?.data.scaleOnly, true);
+    await client.deletePod({ id: "/pods/one", force: true });
+    await rejects(client.getPod({ id: "/pods/one" }), "NotFound", "Pod '/pods/one' does not exist");
+  });
+});
+
+describe("groups", () => {
+  test("create under a parent with dependencies; GetGroup renders the tree", async () => {
+    const res = await client.createGroup({
+      parentId: "/prod",
+      definition: { id: "store", dependencies: ["/prod/db"], apps: [app("web"), app("api", { dependencies: ["web"] })] },
+    });
+    assert.ok(res.deployment?.deploymentId);
+    const { group } = await client.getGroup({ id: "/prod/store" });
+    assert.equal(group?.id, "/prod/store");
+    assert.deepEqual(group?.dependencies, ["/prod/db"]);
+    assert.deepEqual((group?.apps as JsonObject[]).map((a) => a.id), ["/prod/store/api", "/prod/store/web"]);
+    const root = (await client.getGroup({ id: "/" })).group;
+    assert.ok((root?.groups as JsonObject[]).some((g) => g.id === "/prod"));
+    await rejects(client.createGroup({ parentId: "/prod", definition: { id: "store" } }), "AlreadyExists");
+  });
+
+  test("cycles and ids outside the group are rejected with the validator's errors", async () => {
+    const cycle = await rejects(
+      client.createGroup({ definition: { id: "/cyc", apps: [app("/cyc/a", { dependencies: ["/cyc/b"] }), app("/cyc/b", { dependencies: ["/cyc/a"] })] } }),
+      "InvalidArgument",
+      "Object is not valid",
+    );
+    assert.ok(cycle.violations.some((v) => v.errors.includes("Dependency graph has cyclic dependencies.")));
+    const outside = await rejects(client.createGroup({ definition: { id: "/inside", apps: [app("/elsewhere/x")] } }), "InvalidArgument");
+    assert.ok(outside.violations.some((v) => v.errors.some((e) => e.includes("is not child of /inside"))), JSON.stringify(outside.violations));
+    // A cycle through an app that already exists is caught on the whole tree.
+    await client.createApp({ definition: app("/cyc2/a", { dependencies: ["/cyc2/b"] }) });
+    await rejects(client.createApp({ definition: app("/cyc2/b", { dependencies: ["/cyc2/a"] }) }), "InvalidArgument", "Object is not valid");
+  });
+
+  test("dry run returns the plan and writes nothing; scaleBy; rollback; delete", async () => {
+    await client.createGroup({ definition: { id: "/g", apps: [app("/g/a", { instances: 2 })], groups: [{ id: "/g/sub", apps: [app("b")] }] } });
+    const [version1] = (await client.listGroupVersions({ id: "/g" })).versions;
+    const count = (await allEvents()).length;
+    const dry = await client.updateGroup({ id: "/g", definition: { apps: [app("/g/a", { instances: 5 })] }, dryRun: true });
+    assert.equal(dry.deployment, undefined);
+    assert.deepEqual(dry.plan?.steps.map((s) => s.actions.map((a) => `${a.action} ${a.app}`)), [["ScaleApplication /g/a"]]);
+    assert.equal((await allEvents()).length, count, "a dry run writes nothing");
+
+    await rejects(client.updateGroup({ id: "/g", scaleBy: 2 }), "FailedPrecondition");
+    await client.updateGroup({ id: "/g", scaleBy: 1.5, force: true });
+    assert.equal((await client.getApp({ id: "/g/a" })).app?.definition?.instances, 3);
+    assert.equal((await client.getApp({ id: "/g/sub/b" })).app?.definition?.instances, 2);
+
+    const rolled = await client.updateGroup({ id: "/g", version: version1!, force: true });
+    assert.ok(rolled.deployment?.deploymentId);
+    assert.equal((await client.getApp({ id: "/g/a" })).app?.definition?.instances, 2);
+    const atV1 = (await client.getGroupVersion({ id: "/g", version: version1! })).group;
+    assert.deepEqual((atV1?.apps as JsonObject[]).map((a) => a.instances), [2]);
+    await rejects(client.getGroupVersion({ id: "/g", version: "2001-01-01T00:00:00.000Z" }), "NotFound");
+
+    // A new tree: given apps replace the group's apps.
+    await client.updateGroup({ id: "/g", definition: { apps: [app("/g/c")] }, force: true });
+    assert.deepEqual((await client.listApps({ group: "/g" })).apps.map((a) => a.id), ["/g/c", "/g/sub/b"]);
+
+    await client.deleteGroup({ id: "/g", force: true });
+    assert.deepEqual((await client.listApps({ group: "/g" })).apps, []);
+    await rejects(client.getGroup({ id: "/g" }), "NotFound");
+    await rejects(client.getGroup({ id: "/g/sub" }), "NotFound");
+  });
+});
+
+describe("deployments", () => {
+  test("rollout progress from the scheduler's stream: current step and actions", async () => {
+    const res = await client.createApp({ definition: app("/rollout/x") });
+    await store.appendOrThrow(`rollout-${res.deploymentId}`, "any", [
+      eventOf(eventsV1Deployment.DeploymentStepStartedSchema, create(eventsV1Deployment.DeploymentStepStartedSchema, { deploymentId: res.deploymentId, step: 2 })),
+    ]);
+    await eventually(async () => {
+      const d = (await client.listDeployments({})).deployments.find((x) => x.id === res.deploymentId);
+      assert.equal(d?.currentStep, 2);
+      assert.equal(d?.totalSteps, 2);
+      assert.deepEqual(d?.currentActions.map((a) => `${a.action} ${a.app}`), ["ScaleApplication /rollout/x"]);
+    });
+    await finishDeployment(res.deploymentId);
+    await client.updateApp({ id: "/rollout/x", definition: { instances: 2 }, partial: true });
+  });
+
+  test("cancel with force stops only; without force rolls back", async () => {
+    const v1 = await client.createApp({ definition: app("/cancel/x") });
+    await finishDeployment(v1.deploymentId);
+    const change = await client.updateApp({ id: "/cancel/x", definition: { cmd: "sleep 99" }, partial: true });
+    const res = await client.cancelDeployment({ id: change.deploymentId });
+    assert.ok(res.rollback?.deploymentId);
+    assert.equal((await client.getApp({ id: "/cancel/x" })).app?.definition?.cmd, "sleep 1000", "rolled back to the version before");
+    const ids = (await client.listDeployments({})).deployments.map((d) => d.id);
+    assert.ok(!ids.includes(change.deploymentId) && ids.includes(res.rollback.deploymentId));
+    const forced = await client.cancelDeployment({ id: res.rollback.deploymentId, force: true });
+    assert.equal(forced.rollback, undefined);
+    assert.ok(!(await client.listDeployments({})).deployments.some((d) => d.id === res.rollback!.deploymentId));
+    await rejects(client.cancelDeployment({ id: "no-such" }), "NotFound", "DeploymentPlan no-such does not exist");
+  });
+});
+
+describe("the log", () => {
+  test("two replicas creating one id at once: exactly one wins, the log stays consistent", async () => {
+    const other = await start();
+    try {
+      const results = await Promise.allSettled([client.createApp({ definition: app("/race") }), other.client.createApp({ definition: app("/race") })]);
+      const ok = results.filter((r) => r.status === "fulfilled");
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+      assert.equal(ok.length, 1, JSON.stringify(results));
+      assert.ok(failed[0]!.reason instanceof GantryError && ["AlreadyExists", "Aborted"].includes(failed[0]!.reason.code), String(failed[0]!.reason));
+      const created = (await allEvents()).filter((e) => e.streamId === "app-/race");
+      assert.equal(created.length, 1);
+      const roots = (await allEvents()).filter((e) => e.streamId === "group-/").map((e) => e.streamVersion);
+      assert.deepEqual(roots, roots.map((_, i) => i + 1), "root versions never skip or repeat");
+    } finally {
+      other.client.close();
+      await other.registry.stop();
+    }
+  });
+
+  test("every event carries the acting principal and correlation id", async () => {
+    const events = (await allEvents()).filter((e) => !e.streamId.startsWith("rollout-"));
+    assert.ok(events.length > 20);
+    for (const e of events) {
+      assert.equal(e.metadata.principal, "alice", `${e.streamId} ${e.type}`);
+      assert.ok(e.metadata.correlationId, `${e.streamId} ${e.type}`);
+    }
+  });
+
+  test("a restarted registry rebuilds the same state from the log", async () => {
+    const snapshot = async (c: typeof client) => ({
+      apps: (await c.listApps({})).apps,
+      pods: (await c.listPods({})).pods,
+      root: (await c.getGroup({ id: "/" })).group,
+      versions: (await c.listAppVersions({ id: "/svc" })).versions,
+      groupVersions: (await c.listGroupVersions({ id: "/" })).versions,
+      deployments: (await c.listDeployments({})).deployments,
+    });
+    const before = await snapshot(client);
+    client.close();
+    await registry.stop();
+    ({ registry, client } = await start());
+    assert.deepEqual(await snapshot(client), before);
+  });
+});

@@ -47,8 +47,14 @@ describe("checkpointed subscriptions", () => {
     );
     await append(300, total); // more events arrive while both consume
 
-    const last = (await fx.store.readAll({ limit: total + 1 })).at(-1)!;
+    // The horizon is server-wide (other tests' transactions hold it back): wait until all are visible.
     const deadline = Date.now() + 20_000;
+    let visible = await fx.store.readAll({ limit: total + 1 });
+    for (; visible.length < total; visible = await fx.store.readAll({ limit: total + 1 })) {
+      assert.ok(Date.now() < deadline, "appended events did not become visible");
+      await sleep(20);
+    }
+    const last = visible.at(-1)!;
     for (;;) {
       const cp = await fx.store.checkpoint("competing");
       if (cp.transactionId === last.transactionId && cp.globalPosition === last.globalPosition) break;

@@ -21,6 +21,15 @@ after(async () => {
   await cluster?.destroy();
 });
 
+/** Waits until no deployment is running: the scheduler has recorded every one as finished. */
+async function deploymentsFinished(): Promise<void> {
+  await eventually("every deployment finished", async () => {
+    const r = await runGantry(["deployment", "list", "--json"], cluster.clientEnv);
+    assert.equal(r.code, 0, r.stderr);
+    return ((JSON.parse(r.stdout) as { deployments?: unknown[] }).deployments ?? []).length === 0 ? true : undefined;
+  });
+}
+
 async function tasksOf(appId: string, all = true): Promise<TaskJson[]> {
   const r = await runGantry(["task", "list", "--app", appId, "--json", ...(all ? ["--all"] : [])], cluster.clientEnv);
   assert.equal(r.code, 0, r.stderr);
@@ -43,6 +52,7 @@ test("an app of 2 × `sleep 1000` added through the CLI runs, and deleting it ki
     assert.equal((await pidsOfTask(t.taskId)).length > 0, true, `a process runs for ${t.taskId}`);
   }
 
+  await deploymentsFinished();
   const listed = await runGantry(["app", "list"], cluster.clientEnv);
   assert.equal(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, /\/e2e\/sleeper\s+2\/2/);
@@ -89,6 +99,7 @@ test("one deployment can be followed through the log: the scheduler's events car
   } finally {
     await db.end();
   }
+  await deploymentsFinished();
   const removed = await runGantry(["app", "remove", "/e2e/traced"], cluster.clientEnv);
   assert.equal(removed.code, 0, removed.stderr);
 });

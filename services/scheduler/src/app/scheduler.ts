@@ -153,7 +153,8 @@ export class Scheduler {
       if (app && isTerminal(next) && !inst.killRequested && next !== "TASK_FINISHED") {
         this.state.backoff.set(app.id, afterFailure(this.state.backoff.get(app.id), this.ports.now(), app));
       }
-      if (isTerminal(next)) this.reconcileSoon();
+      // A terminal task may need replacing; a running one may complete its deployment.
+      if (isTerminal(next) || next === "TASK_RUNNING") this.reconcileSoon();
     });
   }
 

@@ -75,3 +75,5 @@ export { openDatabase } from "./database/database.ts";
 export type { Database } from "./database/database.ts";
 export { bindService, createGrpcServer, createGrpcClient, createGrpcProxy, CORRELATION_ID_KEY, currentCorrelationId } from "./grpc/index.ts";
 export type { CallContext, Handlers, ServiceBinding, GrpcServer, GrpcClient, GrpcClientOptions, GrpcCallOptions, GrpcProxyOptions } from "./grpc/index.ts";
+export { runServiceProcess } from "./process/run-service.ts";
+export type { Stoppable } from "./process/run-service.ts";

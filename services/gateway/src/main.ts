@@ -4,19 +4,18 @@
  * with GANTRY_REGISTRY_ADDRESS and GANTRY_SCHEDULER_ADDRESS (host:port of their gRPC servers)
  * and GANTRY_AUTH_KEY from the environment. Stops on SIGINT/SIGTERM.
  */
-import { createLogger, GantryError, serviceEnvironment, startTelemetry } from "@gantry/platform";
+import { GantryError, runServiceProcess, serviceEnvironment } from "@gantry/platform";
 import { startGateway } from "./start-gateway.ts";
 
-const logger = createLogger("gateway");
-try {
-  const telemetry = await startTelemetry("gantry-gateway");
+function backend(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new GantryError("InvalidArgument", `${name} is not set: give the backend's gRPC address as host:port`);
+  return value;
+}
+
+await runServiceProcess("gateway", async (logger) => {
   const env = await serviceEnvironment(process.argv.slice(2), 8080);
-  const backend = (name: string) => {
-    const value = process.env[name];
-    if (!value) throw new GantryError("InvalidArgument", `${name} is not set: give the backend's gRPC address as host:port`);
-    return value;
-  };
-  const running = await startGateway({
+  return startGateway({
     host: env.host,
     port: env.port,
     cluster: env.names.cluster,
@@ -24,13 +23,4 @@ try {
     backends: { registry: backend("GANTRY_REGISTRY_ADDRESS"), scheduler: backend("GANTRY_SCHEDULER_ADDRESS") },
     logger,
   });
-  const stop = async () => {
-    await running.stop();
-    await telemetry.shutdown();
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-} catch (err) {
-  logger.fatal({ err }, "gateway failed to start");
-  process.exitCode = 1;
-}
+});

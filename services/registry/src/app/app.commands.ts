@@ -1,8 +1,7 @@
-import { GantryError, invalidObject, type JsonObject } from "@gantry/platform";
-import { validateApp, validateAppUpdate, type AppDefinition } from "../domain/index.ts";
-import { decideChange, type ChangeDecision } from "./change.decider.ts";
+import { GantryError, invalidObject } from "@gantry/platform";
+import { isObject, validateApp, validateAppUpdate, type AppDefinition } from "../domain/index.ts";
 import type { ChangeRunner, CommandContext } from "./change-runner.ts";
-import { desiredFrom } from "./group-tree.ts";
+import { changeDesired, deploymentRef } from "./desired-change.ts";
 import { appSpecOf, type StoredRunSpec } from "./registry-state.ts";
 import { notFound, requestId, validationError, VALIDATION } from "./request-checks.ts";
 
@@ -16,14 +15,6 @@ export interface DeploymentRef {
 export interface AppChange extends DeploymentRef {
   app: StoredRunSpec;
   created: boolean;
-}
-
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function ref(decision: ChangeDecision): DeploymentRef {
-  return { deploymentId: decision.deployment.id, version: decision.version };
 }
 
 /**
@@ -42,13 +33,11 @@ export class AppCommands {
     const result = validateApp(raw, VALIDATION);
     if (!result.ok) throw validationError(result);
     const app = result.app;
-    const { decision } = await this.runner.run(ctx, (state, env) => {
+    const decision = await changeDesired(this.runner, ctx, { force, touched: new Set([app.id]) }, (state, desired) => {
       if (state.apps.has(app.id)) throw new GantryError("AlreadyExists", `An app with id [${app.id}] already exists.`, { details: { id: app.id } });
-      const desired = desiredFrom(state);
       desired.apps.set(app.id, app);
-      return { decision: decideChange(state, desired, { ...env, force, touched: new Set([app.id]) }) };
     });
-    return { ...ref(decision), app: decision.apps.get(app.id)!, created: true };
+    return { ...deploymentRef(decision), app: decision.apps.get(app.id)!, created: true };
   }
 
   /**
@@ -58,15 +47,12 @@ export class AppCommands {
   async update(rawId: string, raw: unknown, options: { partial: boolean; force: boolean }, ctx: CommandContext): Promise<AppChange> {
     const id = requestId(rawId, "app");
     let created = false;
-    const { decision } = await this.runner.run(ctx, (state, env) => {
+    const decision = await changeDesired(this.runner, ctx, { force: options.force, touched: new Set([id]) }, (state, desired) => {
       const existing = state.apps.get(id);
       created = existing === undefined;
-      const app = validated(id, raw, existing, options.partial);
-      const desired = desiredFrom(state);
-      desired.apps.set(id, app);
-      return { decision: decideChange(state, desired, { ...env, force: options.force, touched: new Set([id]) }) };
+      desired.apps.set(id, validated(id, raw, existing, options.partial));
     });
-    return { ...ref(decision), app: decision.apps.get(id)!, created };
+    return { ...deploymentRef(decision), app: decision.apps.get(id)!, created };
   }
 
   /** PUT/PATCH /v2/apps: creates or updates several apps in one deployment; violations under `/<index>`. */
@@ -78,38 +64,33 @@ export class AppCommands {
       return requestId(raw.id, "app");
     });
     if (new Set(ids).size !== ids.length) throw invalidObject([{ path: "/", errors: ["Run spec ids must be unique within the tree"] }]);
-    const { decision } = await this.runner.run(ctx, (state, env) => {
-      const desired = desiredFrom(state);
+    const decision = await changeDesired(this.runner, ctx, { force: options.force, touched: new Set(ids) }, (state, desired) => {
       raws.forEach((raw, i) => {
         const id = ids[i]!;
         desired.apps.set(id, validated(id, raw, state.apps.get(id), options.partial, `/${i}`));
       });
-      return { decision: decideChange(state, desired, { ...env, force: options.force, touched: new Set(ids) }) };
     });
-    return ref(decision);
+    return deploymentRef(decision);
   }
 
   /** POST /v2/apps/{id}/restart: a new version with the same definition and a RestartApplication plan. */
   async restart(rawId: string, force: boolean, ctx: CommandContext): Promise<DeploymentRef> {
     const id = requestId(rawId, "app");
-    const { decision } = await this.runner.run(ctx, (state, env) => {
+    const ids = new Set([id]);
+    const decision = await changeDesired(this.runner, ctx, { force, touched: ids, restart: ids }, (state) => {
       if (!state.apps.has(id)) throw notFound.app(id);
-      const ids = new Set([id]);
-      return { decision: decideChange(state, desiredFrom(state), { ...env, force, touched: ids, restart: ids }) };
     });
-    return ref(decision);
+    return deploymentRef(decision);
   }
 
   /** DELETE /v2/apps/{id}: NotFound `App '/x' does not exist`. */
   async delete(rawId: string, force: boolean, ctx: CommandContext): Promise<DeploymentRef> {
     const id = requestId(rawId, "app");
-    const { decision } = await this.runner.run(ctx, (state, env) => {
+    const decision = await changeDesired(this.runner, ctx, { force }, (state, desired) => {
       if (!state.apps.has(id)) throw notFound.app(id);
-      const desired = desiredFrom(state);
       desired.apps.delete(id);
-      return { decision: decideChange(state, desired, { ...env, force }) };
     });
-    return ref(decision);
+    return deploymentRef(decision);
   }
 }
 

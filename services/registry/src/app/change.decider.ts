@@ -1,10 +1,11 @@
-import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
-import { eventsV1App, eventsV1Deployment, eventsV1Group, eventsV1Pod, registryV1App } from "@gantry/proto";
-import { eventOf, invalidObject, type NewEvent, type StreamAppend } from "@gantry/platform";
+import { create } from "@bufbuild/protobuf";
+import { eventsV1Deployment, eventsV1Group, registryV1App } from "@gantry/proto";
+import { invalidObject, type NewEvent, type StreamAppend } from "@gantry/platform";
 import { checkGroupTree, computeDeploymentPlan, jsonEqual, runSpecSetOf, type DeploymentPlan } from "../domain/index.ts";
 import { conflictingDeployments, lockedError } from "./deployment-locks.ts";
 import { desiredFrom, treeOf, withAncestors, type DesiredState } from "./group-tree.ts";
-import { appSpecOf, plainJson, podSpecOf, streams, type RegistryState, type StoredRunSpec } from "./registry-state.ts";
+import { streams, type RegistryState, type StoredRunSpec } from "./registry-state.ts";
+import { APP_KIND, decideRunSpecs, event, POD_KIND, union, type RunSpecChange } from "./run-spec-versions.ts";
 
 /** How a command wants its target state applied. */
 export interface ChangeOptions {
@@ -74,44 +75,9 @@ export function decideChange(state: RegistryState, target: DesiredState, options
   const add = (streamId: string, ...events: NewEvent[]) => appends.push({ streamId, expectedVersion: state.streamVersion(streamId), events });
   const touched = options.touched ?? new Set<string>();
 
-  const apps = new Map<string, StoredRunSpec>();
-  for (const id of union(state.apps.keys(), desired.apps.keys())) {
-    const before = state.apps.get(id);
-    const after = desired.apps.get(id);
-    if (before && !after) {
-      add(streams.app(id), event(eventsV1App.AppDeletedSchema, { appId: id, version, deploymentId }));
-      continue;
-    }
-    if (!after) continue;
-    const next = plainJson(after);
-    const diff = before ? compare(appSpecOf(before), next, (d) => ({ ...(d as object), instances: 0 })) : "created";
-    if (diff === "same" && !touched.has(id) && !restart.has(id)) continue;
-    const stored = storedVersion(id, version, next, before, diff, restart.has(id));
-    apps.set(id, stored);
-    const app = { id, version, definition: stored.definition, lastConfigChangeAt: stored.lastConfigChangeAt, lastScalingAt: stored.lastScalingAt };
-    if (!before) add(streams.app(id), event(eventsV1App.AppCreatedSchema, { app, deploymentId }));
-    else add(streams.app(id), event(eventsV1App.AppUpdatedSchema, { app, deploymentId, scaleOnly: diff === "scale", restart: restart.has(id) }));
-  }
-
-  const pods = new Map<string, StoredRunSpec>();
-  for (const id of union(state.pods.keys(), desired.pods.keys())) {
-    const before = state.pods.get(id);
-    const after = desired.pods.get(id);
-    if (before && !after) {
-      add(streams.pod(id), event(eventsV1Pod.PodDeletedSchema, { podId: id, version, deploymentId }));
-      continue;
-    }
-    if (!after) continue;
-    const next = plainJson(after);
-    const withoutScale = (d: unknown) => ({ ...(d as object), scaling: { ...((d as { scaling?: object }).scaling ?? {}), instances: 0 } });
-    const diff = before ? compare(podSpecOf(before), next, withoutScale) : "created";
-    if (diff === "same" && !touched.has(id) && !restart.has(id)) continue;
-    const stored = storedVersion(id, version, next, before, diff, restart.has(id));
-    pods.set(id, stored);
-    const pod = { id, version, definition: stored.definition, lastConfigChangeAt: stored.lastConfigChangeAt, lastScalingAt: stored.lastScalingAt };
-    if (!before) add(streams.pod(id), event(eventsV1Pod.PodCreatedSchema, { pod, deploymentId }));
-    else add(streams.pod(id), event(eventsV1Pod.PodUpdatedSchema, { pod, deploymentId, scaleOnly: diff === "scale" }));
-  }
+  const change: RunSpecChange = { version, deploymentId, touched, restart, add };
+  const apps = decideRunSpecs(state.apps, desired.apps, APP_KIND, change);
+  const pods = decideRunSpecs(state.pods, desired.pods, POD_KIND, change);
 
   for (const id of union(state.groups.keys(), desired.groups.keys())) {
     const before = state.groups.get(id);
@@ -145,29 +111,4 @@ export function decideChange(state: RegistryState, target: DesiredState, options
     add(streams.deployment(id), event(eventsV1Deployment.DeploymentCancelledSchema, { deploymentId: id, supersededBy: deploymentId, reason: options.reason ?? "superseded" }));
   }
   return { version, deployment, plan, appends, apps, pods, cancelled };
-}
-
-function event<Desc extends DescMessage>(schema: Desc, init: MessageInitShape<Desc>): NewEvent {
-  return eventOf(schema, create(schema, init));
-}
-
-function union(a: Iterable<string>, b: Iterable<string>): string[] {
-  return [...new Set([...a, ...b])].sort();
-}
-
-function compare(before: unknown, after: unknown, withoutInstances: (d: unknown) => unknown): "same" | "scale" | "config" {
-  if (jsonEqual(before, after)) return "same";
-  return jsonEqual(withoutInstances(before), withoutInstances(after)) ? "scale" : "config";
-}
-
-function storedVersion(id: string, version: string, next: object, before: StoredRunSpec | undefined, diff: "created" | "same" | "scale" | "config", restart: boolean): StoredRunSpec {
-  const definition = { ...(next as Record<string, never>), id, version };
-  const configChanged = diff === "created" || diff === "config" || restart || !before;
-  return {
-    id,
-    version,
-    definition,
-    lastConfigChangeAt: configChanged || !before ? version : before.lastConfigChangeAt,
-    lastScalingAt: version,
-  };
 }

@@ -6,6 +6,7 @@ import { matchesLabelSelector, parseLabelSelector } from "./label-selector.ts";
 import type { RegistryProjection } from "./registry.projection.ts";
 import type { StoredRunSpec } from "./registry-state.ts";
 import { notFound, requestId, requestVersion } from "./request-checks.ts";
+import type { VersionHistory } from "./version-history.ts";
 
 /** Filters of ListApps (all optional; empty = no filter). */
 export interface AppFilters {
@@ -28,10 +29,7 @@ export class RegistryQueries {
   }
 
   getApp(rawId: string): StoredRunSpec {
-    const id = requestId(rawId, "app");
-    const app = this.projection.apps.get(id)?.current();
-    if (!app) throw notFound.app(id);
-    return app;
+    return this.live("app", rawId).current;
   }
 
   /** Apps matching every given filter, ordered by id. InvalidArgument for a malformed label selector. */
@@ -47,27 +45,15 @@ export class RegistryQueries {
   }
 
   appVersions(rawId: string): string[] {
-    const id = requestId(rawId, "app");
-    const h = this.projection.apps.get(id);
-    if (!h?.current()) throw notFound.app(id);
-    return h.versions();
+    return this.live("app", rawId).history.versions();
   }
 
   appVersion(rawId: string, rawVersion: string): StoredRunSpec {
-    const id = requestId(rawId, "app");
-    const h = this.projection.apps.get(id);
-    if (!h?.current()) throw notFound.app(id);
-    const version = requestVersion(rawVersion);
-    const found = version && h.versions().includes(version) ? h.exactly(version) : undefined;
-    if (!found) throw notFound.version("App", id, rawVersion);
-    return found;
+    return this.pastVersion("app", rawId, rawVersion);
   }
 
   getPod(rawId: string): StoredRunSpec {
-    const id = requestId(rawId, "pod");
-    const pod = this.projection.pods.get(id)?.current();
-    if (!pod) throw notFound.pod(id);
-    return pod;
+    return this.live("pod", rawId).current;
   }
 
   listPods(): StoredRunSpec[] {
@@ -75,20 +61,11 @@ export class RegistryQueries {
   }
 
   podVersions(rawId: string): string[] {
-    const id = requestId(rawId, "pod");
-    const h = this.projection.pods.get(id);
-    if (!h?.current()) throw notFound.pod(id);
-    return h.versions();
+    return this.live("pod", rawId).history.versions();
   }
 
   podVersion(rawId: string, rawVersion: string): StoredRunSpec {
-    const id = requestId(rawId, "pod");
-    const h = this.projection.pods.get(id);
-    if (!h?.current()) throw notFound.pod(id);
-    const version = requestVersion(rawVersion);
-    const found = version && h.versions().includes(version) ? h.exactly(version) : undefined;
-    if (!found) throw notFound.version("Pod", id, rawVersion);
-    return found;
+    return this.pastVersion("pod", rawId, rawVersion);
   }
 
   /** Marathon's group JSON of a group now (`/` or empty = the root). */
@@ -125,7 +102,28 @@ export class RegistryQueries {
       }),
     );
   }
+
+  /** The history of app/pod `rawId` and its current version; NotFound when it does not exist now. */
+  private live(kind: RunSpecKind, rawId: string): { id: string; history: VersionHistory<StoredRunSpec>; current: StoredRunSpec } {
+    const id = requestId(rawId, kind);
+    const history = (kind === "app" ? this.projection.apps : this.projection.pods).get(id);
+    const current = history?.current();
+    if (!history || !current) throw notFound[kind](id);
+    return { id, history, current };
+  }
+
+  /** Version `rawVersion` of a live app/pod; NotFound (`App '/x' does not exist in version v`) when it had none then. */
+  private pastVersion(kind: RunSpecKind, rawId: string, rawVersion: string): StoredRunSpec {
+    const { id, history } = this.live(kind, rawId);
+    const version = requestVersion(rawVersion);
+    const found = version && history.versions().includes(version) ? history.exactly(version) : undefined;
+    if (!found) throw notFound.version(kind === "app" ? "App" : "Pod", id, rawVersion);
+    return found;
+  }
 }
+
+/** The run-spec kinds the queries serve alike. */
+type RunSpecKind = "app" | "pod";
 
 /**
  * The root versions at which group `id` existed (Marathon lists a group's versions from the root

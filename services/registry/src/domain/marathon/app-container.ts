@@ -35,6 +35,7 @@ import {
   moreThan,
   notEmpty,
   obj,
+  objectReader,
   oneOf,
   opt,
   req,
@@ -62,9 +63,7 @@ export interface ContainerInput {
 }
 
 function portMapping(network: DockerNetwork | undefined): Reader<PortMapping> {
-  return (v, path, is) => {
-    const o = obj(v, path, is);
-    if (o === undefined) return undefined;
+  return objectReader((o, path, is) => {
     const hostPort = opt(o, "hostPort", int, path, is);
     const m: PortMapping = {
       containerPort: opt(o, "containerPort", int, path, is) ?? 0,
@@ -78,16 +77,14 @@ function portMapping(network: DockerNetwork | undefined): Reader<PortMapping> {
     const name = opt(o, "name", str, path, is);
     if (name !== undefined) m.name = name;
     return m;
-  };
+  });
 }
 
-const parameter: Reader<{ key: string; value: string }> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const parameter: Reader<{ key: string; value: string }> = objectReader((o, path, is) => {
   const key = req(o, "key", str, path, is);
   const value = req(o, "value", str, path, is);
   return key === undefined || value === undefined ? undefined : { key, value };
-};
+});
 
 function readDocker(o: JsonObject, path: Path, is: Issues): DockerSpec | undefined {
   const image = req(o, "image", str, path, is);
@@ -124,9 +121,7 @@ function readAppc(o: JsonObject, path: Path, is: Issues): AppcSpec {
   return appc;
 }
 
-const persistentInfo: Reader<PersistentVolumeInfo> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const persistentInfo: Reader<PersistentVolumeInfo> = objectReader((o, path, is) => {
   const size = req(o, "size", int, path, is);
   const info: PersistentVolumeInfo = {
     type: opt(o, "type", oneOf(["root", "path", "mount"] as const), path, is) ?? "root",
@@ -136,11 +131,9 @@ const persistentInfo: Reader<PersistentVolumeInfo> = (v, path, is) => {
   const maxSize = opt(o, "maxSize", int, path, is);
   if (maxSize !== undefined) info.maxSize = maxSize;
   return info;
-};
+});
 
-const externalInfo: Reader<ExternalVolumeInfo> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const externalInfo: Reader<ExternalVolumeInfo> = objectReader((o, path, is) => {
   const info: ExternalVolumeInfo = {
     name: req(o, "name", str, path, is) ?? "",
     provider: req(o, "provider", str, path, is) ?? "",
@@ -149,11 +142,9 @@ const externalInfo: Reader<ExternalVolumeInfo> = (v, path, is) => {
   const size = opt(o, "size", int, path, is);
   if (size !== undefined) info.size = size;
   return info;
-};
+});
 
-const volume: Reader<AppVolume> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const volume: Reader<AppVolume> = objectReader((o, path, is) => {
   const containerPath = req(o, "containerPath", str, path, is);
   const mode = req(o, "mode", oneOf(["RO", "RW"] as const), path, is);
   const hostPath = opt(o, "hostPath", str, path, is);
@@ -169,7 +160,7 @@ const volume: Reader<AppVolume> = (v, path, is) => {
   if (persistent !== undefined) vol.persistent = persistent;
   if (external !== undefined) vol.external = external;
   return vol;
-};
+});
 
 /** Reads `container` with defaults: `type` DOCKER, `volumes` [], docker flags false, parameters []. */
 export function readContainer(v: unknown, path: Path, is: Issues): ContainerInput | undefined {

@@ -22,6 +22,7 @@ import {
   moreThan,
   notEmpty,
   obj,
+  objectReader,
   oneOf,
   opt,
   req,
@@ -54,9 +55,7 @@ export function isMesosHealthCheck(p: HealthCheckProtocol): boolean {
 }
 
 /** Reads one health check, applying the defaults of its protocol. */
-export const healthCheck: Reader<HealthCheckInput> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+export const healthCheck: Reader<HealthCheckInput> = objectReader((o, path, is) => {
   const d = APP_DEFAULTS.healthCheck;
   const protocol = opt(o, "protocol", oneOf(HEALTH_CHECK_PROTOCOLS), path, is) ?? "HTTP";
   const hc: AppHealthCheck = {
@@ -89,12 +88,10 @@ export const healthCheck: Reader<HealthCheckInput> = (v, path, is) => {
   if (HTTP_LIKE.includes(protocol)) hc.path = hcPath ?? "/";
   if (protocol === "HTTP" || protocol === "HTTPS") hc.ignoreHttp1xx = ignoreHttp1xx ?? false;
   return portIndexName === undefined ? { check: hc } : { check: hc, portIndexName };
-};
+});
 
 /** Reads one readiness check with Marathon's defaults. */
-export const readinessCheck: Reader<ReadinessCheck> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+export const readinessCheck: Reader<ReadinessCheck> = objectReader((o, path, is) => {
   const d = APP_DEFAULTS.readinessCheck;
   return {
     name: opt(o, "name", str, path, is) ?? d.name,
@@ -106,7 +103,7 @@ export const readinessCheck: Reader<ReadinessCheck> = (v, path, is) => {
     httpStatusCodesForReady: opt(o, "httpStatusCodesForReady", arrayOf(int), path, is) ?? [...d.httpStatusCodesForReady],
     preserveLastResponse: opt(o, "preserveLastResponse", bool, path, is) ?? d.preserveLastResponse,
   };
-};
+});
 
 /**
  * Injects `portIndex: 0` into non-COMMAND checks that name neither `port` nor `portIndex`

@@ -16,7 +16,6 @@ import {
   PORT_PROTOCOLS,
   appPortNames,
   type AppDefinition,
-  type FetchUri,
   type IpAddress,
   type PortDefinition,
   type Residency,
@@ -38,6 +37,7 @@ import {
   checkUnreachableStrategy,
   compileOptions,
   envMap,
+  fetchUri,
   isArchive,
   isValidUri,
   secretsMap,
@@ -65,6 +65,7 @@ import {
   notEmpty,
   num,
   obj,
+  objectReader,
   oneOf,
   opt,
   req,
@@ -267,9 +268,7 @@ function normalisePortDefinitions(
   return APP_DEFAULTS.portDefinitions.map((p) => ({ ...p, labels: {} }));
 }
 
-const portDefinition: Reader<PortDefinition> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const portDefinition: Reader<PortDefinition> = objectReader((o, path, is) => {
   const port = req(o, "port", int, path, is);
   const def: PortDefinition = {
     port: port ?? 0,
@@ -279,36 +278,17 @@ const portDefinition: Reader<PortDefinition> = (v, path, is) => {
   const name = opt(o, "name", str, path, is);
   if (name !== undefined) def.name = name;
   return port === undefined ? undefined : def;
-};
+});
 
-const fetchUri: Reader<FetchUri> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
-  const uri = req(o, "uri", str, path, is);
-  if (uri === undefined) return undefined;
-  const f: FetchUri = {
-    uri,
-    extract: opt(o, "extract", bool, path, is) ?? true,
-    executable: opt(o, "executable", bool, path, is) ?? false,
-    cache: opt(o, "cache", bool, path, is) ?? false,
-  };
-  const destPath = opt(o, "destPath", str, path, is);
-  if (destPath !== undefined) f.destPath = destPath;
-  return f;
-};
 
-const discoveryPort: Reader<IpAddress["discovery"]["ports"][number]> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const discoveryPort: Reader<IpAddress["discovery"]["ports"][number]> = objectReader((o, path, is) => {
   const number = req(o, "number", int, path, is);
   const name = req(o, "name", str, path, is);
   const protocol = opt(o, "protocol", str, path, is) ?? "tcp";
   return number === undefined || name === undefined ? undefined : { number, name, protocol };
-};
+});
 
-const ipAddressReader: Reader<IpAddress> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const ipAddressReader: Reader<IpAddress> = objectReader((o, path, is) => {
   const discovery = opt(o, "discovery", obj, path, is);
   const ip: IpAddress = {
     groups: opt(o, "groups", stringArray, path, is) ?? [],
@@ -318,17 +298,15 @@ const ipAddressReader: Reader<IpAddress> = (v, path, is) => {
   const networkName = opt(o, "networkName", str, path, is);
   if (networkName !== undefined) ip.networkName = networkName;
   return ip;
-};
+});
 
-const residencyReader: Reader<Residency> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const residencyReader: Reader<Residency> = objectReader((o, path, is) => {
   const d = APP_DEFAULTS.residency;
   return {
     relaunchEscalationTimeoutSeconds: opt(o, "relaunchEscalationTimeoutSeconds", int, path, is) ?? d.relaunchEscalationTimeoutSeconds,
     taskLostBehavior: opt(o, "taskLostBehavior", oneOf(["WAIT_FOREVER", "RELAUNCH_AFTER_TIMEOUT"] as const), path, is) ?? d.taskLostBehavior,
   };
-};
+});
 
 /** Id rules shared by apps, pods and groups: segment pattern, and (unless `allowRoot`) not the root. */
 export function checkId(is: Issues, path: Path, rawId: string, canonical: string, allowRoot = false): void {

@@ -2,15 +2,17 @@
  * Readers and rules shared by apps and pods: validation options (feature flags as DC/OS 1.9
  * launches Marathon), env values and secrets, resource roles, unreachable strategy, URIs.
  */
-import type { EnvValue, UnreachableStrategy } from "./app.model.ts";
+import type { EnvValue, FetchUri, UnreachableStrategy } from "./app.model.ts";
 import {
   atLeast,
   atMost,
+  bool,
   check,
   featureNotEnabled,
   int,
   isObject,
   mapOf,
+  objectReader,
   notEmpty,
   opt,
   req,
@@ -184,3 +186,18 @@ export function isArchive(uri: string): boolean {
   const path = uri.split(/[?#]/)[0] ?? uri;
   return ARCHIVE_EXTENSIONS.some((ext) => path.endsWith(ext));
 }
+
+/** Reads an app `fetch` entry or a pod container artifact: `extract` defaults to true, the flags to false. */
+export const fetchUri: Reader<FetchUri> = objectReader((o, path, is) => {
+  const uri = req(o, "uri", str, path, is);
+  if (uri === undefined) return undefined;
+  const f: FetchUri = {
+    uri,
+    extract: opt(o, "extract", bool, path, is) ?? true,
+    executable: opt(o, "executable", bool, path, is) ?? false,
+    cache: opt(o, "cache", bool, path, is) ?? false,
+  };
+  const destPath = opt(o, "destPath", str, path, is);
+  if (destPath !== undefined) f.destPath = destPath;
+  return f;
+});

@@ -179,6 +179,17 @@ export const obj: Reader<JsonObject> = (v, path, is) => {
   return undefined;
 };
 
+/**
+ * A reader of a JSON object: `read` gets its fields once the value is an object (else
+ * `error.expected.jsobject` is recorded and the reader answers undefined).
+ */
+export function objectReader<T>(read: (o: JsonObject, path: Path, is: Issues) => T | undefined): Reader<T> {
+  return (v, path, is) => {
+    const o = obj(v, path, is);
+    return o === undefined ? undefined : read(o, path, is);
+  };
+}
+
 /** Reads a string that must be one of `values` (Play's enum reads). */
 export function oneOf<T extends string>(values: readonly T[]): Reader<T> {
   return (v, path, is) => {

@@ -15,6 +15,7 @@ import {
   checkUnreachableStrategy,
   compileOptions,
   envMap,
+  fetchUri,
   secretsMap,
   unreachableStrategy,
   type CompiledOptions,
@@ -39,6 +40,7 @@ import {
   notEmpty,
   num,
   obj,
+  objectReader,
   oneOf,
   opt,
   req,
@@ -53,7 +55,6 @@ import {
 import { canonicalPath } from "./path-id.ts";
 import {
   POD_DEFAULTS,
-  type PodArtifact,
   type PodContainer,
   type PodDefinition,
   type PodEndpoint,
@@ -182,29 +183,23 @@ export function readPod(raw: unknown, is: Issues, opts: CompiledOptions): PodDef
 // ---------------------------------------------------------------------------------------------
 // Readers
 
-const commandReader: Reader<{ shell: string } | { argv: string[] }> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const commandReader: Reader<{ shell: string } | { argv: string[] }> = objectReader((o, path, is) => {
   const shell = opt(o, "shell", str, path, is);
   if (shell !== undefined) return { shell };
   const argv = opt(o, "argv", stringArray, path, is);
   if (argv !== undefined) return { argv };
   is.typeError([...path, "shell"], ShapeError.missing);
   return undefined;
-};
+});
 
-const execReader: Reader<PodExec> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const execReader: Reader<PodExec> = objectReader((o, path, is) => {
   const command = req(o, "command", commandReader, path, is);
   const overrideEntrypoint = opt(o, "overrideEntrypoint", bool, path, is);
   if (command === undefined) return undefined;
   return overrideEntrypoint === undefined ? { command } : { command, overrideEntrypoint };
-};
+});
 
-const endpoint: Reader<PodEndpoint> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const endpoint: Reader<PodEndpoint> = objectReader((o, path, is) => {
   const name = req(o, "name", str, path, is);
   const e: PodEndpoint = {
     name: name ?? "",
@@ -216,11 +211,9 @@ const endpoint: Reader<PodEndpoint> = (v, path, is) => {
   if (containerPort !== undefined) e.containerPort = containerPort;
   if (hostPort !== undefined) e.hostPort = hostPort;
   return name === undefined ? undefined : e;
-};
+});
 
-const healthCheck: Reader<PodHealthCheck> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const healthCheck: Reader<PodHealthCheck> = objectReader((o, path, is) => {
   const d = POD_DEFAULTS.healthCheck;
   const hc: PodHealthCheck = {
     gracePeriodSeconds: opt(o, "gracePeriodSeconds", int, path, is) ?? d.gracePeriodSeconds,
@@ -248,37 +241,18 @@ const healthCheck: Reader<PodHealthCheck> = (v, path, is) => {
     if (command !== undefined) hc.exec = { command };
   }
   return hc;
-};
+});
 
-const volumeMount: Reader<PodVolumeMount> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const volumeMount: Reader<PodVolumeMount> = objectReader((o, path, is) => {
   const name = req(o, "name", str, path, is);
   const mountPath = req(o, "mountPath", str, path, is);
   const readOnly = opt(o, "readOnly", bool, path, is);
   if (name === undefined || mountPath === undefined) return undefined;
   return readOnly === undefined ? { name, mountPath } : { name, mountPath, readOnly };
-};
+});
 
-const artifact: Reader<PodArtifact> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
-  const uri = req(o, "uri", str, path, is);
-  if (uri === undefined) return undefined;
-  const a: PodArtifact = {
-    uri,
-    extract: opt(o, "extract", bool, path, is) ?? true,
-    executable: opt(o, "executable", bool, path, is) ?? false,
-    cache: opt(o, "cache", bool, path, is) ?? false,
-  };
-  const destPath = opt(o, "destPath", str, path, is);
-  if (destPath !== undefined) a.destPath = destPath;
-  return a;
-};
 
-const container: Reader<PodContainer> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const container: Reader<PodContainer> = objectReader((o, path, is) => {
   const name = req(o, "name", str, path, is);
   const res = opt(o, "resources", obj, path, is) ?? {};
   const rp = [...path, "resources"];
@@ -293,7 +267,7 @@ const container: Reader<PodContainer> = (v, path, is) => {
     },
     endpoints: opt(o, "endpoints", arrayOf(endpoint), path, is) ?? [],
     volumeMounts: opt(o, "volumeMounts", arrayOf(volumeMount), path, is) ?? [],
-    artifacts: opt(o, "artifacts", arrayOf(artifact), path, is) ?? [],
+    artifacts: opt(o, "artifacts", arrayOf(fetchUri), path, is) ?? [],
     environment: opt(o, "environment", envMap, path, is) ?? {},
     labels: opt(o, "labels", stringMap, path, is) ?? {},
   };
@@ -317,27 +291,23 @@ const container: Reader<PodContainer> = (v, path, is) => {
     c.lifecycle = grace === undefined ? {} : { killGracePeriodSeconds: grace };
   }
   return name === undefined ? undefined : c;
-};
+});
 
-const volume: Reader<PodVolume> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const volume: Reader<PodVolume> = objectReader((o, path, is) => {
   const name = req(o, "name", str, path, is);
   const host = opt(o, "host", str, path, is);
   if (name === undefined) return undefined;
   return host === undefined ? { name } : { name, host };
-};
+});
 
-const network: Reader<PodNetwork> = (v, path, is) => {
-  const o = obj(v, path, is);
-  if (o === undefined) return undefined;
+const network: Reader<PodNetwork> = objectReader((o, path, is) => {
   const n: PodNetwork = { mode: opt(o, "mode", oneOf(["container", "host"] as const), path, is) ?? "container" };
   const name = opt(o, "name", str, path, is);
   const labels = opt(o, "labels", stringMap, path, is);
   if (name !== undefined) n.name = name;
   if (labels !== undefined) n.labels = labels;
   return n;
-};
+});
 
 // ---------------------------------------------------------------------------------------------
 // Rules

@@ -3,7 +3,7 @@
  * as `POST /v2/pods` answers it, minus `version`. Pods run as Mesos task groups on the Mesos
  * containerizer; resources are per container. Every value is plain JSON.
  */
-import type { EnvValue, KillSelection, UnreachableStrategy } from "./app.model.ts";
+import type { EnvValue, FetchUri, KillSelection, UnreachableStrategy } from "./app.model.ts";
 import type { PodConstraint } from "./constraints.ts";
 
 /** `containers[].resources`. */
@@ -56,14 +56,8 @@ export interface PodVolumeMount {
   readOnly?: boolean;
 }
 
-/** `containers[].artifacts[]`. */
-export interface PodArtifact {
-  uri: string;
-  extract: boolean;
-  executable: boolean;
-  cache: boolean;
-  destPath?: string;
-}
+/** `containers[].artifacts[]`: the same fields and defaults as an app's `fetch` entry. */
+export type PodArtifact = FetchUri;
 
 /** One container of the pod. */
 export interface PodContainer {

@@ -71,7 +71,8 @@ export {
 export type { Principal, TokenClaims, IssuedToken, TokenSigner, Authenticator } from "./auth/index.ts";
 export { startTelemetry, injectTraceparent, extractContext, withExtractedContext, tracer } from "./telemetry/index.ts";
 export type { Telemetry, TraceCarrier } from "./telemetry/index.ts";
-export { openDatabase } from "./database/database.ts";
+export { openDatabase, openClusterDatabase } from "./database/database.ts";
+export { claimDatabaseForCluster } from "./database/cluster-claim.ts";
 export type { Database } from "./database/database.ts";
 export { bindService, createGrpcServer, createGrpcClient, createGrpcProxy, CORRELATION_ID_KEY, currentCorrelationId } from "./grpc/index.ts";
 export type { CallContext, Handlers, ServiceBinding, GrpcServer, GrpcClient, GrpcClientOptions, GrpcCallOptions, GrpcProxyOptions } from "./grpc/index.ts";

@@ -3,6 +3,8 @@ import type { Server as HttpServer } from "node:http";
 
 /** The HTTP/2 connection preface every gRPC client sends first (RFC 9113 §3.4). */
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+/** A connection that says nothing for this long before it can be told apart is closed. */
+const SNIFF_TIMEOUT_MS = 10_000;
 
 /**
  * One public port for HTTP/1.1 and gRPC: the first bytes of each connection decide. A
@@ -16,37 +18,41 @@ export interface SharedPort {
   close(): Promise<void>;
 }
 
+/** How far the bytes seen so far go towards the preface: "h2" (all of it), "http" (they differ), or "undecided" (a prefix of it). */
+export function classifyOpening(head: Buffer): "h2" | "http" | "undecided" {
+  const n = Math.min(head.length, H2_PREFACE.length);
+  if (!head.subarray(0, n).equals(H2_PREFACE.subarray(0, n))) return "http";
+  return n === H2_PREFACE.length ? "h2" : "undecided";
+}
+
 /** Listens on `host:port` and dispatches each connection to `http` or to the gRPC server at `grpcPort`. */
 export async function listenSharedPort(host: string, port: number, http: HttpServer, grpcPort: number): Promise<SharedPort> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    socket.once("readable", () => dispatch(socket));
+    // Until a server owns the socket, a reset or a silent client is ours to end.
+    const drop = () => socket.destroy();
+    socket.on("error", drop);
+    socket.setTimeout(SNIFF_TIMEOUT_MS, drop);
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const kind = classifyOpening(head);
+      if (kind === "undecided") return;
+      socket.off("data", onData);
+      socket.pause();
+      socket.setTimeout(0);
+      socket.off("error", drop);
+      if (kind === "h2") pipeToGrpc(socket, head, grpcPort);
+      else {
+        socket.unshift(head);
+        http.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    socket.on("data", onData);
   });
-  const dispatch = (socket: net.Socket) => {
-    const head: Buffer | null = socket.read();
-    if (head === null) {
-      socket.once("readable", () => dispatch(socket));
-      return;
-    }
-    // A partial prefix is compared as far as it goes; HTTP/1.1 methods never start with "PRI ".
-    const n = Math.min(head.length, H2_PREFACE.length);
-    if (head.subarray(0, n).equals(H2_PREFACE.subarray(0, n))) {
-      const upstream = net.connect(grpcPort, "127.0.0.1");
-      upstream.write(head);
-      socket.pipe(upstream).pipe(socket);
-      const teardown = () => {
-        socket.destroy();
-        upstream.destroy();
-      };
-      upstream.on("error", teardown);
-      socket.on("error", teardown);
-    } else {
-      socket.unshift(head);
-      http.emit("connection", socket);
-    }
-  };
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -60,4 +66,17 @@ export async function listenSharedPort(host: string, port: number, http: HttpSer
         for (const s of sockets) s.destroy();
       }),
   };
+}
+
+function pipeToGrpc(socket: net.Socket, head: Buffer, grpcPort: number): void {
+  const upstream = net.connect(grpcPort, "127.0.0.1");
+  const teardown = () => {
+    socket.destroy();
+    upstream.destroy();
+  };
+  upstream.on("error", teardown);
+  socket.on("error", teardown);
+  upstream.write(head);
+  socket.pipe(upstream).pipe(socket);
+  socket.resume();
 }

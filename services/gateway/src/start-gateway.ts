@@ -30,10 +30,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { logger } = options;
   const backends = connectBackends(options.backends);
   const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, backendFor: (t) => backends.addressOf(t), reflection: true });
-  const grpcPort = await proxy.listen("127.0.0.1", 0);
+  let http: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
+  let shared: Awaited<ReturnType<typeof listenSharedPort>>;
   let publicAddress = "";
-  const http = await buildHttpApi({ backends, authenticator: options.authenticator, logger, info: { cluster: options.cluster, version: "0.1.0", address: () => publicAddress } });
-  const shared = await listenSharedPort(options.host, options.port, http.server, grpcPort);
+  try {
+    const grpcPort = await proxy.listen("127.0.0.1", 0);
+    http = await buildHttpApi({ backends, authenticator: options.authenticator, logger, info: { cluster: options.cluster, version: "0.1.0", address: () => publicAddress } });
+    shared = await listenSharedPort(options.host, options.port, http.server, grpcPort);
+  } catch (err) {
+    // A busy port must not leave the proxy or the backend channels keeping the process alive.
+    await http?.close().catch(() => undefined);
+    await proxy.shutdown(0).catch(() => undefined);
+    backends.close();
+    throw err;
+  }
   publicAddress = `${options.host}:${shared.port}`;
   const url = `http://${publicAddress}`;
   logger.info({ url }, "gateway serving HTTP and gRPC");
@@ -42,7 +52,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url,
     async stop() {
       await shared.close();
-      await http.close();
+      await http!.close();
       await proxy.shutdown(1_000);
       backends.close();
     },

@@ -1,9 +1,8 @@
 import { connect } from "@nats-io/transport-node";
 import {
   EventStore,
-  openDatabase,
+  openClusterDatabase,
   createGrpcServer,
-  migrateEventStore,
   startEventRelay,
   type Authenticator,
   type ClusterNames,
@@ -48,15 +47,15 @@ export interface RunningRegistry {
  */
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
   const { logger } = options;
-  const database = openDatabase(options.databaseUrl, { applicationName: "gantry-registry" });
+  const database = await openClusterDatabase(options.databaseUrl, options.names.cluster, { applicationName: "gantry-registry" });
   const { pool } = database;
   const stop = new AbortController();
+  const store = new EventStore({ pool, logger });
+  let nc: Awaited<ReturnType<typeof connect>> | undefined;
   try {
-    await migrateEventStore(database.db);
-    const store = new EventStore({ pool, logger });
     const projection = new RegistryProjection();
     const follower = await followLog(store, projection, logger, stop.signal);
-    const nc = options.relay === false ? undefined : await connect({ servers: options.natsUrl, name: `${options.names.cluster}/registry-relay` });
+    nc = options.relay === false ? undefined : await connect({ servers: options.natsUrl, name: `${options.names.cluster}/registry-relay` });
     const relay = nc ? await startEventRelay({ store, nc, names: options.names, logger, signal: stop.signal }) : undefined;
     const runner = new ChangeRunner({ projection, writer: eventStoreWriter(store), catchUp: (ids) => follower.catchUpStreams(ids), logger });
     const service = registryService({
@@ -81,7 +80,10 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       },
     };
   } catch (err) {
+    // Leave nothing open behind a failed start (a live NATS connection would keep the process up).
     stop.abort();
+    await nc?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw err;
   }

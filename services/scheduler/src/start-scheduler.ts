@@ -5,8 +5,7 @@ import {
   connectBus,
   createGrpcServer,
   ensureStream,
-  migrateEventStore,
-  openDatabase,
+  openClusterDatabase,
   type Logger,
   type ServiceEnvironment,
 } from "@gantry/platform";
@@ -38,13 +37,13 @@ const DEFAULT_SETTINGS: SchedulerSettings = { heartbeatIntervalSeconds: 2, misse
  */
 export async function startScheduler(options: SchedulerOptions): Promise<RunningScheduler> {
   const { logger } = options;
-  const database = openDatabase(options.databaseUrl, { applicationName: "gantry-scheduler" });
+  const database = await openClusterDatabase(options.databaseUrl, options.names.cluster, { applicationName: "gantry-scheduler" });
   const stop = new AbortController();
   const timers: NodeJS.Timeout[] = [];
+  const store = new EventStore({ pool: database.pool, logger });
+  let bus: Awaited<ReturnType<typeof connectBus>> | undefined;
   try {
-    await migrateEventStore(database.db);
-    const store = new EventStore({ pool: database.pool, logger });
-    const bus = await connectBus(options.natsUrl, options.names, "scheduler");
+    bus = await connectBus(options.natsUrl, options.names, "scheduler");
     const scheduler = new Scheduler(
       { events: eventStoreAppender(store), commands: natsCommandSender(bus), logger, now: Date.now, newId: randomUUID },
       { ...DEFAULT_SETTINGS, ...options.settings },
@@ -72,14 +71,17 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
         await grpc.shutdown(2_000);
         stop.abort();
         await Promise.allSettled([logEvents, statusConsumer]);
-        await bus.close();
+        await bus!.close();
         await store.close();
         await database.close();
       },
     };
   } catch (err) {
+    // Leave nothing open behind a failed start (a live NATS connection would keep the process up).
     for (const t of timers) clearInterval(t);
     stop.abort();
+    await bus?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw err;
   }

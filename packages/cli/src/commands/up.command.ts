@@ -22,6 +22,21 @@ export function upCommand(): Command {
     .option("--isolation <mode>", "task isolation: auto, cgroups or none", "auto")
     .action(async (opts: { host: string; port: number; cluster: string; agentCpus?: string; agentMem?: string; agentAttributes?: string; isolation: string }) => {
       clusterNames(opts.cluster);
+      // Signals count from the start: Ctrl-C during start-up stops what started as soon as it
+      // has; a second Ctrl-C exits at once (130) for when stopping hangs.
+      let signalled!: () => void;
+      const interrupted = new Promise<void>((resolve) => (signalled = resolve));
+      let signals = 0;
+      const onSignal = () => {
+        if (++signals > 1) {
+          process.stderr.write("stopping again: exiting now, tasks may be left running\n");
+          process.exit(130);
+        }
+        process.stdout.write("stopping Gantry…\n");
+        signalled();
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
       const urls = infrastructureUrls();
       const cluster = await startSingleNodeCluster({
         ...urls,
@@ -36,29 +51,22 @@ export function upCommand(): Command {
           ...(opts.agentAttributes ? { attributes: opts.agentAttributes } : {}),
         },
       });
-      process.stdout.write(
-        [
-          `Gantry is up (cluster "${cluster.cluster}", agent ${cluster.agentId ?? "none"}).`,
-          `  gateway (HTTP and gRPC): ${cluster.url}`,
-          `  admin token:             ${cluster.token}`,
-          "",
-          `  export GANTRY_URL=${cluster.url}`,
-          `  export GANTRY_TOKEN=${cluster.token}`,
-          "Press Ctrl-C to stop every service and task.",
-          "",
-        ].join("\n"),
-      );
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const onSignal = () => {
-          if (stopping) return;
-          stopping = true;
-          process.stdout.write("stopping Gantry…\n");
-          void cluster.stop().then(resolve);
-        };
-        process.on("SIGINT", onSignal);
-        process.on("SIGTERM", onSignal);
-      });
+      if (signals === 0) {
+        process.stdout.write(
+          [
+            `Gantry is up (cluster "${cluster.cluster}", agent ${cluster.agentId ?? "none"}).`,
+            `  gateway (HTTP and gRPC): ${cluster.url}`,
+            `  admin token:             ${cluster.token}`,
+            "",
+            `  export GANTRY_URL=${cluster.url}`,
+            `  export GANTRY_TOKEN=${cluster.token}`,
+            "Press Ctrl-C to stop every service and task.",
+            "",
+          ].join("\n"),
+        );
+      }
+      await interrupted;
+      await cluster.stop();
       process.stdout.write("Gantry stopped.\n");
     });
 }

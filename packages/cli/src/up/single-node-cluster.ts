@@ -11,8 +11,7 @@ import {
   createTokenSigner,
   eventOf,
   loadOrCreateSigningKey,
-  migrateEventStore,
-  openDatabase,
+  openClusterDatabase,
   signingKeyFromEnv,
   startTelemetry,
   type Logger,
@@ -64,16 +63,16 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
   const names = clusterNames(options.cluster);
   const root = options.logger ?? createLogger("gantry");
   // Trace context flows across gRPC, NATS and event metadata from here on (exported only when OTEL_* says where).
-  await startTelemetry("gantry");
+  const telemetry = await startTelemetry("gantry");
   const stateDir = path.join(options.gantryHome, options.cluster);
   await mkdir(stateDir, { recursive: true });
   const key = signingKeyFromEnv() ?? (await loadOrCreateSigningKey(path.join(stateDir, "auth.key")));
   const signer = createTokenSigner(key);
   const authenticator = createAuthenticator(signer);
   const issued = signer.issue({ name: "admin", roles: ["admin"] });
-  await recordTokenIssued(options.databaseUrl, "admin", issued.tokenId, ["admin"]);
+  await recordTokenIssued(options.databaseUrl, options.cluster, "admin", issued.tokenId, ["admin"]);
 
-  const stops: (() => Promise<void>)[] = [];
+  const stops: (() => Promise<void>)[] = [() => telemetry.shutdown()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => root.error({ err }, "stop failed"));
     stops.length = 0;
@@ -115,10 +114,9 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
   }
 }
 
-async function recordTokenIssued(databaseUrl: string, principal: string, tokenId: string, roles: string[]): Promise<void> {
-  const database = openDatabase(databaseUrl, { max: 1, applicationName: "gantry-up" });
+async function recordTokenIssued(databaseUrl: string, cluster: string, principal: string, tokenId: string, roles: string[]): Promise<void> {
+  const database = await openClusterDatabase(databaseUrl, cluster, { max: 1, applicationName: "gantry-up" });
   try {
-    await migrateEventStore(database.db);
     const store = new EventStore({ pool: database.pool });
     const event = create(eventsV1Auth.TokenIssuedSchema, { principal, tokenId, roles });
     await store.appendOrThrow(`principal-${principal}`, "any", [eventOf(eventsV1Auth.TokenIssuedSchema, event, { principal: "system:bootstrap" })]);

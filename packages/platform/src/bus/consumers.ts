@@ -25,6 +25,8 @@ export interface DurableConsumerOptions<T> {
   redeliverDelayMs?: number;
   /** Messages taken from the server at once (default 256). */
   batch?: number;
+  /** Deliveries of one message before it is given up (default 60). */
+  maxDeliver?: number;
 }
 
 /**
@@ -35,24 +37,27 @@ export interface DurableConsumerOptions<T> {
 export async function runDurableConsumer<T>(bus: Bus, options: DurableConsumerOptions<T>): Promise<void> {
   const durable = bus.names.consumer(options.durable);
   const filter = bus.names.subject(options.filterSubject);
-  const config = {
-    durable_name: durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+  const settings = {
     filter_subject: filter,
     ack_wait: nanos(30_000),
+    // A message no handler can take is given up after this many tries (logged), never retried forever.
+    max_deliver: options.maxDeliver ?? 60,
     max_ack_pending: 10_000,
   };
   try {
     await bus.jsm.consumers.info(options.stream, durable);
-    await bus.jsm.consumers.update(options.stream, durable, { filter_subject: filter, ack_wait: config.ack_wait });
-  } catch {
-    await bus.jsm.consumers.add(options.stream, config);
+    await bus.jsm.consumers.update(options.stream, durable, settings);
+  } catch (err) {
+    if (!isConsumerNotFound(err)) throw err;
+    await bus.jsm.consumers.add(options.stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ...settings });
   }
+  if (options.signal.aborted) return;
   const consumer = await bus.js.consumers.get(options.stream, durable);
   const messages = await consumer.consume({ max_messages: options.batch ?? 256 });
   const stop = () => void messages.close();
   options.signal.addEventListener("abort", stop, { once: true });
+  // The signal may have fired while the consumer was being set up.
+  if (options.signal.aborted) stop();
   try {
     for await (const m of messages) {
       let decoded: T;
@@ -67,13 +72,20 @@ export async function runDurableConsumer<T>(bus: Bus, options: DurableConsumerOp
         await context.with(contextFromHeaders(m.headers), () => options.handler(decoded, m));
         m.ack();
       } catch (err) {
-        options.logger.warn({ err, subject: m.subject, seq: m.seq }, "message handler failed; will redeliver");
+        const lastTry = m.info.deliveryCount >= settings.max_deliver;
+        options.logger[lastTry ? "error" : "warn"]({ err, subject: m.subject, seq: m.seq, deliveries: m.info.deliveryCount }, lastTry ? "message handler failed; giving up" : "message handler failed; will redeliver");
         m.nak(options.redeliverDelayMs ?? 1_000);
       }
     }
   } finally {
     options.signal.removeEventListener("abort", stop);
   }
+}
+
+function isConsumerNotFound(err: unknown): boolean {
+  // JetStreamApiError carries the server's err_code as `code` (10014: consumer not found).
+  const e = err as { code?: unknown; message?: string };
+  return e?.code === 10014 || String(e?.message).includes("consumer not found");
 }
 
 /** A decoder of protobuf payloads for `runDurableConsumer`. */

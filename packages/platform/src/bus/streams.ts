@@ -46,8 +46,9 @@ export async function ensureStream(bus: Bus, declaration: StreamDeclaration): Pr
 }
 
 function isStreamNotFound(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: string; api_error?: { err_code?: number } };
-  return e?.api_error?.err_code === 10059 || String(e?.message).includes("stream not found");
+  // JetStreamApiError carries the server's err_code as `code` (10059: stream not found).
+  const e = err as { code?: unknown; message?: string };
+  return e?.code === 10059 || String(e?.message).includes("stream not found");
 }
 
 /** Deletes every stream of this cluster (test and teardown helper; never used by services at run time). */

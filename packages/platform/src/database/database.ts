@@ -1,5 +1,7 @@
 import pg from "pg";
 import { Kysely, PostgresDialect } from "kysely";
+import { migrateEventStore } from "../eventstore/index.ts";
+import { claimDatabaseForCluster } from "./cluster-claim.ts";
 
 /** One service's connection to PostgreSQL: the pg pool and a Kysely over the same pool. */
 export interface Database {
@@ -25,4 +27,21 @@ export function openDatabase(url: string, options: { max?: number; applicationNa
       await db.destroy();
     },
   };
+}
+
+/**
+ * Opens a service's database for cluster `cluster`: the pool, the event store schema migrated,
+ * and the database claimed for the cluster (see `claimDatabaseForCluster`). Closes what it
+ * opened when any step fails.
+ */
+export async function openClusterDatabase(url: string, cluster: string, options: { max?: number; applicationName?: string } = {}): Promise<Database> {
+  const database = openDatabase(url, options);
+  try {
+    await migrateEventStore(database.db);
+    await claimDatabaseForCluster(database.pool, cluster);
+    return database;
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
 }

@@ -110,7 +110,9 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent, now: number =
 
 function foldAppVersion(state: SchedulerState, app: registryV1App.AppVersion): void {
   // google.protobuf.Struct fields are plain JSON objects in protobuf-es.
-  state.apps.set(app.id, appSpecFromDefinition(app.version, { ...(app.definition ?? {}), id: app.id }));
+  // Tasks run a configuration, not a version: a scale or an unchanged PUT gives the app a new
+  // version but keeps lastConfigChangeAt, and must not replace running tasks (Marathon's rule).
+  state.apps.set(app.id, appSpecFromDefinition(app.lastConfigChangeAt || app.version, { ...(app.definition ?? {}), id: app.id }));
 }
 
 /** Remembers which deployment (and trace) last changed an app, so what the scheduler does for it joins that trace. */

@@ -29,9 +29,16 @@ function harness() {
 }
 
 function appCreated(id: string, instances: number, version = "2026-01-01T00:00:00.000Z") {
-  const data = toJson(eventsV1App.AppCreatedSchema, create(eventsV1App.AppCreatedSchema, { app: { id, version, definition: { id, cmd: "sleep 1000", cpus: 1, mem: 128, instances } }, deploymentId: "d1" })) as JsonObject;
+  const data = toJson(eventsV1App.AppCreatedSchema, create(eventsV1App.AppCreatedSchema, { app: { id, version, lastConfigChangeAt: version, definition: { id, cmd: "sleep 1000", cpus: 1, mem: 128, instances } }, deploymentId: "d1" })) as JsonObject;
   return { streamId: `app-${id}`, streamVersion: 1, type: "AppCreated", data, recordedAt: new Date() };
 }
+
+function appUpdated(id: string, instances: number, streamVersion: number, version: string, lastConfigChangeAt: string) {
+  const data = toJson(eventsV1App.AppUpdatedSchema, create(eventsV1App.AppUpdatedSchema, { app: { id, version, lastConfigChangeAt, definition: { id, cmd: "sleep 1000", cpus: 1, mem: 128, instances } }, deploymentId: `d${streamVersion}` })) as JsonObject;
+  return { streamId: `app-${id}`, streamVersion, type: "AppUpdated", data, recordedAt: new Date() };
+}
+
+const running = (taskId: string, state = schedulerV1Model.TaskState.RUNNING) => create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: "a1", state });
 
 const registration = (agentId: string, cpus: number) =>
   create(agentV1.AgentRegistrationSchema, { agentId, hostname: `${agentId}.local`, resources: { cpus, mem: 4096, disk: 1000 } });
@@ -134,4 +141,69 @@ test("a planned deployment succeeds once its app's instances run, recorded on th
   await h.settle();
   assert.equal(h.scheduler.state.deployments.has("d1"), false);
   assert.deepEqual(h.appended.at(-1), [{ streamId: "rollout-d1", expectedVersion: 0, types: ["DeploymentSucceeded"] }]);
+});
+
+test("scaling keeps running tasks (same configuration); a configuration change replaces them", async () => {
+  const h = harness();
+  await h.scheduler.onRegistration(registration("a1", 8));
+  await h.scheduler.onLogEvent(appCreated("/web", 2, "v1"));
+  await h.settle();
+  for (const inst of [...h.scheduler.state.instances.values()]) await h.scheduler.onTaskStatus(running(inst.taskId));
+  await h.scheduler.onLogEvent(appUpdated("/web", 3, 2, "v2", "v1"));
+  await h.settle();
+  const live = [...h.scheduler.state.instances.values()].filter((i) => !i.killRequested);
+  assert.equal(live.length, 3, "one more instance, none killed");
+  assert.equal([...h.scheduler.state.instances.values()].filter((i) => i.killRequested).length, 0);
+  await h.scheduler.onLogEvent(appUpdated("/web", 3, 3, "v3", "v3"));
+  await h.settle();
+  assert.equal([...h.scheduler.state.instances.values()].filter((i) => i.killRequested).length, 3, "every old-config instance is replaced");
+});
+
+test("a report that would move a task backwards is ignored", async () => {
+  const h = harness();
+  await h.scheduler.onRegistration(registration("a1", 4));
+  await h.scheduler.onLogEvent(appCreated("/web", 1));
+  await h.settle();
+  const inst = [...h.scheduler.state.instances.values()][0]!;
+  await h.scheduler.onTaskStatus(running(inst.taskId));
+  await h.scheduler.onTaskStatus(running(inst.taskId, schedulerV1Model.TaskState.STARTING));
+  assert.equal(h.scheduler.state.instances.get(inst.instanceId)!.state, "TASK_RUNNING");
+});
+
+test("a report for a task the scheduler does not know yet is refused, so it is delivered again", async () => {
+  const h = harness();
+  await assert.rejects(h.scheduler.onTaskStatus(running("nobody.123")), (e: Error) => /does not know/.test(e.message));
+});
+
+test("losing an agent loses its tasks in the same transaction, and they are replaced elsewhere", async () => {
+  const h = harness();
+  await h.scheduler.onRegistration(registration("a1", 4));
+  await h.scheduler.onLogEvent(appCreated("/web", 1));
+  await h.settle();
+  const first = [...h.scheduler.state.instances.values()][0]!;
+  await h.scheduler.onTaskStatus(running(first.taskId));
+  await h.scheduler.onRegistration(registration("a2", 4));
+  h.tick(11_000);
+  await h.scheduler.onHeartbeat(create(agentV1.AgentHeartbeatSchema, { agentId: "a2" }));
+  await h.scheduler.checkAgents();
+  const lostBatch = h.appended.find((b) => b.some((s) => s.types[0] === "AgentLost"))!;
+  assert.deepEqual(lostBatch.map((b) => b.types[0]), ["AgentLost", "TaskStatusChanged"]);
+  assert.equal(h.scheduler.state.instances.get(first.instanceId)!.state, "TASK_LOST");
+  await h.settle();
+  const replacement = [...h.scheduler.state.instances.values()].find((i) => i.instanceId !== first.instanceId);
+  assert.equal(replacement?.agentId, "a2");
+});
+
+test("a heartbeat repairs: kills tasks nobody wants, records lost RUNNING reports, re-sends lost kills", async () => {
+  const h = harness();
+  await h.scheduler.onRegistration(registration("a1", 4));
+  await h.scheduler.onLogEvent(appCreated("/web", 2));
+  await h.settle();
+  const [a, b] = [...h.scheduler.state.instances.values()];
+  h.tick(11_000);
+  await h.scheduler.onHeartbeat(create(agentV1.AgentHeartbeatSchema, { agentId: "a1", runningTaskIds: [a!.taskId, "orphan.1"] }));
+  assert.equal(h.scheduler.state.instances.get(a!.instanceId)!.state, "TASK_RUNNING", "the agent runs it: its lost report is recorded");
+  const commands = h.sent.at(-1)!.commands.commands.map((c) => `${c.command.case}:${c.command.value?.taskId}`);
+  assert.ok(commands.includes("kill:orphan.1"), "an unknown task is killed");
+  assert.ok(commands.includes(`launch:${b!.taskId}`), "a launch that never arrived is re-sent");
 });

@@ -1,10 +1,12 @@
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
+import { GantryError } from "@gantry/platform";
 import { agentV1, eventsV1Agent, eventsV1Deployment, eventsV1Instance, schedulerV1Model } from "@gantry/proto";
 import {
   afterFailure,
   createPlacementStack,
   deploymentOutcome,
   isTerminal,
+  isProgress,
   reconcile,
   subtractResources,
   addResources,
@@ -12,6 +14,7 @@ import {
   type AppSpec,
   type Instance,
   type ResourceAmount,
+  type TaskStateName,
 } from "../domain/index.ts";
 import { foldEvent, type FoldableEvent } from "./fold-event.ts";
 import type { OutgoingEvent, SchedulerPorts } from "./ports.ts";
@@ -39,6 +42,7 @@ export class Scheduler {
   private readonly placement = createPlacementStack();
   private queue: Promise<unknown> = Promise.resolve();
   private reconcileScheduled = false;
+  private agentCheckQueued: Promise<void> | undefined;
   private readonly ports: SchedulerPorts;
   private readonly settings: SchedulerSettings;
 
@@ -83,12 +87,21 @@ export class Scheduler {
     });
   }
 
-  /** Notes an agent's heartbeat; re-sends launches and kills the agent has evidently not acted on. */
+  /**
+   * Notes an agent's heartbeat and repairs what it shows: kills tasks the agent runs that the
+   * scheduler no longer wants (unknown or already terminal), re-sends kills not acted on, records
+   * tasks the agent runs whose RUNNING report was lost, and re-sends launches that never arrived.
+   * The agent counts as seen on arrival, not when the queue gets to it, so a slow queue never
+   * makes a live agent look lost.
+   */
   onHeartbeat(hb: agentV1.AgentHeartbeat): Promise<void> {
-    return this.serial(() => {
+    const seenAt = this.ports.now();
+    const known = this.state.agents.get(hb.agentId);
+    if (known) known.lastSeenAt = Math.max(known.lastSeenAt, seenAt);
+    return this.serial(async () => {
       const agent = this.state.agents.get(hb.agentId);
       if (!agent) return;
-      agent.lastSeenAt = this.ports.now();
+      agent.lastSeenAt = Math.max(agent.lastSeenAt, seenAt);
       if (!agent.active) {
         agent.active = true;
         this.ports.logger.info({ agent: agent.agentId }, "agent is back");
@@ -97,12 +110,18 @@ export class Scheduler {
       const running = new Set(hb.runningTaskIds);
       const now = this.ports.now();
       const resend: agentV1.AgentCommand[] = [];
+      const reportedRunning: Instance[] = [];
+      for (const taskId of running) {
+        const inst = this.state.instanceOfTask(taskId);
+        if (!inst || isTerminal(inst.state)) resend.push(this.killCommand(inst ?? { taskId, appId: "" }));
+      }
       for (const inst of this.state.instances.values()) {
         if (inst.agentId !== hb.agentId || isTerminal(inst.state)) continue;
         const stale = now - inst.updatedAt > this.settings.relaunchAfterSeconds * 1000;
         if (!stale) continue;
-        if (inst.killRequested && running.has(inst.taskId)) resend.push(this.killCommand(inst));
-        else if (!inst.killRequested && inst.state === "TASK_STAGING" && !running.has(inst.taskId)) {
+        if (inst.killRequested) resend.push(this.killCommand(inst));
+        else if (inst.state === "TASK_STAGING" && running.has(inst.taskId)) reportedRunning.push(inst);
+        else if (inst.state === "TASK_STAGING") {
           const app = this.state.apps.get(inst.appId);
           if (app) resend.push(this.launchCommand(app, inst));
         }
@@ -111,43 +130,29 @@ export class Scheduler {
         this.ports.logger.warn({ agent: hb.agentId, commands: resend.length }, "re-sending commands the agent has not acted on");
         this.ports.commands.send(hb.agentId, create(agentV1.AgentCommandsSchema, { commands: resend }));
       }
+      if (reportedRunning.length > 0) {
+        await this.append(reportedRunning.map((inst) => this.statusChange(inst, { state: "TASK_RUNNING", message: "reported running by the agent's heartbeat" })));
+        this.reconcileSoon();
+      }
     });
   }
 
-  /** Appends an agent's status report of a task and reacts to it (backoff, replacement). */
+  /**
+   * Appends an agent's status report of a task and reacts to it (backoff, replacement). Reports
+   * that do not move the task forward (duplicates, late redeliveries) are ignored. A report for a
+   * task not known yet (its placement not folded yet) is refused, so the durable consumer
+   * delivers it again later instead of losing it.
+   */
   onTaskStatus(update: agentV1.TaskStatusUpdate): Promise<void> {
     return this.serial(async () => {
       const inst = this.state.instanceOfTask(update.taskId);
-      const log = this.ports.logger.child({ task: update.taskId, agent: update.agentId });
-      if (!inst) {
-        log.warn({ state: taskStateName(update.state) }, "status for an unknown task ignored");
-        return;
-      }
       const next = taskStateName(update.state);
-      if (isTerminal(inst.state) || inst.state === next) return;
-      await this.append([
-        {
-          streamId: `instance-${inst.instanceId}`,
-          events: [
-            {
-              schema: eventsV1Instance.TaskStatusChangedSchema,
-              message: create(eventsV1Instance.TaskStatusChangedSchema, {
-                instanceId: inst.instanceId,
-                taskId: inst.taskId,
-                appId: inst.appId,
-                agentId: inst.agentId,
-                state: update.state,
-                message: update.message,
-                timestamp: update.timestamp,
-                exitCode: update.exitCode,
-                signal: update.signal,
-              }),
-              ...this.originOf(inst.appId),
-            },
-          ],
-        },
-      ]);
-      log.info({ app: inst.appId, instance: inst.instanceId, state: next, message: update.message }, "task state changed");
+      if (!inst) {
+        throw new GantryError("Unavailable", `status ${next} for task ${update.taskId}, which this scheduler does not know (yet)`);
+      }
+      if (!isProgress(inst.state, next)) return;
+      await this.append([this.statusChange(inst, { state: next, message: update.message, timestamp: update.timestamp, exitCode: update.exitCode, signal: update.signal })]);
+      this.ports.logger.info({ task: inst.taskId, agent: inst.agentId, app: inst.appId, instance: inst.instanceId, state: next, message: update.message }, "task state changed");
       const app = this.state.apps.get(inst.appId);
       if (next === "TASK_RUNNING") this.state.backoff.delete(inst.appId);
       if (app && isTerminal(next) && !inst.killRequested && next !== "TASK_FINISHED") {
@@ -158,17 +163,57 @@ export class Scheduler {
     });
   }
 
-  /** Declares agents lost when they missed their heartbeats. */
+  /** The TaskStatusChanged append for one instance. */
+  private statusChange(
+    inst: Instance,
+    change: { state: TaskStateName; message: string; timestamp?: string; exitCode?: number; signal?: string },
+  ): { streamId: string; events: OutgoingEvent[] } {
+    return {
+      streamId: `instance-${inst.instanceId}`,
+      events: [
+        {
+          schema: eventsV1Instance.TaskStatusChangedSchema,
+          message: create(eventsV1Instance.TaskStatusChangedSchema, {
+            instanceId: inst.instanceId,
+            taskId: inst.taskId,
+            appId: inst.appId,
+            agentId: inst.agentId,
+            state: taskStateProto(change.state),
+            message: change.message,
+            timestamp: change.timestamp ?? new Date(this.ports.now()).toISOString(),
+            exitCode: change.exitCode ?? -1,
+            signal: change.signal ?? "",
+          }),
+          ...this.originOf(inst.appId),
+        },
+      ],
+    };
+  }
+
+  /**
+   * Declares agents lost when they missed their heartbeats, and with them their tasks
+   * (TASK_LOST, in the same transaction), so that reconciliation replaces the instances and
+   * their resources stop counting. Coalesced: ticks that find a check queued add nothing.
+   */
   checkAgents(): Promise<void> {
-    return this.serial(async () => {
-      const deadline = this.ports.now() - this.settings.heartbeatIntervalSeconds * this.settings.missedHeartbeatsBeforeLost * 1000;
+    if (this.agentCheckQueued) return this.agentCheckQueued;
+    this.agentCheckQueued = this.serial(async () => {
+      this.agentCheckQueued = undefined;
+      const now = this.ports.now();
+      const deadline = now - this.settings.heartbeatIntervalSeconds * this.settings.missedHeartbeatsBeforeLost * 1000;
       for (const agent of this.state.agents.values()) {
         if (!agent.active || agent.lastSeenAt >= deadline) continue;
-        const reason = `no heartbeat for ${Math.round((this.ports.now() - agent.lastSeenAt) / 1000)} s`;
-        await this.append([{ streamId: `agent-${agent.agentId}`, events: [{ schema: eventsV1Agent.AgentLostSchema, message: create(eventsV1Agent.AgentLostSchema, { agentId: agent.agentId, reason }) }] }]);
-        this.ports.logger.warn({ agent: agent.agentId, reason }, "agent lost");
+        const reason = `no heartbeat for ${Math.round((now - agent.lastSeenAt) / 1000)} s`;
+        const lost = [...this.state.instances.values()].filter((i) => i.agentId === agent.agentId && !isTerminal(i.state));
+        await this.append([
+          { streamId: `agent-${agent.agentId}`, events: [{ schema: eventsV1Agent.AgentLostSchema, message: create(eventsV1Agent.AgentLostSchema, { agentId: agent.agentId, reason }) }] },
+          ...lost.map((inst) => this.statusChange(inst, { state: "TASK_LOST", message: `agent ${agent.agentId} lost: ${reason}` })),
+        ]);
+        this.ports.logger.warn({ agent: agent.agentId, reason, tasksLost: lost.length }, "agent lost");
+        if (lost.length > 0) this.reconcileSoon();
       }
     });
+    return this.agentCheckQueued;
   }
 
   /** Schedules one reconciliation after the current queue (coalescing repeated requests). */
@@ -309,7 +354,7 @@ export class Scheduler {
     });
   }
 
-  private killCommand(inst: Instance): agentV1.AgentCommand {
+  private killCommand(inst: Pick<Instance, "taskId" | "appId">): agentV1.AgentCommand {
     const app = this.state.apps.get(inst.appId);
     return create(agentV1.AgentCommandSchema, {
       command: { case: "kill", value: { taskId: inst.taskId, killGracePeriodSeconds: app?.killGracePeriodSeconds ?? 3 } },

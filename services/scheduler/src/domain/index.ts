@@ -5,7 +5,7 @@ export { appSpecFromDefinition } from "./app-spec.ts";
 export type { AgentNode } from "./agent-node.ts";
 export type { Instance } from "./instance.ts";
 export type { TaskStateName } from "./task-state.ts";
-export { isTerminal } from "./task-state.ts";
+export { isTerminal, isProgress } from "./task-state.ts";
 export { reconcile } from "./reconciler.ts";
 export type { ReconcilePlan } from "./reconciler.ts";
 export { afterFailure } from "./launch-backoff.ts";

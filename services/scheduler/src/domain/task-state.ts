@@ -16,3 +16,24 @@ const TERMINAL: ReadonlySet<TaskStateName> = new Set(["TASK_FINISHED", "TASK_FAI
 export function isTerminal(state: TaskStateName): boolean {
   return TERMINAL.has(state);
 }
+
+const PROGRESS: Record<TaskStateName, number> = {
+  TASK_STAGING: 1,
+  TASK_STARTING: 2,
+  TASK_RUNNING: 3,
+  TASK_KILLING: 4,
+  TASK_FINISHED: 5,
+  TASK_FAILED: 5,
+  TASK_KILLED: 5,
+  TASK_LOST: 5,
+  TASK_ERROR: 5,
+};
+
+/**
+ * True when `next` moves a task forward from `current` (STAGING → STARTING → RUNNING →
+ * KILLING → terminal). Status reports can arrive out of order (a redelivered report after a
+ * later one), and a task never goes back.
+ */
+export function isProgress(current: TaskStateName, next: TaskStateName): boolean {
+  return PROGRESS[next] > PROGRESS[current];
+}

@@ -1,4 +1,4 @@
-import { positionOf, START, type EventStore, type Logger, type Position } from "@gantry/platform";
+import { GantryError, positionOf, START, type EventStore, type Logger, type Position } from "@gantry/platform";
 import { RegistryProjection } from "../app/registry.projection.ts";
 
 /** A projection kept current from the log; see `followLog`. */
@@ -6,7 +6,7 @@ export interface LogFollower {
   /** Folds the log's tail now (serialised with the periodic fold). */
   catchUp(): Promise<void>;
   /** Folds the given streams straight from their rows (what a lost race wrote), then the tail. */
-  catchUpStreams(streamIds: string[]): Promise<void>;
+  catchUpStreams(conflicts: { streamId: string; actualVersion: number }[]): Promise<void>;
   /** Settles when the follower stopped (after `signal` aborted). */
   done: Promise<void>;
 }
@@ -43,11 +43,20 @@ export async function followLog(store: EventStore, projection: RegistryProjectio
   })();
   return {
     catchUp,
-    async catchUpStreams(streamIds) {
-      for (const streamId of streamIds) {
-        for (const e of await store.readStream(streamId, { fromVersion: projection.streamVersion(streamId) + 1 })) projection.apply(e);
+    async catchUpStreams(conflicts) {
+      // Follow the tail (never read the streams directly): it delivers whole transactions, so the
+      // winner's DeploymentPlanned arrives with the stream versions it took, and the next decision
+      // sees its lock. The horizon may hold the tail back a moment; past the deadline the caller
+      // gets Aborted and may retry.
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        await catchUp();
+        if (conflicts.every((c) => projection.streamVersion(c.streamId) >= c.actualVersion)) return;
+        if (Date.now() > deadline) {
+          throw new GantryError("Aborted", `another registry replica changed ${conflicts.map((c) => c.streamId).join(", ")} and its change is not visible yet; retry`);
+        }
+        await new Promise((r) => setTimeout(r, 20));
       }
-      await catchUp();
     },
     done,
   };

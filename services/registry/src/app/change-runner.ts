@@ -31,8 +31,8 @@ export interface DecisionEnv {
 export interface ChangeRunnerOptions {
   projection: RegistryProjection;
   writer: ChangeWriter;
-  /** Folds what other writers appended (the conflicting streams, then the log's tail). */
-  catchUp: (streamIds: string[]) => Promise<void>;
+  /** Folds what other writers appended until every conflicting stream reached the version the conflict reported. */
+  catchUp: (conflicts: { streamId: string; actualVersion: number }[]) => Promise<void>;
   logger?: Logger;
   now?: () => Date;
   newId?: () => string;
@@ -72,7 +72,7 @@ export class ChangeRunner {
         await writer.appendMany(decision.appends, ctx);
       } catch (err) {
         if (!(err instanceof ConcurrencyError) || attempt >= attempts) throw err;
-        const conflicts = (err.details.conflicts as { streamId: string }[] | undefined)?.map((c) => c.streamId) ?? [err.streamId];
+        const conflicts = (err.details.conflicts as { streamId: string; actualVersion: number }[] | undefined) ?? [{ streamId: err.streamId, actualVersion: err.actualVersion }];
         this.options.logger?.warn({ conflicts, attempt, correlationId: ctx.correlationId }, "lost a race with another writer; catching up and deciding again");
         await this.options.catchUp(conflicts);
         continue;

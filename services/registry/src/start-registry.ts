@@ -4,9 +4,8 @@ import {
   openClusterDatabase,
   createGrpcServer,
   startEventRelay,
-  type Authenticator,
-  type ClusterNames,
   type Logger,
+  type ServiceEnvironment,
 } from "@gantry/platform";
 import { AppCommands } from "./app/app.commands.ts";
 import { ChangeRunner } from "./app/change-runner.ts";
@@ -20,14 +19,7 @@ import { followLog } from "./adapters/log-follower.ts";
 import { registryService } from "./adapters/registry-service.grpc.ts";
 
 /** What the registry needs to run, compiled by the caller (main.ts or `gantry up`). */
-export interface RegistryOptions {
-  databaseUrl: string;
-  natsUrl: string;
-  names: ClusterNames;
-  host: string;
-  /** gRPC port; 0 picks a free one. */
-  port: number;
-  authenticator: Authenticator;
+export interface RegistryOptions extends ServiceEnvironment {
   logger: Logger;
   /** Run the Postgres → JetStream relay in this process (default true; competing relays are safe). With false, NATS is not contacted. */
   relay?: boolean;

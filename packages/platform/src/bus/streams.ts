@@ -20,7 +20,7 @@ export interface StreamDeclaration {
  * Creates the stream, or updates it in place when it exists with other settings; returns its
  * full name. File storage always: what reaches JetStream survives a server restart.
  */
-export async function ensureStream(bus: Bus, declaration: StreamDeclaration): Promise<string> {
+export async function ensureStream(bus: Pick<Bus, "jsm" | "names">, declaration: StreamDeclaration): Promise<string> {
   const name = bus.names.stream(declaration.name);
   const config: Partial<StreamConfig> & { name: string } = {
     name,
@@ -52,7 +52,7 @@ function isStreamNotFound(err: unknown): boolean {
 }
 
 /** Deletes every stream of this cluster (test and teardown helper; never used by services at run time). */
-export async function deleteClusterStreams(bus: Bus): Promise<void> {
+export async function deleteClusterStreams(bus: Pick<Bus, "jsm" | "names">): Promise<void> {
   const prefix = bus.names.stream("");
   for await (const name of bus.jsm.streams.names()) {
     if (name.startsWith(prefix)) await bus.jsm.streams.delete(name);

@@ -1,5 +1,7 @@
-import { headers, nanos, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { EVENTS_STREAM } from "@gantry/proto";
+import { ensureStream } from "../bus/index.ts";
 import type { ClusterNames } from "../config/index.ts";
 import type { Logger } from "../logging/index.ts";
 import type { RecordedEvent } from "./event.ts";
@@ -9,9 +11,6 @@ import { encodeRelayedEvent, RelayHeaders } from "./relayed-event.ts";
 /** The subscription id the relay checkpoints under. */
 export const RELAY_SUBSCRIPTION_ID = "relay";
 
-// JetStream drops a re-published msgID within this window; a relay that crashes between publish
-// and checkpoint re-publishes at most one batch, seconds later, so 2 minutes is ample.
-const DUPLICATE_WINDOW_MS = 120_000;
 const RESTART_DELAY_MS = 1_000;
 
 /**
@@ -45,8 +44,7 @@ export interface EventRelay {
  */
 export async function startEventRelay(options: EventRelayOptions): Promise<EventRelay> {
   const { store, nc, names, logger, signal } = options;
-  const stream = names.stream("EVENTS");
-  await ensureEventsStream(await jetstreamManager(nc), stream, names.subject("events.>"));
+  const stream = await ensureStream({ jsm: await jetstreamManager(nc), names }, EVENTS_STREAM);
   const js = jetstream(nc);
   const handler = (events: RecordedEvent[]) => publishBatch(js, names, events);
   const done = (async () => {
@@ -82,20 +80,6 @@ async function publishBatch(js: JetStreamClient, names: ClusterNames, events: Re
     });
   });
   await Promise.all(acks);
-}
-
-/** Creates the events stream, or brings an existing one's subjects and duplicate window up to date. */
-async function ensureEventsStream(jsm: JetStreamManager, name: string, subject: string): Promise<void> {
-  const wanted = { subjects: [subject], duplicate_window: nanos(DUPLICATE_WINDOW_MS) };
-  try {
-    const info = await jsm.streams.info(name);
-    if (info.config.subjects?.join() !== subject || info.config.duplicate_window < wanted.duplicate_window) {
-      await jsm.streams.update(name, wanted);
-    }
-  } catch (err) {
-    if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)) throw err;
-    await jsm.streams.add({ name, storage: StorageType.File, ...wanted });
-  }
 }
 
 function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {

@@ -101,32 +101,16 @@ const noRequests: AsyncIterable<unknown> = {
 export function grpcHandler(method: MethodInfo, logger: Logger, run: CallRunner): UntypedHandleCall {
   switch (method.kind) {
     case "unary":
-      return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-        const { state, finish } = startCall(call, method, logger);
-        let trailers: Metadata | undefined;
-        const io: CallIO = {
-          request: call.request,
-          requests: noRequests,
-          send: () => Promise.reject(new GantryError("Internal", "unary call cannot stream")),
-          sendHeaders: (md) => call.sendMetadata(md),
-          setTrailers: (md) => (trailers = md),
-        };
-        Promise.resolve()
-          .then(() => run(io)(state))
-          .then(
-            (response) => callback(null, response, trailers),
-            (err: unknown) => callback(toGrpcStatus(err)),
-          )
-          .finally(finish);
-      };
     case "client_streaming":
-      return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      // One response either way; only where the request comes from differs.
+      return (call: ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         const { state, finish } = startCall(call, method, logger);
         let trailers: Metadata | undefined;
+        const unary = method.kind === "unary";
         const io: CallIO = {
-          request: undefined,
-          requests: call,
-          send: () => Promise.reject(new GantryError("Internal", "client-streaming call cannot stream responses")),
+          request: unary ? (call as ServerUnaryCall<unknown, unknown>).request : undefined,
+          requests: unary ? noRequests : (call as ServerReadableStream<unknown, unknown>),
+          send: () => Promise.reject(new GantryError("Internal", `a ${method.kind} call cannot stream responses`)),
           sendHeaders: (md) => call.sendMetadata(md),
           setTrailers: (md) => (trailers = md),
         };

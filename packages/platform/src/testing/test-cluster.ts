@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { deleteClusterStreams } from "../bus/index.ts";
 import { clusterNames, type ClusterNames } from "../config/index.ts";
 
 /** A unique cluster name for one test file on the shared NATS, and `cleanup()` to delete its streams. */
@@ -16,14 +17,10 @@ export interface TestCluster {
  */
 export function createTestCluster(): TestCluster {
   const names = clusterNames(`t-${randomBytes(5).toString("hex")}`);
-  const streamPrefix = names.stream("");
   return {
     names,
     async cleanup(nc) {
-      const jsm = await jetstreamManager(nc);
-      for await (const name of jsm.streams.names()) {
-        if (name.startsWith(streamPrefix)) await jsm.streams.delete(name);
-      }
+      await deleteClusterStreams({ jsm: await jetstreamManager(nc), names });
     },
   };
 }

@@ -141,6 +141,14 @@ export declare type AgentRegistered = Message<"gantry.agent.v1.AgentRegistered">
    * @generated from field: uint32 heartbeat_interval_seconds = 2;
    */
   heartbeatIntervalSeconds: number;
+
+  /**
+   * The epoch of the scheduler leader that answered. Agents refuse command batches carrying an
+   * older epoch than the newest they have seen, so a deposed leader cannot act on them.
+   *
+   * @generated from field: uint64 epoch = 3;
+   */
+  epoch: bigint;
 };
 
 /**
@@ -302,6 +310,13 @@ export declare type AgentCommands = Message<"gantry.agent.v1.AgentCommands"> & {
    * @generated from field: string traceparent = 2;
    */
   traceparent: string;
+
+  /**
+   * The epoch of the scheduler leader that sent the batch (see AgentRegistered.epoch).
+   *
+   * @generated from field: uint64 epoch = 3;
+   */
+  epoch: bigint;
 };
 
 /**

@@ -55,8 +55,9 @@ export type ClientMethod<M> = M extends { methodKind: "unary" }
 /**
  * A typed client of service S: one function per method, keyed by localName, plus `close()`.
  * Failed calls reject/throw the GantryError the server threw (code, message, violations, details
- * rebuilt from the status and its `gantry-error` trailer); statuses outside the Gantry family read
- * as their nearest code with `details.grpcStatus` (e.g. DEADLINE_EXCEEDED → Unavailable).
+ * rebuilt from the status and its trailers: the standard `grpc-status-details-bin` preferred,
+ * `gantry-error` as fallback and for nested details; see `fromGrpcStatus`); statuses outside the
+ * Gantry family read as their nearest code with `details.grpcStatus` (e.g. DEADLINE_EXCEEDED → Unavailable).
  */
 export type GrpcClient<S extends GenService<GenServiceMethods>> = {
   [K in keyof S["method"]]: ClientMethod<S["method"][K]>;

@@ -4,6 +4,7 @@ import { registryV1, schedulerV1 } from "@gantry/proto";
 import { GantryError, invalidObject } from "../errors/index.ts";
 import { startTelemetry, tracer, type Telemetry } from "../telemetry/index.ts";
 import { bindService, createGrpcClient, createGrpcProxy, createGrpcServer, type CallContext, type GrpcServer } from "./index.ts";
+import { within } from "../testing/waits.ts";
 import { authFixture, recordingLogger, WatchTasksBidi, withUnusedMethods } from "./test-kit.ts";
 
 const auth = authFixture();
@@ -119,14 +120,16 @@ test("server streams pass through, and so does an error at their end", async () 
   const client = createGrpcClient(schedulerV1.SchedulerService, proxyAddress, { token: auth.admin });
   try {
     const got: string[] = [];
-    for await (const message of client.watchTasks({ appId: "/web" })) got.push(message.task!.taskId);
+    await within("the end of the /web stream through the proxy", (async () => {
+      for await (const message of client.watchTasks({ appId: "/web" })) got.push(message.task!.taskId);
+    })(), 5_000);
     assert.deepEqual(got, ["t0", "t1", "t2"]);
 
     const partial: string[] = [];
     await assert.rejects(
-      async () => {
+      within("the /broken stream's error through the proxy", (async () => {
         for await (const message of client.watchTasks({ appId: "/broken" })) partial.push(message.task!.taskId);
-      },
+      })(), 5_000),
       (err: unknown) => err instanceof GantryError && err.code === "FailedPrecondition" && err.message === "app is suspended",
     );
     assert.equal(partial.length, 3);
@@ -143,7 +146,9 @@ test("bidi streams pass through", async () => {
       yield { appId: "/b" };
     }
     const got: string[] = [];
-    for await (const message of client.watchTasks(requests())) got.push(message.task!.appId);
+    await within("the end of the bidi stream through the proxy", (async () => {
+      for await (const message of client.watchTasks(requests())) got.push(message.task!.appId);
+    })(), 5_000);
     assert.deepEqual(got, ["/a", "/b"]);
   } finally {
     client.close();
@@ -177,9 +182,9 @@ test("the gateway refuses an unauthenticated call without calling the backend", 
   try {
     await assert.rejects(client.getApp({ id: "/web" }), (err: unknown) => err instanceof GantryError && err.code === "Unauthenticated");
     await assert.rejects(
-      async () => {
+      within("the proxy's refusal of an unauthenticated stream", (async () => {
         for await (const _ of streams.watchTasks({ appId: "/web" })) assert.fail("no message expected");
-      },
+      })(), 5_000),
       (err: unknown) => err instanceof GantryError && err.code === "Unauthenticated",
     );
     assert.equal(backendCalls.length, before);

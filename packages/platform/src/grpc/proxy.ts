@@ -58,7 +58,8 @@ function forwardable(metadata: Metadata): Metadata {
  * authentication). The request metadata travels on (the caller's `authorization` included, with the
  * gateway's correlation id and its span as `traceparent`), and so do the deadline, cancellation,
  * response headers, messages in both directions, status and trailers: a backend's error reaches
- * the client exactly as the backend sent it. Backend channels are opened lazily, one per address,
+ * the client exactly as the backend sent it (`grpc-status-details-bin` and `gantry-error` included,
+ * never re-encoded). Backend channels are opened lazily, one per address,
  * and closed by `shutdown`.
  */
 export function createGrpcProxy(options: GrpcProxyOptions): GrpcServer {

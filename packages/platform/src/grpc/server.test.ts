@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { create, createRegistry, fromBinary, toBinary, type Message } from "@bufbuild/protobuf";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
+import { Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { trace } from "@opentelemetry/api";
-import { registryV1, schedulerV1 } from "@gantry/proto";
+import { googleRpc, googleRpcErrorDetails, registryV1, schedulerV1 } from "@gantry/proto";
 import { GantryError, invalidObject } from "../errors/index.ts";
 import { startTelemetry, tracer, type Telemetry } from "../telemetry/index.ts";
 import { createGrpcClient, createGrpcServer, bindService, type CallContext, type GrpcServer } from "./index.ts";
 import { HealthService } from "./health.ts";
+import { eventually, within } from "../testing/waits.ts";
 import { authFixture, recordingLogger, sleep, WatchTasksBidi, WatchTasksClientStream, withUnusedMethods } from "./test-kit.ts";
 
 const auth = authFixture();
@@ -105,7 +109,9 @@ describe("round trips", () => {
     const client = createGrpcClient(schedulerV1.SchedulerService, address, { token: auth.admin });
     try {
       const got: string[] = [];
-      for await (const message of client.watchTasks({ appId: "/web" })) got.push(`${message.task?.taskId}@${message.task?.appId}`);
+      await within("the end of the /web stream", (async () => {
+        for await (const message of client.watchTasks({ appId: "/web" })) got.push(`${message.task?.taskId}@${message.task?.appId}`);
+      })(), 5_000);
       assert.deepEqual(got, ["t0@/web", "t1@/web", "t2@/web", "t3@/web", "t4@/web"]);
     } finally {
       client.close();
@@ -117,9 +123,9 @@ describe("round trips", () => {
     try {
       const got: string[] = [];
       await assert.rejects(
-        async () => {
+        within("the /fail-after-five stream's error", (async () => {
           for await (const message of client.watchTasks({ appId: "/fail-after-five" })) got.push(message.task!.taskId);
-        },
+        })(), 5_000),
         (err: unknown) => err instanceof GantryError && err.code === "Unavailable" && err.message === "scheduler lost its leader" && err.retryable,
       );
       assert.equal(got.length, 5);
@@ -155,10 +161,12 @@ describe("round trips", () => {
         }
       }
       const got: string[] = [];
-      for await (const message of bidiClient.watchTasks(requests())) got.push(`${message.task?.taskId}:${message.task?.appId}`);
+      await within("the end of the bidi stream", (async () => {
+        for await (const message of bidiClient.watchTasks(requests())) got.push(`${message.task?.taskId}:${message.task?.appId}`);
+      })(), 5_000);
       assert.deepEqual(got, ["echo-0:/a", "echo-1:/b", "echo-2:/c"]);
 
-      const summary = await streamClient.watchTasks(requests());
+      const summary = await within("the client stream's answer", streamClient.watchTasks(requests()), 5_000);
       assert.equal(summary.task?.taskId, "3");
       assert.equal(summary.task?.appId, "/a,/b,/c");
     } finally {
@@ -179,9 +187,9 @@ describe("authentication", () => {
       try {
         await assert.rejects(client.listApps({}), (err: unknown) => err instanceof GantryError && err.code === "Unauthenticated");
         await assert.rejects(
-          async () => {
+          within("the refusal of an unauthenticated stream", (async () => {
             for await (const _ of streams.watchTasks({ appId: "/x" })) assert.fail("no message expected");
-          },
+          })(), 5_000),
           (err: unknown) => err instanceof GantryError && err.code === "Unauthenticated",
         );
       } finally {
@@ -271,6 +279,75 @@ describe("errors", () => {
   });
 });
 
+/**
+ * Calls a unary RegistryService method as a generic gRPC client would (bare grpc-js, no Gantry
+ * decoding) and returns the error status it fails with.
+ */
+function rawCallError(method: string, request: Uint8Array): Promise<ServiceError> {
+  const client = new Client(address, credentials.createInsecure());
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${auth.admin}`);
+  return new Promise<ServiceError>((resolve, reject) => {
+    client.makeUnaryRequest(`/gantry.registry.v1.RegistryService/${method}`, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, request, metadata, (err) => {
+      client.close();
+      if (err) resolve(err);
+      else reject(new Error(`${method} unexpectedly succeeded`));
+    });
+  });
+}
+
+/** Decodes `grpc-status-details-bin` the generic way: google.rpc.Status, then each Any by its type URL. */
+function standardStatus(err: ServiceError): { status: googleRpc.Status; details: Map<string, Message> } {
+  const [value] = err.metadata.get("grpc-status-details-bin");
+  assert.ok(Buffer.isBuffer(value), "grpc-status-details-bin is present and binary");
+  const status = fromBinary(googleRpc.StatusSchema, value);
+  const registry = createRegistry(googleRpcErrorDetails.file_google_rpc_error_details);
+  const details = new Map<string, Message>();
+  for (const any of status.details) {
+    const unpacked = anyUnpack(any, registry);
+    assert.ok(unpacked, `${any.typeUrl} unpacks`);
+    details.set(any.typeUrl, unpacked);
+  }
+  return { status, details };
+}
+
+describe("standard error details (grpc-status-details-bin)", () => {
+  test("violations arrive as google.rpc.BadRequest: one FieldViolation per error, named by path", async () => {
+    const err = await rawCallError("CreateApp", toBinary(registryV1.CreateAppRequestSchema, create(registryV1.CreateAppRequestSchema)));
+    assert.equal(err.code, 3); // INVALID_ARGUMENT
+    const { status, details } = standardStatus(err);
+    assert.equal(status.code, 3);
+    assert.equal(status.message, "Object is not valid");
+    const badRequest = details.get("type.googleapis.com/google.rpc.BadRequest") as googleRpcErrorDetails.BadRequest | undefined;
+    assert.ok(badRequest, "a BadRequest is packed");
+    assert.deepEqual(
+      badRequest.fieldViolations.map((v) => ({ field: v.field, description: v.description })),
+      [
+        { field: "/id", description: "must be set" },
+        { field: "/id", description: "must be a path" },
+      ],
+    );
+    const info = details.get("type.googleapis.com/google.rpc.ErrorInfo") as googleRpcErrorDetails.ErrorInfo | undefined;
+    assert.equal(info?.reason, "INVALID_ARGUMENT");
+    assert.equal(info?.domain, "gantry");
+    assert.ok(!details.has("type.googleapis.com/google.rpc.RetryInfo"), "InvalidArgument is not retryable");
+    assert.ok(err.metadata.get("gantry-error")[0], "Gantry's own trailer is still sent");
+  });
+
+  test("an error without violations carries ErrorInfo (code, domain, scalar details) but no BadRequest", async () => {
+    const err = await rawCallError("GetApp", toBinary(registryV1.GetAppRequestSchema, create(registryV1.GetAppRequestSchema, { id: "/nope" })));
+    assert.equal(err.code, 5); // NOT_FOUND
+    const { status, details } = standardStatus(err);
+    assert.equal(status.code, 5);
+    assert.equal(status.message, "app /nope not found");
+    assert.deepEqual([...details.keys()], ["type.googleapis.com/google.rpc.ErrorInfo"]);
+    const info = details.get("type.googleapis.com/google.rpc.ErrorInfo") as googleRpcErrorDetails.ErrorInfo;
+    assert.equal(info.reason, "NOT_FOUND");
+    assert.equal(info.domain, "gantry");
+    assert.deepEqual({ ...info.metadata }, { appId: "/nope", n: "3" });
+  });
+});
+
 describe("cancellation", () => {
   test("the deadline aborts ctx.signal and the client sees DEADLINE_EXCEEDED as Unavailable", async () => {
     const client = createGrpcClient(registryV1.RegistryService, address, { token: auth.admin });
@@ -284,8 +361,7 @@ describe("cancellation", () => {
         return true;
       });
       assert.ok(Date.now() - started < 2000);
-      for (let i = 0; i < 50 && !signalOutcome.aborted; i++) await sleep(10);
-      assert.equal(signalOutcome.aborted, true, "handler saw the abort");
+      await eventually("the handler's ctx.signal to abort at the deadline", () => signalOutcome.aborted, 1_000, 10);
       assert.match(String(signalOutcome.reason), /deadline exceeded/);
     } finally {
       client.close();
@@ -300,14 +376,14 @@ describe("cancellation", () => {
       const controller = new AbortController();
       setTimeout(() => controller.abort(new Error("user pressed ^C")), 100);
       await assert.rejects(client.getApp({ id: "/slow" }, { signal: controller.signal }), /user pressed \^C/);
-      for (let i = 0; i < 50 && !signalOutcome.aborted; i++) await sleep(10);
-      assert.equal(signalOutcome.aborted, true);
+      await eventually("the unary handler's ctx.signal to abort on the client's cancel", () => signalOutcome.aborted, 1_000, 10);
 
       delete signalOutcome.aborted;
       let count = 0;
-      for await (const _ of streams.watchTasks({ appId: "/forever" })) if (++count === 5) break; // leaving early cancels
-      for (let i = 0; i < 50 && !signalOutcome.aborted; i++) await sleep(10);
-      assert.equal(signalOutcome.aborted, true, "stream handler saw the cancel");
+      await within("5 messages of the /forever stream", (async () => {
+        for await (const _ of streams.watchTasks({ appId: "/forever" })) if (++count === 5) break; // leaving early cancels
+      })(), 5_000);
+      await eventually("the stream handler's ctx.signal to abort when the client left", () => signalOutcome.aborted, 1_000, 10);
     } finally {
       client.close();
       streams.close();
@@ -323,15 +399,17 @@ describe("shutdown", () => {
     try {
       delete signalOutcome.aborted;
       const stream = client.watchTasks({ appId: "/forever" })[Symbol.asyncIterator]();
-      await stream.next();
+      await within("the first message of the /forever stream", stream.next(), 5_000);
       const started = Date.now();
       await local.shutdown(200);
       assert.ok(Date.now() - started >= 150 && Date.now() - started < 3000, `took ${Date.now() - started} ms`);
-      for (let i = 0; i < 50 && !signalOutcome.aborted; i++) await sleep(10);
-      assert.equal(signalOutcome.aborted, true);
-      await assert.rejects(async () => {
-        for (;;) if ((await stream.next()).done) return;
-      }, GantryError);
+      await eventually("the open stream's ctx.signal to abort at shutdown", () => signalOutcome.aborted, 1_000, 10);
+      await assert.rejects(
+        within("the open stream to fail after shutdown", (async () => {
+          for (;;) if ((await stream.next()).done) return;
+        })(), 5_000),
+        GantryError,
+      );
     } finally {
       client.close();
     }

@@ -1,10 +1,13 @@
 import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
 import { GantryError, type ErrorCode, type FieldViolation } from "../errors/index.ts";
+import { decodeStatusDetails, encodeStatusDetails, STATUS_DETAILS_TRAILER } from "./status-details.ts";
 
 /**
  * The one place where GantryError codes meet gRPC status codes, in both directions, and where a
- * GantryError's violations and details are packed into (and read back from) the trailing
- * metadata entry `gantry-error` (ASCII JSON: `{code, message, violations, details}`).
+ * GantryError's violations and details are packed into (and read back from) trailing metadata,
+ * twice: as gRPC's standard `google.rpc.Status` in `grpc-status-details-bin` (status-details.ts;
+ * what generic clients read, and what Gantry's client prefers), and as Gantry's own `gantry-error`
+ * (ASCII JSON: `{code, message, violations, details}`, details whole, nested values included).
  */
 
 /** Trailing metadata key carrying a GantryError as JSON. */
@@ -35,8 +38,9 @@ const FROM_GRPC = new Map<number, ErrorCode>([
   [status.DATA_LOSS, "Internal"],
 ]);
 
-// Trailers are limited (grpc-js default 8 KiB for all metadata); keep the error well inside.
-const MAX_TRAILER_CHARS = 6000;
+// Clients accept 8 KiB of trailers by default (gRPC C-core, so Python, and Java), shared by
+// grpc-status, grpc-message, grpc-status-details-bin (at most ~2.7 KB of base64) and this one.
+const MAX_TRAILER_CHARS = 3500;
 
 /** The gRPC status code of a GantryError code. */
 export function grpcStatusFor(code: ErrorCode): status {
@@ -68,35 +72,48 @@ export class PassThroughStatus extends Error {
 
 /**
  * The gRPC status to send for an error thrown by a handler or interceptor. GantryErrors keep
- * their message and travel whole in the `gantry-error` trailer; PassThroughStatus is sent as is;
- * anything else becomes INTERNAL "internal error" (the error mapping interceptor has already
+ * their message and travel in two trailers, each bounded in size (large violation lists are cut,
+ * never the call): `grpc-status-details-bin` (google.rpc.Status with ErrorInfo, BadRequest when
+ * there are violations, RetryInfo when retryable) and `gantry-error`; PassThroughStatus is sent as
+ * is; anything else becomes INTERNAL "internal error" (the error mapping interceptor has already
  * logged it and replaced it with a GantryError, so this is a last line of defence).
  */
 export function toGrpcStatus(err: unknown): StatusObject {
   if (err instanceof PassThroughStatus) return err.status;
   const error = err instanceof GantryError ? err : new GantryError("Internal", "internal error");
+  const code = grpcStatusFor(error.code);
   const metadata = new Metadata();
+  metadata.set(STATUS_DETAILS_TRAILER, encodeStatusDetails(error, code));
   metadata.set(GANTRY_ERROR_TRAILER, encodeErrorTrailer(error));
-  return { code: grpcStatusFor(error.code), details: error.message, metadata };
+  return { code, details: error.message, metadata };
 }
 
 /**
- * The GantryError a client should throw for a non-OK status: code, message, violations and
- * details from the `gantry-error` trailer when present and consistent with the status code,
- * otherwise from the status alone (with `details.grpcStatus` naming the original code).
+ * The GantryError a client should throw for a non-OK status. The code always follows the status
+ * code; statuses outside the Gantry family read as their nearest code, with `details.grpcStatus`
+ * naming the original. Each trailer is trusted only when it agrees with the status code:
+ * message and violations come from `grpc-status-details-bin` (google.rpc.Status, BadRequest),
+ * falling back to `gantry-error` (and keeping the latter's violations where it carries more,
+ * both being cut from the same list); details come from `gantry-error` (nested values intact),
+ * else from the ErrorInfo metadata (strings); the message, failing both, from the status itself.
  */
 export function fromGrpcStatus(received: { code: number; details?: string; metadata?: Metadata | null }): GantryError {
-  const trailer = decodeErrorTrailer(received.metadata?.get(GANTRY_ERROR_TRAILER)[0]);
-  if (trailer && grpcStatusFor(trailer.code) === received.code) {
-    return new GantryError(trailer.code, trailer.message, { violations: trailer.violations, details: trailer.details });
-  }
   const code = errorCodeFor(received.code);
-  const details: Record<string, unknown> = { ...trailer?.details };
+  const trailer = decodeErrorTrailer(received.metadata?.get(GANTRY_ERROR_TRAILER)[0]);
+  const json = trailer && grpcStatusFor(trailer.code) === received.code ? trailer : undefined;
+  const rich = decodeStatusDetails(received.metadata?.get(STATUS_DETAILS_TRAILER)[0]);
+  const standard = rich && rich.code === received.code ? rich : undefined;
+
+  const details: Record<string, unknown> = json ? { ...json.details } : standard ? { ...standard.errorInfo?.metadata } : { ...trailer?.details };
   if (grpcStatusFor(code) !== received.code) details.grpcStatus = grpcStatusName(received.code);
-  return new GantryError(code, received.details || grpcStatusName(received.code), {
-    violations: trailer?.violations ?? [],
-    details,
-  });
+  const violations =
+    standard && errorCount(standard.violations) >= errorCount(json?.violations ?? []) ? standard.violations : (trailer?.violations ?? []);
+  const message = standard?.message || json?.message || received.details || grpcStatusName(received.code);
+  return new GantryError(code, message, { violations, details });
+}
+
+function errorCount(violations: FieldViolation[]): number {
+  return violations.reduce((n, v) => n + Math.max(1, v.errors.length), 0);
 }
 
 interface ErrorTrailer {

@@ -2,7 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import pg from "pg";
-import { eventually, startHarnessCluster, type HarnessCluster } from "../support/index.ts";
+import { eventually, startHarnessCluster, within, type HarnessCluster } from "../support/index.ts";
 
 // Marathon 1.4's REST API through the gateway of a real control plane (registry, scheduler,
 // gateway; no agent, so deployments that need instances stay in progress, which is what makes
@@ -35,8 +35,11 @@ async function api(method: string, path: string, options: { body?: unknown; raw?
   let body: string | undefined = options.raw;
   if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
-  const res = await fetch(cluster.url + path, { method, headers, body });
-  const text = await res.text();
+  const aborter = new AbortController();
+  const { res, text } = await within(`an answer to ${method} ${path}`, (async () => {
+    const res = await fetch(cluster.url + path, { method, headers, body, signal: aborter.signal });
+    return { res, text: await res.text() };
+  })(), 20_000).finally(() => aborter.abort());
   let json: Json = {};
   try {
     json = text === "" ? {} : (JSON.parse(text) as Json);
@@ -95,15 +98,16 @@ describe("authentication and misc endpoints", () => {
     expectStatus(deep, 400, "deep nesting");
     assert.equal(deep.json.message, "Invalid JSON");
     // Raw node:http so the early 413 is read even if the server stops reading the body.
-    const status = await new Promise<number>((resolve, reject) => {
+    let req: ReturnType<typeof httpRequest> | undefined;
+    const status = await within("an answer to POST /v2/apps with a 2 MiB body", new Promise<number>((resolve, reject) => {
       const url = new URL(cluster.url + "/v2/apps");
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: `Bearer ${cluster.token}`, "content-type": "application/json" } }, (res) => {
+      req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: `Bearer ${cluster.token}`, "content-type": "application/json" } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
       req.on("error", reject);
       req.end(JSON.stringify({ id: "/big", cmd: "x".repeat(2 * 1024 * 1024) }));
-    });
+    }), 20_000).finally(() => req?.destroy());
     assert.equal(status, 413);
   });
 });

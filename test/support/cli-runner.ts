@@ -11,10 +11,21 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `gantry` command in a child process (the same Node), with `env`, and an optional stdin. */
+/** How long one CLI run may take before it is killed. */
+const CLI_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs the real `gantry` command in a child process (the same Node), with `env`, and an optional
+ * stdin. A run past CLI_TIMEOUT_MS is killed and ends with code 124 and a stderr line saying so.
+ */
 export function runGantry(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [GANTRY_BIN, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+    const started = Date.now();
+    const child = execFile(process.execPath, [GANTRY_BIN, ...args], { env, timeout: CLI_TIMEOUT_MS }, (err, stdout, stderr) => {
+      if (err && (err as { killed?: boolean }).killed && Date.now() - started >= CLI_TIMEOUT_MS) {
+        resolve({ code: 124, stdout, stderr: `${stderr}\n[runGantry] timed out after ${CLI_TIMEOUT_MS} ms waiting for \`gantry ${args.join(" ")}\` to exit\n` });
+        return;
+      }
       const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -1,10 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { connect } from "@nats-io/transport-node";
-import { createLogger, infrastructureUrls } from "@gantry/platform";
-import { createTestCluster, createTestDatabase } from "@gantry/platform/testing";
-import { startSingleNodeCluster, type SingleNodeCluster } from "@gantry/cli";
+import type { SingleNodeCluster } from "@gantry/cli";
 import type { RawAgentOptions } from "@gantry/agent";
 
 /** A single-node cluster for one test file: its own database, cluster name, state dir and free port. */
@@ -24,6 +21,14 @@ export interface HarnessCluster extends SingleNodeCluster {
  * (default "warn" here, so test output stays readable).
  */
 export async function startHarnessCluster(options: { prefix?: string; agent?: RawAgentOptions | false } = {}): Promise<HarnessCluster> {
+  // Loaded here, not at the top: tests of single packages import this harness for its waits
+  // and must not load (or depend on the state of) the whole control plane.
+  const [{ connect }, { createLogger, infrastructureUrls }, { createTestCluster, createTestDatabase }, { startSingleNodeCluster }] = await Promise.all([
+    import("@nats-io/transport-node"),
+    import("@gantry/platform"),
+    import("@gantry/platform/testing"),
+    import("@gantry/cli"),
+  ]);
   const database = await createTestDatabase(options.prefix ?? "e2e");
   const testCluster = createTestCluster();
   const gantryHome = await mkdtemp(path.join(tmpdir(), "gantry-e2e-"));

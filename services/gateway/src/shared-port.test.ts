@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import http from "node:http";
+import { within } from "@gantry/test/support";
 import { classifyOpening, listenSharedPort } from "./shared-port.ts";
 
 test("a connection is told apart only once its opening bytes decide", () => {
@@ -14,25 +15,30 @@ test("a connection is told apart only once its opening bytes decide", () => {
 test("HTTP split after its first byte still reaches the HTTP server, and a reset before any byte harms nothing", async () => {
   const server = http.createServer((req, res) => res.end(`${req.method} ${req.url}`));
   const grpc = net.createServer((s) => s.destroy());
-  await new Promise<void>((r) => grpc.listen(0, "127.0.0.1", r));
+  await within("the fake gRPC server to listen", new Promise<void>((r) => grpc.listen(0, "127.0.0.1", r)), 5_000);
   const shared = await listenSharedPort("127.0.0.1", 0, server, (grpc.address() as net.AddressInfo).port);
+  const sockets: net.Socket[] = [];
   try {
     const reset = net.connect(shared.port, "127.0.0.1");
-    await new Promise<void>((r) => reset.once("connect", () => r()));
+    sockets.push(reset);
+    await within("a connection to the shared port", new Promise<void>((r, reject) => reset.once("connect", () => r()).once("error", reject)), 5_000);
     reset.resetAndDestroy();
-    const reply = await new Promise<string>((resolve, reject) => {
+    // The end of the answer is awaited: a connection left undecided would never end.
+    const reply = await within("the whole HTTP answer to a request split after its first byte", new Promise<string>((resolve, reject) => {
       const c = net.connect(shared.port, "127.0.0.1", () => {
         c.write("P");
         setTimeout(() => c.write("OST /split HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), 50);
       });
+      sockets.push(c);
       let text = "";
       c.on("data", (d) => (text += d));
       c.on("end", () => resolve(text));
       c.on("error", reject);
-    });
+    }), 5_000);
     assert.match(reply, /^HTTP\/1\.1 200/);
     assert.match(reply, /POST \/split$/);
   } finally {
+    for (const s of sockets) s.destroy();
     await shared.close();
     grpc.close();
   }

@@ -24,12 +24,25 @@ import {
   subscribeCore,
   type Bus,
 } from "@gantry/platform";
+import {
+  eventually,
+  expectedCgroupCapabilities,
+  expectedLimitFiles,
+  expectedTaskCgroupDirs,
+  leftoverAgentCgroupDirs,
+  taskMemoryProcsFile,
+  within,
+  type WaitSubject,
+} from "@gantry/test/support";
 import { compileAgentOptions } from "./agent-options.ts";
 import { startAgent, type RunningAgent } from "./agent-service.ts";
+import { probeMachine } from "./adapters/machine-probe.ts";
 import type { AgentOptions } from "./domain/index.ts";
 
 const { TaskState } = schedulerV1Model;
 const isRoot = process.getuid?.() === 0;
+// The cgroup layout (v1 or v2) as the agent itself detects it; root tests run on either.
+const cgroups = isRoot ? probeMachine().cgroups : undefined;
 const logger = createLogger("agent-test", { level: process.env.GANTRY_LOG_LEVEL ?? "warn" });
 
 let bus: Bus;
@@ -40,6 +53,8 @@ const heartbeats: agentV1.AgentHeartbeat[] = [];
 const workDirs: string[] = [];
 const agents: RunningAgent[] = [];
 const agentIds: string[] = [];
+/** Epoch the fake scheduler answers a registration with, per agent (0 when not set). */
+const answerEpoch = new Map<string, bigint>();
 let statusConsumer: Promise<void>;
 
 function options(agentId: string, workDir?: string): AgentOptions {
@@ -52,12 +67,16 @@ function options(agentId: string, workDir?: string): AgentOptions {
 async function start(opts: AgentOptions): Promise<RunningAgent> {
   const agent = await startAgent(opts, { bus, logger });
   agents.push(agent);
-  await agent.registered;
+  await within(`agent ${opts.agentId} to register`, agent.registered, 15_000);
   return agent;
 }
 
 function send(agentId: string, ...commands: agentV1.AgentCommand[]): void {
-  publishCore(bus, `agent.${agentId}.commands`, agentV1.AgentCommandsSchema, create(agentV1.AgentCommandsSchema, { commands }));
+  sendAt(0n, agentId, ...commands);
+}
+
+function sendAt(epoch: bigint, agentId: string, ...commands: agentV1.AgentCommand[]): void {
+  publishCore(bus, `agent.${agentId}.commands`, agentV1.AgentCommandsSchema, create(agentV1.AgentCommandsSchema, { commands, epoch }));
 }
 
 function launch(taskId: string, init: { cmd?: string; args?: string[]; mem?: number; cpus?: number; env?: Record<string, string>; grace?: number }): agentV1.AgentCommand {
@@ -86,18 +105,10 @@ function kill(taskId: string): agentV1.AgentCommand {
 const newTaskId = (name: string) => `test_${name}.${randomUUID()}`;
 const statesOf = (taskId: string) => updates.filter((u) => u.taskId === taskId).map((u) => u.state);
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: WaitSubject, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> => eventually(what, probe, timeoutMs, 50);
 
 const waitForState = (taskId: string, state: schedulerV1Model.TaskState, timeoutMs?: number) =>
-  waitFor(`${taskId} ${TaskState[state]} (saw ${statesOf(taskId).map((s) => TaskState[s]).join(",")})`, () => updates.find((u) => u.taskId === taskId && u.state === state), timeoutMs);
+  waitFor(() => `${taskId} ${TaskState[state]} (saw ${statesOf(taskId).map((s) => TaskState[s]).join(",")})`, () => updates.find((u) => u.taskId === taskId && u.state === state), timeoutMs);
 
 function checkpointOf(workDir: string, taskId: string): { pid: number; cgroupDirs: string[] } {
   return JSON.parse(readFileSync(join(workDir, "sandboxes", taskId, ".gantry", "checkpoint.json"), "utf8"));
@@ -122,7 +133,7 @@ before(async () => {
     signal: stopScheduler.signal,
     handler: async (reg) => {
       registrations.push(reg);
-      return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds: 1 });
+      return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds: 1, epoch: answerEpoch.get(reg.agentId) ?? 0n });
     },
   });
   await subscribeCore(bus, {
@@ -151,11 +162,7 @@ after(async () => {
   await deleteClusterStreams(bus);
   await bus.close();
   for (const d of workDirs) rmSync(d, { recursive: true, force: true });
-  for (const id of agentIds) {
-    for (const c of ["cpu", "memory"]) {
-      assert.equal(existsSync(`/sys/fs/cgroup/${c}/gantry/${id}`), false, `cgroup of agent ${id} left behind`);
-    }
-  }
+  if (cgroups) for (const id of agentIds) assert.deepEqual(leftoverAgentCgroupDirs(cgroups, id), [], `cgroups of agent ${id} left behind`);
 });
 
 describe("agent", () => {
@@ -175,7 +182,7 @@ describe("agent", () => {
     assert.deepEqual(reg.attributes, { rack: "r1", zone: "a" });
     assert.deepEqual(reg.roles, ["*"]);
     assert.deepEqual(reg.ports.map((p) => [p.begin, p.end]), [[31000, 32000]]);
-    assert.deepEqual(reg.capabilities, isRoot ? ["process", "cgroups/v1:cpu", "cgroups/v1:memory"] : ["process"]);
+    assert.deepEqual(reg.capabilities, cgroups ? expectedCgroupCapabilities(cgroups) : ["process"]);
     await waitFor("two heartbeats", () => heartbeats.filter((h) => h.agentId === main.agentId).length >= 2, 5_000);
   });
 
@@ -188,14 +195,12 @@ describe("agent", () => {
     assert.ok(alive(cp.pid), "task process runs");
     assert.ok(main.runningTaskIds().includes(taskId));
     await waitFor("heartbeat listing the task", () => heartbeats.some((h) => h.agentId === main.agentId && h.runningTaskIds.includes(taskId)), 5_000);
-    if (isRoot) {
-      const cpuDir = `/sys/fs/cgroup/cpu/gantry/${main.agentId}/${taskId}`;
-      const memDir = `/sys/fs/cgroup/memory/gantry/${main.agentId}/${taskId}`;
-      assert.deepEqual(cp.cgroupDirs.sort(), [cpuDir, memDir].sort());
-      assert.equal(readFileSync(`${cpuDir}/cpu.shares`, "utf8").trim(), "512");
-      assert.equal(readFileSync(`${cpuDir}/cpu.cfs_quota_us`, "utf8").trim(), "50000");
-      assert.equal(readFileSync(`${memDir}/memory.limit_in_bytes`, "utf8").trim(), String(64 * 1024 * 1024));
-      const procs = readFileSync(`${memDir}/cgroup.procs`, "utf8").split("\n");
+    if (cgroups) {
+      // v1: cpu.shares 512, cpu.cfs_quota_us 50000, memory.limit_in_bytes 64 MiB in two groups;
+      // v2: cpu.weight 20, cpu.max "50000 100000", memory.max 64 MiB in one.
+      assert.deepEqual([...cp.cgroupDirs].sort(), expectedTaskCgroupDirs(cgroups, main.agentId, taskId));
+      for (const { file, value } of expectedLimitFiles(cgroups, main.agentId, taskId, 0.5, 64)) assert.equal(readFileSync(file, "utf8").trim(), value, file);
+      const procs = readFileSync(taskMemoryProcsFile(cgroups, main.agentId, taskId), "utf8").split("\n");
       assert.ok(procs.includes(String(cp.pid)), "the task joined its memory cgroup");
     }
     send(main.agentId, kill(taskId));
@@ -238,7 +243,7 @@ describe("agent", () => {
     send(main.agentId, launch(taskId, { cmd: "sleep 1000 & echo $! > child.pid; wait" }));
     await waitForState(taskId, TaskState.RUNNING);
     const pidFile = join(mainOptions.workDir, "sandboxes", taskId, "child.pid");
-    const child = await waitFor("child pid", () => existsSync(pidFile) && Number(readFileSync(pidFile, "utf8")));
+    const child = await waitFor("child pid", () => (existsSync(pidFile) && Number(readFileSync(pidFile, "utf8"))) || undefined);
     assert.ok(alive(child));
     send(main.agentId, kill(taskId));
     await waitForState(taskId, TaskState.KILLED);
@@ -249,7 +254,12 @@ describe("agent", () => {
     const taskId = newTaskId("dup");
     send(main.agentId, launch(taskId, { cmd: "sleep 1000" }), launch(taskId, { cmd: "sleep 1000" }));
     await waitForState(taskId, TaskState.RUNNING);
-    await new Promise((r) => setTimeout(r, 300));
+    // An agent handles its batches in order and reports each command's effects as it handles
+    // it, so once a later batch's answer arrived, whatever the second launch did was reported.
+    const marker = newTaskId("after-dup");
+    send(main.agentId, kill(marker));
+    await waitForState(marker, TaskState.KILLED);
+    assert.equal(statesOf(taskId).filter((s) => s === TaskState.STAGING).length, 1, "one launch taken");
     assert.equal(statesOf(taskId).filter((s) => s === TaskState.RUNNING).length, 1);
     send(main.agentId, kill(taskId));
     await waitForState(taskId, TaskState.KILLED);
@@ -273,13 +283,13 @@ describe("agent", () => {
     assert.match(error.message, /neither cmd nor args/);
   });
 
-  it("reports an OOM kill by the memory cgroup as FAILED: Memory limit exceeded, and removes the cgroup", { skip: !isRoot && "needs root for cgroups" }, async () => {
+  it("reports an OOM kill by the memory cgroup as FAILED: Memory limit exceeded, and removes the cgroup", { skip: !cgroups && "needs root and cgroups" }, async () => {
     const taskId = newTaskId("oom");
     send(main.agentId, launch(taskId, { cmd: "head -c 200m /dev/zero | tail", mem: 32 }));
     const failed = await waitForState(taskId, TaskState.FAILED, 30_000);
     assert.equal(failed.message, "Memory limit exceeded");
     assert.equal(failed.signal, "SIGKILL");
-    for (const c of ["cpu", "memory"]) assert.equal(existsSync(`/sys/fs/cgroup/${c}/gantry/${main.agentId}/${taskId}`), false);
+    for (const d of expectedTaskCgroupDirs(cgroups!, main.agentId, taskId)) assert.equal(existsSync(d), false, `${d} removed`);
   });
 
   it("a task that merely exits 137 is not reported as OOM", async () => {
@@ -335,5 +345,58 @@ describe("agent restart", () => {
     assert.equal(exited.exitCode, 4);
     const gone = await waitForState(vanishes, TaskState.FAILED);
     assert.equal(gone.message, "process gone while agent was down");
+  });
+});
+
+describe("scheduler epochs", () => {
+  it("refuses a batch older than the registration's epoch, runs one of that epoch, and still refuses it after a restart", async () => {
+    const opts = options(`t-epoch-${randomBytes(3).toString("hex")}`);
+    answerEpoch.set(opts.agentId, 5n);
+    const first = await start(opts);
+    assert.equal(first.schedulerEpoch(), 5n);
+    assert.equal(readFileSync(join(opts.workDir, "scheduler-epoch"), "utf8"), "5\n");
+
+    // Batches of one agent are handled in order, so once the epoch-5 task reports, the epoch-4 batch was judged.
+    const stale = newTaskId("stale");
+    const current = newTaskId("current");
+    sendAt(4n, first.agentId, launch(stale, { cmd: "sleep 1000" }));
+    sendAt(5n, first.agentId, launch(current, { cmd: "sleep 1000" }));
+    await waitForState(current, TaskState.RUNNING);
+    assert.deepEqual(statesOf(stale), [], "no status for the refused launch");
+    assert.equal(existsSync(join(opts.workDir, "sandboxes", stale)), false, "no sandbox, no process");
+    assert.deepEqual(first.runningTaskIds(), [current]);
+    sendAt(5n, first.agentId, kill(current));
+    await waitForState(current, TaskState.KILLED);
+    await first.stop({ killTasks: false });
+
+    // The answer no longer carries the epoch: only the work directory can have kept it.
+    answerEpoch.set(opts.agentId, 0n);
+    const second = await start(opts);
+    assert.equal(second.schedulerEpoch(), 5n);
+    const staleAfterRestart = newTaskId("stale-after-restart");
+    const marker = newTaskId("marker");
+    sendAt(4n, second.agentId, launch(staleAfterRestart, { cmd: "sleep 1000" }));
+    sendAt(5n, second.agentId, kill(marker));
+    await waitForState(marker, TaskState.KILLED);
+    assert.deepEqual(statesOf(staleAfterRestart), []);
+    assert.equal(existsSync(join(opts.workDir, "sandboxes", staleAfterRestart)), false);
+    assert.deepEqual(second.runningTaskIds(), []);
+  });
+
+  it("a batch of a newer epoch runs and raises the epoch, on disk too", async () => {
+    const opts = options(`t-epoch-up-${randomBytes(3).toString("hex")}`);
+    answerEpoch.set(opts.agentId, 2n);
+    const agent = await start(opts);
+    const marker = newTaskId("newer");
+    sendAt(3n, agent.agentId, kill(marker));
+    await waitForState(marker, TaskState.KILLED);
+    assert.equal(agent.schedulerEpoch(), 3n);
+    assert.equal(readFileSync(join(opts.workDir, "scheduler-epoch"), "utf8"), "3\n");
+    const old = newTaskId("old-leader");
+    const marker2 = newTaskId("newer2");
+    sendAt(2n, agent.agentId, kill(old));
+    sendAt(3n, agent.agentId, kill(marker2));
+    await waitForState(marker2, TaskState.KILLED);
+    assert.deepEqual(statesOf(old), [], "the deposed epoch-2 leader is refused");
   });
 });

@@ -2,8 +2,10 @@ import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
 import type { Bus, Logger } from "@gantry/platform";
-import type { AgentOptions } from "./domain/index.ts";
+import { SchedulerEpoch, type AgentOptions } from "./domain/index.ts";
 import { TaskSupervisor } from "./app/task-supervisor.ts";
+import { admitCommandBatch } from "./app/epoch-gate.ts";
+import { fsSchedulerEpochFile } from "./adapters/scheduler-epoch.fs.ts";
 import { cgroupIsolator, processIsolator } from "./adapters/cgroup-isolator.os.ts";
 import { fsSandboxStore } from "./adapters/sandbox-store.fs.ts";
 import { osProcessRuntime } from "./adapters/process-runtime.os.ts";
@@ -23,6 +25,8 @@ export interface RunningAgent {
   readonly registered: Promise<agentV1.AgentRegistered | undefined>;
   /** Ids of the tasks the agent runs now. */
   runningTaskIds(): string[];
+  /** The highest scheduler epoch seen (persisted in the work directory); batches of older epochs are refused. */
+  schedulerEpoch(): bigint;
   /**
    * Stops the agent. `killTasks: true` kills every task and reports it (what `gantry up`'s
    * Ctrl-C does); `false` leaves tasks running with their checkpoints, so an agent started
@@ -38,7 +42,12 @@ const STOP_DRAIN_MS = 10_000;
  * Starts an agent on `bus`: ensures the status stream, re-attaches to tasks a previous agent
  * left (reporting those that ended meanwhile), subscribes to its commands, then registers with
  * the scheduler in the background (retrying until it answers, with the re-attached task ids)
- * and heartbeats at the interval the scheduler asked for. Rejects when NATS/JetStream is unusable.
+ * and heartbeats at the interval the scheduler asked for.
+ *
+ * Scheduler epochs: the highest epoch seen (registration answer or accepted batch) is kept in
+ * `<workDir>/scheduler-epoch` and loaded here, so even a restarted agent drops every batch
+ * of an older epoch (a deposed leader) with one warning, running none of its commands.
+ * Rejects when NATS/JetStream is unusable or the epoch file is unreadable.
  */
 export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger: Logger }): Promise<RunningAgent> {
   const { bus } = deps;
@@ -52,6 +61,18 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
   } else {
     logger.warn({ capabilities: options.capabilities, reason: options.isolation.reason }, `isolation: none, tasks run as plain processes (${options.isolation.reason})`);
   }
+
+  const epochFile = fsSchedulerEpochFile(options.workDir);
+  const epoch = new SchedulerEpoch(epochFile.load());
+  if (epoch.highest > 0n) logger.info({ epoch: String(epoch.highest) }, "scheduler epoch loaded: command batches of older epochs are refused");
+  const persistEpoch = () => {
+    try {
+      epochFile.save(epoch.highest);
+    } catch (err) {
+      // Still enforced in memory; only a restart before the next successful save would forget it.
+      logger.error({ err, epoch: String(epoch.highest), file: epochFile.path }, "scheduler epoch not persisted");
+    }
+  };
 
   await ensureStatusStream(bus);
   const status = natsStatusSink(bus, options.agentId, logger, statusAbort.signal);
@@ -67,6 +88,7 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
   await supervisor.recover();
 
   await subscribeCommands(bus, options.agentId, logger, life.signal, async (batch) => {
+    if (!admitCommandBatch(epoch, batch, logger, persistEpoch)) return;
     for (const command of batch.commands) {
       try {
         await supervisor.handle(command);
@@ -89,8 +111,12 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
   });
   const registered = registerAgent(bus, registration, logger, life.signal).then((answer) => {
     if (!answer) return undefined;
+    if (epoch.observe(answer.epoch)) persistEpoch();
+    else if (answer.epoch < epoch.highest) {
+      logger.warn({ answerEpoch: String(answer.epoch), highestEpoch: String(epoch.highest) }, `registration answered by scheduler epoch ${answer.epoch}, older than epoch ${epoch.highest} seen: its commands will be refused`);
+    }
     const interval = answer.heartbeatIntervalSeconds || DEFAULT_HEARTBEAT_SECONDS;
-    logger.info({ heartbeatSeconds: interval, running: registration.runningTaskIds.length }, "registered with the scheduler");
+    logger.info({ heartbeatSeconds: interval, running: registration.runningTaskIds.length, epoch: String(answer.epoch) }, "registered with the scheduler");
     startHeartbeats(bus, options.agentId, interval, () => supervisor.runningTaskIds(), logger, life.signal);
     return answer;
   });
@@ -100,6 +126,7 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
     agentId: options.agentId,
     registered,
     runningTaskIds: () => supervisor.runningTaskIds(),
+    schedulerEpoch: () => epoch.highest,
     stop({ killTasks }) {
       stopping ??= (async () => {
         life.abort();

@@ -1,6 +1,8 @@
 /**
  * @gantry/agent: one node's agent. Start it with `startAgent(compileAgentOptions(raw), {bus, logger})`;
- * `gantry up` does exactly that. See README.md for the runtime and its vocabulary.
+ * `gantry up` does exactly that. Simulated agents (many per process, same protocol, no processes)
+ * for scale tests and benchmarks: `startSimulatedAgents(compileSimulatedAgentOptions(raw), {bus, logger})`.
+ * See README.md for the runtime and its vocabulary.
  */
 export { compileAgentOptions } from "./agent-options.ts";
 export { startAgent } from "./agent-service.ts";
@@ -9,3 +11,7 @@ export { probeMachine } from "./adapters/machine-probe.ts";
 export { DEFAULT_HEARTBEAT_SECONDS } from "./adapters/agent-link.nats.ts";
 export { buildAgentOptions, OOM_MESSAGE, GONE_MESSAGE } from "./domain/index.ts";
 export type { AgentOptions, RawAgentOptions, MachineFacts, IsolationMode, CgroupSupport, GpuDeviceSpec, PortRangeSpec } from "./domain/index.ts";
+export { startSimulatedAgents } from "./sim/simulated-agents.ts";
+export type { SimulatedAgents } from "./sim/simulated-agents.ts";
+export { compileSimulatedAgentOptions, MAX_SIMULATED_AGENTS } from "./sim/simulated-agent-options.ts";
+export type { SimulatedAgentOptions, RawSimulatedAgentOptions, MsRange } from "./sim/simulated-agent-options.ts";

@@ -77,6 +77,26 @@ export function subscribeCommands(bus: Bus, agentId: string, logger: Logger, sig
   });
 }
 
+const COMMANDS_SUFFIX = ".commands";
+
+/**
+ * Subscribes ONCE to every agent's commands (`agent.*.commands` in the bus's cluster) and hands
+ * each batch to `onCommands` with the agent id taken from its subject, in arrival order (one
+ * batch at a time across all agents: keep `onCommands` quick). For processes hosting many
+ * agents (simulated agents), where a subscription per agent would cost a server interest each.
+ * Batches for ids the process does not host arrive too; `onCommands` ignores them.
+ */
+export function subscribeAllCommands(bus: Bus, logger: Logger, signal: AbortSignal, onCommands: (agentId: string, batch: agentV1.AgentCommands) => Promise<void>): Promise<void> {
+  const prefix = bus.names.subject("agent.");
+  return subscribeCore(bus, {
+    subject: `agent.*${COMMANDS_SUFFIX}`,
+    schema: agentV1.AgentCommandsSchema,
+    logger,
+    signal,
+    handler: (batch, raw) => onCommands(raw.subject.slice(prefix.length, -COMMANDS_SUFFIX.length), batch),
+  });
+}
+
 /**
  * Registers with the scheduler (`agent.register`, request/reply), retrying with backoff
  * (0.5 s doubling to 5 s) until it answers; undefined when `signal` aborted first.
@@ -95,8 +115,10 @@ export async function registerAgent(bus: Bus, registration: agentV1.AgentRegistr
   return undefined;
 }
 
-/** Publishes `agent.heartbeat` every `intervalSeconds` until `signal` aborts. */
+/** Publishes `agent.heartbeat` every `intervalSeconds` until `signal` aborts (nothing when it already has). */
 export function startHeartbeats(bus: Bus, agentId: string, intervalSeconds: number, runningTaskIds: () => string[], logger: Logger, signal: AbortSignal): void {
+  // A registration answered just as the agent stopped: an interval started now would never be cleared.
+  if (signal.aborted) return;
   const beat = () => {
     try {
       publishCore(bus, "agent.heartbeat", agentV1.AgentHeartbeatSchema, create(agentV1.AgentHeartbeatSchema, { agentId, runningTaskIds: runningTaskIds() }));

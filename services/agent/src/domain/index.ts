@@ -1,4 +1,4 @@
-/** The agent's pure core: options, launch rules, environment, outcomes, cgroup plans, checkpoints. */
+/** The agent's pure core: options, launch rules, environment, outcomes, cgroup plans, checkpoints, the scheduler epoch rule. */
 export { buildAgentOptions, defaultMemMb, defaultDiskMb, whyNoCgroups } from "./agent-options.ts";
 export type { AgentOptions, RawAgentOptions, MachineFacts, IsolationMode, CompiledOptions } from "./agent-options.ts";
 export {
@@ -33,3 +33,5 @@ export { classifyTaskEnd, signalOfStatus, OOM_MESSAGE, GONE_MESSAGE } from "./ta
 export type { TaskEnd, TaskOutcome } from "./task-outcome.ts";
 export { parseCheckpoint, parseProcStat } from "./task-checkpoint.ts";
 export type { TaskCheckpoint } from "./task-checkpoint.ts";
+export { SchedulerEpoch, formatSchedulerEpoch, parseSchedulerEpoch } from "./scheduler-epoch.ts";
+export type { EpochVerdict } from "./scheduler-epoch.ts";

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { eventsV1Deployment, registryV1 } from "@gantry/proto";
 import {
@@ -21,9 +22,11 @@ import {
   type Database,
   type GrpcClient,
   type JsonObject,
+  type Logger,
   type RecordedEvent,
 } from "@gantry/platform";
 import { createTestCluster, createTestDatabase, type TestDatabase } from "@gantry/platform/testing";
+import { eventually } from "@gantry/test/support";
 import { startRegistry, type RunningRegistry } from "./start-registry.ts";
 
 const signer = createTokenSigner(generateSigningKey());
@@ -32,6 +35,8 @@ const admin = signer.issue({ name: "alice", roles: ["admin"] }).token;
 const viewer = signer.issue({ name: "victor", roles: ["viewer"] }).token;
 const logger = createLogger("registry-test", { level: process.env.GANTRY_LOG_LEVEL ?? "warn" });
 const cluster = createTestCluster();
+/** Every call's deadline: a registry that stops answering fails the test (DEADLINE_EXCEEDED) instead of hanging it. */
+const CALL_DEADLINE_MS = 15_000;
 
 let testDb: TestDatabase;
 let database: Database;
@@ -39,9 +44,9 @@ let store: EventStore;
 let registry: RunningRegistry;
 let client: GrpcClient<typeof registryV1.RegistryService>;
 
-async function start(): Promise<{ registry: RunningRegistry; client: GrpcClient<typeof registryV1.RegistryService> }> {
-  const r = await startRegistry({ databaseUrl: testDb.url, natsUrl: "nats://127.0.0.1:1", names: cluster.names, host: "127.0.0.1", port: 0, authenticator, logger, relay: false });
-  return { registry: r, client: createGrpcClient(registryV1.RegistryService, `127.0.0.1:${r.port}`, { token: admin }) };
+async function start(log: Logger = logger): Promise<{ registry: RunningRegistry; client: GrpcClient<typeof registryV1.RegistryService> }> {
+  const r = await startRegistry({ databaseUrl: testDb.url, natsUrl: "nats://127.0.0.1:1", names: cluster.names, host: "127.0.0.1", port: 0, authenticator, logger: log, relay: false });
+  return { registry: r, client: createGrpcClient(registryV1.RegistryService, `127.0.0.1:${r.port}`, { token: admin, deadlineMs: CALL_DEADLINE_MS }) };
 }
 
 async function allEvents(): Promise<RecordedEvent[]> {
@@ -63,25 +68,12 @@ async function rejects(p: Promise<unknown>, code: string, message?: string | Reg
   assert.fail(`expected ${code}`);
 }
 
-async function eventually(check: () => Promise<void>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-/** What the scheduler would write: the deployment finished. */
-async function finishDeployment(id: string): Promise<void> {
+/** What the scheduler would write: the deployment finished (waits until every given replica stopped listing it). */
+async function finishDeployment(id: string, replicas: (typeof client)[] = [client]): Promise<void> {
   await store.appendOrThrow(`rollout-${id}`, "any", [eventOf(eventsV1Deployment.DeploymentSucceededSchema, create(eventsV1Deployment.DeploymentSucceededSchema, { deploymentId: id }))]);
-  await eventually(async () => {
-    const { deployments } = await client.listDeployments({});
-    assert.ok(!deployments.some((d) => d.id === id), `deployment ${id} still listed`);
-  });
+  for (const [i, replica] of replicas.entries()) {
+    await eventually(`deployment ${id} no longer listed by replica ${i + 1}`, async () => !(await replica.listDeployments({})).deployments.some((d) => d.id === id), 5_000);
+  }
 }
 
 const app = (id: string, extra: JsonObject = {}): JsonObject => ({ id, cmd: "sleep 1000", cpus: 0.1, mem: 32, instances: 1, ...extra });
@@ -194,7 +186,7 @@ describe("apps", () => {
 
   test("delete: NotFound afterwards and for unknown apps; viewers may read but not delete", async () => {
     await client.createApp({ definition: app("/gone") });
-    const viewerClient = createGrpcClient(registryV1.RegistryService, `127.0.0.1:${registry.port}`, { token: viewer });
+    const viewerClient = createGrpcClient(registryV1.RegistryService, `127.0.0.1:${registry.port}`, { token: viewer, deadlineMs: CALL_DEADLINE_MS });
     try {
       await viewerClient.getApp({ id: "/gone" });
       await rejects(viewerClient.deleteApp({ id: "/gone", force: true }), "PermissionDenied");
@@ -304,12 +296,13 @@ describe("deployments", () => {
     await store.appendOrThrow(`rollout-${res.deploymentId}`, "any", [
       eventOf(eventsV1Deployment.DeploymentStepStartedSchema, create(eventsV1Deployment.DeploymentStepStartedSchema, { deploymentId: res.deploymentId, step: 2 })),
     ]);
-    await eventually(async () => {
+    await eventually("the deployment at step 2 of 2", async () => {
       const d = (await client.listDeployments({})).deployments.find((x) => x.id === res.deploymentId);
       assert.equal(d?.currentStep, 2);
       assert.equal(d?.totalSteps, 2);
       assert.deepEqual(d?.currentActions.map((a) => `${a.action} ${a.app}`), ["ScaleApplication /rollout/x"]);
-    });
+      return true;
+    }, 5_000);
     await finishDeployment(res.deploymentId);
     await client.updateApp({ id: "/rollout/x", definition: { instances: 2 }, partial: true });
   });
@@ -328,10 +321,26 @@ describe("deployments", () => {
     assert.ok(!(await client.listDeployments({})).deployments.some((d) => d.id === res.rollback!.deploymentId));
     await rejects(client.cancelDeployment({ id: "no-such" }), "NotFound", "DeploymentPlan no-such does not exist");
   });
+  test("a change right after its app's deployment succeeded is never refused as locked, even while the log's tail is held back", async () => {
+    const res = await client.createApp({ definition: app("/just-done/x") });
+    // An open transaction anywhere on the server holds the horizon below the rollout's end, so
+    // the registry's follower cannot see it yet: only reading the deployment's streams can.
+    const holder = await database.pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT pg_current_xact_id()");
+      await store.appendOrThrow(`rollout-${res.deploymentId}`, "any", [eventOf(eventsV1Deployment.DeploymentSucceededSchema, create(eventsV1Deployment.DeploymentSucceededSchema, { deploymentId: res.deploymentId }))]);
+      const next = await client.updateApp({ id: "/just-done/x", definition: { instances: 3 }, partial: true });
+      assert.ok(next.deploymentId, "the change was accepted, not refused with 409 locked");
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+  });
 });
 
 describe("the log", () => {
-  test("two replicas creating one id at once: exactly one wins, the log stays consistent", async () => {
+  test("two replicas creating one id at once: exactly one wins (the app stream's no_stream decides), the log stays consistent", async () => {
     const other = await start();
     try {
       const results = await Promise.allSettled([client.createApp({ definition: app("/race") }), other.client.createApp({ definition: app("/race") })]);
@@ -346,6 +355,77 @@ describe("the log", () => {
     } finally {
       other.client.close();
       await other.registry.stop();
+    }
+  });
+
+  test("two replicas changing DIFFERENT apps at once into a cycle: the root fence lets one in, the other is refused, no cycle", async () => {
+    // /a → /b on one replica and /b → /a on the other touch different app streams, so only the
+    // root stream `group-/` (every change appends to it at the version its decision saw) can
+    // serialise them: the loser's append conflicts there, it catches up, decides again on the
+    // tree with the winner's change and finds the cycle. Without the fence both would commit.
+    const fenced: unknown[] = [];
+    const watching = createLogger("registry-race", {
+      level: "warn",
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          process.stderr.write(chunk);
+          for (const line of chunk.toString("utf8").split("\n")) {
+            if (!line) continue;
+            const entry = JSON.parse(line) as { conflicts?: { streamId: string }[] };
+            if (entry.conflicts?.some((c) => c.streamId === "group-/")) fenced.push(entry);
+          }
+          done();
+        },
+      }),
+    });
+    const one = await start(watching);
+    const two = await start(watching);
+    try {
+      const rounds = 5;
+      for (let round = 1; round <= rounds; round++) {
+        const a = `/cycle${round}/a`;
+        const b = `/cycle${round}/b`;
+        const made = await one.client.updateApps({ definitions: [app(a), app(b)] });
+        // Neither replica may see a running deployment of /a or /b (its lock would refuse first).
+        await finishDeployment(made.deployment!.deploymentId, [one.client, two.client]);
+        await eventually(`replica 2 sees ${a} and ${b}`, async () => (await two.client.listApps({ group: `/cycle${round}` })).apps.length === 2, 5_000);
+
+        const results = await Promise.allSettled([
+          one.client.updateApp({ id: a, definition: { dependencies: [b] }, partial: true }),
+          two.client.updateApp({ id: b, definition: { dependencies: [a] }, partial: true }),
+        ]);
+        const ok = results.filter((r) => r.status === "fulfilled");
+        const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as unknown);
+        const outcomes = results.map((r) => (r.status === "fulfilled" ? `committed ${r.value.app?.id} -> ${String(r.value.app?.definition?.dependencies)}` : `refused: ${String(r.reason)}`));
+        assert.equal(ok.length, 1, `round ${round}: exactly one change commits (${outcomes.join("; ")})`);
+        const err = refused[0];
+        assert.ok(err instanceof GantryError, `round ${round}: ${String(err)}`);
+        assert.equal(err.code, "InvalidArgument", `round ${round}: ${err.message}`);
+        assert.equal(err.message, "Object is not valid");
+        assert.ok(err.violations.some((v) => v.errors.includes("Dependency graph has cyclic dependencies.")), JSON.stringify(err.violations));
+
+        // The log holds one update in all, and every replica ends with exactly one of the two edges
+        // (the suite's own replica too, so the tests after this one see the same state).
+        const updates = (await allEvents()).filter((e) => (e.streamId === `app-${a}` || e.streamId === `app-${b}`) && e.type !== "AppCreated");
+        assert.equal(updates.length, 1, `round ${round}: ${updates.map((e) => `${e.streamId} ${e.type}`).join(", ")}`);
+        for (const [i, replica] of [one.client, two.client, client].entries()) {
+          const edges = await eventually(`replica ${i + 1} showing round ${round}'s committed change`, async () => {
+            const deps = async (id: string) => ((await replica.getApp({ id })).app?.definition?.dependencies ?? []) as string[];
+            const found = [...(await deps(a)).map((d) => `${a}->${d}`), ...(await deps(b)).map((d) => `${b}->${d}`)];
+            return found.length > 0 ? found : undefined;
+          }, 5_000);
+          assert.equal(edges.length, 1, `round ${round}, replica ${i + 1}: no cycle: ${edges.join(", ")}`);
+        }
+      }
+      // Both requests are in flight at once and each replica folds the other's writes only every
+      // 250 ms, so most rounds are decided on the same root version and settled by the fence; a
+      // run where no round was is a run that tested nothing.
+      assert.ok(fenced.length > 0, `the root stream fenced off a loser in at least one of ${rounds} rounds`);
+    } finally {
+      one.client.close();
+      two.client.close();
+      await one.registry.stop();
+      await two.registry.stop();
     }
   });
 

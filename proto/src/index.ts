@@ -1,6 +1,7 @@
 /**
  * The Gantry contract: generated protobuf-es descriptors and message types for every
- * area. Generated code lives in ./gen and is never edited by hand (`npm run generate`).
+ * area, and the vendored googleapis `google.rpc` error model. Generated code lives in ./gen and is
+ * never edited by hand (`npm run generate`).
  */
 export * as agentV1 from "./gen/gantry/agent/v1/protocol_pb.js";
 export * as eventsV1App from "./gen/gantry/events/v1/app_events_pb.js";
@@ -10,8 +11,13 @@ export * as eventsV1Deployment from "./gen/gantry/events/v1/deployment_events_pb
 export * as eventsV1Agent from "./gen/gantry/events/v1/agent_events_pb.js";
 export * as eventsV1Instance from "./gen/gantry/events/v1/instance_events_pb.js";
 export * as eventsV1Auth from "./gen/gantry/events/v1/auth_events_pb.js";
+export * as eventsV1Lease from "./gen/gantry/events/v1/lease_events_pb.js";
 export * as registryV1 from "./gen/gantry/registry/v1/registry_pb.js";
 export * as registryV1App from "./gen/gantry/registry/v1/app_pb.js";
 export * as schedulerV1 from "./gen/gantry/scheduler/v1/scheduler_pb.js";
 export * as schedulerV1Model from "./gen/gantry/scheduler/v1/model_pb.js";
+/** `google.rpc.Status`, gRPC's standard rich error (vendored googleapis `google/rpc/status.proto`). */
+export * as googleRpc from "./gen/google/rpc/status_pb.js";
+/** The standard error details packed into `google.rpc.Status.details` (BadRequest, ErrorInfo, RetryInfo, …). */
+export * as googleRpcErrorDetails from "./gen/google/rpc/error_details_pb.js";
 export { EVENTS_STREAM, AGENT_STATUS_STREAM } from "./nats-streams.ts";

@@ -37,6 +37,10 @@ export {
   isEvent,
   startEventRelay,
   RELAY_SUBSCRIPTION_ID,
+  RELAY_LEASE,
+  FencedOutError,
+  TransactionTooOldError,
+  resolveOutcome,
   encodeRelayedEvent,
   decodeRelayedEvent,
   RelayHeaders,
@@ -55,8 +59,20 @@ export type {
   JsonObject,
   JsonValue,
   EventRelay,
+  EventRelayOptions,
   RelayedEvent,
+  EventStoreTransaction,
+  TransactionOptions,
+  Fence,
+  FollowOptions,
+  ProjectionOptions,
+  SubscriptionOptions,
+  ReadAllOptions,
+  ReadPage,
 } from "./eventstore/index.ts";
+export { runForLease } from "./leadership/index.ts";
+export type { LeaseOptions, LeaseTerm } from "./leadership/index.ts";
+export { delay } from "./async/delay.ts";
 export {
   ANONYMOUS,
   createTokenSigner,

@@ -5,6 +5,9 @@
  * - `updated`: streams that exist and are at the expected version (or `any`) get `version + n`.
  *   Under concurrent writers the row lock makes a second writer re-check `version = expected`
  *   after the first commits (READ COMMITTED re-evaluation), so exactly one wins.
+ *   A stream is also refused when a NEWER transaction (larger xid) wrote it last: readers order
+ *   by (transaction_id, global_position), so writing version v+2 under an older xid than v+1
+ *   would show v+2 first. The writer retries in a new transaction, whose xid is newer.
  * - `created`: `no_stream`/`any` streams that do not exist yet are inserted; a concurrent
  *   creator makes `ON CONFLICT DO NOTHING` return nothing, which reads as a conflict.
  * - `appended`: events are inserted only when EVERY stream was accepted, so a partly accepted
@@ -22,14 +25,15 @@ WITH input AS (
     WITH ORDINALITY AS i(stream_id, stream_type, expected, n, idx)
 ),
 updated AS (
-  UPDATE streams s SET version = s.version + i.n, updated_at = now()
+  UPDATE streams s SET version = s.version + i.n, updated_at = now(), last_transaction_id = pg_current_xact_id()
   FROM input i
   WHERE s.stream_id = i.stream_id AND i.expected <> 0 AND (i.expected = -1 OR s.version = i.expected)
+    AND s.last_transaction_id <= pg_current_xact_id()
   RETURNING s.stream_id, s.version
 ),
 created AS (
-  INSERT INTO streams (stream_id, stream_type, version)
-  SELECT i.stream_id, i.stream_type, i.n FROM input i
+  INSERT INTO streams (stream_id, stream_type, version, last_transaction_id)
+  SELECT i.stream_id, i.stream_type, i.n, pg_current_xact_id() FROM input i
   WHERE i.expected IN (0, -1) AND NOT EXISTS (SELECT 1 FROM streams s WHERE s.stream_id = i.stream_id)
   ON CONFLICT (stream_id) DO NOTHING
   RETURNING stream_id, version

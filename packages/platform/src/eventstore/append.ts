@@ -6,9 +6,10 @@ import { EVENTS_STREAM_VERSION_CONSTRAINT } from "./migrations.ts";
 import { assertEventType, streamTypeOf } from "./stream-id.ts";
 
 /** Something that runs a query: a pool (autocommit) or a client inside a transaction. */
-type Queryable = Pick<pg.ClientBase, "query">;
+export type Queryable = Pick<pg.ClientBase, "query">;
 
-interface CompiledAppend {
+/** An append compiled to the parameters of APPEND_SQL. */
+export interface CompiledAppend {
   values: [string[], string[], number[], number[], string, string];
   streamCount: number;
 }
@@ -16,28 +17,32 @@ interface CompiledAppend {
 // jsonb refuses \u0000 (and with it the whole event): a client's bad input, never a server fault.
 const UNSTORABLE_UNICODE = "22P05";
 
-// An `any` append can lose a race to create its stream; it retries, since `any` never conflicts.
-const RETRIES = 3;
+/**
+ * Thrown inside a caller's transaction when an append was refused although every expected
+ * version holds: a newer transaction wrote one of the streams first (or created it), so this
+ * transaction's id is too old to write it without breaking per-stream order. The transaction
+ * must be rolled back and run again; `EventStore.transaction` does that by itself.
+ */
+export class TransactionTooOldError extends GantryError {
+  constructor(streams: string[]) {
+    super("Aborted", `streams ${streams.join(", ")} were written by a newer transaction; run the transaction again`);
+    this.name = "TransactionTooOldError";
+  }
+}
 
 /**
- * Appends to one or more streams in one transaction, all-or-nothing. A single stream is one
- * autocommit statement (it is atomic by itself); several streams run the same statement inside
- * BEGIN/COMMIT and roll back when any stream's expected version does not hold.
+ * Appends inside the caller's open transaction (`client` has run BEGIN). Returns the conflicts
+ * as a value, after which the caller MUST roll back: the statement may have bumped some stream
+ * rows before it was refused. Throws TransactionTooOldError when the refusal had no conflict
+ * behind it, so the same work in a new transaction may succeed.
  */
-export async function appendStreams(pool: pg.Pool, channel: string, appends: StreamAppend[]): Promise<AppendManyResult> {
+export async function appendInTransaction(client: Queryable, channel: string, appends: StreamAppend[]): Promise<AppendManyResult> {
   const compiled = compileAppend(appends, channel);
-  for (let attempt = 0; ; attempt++) {
-    const result = appends.length === 1 ? await runAppend(pool, compiled) : await runInTransaction(pool, compiled);
-    if (result.ok) return toSuccess(appends, result.rows);
-    const conflicts = await findConflicts(pool, appends, result.rows);
-    const retryable = conflicts.every((c) => c.expectedVersion === "any");
-    if (!retryable || attempt >= RETRIES) {
-      if (conflicts.length > 0) return { ok: false, conflicts };
-      throw new GantryError("Aborted", `append to ${appends.map((a) => a.streamId).join(", ")} kept conflicting`);
-    }
-    // Only `any` streams lost a creation race, or a stream grew to the expected version between
-    // the append and the check: the same append can succeed now.
-  }
+  const result = await runAppend(client, compiled);
+  if (result.ok) return toSuccess(appends, result.rows);
+  const conflicts = await findConflicts(client, appends, result.rows);
+  if (conflicts.length > 0) return { ok: false, conflicts };
+  throw new TransactionTooOldError(appends.filter((_, i) => !result.rows.some((r) => r.idx === i + 1)).map((a) => a.streamId));
 }
 
 interface AppendRow {
@@ -49,7 +54,7 @@ interface AppendRow {
 
 type RunResult = { ok: true; rows: AppendRow[] } | { ok: false; rows: AppendRow[] };
 
-async function runAppend(db: Queryable, compiled: CompiledAppend): Promise<RunResult> {
+export async function runAppend(db: Queryable, compiled: CompiledAppend): Promise<RunResult> {
   try {
     const { rows } = await db.query<AppendRow>({ name: "gantry_es_append", text: APPEND_SQL, values: compiled.values });
     return { ok: rows.length === compiled.streamCount, rows };
@@ -64,28 +69,12 @@ async function runAppend(db: Queryable, compiled: CompiledAppend): Promise<RunRe
   }
 }
 
-async function runInTransaction(pool: pg.Pool, compiled: CompiledAppend): Promise<RunResult> {
-  const client = await pool.connect();
-  let release: Error | undefined;
-  try {
-    await client.query("BEGIN");
-    const result = await runAppend(client, compiled);
-    await client.query(result.ok ? "COMMIT" : "ROLLBACK");
-    return result;
-  } catch (err) {
-    await client.query("ROLLBACK").catch((rollbackErr: Error) => (release = rollbackErr));
-    throw err;
-  } finally {
-    client.release(release);
-  }
-}
-
 function isStreamVersionViolation(err: unknown): boolean {
   const e = err as { code?: string; constraint?: string };
   return e.code === "23505" && (e.constraint === EVENTS_STREAM_VERSION_CONSTRAINT || e.constraint === "streams_pkey");
 }
 
-function toSuccess(appends: StreamAppend[], rows: AppendRow[]): AppendManyResult {
+export function toSuccess(appends: StreamAppend[], rows: AppendRow[]): AppendManyResult {
   const versions = new Array<number>(appends.length);
   for (const row of rows) versions[row.idx - 1] = row.version;
   const first = rows[0];
@@ -102,19 +91,18 @@ function toSuccess(appends: StreamAppend[], rows: AppendRow[]): AppendManyResult
 
 /**
  * The streams that made an append fail: those not accepted whose expected version does not hold
- * now, plus `any` streams that lost a creation race. Empty when a retry may succeed.
+ * now. Empty when the refusal had another cause (an `any` stream lost a creation race, or a
+ * newer transaction wrote a stream first) and the same append may succeed in a new transaction.
  */
-async function findConflicts(pool: pg.Pool, appends: StreamAppend[], accepted: AppendRow[]): Promise<StreamConflict[]> {
+export async function findConflicts(db: Queryable, appends: StreamAppend[], accepted: AppendRow[]): Promise<StreamConflict[]> {
   const acceptedIdx = new Set(accepted.map((r) => r.idx - 1));
-  const { rows } = await pool.query<{ stream_id: string; version: number }>(STREAM_VERSIONS_SQL, [appends.map((a) => a.streamId)]);
+  const { rows } = await db.query<{ stream_id: string; version: number }>(STREAM_VERSIONS_SQL, [appends.map((a) => a.streamId)]);
   const actual = new Map(rows.map((r) => [r.stream_id, r.version]));
   const conflicts: StreamConflict[] = [];
   appends.forEach((a, i) => {
     if (acceptedIdx.has(i)) return;
     const actualVersion = actual.get(a.streamId) ?? 0;
-    if (a.expectedVersion === "any" || !holds(a.expectedVersion, actualVersion)) {
-      conflicts.push({ streamId: a.streamId, expectedVersion: a.expectedVersion, actualVersion });
-    }
+    if (!holds(a.expectedVersion, actualVersion)) conflicts.push({ streamId: a.streamId, expectedVersion: a.expectedVersion, actualVersion });
   });
   return conflicts;
 }
@@ -124,7 +112,7 @@ function holds(expected: ExpectedVersion, actual: number): boolean {
   return (expected === "no_stream" ? 0 : expected) === actual;
 }
 
-function compileAppend(appends: StreamAppend[], channel: string): CompiledAppend {
+export function compileAppend(appends: StreamAppend[], channel: string): CompiledAppend {
   if (appends.length === 0) throw new GantryError("InvalidArgument", "appendMany needs at least one stream");
   const ids: string[] = [];
   const types: string[] = [];

@@ -1,76 +1,103 @@
 import pg from "pg";
 import { GantryError } from "../errors/index.ts";
-import type { EventMetadata, JsonObject, Position, RecordedEvent } from "./event.ts";
+import type { Position, RecordedEvent } from "./event.ts";
 import { START } from "./event.ts";
+import { StoredEvent, type EventRow } from "./stored-event.ts";
 
-/**
- * The columns every event read selects, in `toRecordedEvent`'s order. `recorded_at` travels as
- * epoch seconds (float8): turning that into a Date is several times cheaper than parsing the
- * timestamptz text, which matters when a rebuild reads millions of rows.
- */
+/** The columns every event read selects, in `StoredEvent`'s row order. */
 export const EVENT_COLUMNS = `global_position, transaction_id, stream_id, stream_version, event_type, schema_version, data, metadata, date_part('epoch', recorded_at)`;
 
 /**
  * Reads committed events in commit order: only rows written by transactions below the xmin
  * horizon (`pg_snapshot_xmin(pg_current_snapshot())`), ordered by `(transaction_id,
- * global_position)`, after a keyset position.
+ * global_position)`, after a keyset position, optionally of some stream types only.
  *
  * Why the horizon: positions come from a sequence and are taken before commit, so a row with a
  * lower position can become visible after a higher one. Every transaction below the horizon has
  * finished, and every transaction that may still commit has an id at or above it, so nothing
- * that appears later can sort before what was already returned. The cost is latency: a reader
- * waits for the oldest running transaction in the cluster (keep transactions short).
+ * that appears later can sort before what was already returned. Appends refuse to write a
+ * stream after a newer transaction did (append.sql.ts), so each stream's versions rise in this
+ * order too. The cost is latency: a reader waits for the oldest running transaction on the
+ * server (keep transactions short).
+ *
+ * The horizon comes back even when no event does (LEFT JOIN LATERAL), so a reader that found
+ * nothing, or fewer than it asked for, knows it has seen everything below the horizon.
  */
 export const READ_ALL_SQL = `
-SELECT ${EVENT_COLUMNS}
-FROM events
-WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-  AND transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
-ORDER BY transaction_id, global_position
-LIMIT $3`;
+WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon)
+SELECT h.horizon::text, e.*
+FROM h LEFT JOIN LATERAL (
+  SELECT ${EVENT_COLUMNS}
+  FROM events
+  WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+    AND transaction_id < h.horizon
+    AND ($4::text[] IS NULL OR stream_type = ANY($4::text[]))
+  ORDER BY transaction_id, global_position
+  LIMIT $3
+) e ON true`;
 
-// Rows come back as arrays (no per-row key objects); int8/xid8 stay strings until BigInt() here.
-type Row = [string, string, string, number, string, number, JsonObject, EventMetadata, number];
+/** What a reader asks for: events after `after` (default START), at most `limit`, of `streamTypes` only (default all). */
+export interface ReadAllOptions {
+  after?: Position;
+  limit: number;
+  streamTypes?: readonly string[];
+}
 
-const pgTypes = pg.types;
+/**
+ * One page of the commit-order reader. `next` is where the next read continues: the last
+ * event's position when the page is full; otherwise the horizon itself (`{transactionId:
+ * horizon, globalPosition: 0}`), since every matching event below it has been returned, which
+ * lets a filtered reader move past the events it does not follow. `caughtUp` is true when the
+ * page was not full (the reader is at the horizon).
+ */
+export interface ReadPage {
+  events: RecordedEvent[];
+  next: Position;
+  caughtUp: boolean;
+}
+
+const JSONB = 3802;
 const FLOAT8 = 701;
+const raw = (value: string) => value;
 const parseFloat8 = (value: string) => Number(value);
-const types = {
-  getTypeParser: ((oid: number, format?: string) => (oid === FLOAT8 ? parseFloat8 : pgTypes.getTypeParser(oid, format as "text"))) as typeof pgTypes.getTypeParser,
+/**
+ * jsonb stays text (parsed on first access by StoredEvent: a rebuild that folds by stream and
+ * type never pays for payloads it skips); float8 (the epoch seconds) is a number; the rest as pg
+ * parses it by default (int8/xid8 stay strings until BigInt()).
+ */
+export const EVENT_ROW_TYPES = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === JSONB ? raw : oid === FLOAT8 ? parseFloat8 : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
 };
 
 /**
- * Reads up to `limit` committed events after `after` (default: the start), in commit order.
- * Throws InvalidArgument for a non-positive limit.
+ * Reads up to `limit` committed events after `after` in commit order, of the given stream
+ * types (all when absent). Throws InvalidArgument for a non-positive limit or an empty type list.
  */
-export async function readAllEvents(db: Pick<pg.ClientBase, "query">, after: Position = START, limit: number): Promise<RecordedEvent[]> {
+export async function readAllPage(db: Pick<pg.ClientBase, "query">, options: ReadAllOptions): Promise<ReadPage> {
+  const { limit } = options;
+  const after = options.after ?? START;
   if (!Number.isInteger(limit) || limit <= 0) throw new GantryError("InvalidArgument", `limit ${limit} must be a positive integer`);
-  const result = await db.query<Row>({
+  if (options.streamTypes !== undefined && options.streamTypes.length === 0) throw new GantryError("InvalidArgument", "streamTypes must name at least one stream type");
+  const result = await db.query({
     name: "gantry_es_read_all",
     text: READ_ALL_SQL,
-    values: [after.transactionId.toString(), after.globalPosition.toString(), limit],
+    values: [after.transactionId.toString(), after.globalPosition.toString(), limit, options.streamTypes ?? null],
     rowMode: "array",
-    types,
+    types: EVENT_ROW_TYPES,
   } as pg.QueryArrayConfig);
-  return (result.rows as unknown as Row[]).map(toRecordedEvent);
+  const rows = result.rows as unknown as [string, ...EventRow][];
+  const horizon = BigInt(rows[0]![0]);
+  const events: RecordedEvent[] = [];
+  for (const row of rows) if (row[1] !== null) events.push(new StoredEvent(row, 1));
+  const caughtUp = events.length < limit;
+  const last = events[events.length - 1];
+  let next: Position = last === undefined ? after : { transactionId: last.transactionId, globalPosition: last.globalPosition };
+  if (caughtUp && horizon > next.transactionId) next = { transactionId: horizon, globalPosition: 0n };
+  return { events, next, caughtUp };
 }
 
-/** Parses float8 (the epoch seconds) as a number; every other type as pg does by default. */
-export const EVENT_ROW_TYPES = types;
-
-/** Maps one `events` row (in EVENT_COLUMNS order) to a RecordedEvent. */
-export function toRecordedEvent(row: Row): RecordedEvent {
-  const streamId = row[2];
-  return {
-    globalPosition: BigInt(row[0]),
-    transactionId: BigInt(row[1]),
-    streamId,
-    streamType: streamId.slice(0, streamId.indexOf("-")),
-    streamVersion: row[3],
-    type: row[4],
-    schemaVersion: row[5],
-    data: row[6],
-    metadata: row[7],
-    recordedAt: new Date(row[8] * 1000),
-  };
+/** Reads up to `limit` committed events after `after` (default: the start), in commit order. */
+export async function readAllEvents(db: Pick<pg.ClientBase, "query">, after: Position = START, limit: number): Promise<RecordedEvent[]> {
+  return (await readAllPage(db, { after, limit })).events;
 }

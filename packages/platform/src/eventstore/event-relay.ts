@@ -1,22 +1,25 @@
 import { headers, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { EVENTS_STREAM } from "@gantry/proto";
-import { ensureStream } from "../bus/index.ts";
+import { delay } from "../async/delay.ts";
+import { ensureStream, type StreamDeclaration } from "../bus/index.ts";
 import type { ClusterNames } from "../config/index.ts";
+import { runForLease, type LeaseTerm } from "../leadership/leader-lease.ts";
 import type { Logger } from "../logging/index.ts";
-import type { RecordedEvent } from "./event.ts";
+import type { Position, RecordedEvent } from "./event.ts";
+import { START } from "./event.ts";
 import type { EventStore } from "./event-store.ts";
 import { encodeRelayedEvent, RelayHeaders } from "./relayed-event.ts";
 
-/** The subscription id the relay checkpoints under. */
+/** The checkpoint the relay records its progress under (informational: JetStream's tail is the truth). */
 export const RELAY_SUBSCRIPTION_ID = "relay";
 
-const RESTART_DELAY_MS = 1_000;
+/** The lease relays compete for: one publishes, the others stand by. */
+export const RELAY_LEASE = "relay";
 
 /**
- * What the relay needs: the store it reads, a NATS connection (owned by the caller), the
- * cluster's names, a logger, and the signal that stops it. `batchSize` events are published
- * with all their PubAcks outstanding at once (default 1000).
+ * What the relay needs: the store it reads (whose pool also holds its lease), a NATS connection
+ * (owned by the caller), the cluster's names, a logger, and the signal that stops it.
  */
 export interface EventRelayOptions {
   store: EventStore;
@@ -24,7 +27,14 @@ export interface EventRelayOptions {
   names: ClusterNames;
   logger: Logger;
   signal: AbortSignal;
+  /** Events published with their PubAcks outstanding at once (default 1000). */
   batchSize?: number;
+  /** Longest wait for one PubAck (default 10 s). */
+  publishTimeoutMs?: number;
+  /** Settings of the events stream besides its name and subjects (tests shorten the duplicate window). */
+  streamSettings?: Pick<StreamDeclaration, "duplicateWindowMs">;
+  /** Who runs this relay, recorded with the lease (default: this process). */
+  holder?: string;
 }
 
 /** A running relay: `done` settles once the signal has aborted and the current batch finished. */
@@ -35,61 +45,108 @@ export interface EventRelay {
 }
 
 /**
- * Starts the relay from the Postgres log to JetStream. Ensures the stream `names.stream("EVENTS")`
- * (subjects `<cluster>.events.>`, file storage, 2-minute duplicate window), then publishes every
+ * Starts a relay from the Postgres log to JetStream. Ensures the stream (subjects
+ * `<cluster>.events.>`, file storage), then competes for the `relay` lease with every other relay
+ * of the cluster (any process that writes the log may run one). The holder publishes every
  * committed event in commit order to `<cluster>.events.<streamType>.<eventType>` with msgID = the
- * global position, so a re-publish after a crash is deduplicated. Checkpoints as subscription
- * `relay` only after every PubAck of a batch arrived: delivery is at least once, order is commit
- * order. Resolves once the stream exists; a failing batch is logged and retried after a second.
+ * global position and the event's position in headers.
+ *
+ * Order and exactly-once do not depend on the duplicate window or on a checkpoint written after
+ * publishing: the stream itself says how far the relay got. On taking the lease and after any
+ * failed publish, the relay reads the stream's last message, takes the log position from its
+ * headers and continues right after it; and every publish carries the stream sequence it expects
+ * to follow (`Nats-Expected-Last-Sequence`), so when one publish of a pipelined batch fails,
+ * every later one is refused by the server instead of landing ahead of it, and a second relay
+ * that believes it leads cannot add anything. Resolves once the stream exists.
  */
 export async function startEventRelay(options: EventRelayOptions): Promise<EventRelay> {
   const { store, nc, names, logger, signal } = options;
-  const stream = await ensureStream({ jsm: await jetstreamManager(nc), names }, EVENTS_STREAM);
+  const jsm = await jetstreamManager(nc);
+  const stream = await ensureStream({ jsm, names }, { ...EVENTS_STREAM, ...options.streamSettings });
   const js = jetstream(nc);
-  const handler = (events: RecordedEvent[]) => publishBatch(js, names, events);
-  const done = (async () => {
-    while (!signal.aborted) {
-      try {
-        await store.subscribe({ subscriptionId: RELAY_SUBSCRIPTION_ID, handler, batchSize: options.batchSize ?? 1000, signal, logger });
-      } catch (err) {
-        logger.error({ err, stream }, "event relay batch failed; retrying");
-        await abortableDelay(RESTART_DELAY_MS, signal);
-      }
-    }
-  })();
+  const relay = { store, js, jsm, names, logger, stream, batchSize: options.batchSize ?? 1000, publishTimeoutMs: options.publishTimeoutMs ?? 10_000 };
+  const done = runForLease({ pool: store.pool, name: RELAY_LEASE, logger, signal, ...(options.holder ? { holder: options.holder } : {}) }, (term) => relayWhileHolding(relay, term));
   logger.info({ stream }, "event relay started");
   return { stream, done };
 }
 
+interface Relay {
+  store: EventStore;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: ClusterNames;
+  logger: Logger;
+  stream: string;
+  batchSize: number;
+  publishTimeoutMs: number;
+}
+
+/** Publishes while the lease is held: from JetStream's tail, again from the tail after any failure. */
+async function relayWhileHolding(relay: Relay, term: LeaseTerm): Promise<void> {
+  const { store, logger, stream } = relay;
+  while (!term.signal.aborted) {
+    try {
+      const tail = await readTail(relay);
+      logger.info({ stream, lastSequence: tail.sequence, after: `${tail.position.transactionId}/${tail.position.globalPosition}`, epoch: term.epoch.toString() }, "relaying from the stream's tail");
+      let sequence = tail.sequence;
+      await store.follow({
+        after: tail.position,
+        batchSize: relay.batchSize,
+        signal: term.signal,
+        handler: async (events, next) => {
+          await publishBatch(relay, events, sequence);
+          sequence += events.length;
+          await store.setCheckpoint(RELAY_SUBSCRIPTION_ID, next);
+        },
+      });
+    } catch (err) {
+      if (term.signal.aborted) break;
+      logger.warn({ err, stream }, "relay publish failed; continuing from the stream's tail");
+      await delay(200, term.signal);
+    }
+  }
+}
+
 /**
- * Publishes one batch with every PubAck outstanding at once (NATS keeps one connection's
- * publishes in order, so the stream holds them in commit order) and resolves when all are acked.
+ * Where the stream ends: its last sequence and the log position of the event stored there (from
+ * the relay's headers). An empty stream starts the log from the beginning; a stream whose last
+ * message was removed (limits, an operator) falls back to the relay's checkpoint.
  */
-async function publishBatch(js: JetStreamClient, names: ClusterNames, events: RecordedEvent[]): Promise<void> {
-  const acks = events.map((event) => {
+async function readTail(relay: Relay): Promise<{ sequence: number; position: Position }> {
+  const info = await relay.jsm.streams.info(relay.stream);
+  const sequence = info.state.last_seq;
+  if (sequence === 0) return { sequence, position: START };
+  const last = await relay.jsm.streams.getMessage(relay.stream, { seq: sequence }).catch(() => null);
+  const transactionId = last?.header.get(RelayHeaders.transactionId);
+  const globalPosition = last?.header.get("Nats-Msg-Id");
+  if (transactionId && globalPosition) return { sequence, position: { transactionId: BigInt(transactionId), globalPosition: BigInt(globalPosition) } };
+  relay.logger.warn({ stream: relay.stream, sequence }, "the stream's last message is gone or not the relay's; continuing from the relay checkpoint");
+  return { sequence, position: await relay.store.checkpoint(RELAY_SUBSCRIPTION_ID) };
+}
+
+/**
+ * Publishes one batch with every PubAck outstanding at once, event i expecting the stream to end
+ * at `sequence + i` before it. Resolves when all landed; rejects with the first failure once every
+ * publish has settled (the rest of the batch is then refused or known to have landed in order).
+ */
+async function publishBatch(relay: Relay, events: RecordedEvent[], sequence: number): Promise<void> {
+  const acks = events.map((event, i) => {
     const h = headers();
     h.set(RelayHeaders.streamId, event.streamId);
     h.set(RelayHeaders.streamVersion, String(event.streamVersion));
     h.set(RelayHeaders.eventType, event.type);
     h.set(RelayHeaders.transactionId, event.transactionId.toString());
-    if (event.metadata.traceparent) h.set(RelayHeaders.traceparent, event.metadata.traceparent);
-    if (event.metadata.tracestate) h.set(RelayHeaders.tracestate, event.metadata.tracestate);
-    return js.publish(names.subject(`events.${event.streamType}.${event.type}`), encodeRelayedEvent(event), {
+    const { traceparent, tracestate } = event.metadata;
+    if (traceparent) h.set(RelayHeaders.traceparent, traceparent);
+    if (tracestate) h.set(RelayHeaders.tracestate, tracestate);
+    return relay.js.publish(relay.names.subject(`events.${event.streamType}.${event.type}`), encodeRelayedEvent(event), {
       msgID: event.globalPosition.toString(),
       headers: h,
+      expect: { lastSequence: sequence + i },
+      timeout: relay.publishTimeoutMs,
     });
   });
-  await Promise.all(acks);
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
+  const settled = await Promise.allSettled(acks);
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }

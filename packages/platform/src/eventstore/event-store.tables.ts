@@ -8,6 +8,8 @@ export interface StreamsTable {
   stream_id: string;
   stream_type: string;
   version: number;
+  /** The transaction that last wrote the stream; appends refuse to write after a newer one. */
+  last_transaction_id: Generated<string>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
@@ -22,6 +24,8 @@ export interface EventsTable {
   data: unknown;
   metadata: unknown;
   recorded_at: Generated<Date>;
+  /** The part of `stream_id` before the first `-` (a generated column). */
+  stream_type: Generated<string>;
 }
 
 /** The last commit-order position each subscription has fully handled. */
@@ -32,9 +36,37 @@ export interface SubscriptionCheckpointsTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+/** One leader lease: its current epoch and holder (see leadership/). */
+export interface LeasesTable {
+  name: string;
+  epoch: string;
+  holder: string;
+  backend_pid: number;
+  acquired_at: Generated<Date>;
+}
+
+/** When each lease's holder last proved it is alive. */
+export interface LeaseRenewalsTable {
+  name: string;
+  renewed_at: Generated<Date>;
+}
+
+/** The latest snapshot of one read model and the commit-order position it folds up to. */
+export interface SnapshotsTable {
+  name: string;
+  transaction_id: string;
+  global_position: string;
+  schema_version: number;
+  data: Buffer;
+  created_at: Generated<Date>;
+}
+
 /** The event store's schema as a Kysely database type. */
 export interface EventStoreDatabase {
   streams: StreamsTable;
   events: EventsTable;
   subscription_checkpoints: SubscriptionCheckpointsTable;
+  leases: LeasesTable;
+  lease_renewals: LeaseRenewalsTable;
+  snapshots: SnapshotsTable;
 }

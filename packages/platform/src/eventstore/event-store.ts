@@ -1,14 +1,16 @@
 import type pg from "pg";
 import type { Logger } from "../logging/index.ts";
 import type { AppendManyResult, AppendResult, ExpectedVersion, StreamAppend } from "./append-result.ts";
-import { appendStreams } from "./append.ts";
-import { readAllEvents } from "./commit-order-reader.ts";
+import { appendStreams } from "./append-streams.ts";
+import { readAllPage, type ReadAllOptions, type ReadPage } from "./commit-order-reader.ts";
 import { ConcurrencyError } from "./concurrency-error.ts";
 import type { NewEvent, Position, RecordedEvent } from "./event.ts";
-import { START, positionOf } from "./event.ts";
+import { START } from "./event.ts";
+import { runFollower, type FollowOptions } from "./follower.ts";
 import { NotificationListener } from "./notification-listener.ts";
 import { readStreamEvents, readStreamVersion } from "./stream-reader.ts";
-import { readCheckpoint, runSubscription, type SubscriptionOptions } from "./subscription.ts";
+import { readCheckpoint, runProjection, runSubscription, setCheckpoint, type ProjectionOptions, type SubscriptionOptions } from "./subscription.ts";
+import { runTransaction, type EventStoreTransaction, type TransactionOptions } from "./transaction.ts";
 
 /** The default NOTIFY channel appends signal on. */
 export const DEFAULT_EVENTS_CHANNEL = "gantry_events";
@@ -46,6 +48,11 @@ export class EventStore {
     this.#pool = options.pool;
     this.#channel = options.channel ?? DEFAULT_EVENTS_CHANNEL;
     this.#logger = options.logger;
+  }
+
+  /** The pool the store queries (the caller's): leases and snapshots live in the same database. */
+  get pool(): pg.Pool {
+    return this.#pool;
   }
 
   /**
@@ -99,38 +106,66 @@ export class EventStore {
    * Up to `limit` committed events after `after` (default: the start) in commit order, stopping
    * at the xmin horizon. Pass the last event's position (`positionOf`) as the next `after`.
    */
-  readAll(options: { after?: Position; limit: number }): Promise<RecordedEvent[]> {
-    return readAllEvents(this.#pool, options.after ?? START, options.limit);
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    return (await readAllPage(this.#pool, options)).events;
+  }
+
+  /** One page of the commit-order reader with the position to continue from; see `ReadPage`. */
+  readPage(options: ReadAllOptions): Promise<ReadPage> {
+    return readAllPage(this.#pool, options);
   }
 
   /**
-   * Every committed event after `after`, page by page, until the reader catches up with the
-   * horizon. The next page is fetched while the caller handles the current one (projection
-   * rebuilds overlap Postgres and the fold this way).
+   * Every committed event after `after` (of `streamTypes` only, when given), page by page, until
+   * the reader catches up with the horizon. The next page is fetched while the caller handles
+   * the current one (projection rebuilds overlap Postgres and the fold this way). Each yielded
+   * page carries `next`, the position the log has been read up to once it is handled.
    */
-  async *readAllPages(options: { after?: Position; pageSize?: number } = {}): AsyncGenerator<RecordedEvent[]> {
-    const pageSize = options.pageSize ?? 5000;
-    let next = readAllEvents(this.#pool, options.after ?? START, pageSize);
+  async *readAllPages(options: { after?: Position; pageSize?: number; streamTypes?: readonly string[] } = {}): AsyncGenerator<RecordedEvent[] & { next: Position }> {
+    const limit = options.pageSize ?? 5000;
+    const read = (after: Position) => readAllPage(this.#pool, { after, limit, ...(options.streamTypes ? { streamTypes: options.streamTypes } : {}) });
+    let next = read(options.after ?? START);
     for (;;) {
       const page = await next;
-      if (page.length === 0) return;
-      const full = page.length === pageSize;
-      if (full) next = readAllEvents(this.#pool, positionOf(page[page.length - 1]!), pageSize);
+      if (!page.caughtUp) next = read(page.next);
       // Keep the prefetch from surfacing as an unhandled rejection if the caller stops early.
       next.catch(() => undefined);
-      yield page;
-      if (!full) return;
+      if (page.events.length > 0) yield Object.assign(page.events, { next: page.next });
+      if (page.caughtUp) return;
     }
+  }
+
+  /**
+   * Runs `work` in one transaction (appends and other statements commit together); see
+   * `runTransaction` for the fence, the reruns and how a commit of unknown outcome is resolved.
+   */
+  transaction<T>(work: (tx: EventStoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return runTransaction(this.#pool, this.#channel, work, options);
+  }
+
+  /** Follows the log from a position kept by the caller until its signal aborts; see `FollowOptions`. */
+  follow(options: FollowOptions): Promise<void> {
+    return runFollower(this.#pool, this.#getListener(), { ...(this.#logger ? { logger: this.#logger } : {}), ...options });
   }
 
   /** Runs a checkpointed subscription until its signal aborts; see `SubscriptionOptions`. */
   subscribe(options: SubscriptionOptions): Promise<void> {
-    return runSubscription(this.#pool, this.#getListener(), { logger: this.#logger, ...options });
+    return runSubscription(this.#pool, this.#getListener(), { ...(this.#logger ? { logger: this.#logger } : {}), ...options });
+  }
+
+  /** Runs a Postgres projection (rows and checkpoint in one transaction) until its signal aborts; see `ProjectionOptions`. */
+  project(options: ProjectionOptions): Promise<void> {
+    return runProjection(this.#pool, this.#channel, this.#getListener(), { ...(this.#logger ? { logger: this.#logger } : {}), ...options });
   }
 
   /** The position a subscription has handled up to; START when it never ran. */
   checkpoint(subscriptionId: string): Promise<Position> {
     return readCheckpoint(this.#pool, subscriptionId);
+  }
+
+  /** Sets a single writer's checkpoint (no compare-and-set). */
+  setCheckpoint(subscriptionId: string, position: Position): Promise<void> {
+    return setCheckpoint(this.#pool, subscriptionId, position);
   }
 
   /** Closes the LISTEN connection (the pool stays open; it belongs to the caller). */

@@ -44,6 +44,52 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable("streams").execute();
     },
   },
+  "0002_ordering_leases_snapshots": {
+    async up(db) {
+      // The transaction that last wrote each stream: an append refuses to write a stream that a
+      // newer transaction (a larger xid) already wrote, so versions rise with xids and readers in
+      // (transaction_id, global_position) order see every stream in version order.
+      await db.schema
+        .alterTable("streams")
+        .addColumn("last_transaction_id", sql`xid8`, (c) => c.notNull().defaultTo(sql`'0'::xid8`))
+        .execute();
+      // Readers that follow some stream types only (the scheduler, the registry) filter on it.
+      await sql`ALTER TABLE events ADD COLUMN stream_type text GENERATED ALWAYS AS (split_part(stream_id, '-', 1)) STORED`.execute(db);
+      await db.schema
+        .createTable("leases")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        // Raised by every take-over; writers fence their transactions on it.
+        .addColumn("epoch", "bigint", (c) => c.notNull())
+        .addColumn("holder", "text", (c) => c.notNull())
+        .addColumn("backend_pid", "integer", (c) => c.notNull())
+        .addColumn("acquired_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      // Renewals live apart from the fenced row, so renewing never waits on (or blocks) the
+      // holder's writes, which read the lease row FOR SHARE.
+      await db.schema
+        .createTable("lease_renewals")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("renewed_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable("snapshots")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        // The commit-order position the snapshot folds up to (inclusive).
+        .addColumn("transaction_id", sql`xid8`, (c) => c.notNull())
+        .addColumn("global_position", "bigint", (c) => c.notNull())
+        .addColumn("schema_version", "integer", (c) => c.notNull())
+        .addColumn("data", "bytea", (c) => c.notNull())
+        .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable("snapshots").execute();
+      await db.schema.dropTable("lease_renewals").execute();
+      await db.schema.dropTable("leases").execute();
+      await db.schema.alterTable("events").dropColumn("stream_type").execute();
+      await db.schema.alterTable("streams").dropColumn("last_transaction_id").execute();
+    },
+  },
 };
 
 /** The event store's migrations, in code (no migration folder to ship). */

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { RecordedEvent } from "./event.ts";
+import { eventually } from "../testing/index.ts";
+import type { Position, RecordedEvent } from "./event.ts";
 import { createEventStoreFixture, type EventStoreFixture } from "./event-store.test-fixture.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const atOrPast = (a: Position, b: Position) => a.transactionId > b.transactionId || (a.transactionId === b.transactionId && a.globalPosition >= b.globalPosition);
 
 describe("checkpointed subscriptions", () => {
   let fx: EventStoreFixture;
@@ -48,19 +50,12 @@ describe("checkpointed subscriptions", () => {
     await append(300, total); // more events arrive while both consume
 
     // The horizon is server-wide (other tests' transactions hold it back): wait until all are visible.
-    const deadline = Date.now() + 20_000;
-    let visible = await fx.store.readAll({ limit: total + 1 });
-    for (; visible.length < total; visible = await fx.store.readAll({ limit: total + 1 })) {
-      assert.ok(Date.now() < deadline, "appended events did not become visible");
-      await sleep(20);
-    }
+    const visible = await eventually("every appended event below the horizon", async () => {
+      const events = await fx.store.readAll({ limit: total + 1 });
+      return events.length >= total ? events : undefined;
+    });
     const last = visible.at(-1)!;
-    for (;;) {
-      const cp = await fx.store.checkpoint("competing");
-      if (cp.transactionId === last.transactionId && cp.globalPosition === last.globalPosition) break;
-      assert.ok(Date.now() < deadline, "subscription did not reach the last event");
-      await sleep(20);
-    }
+    await eventually("the subscription's checkpoint to pass the last event", async () => atOrPast(await fx.store.checkpoint("competing"), last));
     controller.abort();
     await Promise.all(running);
 
@@ -86,15 +81,70 @@ describe("checkpointed subscriptions", () => {
       },
     });
     // Skip what the previous test wrote.
-    while (received.length < 600) await sleep(10);
+    await eventually("the previous test's 600 events", () => received.length >= 600, 20_000, 10);
     const t0 = Date.now();
     await fx.store.appendOrThrow("task-late", "no_stream", [{ type: "TaskQueued", data: { n: -1 } }]);
-    while (received.length < 601) {
-      assert.ok(Date.now() - t0 < 5_000, "not woken by NOTIFY");
-      await sleep(5);
-    }
+    await eventually("the late event, woken by NOTIFY", () => received.length >= 601, 5_000, 5);
     controller.abort();
     await running;
     assert.ok(received[600]! - t0 < 2_000);
+  });
+
+  test("a Postgres projection commits its rows and its checkpoint together: competing instances write each row once", async () => {
+    await fx.pool.query("CREATE TABLE projected (global_position bigint PRIMARY KEY, by_instance int NOT NULL)");
+    const controller = new AbortController();
+    const stores = [fx.store, fx.otherStore()];
+    const running = stores.map((store, i) =>
+      store.project({
+        projectionId: "rows",
+        batchSize: 25,
+        pollIntervalMs: 50,
+        signal: controller.signal,
+        handler: async (events, tx) => {
+          for (const e of events) await tx.query("INSERT INTO projected VALUES ($1, $2)", [e.globalPosition.toString(), i]);
+          await sleep(Math.random() * 10);
+        },
+      }),
+    );
+    const all = await eventually("every event below the horizon", async () => {
+      const events = await fx.store.readAll({ limit: 10_000 });
+      return events.length >= 601 ? events : undefined;
+    });
+    await eventually("the projection to pass the last event", async () => atOrPast(await fx.store.checkpoint("rows"), all.at(-1)!), 30_000);
+    controller.abort();
+    // A duplicate row would have failed its batch (primary key) and stopped that instance.
+    await Promise.all(running);
+    const { rows } = await fx.pool.query("SELECT count(*)::int AS n, count(DISTINCT by_instance)::int AS instances FROM projected");
+    assert.equal(rows[0].n, all.length, "one row per event");
+  });
+
+  test("a projection whose handler fails leaves neither rows nor checkpoint behind, and hands the batch over again", async () => {
+    await fx.pool.query("CREATE TABLE projected_once (global_position bigint PRIMARY KEY)");
+    const controller = new AbortController();
+    let failures = 0;
+    const failing = fx.store.project({
+      projectionId: "fails-once",
+      batchSize: 50,
+      signal: controller.signal,
+      handler: async (events, tx) => {
+        for (const e of events) await tx.query("INSERT INTO projected_once VALUES ($1)", [e.globalPosition.toString()]);
+        if (failures++ === 0) throw new Error("injected failure after writing the batch's rows");
+      },
+    });
+    await assert.rejects(failing, /injected failure/);
+    assert.equal((await fx.pool.query("SELECT count(*)::int AS n FROM projected_once")).rows[0].n, 0, "the failed batch's rows were rolled back");
+    assert.equal((await fx.store.checkpoint("fails-once")).globalPosition, 0n, "and its checkpoint did not move");
+    const again = fx.store.project({
+      projectionId: "fails-once",
+      batchSize: 50,
+      signal: controller.signal,
+      handler: async (events, tx) => {
+        for (const e of events) await tx.query("INSERT INTO projected_once VALUES ($1)", [e.globalPosition.toString()]);
+      },
+    });
+    const total = (await fx.store.readAll({ limit: 10_000 })).length;
+    await eventually("the restarted projection to write every row", async () => (await fx.pool.query("SELECT count(*)::int AS n FROM projected_once")).rows[0].n >= total);
+    controller.abort();
+    await again;
   });
 });

@@ -1,19 +1,21 @@
 import type pg from "pg";
 import type { Logger } from "../logging/index.ts";
-import { GantryError } from "../errors/index.ts";
 import type { Position, RecordedEvent } from "./event.ts";
-import { START, positionOf } from "./event.ts";
-import { readAllEvents } from "./commit-order-reader.ts";
+import { START } from "./event.ts";
+import { runFollower } from "./follower.ts";
 import type { NotificationListener } from "./notification-listener.ts";
+import { runTransaction, type EventStoreTransaction } from "./transaction.ts";
 
 /**
  * What a checkpointed subscription runs: `handler` gets batches of at most `batchSize` committed
- * events in commit order; when it resolves, the checkpoint moves past the batch. A handler that
- * throws stops the subscription with that error (the batch is handed over again on restart).
+ * events in commit order (of `streamTypes` only, when given); when it resolves, the checkpoint
+ * moves past the batch. A handler that throws stops the subscription with that error (the batch
+ * is handed over again on restart).
  */
 export interface SubscriptionOptions {
   subscriptionId: string;
   handler: (events: RecordedEvent[]) => Promise<void>;
+  streamTypes?: readonly string[];
   /** Events per batch; default 500. */
   batchSize?: number;
   /** Stops the loop; `subscribe` then resolves. */
@@ -23,55 +25,113 @@ export interface SubscriptionOptions {
   logger?: Logger;
 }
 
-/** Reads and compare-and-sets the checkpoints in `subscription_checkpoints`. */
+/**
+ * A projection kept in Postgres: like a subscription, but `handler` writes its rows with the
+ * transaction it is given, and the checkpoint advances in that same transaction, so rows and
+ * checkpoint commit together or not at all (exactly-once effects, even with competing instances).
+ */
+export interface ProjectionOptions extends Omit<SubscriptionOptions, "subscriptionId" | "handler"> {
+  projectionId: string;
+  handler: (events: RecordedEvent[], tx: EventStoreTransaction) => Promise<void>;
+}
+
 const ENSURE_CHECKPOINT_SQL = `
 INSERT INTO subscription_checkpoints (subscription_id, transaction_id, global_position)
 VALUES ($1, '0'::xid8, 0) ON CONFLICT (subscription_id) DO NOTHING`;
 const READ_CHECKPOINT_SQL = `SELECT transaction_id::text, global_position::text FROM subscription_checkpoints WHERE subscription_id = $1`;
+const LOCK_CHECKPOINT_SQL = `${READ_CHECKPOINT_SQL} FOR UPDATE`;
 const ADVANCE_CHECKPOINT_SQL = `
 UPDATE subscription_checkpoints SET transaction_id = $2::xid8, global_position = $3, updated_at = now()
 WHERE subscription_id = $1 AND transaction_id = $4::xid8 AND global_position = $5`;
+const SET_CHECKPOINT_SQL = `
+INSERT INTO subscription_checkpoints (subscription_id, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
+ON CONFLICT (subscription_id) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()`;
 
 /**
  * Runs a checkpointed catch-up subscription until `signal` aborts (then resolves) or the handler
  * throws (then rejects). Loop: read after the checkpoint → handler → advance the checkpoint with
  * compare-and-set on the position it read. Competing instances of one subscription are safe: the
  * loser of the CAS re-reads the checkpoint and carries on from there, so events are handed over
- * at least once and never skipped (handlers must be idempotent). Wakes on NOTIFY, and polls every
- * `pollIntervalMs` because rows can cross the xmin horizon without a new notification.
+ * at least once and never skipped (handlers must be idempotent).
  */
 export async function runSubscription(pool: pg.Pool, listener: NotificationListener, options: SubscriptionOptions): Promise<void> {
-  const { subscriptionId, handler, signal, logger } = options;
-  const batchSize = options.batchSize ?? 500;
-  const pollIntervalMs = options.pollIntervalMs ?? 500;
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new GantryError("InvalidArgument", `batchSize ${batchSize} must be a positive integer`);
+  const { subscriptionId, handler, logger } = options;
   await pool.query(ENSURE_CHECKPOINT_SQL, [subscriptionId]);
   let checkpoint = await readCheckpoint(pool, subscriptionId);
-  await listener.listen().catch((err: unknown) => logger?.warn({ err, subscriptionId }, "LISTEN failed; polling"));
-  while (!signal?.aborted) {
-    const generation = listener.generation;
-    const events = await readAllEvents(pool, checkpoint, batchSize);
-    if (events.length === 0) {
-      await listener.wait(pollIntervalMs, signal, generation);
-      continue;
-    }
-    await handler(events);
-    const next = positionOf(events[events.length - 1]!);
-    if (await advanceCheckpoint(pool, subscriptionId, checkpoint, next)) {
-      checkpoint = next;
-    } else {
+  await runFollower(pool, listener, {
+    ...followOptions(options),
+    after: checkpoint,
+    handler: async (events, next) => {
+      await handler(events);
+      if (await advanceCheckpoint(pool, subscriptionId, checkpoint, next)) {
+        checkpoint = next;
+        return;
+      }
       // A competing instance moved the checkpoint: continue from wherever it got to.
       checkpoint = await readCheckpoint(pool, subscriptionId);
       logger?.debug({ subscriptionId, checkpoint }, "checkpoint moved by a competing consumer");
-    }
-  }
+      return checkpoint;
+    },
+  });
 }
 
-/** The checkpoint of a subscription: the position it has handled up to, START if it never ran. */
-export async function readCheckpoint(db: Pick<pg.ClientBase, "query">, subscriptionId: string): Promise<Position> {
-  const { rows } = await db.query<{ transaction_id: string; global_position: string }>(READ_CHECKPOINT_SQL, [subscriptionId]);
+/**
+ * Runs a Postgres projection until `signal` aborts or the handler throws. Each batch is one
+ * transaction: lock the checkpoint row, check it is still where this instance read from (else
+ * continue from where a competing instance got to, writing nothing), run the handler with the
+ * transaction, move the checkpoint, commit.
+ */
+export async function runProjection(pool: pg.Pool, channel: string, listener: NotificationListener, options: ProjectionOptions): Promise<void> {
+  const { projectionId, handler, logger } = options;
+  await pool.query(ENSURE_CHECKPOINT_SQL, [projectionId]);
+  let checkpoint = await readCheckpoint(pool, projectionId);
+  await runFollower(pool, listener, {
+    ...followOptions(options),
+    after: checkpoint,
+    handler: async (events, next) => {
+      const moved = await runTransaction(pool, channel, async (tx) => {
+        const current = await readCheckpoint(tx.client, projectionId, true);
+        if (!samePosition(current, checkpoint)) return current;
+        await handler(events, tx);
+        await setCheckpoint(tx.client, projectionId, next);
+        return undefined;
+      });
+      if (moved === undefined) {
+        checkpoint = next;
+        return;
+      }
+      // A competing instance handled this batch (or more) first: continue from where it got to.
+      logger?.debug({ projectionId, checkpoint: moved }, "checkpoint moved by a competing projection");
+      checkpoint = moved;
+      return moved;
+    },
+  });
+}
+
+function samePosition(a: Position, b: Position): boolean {
+  return a.transactionId === b.transactionId && a.globalPosition === b.globalPosition;
+}
+
+function followOptions(options: SubscriptionOptions | ProjectionOptions) {
+  return {
+    ...(options.streamTypes ? { streamTypes: options.streamTypes } : {}),
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+}
+
+/** The checkpoint of a subscription: the position it has handled up to, START if it never ran. `lock` takes its row FOR UPDATE. */
+export async function readCheckpoint(db: Pick<pg.ClientBase, "query">, subscriptionId: string, lock = false): Promise<Position> {
+  const { rows } = await db.query<{ transaction_id: string; global_position: string }>(lock ? LOCK_CHECKPOINT_SQL : READ_CHECKPOINT_SQL, [subscriptionId]);
   const row = rows[0];
   return row === undefined ? START : { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) };
+}
+
+/** Sets a checkpoint unconditionally (a single writer's progress mark, such as the relay's). */
+export async function setCheckpoint(db: Pick<pg.ClientBase, "query">, subscriptionId: string, position: Position): Promise<void> {
+  await db.query(SET_CHECKPOINT_SQL, [subscriptionId, position.transactionId.toString(), position.globalPosition.toString()]);
 }
 
 /** Moves a checkpoint from `from` to `to` if it is still at `from`; false when another instance moved it. */

@@ -52,3 +52,21 @@ export declare type AgentLost = Message<"gantry.events.v1.AgentLost"> & {
  */
 export declare const AgentLostSchema: GenMessage<AgentLost>;
 
+/**
+ * AgentReturned: an agent declared lost was heard from again; it takes tasks again.
+ *
+ * @generated from message gantry.events.v1.AgentReturned
+ */
+export declare type AgentReturned = Message<"gantry.events.v1.AgentReturned"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.AgentReturned.
+ * Use `create(AgentReturnedSchema)` to create a new message.
+ */
+export declare const AgentReturnedSchema: GenMessage<AgentReturned>;
+

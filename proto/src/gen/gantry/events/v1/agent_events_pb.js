@@ -9,7 +9,7 @@ import { file_gantry_agent_v1_protocol } from "../../agent/v1/protocol_pb.js";
  * Describes the file gantry/events/v1/agent_events.proto.
  */
 export const file_gantry_events_v1_agent_events = /*@__PURE__*/
-  fileDesc("CiNnYW50cnkvZXZlbnRzL3YxL2FnZW50X2V2ZW50cy5wcm90bxIQZ2FudHJ5LmV2ZW50cy52MSJLCg9BZ2VudFJlZ2lzdGVyZWQSOAoMcmVnaXN0cmF0aW9uGAEgASgLMiIuZ2FudHJ5LmFnZW50LnYxLkFnZW50UmVnaXN0cmF0aW9uIi0KCUFnZW50TG9zdBIQCghhZ2VudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAliBnByb3RvMw", [file_gantry_agent_v1_protocol]);
+  fileDesc("CiNnYW50cnkvZXZlbnRzL3YxL2FnZW50X2V2ZW50cy5wcm90bxIQZ2FudHJ5LmV2ZW50cy52MSJLCg9BZ2VudFJlZ2lzdGVyZWQSOAoMcmVnaXN0cmF0aW9uGAEgASgLMiIuZ2FudHJ5LmFnZW50LnYxLkFnZW50UmVnaXN0cmF0aW9uIi0KCUFnZW50TG9zdBIQCghhZ2VudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiIQoNQWdlbnRSZXR1cm5lZBIQCghhZ2VudF9pZBgBIAEoCWIGcHJvdG8z", [file_gantry_agent_v1_protocol]);
 
 /**
  * Describes the message gantry.events.v1.AgentRegistered.
@@ -24,4 +24,11 @@ export const AgentRegisteredSchema = /*@__PURE__*/
  */
 export const AgentLostSchema = /*@__PURE__*/
   messageDesc(file_gantry_events_v1_agent_events, 1);
+
+/**
+ * Describes the message gantry.events.v1.AgentReturned.
+ * Use `create(AgentReturnedSchema)` to create a new message.
+ */
+export const AgentReturnedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_agent_events, 2);
 

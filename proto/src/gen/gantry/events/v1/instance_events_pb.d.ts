@@ -109,6 +109,15 @@ export declare type TaskStatusChanged = Message<"gantry.events.v1.TaskStatusChan
    * @generated from field: string signal = 9;
    */
   signal: string;
+
+  /**
+   * The AGENT_STATUS stream sequence of the agent report this change records (0 when the
+   * scheduler decided the state itself, e.g. TASK_LOST with its agent): where a new leader
+   * resumes reading agents' reports.
+   *
+   * @generated from field: uint64 status_sequence = 10;
+   */
+  statusSequence: bigint;
 };
 
 /**
@@ -149,4 +158,35 @@ export declare type InstanceKillRequested = Message<"gantry.events.v1.InstanceKi
  * Use `create(InstanceKillRequestedSchema)` to create a new message.
  */
 export declare const InstanceKillRequestedSchema: GenMessage<InstanceKillRequested>;
+
+/**
+ * LaunchBackoffChanged: after a failed task the app's next launch waits until `not_before`; a
+ * task that reached TASK_RUNNING resets it (`failures` 0, `not_before` empty).
+ *
+ * @generated from message gantry.events.v1.LaunchBackoffChanged
+ */
+export declare type LaunchBackoffChanged = Message<"gantry.events.v1.LaunchBackoffChanged"> & {
+  /**
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+
+  /**
+   * @generated from field: uint32 failures = 2;
+   */
+  failures: number;
+
+  /**
+   * RFC 3339; empty when reset.
+   *
+   * @generated from field: string not_before = 3;
+   */
+  notBefore: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.LaunchBackoffChanged.
+ * Use `create(LaunchBackoffChangedSchema)` to create a new message.
+ */
+export declare const LaunchBackoffChangedSchema: GenMessage<LaunchBackoffChanged>;
 

@@ -1,0 +1,58 @@
+import type pg from "pg";
+import { GantryError } from "../errors/index.ts";
+import type { Logger } from "../logging/index.ts";
+import type { Position, RecordedEvent } from "./event.ts";
+import { START } from "./event.ts";
+import { readAllPage } from "./commit-order-reader.ts";
+import type { NotificationListener } from "./notification-listener.ts";
+
+/**
+ * What a follower runs: `handler` gets each page of committed events in commit order (at most
+ * `batchSize`), with the position the next read starts from. It may return another position to
+ * continue from instead (a checkpoint another instance moved). `onCaughtUp` is told whenever the
+ * follower has read everything below the horizon, with its position: a filtered follower moves
+ * past the events it does not follow this way, even when none of its own arrive.
+ */
+export interface FollowOptions {
+  after?: Position;
+  /** Follow only these stream types (default: all). */
+  streamTypes?: readonly string[];
+  handler: (events: RecordedEvent[], next: Position) => Promise<Position | void> | Position | void;
+  onCaughtUp?: (position: Position) => void;
+  /** Events per page; default 500. */
+  batchSize?: number;
+  /** Stops the loop; the follower then resolves. */
+  signal?: AbortSignal;
+  /** Longest wait for a notification before reading anyway; default 500 ms. */
+  pollIntervalMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Follows the log from `after` until `signal` aborts (then resolves) or the handler throws (then
+ * rejects): read a page below the horizon → handler → continue. Wakes on the append channel's
+ * NOTIFY, and polls every `pollIntervalMs` because rows cross the horizon without a new
+ * notification when the transaction that held it back wrote nothing.
+ */
+export async function runFollower(pool: pg.Pool, listener: NotificationListener, options: FollowOptions): Promise<void> {
+  const { signal, logger } = options;
+  const batchSize = options.batchSize ?? 500;
+  const pollIntervalMs = options.pollIntervalMs ?? 500;
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new GantryError("InvalidArgument", `batchSize ${batchSize} must be a positive integer`);
+  let position = options.after ?? START;
+  await listener.listen().catch((err: unknown) => logger?.warn({ err }, "LISTEN failed; polling"));
+  while (!signal?.aborted) {
+    const generation = listener.generation;
+    const page = await readAllPage(pool, { after: position, limit: batchSize, ...(options.streamTypes ? { streamTypes: options.streamTypes } : {}) });
+    if (page.events.length > 0) {
+      const moved = await options.handler(page.events, page.next);
+      position = moved ?? page.next;
+    } else {
+      position = page.next;
+    }
+    if (page.caughtUp) {
+      options.onCaughtUp?.(position);
+      await listener.wait(pollIntervalMs, signal, generation);
+    }
+  }
+}

@@ -49,7 +49,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     const follower = await followLog(store, projection, logger, stop.signal);
     nc = options.relay === false ? undefined : await connect({ servers: options.natsUrl, name: `${options.names.cluster}/registry-relay` });
     const relay = nc ? await startEventRelay({ store, nc, names: options.names, logger, signal: stop.signal }) : undefined;
-    const runner = new ChangeRunner({ projection, writer: eventStoreWriter(store), catchUp: (conflicts) => follower.catchUpStreams(conflicts), logger });
+    const runner = new ChangeRunner({ projection, writer: eventStoreWriter(store), catchUp: (conflicts) => follower.catchUpStreams(conflicts), refreshDeployments: (ids) => follower.refreshDeployments(ids), logger });
     const service = registryService({
       apps: new AppCommands(runner),
       pods: new PodCommands(runner),

@@ -1,56 +1,81 @@
-import { GantryError, positionOf, START, type EventStore, type Logger, type Position } from "@gantry/platform";
+import { GantryError, START, type EventStore, type Logger, type Position, type RecordedEvent } from "@gantry/platform";
 import { RegistryProjection } from "../app/registry.projection.ts";
+
+/** The stream types the registry's projection folds (its own, and the scheduler's `rollout-*`). */
+const REGISTRY_STREAM_TYPES = ["app", "pod", "group", "deployment", "rollout"] as const;
 
 /** A projection kept current from the log; see `followLog`. */
 export interface LogFollower {
-  /** Folds the log's tail now (serialised with the periodic fold). */
+  /** Folds what the log holds below the horizon now (serialised with the follower). */
   catchUp(): Promise<void>;
-  /** Folds the given streams straight from their rows (what a lost race wrote), then the tail. */
+  /** Folds the log's tail until every conflicting stream reached the version the conflict reported. */
   catchUpStreams(conflicts: { streamId: string; actualVersion: number }[]): Promise<void>;
+  /**
+   * Reads the given deployments' streams (`deployment-<id>`, `rollout-<id>`) directly, without
+   * waiting for the horizon, and folds what is new: a deployment that finished a moment ago
+   * stops locking its apps here at once.
+   */
+  refreshDeployments(ids: readonly string[]): Promise<void>;
   /** Settles when the follower stopped (after `signal` aborted). */
   done: Promise<void>;
 }
 
 /**
  * Keeps a RegistryProjection current: folds every app, pod, group, deployment and rollout event
- * of the log at start (commit order, below the horizon), then follows the tail every
- * `intervalMs`, so changes made by other registry replicas and the scheduler's rollout progress
- * show up here. The fold is idempotent per stream version, so the registry's own writes (folded
- * at once) and direct stream reads may be seen again harmlessly.
+ * of the log at start (commit order, below the horizon), then follows the tail, woken by the
+ * log's NOTIFY (no polling interval to wait out), so changes made by other registry replicas and
+ * the scheduler's rollout progress show up here. Each stream is folded in version order with no
+ * gap: a fold that finds one reads the missing events from the stream before going on. All folds
+ * go through one queue, so the follower, catch-ups and direct reads never interleave.
  */
-export async function followLog(store: EventStore, projection: RegistryProjection, logger: Logger, signal: AbortSignal, intervalMs = 250): Promise<LogFollower> {
+export async function followLog(store: EventStore, projection: RegistryProjection, logger: Logger, signal: AbortSignal): Promise<LogFollower> {
   let after: Position = START;
-  let chain: Promise<void> = Promise.resolve();
-  const fold = async () => {
-    for await (const page of store.readAllPages({ after })) {
-      for (const e of page) if (RegistryProjection.folds(e.streamType)) projection.apply(e);
-      after = positionOf(page[page.length - 1]!);
-    }
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
   };
-  const catchUp = () => (chain = chain.then(fold, fold));
-  await catchUp();
-  logger.info({ apps: projection.state().apps.size, pods: projection.state().pods.size, running: projection.running().length }, "registry projection rebuilt from the log");
-  const done = (async () => {
-    while (!signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-      if (signal.aborted) break;
-      try {
-        await catchUp();
-      } catch (err) {
-        logger.error({ err }, "following the log failed; retrying");
+  const fold = (events: readonly RecordedEvent[]) => foldInOrder(store, projection, events);
+  const readTail = () =>
+    serial(async () => {
+      for await (const page of store.readAllPages({ after, streamTypes: REGISTRY_STREAM_TYPES })) {
+        await fold(page);
+        after = page.next;
       }
-    }
-  })();
+    });
+
+  await readTail();
+  logger.info({ apps: projection.state().apps.size, pods: projection.state().pods.size, running: projection.running().length }, "registry projection rebuilt from the log");
+  const done = store
+    .follow({
+      after,
+      streamTypes: REGISTRY_STREAM_TYPES,
+      signal,
+      // Other paths (catch-ups) may have moved the position on: continue from the furthest.
+      handler: (events, next) =>
+        serial(async () => {
+          await fold(events);
+          if (isAfter(next, after)) after = next;
+          return after;
+        }),
+      onCaughtUp: (position) => {
+        if (isAfter(position, after)) void serial(async () => (after = isAfter(position, after) ? position : after));
+      },
+    })
+    .catch((err: unknown) => {
+      if (!signal.aborted) logger.error({ err }, "following the log stopped");
+    });
   return {
-    catchUp,
+    catchUp: readTail,
     async catchUpStreams(conflicts) {
-      // Follow the tail (never read the streams directly): it delivers whole transactions, so the
+      // Follow the tail (never read the streams alone): it delivers whole transactions, so the
       // winner's DeploymentPlanned arrives with the stream versions it took, and the next decision
       // sees its lock. The horizon may hold the tail back a moment; past the deadline the caller
       // gets Aborted and may retry.
       const deadline = Date.now() + 5_000;
       for (;;) {
-        await catchUp();
+        await readTail();
         if (conflicts.every((c) => projection.streamVersion(c.streamId) >= c.actualVersion)) return;
         if (Date.now() > deadline) {
           throw new GantryError("Aborted", `another registry replica changed ${conflicts.map((c) => c.streamId).join(", ")} and its change is not visible yet; retry`);
@@ -58,6 +83,36 @@ export async function followLog(store: EventStore, projection: RegistryProjectio
         await new Promise((r) => setTimeout(r, 20));
       }
     },
+    refreshDeployments(ids) {
+      return serial(async () => {
+        for (const id of ids) {
+          for (const streamId of [`deployment-${id}`, `rollout-${id}`]) {
+            await fold(await store.readStream(streamId, { fromVersion: projection.streamVersion(streamId) + 1 }));
+          }
+        }
+      });
+    },
     done,
   };
+}
+
+/**
+ * Folds events into the projection with every stream in version order and no gap: an event
+ * whose stream is more than one version ahead of the projection has its missing versions read
+ * from the stream and folded first (never skipped); events already folded are ignored.
+ */
+export async function foldInOrder(store: Pick<EventStore, "readStream">, projection: RegistryProjection, events: readonly RecordedEvent[]): Promise<void> {
+  for (const e of events) {
+    const known = projection.streamVersion(e.streamId);
+    if (e.streamVersion > known + 1) {
+      for (const missing of await store.readStream(e.streamId, { fromVersion: known + 1 })) {
+        if (missing.streamVersion < e.streamVersion) projection.apply(missing);
+      }
+    }
+    projection.apply(e);
+  }
+}
+
+function isAfter(a: Position, b: Position): boolean {
+  return a.transactionId > b.transactionId || (a.transactionId === b.transactionId && a.globalPosition > b.globalPosition);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ConcurrencyError, type Logger, type StreamAppend } from "@gantry/platform";
+import { ConcurrencyError, hasCode, type Logger, type StreamAppend } from "@gantry/platform";
 import type { RegistryProjection } from "./registry.projection.ts";
 import type { RegistryState } from "./registry-state.ts";
 
@@ -33,6 +33,8 @@ export interface ChangeRunnerOptions {
   writer: ChangeWriter;
   /** Folds what other writers appended until every conflicting stream reached the version the conflict reported. */
   catchUp: (conflicts: { streamId: string; actualVersion: number }[]) => Promise<void>;
+  /** Folds what is new in the given deployments' streams, read directly (a lock may have just been released). */
+  refreshDeployments: (ids: readonly string[]) => Promise<void>;
   logger?: Logger;
   now?: () => Date;
   newId?: () => string;
@@ -45,7 +47,10 @@ export interface ChangeRunnerOptions {
  * one unit of work: decide on the current state → append every event in one transaction →
  * fold the events into the projection at once (read-your-writes). When another replica won a
  * race (ConcurrencyError), it catches up and decides again, up to `attempts` times; the last
- * conflict reaches the caller as Aborted (retryable). A decision that throws writes nothing.
+ * conflict reaches the caller as Aborted (retryable). A decision refused because deployments
+ * lock its apps is decided once more after reading those deployments' streams directly, so a
+ * deployment that finished a moment ago (its end not folded here yet) never yields a 409. A
+ * decision that throws writes nothing.
  */
 export class ChangeRunner {
   private readonly options: Required<Omit<ChangeRunnerOptions, "logger">> & { logger?: Logger };
@@ -65,7 +70,7 @@ export class ChangeRunner {
   private async attempt<T extends { decision: Writable | undefined }>(ctx: CommandContext, decide: (state: RegistryState, env: DecisionEnv) => T): Promise<T> {
     const { projection, writer, attempts } = this.options;
     for (let attempt = 1; ; attempt++) {
-      const out = decide(projection.state(), { now: this.options.now(), deploymentId: this.options.newId() });
+      const out = await this.decideFresh(decide);
       const decision = out.decision;
       if (!decision) return out;
       try {
@@ -81,6 +86,26 @@ export class ChangeRunner {
       return out;
     }
   }
+
+  /** Decides; when refused by deployment locks, refreshes those deployments and decides once more. */
+  private async decideFresh<T>(decide: (state: RegistryState, env: DecisionEnv) => T): Promise<T> {
+    const run = () => decide(this.options.projection.state(), { now: this.options.now(), deploymentId: this.options.newId() });
+    try {
+      return run();
+    } catch (err) {
+      const locking = lockingDeployments(err);
+      if (locking.length === 0) throw err;
+      await this.options.refreshDeployments(locking);
+      return run();
+    }
+  }
+}
+
+/** The deployments named by a lock refusal (`lockedError`); empty for any other error. */
+function lockingDeployments(err: unknown): string[] {
+  if (!hasCode(err, "FailedPrecondition")) return [];
+  const deployments = err.details.deployments;
+  return Array.isArray(deployments) ? deployments.map((d) => String((d as { id?: unknown }).id)) : [];
 }
 
 /** Folds appended events into the projection with the stream versions they got. */

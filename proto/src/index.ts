@@ -20,4 +20,4 @@ export * as schedulerV1Model from "./gen/gantry/scheduler/v1/model_pb.js";
 export * as googleRpc from "./gen/google/rpc/status_pb.js";
 /** The standard error details packed into `google.rpc.Status.details` (BadRequest, ErrorInfo, RetryInfo, …). */
 export * as googleRpcErrorDetails from "./gen/google/rpc/error_details_pb.js";
-export { EVENTS_STREAM, AGENT_STATUS_STREAM } from "./nats-streams.ts";
+export { EVENTS_STREAM, AGENT_STATUS_STREAM, PARKED_STREAM } from "./nats-streams.ts";

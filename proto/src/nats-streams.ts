@@ -18,3 +18,15 @@ export const AGENT_STATUS_STREAM = Object.freeze({
   subjects: ["agent.status.>"],
   maxAgeMs: 7 * 24 * 3600 * 1000,
 });
+
+/**
+ * Messages a consumer could never handle, and those it held back behind them, kept for an
+ * operator: `<cluster>.parked.<consumer>`, payload = the original message's, headers name where
+ * it came from and why (`ParkedHeaders` in @gantry/platform), msg id = `<stream>:<seq>:<consumer>`
+ * so a re-park after a crash is stored once; kept 30 days.
+ */
+export const PARKED_STREAM = Object.freeze({
+  name: "PARKED",
+  subjects: ["parked.>"],
+  maxAgeMs: 30 * 24 * 3600 * 1000,
+});

@@ -7,7 +7,16 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { connect, headers } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import { infrastructureUrls } from "@gantry/platform";
 import { eventually, runGantry, startHarnessCluster, type CliResult, type HarnessCluster } from "../support/index.ts";
+
+const taskHeader = (taskId: string) => {
+  const h = headers();
+  h.set("Gantry-Task-Id", taskId);
+  return h;
+};
 
 let cluster: HarnessCluster;
 
@@ -373,6 +382,29 @@ describe("groups", () => {
     const r = await runGantry(["group", "scale", "/cli-shop", "0"], cluster.clientEnv);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /factor/);
+  });
+});
+
+describe("events", () => {
+  test("a status report the scheduler can never handle is parked, never lost: events parked shows its count, consumer and subject", async () => {
+    assert.match((await ok(["events", "parked"])).stdout, /no parked messages/);
+    // An agent report that is not a TaskStatusUpdate at all, on the durable status stream.
+    const nc = await connect({ servers: infrastructureUrls().natsUrl });
+    try {
+      await jetstream(nc).publish(`${cluster.cluster}.agent.status.bogus-agent`, new Uint8Array([0xff, 0xff, 0xff]), { headers: taskHeader("bogus.1") });
+    } finally {
+      await nc.close();
+    }
+    const parked = await eventually("the report to be parked", async () => {
+      const report = await json<{ total?: string; consumers?: { consumer: string; count: string }[]; recent?: { subject: string; key: string; reason: string }[] }>(["events", "parked"]);
+      return report.total === "1" ? report : undefined;
+    }, 30_000);
+    assert.deepEqual(parked.consumers?.map((c) => [c.consumer, c.count]), [["scheduler_status", "1"]]);
+    assert.equal(parked.recent?.[0]?.subject, `${cluster.cluster}.agent.status.bogus-agent`);
+    assert.equal(parked.recent?.[0]?.key, "bogus.1");
+    const text = (await ok(["events", "parked"])).stdout;
+    assert.match(text, /1 parked message/);
+    assert.ok(tableRow(text, "scheduler_status").row.includes(`${cluster.cluster}.parked.scheduler_status`), text);
   });
 });
 

@@ -19,3 +19,5 @@ export {
   leftoverAgentCgroupDirs,
   taskMemoryProcsFile,
 } from "./cgroups.ts";
+export { startServiceProcess, freePort } from "./service-process.ts";
+export type { ServiceProcess } from "./service-process.ts";

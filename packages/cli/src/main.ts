@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { appCommand } from "./commands/app.command.ts";
 import { deploymentCommand } from "./commands/deployment.command.ts";
+import { eventsCommand } from "./commands/events.command.ts";
 import { groupCommand } from "./commands/group.command.ts";
 import { nodeCommand } from "./commands/node.command.ts";
 import { podCommand } from "./commands/pod.command.ts";
@@ -24,7 +25,8 @@ export function buildProgram(): Command {
     .addCommand(groupCommand())
     .addCommand(deploymentCommand())
     .addCommand(taskCommand())
-    .addCommand(nodeCommand());
+    .addCommand(nodeCommand())
+    .addCommand(eventsCommand());
 }
 
 /** Runs the CLI with `argv`; resolves to the process exit code. */

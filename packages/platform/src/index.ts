@@ -22,8 +22,31 @@ export {
   subscribeCore,
   protobufDecoder,
   jsonDecoder,
+  InOrderHandler,
+  isPermanentFailure,
+  ParkedKeys,
+  openParking,
+  ParkedHeaders,
+  listParkedMessages,
 } from "./bus/index.ts";
-export type { Bus, StreamDeclaration, PublishOptions, DurableConsumerOptions, CoreSubscriptionOptions } from "./bus/index.ts";
+export type {
+  Bus,
+  StreamDeclaration,
+  PublishOptions,
+  DurableConsumerOptions,
+  CoreSubscriptionOptions,
+  StreamMessage,
+  ParkRequest,
+  ParkSink,
+  InOrderOutcome,
+  InOrderOptions,
+  RetryBackoff,
+  Parking,
+  ParkedMessagesReport,
+  ParkedMessageSummary,
+  ParkedConsumerCount,
+  ListParkedOptions,
+} from "./bus/index.ts";
 export {
   EventStore,
   DEFAULT_EVENTS_CHANNEL,
@@ -41,6 +64,7 @@ export {
   FencedOutError,
   TransactionTooOldError,
   resolveOutcome,
+  foldInStreamOrder,
   encodeRelayedEvent,
   decodeRelayedEvent,
   RelayHeaders,
@@ -69,6 +93,7 @@ export type {
   SubscriptionOptions,
   ReadAllOptions,
   ReadPage,
+  StreamOrderedFold,
 } from "./eventstore/index.ts";
 export { runForLease } from "./leadership/index.ts";
 export type { LeaseOptions, LeaseTerm } from "./leadership/index.ts";

@@ -1,9 +1,9 @@
 /**
  * The agent's crash recovery with a real crash: the agent runs as its own process
  * (`services/agent/src/main.ts`), gets `kill -9` while it runs a task, and a new agent process
- * on the same work directory re-attaches to that task. A fake scheduler in the test answers
- * registrations, sends commands over real NATS and reads the durable status stream (as in
- * agent-service.int.test.ts). As root with cgroups the task's groups are checked too.
+ * on the same work directory re-attaches to that task. A fake scheduler (testing/fake-scheduler.ts)
+ * answers registrations, sends commands over real NATS and reads the durable status stream. As
+ * root with cgroups the task's groups are checked too.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -13,21 +13,8 @@ import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { create } from "@bufbuild/protobuf";
-import { AGENT_STATUS_STREAM, agentV1, schedulerV1Model } from "@gantry/proto";
-import {
-  clusterNames,
-  connectBus,
-  createLogger,
-  deleteClusterStreams,
-  ensureStream,
-  infrastructureUrls,
-  protobufDecoder,
-  publishCore,
-  runDurableConsumer,
-  subscribeCore,
-  type Bus,
-} from "@gantry/platform";
+import { agentV1, schedulerV1Model } from "@gantry/proto";
+import { clusterNames, connectBus, createLogger, deleteClusterStreams, infrastructureUrls, type Bus } from "@gantry/platform";
 import {
   eventually,
   expectedAgentCgroupDirs,
@@ -39,6 +26,7 @@ import {
   within,
 } from "@gantry/test/support";
 import { probeMachine } from "./index.ts";
+import { killCommand, launchCommand, startFakeScheduler, type FakeScheduler } from "./testing/fake-scheduler.ts";
 
 const { TaskState } = schedulerV1Model;
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), "main.ts");
@@ -51,11 +39,7 @@ const agentId = `t-kill9-${randomBytes(3).toString("hex")}`;
 const cgroups = process.getuid?.() === 0 ? probeMachine().cgroups : undefined;
 
 let bus: Bus;
-const stopScheduler = new AbortController();
-const updates: agentV1.TaskStatusUpdate[] = [];
-const registrations: agentV1.AgentRegistration[] = [];
-const heartbeats: agentV1.AgentHeartbeat[] = [];
-let statusConsumer: Promise<void> | undefined;
+let scheduler: FakeScheduler;
 const workDir = mkdtempSync(join(tmpdir(), "gantry-agent-kill9-"));
 const taskId = `test_kill9.${randomUUID()}`;
 
@@ -96,28 +80,10 @@ function startAgentProcess(): AgentProcess {
 }
 
 function send(...commands: agentV1.AgentCommand[]): void {
-  publishCore(bus, `agent.${agentId}.commands`, agentV1.AgentCommandsSchema, create(agentV1.AgentCommandsSchema, { commands, epoch: EPOCH }));
+  scheduler.send(agentId, EPOCH, ...commands);
 }
 
-function launchSleep(): agentV1.AgentCommand {
-  return create(agentV1.AgentCommandSchema, {
-    command: {
-      case: "launch",
-      value: create(agentV1.LaunchTaskSchema, {
-        taskId,
-        instanceId: `inst-${taskId}`,
-        appId: "/test/kill9",
-        appVersion: "2026-01-01T00:00:00.000Z",
-        cmd: "sleep 1000",
-        resources: create(schedulerV1Model.ResourcesSchema, { cpus: 0.5, mem: 64, disk: 0 }),
-        killGracePeriodSeconds: 1,
-      }),
-    },
-  });
-}
-
-const kill = () => create(agentV1.AgentCommandSchema, { command: { case: "kill", value: create(agentV1.KillTaskSchema, { taskId, killGracePeriodSeconds: 1 }) } });
-const statesOf = () => updates.filter((u) => u.taskId === taskId).map((u) => `${TaskState[u.state]}${u.message ? ` (${u.message})` : ""}`);
+const statesOf = () => scheduler.updates.filter((u) => u.taskId === taskId).map((u) => `${TaskState[u.state]}${u.message ? ` (${u.message})` : ""}`);
 const checkpoint = (): { pid: number; pgid: number; cgroupDirs: string[] } => JSON.parse(readFileSync(join(workDir, "sandboxes", taskId, ".gantry", "checkpoint.json"), "utf8"));
 
 const alive = (pid: number) => {
@@ -138,33 +104,7 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
 
 before(async () => {
   bus = await connectBus(natsUrl, clusterNames(cluster), "agent-restart-test");
-  await subscribeCore(bus, {
-    subject: "agent.register",
-    schema: agentV1.AgentRegistrationSchema,
-    replySchema: agentV1.AgentRegisteredSchema,
-    logger,
-    signal: stopScheduler.signal,
-    handler: async (reg) => {
-      registrations.push(reg);
-      return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds: 1, epoch: EPOCH });
-    },
-  });
-  await subscribeCore(bus, {
-    subject: "agent.heartbeat",
-    schema: agentV1.AgentHeartbeatSchema,
-    logger,
-    signal: stopScheduler.signal,
-    handler: async (hb) => void heartbeats.push(hb),
-  });
-  statusConsumer = runDurableConsumer(bus, {
-    stream: await ensureStream(bus, AGENT_STATUS_STREAM),
-    durable: "test_kill9_status",
-    filterSubject: `agent.status.${agentId}`,
-    decode: protobufDecoder(agentV1.TaskStatusUpdateSchema),
-    handler: async (u: agentV1.TaskStatusUpdate) => void updates.push(u),
-    logger,
-    signal: stopScheduler.signal,
-  });
+  scheduler = await startFakeScheduler(bus, { logger, epochFor: () => EPOCH, durable: "test_kill9_status", statusSubject: `agent.status.${agentId}` });
 });
 
 // Cleans up whatever the test got to, also when it failed half-way: agent processes, the task's
@@ -200,8 +140,7 @@ after(async () => {
       }, 5_000).catch((err: Error) => problems.push(err.message));
     }
   }
-  stopScheduler.abort();
-  await statusConsumer?.catch(() => {});
+  await scheduler?.stop();
   if (bus) {
     await deleteClusterStreams(bus);
     await bus.close();
@@ -214,15 +153,15 @@ describe("agent crash", () => {
   it("kill -9 leaves the task running; a new agent process on the same work dir re-attaches, reports and lists it, and a kill ends it", async (t) => {
     try {
       const first = startAgentProcess();
-      await eventually("the first agent process to register", () => registrations.some((r) => r.agentId === agentId), 20_000);
-      send(launchSleep());
-      await eventually(() => `${taskId} RUNNING (saw ${statesOf().join(", ")})`, () => updates.some((u) => u.taskId === taskId && u.state === TaskState.RUNNING));
+      await eventually("the first agent process to register", () => scheduler.registrations.some((r) => r.agentId === agentId), 20_000);
+      send(launchCommand(taskId, { appId: "/test/kill9", cmd: "sleep 1000" }));
+      await eventually(() => `${taskId} RUNNING (saw ${statesOf().join(", ")})`, () => scheduler.updates.some((u) => u.taskId === taskId && u.state === TaskState.RUNNING));
       const cp = checkpoint();
       if (cgroups) {
         assert.deepEqual([...cp.cgroupDirs].sort(), expectedTaskCgroupDirs(cgroups, agentId, taskId));
         for (const { file, value } of expectedLimitFiles(cgroups, agentId, taskId, 0.5, 64)) assert.equal(readFileSync(file, "utf8").trim(), value, file);
       }
-      await eventually("a heartbeat of the first agent listing the task", () => heartbeats.some((h) => h.agentId === agentId && h.runningTaskIds.includes(taskId)), 5_000);
+      await eventually("a heartbeat of the first agent listing the task", () => scheduler.heartbeats.some(({ hb }) => hb.agentId === agentId && hb.runningTaskIds.includes(taskId)), 5_000);
 
       first.child.kill("SIGKILL");
       assert.deepEqual(await within("the first agent process to die of SIGKILL", first.exited, 5_000), { code: null, signal: "SIGKILL" });
@@ -230,23 +169,23 @@ describe("agent crash", () => {
       assert.ok((await pidsOfTask(taskId)).includes(cp.pid), "the live process is the task's");
       if (cgroups) assert.ok(readFileSync(taskMemoryProcsFile(cgroups, agentId, taskId), "utf8").split("\n").includes(String(cp.pid)), "still in its memory cgroup");
 
-      const registrationsBefore = registrations.length;
-      const runningBefore = updates.filter((u) => u.taskId === taskId && u.state === TaskState.RUNNING).length;
+      const registrationsBefore = scheduler.registrations.length;
+      const runningBefore = scheduler.updates.filter((u) => u.taskId === taskId && u.state === TaskState.RUNNING).length;
       startAgentProcess();
-      const reg = await eventually("the second agent process to register", () => registrations.slice(registrationsBefore).find((r) => r.agentId === agentId), 20_000);
+      const reg = await eventually("the second agent process to register", () => scheduler.registrations.slice(registrationsBefore).find((r) => r.agentId === agentId), 20_000);
       assert.deepEqual(reg.runningTaskIds, [taskId], "the new agent registers with the re-attached task");
-      const heartbeatsBefore = heartbeats.length;
+      const heartbeatsBefore = scheduler.heartbeats.length;
       const reattached = await eventually(
         () => `RUNNING again after re-attach (saw ${statesOf().join(", ")})`,
-        () => updates.filter((u) => u.taskId === taskId && u.state === TaskState.RUNNING)[runningBefore],
+        () => scheduler.updates.filter((u) => u.taskId === taskId && u.state === TaskState.RUNNING)[runningBefore],
       );
       assert.equal(reattached.message, "re-attached after agent restart");
       assert.equal(reattached.agentId, agentId);
-      await eventually("a heartbeat of the second agent listing the task", () => heartbeats.slice(heartbeatsBefore).some((h) => h.agentId === agentId && h.runningTaskIds.includes(taskId)), 5_000);
+      await eventually("a heartbeat of the second agent listing the task", () => scheduler.heartbeats.slice(heartbeatsBefore).some(({ hb }) => hb.agentId === agentId && hb.runningTaskIds.includes(taskId)), 5_000);
       assert.ok(alive(cp.pid), "re-attaching leaves the task alone");
 
-      send(kill());
-      await eventually(() => `${taskId} KILLED (saw ${statesOf().join(", ")})`, () => updates.some((u) => u.taskId === taskId && u.state === TaskState.KILLED));
+      send(killCommand(taskId));
+      await eventually(() => `${taskId} KILLED (saw ${statesOf().join(", ")})`, () => scheduler.updates.some((u) => u.taskId === taskId && u.state === TaskState.KILLED));
       assert.equal(alive(cp.pid), false, "the task process is gone after KILLED");
       assert.deepEqual(await pidsOfTask(taskId), [], "no process of the task is left");
       for (const d of cp.cgroupDirs) assert.equal(existsSync(d), false, `${d} removed`);

@@ -1,29 +1,15 @@
 /**
- * The agent against real NATS and (as root on Linux) real cgroups: a fake scheduler in the test
- * answers registrations, sends commands and reads the durable status stream.
+ * The agent against real NATS and (as root on Linux) real cgroups: a fake scheduler
+ * (testing/fake-scheduler.ts) answers registrations, sends commands and reads the durable status stream.
  */
-import { AGENT_STATUS_STREAM } from "@gantry/proto";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
-import {
-  clusterNames,
-  connectBus,
-  createLogger,
-  deleteClusterStreams,
-  ensureStream,
-  infrastructureUrls,
-  protobufDecoder,
-  publishCore,
-  runDurableConsumer,
-  subscribeCore,
-  type Bus,
-} from "@gantry/platform";
+import { clusterNames, connectBus, createLogger, deleteClusterStreams, infrastructureUrls, type Bus } from "@gantry/platform";
 import {
   eventually,
   expectedCgroupCapabilities,
@@ -38,6 +24,7 @@ import { compileAgentOptions } from "./agent-options.ts";
 import { startAgent, type RunningAgent } from "./agent-service.ts";
 import { probeMachine } from "./adapters/machine-probe.ts";
 import type { AgentOptions } from "./domain/index.ts";
+import { killCommand as kill, launchCommand as launch, startFakeScheduler, type FakeScheduler } from "./testing/fake-scheduler.ts";
 
 const { TaskState } = schedulerV1Model;
 const isRoot = process.getuid?.() === 0;
@@ -46,16 +33,12 @@ const cgroups = isRoot ? probeMachine().cgroups : undefined;
 const logger = createLogger("agent-test", { level: process.env.GANTRY_LOG_LEVEL ?? "warn" });
 
 let bus: Bus;
-const stopScheduler = new AbortController();
-const updates: agentV1.TaskStatusUpdate[] = [];
-const registrations: agentV1.AgentRegistration[] = [];
-const heartbeats: agentV1.AgentHeartbeat[] = [];
+let scheduler: FakeScheduler;
 const workDirs: string[] = [];
 const agents: RunningAgent[] = [];
 const agentIds: string[] = [];
 /** Epoch the fake scheduler answers a registration with, per agent (0 when not set). */
 const answerEpoch = new Map<string, bigint>();
-let statusConsumer: Promise<void>;
 
 function options(agentId: string, workDir?: string): AgentOptions {
   const dir = workDir ?? mkdtempSync(join(tmpdir(), "gantry-agent-test-"));
@@ -72,43 +55,15 @@ async function start(opts: AgentOptions): Promise<RunningAgent> {
 }
 
 function send(agentId: string, ...commands: agentV1.AgentCommand[]): void {
-  sendAt(0n, agentId, ...commands);
-}
-
-function sendAt(epoch: bigint, agentId: string, ...commands: agentV1.AgentCommand[]): void {
-  publishCore(bus, `agent.${agentId}.commands`, agentV1.AgentCommandsSchema, create(agentV1.AgentCommandsSchema, { commands, epoch }));
-}
-
-function launch(taskId: string, init: { cmd?: string; args?: string[]; mem?: number; cpus?: number; env?: Record<string, string>; grace?: number }): agentV1.AgentCommand {
-  return create(agentV1.AgentCommandSchema, {
-    command: {
-      case: "launch",
-      value: create(agentV1.LaunchTaskSchema, {
-        taskId,
-        instanceId: `inst-${taskId}`,
-        appId: "/test/app",
-        appVersion: "2026-01-01T00:00:00.000Z",
-        cmd: init.cmd ?? "",
-        args: init.args ?? [],
-        env: init.env ?? {},
-        resources: create(schedulerV1Model.ResourcesSchema, { cpus: init.cpus ?? 0.5, mem: init.mem ?? 64, disk: 0 }),
-        killGracePeriodSeconds: init.grace ?? 1,
-      }),
-    },
-  });
-}
-
-function kill(taskId: string): agentV1.AgentCommand {
-  return create(agentV1.AgentCommandSchema, { command: { case: "kill", value: create(agentV1.KillTaskSchema, { taskId, killGracePeriodSeconds: 1 }) } });
+  scheduler.send(agentId, 0n, ...commands);
 }
 
 const newTaskId = (name: string) => `test_${name}.${randomUUID()}`;
-const statesOf = (taskId: string) => updates.filter((u) => u.taskId === taskId).map((u) => u.state);
+const statesOf = (taskId: string) => scheduler.statesOf(taskId);
 
 const waitFor = <T>(what: WaitSubject, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> => eventually(what, probe, timeoutMs, 50);
 
-const waitForState = (taskId: string, state: schedulerV1Model.TaskState, timeoutMs?: number) =>
-  waitFor(() => `${taskId} ${TaskState[state]} (saw ${statesOf(taskId).map((s) => TaskState[s]).join(",")})`, () => updates.find((u) => u.taskId === taskId && u.state === state), timeoutMs);
+const waitForState = (taskId: string, state: schedulerV1Model.TaskState, timeoutMs?: number) => scheduler.waitForState(taskId, state, timeoutMs);
 
 function checkpointOf(workDir: string, taskId: string): { pid: number; cgroupDirs: string[] } {
   return JSON.parse(readFileSync(join(workDir, "sandboxes", taskId, ".gantry", "checkpoint.json"), "utf8"));
@@ -125,40 +80,12 @@ const alive = (pid: number) => {
 
 before(async () => {
   bus = await connectBus(infrastructureUrls().natsUrl, clusterNames(`t-agent-${randomBytes(4).toString("hex")}`), "agent-test");
-  await subscribeCore(bus, {
-    subject: "agent.register",
-    schema: agentV1.AgentRegistrationSchema,
-    replySchema: agentV1.AgentRegisteredSchema,
-    logger,
-    signal: stopScheduler.signal,
-    handler: async (reg) => {
-      registrations.push(reg);
-      return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds: 1, epoch: answerEpoch.get(reg.agentId) ?? 0n });
-    },
-  });
-  await subscribeCore(bus, {
-    subject: "agent.heartbeat",
-    schema: agentV1.AgentHeartbeatSchema,
-    logger,
-    signal: stopScheduler.signal,
-    handler: async (hb) => void heartbeats.push(hb),
-  });
-  const stream = await ensureStream(bus, AGENT_STATUS_STREAM);
-  statusConsumer = runDurableConsumer(bus, {
-    stream,
-    durable: "test_status",
-    filterSubject: "agent.status.>",
-    decode: protobufDecoder(agentV1.TaskStatusUpdateSchema),
-    handler: async (u: agentV1.TaskStatusUpdate) => void updates.push(u),
-    logger,
-    signal: stopScheduler.signal,
-  });
+  scheduler = await startFakeScheduler(bus, { logger, epochFor: (agentId) => answerEpoch.get(agentId) ?? 0n });
 });
 
 after(async () => {
   for (const a of agents) await a.stop({ killTasks: true });
-  stopScheduler.abort();
-  await statusConsumer.catch(() => {});
+  await scheduler.stop();
   await deleteClusterStreams(bus);
   await bus.close();
   for (const d of workDirs) rmSync(d, { recursive: true, force: true });
@@ -175,7 +102,7 @@ describe("agent", () => {
   });
 
   it("registers with what it offers and heartbeats", async () => {
-    const reg = registrations.find((r) => r.agentId === main.agentId);
+    const reg = scheduler.registrations.find((r) => r.agentId === main.agentId);
     assert.ok(reg);
     assert.equal(reg.resources?.cpus, 2);
     assert.equal(reg.resources?.mem, 1024);
@@ -183,7 +110,7 @@ describe("agent", () => {
     assert.deepEqual(reg.roles, ["*"]);
     assert.deepEqual(reg.ports.map((p) => [p.begin, p.end]), [[31000, 32000]]);
     assert.deepEqual(reg.capabilities, cgroups ? expectedCgroupCapabilities(cgroups) : ["process"]);
-    await waitFor("two heartbeats", () => heartbeats.filter((h) => h.agentId === main.agentId).length >= 2, 5_000);
+    await waitFor("two heartbeats", () => scheduler.heartbeats.filter(({ hb }) => hb.agentId === main.agentId).length >= 2, 5_000);
   });
 
   it("runs sleep 1000 in its cgroup, reports STAGING then RUNNING, and a kill ends it as KILLED with the process and cgroup gone", async () => {
@@ -194,7 +121,7 @@ describe("agent", () => {
     const cp = checkpointOf(mainOptions.workDir, taskId);
     assert.ok(alive(cp.pid), "task process runs");
     assert.ok(main.runningTaskIds().includes(taskId));
-    await waitFor("heartbeat listing the task", () => heartbeats.some((h) => h.agentId === main.agentId && h.runningTaskIds.includes(taskId)), 5_000);
+    await waitFor("heartbeat listing the task", () => scheduler.heartbeats.some(({ hb }) => hb.agentId === main.agentId && hb.runningTaskIds.includes(taskId)), 5_000);
     if (cgroups) {
       // v1: cpu.shares 512, cpu.cfs_quota_us 50000, memory.limit_in_bytes 64 MiB in two groups;
       // v2: cpu.weight 20, cpu.max "50000 100000", memory.max 64 MiB in one.
@@ -312,9 +239,9 @@ describe("agent restart", () => {
     await first.stop({ killTasks: false });
     assert.ok(alive(pid), "the task outlives the agent");
 
-    const before = registrations.length;
+    const before = scheduler.registrations.length;
     const second = await start(opts);
-    const reg = registrations.slice(before).find((r) => r.agentId === opts.agentId);
+    const reg = scheduler.registrations.slice(before).find((r) => r.agentId === opts.agentId);
     assert.deepEqual(reg?.runningTaskIds, [taskId]);
     assert.ok(second.runningTaskIds().includes(taskId));
     await waitFor("RUNNING again after re-attach", () => statesOf(taskId).filter((s) => s === TaskState.RUNNING).length === 2);
@@ -338,9 +265,9 @@ describe("agent restart", () => {
     process.kill(-pid, "SIGKILL");
     await waitFor("both processes gone", () => !alive(pid) && !alive(checkpointOf(opts.workDir, exits).pid));
 
-    const before = registrations.length;
+    const before = scheduler.registrations.length;
     await start(opts);
-    assert.deepEqual(registrations.slice(before).find((r) => r.agentId === opts.agentId)?.runningTaskIds, []);
+    assert.deepEqual(scheduler.registrations.slice(before).find((r) => r.agentId === opts.agentId)?.runningTaskIds, []);
     const exited = await waitForState(exits, TaskState.FAILED);
     assert.equal(exited.exitCode, 4);
     const gone = await waitForState(vanishes, TaskState.FAILED);
@@ -359,13 +286,13 @@ describe("scheduler epochs", () => {
     // Batches of one agent are handled in order, so once the epoch-5 task reports, the epoch-4 batch was judged.
     const stale = newTaskId("stale");
     const current = newTaskId("current");
-    sendAt(4n, first.agentId, launch(stale, { cmd: "sleep 1000" }));
-    sendAt(5n, first.agentId, launch(current, { cmd: "sleep 1000" }));
+    scheduler.send(first.agentId, 4n, launch(stale, { cmd: "sleep 1000" }));
+    scheduler.send(first.agentId, 5n, launch(current, { cmd: "sleep 1000" }));
     await waitForState(current, TaskState.RUNNING);
     assert.deepEqual(statesOf(stale), [], "no status for the refused launch");
     assert.equal(existsSync(join(opts.workDir, "sandboxes", stale)), false, "no sandbox, no process");
     assert.deepEqual(first.runningTaskIds(), [current]);
-    sendAt(5n, first.agentId, kill(current));
+    scheduler.send(first.agentId, 5n, kill(current));
     await waitForState(current, TaskState.KILLED);
     await first.stop({ killTasks: false });
 
@@ -375,8 +302,8 @@ describe("scheduler epochs", () => {
     assert.equal(second.schedulerEpoch(), 5n);
     const staleAfterRestart = newTaskId("stale-after-restart");
     const marker = newTaskId("marker");
-    sendAt(4n, second.agentId, launch(staleAfterRestart, { cmd: "sleep 1000" }));
-    sendAt(5n, second.agentId, kill(marker));
+    scheduler.send(second.agentId, 4n, launch(staleAfterRestart, { cmd: "sleep 1000" }));
+    scheduler.send(second.agentId, 5n, kill(marker));
     await waitForState(marker, TaskState.KILLED);
     assert.deepEqual(statesOf(staleAfterRestart), []);
     assert.equal(existsSync(join(opts.workDir, "sandboxes", staleAfterRestart)), false);
@@ -388,14 +315,14 @@ describe("scheduler epochs", () => {
     answerEpoch.set(opts.agentId, 2n);
     const agent = await start(opts);
     const marker = newTaskId("newer");
-    sendAt(3n, agent.agentId, kill(marker));
+    scheduler.send(agent.agentId, 3n, kill(marker));
     await waitForState(marker, TaskState.KILLED);
     assert.equal(agent.schedulerEpoch(), 3n);
     assert.equal(readFileSync(join(opts.workDir, "scheduler-epoch"), "utf8"), "3\n");
     const old = newTaskId("old-leader");
     const marker2 = newTaskId("newer2");
-    sendAt(2n, agent.agentId, kill(old));
-    sendAt(3n, agent.agentId, kill(marker2));
+    scheduler.send(agent.agentId, 2n, kill(old));
+    scheduler.send(agent.agentId, 3n, kill(marker2));
     await waitForState(marker2, TaskState.KILLED);
     assert.deepEqual(statesOf(old), [], "the deposed epoch-2 leader is refused");
   });

@@ -1,76 +1,87 @@
 import { randomUUID } from "node:crypto";
-import { EVENTS_STREAM } from "@gantry/proto";
 import {
   EventStore,
   connectBus,
   createGrpcServer,
-  ensureStream,
   openClusterDatabase,
+  startEventRelay,
   type Logger,
   type ServiceEnvironment,
 } from "@gantry/platform";
 import { Scheduler, type SchedulerSettings } from "./app/scheduler.ts";
-import { linkAgents, natsCommandSender } from "./adapters/agent-link.nats.ts";
-import { consumeLogEvents } from "./adapters/log-events.consumer.ts";
+import { ensureAgentStatusStream, natsCommandSender } from "./adapters/agent-link.nats.ts";
 import { eventStoreAppender } from "./adapters/event-store.appender.ts";
 import { schedulerService } from "./adapters/scheduler.grpc.ts";
+import { snapshotStore } from "./adapters/snapshot-store.postgres.ts";
+import { startSchedulerRoles, type SchedulerRoles } from "./scheduler-roles.ts";
 
 /** What the scheduler needs to run, compiled by the caller (main.ts or `gantry up`). */
 export interface SchedulerOptions extends ServiceEnvironment {
   logger: Logger;
   settings?: Partial<SchedulerSettings>;
+  /** Compete to run the log → JetStream relay in this process too (default true). */
+  relay?: boolean;
+  /** Who this scheduler is in the lease records (default: this process). */
+  holder?: string;
+  /** Seconds between snapshots of the state while it changes (default 60). */
+  snapshotIntervalSeconds?: number;
 }
 
-/** A running scheduler. */
+/** A running scheduler (leading or standing by). */
 export interface RunningScheduler {
   port: number;
   scheduler: Scheduler;
+  roles: SchedulerRoles;
   stop(): Promise<void>;
 }
 
 const DEFAULT_SETTINGS: SchedulerSettings = { heartbeatIntervalSeconds: 2, missedHeartbeatsBeforeLost: 5, relaunchAfterSeconds: 10 };
 
 /**
- * Starts the scheduler: folds its state from the event log, follows relayed app events and
- * agents' registrations, heartbeats and status reports over NATS, reconciles every second, and
- * serves `gantry.scheduler.v1.SchedulerService`.
+ * Starts a scheduler process: restores its state (snapshot + log), competes for the relay and for
+ * the scheduler lease (standing by warm until it wins, see scheduler-roles.ts), and serves
+ * `gantry.scheduler.v1.SchedulerService` from its state in either role.
  */
 export async function startScheduler(options: SchedulerOptions): Promise<RunningScheduler> {
   const { logger } = options;
   const database = await openClusterDatabase(options.databaseUrl, options.names.cluster, { applicationName: "gantry-scheduler" });
   const stop = new AbortController();
-  const timers: NodeJS.Timeout[] = [];
   const store = new EventStore({ pool: database.pool, logger });
   let bus: Awaited<ReturnType<typeof connectBus>> | undefined;
+  const background: Promise<void>[] = [];
   try {
     bus = await connectBus(options.natsUrl, options.names, "scheduler");
+    if (options.relay !== false) {
+      const relay = await startEventRelay({ store, nc: bus.nc, names: options.names, logger: logger.child({ component: "relay" }), signal: stop.signal, ...(options.holder ? { holder: options.holder } : {}) });
+      background.push(relay.done);
+    }
     const scheduler = new Scheduler(
-      { events: eventStoreAppender(store), commands: natsCommandSender(bus), logger, now: Date.now, newId: randomUUID },
+      { events: eventStoreAppender(store), streams: store, commands: natsCommandSender(bus), logger, now: Date.now, newId: randomUUID },
       { ...DEFAULT_SETTINGS, ...options.settings },
     );
-    let folded = 0;
-    for await (const page of store.readAllPages()) {
-      for (const e of page) scheduler.foldHistory(e);
-      folded += page.length;
-    }
-    logger.info({ events: folded, apps: scheduler.state.apps.size, instances: scheduler.state.instances.size }, "scheduler state folded from the log");
-    const eventsStream = await ensureStream(bus, EVENTS_STREAM);
-    const logEvents = consumeLogEvents(bus, eventsStream, scheduler, logger, stop.signal);
-    const { statusConsumer } = await linkAgents(bus, scheduler, logger, stop.signal);
-    timers.push(setInterval(() => void scheduler.checkAgents().catch((err) => logger.error({ err }, "agent check failed")), 1_000));
-    timers.push(setInterval(() => scheduler.reconcileSoon(), 1_000));
-    scheduler.reconcileSoon();
-    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [schedulerService(scheduler)], reflection: true });
+    const roles = await startSchedulerRoles({
+      store,
+      bus,
+      scheduler,
+      snapshots: snapshotStore(database.pool, "scheduler"),
+      statusStream: await ensureAgentStatusStream(bus),
+      logger,
+      signal: stop.signal,
+      ...(options.holder ? { holder: options.holder } : {}),
+      ...(options.snapshotIntervalSeconds ? { snapshotIntervalMs: options.snapshotIntervalSeconds * 1000 } : {}),
+    });
+    background.push(roles.done);
+    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [schedulerService(scheduler, bus)], reflection: true });
     const port = await grpc.listen(options.host, options.port);
     logger.info({ port }, "scheduler serving");
     return {
       port,
       scheduler,
+      roles,
       async stop() {
-        for (const t of timers) clearInterval(t);
         await grpc.shutdown(2_000);
         stop.abort();
-        await Promise.allSettled([logEvents, statusConsumer]);
+        await Promise.allSettled(background);
         await bus!.close();
         await store.close();
         await database.close();
@@ -78,8 +89,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     };
   } catch (err) {
     // Leave nothing open behind a failed start (a live NATS connection would keep the process up).
-    for (const t of timers) clearInterval(t);
     stop.abort();
+    await Promise.allSettled(background);
     await bus?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await database.close().catch(() => undefined);

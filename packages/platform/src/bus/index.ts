@@ -6,3 +6,10 @@ export { publishDurable, publishCore, requestReply, decodeMessage, messageHeader
 export type { PublishOptions } from "./messages.ts";
 export { runDurableConsumer, subscribeCore, protobufDecoder, jsonDecoder } from "./consumers.ts";
 export type { DurableConsumerOptions, CoreSubscriptionOptions } from "./consumers.ts";
+export { InOrderHandler, isPermanentFailure } from "./in-order-handler.ts";
+export type { StreamMessage, ParkRequest, ParkSink, InOrderOutcome, InOrderOptions, RetryBackoff } from "./in-order-handler.ts";
+export { ParkedKeys } from "./parked-keys.ts";
+export { openParking, ParkedHeaders } from "./parked-stream.ts";
+export type { Parking } from "./parked-stream.ts";
+export { listParkedMessages } from "./parked-messages.ts";
+export type { ParkedMessagesReport, ParkedMessageSummary, ParkedConsumerCount, ListParkedOptions } from "./parked-messages.ts";

@@ -14,6 +14,8 @@ export interface EventMetadata {
   principal?: string;
   traceparent?: string;
   tracestate?: string;
+  /** The lease epoch a fenced writer (the scheduler leader) wrote under: the log shows which leader decided what. */
+  leaderEpoch?: string;
 }
 
 /**

@@ -23,3 +23,5 @@ export { startEventRelay, RELAY_SUBSCRIPTION_ID, RELAY_LEASE } from "./event-rel
 export type { EventRelay, EventRelayOptions } from "./event-relay.ts";
 export { encodeRelayedEvent, decodeRelayedEvent, RelayHeaders } from "./relayed-event.ts";
 export type { RelayedEvent } from "./relayed-event.ts";
+export { foldInStreamOrder } from "./stream-order-fold.ts";
+export type { StreamOrderedFold } from "./stream-order-fold.ts";

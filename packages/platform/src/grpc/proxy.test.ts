@@ -48,6 +48,9 @@ before(async () => {
         async listAgents() {
           return { agents: [] };
         },
+        async listParkedMessages() {
+          return { total: 0n, consumers: [], recent: [] };
+        },
         async *watchTasks(request, ctx) {
           backendCalls.push({ method: "watchTasks", ctx });
           for (let i = 0; i < 3; i++) yield { task: { taskId: `t${i}`, appId: request.appId } };

@@ -36,6 +36,7 @@ before(async () => {
       bindService(schedulerV1.SchedulerService, {
         listTasks: notImplemented,
         listAgents: notImplemented,
+        listParkedMessages: notImplemented,
         async *watchTasks() {},
       }),
     ],

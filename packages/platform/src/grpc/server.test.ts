@@ -59,6 +59,9 @@ const scheduler = bindService(schedulerV1.SchedulerService, {
     if (request.appId === "/bad-response") return { tasks: [{ taskId: "t", exitCode: "minus one" as unknown as number }] };
     return { tasks: [] };
   },
+  async listParkedMessages() {
+    return { total: 0n, consumers: [], recent: [] };
+  },
   async listAgents() {
     return { agents: [] };
   },

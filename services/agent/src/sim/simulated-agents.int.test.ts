@@ -1,15 +1,16 @@
 /**
- * Simulated agents against real NATS: a fake scheduler in the test answers registrations
- * (epoch 3), sends command batches and reads the durable status stream.
+ * Simulated agents against real NATS: a fake scheduler (../testing/fake-scheduler.ts) answers
+ * registrations (epoch 3), sends command batches and reads the durable status stream.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
-import { AGENT_STATUS_STREAM, agentV1, schedulerV1Model } from "@gantry/proto";
-import { connectBus, createLogger, ensureStream, infrastructureUrls, protobufDecoder, publishCore, runDurableConsumer, subscribeCore, type Bus } from "@gantry/platform";
+import { agentV1, schedulerV1Model } from "@gantry/proto";
+import { connectBus, createLogger, infrastructureUrls, type Bus } from "@gantry/platform";
 import { createTestCluster, eventually, within as withinMs } from "@gantry/platform/testing";
 import { compileSimulatedAgentOptions } from "./simulated-agent-options.ts";
 import { startSimulatedAgents, type SimulatedAgents } from "./simulated-agents.ts";
+import { startFakeScheduler, type FakeScheduler } from "../testing/fake-scheduler.ts";
 
 const { TaskState } = schedulerV1Model;
 const logger = createLogger("sim-test", { level: process.env.GANTRY_LOG_LEVEL ?? "warn" });
@@ -21,18 +22,10 @@ let bus: Bus;
 let simBus: Bus;
 let sims: SimulatedAgents;
 let failing: SimulatedAgents | undefined;
-const stopScheduler = new AbortController();
-const registrations: agentV1.AgentRegistration[] = [];
-const heartbeats: { at: number; hb: agentV1.AgentHeartbeat }[] = [];
-const updates: agentV1.TaskStatusUpdate[] = [];
-let statusConsumer: Promise<void>;
+let scheduler: FakeScheduler;
 
 const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000) => eventually(what, probe, timeoutMs, 25);
 const within = <T>(what: string, p: Promise<T>, timeoutMs = 15_000) => withinMs(what, p, timeoutMs);
-
-function sendAt(epoch: bigint, agentId: string, ...commands: agentV1.AgentCommand[]): void {
-  publishCore(bus, `agent.${agentId}.commands`, agentV1.AgentCommandsSchema, create(agentV1.AgentCommandsSchema, { commands, epoch }));
-}
 
 const launch = (taskId: string) =>
   create(agentV1.AgentCommandSchema, {
@@ -40,54 +33,26 @@ const launch = (taskId: string) =>
   });
 const kill = (taskId: string) => create(agentV1.AgentCommandSchema, { command: { case: "kill", value: create(agentV1.KillTaskSchema, { taskId }) } });
 
-const statesOf = (taskId: string) => updates.filter((u) => u.taskId === taskId).map((u) => TaskState[u.state]);
-const waitForState = (taskId: string, state: schedulerV1Model.TaskState, timeoutMs?: number) =>
-  waitFor(`${taskId} ${TaskState[state]} (saw ${statesOf(taskId).join(",")})`, () => updates.find((u) => u.taskId === taskId && u.state === state), timeoutMs);
+const statesOf = (taskId: string) => scheduler.statesOf(taskId).map((s) => TaskState[s]);
+const waitForState = (taskId: string, state: schedulerV1Model.TaskState) => scheduler.waitForState(taskId, state);
 
 /** Sends a kill of an unknown task to each agent and waits for its KILLED: every batch sent to them before is then handled and its immediate reports stored. */
 async function barrier(agentIds: string[], epoch = EPOCH): Promise<void> {
   const markers = agentIds.map((id) => `marker-${id}-${Math.random().toString(36).slice(2)}`);
-  agentIds.forEach((id, i) => sendAt(epoch, id, kill(markers[i]!)));
+  agentIds.forEach((id, i) => scheduler.send(id, epoch, kill(markers[i]!)));
   await Promise.all(markers.map((m) => waitForState(m, TaskState.KILLED)));
 }
 
 /** Waits for a heartbeat of `agentId` sent after `since` listing exactly `taskIds`. */
 const waitForHeartbeat = (agentId: string, taskIds: string[], since: number) =>
   waitFor(`heartbeat of ${agentId} listing [${taskIds.join(",")}]`, () =>
-    heartbeats.find(({ at, hb }) => at > since && hb.agentId === agentId && JSON.stringify([...hb.runningTaskIds].sort()) === JSON.stringify([...taskIds].sort())),
+    scheduler.heartbeats.find(({ at, hb }) => at > since && hb.agentId === agentId && JSON.stringify([...hb.runningTaskIds].sort()) === JSON.stringify([...taskIds].sort())),
   );
 
 before(async () => {
   bus = await connectBus(infrastructureUrls().natsUrl, cluster.names, "sim-test-scheduler");
   simBus = await connectBus(infrastructureUrls().natsUrl, cluster.names, "sim-test-agents");
-  await subscribeCore(bus, {
-    subject: "agent.register",
-    schema: agentV1.AgentRegistrationSchema,
-    replySchema: agentV1.AgentRegisteredSchema,
-    logger,
-    signal: stopScheduler.signal,
-    handler: async (reg) => {
-      registrations.push(reg);
-      return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds: 1, epoch: EPOCH });
-    },
-  });
-  await subscribeCore(bus, {
-    subject: "agent.heartbeat",
-    schema: agentV1.AgentHeartbeatSchema,
-    logger,
-    signal: stopScheduler.signal,
-    handler: async (hb) => void heartbeats.push({ at: Date.now(), hb }),
-  });
-  const stream = await ensureStream(bus, AGENT_STATUS_STREAM);
-  statusConsumer = runDurableConsumer(bus, {
-    stream,
-    durable: "test_status",
-    filterSubject: "agent.status.>",
-    decode: protobufDecoder(agentV1.TaskStatusUpdateSchema),
-    handler: async (u: agentV1.TaskStatusUpdate) => void updates.push(u),
-    logger,
-    signal: stopScheduler.signal,
-  });
+  scheduler = await startFakeScheduler(bus, { logger, epochFor: () => EPOCH, pollIntervalMs: 25 });
   sims = await startSimulatedAgents(
     compileSimulatedAgentOptions({ count: COUNT, idPrefix: "sim", cpus: 4, mem: 8192, disk: 20_000, gpus: 1, attributes: "rack:r{n%4};zone:a", launchDelayMs: "5-30" }),
     { bus: simBus, logger },
@@ -97,8 +62,7 @@ before(async () => {
 after(async () => {
   await sims?.stop();
   await failing?.stop();
-  stopScheduler.abort();
-  await statusConsumer.catch(() => {});
+  await scheduler.stop();
   await cluster.cleanup(bus.nc);
   await simBus.close();
   await bus.close();
@@ -111,10 +75,10 @@ describe("simulated agents", () => {
   it("each registers once, answered (epoch 3), offering what it was given, over one commands subscription for all", async () => {
     await within("every registration answered", sims.registered);
     assert.deepEqual(sims.agents, Array.from({ length: COUNT }, (_, n) => `sim-${n}`));
-    const ids = registrations.map((r) => r.agentId).sort();
+    const ids = scheduler.registrations.map((r) => r.agentId).sort();
     assert.deepEqual(ids, [...sims.agents].sort(), "one registration per agent");
     for (const [n, id] of sims.agents.entries()) {
-      const reg = registrations.find((r) => r.agentId === id)!;
+      const reg = scheduler.registrations.find((r) => r.agentId === id)!;
       assert.equal(reg.hostname, id);
       assert.deepEqual({ ...reg.resources, $typeName: undefined }, { $typeName: undefined, cpus: 4, mem: 8192, disk: 20_000, gpus: 1 });
       assert.equal(reg.gpus.length, 1);
@@ -129,7 +93,7 @@ describe("simulated agents", () => {
 
   it("a batch of 30 launches across agents reports STAGING then RUNNING for each task exactly once, and heartbeats list them", async () => {
     const send = () => {
-      for (const id of sims.agents) if (tasksOf(id).length > 0) sendAt(EPOCH, id, ...tasksOf(id).map(launch));
+      for (const id of sims.agents) if (tasksOf(id).length > 0) scheduler.send(id, EPOCH, ...tasksOf(id).map(launch));
     };
     send();
     send(); // repeated launches of the same task ids start nothing
@@ -138,13 +102,13 @@ describe("simulated agents", () => {
     await new Promise((r) => setTimeout(r, 100)); // longer than the longest launch delay: a second start would have reported by now
     for (const t of tasks) {
       assert.deepEqual(statesOf(t.taskId), ["STAGING", "RUNNING"], t.taskId);
-      const running = updates.find((u) => u.taskId === t.taskId && u.state === TaskState.RUNNING)!;
+      const running = scheduler.updates.find((u) => u.taskId === t.taskId && u.state === TaskState.RUNNING)!;
       assert.equal(running.agentId, t.agentId);
       assert.equal(running.message, "process started");
       assert.equal(running.exitCode, -1);
       assert.match(running.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     }
-    assert.equal(new Set(updates.map((u) => u.updateId)).size, updates.length, "update ids are unique");
+    assert.equal(new Set(scheduler.updates.map((u) => u.updateId)).size, scheduler.updates.length, "update ids are unique");
     const since = Date.now();
     for (const id of sims.agents) {
       assert.deepEqual(sims.running(id).sort(), tasksOf(id).sort());
@@ -154,7 +118,7 @@ describe("simulated agents", () => {
   });
 
   it("kills report KILLING then KILLED, and the agents stop listing the tasks", async () => {
-    for (const id of sims.agents) if (tasksOf(id).length > 0) sendAt(EPOCH, id, ...tasksOf(id).map(kill));
+    for (const id of sims.agents) if (tasksOf(id).length > 0) scheduler.send(id, EPOCH, ...tasksOf(id).map(kill));
     const killed = await Promise.all(tasks.map((t) => waitForState(t.taskId, TaskState.KILLED)));
     for (const t of tasks) assert.deepEqual(statesOf(t.taskId), ["STAGING", "RUNNING", "KILLING", "KILLED"], t.taskId);
     assert.ok(killed.every((u) => u.message === "killed on request"));
@@ -167,14 +131,14 @@ describe("simulated agents", () => {
 
   it("refuses a batch from an older scheduler epoch; a newer epoch in a batch raises the agent's epoch", async () => {
     const stale = `stale.${Math.random().toString(36).slice(2)}`;
-    sendAt(2n, "sim-0", launch(stale));
+    scheduler.send("sim-0", 2n, launch(stale));
     await barrier(["sim-0"]);
     assert.deepEqual(statesOf(stale), [], "nothing reported for the refused batch");
     assert.deepEqual(sims.running("sim-0"), []);
 
     await barrier(["sim-0"], 4n);
     const deposed = `deposed.${Math.random().toString(36).slice(2)}`;
-    sendAt(EPOCH, "sim-0", launch(deposed));
+    scheduler.send("sim-0", EPOCH, launch(deposed));
     await barrier(["sim-0"], 4n);
     assert.deepEqual(statesOf(deposed), [], "epoch 3 is refused once epoch 4 was seen");
     // Each agent keeps its own epoch: sim-1 has seen only epoch 3.
@@ -189,12 +153,12 @@ describe("simulated agents", () => {
     await within("registrations of the failing agents", failing.registered);
     const since = Date.now();
     const taskId = `fails.${Math.random().toString(36).slice(2)}`;
-    sendAt(EPOCH, "fail-1", launch(taskId));
+    scheduler.send("fail-1", EPOCH, launch(taskId));
     const failed = await waitForState(taskId, TaskState.FAILED);
     assert.deepEqual(statesOf(taskId), ["STAGING", "RUNNING", "FAILED"]);
     assert.equal(failed.exitCode, 7);
     assert.equal(failed.message, "exited with code 7");
     // Every 0.2 s: at least 3 in 1.5 s, where the answer's 1 s interval would give at most 2.
-    await waitFor("3 heartbeats of fail-0 within 1.5 s", () => heartbeats.filter(({ at, hb }) => at > since && hb.agentId === "fail-0").length >= 3, 1_500);
+    await waitFor("3 heartbeats of fail-0 within 1.5 s", () => scheduler.heartbeats.filter(({ at, hb }) => at > since && hb.agentId === "fail-0").length >= 3, 1_500);
   });
 });

@@ -1,4 +1,4 @@
-import { GantryError, START, type EventStore, type Logger, type Position, type RecordedEvent } from "@gantry/platform";
+import { foldInStreamOrder, GantryError, START, type EventStore, type Logger, type Position, type RecordedEvent } from "@gantry/platform";
 import { RegistryProjection } from "../app/registry.projection.ts";
 
 /** The stream types the registry's projection folds (its own, and the scheduler's `rollout-*`). */
@@ -97,20 +97,11 @@ export async function followLog(store: EventStore, projection: RegistryProjectio
 }
 
 /**
- * Folds events into the projection with every stream in version order and no gap: an event
- * whose stream is more than one version ahead of the projection has its missing versions read
- * from the stream and folded first (never skipped); events already folded are ignored.
+ * Folds events into the projection with every stream in version order and no gap (the registry
+ * forgets no stream, so a gap is always read from the log). See `foldInStreamOrder`.
  */
-export async function foldInOrder(store: Pick<EventStore, "readStream">, projection: RegistryProjection, events: readonly RecordedEvent[]): Promise<void> {
-  for (const e of events) {
-    const known = projection.streamVersion(e.streamId);
-    if (e.streamVersion > known + 1) {
-      for (const missing of await store.readStream(e.streamId, { fromVersion: known + 1 })) {
-        if (missing.streamVersion < e.streamVersion) projection.apply(missing);
-      }
-    }
-    projection.apply(e);
-  }
+export function foldInOrder(store: Pick<EventStore, "readStream">, projection: RegistryProjection, events: readonly RecordedEvent[]): Promise<void> {
+  return foldInStreamOrder(store, { versionOf: (id) => projection.streamVersion(id), apply: (e) => void projection.apply(e) }, events, { fillForgotten: true });
 }
 
 function isAfter(a: Position, b: Position): boolean {

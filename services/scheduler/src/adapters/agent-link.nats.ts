@@ -1,8 +1,7 @@
 import { AGENT_STATUS_STREAM, agentV1 } from "@gantry/proto";
-import { ensureStream, protobufDecoder, publishCore, runDurableConsumer, subscribeCore, type Bus, type Logger } from "@gantry/platform";
+import { ensureStream, publishCore, subscribeCore, type Bus, type Logger } from "@gantry/platform";
 import type { AgentCommandSender } from "../app/ports.ts";
 import type { Scheduler } from "../app/scheduler.ts";
-
 
 /** Sends command batches to agents on `agent.<agentId>.commands` (core NATS; heartbeats drive re-sends). */
 export function natsCommandSender(bus: Bus): AgentCommandSender {
@@ -13,15 +12,20 @@ export function natsCommandSender(bus: Bus): AgentCommandSender {
   };
 }
 
+/** Ensures the agents' status stream exists (agents may start before any scheduler). */
+export function ensureAgentStatusStream(bus: Bus): Promise<string> {
+  return ensureStream(bus, AGENT_STATUS_STREAM);
+}
+
 /**
- * Connects the scheduler to its agents over NATS: registrations (request/reply), heartbeats,
- * and the durable status stream (nothing an agent reports is lost while the scheduler is down).
- * Resolves once subscribed; the status consumer runs until `signal` aborts.
+ * Takes agents' registrations (request/reply) and heartbeats while `signal` is live: only the
+ * leader subscribes, so a standby never answers an agent. Resolves once subscribed. A deposed
+ * leader that has not noticed yet cannot answer either: its appends fail the fence, and a
+ * registration is answered only after its AgentRegistered was appended.
  */
-export async function linkAgents(bus: Bus, scheduler: Scheduler, logger: Logger, signal: AbortSignal): Promise<{ statusConsumer: Promise<void> }> {
+export async function serveAgents(bus: Bus, scheduler: Scheduler, logger: Logger, signal: AbortSignal): Promise<void> {
   await subscribeCore(bus, {
     subject: "agent.register",
-    queue: "scheduler",
     schema: agentV1.AgentRegistrationSchema,
     replySchema: agentV1.AgentRegisteredSchema,
     logger,
@@ -30,21 +34,9 @@ export async function linkAgents(bus: Bus, scheduler: Scheduler, logger: Logger,
   });
   await subscribeCore(bus, {
     subject: "agent.heartbeat",
-    queue: "scheduler",
     schema: agentV1.AgentHeartbeatSchema,
     logger,
     signal,
     handler: (hb) => scheduler.onHeartbeat(hb),
   });
-  const stream = await ensureStream(bus, AGENT_STATUS_STREAM);
-  const statusConsumer = runDurableConsumer<agentV1.TaskStatusUpdate>(bus, {
-    stream,
-    durable: "scheduler_status",
-    filterSubject: "agent.status.>",
-    decode: protobufDecoder(agentV1.TaskStatusUpdateSchema),
-    handler: (update) => scheduler.onTaskStatus(update),
-    logger,
-    signal,
-  });
-  return { statusConsumer };
 }

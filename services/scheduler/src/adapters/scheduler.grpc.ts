@@ -1,18 +1,24 @@
 import { schedulerV1, schedulerV1Model } from "@gantry/proto";
 import { create } from "@bufbuild/protobuf";
-import { authorize, bindService, type ServiceBinding } from "@gantry/platform";
+import { authorize, bindService, listParkedMessages, type Bus, type ServiceBinding } from "@gantry/platform";
 import { isTerminal, type Instance } from "../domain/index.ts";
-import { toProtoTask, type Scheduler } from "../app/scheduler.ts";
+import type { Scheduler } from "../app/scheduler.ts";
+import { toProtoTask } from "./task-view.ts";
 
-/** `gantry.scheduler.v1.SchedulerService`: tasks and agents as the scheduler sees them now. */
-export function schedulerService(scheduler: Scheduler): ServiceBinding {
+/**
+ * `gantry.scheduler.v1.SchedulerService`: tasks and agents as the scheduler sees them now (a
+ * standby serves them from its warm state as well), and what the cluster's consumers parked.
+ */
+export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding {
   const { state } = scheduler;
   const visible = (inst: Instance, appId: string, includeTerminal: boolean) =>
     (appId === "" || inst.appId === appId) && (includeTerminal || !isTerminal(inst.state));
   return bindService(schedulerV1.SchedulerService, {
     async listTasks(request, ctx) {
       authorize(ctx.principal, "readTask", request.appId || "/");
-      const tasks = [...state.instances.values()].filter((i) => visible(i, request.appId, request.includeTerminal)).map(toProtoTask);
+      const candidates = request.appId ? [...state.instancesOf(request.appId)] : [...state.instances.values()];
+      if (request.includeTerminal) candidates.push(...state.recentlyEnded);
+      const tasks = candidates.filter((i) => visible(i, request.appId, request.includeTerminal)).map(toProtoTask);
       return { tasks };
     },
     async listAgents(_request, ctx) {
@@ -32,9 +38,27 @@ export function schedulerService(scheduler: Scheduler): ServiceBinding {
       );
       return { agents };
     },
+    async listParkedMessages(request, ctx) {
+      authorize(ctx.principal, "readParked", "/");
+      const report = await listParkedMessages(bus, { limit: request.limit || 20 });
+      return {
+        total: BigInt(report.total),
+        consumers: report.byConsumer.map((c) => ({ consumer: c.consumer, subject: c.subject, count: BigInt(c.count) })),
+        recent: report.recent.map((m) => ({
+          consumer: m.consumer,
+          stream: m.stream,
+          subject: m.subject,
+          sequence: BigInt(m.seq),
+          key: m.key ?? "",
+          reason: m.reason,
+          attempts: m.attempts,
+          parkedAt: m.parkedAt.toISOString(),
+        })),
+      };
+    },
     async *watchTasks(request, ctx) {
       authorize(ctx.principal, "readTask", request.appId || "/");
-      const queue: Instance[] = [...state.instances.values()].filter((i) => visible(i, request.appId, true));
+      const queue: Instance[] = [...state.recentlyEnded, ...state.instances.values()].filter((i) => visible(i, request.appId, true));
       let wake: (() => void) | undefined;
       const onChange = (inst: Instance) => {
         if (!visible(inst, request.appId, true)) return;

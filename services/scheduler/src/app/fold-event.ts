@@ -1,8 +1,15 @@
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { eventsV1Agent, eventsV1App, eventsV1Deployment, eventsV1Instance, registryV1App } from "@gantry/proto";
-import { appSpecFromDefinition, type AgentNode } from "../domain/index.ts";
+import { appSpecFromDefinition, type AgentNode, type TaskStateName } from "../domain/index.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
 import { taskStateName } from "./task-state-codec.ts";
+
+/** The stream types the scheduler reads as desired state (written by the registry). */
+export const DESIRED_STATE_STREAM_TYPES = ["app", "pod", "deployment"] as const;
+/** The stream types the scheduler writes (a standby follows the leader's through the log). */
+export const SCHEDULER_STREAM_TYPES = ["agent", "instance", "rollout", "backoff"] as const;
+/** Everything the scheduler's state is a fold of. */
+export const FOLDED_STREAM_TYPES = [...DESIRED_STATE_STREAM_TYPES, ...SCHEDULER_STREAM_TYPES] as const;
 
 /** The part of a recorded event the scheduler folds. */
 export interface FoldableEvent {
@@ -15,32 +22,34 @@ export interface FoldableEvent {
   metadata?: { traceparent?: string; correlationId?: string };
 }
 
+const decode = <S extends Parameters<typeof fromJson>[0]>(schema: S, data: JsonObject) => fromJson(schema, data, { ignoreUnknownFields: true });
+
 /**
- * Applies one event of the log to the scheduler's state. Idempotent: an event whose stream
- * version was already applied is ignored, so redelivered app events and the fold at start
- * can overlap safely. Unknown types are ignored (other services' streams).
+ * Applies one event to the scheduler's state and records its stream version. The caller keeps
+ * the order (each stream in version order, see `foldInStreamOrder`); this function trusts it.
+ * Ended entities are forgotten: an instance whose task ended leaves the live state with its
+ * stream version, a finished deployment with its streams'. Unknown types are ignored.
  */
-export function foldEvent(state: SchedulerState, e: FoldableEvent, now: number = Date.now()): boolean {
-  if (!state.advance(e.streamId, e.streamVersion)) return false;
+export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
+  state.setVersion(e.streamId, e.streamVersion);
   switch (e.type) {
     case "AppCreated":
     case "AppUpdated": {
-      const msg = fromJson(eventsV1App.AppCreatedSchema, e.data, { ignoreUnknownFields: true });
+      const msg = decode(eventsV1App.AppCreatedSchema, e.data);
       if (msg.app) foldAppVersion(state, msg.app);
       noteOrigin(state, msg.app?.id ?? "", msg.deploymentId, e);
-      return true;
+      return;
     }
     case "AppDeleted": {
-      const msg = fromJson(eventsV1App.AppDeletedSchema, e.data, { ignoreUnknownFields: true });
+      const msg = decode(eventsV1App.AppDeletedSchema, e.data);
       state.apps.delete(msg.appId);
       state.backoff.delete(msg.appId);
       noteOrigin(state, msg.appId, msg.deploymentId, e);
-      return true;
+      return;
     }
     case "AgentRegistered": {
-      const msg = fromJson(eventsV1Agent.AgentRegisteredSchema, e.data, { ignoreUnknownFields: true });
-      const r = msg.registration;
-      if (!r) return true;
+      const r = decode(eventsV1Agent.AgentRegisteredSchema, e.data).registration;
+      if (!r) return;
       const agent: AgentNode = {
         agentId: r.agentId,
         hostname: r.hostname,
@@ -49,63 +58,90 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent, now: number =
         roles: r.roles.length > 0 ? [...r.roles] : ["*"],
         capabilities: [...r.capabilities],
         active: true,
-        // Heard from at fold time: a restarted scheduler gives every agent a full heartbeat window.
-        lastSeenAt: now,
+        // Heard from when it registered (a scheduler that starts leading gives every agent a full window).
+        lastSeenAt: e.recordedAt.getTime(),
       };
       state.agents.set(agent.agentId, agent);
-      return true;
+      return;
     }
-    case "AgentLost": {
-      const msg = fromJson(eventsV1Agent.AgentLostSchema, e.data, { ignoreUnknownFields: true });
-      const agent = state.agents.get(msg.agentId);
-      if (agent) agent.active = false;
-      return true;
+    case "AgentLost":
+    case "AgentReturned": {
+      const agent = state.agents.get(String(e.data.agentId ?? ""));
+      if (agent) agent.active = e.type === "AgentReturned";
+      return;
     }
+    // The instance events are most of the log: read their canonical JSON directly (field names
+    // and defaults as protobuf's JSON mapping writes them) instead of decoding whole messages.
     case "InstancePlaced": {
-      const m = fromJson(eventsV1Instance.InstancePlacedSchema, e.data, { ignoreUnknownFields: true });
+      const d = e.data;
+      const r = (d.resources ?? {}) as JsonObject;
       state.putInstance({
-        instanceId: m.instanceId,
-        taskId: m.taskId,
-        appId: m.appId,
-        appVersion: m.appVersion,
-        agentId: m.agentId,
-        host: m.host,
-        resources: { cpus: m.resources?.cpus ?? 0, mem: m.resources?.mem ?? 0, disk: m.resources?.disk ?? 0, gpus: m.resources?.gpus ?? 0 },
+        instanceId: text(d.instanceId),
+        taskId: text(d.taskId),
+        appId: text(d.appId),
+        appVersion: text(d.appVersion),
+        agentId: text(d.agentId),
+        host: text(d.host),
+        resources: { cpus: number(r.cpus), mem: number(r.mem), disk: number(r.disk), gpus: number(r.gpus) },
         state: "TASK_STAGING",
         message: "",
         exitCode: -1,
         updatedAt: e.recordedAt.getTime(),
         killRequested: false,
       });
-      return true;
+      return;
     }
     case "TaskStatusChanged": {
-      const m = fromJson(eventsV1Instance.TaskStatusChangedSchema, e.data, { ignoreUnknownFields: true });
-      const inst = state.instances.get(m.instanceId);
-      if (!inst) return true;
-      state.putInstance({ ...inst, state: taskStateName(m.state), message: m.message, exitCode: m.exitCode, updatedAt: e.recordedAt.getTime() });
-      return true;
+      const d = e.data;
+      const sequence = d.statusSequence === undefined ? 0n : BigInt(text(d.statusSequence));
+      if (sequence > state.lastStatusSequence) state.lastStatusSequence = sequence;
+      const inst = state.instances.get(text(d.instanceId));
+      if (inst) state.putInstance({ ...inst, state: taskStateOfJson(d.state), message: text(d.message), exitCode: number(d.exitCode), updatedAt: e.recordedAt.getTime() });
+      return;
     }
     case "InstanceKillRequested": {
-      const m = fromJson(eventsV1Instance.InstanceKillRequestedSchema, e.data, { ignoreUnknownFields: true });
-      const inst = state.instances.get(m.instanceId);
+      const inst = state.instances.get(text(e.data.instanceId));
       if (inst) state.putInstance({ ...inst, killRequested: true });
-      return true;
+      return;
+    }
+    case "LaunchBackoffChanged": {
+      const m = decode(eventsV1Instance.LaunchBackoffChangedSchema, e.data);
+      if (m.failures === 0 || m.notBefore === "") state.backoff.delete(m.appId);
+      else state.backoff.set(m.appId, { failures: m.failures, notBefore: Date.parse(m.notBefore) });
+      return;
     }
     case "DeploymentPlanned": {
-      const d = fromJson(eventsV1Deployment.DeploymentPlannedSchema, e.data, { ignoreUnknownFields: true }).deployment;
-      if (d) state.deployments.set(d.id, { id: d.id, affectedApps: [...d.affectedApps], affectedPods: [...d.affectedPods] });
-      return true;
+      const d = decode(eventsV1Deployment.DeploymentPlannedSchema, e.data).deployment;
+      if (d) state.deployments.set(d.id, activeDeployment(d));
+      return;
     }
     case "DeploymentCancelled":
     case "DeploymentSucceeded":
     case "DeploymentFailed": {
-      state.deployments.delete(String(e.data.deploymentId));
-      return true;
+      const id = String(e.data.deploymentId ?? "");
+      state.deployments.delete(id);
+      state.forget(`deployment-${id}`);
+      state.forget(`rollout-${id}`);
+      return;
     }
     default:
-      return true;
+      return;
   }
+}
+
+const text = (v: JsonObject[string] | undefined): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
+const number = (v: JsonObject[string] | undefined): number => (typeof v === "number" ? v : 0);
+
+/** A TaskState in protobuf JSON (`TASK_STATE_RUNNING`, or its number) as its Mesos name (`TASK_RUNNING`). */
+function taskStateOfJson(v: JsonObject[string] | undefined): TaskStateName {
+  if (typeof v === "string" && v.startsWith("TASK_STATE_") && v !== "TASK_STATE_UNSPECIFIED") return `TASK_${v.slice("TASK_STATE_".length)}` as TaskStateName;
+  return taskStateName(typeof v === "number" ? v : 0);
+}
+
+function activeDeployment(d: registryV1App.Deployment) {
+  const starting = new Set<string>();
+  for (const step of d.steps) for (const a of step.actions) if (a.app && a.action !== "StopApplication") starting.add(a.app);
+  return { id: d.id, affectedApps: [...d.affectedApps], affectedPods: [...d.affectedPods], appsToRun: [...starting] };
 }
 
 function foldAppVersion(state: SchedulerState, app: registryV1App.AppVersion): void {

@@ -1,6 +1,6 @@
 import type { DescMessage, MessageShape, JsonObject } from "@bufbuild/protobuf";
 import type { agentV1 } from "@gantry/proto";
-import type { Logger } from "@gantry/platform";
+import type { Fence, Logger, RecordedEvent } from "@gantry/platform";
 
 /** An event the scheduler wants appended: a protobuf message and its metadata. */
 export interface OutgoingEvent {
@@ -12,9 +12,27 @@ export interface OutgoingEvent {
   traceparent?: string;
 }
 
-/** Appends to several streams in one transaction, each at an expected version. */
-export interface EventAppender {
-  appendBatch(batches: { streamId: string; expectedVersion: number; events: OutgoingEvent[] }[]): Promise<void>;
+/** The events of one stream in a decision, at the version the scheduler knows it at. */
+export interface StreamBatch {
+  streamId: string;
+  expectedVersion: number;
+  events: OutgoingEvent[];
+}
+
+/**
+ * Writes the scheduler's decisions to the log: several streams in ONE transaction, fenced by the
+ * leader's lease. Resolves with the transaction's timestamp (every event's `recordedAt`) once it
+ * committed, including after a commit whose connection was lost but which did commit. Throws
+ * FencedOutError when a newer leader took over, ConcurrencyError (Aborted) when a stream is not
+ * at its expected version, Unavailable when the transaction did not commit.
+ */
+export interface DecisionAppender {
+  appendBatch(batches: StreamBatch[], fence: Fence): Promise<{ recordedAt: Date }>;
+}
+
+/** Reads one stream from the log directly (to fill a gap, or to catch up a stream that conflicted). */
+export interface StreamReader {
+  readStream(streamId: string, options?: { fromVersion?: number }): Promise<RecordedEvent[]>;
 }
 
 /** Delivers one batch of commands to one agent. */
@@ -24,7 +42,8 @@ export interface AgentCommandSender {
 
 /** What the scheduler core needs from the outside world. */
 export interface SchedulerPorts {
-  events: EventAppender;
+  events: DecisionAppender;
+  streams: StreamReader;
   commands: AgentCommandSender;
   logger: Logger;
   now(): number;

@@ -2,64 +2,132 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { agentV1, eventsV1App, eventsV1Deployment, schedulerV1Model } from "@gantry/proto";
-import { createLogger } from "@gantry/platform";
+import { createLogger, FencedOutError, type RecordedEvent } from "@gantry/platform";
 import { Scheduler } from "./scheduler.ts";
-import type { OutgoingEvent, SchedulerPorts } from "./ports.ts";
+import type { SchedulerPorts, StreamBatch } from "./ports.ts";
 
-/** A scheduler over in-memory ports that records what it appends and sends. */
-function harness() {
+const FENCE = { lease: "scheduler", epoch: 7n };
+
+/**
+ * A scheduler over in-memory ports: an in-memory log that records every appended event (so a
+ * second scheduler can fold it, as a standby does), and the command batches it sends.
+ */
+function harness(options: { log?: RecordedEvent[]; lead?: boolean } = {}) {
+  const log = options.log ?? [];
   const appended: { streamId: string; expectedVersion: number; types: string[] }[][] = [];
   const sent: { agentId: string; commands: agentV1.AgentCommands }[] = [];
   let clock = 1_000_000;
   let ids = 0;
+  let fenced = false;
+  let deposed = 0;
   const ports: SchedulerPorts = {
     events: {
-      async appendBatch(batches) {
-        appended.push(batches.map((b) => ({ streamId: b.streamId, expectedVersion: b.expectedVersion, types: b.events.map((e: OutgoingEvent) => e.schema.name) })));
+      async appendBatch(batches: StreamBatch[], fence) {
+        assert.deepEqual(fence, FENCE, "every append is fenced by the term");
+        if (fenced) throw new FencedOutError(fence);
+        appended.push(batches.map((b) => ({ streamId: b.streamId, expectedVersion: b.expectedVersion, types: b.events.map((e) => e.schema.name) })));
+        const recordedAt = new Date(clock);
+        for (const b of batches) {
+          b.events.forEach((e, i) => {
+            log.push({
+              globalPosition: BigInt(log.length + 1),
+              transactionId: BigInt(log.length + 1),
+              streamId: b.streamId,
+              streamType: b.streamId.slice(0, b.streamId.indexOf("-")),
+              streamVersion: b.expectedVersion + i + 1,
+              type: e.schema.name,
+              schemaVersion: 1,
+              data: toJson(e.schema, e.message) as JsonObject,
+              metadata: {},
+              recordedAt,
+            });
+          });
+        }
+        return { recordedAt };
       },
     },
+    streams: { readStream: async (streamId, o = {}) => log.filter((e) => e.streamId === streamId && e.streamVersion >= (o.fromVersion ?? 1)) },
     commands: { send: (agentId, commands) => void sent.push({ agentId, commands }) },
     logger: createLogger("scheduler-test", { level: "silent" }),
     now: () => clock,
     newId: () => `id${++ids}`,
   };
   const scheduler = new Scheduler(ports, { heartbeatIntervalSeconds: 2, missedHeartbeatsBeforeLost: 5, relaunchAfterSeconds: 10 });
-  const settle = () => scheduler.onHeartbeat(create(agentV1.AgentHeartbeatSchema, { agentId: "none" }));
-  return { scheduler, appended, sent, settle, tick: (ms: number) => (clock += ms) };
+  const begin = () => scheduler.beginTerm({ epoch: FENCE.epoch, fence: FENCE }, () => deposed++);
+  const ready = options.lead === false ? Promise.resolve() : begin();
+  const settle = () => scheduler.serial(() => undefined).then(() => scheduler.serial(() => undefined));
+  return {
+    scheduler,
+    appended,
+    sent,
+    log,
+    settle,
+    ready,
+    begin,
+    depose: () => void (fenced = true),
+    deposedCount: () => deposed,
+    tick: (ms: number) => (clock += ms),
+    instances: () => [...scheduler.state.instances.values()],
+  };
 }
 
+const at = (streamId: string, streamVersion: number, type: string, data: JsonObject): RecordedEvent => ({
+  globalPosition: 0n,
+  transactionId: 0n,
+  streamId,
+  streamType: streamId.slice(0, streamId.indexOf("-")),
+  streamVersion,
+  type,
+  schemaVersion: 1,
+  data,
+  metadata: {},
+  recordedAt: new Date(),
+});
+
 function appCreated(id: string, instances: number, version = "2026-01-01T00:00:00.000Z") {
-  const data = toJson(eventsV1App.AppCreatedSchema, create(eventsV1App.AppCreatedSchema, { app: { id, version, lastConfigChangeAt: version, definition: { id, cmd: "sleep 1000", cpus: 1, mem: 128, instances } }, deploymentId: "d1" })) as JsonObject;
-  return { streamId: `app-${id}`, streamVersion: 1, type: "AppCreated", data, recordedAt: new Date() };
+  return at(`app-${id}`, 1, "AppCreated", toJson(eventsV1App.AppCreatedSchema, create(eventsV1App.AppCreatedSchema, { app: { id, version, lastConfigChangeAt: version, definition: { id, cmd: "sleep 1000", cpus: 1, mem: 128, instances } }, deploymentId: "d1" })) as JsonObject);
 }
 
 function appUpdated(id: string, instances: number, streamVersion: number, version: string, lastConfigChangeAt: string) {
-  const data = toJson(eventsV1App.AppUpdatedSchema, create(eventsV1App.AppUpdatedSchema, { app: { id, version, lastConfigChangeAt, definition: { id, cmd: "sleep 1000", cpus: 1, mem: 128, instances } }, deploymentId: `d${streamVersion}` })) as JsonObject;
-  return { streamId: `app-${id}`, streamVersion, type: "AppUpdated", data, recordedAt: new Date() };
+  return at(`app-${id}`, streamVersion, "AppUpdated", toJson(eventsV1App.AppUpdatedSchema, create(eventsV1App.AppUpdatedSchema, { app: { id, version, lastConfigChangeAt, definition: { id, cmd: "sleep 1000", cpus: 1, mem: 128, instances } }, deploymentId: `d${streamVersion}` })) as JsonObject);
 }
 
-const running = (taskId: string, state = schedulerV1Model.TaskState.RUNNING) => create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: "a1", state });
+const status = (taskId: string, state = schedulerV1Model.TaskState.RUNNING, exitCode = -1) => create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: "a1", state, exitCode });
 
 const registration = (agentId: string, cpus: number) =>
   create(agentV1.AgentRegistrationSchema, { agentId, hostname: `${agentId}.local`, resources: { cpus, mem: 4096, disk: 1000 } });
 
-test("places a new app's instances in one transaction and one command batch per agent", async () => {
+let sequence = 0n;
+const report = (h: ReturnType<typeof harness>, taskId: string, state = schedulerV1Model.TaskState.RUNNING, exitCode = -1) => h.scheduler.onTaskStatus(status(taskId, state, exitCode), ++sequence);
+
+test("places a new app's instances in one transaction and one command batch per agent, carrying the leader's epoch", async () => {
   const h = harness();
+  await h.ready;
   await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onLogEvent(appCreated("/web", 2));
+  await h.scheduler.applyLog([appCreated("/web", 2)]);
   await h.settle();
   const decision = h.appended.at(-1)!;
   assert.equal(decision.length, 2, "both placements in one appendBatch");
   assert.ok(decision.every((b) => b.streamId.startsWith("instance-web.instance-") && b.expectedVersion === 0 && b.types[0] === "InstancePlaced"));
   assert.equal(h.sent.length, 1);
   assert.equal(h.sent[0]!.agentId, "a1");
+  assert.equal(h.sent[0]!.commands.epoch, 7n);
   assert.deepEqual(h.sent[0]!.commands.commands.map((c) => c.command.case), ["launch", "launch"]);
+});
+
+test("a registration is answered with the leader's epoch", async () => {
+  const h = harness();
+  await h.ready;
+  const answer = await h.scheduler.onRegistration(registration("a1", 4));
+  assert.equal(answer.epoch, 7n);
+  assert.equal(answer.heartbeatIntervalSeconds, 2);
 });
 
 test("instances wait when no agent fits, and are placed when one registers", async () => {
   const h = harness();
+  await h.ready;
   await h.scheduler.onRegistration(registration("tiny", 0.5));
-  await h.scheduler.onLogEvent(appCreated("/web", 1));
+  await h.scheduler.applyLog([appCreated("/web", 1)]);
   await h.settle();
   assert.equal(h.sent.length, 0);
   await h.scheduler.onRegistration(registration("big", 8));
@@ -68,76 +136,126 @@ test("instances wait when no agent fits, and are placed when one registers", asy
   assert.equal(h.sent[0]!.agentId, "big");
 });
 
-test("follows status reports, and kills every task when the app is deleted", async () => {
+test("follows status reports, and kills every task when the app is deleted; ended instances leave the live state", async () => {
   const h = harness();
+  await h.ready;
   await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onLogEvent(appCreated("/web", 2));
+  await h.scheduler.applyLog([appCreated("/web", 2)]);
   await h.settle();
   const tasks = h.sent[0]!.commands.commands.map((c) => (c.command.case === "launch" ? c.command.value.taskId : ""));
-  for (const taskId of tasks) {
-    await h.scheduler.onTaskStatus(create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: "a1", state: schedulerV1Model.TaskState.RUNNING }));
-  }
-  assert.deepEqual([...h.scheduler.state.instances.values()].map((i) => i.state), ["TASK_RUNNING", "TASK_RUNNING"]);
+  for (const taskId of tasks) await report(h, taskId);
+  assert.deepEqual(h.instances().map((i) => i.state), ["TASK_RUNNING", "TASK_RUNNING"]);
   const deleted = toJson(eventsV1App.AppDeletedSchema, create(eventsV1App.AppDeletedSchema, { appId: "/web", version: "v2" })) as JsonObject;
-  await h.scheduler.onLogEvent({ streamId: "app-/web", streamVersion: 2, type: "AppDeleted", data: deleted, recordedAt: new Date() });
+  await h.scheduler.applyLog([at("app-/web", 2, "AppDeleted", deleted)]);
   await h.settle();
-  const kills = h.sent.at(-1)!.commands.commands;
-  assert.deepEqual(kills.map((c) => c.command.case), ["kill", "kill"]);
+  assert.deepEqual(h.sent.at(-1)!.commands.commands.map((c) => c.command.case), ["kill", "kill"]);
   assert.deepEqual(h.appended.at(-1)!.map((b) => b.types[0]), ["InstanceKillRequested", "InstanceKillRequested"]);
   assert.ok(h.appended.at(-1)!.every((b) => b.expectedVersion === 2), "kill appended after placement and RUNNING");
+  for (const taskId of tasks) await report(h, taskId, schedulerV1Model.TaskState.KILLED);
+  assert.equal(h.scheduler.state.instances.size, 0, "ended instances are not live state");
+  assert.equal(h.scheduler.state.recentlyEnded.length, 2, "but are kept, bounded, for views");
+  assert.equal([...h.scheduler.state.streamVersions.keys()].filter((s) => s.startsWith("instance-")).length, 0, "nor are their streams tracked");
 });
 
-test("a redelivered app event is applied once", async () => {
+test("an older app event delivered after a newer one is ignored", async () => {
   const h = harness();
+  await h.ready;
+  await h.scheduler.applyLog([appCreated("/web", 1), appUpdated("/web", 3, 2, "v2", "v2"), appUpdated("/web", 2, 3, "v3", "v3")]);
+  await h.scheduler.applyLog([appUpdated("/web", 3, 2, "v2", "v2")]);
+  assert.equal(h.scheduler.state.apps.get("/web")!.instances, 2);
+  assert.equal(h.scheduler.state.apps.get("/web")!.version, "v3");
+});
+
+test("a fold that finds a gap reads the missing versions from the log instead of skipping them", async () => {
+  const log: RecordedEvent[] = [appCreated("/web", 1), appUpdated("/web", 4, 2, "v2", "v2"), appUpdated("/web", 5, 3, "v3", "v2")];
+  const h = harness({ log, lead: false });
+  await h.scheduler.applyLog([log[0]!]);
+  await h.scheduler.applyLog([log[2]!]);
+  assert.equal(h.scheduler.state.versionOf("app-/web"), 3);
+  assert.equal(h.scheduler.state.apps.get("/web")!.version, "v2", "v2's configuration (from the missing event) is the one v3 keeps");
+});
+
+test("a failed task is replaced only after the app's backoff, which is in the log with the failure", async () => {
+  const h = harness();
+  await h.ready;
   await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onLogEvent(appCreated("/web", 1));
-  await h.scheduler.onLogEvent(appCreated("/web", 1));
+  await h.scheduler.applyLog([appCreated("/web", 1)]);
+  await h.settle();
+  const first = h.instances()[0]!;
+  await report(h, first.taskId, schedulerV1Model.TaskState.FAILED, 3);
+  assert.deepEqual(h.appended.at(-1)!.map((b) => [b.streamId, b.types[0]]), [
+    [`instance-${first.instanceId}`, "TaskStatusChanged"],
+    ["backoff-/web", "LaunchBackoffChanged"],
+  ]);
+  await h.settle();
+  assert.equal(h.scheduler.state.instances.size, 0, "not replaced inside the 1 s backoff");
+  h.tick(1_500);
+  h.scheduler.reconcileSoon();
   await h.settle();
   assert.equal(h.scheduler.state.instances.size, 1);
 });
 
-test("a failed task is replaced only after the app's backoff", async () => {
-  const h = harness();
-  await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onLogEvent(appCreated("/web", 1));
-  await h.settle();
-  const first = [...h.scheduler.state.instances.values()][0]!;
-  await h.scheduler.onTaskStatus(create(agentV1.TaskStatusUpdateSchema, { taskId: first.taskId, agentId: "a1", state: schedulerV1Model.TaskState.FAILED, exitCode: 3 }));
-  await h.settle();
-  assert.equal(h.scheduler.state.instances.size, 1, "not replaced inside the 1 s backoff");
-  h.tick(1_500);
-  h.scheduler.reconcileSoon();
-  await h.settle();
-  assert.equal(h.scheduler.state.instances.size, 2);
+test("a new leader folding the log keeps a crash-looping app's backoff: it does not relaunch at once", async () => {
+  const old = harness();
+  await old.ready;
+  await old.scheduler.onRegistration(registration("a1", 4));
+  await old.scheduler.applyLog([appCreated("/web", 1)]);
+  await old.settle();
+  old.tick(100);
+  for (let i = 0; i < 3; i++) {
+    const inst = old.instances()[0]!;
+    await report(old, inst.taskId, schedulerV1Model.TaskState.FAILED, 1);
+    old.tick(60_000);
+    old.scheduler.reconcileSoon();
+    await old.settle();
+  }
+  await report(old, old.instances()[0]!.taskId, schedulerV1Model.TaskState.FAILED, 1);
+  const backoff = old.scheduler.state.backoff.get("/web")!;
+  assert.equal(backoff.failures, 4);
+
+  const successor = harness({ log: [appCreated("/web", 1), ...old.log], lead: false });
+  await successor.scheduler.applyLog(successor.log);
+  assert.deepEqual(successor.scheduler.state.backoff.get("/web"), backoff, "the backoff came with the log");
+  await successor.begin();
+  await successor.scheduler.onHeartbeat(create(agentV1.AgentHeartbeatSchema, { agentId: "a1" }));
+  successor.scheduler.reconcileSoon();
+  await successor.settle();
+  assert.equal(successor.scheduler.state.instances.size, 0, "no relaunch before the backoff ends");
 });
 
-test("an agent that misses its heartbeats is declared lost and takes no new tasks", async () => {
+test("an agent that misses its heartbeats is declared lost, and one that comes back says so in the log", async () => {
   const h = harness();
+  await h.ready;
   await h.scheduler.onRegistration(registration("a1", 4));
   h.tick(11_000);
   await h.scheduler.checkAgents();
   assert.equal(h.scheduler.state.agents.get("a1")!.active, false);
   assert.deepEqual(h.appended.at(-1)![0]!.types, ["AgentLost"]);
-  await h.scheduler.onLogEvent(appCreated("/web", 1));
+  await h.scheduler.applyLog([appCreated("/web", 1)]);
   await h.settle();
-  assert.equal(h.sent.length, 0);
+  assert.equal(h.sent.length, 0, "a lost agent takes no tasks");
+  await h.scheduler.onHeartbeat(create(agentV1.AgentHeartbeatSchema, { agentId: "a1" }));
+  assert.deepEqual(h.appended.at(-1)![0], { streamId: "agent-a1", expectedVersion: 2, types: ["AgentReturned"] });
+  await h.settle();
+  assert.equal(h.sent.length, 1, "back, it takes tasks again");
 });
 
 test("a planned deployment succeeds once its app's instances run, recorded on the rollout stream", async () => {
   const h = harness();
+  await h.ready;
   await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onLogEvent(appCreated("/web", 2));
   const planned = toJson(
     eventsV1Deployment.DeploymentPlannedSchema,
-    create(eventsV1Deployment.DeploymentPlannedSchema, { deployment: { id: "d1", affectedApps: ["/web"], totalSteps: 2 } }),
+    create(eventsV1Deployment.DeploymentPlannedSchema, { deployment: { id: "d1", affectedApps: ["/web"], totalSteps: 1, steps: [{ actions: [{ action: "StartApplication", app: "/web" }] }] } }),
   ) as JsonObject;
-  await h.scheduler.onLogEvent({ streamId: "deployment-d1", streamVersion: 1, type: "DeploymentPlanned", data: planned, recordedAt: new Date() });
+  // A plan seen before its app (never in the ordered log; still never read as "app deleted").
+  await h.scheduler.applyLog([at("deployment-d1", 1, "DeploymentPlanned", planned)]);
+  await h.settle();
+  assert.ok(h.scheduler.state.deployments.has("d1"), "not done: its app is not known yet");
+  await h.scheduler.applyLog([appCreated("/web", 2)]);
   await h.settle();
   assert.ok(h.scheduler.state.deployments.has("d1"), "still running while tasks stage");
-  for (const inst of [...h.scheduler.state.instances.values()]) {
-    await h.scheduler.onTaskStatus(create(agentV1.TaskStatusUpdateSchema, { taskId: inst.taskId, agentId: "a1", state: schedulerV1Model.TaskState.RUNNING }));
-  }
-  h.scheduler.reconcileSoon();
+  for (const inst of h.instances()) await report(h, inst.taskId);
   await h.settle();
   assert.equal(h.scheduler.state.deployments.has("d1"), false);
   assert.deepEqual(h.appended.at(-1), [{ streamId: "rollout-d1", expectedVersion: 0, types: ["DeploymentSucceeded"] }]);
@@ -145,65 +263,102 @@ test("a planned deployment succeeds once its app's instances run, recorded on th
 
 test("scaling keeps running tasks (same configuration); a configuration change replaces them", async () => {
   const h = harness();
+  await h.ready;
   await h.scheduler.onRegistration(registration("a1", 8));
-  await h.scheduler.onLogEvent(appCreated("/web", 2, "v1"));
+  await h.scheduler.applyLog([appCreated("/web", 2, "v1")]);
   await h.settle();
-  for (const inst of [...h.scheduler.state.instances.values()]) await h.scheduler.onTaskStatus(running(inst.taskId));
-  await h.scheduler.onLogEvent(appUpdated("/web", 3, 2, "v2", "v1"));
+  for (const inst of h.instances()) await report(h, inst.taskId);
+  await h.scheduler.applyLog([appUpdated("/web", 3, 2, "v2", "v1")]);
   await h.settle();
-  const live = [...h.scheduler.state.instances.values()].filter((i) => !i.killRequested);
-  assert.equal(live.length, 3, "one more instance, none killed");
-  assert.equal([...h.scheduler.state.instances.values()].filter((i) => i.killRequested).length, 0);
-  await h.scheduler.onLogEvent(appUpdated("/web", 3, 3, "v3", "v3"));
+  assert.equal(h.instances().filter((i) => !i.killRequested).length, 3, "one more instance, none killed");
+  assert.equal(h.instances().filter((i) => i.killRequested).length, 0);
+  await h.scheduler.applyLog([appUpdated("/web", 3, 3, "v3", "v3")]);
   await h.settle();
-  assert.equal([...h.scheduler.state.instances.values()].filter((i) => i.killRequested).length, 3, "every old-config instance is replaced");
+  assert.equal(h.instances().filter((i) => i.killRequested).length, 3, "every old-config instance is replaced");
 });
 
-test("a report that would move a task backwards is ignored", async () => {
+test("a report that would move a task backwards, or is about a task that is not live, changes nothing", async () => {
   const h = harness();
+  await h.ready;
   await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onLogEvent(appCreated("/web", 1));
+  await h.scheduler.applyLog([appCreated("/web", 1)]);
   await h.settle();
-  const inst = [...h.scheduler.state.instances.values()][0]!;
-  await h.scheduler.onTaskStatus(running(inst.taskId));
-  await h.scheduler.onTaskStatus(running(inst.taskId, schedulerV1Model.TaskState.STARTING));
+  const inst = h.instances()[0]!;
+  await report(h, inst.taskId);
+  const before = h.appended.length;
+  await report(h, inst.taskId, schedulerV1Model.TaskState.STARTING);
+  await report(h, "nobody.123");
   assert.equal(h.scheduler.state.instances.get(inst.instanceId)!.state, "TASK_RUNNING");
+  assert.equal(h.appended.length, before, "nothing recorded");
 });
 
-test("a report for a task the scheduler does not know yet is refused, so it is delivered again", async () => {
+test("each recorded report carries its status-stream sequence, where a new leader resumes", async () => {
   const h = harness();
-  await assert.rejects(h.scheduler.onTaskStatus(running("nobody.123")), (e: Error) => /does not know/.test(e.message));
+  await h.ready;
+  await h.scheduler.onRegistration(registration("a1", 4));
+  await h.scheduler.applyLog([appCreated("/web", 1)]);
+  await h.settle();
+  await h.scheduler.onTaskStatus(status(h.instances()[0]!.taskId), 41n);
+  assert.equal(h.scheduler.state.lastStatusSequence, 41n);
+  const successor = harness({ log: [...h.log], lead: false });
+  await successor.scheduler.applyLog(successor.log);
+  assert.equal(successor.scheduler.state.lastStatusSequence, 41n);
 });
 
 test("losing an agent loses its tasks in the same transaction, and they are replaced elsewhere", async () => {
   const h = harness();
+  await h.ready;
   await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onLogEvent(appCreated("/web", 1));
+  await h.scheduler.applyLog([appCreated("/web", 1)]);
   await h.settle();
-  const first = [...h.scheduler.state.instances.values()][0]!;
-  await h.scheduler.onTaskStatus(running(first.taskId));
+  const first = h.instances()[0]!;
+  await report(h, first.taskId);
   await h.scheduler.onRegistration(registration("a2", 4));
   h.tick(11_000);
   await h.scheduler.onHeartbeat(create(agentV1.AgentHeartbeatSchema, { agentId: "a2" }));
   await h.scheduler.checkAgents();
   const lostBatch = h.appended.find((b) => b.some((s) => s.types[0] === "AgentLost"))!;
   assert.deepEqual(lostBatch.map((b) => b.types[0]), ["AgentLost", "TaskStatusChanged"]);
-  assert.equal(h.scheduler.state.instances.get(first.instanceId)!.state, "TASK_LOST");
+  assert.equal(h.scheduler.state.instances.has(first.instanceId), false);
   await h.settle();
-  const replacement = [...h.scheduler.state.instances.values()].find((i) => i.instanceId !== first.instanceId);
-  assert.equal(replacement?.agentId, "a2");
+  assert.equal(h.instances()[0]?.agentId, "a2");
 });
 
-test("a heartbeat repairs: kills tasks nobody wants, records lost RUNNING reports, re-sends lost kills", async () => {
+test("a heartbeat repairs: kills tasks nobody wants, records lost RUNNING reports, re-sends lost launches", async () => {
   const h = harness();
+  await h.ready;
   await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.onLogEvent(appCreated("/web", 2));
+  await h.scheduler.applyLog([appCreated("/web", 2)]);
   await h.settle();
-  const [a, b] = [...h.scheduler.state.instances.values()];
+  const [a, b] = h.instances();
   h.tick(11_000);
   await h.scheduler.onHeartbeat(create(agentV1.AgentHeartbeatSchema, { agentId: "a1", runningTaskIds: [a!.taskId, "orphan.1"] }));
   assert.equal(h.scheduler.state.instances.get(a!.instanceId)!.state, "TASK_RUNNING", "the agent runs it: its lost report is recorded");
   const commands = h.sent.at(-1)!.commands.commands.map((c) => `${c.command.case}:${c.command.value?.taskId}`);
   assert.ok(commands.includes("kill:orphan.1"), "an unknown task is killed");
   assert.ok(commands.includes(`launch:${b!.taskId}`), "a launch that never arrived is re-sent");
+});
+
+test("a standby folds but never acts: inputs that need a leader are refused, nothing is appended or sent", async () => {
+  const h = harness({ lead: false });
+  await assert.rejects(h.scheduler.onRegistration(registration("a1", 4)), /not the leader/);
+  await h.scheduler.applyLog([appCreated("/web", 1)]);
+  h.scheduler.reconcileSoon();
+  await h.settle();
+  assert.equal(h.appended.length, 0);
+  assert.equal(h.sent.length, 0);
+  assert.equal(h.scheduler.state.apps.size, 1, "but it keeps its state warm");
+});
+
+test("an append refused by the fence ends the term at once: nothing is sent, nothing more is decided", async () => {
+  const h = harness();
+  await h.ready;
+  await h.scheduler.onRegistration(registration("a1", 4));
+  h.depose();
+  await h.scheduler.applyLog([appCreated("/web", 1)]);
+  await h.settle();
+  assert.equal(h.deposedCount(), 1, "the role was told it is deposed");
+  assert.equal(h.scheduler.term, undefined);
+  assert.equal(h.sent.length, 0, "no command of the refused decision was sent");
+  assert.equal(h.scheduler.state.instances.size, 0, "and nothing of it was folded");
 });

@@ -7,6 +7,8 @@ export interface ActiveDeployment {
   id: string;
   affectedApps: string[];
   affectedPods: string[];
+  /** Apps the plan starts, scales or restarts (any action but StopApplication): they must exist when it ends. */
+  appsToRun: string[];
 }
 
 /** Where a deployment stands: still running, done, or impossible (with why). */
@@ -15,7 +17,8 @@ export type DeploymentOutcome = { state: "running" } | { state: "succeeded" } | 
 /**
  * Decides whether a deployment reached its target. An affected app that still exists is done
  * when exactly `instances` live instances run its current version and no instance of another
- * version is live; a deleted app is done when none of its instances is live. Health and
+ * version is live; a deleted app is done when none of its instances is live. An app the plan
+ * runs that is not known (yet) is never read as deleted: the deployment goes on waiting. Health and
  * readiness gates come with health checks. Pods fail at once: this scheduler does not run
  * pod instances yet, and saying so beats a deployment that never ends.
  */
@@ -27,16 +30,19 @@ export function deploymentOutcome(
   if (deployment.affectedPods.length > 0) {
     return { state: "failed", reason: `pods are not run by this scheduler yet: ${deployment.affectedPods.join(", ")}` };
   }
+  const affected = new Set(deployment.affectedApps);
   const live = new Map<string, Instance[]>();
   for (const inst of instances) {
-    if (isTerminal(inst.state) || !deployment.affectedApps.includes(inst.appId)) continue;
-    live.set(inst.appId, [...(live.get(inst.appId) ?? []), inst]);
+    if (isTerminal(inst.state) || !affected.has(inst.appId)) continue;
+    let list = live.get(inst.appId);
+    if (!list) live.set(inst.appId, (list = []));
+    list.push(inst);
   }
   for (const appId of deployment.affectedApps) {
     const app = apps.get(appId);
     const mine = live.get(appId) ?? [];
     if (!app) {
-      if (mine.length > 0) return { state: "running" };
+      if (mine.length > 0 || deployment.appsToRun.includes(appId)) return { state: "running" };
       continue;
     }
     const current = mine.filter((i) => i.appVersion === app.version && !i.killRequested);

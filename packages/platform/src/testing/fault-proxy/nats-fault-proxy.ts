@@ -1,4 +1,4 @@
-import { startTcpRelay } from "./tcp-relay.ts";
+import { liveStats, startTcpRelay } from "./tcp-relay.ts";
 import { NatsClientReader } from "./nats-client-reader.ts";
 
 /** Where a NATS fault proxy forwards to and where it listens (default `127.0.0.1`, on a free port). */
@@ -57,7 +57,7 @@ export interface NatsFaultProxy {
 export async function startNatsFaultProxy(options: NatsFaultProxyOptions): Promise<NatsFaultProxy> {
   const listenHost = options.listenHost ?? "127.0.0.1";
   let swallow: { prefix: string; nth: number; counted: number } | undefined;
-  const counters = { publishesSeen: 0, publishesSwallowed: 0, cuts: 0 };
+  const counters = { publishesSeen: 0, publishesSwallowed: 0 };
   const forwards = (subject: string): boolean => {
     counters.publishesSeen += 1;
     if (swallow === undefined || !subject.startsWith(swallow.prefix)) return true;
@@ -81,23 +81,7 @@ export async function startNatsFaultProxy(options: NatsFaultProxyOptions): Promi
       fromUpstream: (chunk) => conn.toClient(chunk),
     };
   });
-  const stats: NatsFaultProxyStats = {
-    get connections() {
-      return relay.accepted;
-    },
-    get openConnections() {
-      return relay.open.size;
-    },
-    get publishesSeen() {
-      return counters.publishesSeen;
-    },
-    get publishesSwallowed() {
-      return counters.publishesSwallowed;
-    },
-    get cuts() {
-      return counters.cuts;
-    },
-  };
+  const stats: NatsFaultProxyStats = liveStats(relay, counters);
   return {
     port: relay.port,
     url: `nats://${listenHost.includes(":") ? `[${listenHost}]` : listenHost}:${relay.port}`,
@@ -105,7 +89,7 @@ export async function startNatsFaultProxy(options: NatsFaultProxyOptions): Promi
       if (!Number.isSafeInteger(nth) || nth < 1) throw new RangeError(`swallowPublish: nth must be a positive integer, not ${nth}`);
       swallow = { prefix: subjectPrefix, nth, counted: 0 };
     },
-    cutAll: () => void (counters.cuts += relay.cutAll()),
+    cutAll: () => relay.cutAll(),
     close: () => relay.close(),
     stats,
   };

@@ -1,4 +1,4 @@
-import { startTcpRelay, type RelayConnection, type RelayHandlers } from "./tcp-relay.ts";
+import { liveStats, startTcpRelay, type RelayConnection, type RelayHandlers } from "./tcp-relay.ts";
 import {
   CANCEL_REQUEST_CODE,
   GSSENC_REQUEST_CODE,
@@ -85,7 +85,7 @@ const READY = 0x5a, COMPLETE = 0x43, ERROR = 0x45, EMPTY_QUERY = 0x49, SUSPENDED
 export async function startPostgresFaultProxy(options: PostgresFaultProxyOptions): Promise<PostgresFaultProxy> {
   const listenHost = options.listenHost ?? "127.0.0.1";
   let armed: CommitFault | undefined;
-  const counters = { commitsSeen: 0, commitLossesFired: 0, commitDropsFired: 0, cuts: 0 };
+  const counters = { commitsSeen: 0, commitLossesFired: 0, commitDropsFired: 0 };
   const takeFault = (): CommitFault | undefined => {
     const fault = armed;
     armed = undefined;
@@ -103,26 +103,7 @@ export async function startPostgresFaultProxy(options: PostgresFaultProxyOptions
       },
     }),
   );
-  const stats: PostgresFaultProxyStats = {
-    get connections() {
-      return relay.accepted;
-    },
-    get openConnections() {
-      return relay.open.size;
-    },
-    get commitsSeen() {
-      return counters.commitsSeen;
-    },
-    get commitLossesFired() {
-      return counters.commitLossesFired;
-    },
-    get commitDropsFired() {
-      return counters.commitDropsFired;
-    },
-    get cuts() {
-      return counters.cuts;
-    },
-  };
+  const stats: PostgresFaultProxyStats = liveStats(relay, counters);
   return {
     port: relay.port,
     url(databaseUrl) {
@@ -133,7 +114,7 @@ export async function startPostgresFaultProxy(options: PostgresFaultProxyOptions
     },
     armCommitLoss: () => void (armed = "loss"),
     armCommitDrop: () => void (armed = "drop"),
-    cutAll: () => void (counters.cuts += relay.cutAll()),
+    cutAll: () => relay.cutAll(),
     close: () => relay.close(),
     stats,
   };

@@ -34,8 +34,10 @@ export interface TcpRelay {
   /** Connections accepted since start. */
   readonly accepted: number;
   readonly open: ReadonlySet<RelayConnection>;
-  /** Cuts every open connection (both sides); returns how many. New connections are still accepted. */
-  cutAll(): number;
+  /** Connections destroyed by `cutAll` since start (not those `close` destroys). */
+  readonly cuts: number;
+  /** Cuts every open connection (both sides) and counts them in `cuts`. New connections are still accepted. */
+  cutAll(): void;
   /** Stops listening and cuts every open connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -52,6 +54,7 @@ const HANG_UP_GRACE_MS = 500;
 export async function startTcpRelay(options: TcpRelayOptions, attach: (conn: RelayConnection) => RelayHandlers): Promise<TcpRelay> {
   const open = new Set<RelayConnection>();
   let accepted = 0;
+  let cuts = 0;
   const server = net.createServer((client) => {
     accepted += 1;
     const conn = relayConnection(client, net.connect({ host: options.targetHost, port: options.targetPort }), open, attach);
@@ -78,7 +81,10 @@ export async function startTcpRelay(options: TcpRelayOptions, attach: (conn: Rel
       return accepted;
     },
     open,
-    cutAll,
+    get cuts() {
+      return cuts;
+    },
+    cutAll: () => void (cuts += cutAll()),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -87,6 +93,28 @@ export async function startTcpRelay(options: TcpRelayOptions, attach: (conn: Rel
       return closing;
     },
   };
+}
+
+/** The connection counters every fault proxy reports: accepted, open now, and cut by `cutAll`. */
+export interface RelayConnectionStats {
+  connections: number;
+  openConnections: number;
+  cuts: number;
+}
+
+/**
+ * A live stats object for a proxy on `relay`: the relay's connection counters plus each of the
+ * proxy's own `counters`, all read at access time through enumerable getters (so the object
+ * always shows the current counts, and a spread `{ ...stats }` takes a snapshot). `counters`
+ * must hold only the proxy's own keys; the relay's win on a clash.
+ */
+export function liveStats<C extends Record<string, number>>(relay: TcpRelay, counters: C): RelayConnectionStats & Readonly<C> {
+  const stats = {};
+  const readers: Record<string, () => number> = {};
+  for (const key of Object.keys(counters)) readers[key] = () => counters[key]!;
+  Object.assign(readers, { connections: () => relay.accepted, openConnections: () => relay.open.size, cuts: () => relay.cuts });
+  for (const [key, read] of Object.entries(readers)) Object.defineProperty(stats, key, { get: read, enumerable: true });
+  return stats as RelayConnectionStats & Readonly<C>;
 }
 
 function relayConnection(

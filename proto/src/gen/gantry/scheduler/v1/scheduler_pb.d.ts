@@ -113,6 +113,141 @@ export declare type WatchTasksResponse = Message<"gantry.scheduler.v1.WatchTasks
 export declare const WatchTasksResponseSchema: GenMessage<WatchTasksResponse>;
 
 /**
+ * @generated from message gantry.scheduler.v1.ListParkedMessagesRequest
+ */
+export declare type ListParkedMessagesRequest = Message<"gantry.scheduler.v1.ListParkedMessagesRequest"> & {
+  /**
+   * How many of the most recent parked messages to describe (default 20, at most 1000).
+   *
+   * @generated from field: uint32 limit = 1;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ListParkedMessagesRequest.
+ * Use `create(ListParkedMessagesRequestSchema)` to create a new message.
+ */
+export declare const ListParkedMessagesRequestSchema: GenMessage<ListParkedMessagesRequest>;
+
+/**
+ * ParkedConsumer counts the parked messages of one consumer.
+ *
+ * @generated from message gantry.scheduler.v1.ParkedConsumer
+ */
+export declare type ParkedConsumer = Message<"gantry.scheduler.v1.ParkedConsumer"> & {
+  /**
+   * @generated from field: string consumer = 1;
+   */
+  consumer: string;
+
+  /**
+   * The subject they are parked on, e.g. "gantry.parked.scheduler_status".
+   *
+   * @generated from field: string subject = 2;
+   */
+  subject: string;
+
+  /**
+   * @generated from field: uint64 count = 3;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ParkedConsumer.
+ * Use `create(ParkedConsumerSchema)` to create a new message.
+ */
+export declare const ParkedConsumerSchema: GenMessage<ParkedConsumer>;
+
+/**
+ * ParkedMessage describes one parked message: where it came from and why it was given up on.
+ *
+ * @generated from message gantry.scheduler.v1.ParkedMessage
+ */
+export declare type ParkedMessage = Message<"gantry.scheduler.v1.ParkedMessage"> & {
+  /**
+   * @generated from field: string consumer = 1;
+   */
+  consumer: string;
+
+  /**
+   * The stream and subject it was read from, and its sequence there.
+   *
+   * @generated from field: string stream = 2;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: string subject = 3;
+   */
+  subject: string;
+
+  /**
+   * @generated from field: uint64 sequence = 4;
+   */
+  sequence: bigint;
+
+  /**
+   * The ordering key (a task id, a stream id) whose later messages are held back behind it.
+   *
+   * @generated from field: string key = 5;
+   */
+  key: string;
+
+  /**
+   * @generated from field: string reason = 6;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: uint32 attempts = 7;
+   */
+  attempts: number;
+
+  /**
+   * RFC 3339.
+   *
+   * @generated from field: string parked_at = 8;
+   */
+  parkedAt: string;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ParkedMessage.
+ * Use `create(ParkedMessageSchema)` to create a new message.
+ */
+export declare const ParkedMessageSchema: GenMessage<ParkedMessage>;
+
+/**
+ * @generated from message gantry.scheduler.v1.ListParkedMessagesResponse
+ */
+export declare type ListParkedMessagesResponse = Message<"gantry.scheduler.v1.ListParkedMessagesResponse"> & {
+  /**
+   * @generated from field: uint64 total = 1;
+   */
+  total: bigint;
+
+  /**
+   * @generated from field: repeated gantry.scheduler.v1.ParkedConsumer consumers = 2;
+   */
+  consumers: ParkedConsumer[];
+
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated gantry.scheduler.v1.ParkedMessage recent = 3;
+   */
+  recent: ParkedMessage[];
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ListParkedMessagesResponse.
+ * Use `create(ListParkedMessagesResponseSchema)` to create a new message.
+ */
+export declare const ListParkedMessagesResponseSchema: GenMessage<ListParkedMessagesResponse>;
+
+/**
  * SchedulerService serves placement and runtime state: agents and tasks.
  *
  * @generated from service gantry.scheduler.v1.SchedulerService
@@ -147,6 +282,17 @@ export declare const SchedulerService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchTasksRequestSchema;
     output: typeof WatchTasksResponseSchema;
+  },
+  /**
+   * ListParkedMessages reports the messages consumers gave up on (parked, never lost): how many,
+   * per consumer, and the most recent with why.
+   *
+   * @generated from rpc gantry.scheduler.v1.SchedulerService.ListParkedMessages
+   */
+  listParkedMessages: {
+    methodKind: "unary";
+    input: typeof ListParkedMessagesRequestSchema;
+    output: typeof ListParkedMessagesResponseSchema;
   },
 }>;
 

@@ -1,0 +1,54 @@
+import type { Position } from "@gantry/platform";
+import type { ActiveDeployment, AgentNode, AppSpec, BackoffState, Instance } from "../domain/index.ts";
+import type { SchedulerState } from "./scheduler-state.ts";
+
+/** The version of the snapshot layout; a snapshot of another version is ignored (the log is folded instead). */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+/** The JSON document a snapshot stores: everything the state folds, and the position it folds up to. */
+interface SnapshotDocument {
+  position: { transactionId: string; globalPosition: string };
+  lastStatusSequence: string;
+  apps: AppSpec[];
+  agents: AgentNode[];
+  instances: Instance[];
+  backoff: [string, BackoffState][];
+  appOrigins: [string, { deploymentId: string; traceparent?: string }][];
+  deployments: ActiveDeployment[];
+  streamVersions: [string, number][];
+}
+
+/**
+ * Encodes the state as a snapshot (UTF-8 JSON): loading it and folding the log after its
+ * position gives the same state as folding the whole log. A leader's state may hold its own
+ * latest appends beyond the position; folding after the position meets them again and skips them
+ * by stream version (or, for an instance that ended meanwhile, folds its stream to its end).
+ */
+export function encodeSnapshot(state: SchedulerState): { position: Position; data: Buffer } {
+  const doc: SnapshotDocument = {
+    position: { transactionId: state.position.transactionId.toString(), globalPosition: state.position.globalPosition.toString() },
+    lastStatusSequence: state.lastStatusSequence.toString(),
+    apps: [...state.apps.values()],
+    agents: [...state.agents.values()],
+    instances: [...state.instances.values()],
+    backoff: [...state.backoff],
+    appOrigins: [...state.appOrigins],
+    deployments: [...state.deployments.values()],
+    streamVersions: [...state.streamVersions],
+  };
+  return { position: state.position, data: Buffer.from(JSON.stringify(doc)) };
+}
+
+/** Loads a snapshot into an EMPTY state; agents count as heard from now. */
+export function decodeSnapshot(state: SchedulerState, data: Buffer, now: number): void {
+  const doc = JSON.parse(data.toString("utf8")) as SnapshotDocument;
+  state.position = { transactionId: BigInt(doc.position.transactionId), globalPosition: BigInt(doc.position.globalPosition) };
+  state.lastStatusSequence = BigInt(doc.lastStatusSequence);
+  for (const app of doc.apps) state.apps.set(app.id, app);
+  for (const agent of doc.agents) state.agents.set(agent.agentId, { ...agent, lastSeenAt: now });
+  for (const inst of doc.instances) state.putInstance(inst);
+  for (const [appId, b] of doc.backoff) state.backoff.set(appId, b);
+  for (const [appId, o] of doc.appOrigins) state.appOrigins.set(appId, o);
+  for (const d of doc.deployments) state.deployments.set(d.id, d);
+  for (const [streamId, version] of doc.streamVersions) state.streamVersions.set(streamId, version);
+}

@@ -92,7 +92,8 @@ async function main(): Promise<void> {
     const lastVersion = new Map<string, number>();
     let folded = 0;
     const rebuildMs = await timed(async () => {
-      for await (const page of store.readAllPages({ pageSize: 5_000 })) {
+      // Pages of 10,000, as the scheduler reads them at start.
+      for await (const page of store.readAllPages({ pageSize: 10_000 })) {
         for (const e of page) {
           perType.set(e.streamType, (perType.get(e.streamType) ?? 0) + 1);
           lastVersion.set(e.streamId, e.streamVersion);

@@ -31,7 +31,7 @@ FROM h LEFT JOIN LATERAL (
   FROM events
   WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
     AND transaction_id < h.horizon
-    AND ($4::text[] IS NULL OR stream_type = ANY($4::text[]))
+    AND ($4::text[] IS NULL OR split_part(stream_id, '-', 1) = ANY($4::text[]))
   ORDER BY transaction_id, global_position
   LIMIT $3
 ) e ON true`;

@@ -89,16 +89,30 @@ async function relayWhileHolding(relay: Relay, term: LeaseTerm): Promise<void> {
       const tail = await readTail(relay);
       logger.info({ stream, lastSequence: tail.sequence, after: `${tail.position.transactionId}/${tail.position.globalPosition}`, epoch: term.epoch.toString() }, "relaying from the stream's tail");
       let sequence = tail.sequence;
+      // Two batches in flight: the next one is published while the previous one's PubAcks come
+      // back. Safe because every publish expects its exact predecessor: if the previous batch
+      // fails, this one is refused too, and the relay continues from the stream's tail.
+      let previous: Promise<void> = Promise.resolve();
       await store.follow({
         after: tail.position,
         batchSize: relay.batchSize,
         signal: term.signal,
         handler: async (events, next) => {
-          await publishBatch(relay, events, sequence);
+          const before = previous;
+          const acked = publishBatch(relay, events, sequence).then(async () => {
+            await before;
+            await store.setCheckpoint(RELAY_SUBSCRIPTION_ID, next);
+          });
+          acked.catch(() => undefined);
           sequence += events.length;
-          await store.setCheckpoint(RELAY_SUBSCRIPTION_ID, next);
+          previous = acked;
+          await before;
+          // A page that was not full means the log is read up to its horizon: nothing follows
+          // to wait on this batch, so wait for it here.
+          if (events.length < relay.batchSize) await acked;
         },
       });
+      await previous;
     } catch (err) {
       if (term.signal.aborted) break;
       logger.warn({ err, stream }, "relay publish failed; continuing from the stream's tail");

@@ -24,8 +24,6 @@ export interface EventsTable {
   data: unknown;
   metadata: unknown;
   recorded_at: Generated<Date>;
-  /** The part of `stream_id` before the first `-` (a generated column). */
-  stream_type: Generated<string>;
 }
 
 /** The last commit-order position each subscription has fully handled. */

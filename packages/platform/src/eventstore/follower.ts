@@ -3,7 +3,7 @@ import { GantryError } from "../errors/index.ts";
 import type { Logger } from "../logging/index.ts";
 import type { Position, RecordedEvent } from "./event.ts";
 import { START } from "./event.ts";
-import { readAllPage } from "./commit-order-reader.ts";
+import { readAllPage, type ReadPage } from "./commit-order-reader.ts";
 import type { NotificationListener } from "./notification-listener.ts";
 
 /**
@@ -30,29 +30,42 @@ export interface FollowOptions {
 
 /**
  * Follows the log from `after` until `signal` aborts (then resolves) or the handler throws (then
- * rejects): read a page below the horizon → handler → continue. Wakes on the append channel's
- * NOTIFY, and polls every `pollIntervalMs` because rows cross the horizon without a new
- * notification when the transaction that held it back wrote nothing.
+ * rejects): read a page below the horizon → handler → continue. While the handler works on a full
+ * page, the next page is already being read (dropped if the handler moves the position). Wakes
+ * on the append channel's NOTIFY, and polls every `pollIntervalMs` because rows cross the horizon
+ * without a new notification when the transaction that held it back wrote nothing.
  */
 export async function runFollower(pool: pg.Pool, listener: NotificationListener, options: FollowOptions): Promise<void> {
   const { signal, logger } = options;
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new GantryError("InvalidArgument", `batchSize ${batchSize} must be a positive integer`);
-  let position = options.after ?? START;
   await listener.listen().catch((err: unknown) => logger?.warn({ err }, "LISTEN failed; polling"));
-  while (!signal?.aborted) {
+  // Each read remembers the notification count from before it started: a wait after it returns
+  // at once if anything was appended since, so no notification falls between read and wait.
+  const read = (after: Position) => {
     const generation = listener.generation;
-    const page = await readAllPage(pool, { after: position, limit: batchSize, ...(options.streamTypes ? { streamTypes: options.streamTypes } : {}) });
+    const page = readAllPage(pool, { after, limit: batchSize, ...(options.streamTypes ? { streamTypes: options.streamTypes } : {}) });
+    page.catch(() => undefined);
+    return { after, generation, page };
+  };
+  let position = options.after ?? START;
+  let pending = read(position);
+  while (!signal?.aborted) {
+    const current = pending;
+    const page: ReadPage = await current.page;
+    if (!page.caughtUp) pending = read(page.next);
     if (page.events.length > 0) {
       const moved = await options.handler(page.events, page.next);
       position = moved ?? page.next;
+      if (moved && !page.caughtUp) pending = read(position);
     } else {
       position = page.next;
     }
     if (page.caughtUp) {
       options.onCaughtUp?.(position);
-      await listener.wait(pollIntervalMs, signal, generation);
+      await listener.wait(pollIntervalMs, signal, current.generation);
+      pending = read(position);
     }
   }
 }

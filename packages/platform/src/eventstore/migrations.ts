@@ -53,8 +53,6 @@ const MIGRATIONS: Record<string, Migration> = {
         .alterTable("streams")
         .addColumn("last_transaction_id", sql`xid8`, (c) => c.notNull().defaultTo(sql`'0'::xid8`))
         .execute();
-      // Readers that follow some stream types only (the scheduler, the registry) filter on it.
-      await sql`ALTER TABLE events ADD COLUMN stream_type text GENERATED ALWAYS AS (split_part(stream_id, '-', 1)) STORED`.execute(db);
       await db.schema
         .createTable("leases")
         .addColumn("name", "text", (c) => c.primaryKey())
@@ -86,7 +84,6 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable("snapshots").execute();
       await db.schema.dropTable("lease_renewals").execute();
       await db.schema.dropTable("leases").execute();
-      await db.schema.alterTable("events").dropColumn("stream_type").execute();
       await db.schema.alterTable("streams").dropColumn("last_transaction_id").execute();
     },
   },

@@ -114,7 +114,7 @@ export { startTelemetry, injectTraceparent, extractContext, withExtractedContext
 export type { Telemetry, TraceCarrier } from "./telemetry/index.ts";
 export { openDatabase, openClusterDatabase } from "./database/database.ts";
 export { claimDatabaseForCluster } from "./database/cluster-claim.ts";
-export type { Database } from "./database/database.ts";
+export type { Database, ClusterDatabase } from "./database/database.ts";
 export { bindService, createGrpcServer, createGrpcClient, createGrpcProxy, CORRELATION_ID_KEY, currentCorrelationId } from "./grpc/index.ts";
 export type { CallContext, Handlers, ServiceBinding, GrpcServer, GrpcClient, GrpcClientOptions, GrpcCallOptions, GrpcProxyOptions } from "./grpc/index.ts";
 export { runServiceProcess } from "./process/run-service.ts";

@@ -39,6 +39,7 @@ const agents: RunningAgent[] = [];
 const agentIds: string[] = [];
 /** Epoch the fake scheduler answers a registration with, per agent (0 when not set). */
 const answerEpoch = new Map<string, bigint>();
+const answerLog = new Map<string, string>();
 
 function options(agentId: string, workDir?: string): AgentOptions {
   const dir = workDir ?? mkdtempSync(join(tmpdir(), "gantry-agent-test-"));
@@ -80,7 +81,7 @@ const alive = (pid: number) => {
 
 before(async () => {
   bus = await connectBus(infrastructureUrls().natsUrl, clusterNames(`t-agent-${randomBytes(4).toString("hex")}`), "agent-test");
-  scheduler = await startFakeScheduler(bus, { logger, epochFor: (agentId) => answerEpoch.get(agentId) ?? 0n });
+  scheduler = await startFakeScheduler(bus, { logger, epochFor: (agentId) => answerEpoch.get(agentId) ?? 0n, logIdFor: (agentId) => answerLog.get(agentId) ?? "" });
 });
 
 after(async () => {
@@ -308,6 +309,27 @@ describe("scheduler epochs", () => {
     assert.deepEqual(statesOf(staleAfterRestart), []);
     assert.equal(existsSync(join(opts.workDir, "sandboxes", staleAfterRestart)), false);
     assert.deepEqual(second.runningTaskIds(), []);
+  });
+
+  it("an answer from another event log (the cluster's database was replaced) starts the epochs afresh; the old log's leader is refused", async () => {
+    const opts = options(`t-epoch-log-${randomBytes(3).toString("hex")}`);
+    answerLog.set(opts.agentId, "11111111-1111-4111-8111-111111111111");
+    answerEpoch.set(opts.agentId, 7n);
+    const first = await start(opts);
+    assert.equal(readFileSync(join(opts.workDir, "scheduler-epoch"), "utf8"), "11111111-1111-4111-8111-111111111111 7\n");
+    await first.stop({ killTasks: false });
+
+    answerLog.set(opts.agentId, "22222222-2222-4222-8222-222222222222");
+    answerEpoch.set(opts.agentId, 1n);
+    const second = await start(opts);
+    assert.equal(second.schedulerEpoch(), 1n);
+    assert.equal(readFileSync(join(opts.workDir, "scheduler-epoch"), "utf8"), "22222222-2222-4222-8222-222222222222 1\n");
+    const fresh = newTaskId("new-log");
+    const old = newTaskId("old-log");
+    scheduler.sendFromLog(second.agentId, "11111111-1111-4111-8111-111111111111", 9n, kill(old));
+    scheduler.sendFromLog(second.agentId, "22222222-2222-4222-8222-222222222222", 1n, kill(fresh));
+    await waitForState(fresh, TaskState.KILLED);
+    assert.deepEqual(statesOf(old), [], "the old log's leader is refused, whatever its epoch");
   });
 
   it("a batch of a newer epoch runs and raises the epoch, on disk too", async () => {

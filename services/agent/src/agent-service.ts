@@ -67,7 +67,7 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
   if (epoch.highest > 0n) logger.info({ epoch: String(epoch.highest) }, "scheduler epoch loaded: command batches of older epochs are refused");
   const persistEpoch = () => {
     try {
-      epochFile.save(epoch.highest);
+      epochFile.save(epoch.snapshot());
     } catch (err) {
       // Still enforced in memory; only a restart before the next successful save would forget it.
       logger.error({ err, epoch: String(epoch.highest), file: epochFile.path }, "scheduler epoch not persisted");
@@ -111,7 +111,7 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
   });
   const registered = registerAgent(bus, registration, logger, life.signal).then((answer) => {
     if (!answer) return undefined;
-    if (epoch.observe(answer.epoch)) persistEpoch();
+    if (epoch.observeRegistration(answer.logId, answer.epoch)) persistEpoch();
     else if (answer.epoch < epoch.highest) {
       logger.warn({ answerEpoch: String(answer.epoch), highestEpoch: String(epoch.highest) }, `registration answered by scheduler epoch ${answer.epoch}, older than epoch ${epoch.highest} seen: its commands will be refused`);
     }

@@ -17,6 +17,8 @@ export interface SchedulerRolesOptions {
   scheduler: Scheduler;
   snapshots: SnapshotStore;
   statusStream: string;
+  /** The id of the event log (ClusterDatabase.logId): what the leader's epochs count in. */
+  logId: string;
   logger: Logger;
   signal: AbortSignal;
   /** Who campaigns (default: this process). */
@@ -115,7 +117,7 @@ async function lead(options: SchedulerRolesOptions, term: LeaseTerm): Promise<vo
     const { rows } = await store.pool.query<{ xmax: string }>("SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax");
     await catchUpLog(store, scheduler, FOLDED_STREAM_TYPES, signal, logger, { transactionId: BigInt(rows[0]!.xmax), globalPosition: 0n });
     if (signal.aborted) return;
-    await scheduler.beginTerm({ epoch: term.epoch, fence: term.fence }, () => deposed.abort());
+    await scheduler.beginTerm({ epoch: term.epoch, fence: term.fence, logId: options.logId }, () => deposed.abort());
     follower = followLog(store, scheduler, DESIRED_STATE_STREAM_TYPES, signal, logger);
     await serveAgents(bus, scheduler, logger, signal);
     status = consumeStatusReports(bus, options.statusStream, scheduler, scheduler.state.lastStatusSequence + 1n, logger, signal);

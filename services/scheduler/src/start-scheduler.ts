@@ -65,6 +65,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
       scheduler,
       snapshots: snapshotStore(database.pool, "scheduler"),
       statusStream: await ensureAgentStatusStream(bus),
+      logId: database.logId,
       logger,
       signal: stop.signal,
       ...(options.holder ? { holder: options.holder } : {}),

@@ -29,17 +29,22 @@ export function openDatabase(url: string, options: { max?: number; applicationNa
   };
 }
 
+/** A cluster's database: a Database, and the id of the event log it holds (what scheduler epochs count in). */
+export interface ClusterDatabase extends Database {
+  logId: string;
+}
+
 /**
  * Opens a service's database for cluster `cluster`: the pool, the event store schema migrated,
  * and the database claimed for the cluster (see `claimDatabaseForCluster`). Closes what it
  * opened when any step fails.
  */
-export async function openClusterDatabase(url: string, cluster: string, options: { max?: number; applicationName?: string } = {}): Promise<Database> {
+export async function openClusterDatabase(url: string, cluster: string, options: { max?: number; applicationName?: string } = {}): Promise<ClusterDatabase> {
   const database = openDatabase(url, options);
   try {
     await migrateEventStore(database.db);
-    await claimDatabaseForCluster(database.pool, cluster);
-    return database;
+    const { logId } = await claimDatabaseForCluster(database.pool, cluster);
+    return { ...database, logId };
   } catch (err) {
     await database.close().catch(() => undefined);
     throw err;

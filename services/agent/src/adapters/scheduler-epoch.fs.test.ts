@@ -12,17 +12,17 @@ describe("fsSchedulerEpochFile", () => {
   it("is 0 without a file, and keeps what was saved (creating the work dir, leaving no temp file)", () => {
     const dir = join(root, "a", "work");
     const file = fsSchedulerEpochFile(dir);
-    assert.equal(file.load(), 0n);
-    file.save(5n);
-    file.save(2n ** 64n - 1n);
-    assert.equal(fsSchedulerEpochFile(dir).load(), 2n ** 64n - 1n);
+    assert.deepEqual(file.load(), { logId: "", epoch: 0n });
+    file.save({ logId: "", epoch: 5n });
+    file.save({ logId: "6f1c2a8e-0d3b-4e55-9a61-2b7c1d4e5f60", epoch: 2n ** 64n - 1n });
+    assert.deepEqual(fsSchedulerEpochFile(dir).load(), { logId: "6f1c2a8e-0d3b-4e55-9a61-2b7c1d4e5f60", epoch: 2n ** 64n - 1n });
     assert.deepEqual(readdirSync(dir), ["scheduler-epoch"]);
   });
 
   it("refuses to guess when the file holds something else", () => {
     const dir = join(root, "b");
     const file = fsSchedulerEpochFile(dir);
-    file.save(1n);
+    file.save({ logId: "", epoch: 1n });
     writeFileSync(file.path, "garbage");
     assert.throws(() => file.load(), (err: Error & { code?: string }) => err.code === "FailedPrecondition" && /remove the file/.test(err.message));
     assert.ok(existsSync(file.path));

@@ -9,11 +9,11 @@ import type { SchedulerEpoch } from "../domain/index.ts";
  * (the real agent persists it) before any of its commands runs.
  */
 export function admitCommandBatch(epoch: SchedulerEpoch, batch: agentV1.AgentCommands, logger: Logger, onRaised: (epoch: bigint) => void = () => {}): boolean {
-  const verdict = epoch.admit(batch.epoch);
+  const verdict = epoch.admit(batch.logId, batch.epoch);
   if (!verdict.ok) {
     logger.warn(
-      { batchEpoch: String(verdict.epoch), highestEpoch: String(verdict.highest), commands: batch.commands.length, traceparent: batch.traceparent || undefined },
-      `command batch of scheduler epoch ${verdict.epoch} refused: epoch ${verdict.highest} was seen (a deposed leader)`,
+      { batchEpoch: String(verdict.epoch), highestEpoch: String(verdict.highest), batchLog: batch.logId || undefined, log: epoch.logId || undefined, commands: batch.commands.length, traceparent: batch.traceparent || undefined },
+      `command batch of scheduler epoch ${verdict.epoch} refused: ${verdict.reason}`,
     );
     return false;
   }

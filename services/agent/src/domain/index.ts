@@ -34,4 +34,4 @@ export type { TaskEnd, TaskOutcome } from "./task-outcome.ts";
 export { parseCheckpoint, parseProcStat } from "./task-checkpoint.ts";
 export type { TaskCheckpoint } from "./task-checkpoint.ts";
 export { SchedulerEpoch, formatSchedulerEpoch, parseSchedulerEpoch } from "./scheduler-epoch.ts";
-export type { EpochVerdict } from "./scheduler-epoch.ts";
+export type { EpochVerdict, EpochState } from "./scheduler-epoch.ts";

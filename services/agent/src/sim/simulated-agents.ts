@@ -109,7 +109,7 @@ export async function startSimulatedAgents(options: SimulatedAgentOptions, deps:
     const retryLogger = n === 0 ? agent.logger : agent.logger.child({}, { level: "error" });
     return registerAgent(bus, registration, retryLogger, life.signal).then((answer) => {
       if (!answer) return;
-      agent.epoch.observe(answer.epoch);
+      agent.epoch.observeRegistration(answer.logId, answer.epoch);
       const interval = options.heartbeatIntervalSeconds ?? (answer.heartbeatIntervalSeconds || DEFAULT_HEARTBEAT_SECONDS);
       agent.logger.debug({ heartbeatSeconds: interval, epoch: String(answer.epoch) }, "simulated agent registered");
       startHeartbeats(bus, agentId, interval, () => agent.node.runningTaskIds(), agent.logger, life.signal);

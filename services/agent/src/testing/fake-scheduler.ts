@@ -19,6 +19,8 @@ export interface FakeSchedulerOptions {
    * registration, so a test can change it between one agent's restarts.
    */
   epochFor?: (agentId: string) => bigint;
+  /** The event log id answered to a registration of `agentId` (default: "" for every agent), asked like `epochFor`. */
+  logIdFor?: (agentId: string) => string;
   /** The heartbeat interval answered to every registration (default 1 s). */
   heartbeatIntervalSeconds?: number;
   /** Name of the durable consumer on the status stream (default `test_status`); one per test file and cluster. */
@@ -47,6 +49,8 @@ export interface FakeScheduler {
   readonly updates: readonly agentV1.TaskStatusUpdate[];
   /** Publishes one `AgentCommands` batch of `epoch` to `agentId` on core NATS (fire and forget: nothing confirms delivery). */
   send(agentId: string, epoch: bigint, ...commands: agentV1.AgentCommand[]): void;
+  /** Like `send`, naming the event log the epoch counts in. */
+  sendFromLog(agentId: string, logId: string, epoch: bigint, ...commands: agentV1.AgentCommand[]): void;
   /** The states reported for `taskId` so far, in order. */
   statesOf(taskId: string): schedulerV1Model.TaskState[];
   /**
@@ -67,6 +71,7 @@ export interface FakeScheduler {
 export async function startFakeScheduler(bus: Bus, options: FakeSchedulerOptions): Promise<FakeScheduler> {
   const { logger } = options;
   const epochFor = options.epochFor ?? (() => 0n);
+  const logIdFor = options.logIdFor ?? (() => "");
   const heartbeatIntervalSeconds = options.heartbeatIntervalSeconds ?? 1;
   const pollIntervalMs = options.pollIntervalMs ?? 50;
   const stopping = new AbortController();
@@ -82,7 +87,7 @@ export async function startFakeScheduler(bus: Bus, options: FakeSchedulerOptions
     signal: stopping.signal,
     handler: async (reg) => {
       registrations.push(reg);
-      return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds, epoch: epochFor(reg.agentId) });
+      return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds, epoch: epochFor(reg.agentId), logId: logIdFor(reg.agentId) });
     },
   });
   await subscribeCore(bus, {
@@ -109,6 +114,9 @@ export async function startFakeScheduler(bus: Bus, options: FakeSchedulerOptions
     updates,
     send(agentId, epoch, ...commands) {
       publishCore(bus, `agent.${agentId}.commands`, agentV1.AgentCommandsSchema, create(agentV1.AgentCommandsSchema, { commands, epoch }));
+    },
+    sendFromLog(agentId, logId, epoch, ...commands) {
+      publishCore(bus, `agent.${agentId}.commands`, agentV1.AgentCommandsSchema, create(agentV1.AgentCommandsSchema, { commands, epoch, logId }));
     },
     statesOf,
     waitForState: (taskId, state, timeoutMs = 15_000) =>

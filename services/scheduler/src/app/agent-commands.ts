@@ -50,10 +50,10 @@ export class CommandBatches {
    * ones) and the trace context of the first launch's app.
    */
   send(ctx: SchedulerContext): void {
-    const { epoch } = ctx.leading();
+    const { epoch, logId } = ctx.leading();
     for (const [agentId, commands] of this.#byAgent) {
       const traceparent = commands.map((c) => (c.command.case === "launch" ? ctx.originOf(c.command.value.appId).traceparent : undefined)).find(Boolean) ?? "";
-      ctx.ports.commands.send(agentId, create(agentV1.AgentCommandsSchema, { commands, traceparent, epoch }));
+      ctx.ports.commands.send(agentId, create(agentV1.AgentCommandsSchema, { commands, traceparent, epoch, logId }));
     }
   }
 }

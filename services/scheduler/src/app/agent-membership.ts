@@ -18,11 +18,11 @@ function agentEvent(ctx: SchedulerContext, agentId: string, event: OutgoingEvent
 
 /** Records a registration (or re-registration) and answers it with this leader's epoch and heartbeat interval. */
 export async function onRegistration(ctx: SchedulerContext, reg: agentV1.AgentRegistration): Promise<agentV1.AgentRegistered> {
-  const { epoch } = ctx.leading();
+  const { epoch, logId } = ctx.leading();
   await ctx.append([agentEvent(ctx, reg.agentId, { schema: eventsV1Agent.AgentRegisteredSchema, message: create(eventsV1Agent.AgentRegisteredSchema, { registration: reg }) })]);
   ctx.ports.logger.info({ agent: reg.agentId, hostname: reg.hostname, capabilities: reg.capabilities }, "agent registered");
   ctx.reconcileSoon();
-  return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds: ctx.settings.heartbeatIntervalSeconds, epoch });
+  return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds: ctx.settings.heartbeatIntervalSeconds, epoch, logId });
 }
 
 /**

@@ -53,7 +53,7 @@ function harness(options: { log?: RecordedEvent[]; lead?: boolean } = {}) {
     newId: () => `id${++ids}`,
   };
   const scheduler = new Scheduler(ports, { heartbeatIntervalSeconds: 2, missedHeartbeatsBeforeLost: 5, relaunchAfterSeconds: 10 });
-  const begin = () => scheduler.beginTerm({ epoch: FENCE.epoch, fence: FENCE }, () => deposed++);
+  const begin = () => scheduler.beginTerm({ epoch: FENCE.epoch, fence: FENCE, logId: "log-1" }, () => deposed++);
   const ready = options.lead === false ? Promise.resolve() : begin();
   const settle = () => scheduler.serial(() => undefined).then(() => scheduler.serial(() => undefined));
   return {
@@ -112,6 +112,7 @@ test("places a new app's instances in one transaction and one command batch per 
   assert.equal(h.sent.length, 1);
   assert.equal(h.sent[0]!.agentId, "a1");
   assert.equal(h.sent[0]!.commands.epoch, 7n);
+  assert.equal(h.sent[0]!.commands.logId, "log-1");
   assert.deepEqual(h.sent[0]!.commands.commands.map((c) => c.command.case), ["launch", "launch"]);
 });
 
@@ -120,6 +121,7 @@ test("a registration is answered with the leader's epoch", async () => {
   await h.ready;
   const answer = await h.scheduler.onRegistration(registration("a1", 4));
   assert.equal(answer.epoch, 7n);
+  assert.equal(answer.logId, "log-1");
   assert.equal(answer.heartbeatIntervalSeconds, 2);
 });
 

@@ -22,6 +22,8 @@ export interface SchedulerSettings {
 export interface LeaderTerm {
   epoch: bigint;
   fence: Fence;
+  /** The event log the epoch counts in (agents start their epochs afresh for another log). */
+  logId: string;
 }
 
 /**

@@ -149,6 +149,14 @@ export declare type AgentRegistered = Message<"gantry.agent.v1.AgentRegistered">
    * @generated from field: uint64 epoch = 3;
    */
   epoch: bigint;
+
+  /**
+   * The event log the epochs count in (one per cluster database). An answer from another log
+   * (the cluster's database was replaced) starts the agent's epochs afresh.
+   *
+   * @generated from field: string log_id = 4;
+   */
+  logId: string;
 };
 
 /**
@@ -317,6 +325,13 @@ export declare type AgentCommands = Message<"gantry.agent.v1.AgentCommands"> & {
    * @generated from field: uint64 epoch = 3;
    */
   epoch: bigint;
+
+  /**
+   * The event log the epoch counts in (see AgentRegistered.log_id).
+   *
+   * @generated from field: string log_id = 4;
+   */
+  logId: string;
 };
 
 /**

@@ -51,6 +51,21 @@ before(async () => {
         async listParkedMessages() {
           return { total: 0n, consumers: [], recent: [] };
         },
+        async explainPlacement() {
+          throw new Error("not used here");
+        },
+        async listQueue() {
+          throw new Error("not used here");
+        },
+        async resetLaunchDelay() {
+          throw new Error("not used here");
+        },
+        async drainAgent() {
+          throw new Error("not used here");
+        },
+        async undrainAgent() {
+          throw new Error("not used here");
+        },
         async *watchTasks(request, ctx) {
           backendCalls.push({ method: "watchTasks", ctx });
           for (let i = 0; i < 3; i++) yield { task: { taskId: `t${i}`, appId: request.appId } };

@@ -62,6 +62,21 @@ const scheduler = bindService(schedulerV1.SchedulerService, {
   async listParkedMessages() {
     return { total: 0n, consumers: [], recent: [] };
   },
+  async explainPlacement() {
+    throw new Error("not used here");
+  },
+  async listQueue() {
+    throw new Error("not used here");
+  },
+  async resetLaunchDelay() {
+    throw new Error("not used here");
+  },
+  async drainAgent() {
+    throw new Error("not used here");
+  },
+  async undrainAgent() {
+    throw new Error("not used here");
+  },
   async listAgents() {
     return { agents: [] };
   },

@@ -1,6 +1,6 @@
 import { schedulerV1, schedulerV1Model } from "@gantry/proto";
 import { create } from "@bufbuild/protobuf";
-import { authorize, bindService, listParkedMessages, type Bus, type ServiceBinding } from "@gantry/platform";
+import { authorize, bindService, GantryError, listParkedMessages, type Bus, type ServiceBinding } from "@gantry/platform";
 import { isTerminal, type Instance } from "../domain/index.ts";
 import type { Scheduler } from "../app/scheduler.ts";
 import { toProtoTask } from "./task-view.ts";
@@ -55,6 +55,21 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
           parkedAt: m.parkedAt.toISOString(),
         })),
       };
+    },
+    async explainPlacement() {
+      throw new GantryError("Unavailable", "placement explanations are being built");
+    },
+    async listQueue() {
+      throw new GantryError("Unavailable", "the launch queue is being built");
+    },
+    async resetLaunchDelay() {
+      throw new GantryError("Unavailable", "the launch queue is being built");
+    },
+    async drainAgent() {
+      throw new GantryError("Unavailable", "draining is being built");
+    },
+    async undrainAgent() {
+      throw new GantryError("Unavailable", "draining is being built");
     },
     async *watchTasks(request, ctx) {
       authorize(ctx.principal, "readTask", request.appId || "/");

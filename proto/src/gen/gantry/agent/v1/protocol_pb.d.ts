@@ -4,7 +4,8 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { Resources, TaskState } from "../../scheduler/v1/model_pb.js";
+import type { AssignedPort, Resources, RoleResources, TaskState } from "../../scheduler/v1/model_pb.js";
+import type { RunSpec } from "../../registry/v1/run_spec_pb.js";
 
 /**
  * Describes the file gantry/agent/v1/protocol.proto.
@@ -116,6 +117,15 @@ export declare type AgentRegistration = Message<"gantry.agent.v1.AgentRegistrati
    * @generated from field: repeated string running_task_ids = 9;
    */
   runningTaskIds: string[];
+
+  /**
+   * Resources reserved for roles (each part of `resources`); the rest is unreserved ("*"). When
+   * empty and `roles` names exactly one role other than "*", all of `resources` belongs to it (a
+   * DC/OS public agent: `--roles slave_public`).
+   *
+   * @generated from field: repeated gantry.scheduler.v1.RoleResources reservations = 10;
+   */
+  reservations: RoleResources[];
 };
 
 /**
@@ -249,6 +259,55 @@ export declare type LaunchTask = Message<"gantry.agent.v1.LaunchTask"> & {
 export declare const LaunchTaskSchema: GenMessage<LaunchTask>;
 
 /**
+ * LaunchInstance asks an agent to start one instance: every container of its run spec (an app is
+ * one container), with the host ports and GPU devices the scheduler assigned. The agent applies
+ * the assignment; it never picks ports or devices itself.
+ *
+ * @generated from message gantry.agent.v1.LaunchInstance
+ */
+export declare type LaunchInstance = Message<"gantry.agent.v1.LaunchInstance"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: gantry.registry.v1.RunSpec run_spec = 2;
+   */
+  runSpec?: RunSpec | undefined;
+
+  /**
+   * One task per container, in the run spec's container order.
+   *
+   * @generated from field: repeated string task_ids = 3;
+   */
+  taskIds: string[];
+
+  /**
+   * @generated from field: repeated gantry.scheduler.v1.AssignedPort ports = 4;
+   */
+  ports: AssignedPort[];
+
+  /**
+   * @generated from field: repeated gantry.agent.v1.GpuDevice gpus = 5;
+   */
+  gpus: GpuDevice[];
+
+  /**
+   * The agent's hostname as the scheduler knows it (`HOST`).
+   *
+   * @generated from field: string host = 6;
+   */
+  host: string;
+};
+
+/**
+ * Describes the message gantry.agent.v1.LaunchInstance.
+ * Use `create(LaunchInstanceSchema)` to create a new message.
+ */
+export declare const LaunchInstanceSchema: GenMessage<LaunchInstance>;
+
+/**
  * KillTask asks an agent to stop one task.
  *
  * @generated from message gantry.agent.v1.KillTask
@@ -292,6 +351,12 @@ export declare type AgentCommand = Message<"gantry.agent.v1.AgentCommand"> & {
      */
     value: KillTask;
     case: "kill";
+  } | {
+    /**
+     * @generated from field: gantry.agent.v1.LaunchInstance launch_instance = 3;
+     */
+    value: LaunchInstance;
+    case: "launchInstance";
   } | { case: undefined; value?: undefined };
 };
 

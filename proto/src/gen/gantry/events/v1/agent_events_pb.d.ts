@@ -70,3 +70,44 @@ export declare type AgentReturned = Message<"gantry.events.v1.AgentReturned"> & 
  */
 export declare const AgentReturnedSchema: GenMessage<AgentReturned>;
 
+/**
+ * AgentDrained: the agent is in maintenance: no new instances go to it; the ones it runs stay.
+ *
+ * @generated from message gantry.events.v1.AgentDrained
+ */
+export declare type AgentDrained = Message<"gantry.events.v1.AgentDrained"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.AgentDrained.
+ * Use `create(AgentDrainedSchema)` to create a new message.
+ */
+export declare const AgentDrainedSchema: GenMessage<AgentDrained>;
+
+/**
+ * AgentUndrained: the agent takes new instances again.
+ *
+ * @generated from message gantry.events.v1.AgentUndrained
+ */
+export declare type AgentUndrained = Message<"gantry.events.v1.AgentUndrained"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.AgentUndrained.
+ * Use `create(AgentUndrainedSchema)` to create a new message.
+ */
+export declare const AgentUndrainedSchema: GenMessage<AgentUndrained>;
+

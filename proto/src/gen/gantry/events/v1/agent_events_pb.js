@@ -9,7 +9,7 @@ import { file_gantry_agent_v1_protocol } from "../../agent/v1/protocol_pb.js";
  * Describes the file gantry/events/v1/agent_events.proto.
  */
 export const file_gantry_events_v1_agent_events = /*@__PURE__*/
-  fileDesc("CiNnYW50cnkvZXZlbnRzL3YxL2FnZW50X2V2ZW50cy5wcm90bxIQZ2FudHJ5LmV2ZW50cy52MSJLCg9BZ2VudFJlZ2lzdGVyZWQSOAoMcmVnaXN0cmF0aW9uGAEgASgLMiIuZ2FudHJ5LmFnZW50LnYxLkFnZW50UmVnaXN0cmF0aW9uIi0KCUFnZW50TG9zdBIQCghhZ2VudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiIQoNQWdlbnRSZXR1cm5lZBIQCghhZ2VudF9pZBgBIAEoCWIGcHJvdG8z", [file_gantry_agent_v1_protocol]);
+  fileDesc("CiNnYW50cnkvZXZlbnRzL3YxL2FnZW50X2V2ZW50cy5wcm90bxIQZ2FudHJ5LmV2ZW50cy52MSJLCg9BZ2VudFJlZ2lzdGVyZWQSOAoMcmVnaXN0cmF0aW9uGAEgASgLMiIuZ2FudHJ5LmFnZW50LnYxLkFnZW50UmVnaXN0cmF0aW9uIi0KCUFnZW50TG9zdBIQCghhZ2VudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiIQoNQWdlbnRSZXR1cm5lZBIQCghhZ2VudF9pZBgBIAEoCSIwCgxBZ2VudERyYWluZWQSEAoIYWdlbnRfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIiIKDkFnZW50VW5kcmFpbmVkEhAKCGFnZW50X2lkGAEgASgJYgZwcm90bzM", [file_gantry_agent_v1_protocol]);
 
 /**
  * Describes the message gantry.events.v1.AgentRegistered.
@@ -31,4 +31,18 @@ export const AgentLostSchema = /*@__PURE__*/
  */
 export const AgentReturnedSchema = /*@__PURE__*/
   messageDesc(file_gantry_events_v1_agent_events, 2);
+
+/**
+ * Describes the message gantry.events.v1.AgentDrained.
+ * Use `create(AgentDrainedSchema)` to create a new message.
+ */
+export const AgentDrainedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_agent_events, 3);
+
+/**
+ * Describes the message gantry.events.v1.AgentUndrained.
+ * Use `create(AgentUndrainedSchema)` to create a new message.
+ */
+export const AgentUndrainedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_agent_events, 4);
 

@@ -4,7 +4,8 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { Resources, TaskState } from "../../scheduler/v1/model_pb.js";
+import type { AssignedPort, Resources, RoleResources, TaskState } from "../../scheduler/v1/model_pb.js";
+import type { GpuDevice } from "../../agent/v1/protocol_pb.js";
 
 /**
  * Describes the file gantry/events/v1/instance_events.proto.
@@ -48,9 +49,42 @@ export declare type InstancePlaced = Message<"gantry.events.v1.InstancePlaced"> 
   host: string;
 
   /**
+   * Everything the instance holds on the agent (all containers, and a pod's executor).
+   *
    * @generated from field: gantry.scheduler.v1.Resources resources = 7;
    */
   resources?: Resources | undefined;
+
+  /**
+   * The same, per role it was taken from.
+   *
+   * @generated from field: repeated gantry.scheduler.v1.RoleResources allocation = 8;
+   */
+  allocation: RoleResources[];
+
+  /**
+   * @generated from field: repeated gantry.scheduler.v1.AssignedPort ports = 9;
+   */
+  ports: AssignedPort[];
+
+  /**
+   * @generated from field: repeated gantry.agent.v1.GpuDevice gpus = 10;
+   */
+  gpus: GpuDevice[];
+
+  /**
+   * One task per container of the run spec, in order (`task_id` is the first).
+   *
+   * @generated from field: repeated string task_ids = 11;
+   */
+  taskIds: string[];
+
+  /**
+   * Pods: true (apps: false).
+   *
+   * @generated from field: bool pod = 12;
+   */
+  pod: boolean;
 };
 
 /**

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
+import type { RunSpec } from "./run_spec_pb.js";
 
 /**
  * Describes the file gantry/registry/v1/app.proto.
@@ -48,6 +49,13 @@ export declare type AppVersion = Message<"gantry.registry.v1.AppVersion"> & {
    * @generated from field: string last_scaling_at = 5;
    */
   lastScalingAt: string;
+
+  /**
+   * What the scheduler and agents run for this version (defaults applied by the registry).
+   *
+   * @generated from field: gantry.registry.v1.RunSpec run_spec = 6;
+   */
+  runSpec?: RunSpec | undefined;
 };
 
 /**
@@ -86,6 +94,11 @@ export declare type PodVersion = Message<"gantry.registry.v1.PodVersion"> & {
    * @generated from field: string last_scaling_at = 5;
    */
   lastScalingAt: string;
+
+  /**
+   * @generated from field: gantry.registry.v1.RunSpec run_spec = 6;
+   */
+  runSpec?: RunSpec | undefined;
 };
 
 /**

@@ -48,6 +48,72 @@ export declare type Resources = Message<"gantry.scheduler.v1.Resources"> & {
 export declare const ResourcesSchema: GenMessage<Resources>;
 
 /**
+ * RoleResources is an amount of resources of one role (Mesos: resources are reserved for a role,
+ * or unreserved "*").
+ *
+ * @generated from message gantry.scheduler.v1.RoleResources
+ */
+export declare type RoleResources = Message<"gantry.scheduler.v1.RoleResources"> & {
+  /**
+   * @generated from field: string role = 1;
+   */
+  role: string;
+
+  /**
+   * @generated from field: gantry.scheduler.v1.Resources resources = 2;
+   */
+  resources?: Resources | undefined;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.RoleResources.
+ * Use `create(RoleResourcesSchema)` to create a new message.
+ */
+export declare const RoleResourcesSchema: GenMessage<RoleResources>;
+
+/**
+ * AssignedPort is a host port the scheduler assigned to an endpoint of an instance's container.
+ *
+ * @generated from message gantry.scheduler.v1.AssignedPort
+ */
+export declare type AssignedPort = Message<"gantry.scheduler.v1.AssignedPort"> & {
+  /**
+   * @generated from field: string container = 1;
+   */
+  container: string;
+
+  /**
+   * The endpoint's name ("" for an unnamed app port); its index in the container's endpoints.
+   *
+   * @generated from field: string endpoint = 2;
+   */
+  endpoint: string;
+
+  /**
+   * @generated from field: uint32 endpoint_index = 3;
+   */
+  endpointIndex: number;
+
+  /**
+   * @generated from field: uint32 host_port = 4;
+   */
+  hostPort: number;
+
+  /**
+   * The endpoint's port inside the container network (0 on the host network).
+   *
+   * @generated from field: uint32 container_port = 5;
+   */
+  containerPort: number;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.AssignedPort.
+ * Use `create(AssignedPortSchema)` to create a new message.
+ */
+export declare const AssignedPortSchema: GenMessage<AssignedPort>;
+
+/**
  * Task is one run of an instance on an agent.
  *
  * @generated from message gantry.scheduler.v1.Task
@@ -171,6 +237,44 @@ export declare type Agent = Message<"gantry.scheduler.v1.Agent"> & {
    * @generated from field: string last_seen_at = 9;
    */
   lastSeenAt: string;
+
+  /**
+   * Draining (maintenance): takes no new instances; the ones it runs stay until told.
+   *
+   * @generated from field: bool draining = 10;
+   */
+  draining: boolean;
+
+  /**
+   * Total and free resources per role.
+   *
+   * @generated from field: repeated gantry.scheduler.v1.RoleResources total_by_role = 11;
+   */
+  totalByRole: RoleResources[];
+
+  /**
+   * @generated from field: repeated gantry.scheduler.v1.RoleResources free_by_role = 12;
+   */
+  freeByRole: RoleResources[];
+
+  /**
+   * Host port ranges offered and the ports in use.
+   *
+   * @generated from field: repeated gantry.scheduler.v1.PortRangeView port_ranges = 13;
+   */
+  portRanges: PortRangeView[];
+
+  /**
+   * @generated from field: repeated uint32 ports_in_use = 14;
+   */
+  portsInUse: number[];
+
+  /**
+   * GPU devices: all of them, and the indices in use.
+   *
+   * @generated from field: repeated gantry.scheduler.v1.GpuView gpus = 15;
+   */
+  gpus: GpuView[];
 };
 
 /**
@@ -178,6 +282,62 @@ export declare type Agent = Message<"gantry.scheduler.v1.Agent"> & {
  * Use `create(AgentSchema)` to create a new message.
  */
 export declare const AgentSchema: GenMessage<Agent>;
+
+/**
+ * PortRangeView is an inclusive range of host ports.
+ *
+ * @generated from message gantry.scheduler.v1.PortRangeView
+ */
+export declare type PortRangeView = Message<"gantry.scheduler.v1.PortRangeView"> & {
+  /**
+   * @generated from field: uint32 begin = 1;
+   */
+  begin: number;
+
+  /**
+   * @generated from field: uint32 end = 2;
+   */
+  end: number;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.PortRangeView.
+ * Use `create(PortRangeViewSchema)` to create a new message.
+ */
+export declare const PortRangeViewSchema: GenMessage<PortRangeView>;
+
+/**
+ * GpuView is one GPU device of an agent and whether an instance holds it.
+ *
+ * @generated from message gantry.scheduler.v1.GpuView
+ */
+export declare type GpuView = Message<"gantry.scheduler.v1.GpuView"> & {
+  /**
+   * @generated from field: uint32 index = 1;
+   */
+  index: number;
+
+  /**
+   * @generated from field: string uuid = 2;
+   */
+  uuid: string;
+
+  /**
+   * @generated from field: string model = 3;
+   */
+  model: string;
+
+  /**
+   * @generated from field: bool in_use = 4;
+   */
+  inUse: boolean;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.GpuView.
+ * Use `create(GpuViewSchema)` to create a new message.
+ */
+export declare const GpuViewSchema: GenMessage<GpuView>;
 
 /**
  * TaskState follows Mesos' task states, as Marathon and DC/OS users know them.

@@ -2,7 +2,7 @@
 // @generated from file gantry/scheduler/v1/scheduler.proto (package gantry.scheduler.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 import type { Agent, Task } from "./model_pb.js";
 
@@ -248,6 +248,435 @@ export declare type ListParkedMessagesResponse = Message<"gantry.scheduler.v1.Li
 export declare const ListParkedMessagesResponseSchema: GenMessage<ListParkedMessagesResponse>;
 
 /**
+ * DimensionVerdict is the last verdict on one dimension for one agent.
+ *
+ * @generated from message gantry.scheduler.v1.DimensionVerdict
+ */
+export declare type DimensionVerdict = Message<"gantry.scheduler.v1.DimensionVerdict"> & {
+  /**
+   * @generated from field: gantry.scheduler.v1.PlacementDimension dimension = 1;
+   */
+  dimension: PlacementDimension;
+
+  /**
+   * @generated from field: bool ok = 2;
+   */
+  ok: boolean;
+
+  /**
+   * The stable reason code of a refusal, Marathon's names where they exist (UnfulfilledRole,
+   * UnfulfilledConstraint, AgentMaintenance, InsufficientCpus, InsufficientMemory,
+   * InsufficientDisk, InsufficientGpus, InsufficientPorts, DeclinedScarceResources); "" when ok.
+   *
+   * @generated from field: string code = 3;
+   */
+  code: string;
+
+  /**
+   * The refusal's parameters (e.g. "needed", "free", "constraint").
+   *
+   * @generated from field: map<string, string> params = 4;
+   */
+  params: { [key: string]: string };
+
+  /**
+   * The refusal rendered for people.
+   *
+   * @generated from field: string message = 5;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.DimensionVerdict.
+ * Use `create(DimensionVerdictSchema)` to create a new message.
+ */
+export declare const DimensionVerdictSchema: GenMessage<DimensionVerdict>;
+
+/**
+ * AgentVerdicts is what one agent was found to lack (or not) for one app or pod.
+ *
+ * @generated from message gantry.scheduler.v1.AgentVerdicts
+ */
+export declare type AgentVerdicts = Message<"gantry.scheduler.v1.AgentVerdicts"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string hostname = 2;
+   */
+  hostname: string;
+
+  /**
+   * Every dimension checked, in funnel order; a dimension after the first refusal may be unchecked (absent).
+   *
+   * @generated from field: repeated gantry.scheduler.v1.DimensionVerdict dimensions = 3;
+   */
+  dimensions: DimensionVerdict[];
+
+  /**
+   * RFC 3339: when the agent was last checked.
+   *
+   * @generated from field: string checked_at = 4;
+   */
+  checkedAt: string;
+
+  /**
+   * True when the agent would take an instance.
+   *
+   * @generated from field: bool fits = 5;
+   */
+  fits: boolean;
+
+  /**
+   * The agent's offer as Marathon shows it (resources per role, port ranges, attributes).
+   *
+   * @generated from field: gantry.scheduler.v1.Agent agent = 6;
+   */
+  agent?: Agent | undefined;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.AgentVerdicts.
+ * Use `create(AgentVerdictsSchema)` to create a new message.
+ */
+export declare const AgentVerdictsSchema: GenMessage<AgentVerdicts>;
+
+/**
+ * ReasonCount is one row of Marathon's reject funnel.
+ *
+ * @generated from message gantry.scheduler.v1.ReasonCount
+ */
+export declare type ReasonCount = Message<"gantry.scheduler.v1.ReasonCount"> & {
+  /**
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: uint64 declined = 2;
+   */
+  declined: bigint;
+
+  /**
+   * @generated from field: uint64 processed = 3;
+   */
+  processed: bigint;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ReasonCount.
+ * Use `create(ReasonCountSchema)` to create a new message.
+ */
+export declare const ReasonCountSchema: GenMessage<ReasonCount>;
+
+/**
+ * PlacementExplanation is why one app's or pod's instances wait.
+ *
+ * @generated from message gantry.scheduler.v1.PlacementExplanation
+ */
+export declare type PlacementExplanation = Message<"gantry.scheduler.v1.PlacementExplanation"> & {
+  /**
+   * @generated from field: string run_spec_id = 1;
+   */
+  runSpecId: string;
+
+  /**
+   * @generated from field: bool pod = 2;
+   */
+  pod: boolean;
+
+  /**
+   * Instances still to place.
+   *
+   * @generated from field: uint32 waiting = 3;
+   */
+  waiting: number;
+
+  /**
+   * RFC 3339: since when instances have been waiting.
+   *
+   * @generated from field: string since = 4;
+   */
+  since: string;
+
+  /**
+   * Seconds left of the launch backoff (0 = none) and whether its deadline passed.
+   *
+   * @generated from field: double delay_seconds_left = 5;
+   */
+  delaySecondsLeft: number;
+
+  /**
+   * @generated from field: bool overdue = 6;
+   */
+  overdue: boolean;
+
+  /**
+   * @generated from field: repeated gantry.scheduler.v1.AgentVerdicts agents = 7;
+   */
+  agents: AgentVerdicts[];
+
+  /**
+   * Marathon's funnel over the last verdict of each agent, in its reason order.
+   *
+   * @generated from field: repeated gantry.scheduler.v1.ReasonCount reject_summary_last_offers = 8;
+   */
+  rejectSummaryLastOffers: ReasonCount[];
+
+  /**
+   * The same over every agent checked since the launch attempt began.
+   *
+   * @generated from field: repeated gantry.scheduler.v1.ReasonCount reject_summary_launch_attempt = 9;
+   */
+  rejectSummaryLaunchAttempt: ReasonCount[];
+
+  /**
+   * @generated from field: uint64 processed_offers = 10;
+   */
+  processedOffers: bigint;
+
+  /**
+   * @generated from field: uint64 unused_offers = 11;
+   */
+  unusedOffers: bigint;
+
+  /**
+   * @generated from field: string last_unused_offer_at = 12;
+   */
+  lastUnusedOfferAt: string;
+
+  /**
+   * @generated from field: string last_used_offer_at = 13;
+   */
+  lastUsedOfferAt: string;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.PlacementExplanation.
+ * Use `create(PlacementExplanationSchema)` to create a new message.
+ */
+export declare const PlacementExplanationSchema: GenMessage<PlacementExplanation>;
+
+/**
+ * @generated from message gantry.scheduler.v1.ExplainPlacementRequest
+ */
+export declare type ExplainPlacementRequest = Message<"gantry.scheduler.v1.ExplainPlacementRequest"> & {
+  /**
+   * The app's or pod's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ExplainPlacementRequest.
+ * Use `create(ExplainPlacementRequestSchema)` to create a new message.
+ */
+export declare const ExplainPlacementRequestSchema: GenMessage<ExplainPlacementRequest>;
+
+/**
+ * @generated from message gantry.scheduler.v1.ExplainPlacementResponse
+ */
+export declare type ExplainPlacementResponse = Message<"gantry.scheduler.v1.ExplainPlacementResponse"> & {
+  /**
+   * @generated from field: gantry.scheduler.v1.PlacementExplanation explanation = 1;
+   */
+  explanation?: PlacementExplanation | undefined;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ExplainPlacementResponse.
+ * Use `create(ExplainPlacementResponseSchema)` to create a new message.
+ */
+export declare const ExplainPlacementResponseSchema: GenMessage<ExplainPlacementResponse>;
+
+/**
+ * @generated from message gantry.scheduler.v1.ListQueueRequest
+ */
+export declare type ListQueueRequest = Message<"gantry.scheduler.v1.ListQueueRequest"> & {
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ListQueueRequest.
+ * Use `create(ListQueueRequestSchema)` to create a new message.
+ */
+export declare const ListQueueRequestSchema: GenMessage<ListQueueRequest>;
+
+/**
+ * @generated from message gantry.scheduler.v1.ListQueueResponse
+ */
+export declare type ListQueueResponse = Message<"gantry.scheduler.v1.ListQueueResponse"> & {
+  /**
+   * @generated from field: repeated gantry.scheduler.v1.PlacementExplanation items = 1;
+   */
+  items: PlacementExplanation[];
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ListQueueResponse.
+ * Use `create(ListQueueResponseSchema)` to create a new message.
+ */
+export declare const ListQueueResponseSchema: GenMessage<ListQueueResponse>;
+
+/**
+ * @generated from message gantry.scheduler.v1.ResetLaunchDelayRequest
+ */
+export declare type ResetLaunchDelayRequest = Message<"gantry.scheduler.v1.ResetLaunchDelayRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ResetLaunchDelayRequest.
+ * Use `create(ResetLaunchDelayRequestSchema)` to create a new message.
+ */
+export declare const ResetLaunchDelayRequestSchema: GenMessage<ResetLaunchDelayRequest>;
+
+/**
+ * @generated from message gantry.scheduler.v1.ResetLaunchDelayResponse
+ */
+export declare type ResetLaunchDelayResponse = Message<"gantry.scheduler.v1.ResetLaunchDelayResponse"> & {
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ResetLaunchDelayResponse.
+ * Use `create(ResetLaunchDelayResponseSchema)` to create a new message.
+ */
+export declare const ResetLaunchDelayResponseSchema: GenMessage<ResetLaunchDelayResponse>;
+
+/**
+ * @generated from message gantry.scheduler.v1.DrainAgentRequest
+ */
+export declare type DrainAgentRequest = Message<"gantry.scheduler.v1.DrainAgentRequest"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.DrainAgentRequest.
+ * Use `create(DrainAgentRequestSchema)` to create a new message.
+ */
+export declare const DrainAgentRequestSchema: GenMessage<DrainAgentRequest>;
+
+/**
+ * @generated from message gantry.scheduler.v1.DrainAgentResponse
+ */
+export declare type DrainAgentResponse = Message<"gantry.scheduler.v1.DrainAgentResponse"> & {
+  /**
+   * @generated from field: gantry.scheduler.v1.Agent agent = 1;
+   */
+  agent?: Agent | undefined;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.DrainAgentResponse.
+ * Use `create(DrainAgentResponseSchema)` to create a new message.
+ */
+export declare const DrainAgentResponseSchema: GenMessage<DrainAgentResponse>;
+
+/**
+ * @generated from message gantry.scheduler.v1.UndrainAgentRequest
+ */
+export declare type UndrainAgentRequest = Message<"gantry.scheduler.v1.UndrainAgentRequest"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.UndrainAgentRequest.
+ * Use `create(UndrainAgentRequestSchema)` to create a new message.
+ */
+export declare const UndrainAgentRequestSchema: GenMessage<UndrainAgentRequest>;
+
+/**
+ * @generated from message gantry.scheduler.v1.UndrainAgentResponse
+ */
+export declare type UndrainAgentResponse = Message<"gantry.scheduler.v1.UndrainAgentResponse"> & {
+  /**
+   * @generated from field: gantry.scheduler.v1.Agent agent = 1;
+   */
+  agent?: Agent | undefined;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.UndrainAgentResponse.
+ * Use `create(UndrainAgentResponseSchema)` to create a new message.
+ */
+export declare const UndrainAgentResponseSchema: GenMessage<UndrainAgentResponse>;
+
+/**
+ * PlacementDimension is one thing an agent is checked on for an instance.
+ *
+ * @generated from enum gantry.scheduler.v1.PlacementDimension
+ */
+export enum PlacementDimension {
+  /**
+   * @generated from enum value: PLACEMENT_DIMENSION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: PLACEMENT_DIMENSION_ROLE = 1;
+   */
+  ROLE = 1,
+
+  /**
+   * @generated from enum value: PLACEMENT_DIMENSION_CONSTRAINT = 2;
+   */
+  CONSTRAINT = 2,
+
+  /**
+   * @generated from enum value: PLACEMENT_DIMENSION_MAINTENANCE = 3;
+   */
+  MAINTENANCE = 3,
+
+  /**
+   * @generated from enum value: PLACEMENT_DIMENSION_CPUS = 4;
+   */
+  CPUS = 4,
+
+  /**
+   * @generated from enum value: PLACEMENT_DIMENSION_MEM = 5;
+   */
+  MEM = 5,
+
+  /**
+   * @generated from enum value: PLACEMENT_DIMENSION_DISK = 6;
+   */
+  DISK = 6,
+
+  /**
+   * @generated from enum value: PLACEMENT_DIMENSION_GPUS = 7;
+   */
+  GPUS = 7,
+
+  /**
+   * @generated from enum value: PLACEMENT_DIMENSION_PORTS = 8;
+   */
+  PORTS = 8,
+}
+
+/**
+ * Describes the enum gantry.scheduler.v1.PlacementDimension.
+ */
+export declare const PlacementDimensionSchema: GenEnum<PlacementDimension>;
+
+/**
  * SchedulerService serves placement and runtime state: agents and tasks.
  *
  * @generated from service gantry.scheduler.v1.SchedulerService
@@ -293,6 +722,57 @@ export declare const SchedulerService: GenService<{
     methodKind: "unary";
     input: typeof ListParkedMessagesRequestSchema;
     output: typeof ListParkedMessagesResponseSchema;
+  },
+  /**
+   * ExplainPlacement says why an app's or pod's instances wait: per agent, the last verdict on
+   * each dimension (role, constraint, cpus, mem, disk, gpus, ports, maintenance).
+   *
+   * @generated from rpc gantry.scheduler.v1.SchedulerService.ExplainPlacement
+   */
+  explainPlacement: {
+    methodKind: "unary";
+    input: typeof ExplainPlacementRequestSchema;
+    output: typeof ExplainPlacementResponseSchema;
+  },
+  /**
+   * ListQueue lists every app and pod with instances waiting to be placed (Marathon's /v2/queue).
+   *
+   * @generated from rpc gantry.scheduler.v1.SchedulerService.ListQueue
+   */
+  listQueue: {
+    methodKind: "unary";
+    input: typeof ListQueueRequestSchema;
+    output: typeof ListQueueResponseSchema;
+  },
+  /**
+   * ResetLaunchDelay ends an app's or pod's launch backoff now (DELETE /v2/queue/{id}/delay).
+   *
+   * @generated from rpc gantry.scheduler.v1.SchedulerService.ResetLaunchDelay
+   */
+  resetLaunchDelay: {
+    methodKind: "unary";
+    input: typeof ResetLaunchDelayRequestSchema;
+    output: typeof ResetLaunchDelayResponseSchema;
+  },
+  /**
+   * DrainAgent puts an agent in maintenance: no new instances; those it runs stay until told.
+   *
+   * @generated from rpc gantry.scheduler.v1.SchedulerService.DrainAgent
+   */
+  drainAgent: {
+    methodKind: "unary";
+    input: typeof DrainAgentRequestSchema;
+    output: typeof DrainAgentResponseSchema;
+  },
+  /**
+   * UndrainAgent lets an agent take new instances again.
+   *
+   * @generated from rpc gantry.scheduler.v1.SchedulerService.UndrainAgent
+   */
+  undrainAgent: {
+    methodKind: "unary";
+    input: typeof UndrainAgentRequestSchema;
+    output: typeof UndrainAgentResponseSchema;
   },
 }>;
 

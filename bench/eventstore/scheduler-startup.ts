@@ -8,7 +8,7 @@
  * Its own database and cluster name; durability on.
  */
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { agentV1, eventsV1Agent, eventsV1App, eventsV1Instance, schedulerV1Model } from "@gantry/proto";
+import { agentV1, eventsV1Agent, eventsV1App, eventsV1Instance, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import {
   connectBus,
   createAuthenticator,
@@ -60,7 +60,17 @@ async function seed(store: EventStore): Promise<number> {
   await write(
     Array.from({ length: APPS }, (_, p) => {
       const id = `/bench/app-${p}`;
-      return { streamId: `app-${id}`, expectedVersion: 0, events: [event("AppCreated", json(eventsV1App.AppCreatedSchema, { app: { id, version, lastConfigChangeAt: version, definition: { id, cmd: "sleep 1000", cpus: 0.01, mem: 8, instances: LIVE_PER_APP } }, deploymentId: "seed" }))] };
+      const runSpec = create(registryV1RunSpec.RunSpecSchema, {
+        id,
+        kind: registryV1RunSpec.RunSpecKind.APP,
+        version,
+        configVersion: version,
+        instances: LIVE_PER_APP,
+        containers: [{ name: `app-${p}`, command: { kind: { case: "shell", value: "sleep 1000" } }, resources: { cpus: 0.01, mem: 8 }, killGracePeriodSeconds: 3 }],
+        placement: { acceptedResourceRoles: ["*"] },
+        backoff: { backoffSeconds: 1, backoffFactor: 1.15, maxLaunchDelaySeconds: 3600 },
+      });
+      return { streamId: `app-${id}`, expectedVersion: 0, events: [event("AppCreated", json(eventsV1App.AppCreatedSchema, { app: { id, version, lastConfigChangeAt: version, runSpec }, deploymentId: "seed" }))] };
     }),
   );
   const instance = (n: number, ended: boolean): StreamAppend => {
@@ -71,7 +81,7 @@ async function seed(store: EventStore): Promise<number> {
     const status = (state: schedulerV1Model.TaskState, seq: number) =>
       event("TaskStatusChanged", json(eventsV1Instance.TaskStatusChangedSchema, { instanceId, taskId, appId, agentId, state, message: "", timestamp: version, exitCode: -1, statusSequence: BigInt(seq) }));
     const events = [
-      event("InstancePlaced", json(eventsV1Instance.InstancePlacedSchema, { instanceId, taskId, appId, appVersion: version, agentId, host: agentId, resources: { cpus: 0.01, mem: 8 } })),
+      event("InstancePlaced", json(eventsV1Instance.InstancePlacedSchema, { instanceId, taskId, appId, appVersion: version, agentId, host: agentId, resources: { cpus: 0.01, mem: 8 }, allocation: [{ role: "*", resources: { cpus: 0.01, mem: 8 } }], taskIds: [taskId] })),
       status(schedulerV1Model.TaskState.RUNNING, 2 * n + 1),
     ];
     if (ended) events.push(status(schedulerV1Model.TaskState.KILLED, 2 * n + 2));

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import { GantryError } from "@gantry/platform";
@@ -19,6 +19,24 @@ export function gantryHome(env: NodeJS.ProcessEnv = process.env): string {
 /** The file `gantry up` writes so that a CLI on the same machine finds the cluster it started. */
 export function localClusterFile(cluster: string, env: NodeJS.ProcessEnv = process.env): string {
   return path.join(gantryHome(env), cluster, "cluster.json");
+}
+
+/**
+ * The cluster a command that joins the cluster's NATS directly (`gantry sim agents`) means when
+ * not told: `GANTRY_CLUSTER` when set, else the one cluster `gantry up` left a cluster file for
+ * under `gantryHome` (when there is exactly one), else `gantry`. Never fails.
+ */
+export function localClusterName(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GANTRY_CLUSTER) return env.GANTRY_CLUSTER;
+  let names: string[] = [];
+  try {
+    names = readdirSync(gantryHome(env), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(localClusterFile(entry.name, env)))
+      .map((entry) => entry.name);
+  } catch {
+    // No local state: the default below.
+  }
+  return names.length === 1 ? names[0]! : "gantry";
 }
 
 /**

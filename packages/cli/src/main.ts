@@ -5,6 +5,7 @@ import { eventsCommand } from "./commands/events.command.ts";
 import { groupCommand } from "./commands/group.command.ts";
 import { nodeCommand } from "./commands/node.command.ts";
 import { podCommand } from "./commands/pod.command.ts";
+import { simCommand } from "./commands/sim.command.ts";
 import { taskCommand } from "./commands/task.command.ts";
 import { upCommand } from "./commands/up.command.ts";
 import { reportError } from "./output.ts";
@@ -26,7 +27,8 @@ export function buildProgram(): Command {
     .addCommand(deploymentCommand())
     .addCommand(taskCommand())
     .addCommand(nodeCommand())
-    .addCommand(eventsCommand());
+    .addCommand(eventsCommand())
+    .addCommand(simCommand());
 }
 
 /** Runs the CLI with `argv`; resolves to the process exit code. */

@@ -4,6 +4,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,8 +24,8 @@ import {
 import { compileAgentOptions } from "./agent-options.ts";
 import { startAgent, type RunningAgent } from "./agent-service.ts";
 import { probeMachine } from "./adapters/machine-probe.ts";
-import type { AgentOptions } from "./domain/index.ts";
-import { killCommand as kill, launchCommand as launch, startFakeScheduler, type FakeScheduler } from "./testing/fake-scheduler.ts";
+import type { AgentOptions, RawAgentOptions, TaskCheckpoint } from "./domain/index.ts";
+import { killCommand as kill, launchCommand as launch, launchInstanceCommand, runSpecOf, startFakeScheduler, type FakeScheduler } from "./testing/fake-scheduler.ts";
 
 const { TaskState } = schedulerV1Model;
 const isRoot = process.getuid?.() === 0;
@@ -41,11 +42,20 @@ const agentIds: string[] = [];
 const answerEpoch = new Map<string, bigint>();
 const answerLog = new Map<string, string>();
 
-function options(agentId: string, workDir?: string): AgentOptions {
+function options(agentId: string, workDir?: string, gpus?: string): AgentOptions {
   const dir = workDir ?? mkdtempSync(join(tmpdir(), "gantry-agent-test-"));
   if (!workDirs.includes(dir)) workDirs.push(dir);
   if (!agentIds.includes(agentId)) agentIds.push(agentId);
-  return compileAgentOptions({ agentId, workDir: dir, cpus: 2, mem: 1024, disk: 1024, isolation: isRoot ? "cgroups" : "none", attributes: "rack:r1;zone:a" });
+  const raw: RawAgentOptions = { agentId, workDir: dir, cpus: 2, mem: 1024, disk: 1024, isolation: isRoot ? "cgroups" : "none", attributes: "rack:r1;zone:a" };
+  // Configured GPUs count only where the driver reports none, so the driver is not asked then.
+  return gpus === undefined ? compileAgentOptions(raw) : compileAgentOptions({ ...raw, gpus }, { ...probeMachine({ workDir: dir }), nvidiaGpus: undefined });
+}
+
+/** Sends a kill of an unknown task and waits for its KILLED: every batch sent to `agentId` before has then been handled and its immediate reports stored. */
+async function barrier(agentId: string): Promise<void> {
+  const marker = newTaskId("barrier");
+  send(agentId, kill(marker));
+  await waitForState(marker, TaskState.KILLED);
 }
 
 async function start(opts: AgentOptions): Promise<RunningAgent> {
@@ -66,7 +76,7 @@ const waitFor = <T>(what: WaitSubject, probe: () => T | undefined | false, timeo
 
 const waitForState = (taskId: string, state: schedulerV1Model.TaskState, timeoutMs?: number) => scheduler.waitForState(taskId, state, timeoutMs);
 
-function checkpointOf(workDir: string, taskId: string): { pid: number; cgroupDirs: string[] } {
+function checkpointOf(workDir: string, taskId: string): TaskCheckpoint {
   return JSON.parse(readFileSync(join(workDir, "sandboxes", taskId, ".gantry", "checkpoint.json"), "utf8"));
 }
 
@@ -226,6 +236,117 @@ describe("agent", () => {
     const failed = await waitForState(taskId, TaskState.FAILED);
     assert.notEqual(failed.message, "Memory limit exceeded");
     assert.equal(failed.exitCode, 137);
+  });
+
+  describe("LaunchInstance", () => {
+    it("runs an app with its two assigned host ports in Marathon's variables, and checkpoints the assignment", async () => {
+      const instanceId = newTaskId("ports");
+      const spec = runSpecOf({
+        id: "/test/ports",
+        labels: { team: "a" },
+        containers: [{ name: "web", shell: 'echo "$PORT0 $PORT1 $HOST $PORT_HTTP $PORT $PORTS $MARATHON_APP_ID $MARATHON_APP_LABEL_TEAM $MESOS_TASK_ID" > out', endpoints: [{ name: "http", hostPort: 0 }, { hostPort: 0 }] }],
+      });
+      send(main.agentId, launchInstanceCommand(instanceId, spec, { ports: [{ endpointIndex: 0, hostPort: 31111 }, { endpointIndex: 1, hostPort: 31112 }], host: "node-x.test" }));
+      const taskId = `${instanceId}.web`;
+      const finished = await waitForState(taskId, TaskState.FINISHED);
+      assert.equal(finished.exitCode, 0);
+      assert.deepEqual(statesOf(taskId), [TaskState.STAGING, TaskState.RUNNING, TaskState.FINISHED]);
+      const sandbox = join(mainOptions.workDir, "sandboxes", taskId);
+      assert.equal(readFileSync(join(sandbox, "out"), "utf8"), `31111 31112 node-x.test 31111 31111 31111,31112 /test/ports a ${taskId}\n`);
+      const cp = checkpointOf(mainOptions.workDir, taskId);
+      assert.equal(cp.instanceId, instanceId);
+      assert.deepEqual(cp.assignedPorts, [
+        { container: "web", endpoint: "http", endpointIndex: 0, hostPort: 31111, containerPort: 0 },
+        { container: "web", endpoint: "", endpointIndex: 1, hostPort: 31112, containerPort: 0 },
+      ]);
+    });
+
+    it("runs an app like a launch (its cgroup, argv without a shell); a repeat starts nothing; a kill by task id ends it KILLED, process and cgroups gone", async () => {
+      const instanceId = newTaskId("app");
+      const command = launchInstanceCommand(instanceId, runSpecOf({ containers: [{ name: "sleeper", argv: ["/bin/sleep", "1000"], cpus: 0.5, mem: 64 }] }));
+      const taskId = `${instanceId}.sleeper`;
+      send(main.agentId, command, command);
+      await waitForState(taskId, TaskState.RUNNING);
+      await barrier(main.agentId);
+      assert.deepEqual(statesOf(taskId), [TaskState.STAGING, TaskState.RUNNING], "one start for two launches");
+      const cp = checkpointOf(mainOptions.workDir, taskId);
+      assert.ok(alive(cp.pid));
+      assert.ok(main.runningTaskIds().includes(taskId));
+      if (cgroups) {
+        assert.deepEqual([...cp.cgroupDirs].sort(), expectedTaskCgroupDirs(cgroups, main.agentId, taskId));
+        for (const { file, value } of expectedLimitFiles(cgroups, main.agentId, taskId, 0.5, 64)) assert.equal(readFileSync(file, "utf8").trim(), value, file);
+      }
+      send(main.agentId, kill(taskId));
+      await waitForState(taskId, TaskState.KILLED);
+      assert.equal(alive(cp.pid), false);
+      for (const d of cp.cgroupDirs) assert.equal(existsSync(d), false, `${d} removed`);
+      send(main.agentId, command);
+      await waitFor("KILLED again for the repeated launch", () => statesOf(taskId).filter((s) => s === TaskState.KILLED).length === 2);
+      assert.equal(statesOf(taskId).filter((s) => s === TaskState.RUNNING).length, 1, "an ended instance is not started again");
+    });
+
+    it("refuses a pod: TASK_ERROR once for each of its tasks, nothing started", async () => {
+      const instanceId = newTaskId("pod");
+      const command = launchInstanceCommand(instanceId, runSpecOf({ id: "/test/pod", containers: [{ name: "web", shell: "sleep 1000" }, { name: "sidecar", shell: "sleep 1000" }] }));
+      send(main.agentId, command);
+      const taskIds = [`${instanceId}.web`, `${instanceId}.sidecar`];
+      for (const taskId of taskIds) assert.equal((await waitForState(taskId, TaskState.ERROR)).message, "pods are not run by this agent yet");
+      await barrier(main.agentId);
+      for (const taskId of taskIds) {
+        assert.deepEqual(statesOf(taskId), [TaskState.ERROR], "reported once, never started");
+        assert.equal(existsSync(join(mainOptions.workDir, "sandboxes", taskId)), false, "no sandbox");
+      }
+      assert.deepEqual(main.runningTaskIds().filter((id) => id.startsWith(instanceId)), []);
+    });
+
+    it("refuses an app whose env refers to a secret, naming it", async () => {
+      const instanceId = newTaskId("secret");
+      const spec = runSpecOf({ containers: [{ name: "web", shell: "true", env: { DB_PASSWORD: { secret: "db" } } }], secrets: { db: "/prod/db" } });
+      send(main.agentId, launchInstanceCommand(instanceId, spec));
+      const error = await waitForState(`${instanceId}.web`, TaskState.ERROR);
+      assert.equal(error.message, 'env DB_PASSWORD refers to secret "db" (/prod/db), which this agent cannot resolve yet');
+      assert.equal(existsSync(join(mainOptions.workDir, "sandboxes", `${instanceId}.web`)), false);
+    });
+
+    it("gives an app exactly its assigned GPUs: by index in CUDA_/NVIDIA_VISIBLE_DEVICES and, with the v1 devices cgroup, no access to the others", async () => {
+      const opts = options(`t-gpu-${randomBytes(3).toString("hex")}`, undefined, "0:GPU-t0:Test GPU,1:GPU-t1:Test GPU");
+      const agent = await start(opts);
+      const devicesRoot = cgroups?.version === 1 ? cgroups.devicesRoot : undefined;
+      const reg = scheduler.registrations.find((r) => r.agentId === opts.agentId)!;
+      assert.equal(reg.capabilities.includes("cgroups/v1:devices"), devicesRoot !== undefined);
+      // Device files of the two "GPUs": opening one without a driver says ENXIO, unless the devices cgroup forbids it (EPERM).
+      const devDir = mkdtempSync(join(tmpdir(), "gantry-gpu-dev-"));
+      workDirs.push(devDir);
+      if (devicesRoot) for (const n of [0, 1]) execFileSync("mknod", [join(devDir, `nvidia${n}`), "c", "195", String(n)]);
+
+      const instanceId = newTaskId("gpu");
+      const spec = runSpecOf({
+        containers: [{ name: "train", gpus: 1, env: { DEV: devDir }, shell: 'for n in 0 1; do cat "$DEV/nvidia$n" 2> "err$n"; done; echo "$CUDA_VISIBLE_DEVICES $NVIDIA_VISIBLE_DEVICES" > out; sleep 1000' }],
+      });
+      send(agent.agentId, launchInstanceCommand(instanceId, spec, { gpus: [1] }));
+      const taskId = `${instanceId}.train`;
+      await waitForState(taskId, TaskState.RUNNING);
+      const sandbox = join(opts.workDir, "sandboxes", taskId);
+      assert.equal(await waitFor("the task's out file", () => existsSync(join(sandbox, "out")) && readFileSync(join(sandbox, "out"), "utf8")), "1 1\n");
+      const cp = checkpointOf(opts.workDir, taskId);
+      assert.deepEqual(cp.gpuIndices, [1]);
+      if (devicesRoot) {
+        assert.match(readFileSync(join(sandbox, "err0"), "utf8"), /Operation not permitted/, "GPU 0 is withheld");
+        assert.doesNotMatch(readFileSync(join(sandbox, "err1"), "utf8"), /Operation not permitted/, "GPU 1 is the task's");
+        assert.ok(cp.cgroupDirs.includes(`${devicesRoot}/gantry/${agent.agentId}/${taskId}`));
+      }
+
+      // The same GPU assigned again while the task holds it: refused rather than shared.
+      const second = newTaskId("gpu2");
+      send(agent.agentId, launchInstanceCommand(second, spec, { gpus: [1] }));
+      assert.equal((await waitForState(`${second}.train`, TaskState.ERROR)).message, `GPU 1 is in use by task ${taskId}`);
+
+      send(agent.agentId, kill(taskId));
+      await waitForState(taskId, TaskState.KILLED);
+      for (const d of cp.cgroupDirs) assert.equal(existsSync(d), false, `${d} removed`);
+      await agent.stop({ killTasks: true });
+      if (devicesRoot) assert.equal(existsSync(`${devicesRoot}/gantry/${agent.agentId}`), false, "the agent's devices group removed");
+    });
   });
 });
 

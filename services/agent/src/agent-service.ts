@@ -103,7 +103,7 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
     hostname: options.hostname,
     resources: create(schedulerV1Model.ResourcesSchema, { ...options.resources, gpus: options.gpus.length }),
     ports: options.ports.map((p) => create(agentV1.PortRangeSchema, p)),
-    gpus: options.gpus.map((g) => create(agentV1.GpuDeviceSchema, g)),
+    gpus: options.gpus.map(({ index, uuid, model }) => create(agentV1.GpuDeviceSchema, { index, uuid, model })),
     attributes: options.attributes,
     roles: options.roles,
     capabilities: options.capabilities,

@@ -228,6 +228,48 @@ describe("pods", () => {
   });
 });
 
+describe("run specs", () => {
+  test("a created app's and pod's events carry the RunSpec built from the normalised definition; the API returns it", async () => {
+    const created = await client.createApp({ definition: app("/typed/web", { portDefinitions: [{ port: 10080, name: "http" }], constraints: [["rack", "IS", "r1"]] }) });
+    const appEvent = (await allEvents()).find((e) => e.streamId === "app-/typed/web" && e.type === "AppCreated");
+    const logged = (appEvent?.data.app as JsonObject | undefined)?.runSpec as JsonObject | undefined;
+    assert.ok(logged, "AppCreated carries app.runSpec");
+    assert.equal(logged.kind, "RUN_SPEC_KIND_APP");
+    assert.equal(logged.configVersion, created.app?.version);
+    const [container] = logged.containers as JsonObject[];
+    assert.equal(container?.name, "web");
+    assert.deepEqual(container?.command, { shell: "sleep 1000" });
+    assert.deepEqual(container?.endpoints, [{ name: "http", hostPort: 0, servicePort: 10080, protocols: ["tcp"] }], "host port 0 (any) survives the log");
+    assert.deepEqual(logged.placement, { constraints: [{ field: "rack", operator: "CONSTRAINT_OPERATOR_IS", value: "r1" }], acceptedResourceRoles: ["*"] });
+    assert.equal(created.app?.runSpec?.containers[0]?.killGracePeriodSeconds, 3);
+    assert.deepEqual((await client.getApp({ id: "/typed/web" })).app?.runSpec, created.app?.runSpec);
+
+    const pod = await client.createPod({
+      definition: {
+        id: "/typed/pod",
+        containers: [
+          { name: "web", resources: { cpus: 0.1, mem: 32 }, exec: { command: { shell: "sleep 1000" } }, endpoints: [{ name: "http", containerPort: 80 }] },
+          { name: "side", resources: { cpus: 0.1, mem: 16 }, exec: { command: { argv: ["sleep", "1000"] } } },
+        ],
+        networks: [{ mode: "container" }],
+      },
+    });
+    const podEvent = (await allEvents()).find((e) => e.streamId === "pod-/typed/pod" && e.type === "PodCreated");
+    const podSpec = (podEvent?.data.pod as JsonObject | undefined)?.runSpec as JsonObject | undefined;
+    assert.ok(podSpec, "PodCreated carries pod.runSpec");
+    assert.equal(podSpec.kind, "RUN_SPEC_KIND_POD");
+    assert.deepEqual((podSpec.containers as JsonObject[]).map((c) => c.name), ["web", "side"]);
+    assert.deepEqual(podSpec.networks, [{ mode: "NETWORK_MODE_CONTAINER", name: "dcos" }]);
+    assert.deepEqual((podSpec.containers as JsonObject[])[0]?.endpoints, [{ name: "http", containerPort: 80, protocols: ["tcp"] }], "no hostPort: none allocated");
+    assert.deepEqual((await client.listPods({})).pods.find((p) => p.id === "/typed/pod")?.runSpec, pod.pod?.runSpec);
+
+    const scaled = await client.updateApp({ id: "/typed/web", definition: { instances: 2 }, partial: true, force: true });
+    assert.equal(scaled.app?.runSpec?.instances, 2);
+    assert.equal(scaled.app?.runSpec?.version, scaled.app?.version);
+    assert.equal(scaled.app?.runSpec?.configVersion, created.app?.version, "a scale keeps the config version");
+  });
+});
+
 describe("groups", () => {
   test("create under a parent with dependencies; GetGroup renders the tree", async () => {
     const res = await client.createGroup({

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { eventsV1App, eventsV1Deployment } from "@gantry/proto";
+import { eventsV1App, eventsV1Deployment, registryV1RunSpec } from "@gantry/proto";
 import {
   connectBus,
   createAuthenticator,
@@ -67,7 +67,17 @@ describe("scheduler leadership", () => {
   async function createApp(id: string, instances: number): Promise<string> {
     const version = new Date().toISOString();
     const deploymentId = `d-${id.replaceAll("/", "")}-${Date.now()}`;
-    const app = create(eventsV1App.AppCreatedSchema, { app: { id, version, lastConfigChangeAt: version, definition: { id, cmd: "sleep 1000", cpus: 0.1, mem: 16, instances } }, deploymentId });
+    const runSpec = create(registryV1RunSpec.RunSpecSchema, {
+      id,
+      kind: registryV1RunSpec.RunSpecKind.APP,
+      version,
+      configVersion: version,
+      instances,
+      containers: [{ name: id.slice(1), command: { kind: { case: "shell", value: "sleep 1000" } }, resources: { cpus: 0.1, mem: 16 }, killGracePeriodSeconds: 3 }],
+      placement: { acceptedResourceRoles: ["*"] },
+      backoff: { backoffSeconds: 1, backoffFactor: 1.15, maxLaunchDelaySeconds: 3600 },
+    });
+    const app = create(eventsV1App.AppCreatedSchema, { app: { id, version, lastConfigChangeAt: version, runSpec }, deploymentId });
     const plan = create(eventsV1Deployment.DeploymentPlannedSchema, { deployment: { id: deploymentId, version, affectedApps: [id], totalSteps: 1, steps: [{ actions: [{ action: "StartApplication", app: id }] }] } });
     await store.appendManyOrThrow([
       { streamId: `app-${id}`, expectedVersion: "no_stream", events: [eventOf(eventsV1App.AppCreatedSchema, app)] },

@@ -63,7 +63,7 @@ export async function startSchedulerRoles(options: SchedulerRolesOptions): Promi
     fromSnapshot = true;
   }
   const foldedAtStart = await catchUpLog(store, scheduler, FOLDED_STREAM_TYPES, signal, logger);
-  logger.info({ fromSnapshot, events: foldedAtStart, apps: scheduler.state.apps.size, instances: scheduler.state.instances.size }, "scheduler state restored");
+  logger.info({ fromSnapshot, events: foldedAtStart, apps: scheduler.state.runSpecs.size, instances: scheduler.state.instances.size }, "scheduler state restored");
 
   const saver = snapshotSaver(options);
   const standby = standbyFollower(options);
@@ -122,7 +122,7 @@ async function lead(options: SchedulerRolesOptions, term: LeaseTerm): Promise<vo
     await serveAgents(bus, scheduler, logger, signal);
     status = consumeStatusReports(bus, options.statusStream, scheduler, scheduler.state.lastStatusSequence + 1n, logger, signal);
     timers.push(setInterval(() => void scheduler.checkAgents().catch((err) => logger.error({ err }, "agent check failed")), 1_000));
-    timers.push(setInterval(() => scheduler.reconcileSoon(), 1_000));
+    timers.push(setInterval(() => scheduler.tick(), 1_000));
     scheduler.reconcileSoon();
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
   } finally {

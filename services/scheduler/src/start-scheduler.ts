@@ -35,7 +35,12 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
-const DEFAULT_SETTINGS: SchedulerSettings = { heartbeatIntervalSeconds: 2, missedHeartbeatsBeforeLost: 5, relaunchAfterSeconds: 10 };
+const DEFAULT_SETTINGS: SchedulerSettings = {
+  heartbeatIntervalSeconds: 2,
+  missedHeartbeatsBeforeLost: 5,
+  relaunchAfterSeconds: 10,
+  placement: { scoring: "binpack", reserveGpuAgents: true },
+};
 
 /**
  * Starts a scheduler process: restores its state (snapshot + log), competes for the relay and for

@@ -17,6 +17,7 @@ import {
   withJson,
   type MutationOptions,
 } from "./command-kit.ts";
+import { addDebugCommand } from "./placement-debug.ts";
 
 const EXAMPLES = `Definitions are Marathon 1.4 app JSON, read from FILE, or from stdin when FILE is - or absent.
 Mutations return at once with the deployment that carries them out (see \`gantry deployment list\`).
@@ -26,7 +27,8 @@ Examples:
   echo '{"id":"/shop/web","cmd":"sleep 1000","cpus":0.1,"mem":32}' | gantry app add
   gantry app update /shop/web --partial - <<< '{"mem":64}'
   gantry app scale /shop/web 3
-  gantry app versions /shop/web && gantry app show /shop/web --version 2017-01-01T00:00:00.000Z`;
+  gantry app versions /shop/web && gantry app show /shop/web --version 2017-01-01T00:00:00.000Z
+  gantry app debug /shop/web       # why its instances wait: per agent, which check refused it`;
 
 interface ListOptions {
   json?: boolean;
@@ -36,7 +38,7 @@ interface ListOptions {
   group?: string;
 }
 
-/** `gantry app …`: add, list, show, update, scale, restart and remove apps, and their versions. */
+/** `gantry app …`: add, list, show, update, scale, restart and remove apps; their versions; why they wait (`debug`). */
 export function appCommand(): Command {
   const app = commandGroup("app", "manage apps (Marathon 1.4 app definitions)", EXAMPLES);
 
@@ -118,6 +120,8 @@ export function appCommand(): Command {
   );
 
   addVersionsCommand(app, "app", registryV1.ListAppVersionsResponseSchema, (api, id) => api.registry.listAppVersions({ id }));
+
+  addDebugCommand(app, "app");
 
   return app;
 }

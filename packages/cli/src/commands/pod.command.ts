@@ -5,6 +5,7 @@ import { readDefinition } from "../read-json-input.ts";
 import { summarizePod } from "../render/run-specs.ts";
 import { renderTable } from "../render/table.ts";
 import { addCreateCommand, addRemoveCommand, addShowCommand, addVersionsCommand, changed, commandGroup, withClient, withForce, withJson, type MutationOptions } from "./command-kit.ts";
+import { addDebugCommand } from "./placement-debug.ts";
 
 const EXAMPLES = `Definitions are Marathon 1.4 pod JSON ({id, containers[], scaling, …}), read from FILE, or from
 stdin when FILE is - or absent. Resources shown are the sums over a pod's containers.
@@ -12,9 +13,10 @@ stdin when FILE is - or absent. Resources shown are the sums over a pod's contai
 Examples:
   gantry pod add pod.json
   gantry pod update /shop/cache pod-v2.json --force
-  gantry pod versions /shop/cache`;
+  gantry pod versions /shop/cache
+  gantry pod debug /shop/cache     # why its instances wait: per agent, which check refused it`;
 
-/** `gantry pod …`: add, list, show, update and remove pods, and their versions. */
+/** `gantry pod …`: add, list, show, update and remove pods; their versions; why they wait (`debug`). */
 export function podCommand(): Command {
   const pod = commandGroup("pod", "manage pods (Marathon 1.4 pod definitions)", EXAMPLES);
 
@@ -70,6 +72,8 @@ export function podCommand(): Command {
   );
 
   addVersionsCommand(pod, "pod", registryV1.ListPodVersionsResponseSchema, (api, id) => api.registry.listPodVersions({ id }));
+
+  addDebugCommand(pod, "pod");
 
   return pod;
 }

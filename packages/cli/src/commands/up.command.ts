@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { clusterNames, infrastructureUrls } from "@gantry/platform";
 import { gantryHome } from "../client-config.ts";
-import { startSingleNodeCluster } from "../up/single-node-cluster.ts";
+import { listenForInterruption } from "../interruption.ts";
 
 function port(value: string): number {
   const n = Number(value);
@@ -22,22 +22,10 @@ export function upCommand(): Command {
     .option("--isolation <mode>", "task isolation: auto, cgroups or none", "auto")
     .action(async (opts: { host: string; port: number; cluster: string; agentCpus?: string; agentMem?: string; agentAttributes?: string; isolation: string }) => {
       clusterNames(opts.cluster);
-      // Signals count from the start: Ctrl-C during start-up stops what started as soon as it
-      // has; a second Ctrl-C exits at once (130) for when stopping hangs.
-      let signalled!: () => void;
-      const interrupted = new Promise<void>((resolve) => (signalled = resolve));
-      let signals = 0;
-      const onSignal = () => {
-        if (++signals > 1) {
-          process.stderr.write("stopping again: exiting now, tasks may be left running\n");
-          process.exit(130);
-        }
-        process.stdout.write("stopping Gantry…\n");
-        signalled();
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
+      const interruption = listenForInterruption({ stopping: "stopping Gantry…", forced: "stopping again: exiting now, tasks may be left running" });
       const urls = infrastructureUrls();
+      // Loaded only here: every other command stays quick to start and independent of the services' code.
+      const { startSingleNodeCluster } = await import("../up/single-node-cluster.ts");
       const cluster = await startSingleNodeCluster({
         ...urls,
         cluster: opts.cluster,
@@ -51,7 +39,7 @@ export function upCommand(): Command {
           ...(opts.agentAttributes ? { attributes: opts.agentAttributes } : {}),
         },
       });
-      if (signals === 0) {
+      if (!interruption.interrupted) {
         process.stdout.write(
           [
             `Gantry is up (cluster "${cluster.cluster}", agent ${cluster.agentId ?? "none"}).`,
@@ -65,8 +53,9 @@ export function upCommand(): Command {
           ].join("\n"),
         );
       }
-      await interrupted;
+      await interruption.requested;
       await cluster.stop();
+      interruption.dispose();
       process.stdout.write("Gantry stopped.\n");
     });
 }

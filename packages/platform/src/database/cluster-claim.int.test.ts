@@ -20,3 +20,14 @@ test("a database serves the cluster that claimed it first, and refuses any other
     (err: unknown) => hasCode(err, "FailedPrecondition") && /holds the event log of cluster "alpha", not "beta"/.test((err as Error).message),
   );
 });
+
+test("services of one cluster starting at once on a fresh database all start, with one log id", async () => {
+  const fresh = await createTestDatabase("claim_race");
+  try {
+    const opened = await Promise.all(Array.from({ length: 8 }, () => openClusterDatabase(fresh.url, "gamma")));
+    assert.equal(new Set(opened.map((d) => d.logId)).size, 1, "one log id for the database");
+    await Promise.all(opened.map((d) => d.close()));
+  } finally {
+    await fresh.drop();
+  }
+});

@@ -29,6 +29,8 @@ export function openDatabase(url: string, options: { max?: number; applicationNa
   };
 }
 
+const SCHEMA_LOCK_SQL = "SELECT pg_advisory_lock(hashtextextended('gantry.schema', 0))";
+
 /** A cluster's database: a Database, and the id of the event log it holds (what scheduler epochs count in). */
 export interface ClusterDatabase extends Database {
   logId: string;
@@ -42,9 +44,20 @@ export interface ClusterDatabase extends Database {
 export async function openClusterDatabase(url: string, cluster: string, options: { max?: number; applicationName?: string } = {}): Promise<ClusterDatabase> {
   const database = openDatabase(url, options);
   try {
-    await migrateEventStore(database.db);
-    const { logId } = await claimDatabaseForCluster(database.pool, cluster);
-    return { ...database, logId };
+    // Services of one cluster start together: their schema steps (CREATE … IF NOT EXISTS is not
+    // safe against itself) run one process at a time, under a session advisory lock held on a
+    // connection of its own (the pool may be a single connection, which the steps need).
+    const lock = new pg.Client(database.pool.options);
+    lock.on("error", () => undefined);
+    await lock.connect();
+    try {
+      await lock.query(SCHEMA_LOCK_SQL);
+      await migrateEventStore(database.db);
+      const { logId } = await claimDatabaseForCluster(database.pool, cluster);
+      return { ...database, logId };
+    } finally {
+      await lock.end().catch(() => undefined);
+    }
   } catch (err) {
     await database.close().catch(() => undefined);
     throw err;

@@ -17,12 +17,14 @@ export function processIsolator(): Isolator {
  * Per-task cgroups under `<hierarchy>/gantry/<agentId>/<taskId>`: v1 (cpu and memory
  * hierarchies) or v2 (one unified group with the cpu and memory controllers enabled down the
  * path). Limits: cpu shares/weight and a hard cfs quota from the task's cpus, a memory limit
- * with no swap from its mem. The task joins its groups itself before exec (see the wrapper).
+ * with no swap from its mem, and on v1 with the devices hierarchy a devices group denying the
+ * GPUs the task was not given (created only when there are such GPUs). The task joins its
+ * groups itself before exec (see the wrapper).
  */
 export function cgroupIsolator(support: CgroupSupport, agentId: string, logger: Logger): Isolator {
   const oomFile = support.version === 1 ? "memory.oom_control" : "memory.events";
-  const isolation = (cpuDir: string, memoryDir: string): TaskIsolation => {
-    const dirs = [...new Set([cpuDir, memoryDir])];
+  const isolation = (groupDirs: string[], memoryDir: string): TaskIsolation => {
+    const dirs = [...new Set(groupDirs)];
     const pids = () =>
       dirs.flatMap((d) => {
         try {
@@ -94,15 +96,19 @@ export function cgroupIsolator(support: CgroupSupport, agentId: string, logger: 
   };
 
   return {
-    prepare(taskId, cpus, memMb) {
-      const { cpu, memory } = taskCgroupDirs(support, agentId, taskId);
+    prepare(taskId, { cpus, memMb, deniedDevices }) {
+      const { cpu, memory, devices } = taskCgroupDirs(support, agentId, taskId);
       if (support.version === 2) enableV2Controllers(support.root, cpu);
-      const task = isolation(cpu, memory);
+      // A devices group only when there is something to withhold: it inherits every other device of its parent.
+      const withDevices = devices !== undefined && deniedDevices.length > 0;
+      const task = isolation(withDevices ? [cpu, memory, devices] : [cpu, memory], memory);
       try {
         for (const d of task.dirs) mkdirSync(d, { recursive: true });
         const writes = cgroupLimitWrites(support.version, cpus, memMb);
         for (const w of writes.cpu) write(cpu, w);
         for (const w of writes.memory) write(memory, w);
+        // One entry per write: the kernel takes a single rule each time.
+        if (withDevices) for (const rule of deniedDevices) write(devices, { file: "devices.deny", value: rule });
       } catch (err) {
         void task.destroy();
         throw new Error(`cgroup setup for ${taskId} failed: ${(err as Error).message}`, { cause: err });
@@ -111,9 +117,8 @@ export function cgroupIsolator(support: CgroupSupport, agentId: string, logger: 
     },
     reattach(dirs) {
       if (dirs.length === 0) return processIsolator().reattach([]);
-      const memory = dirs.find((d) => d.startsWith(support.version === 1 ? support.memoryRoot : support.root)) ?? dirs[0]!;
-      const cpu = dirs.find((d) => d !== memory) ?? memory;
-      return isolation(cpu, memory);
+      const memory = dirs.find((d) => d.startsWith(`${support.version === 1 ? support.memoryRoot : support.root}/`)) ?? dirs[0]!;
+      return isolation(dirs, memory);
     },
     releaseAgentDirs() {
       for (const dir of agentCgroupDirs(support, agentId)) {

@@ -1,13 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, statfsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statfsSync } from "node:fs";
 import os from "node:os";
 import { dirname } from "node:path";
-import { detectCgroupSupport, parseNvidiaSmi, type MachineFacts } from "../domain/index.ts";
+import { detectCgroupSupport, parseNvidiaGpuInformation, parseNvidiaSmi, type MachineFacts } from "../domain/index.ts";
 
 /**
  * Reads the facts option defaults come from: host name, cpus, memory, free disk under the
  * work directory (its nearest existing ancestor), GPUs from nvidia-smi (2 s limit; absent
- * or failing means "none found"), root, and which cgroup hierarchies are mounted.
+ * or failing means "none found") with their device minors from the driver's
+ * `/proc/driver/nvidia/gpus/<bus id>/information`, root, and which cgroup hierarchies are mounted.
  */
 export function probeMachine(where: { workDir?: string; gantryHome?: string } = {}): MachineFacts {
   const gantryHomeEnv = process.env.GANTRY_HOME;
@@ -45,7 +46,27 @@ function nvidiaGpus(): MachineFacts["nvidiaGpus"] {
     return undefined;
   }
   const parsed = parseNvidiaSmi(out);
-  return parsed.ok ? parsed.value : undefined;
+  if (!parsed.ok) return undefined;
+  const minors = nvidiaDeviceMinors();
+  return parsed.value.map((g) => {
+    const minor = minors.get(g.uuid);
+    return minor === undefined ? g : { ...g, minor };
+  });
+}
+
+/** Device minors by GPU uuid, from the NVIDIA driver's /proc files (empty when it has none). */
+function nvidiaDeviceMinors(): Map<string, number> {
+  const root = "/proc/driver/nvidia/gpus";
+  const minors = new Map<string, number>();
+  try {
+    for (const bus of readdirSync(root)) {
+      const info = parseNvidiaGpuInformation(readFileSync(`${root}/${bus}/information`, "utf8"));
+      if (info) minors.set(info.uuid, info.minor);
+    }
+  } catch {
+    // No driver files: each GPU's minor is taken to be its index.
+  }
+  return minors;
 }
 
 function cgroupSupport(): MachineFacts["cgroups"] {

@@ -65,10 +65,21 @@ export interface TaskIsolation {
   destroy(): Promise<void>;
 }
 
+/** What a task's isolation enforces. */
+export interface TaskLimits {
+  cpus: number;
+  memMb: number;
+  /**
+   * `devices.deny` entries (`c 195:1 rwm`): the agent's GPUs the task was not given. Empty when
+   * there is nothing to withhold; ignored where no v1 devices hierarchy is mounted.
+   */
+  deniedDevices: string[];
+}
+
 /** Creates and finds task isolation. */
 export interface Isolator {
   /** Throws when the groups cannot be created or limited. */
-  prepare(taskId: string, cpus: number, memMb: number): TaskIsolation;
+  prepare(taskId: string, limits: TaskLimits): TaskIsolation;
   reattach(dirs: string[]): TaskIsolation;
   /** Removes the agent's own parent groups when empty (on a stop that killed every task). */
   releaseAgentDirs(): void;

@@ -3,12 +3,15 @@ import { agentV1, schedulerV1Model } from "@gantry/proto";
 import {
   buildTaskEnvironment,
   classifyTaskEnd,
+  decideInstanceLaunch,
+  gpuDeviceDenials,
   killGraceMs,
   launchProblem,
   pickGpus,
-  taskArgv,
+  taskLaunchFromLaunchTask,
   type AgentOptions,
   type TaskCheckpoint,
+  type TaskLaunch,
   type TaskOutcome,
 } from "../domain/index.ts";
 import type { SandboxPaths, StartedProcess, SupervisorPorts, TaskIsolation } from "./ports.ts";
@@ -38,10 +41,15 @@ interface ActiveTask {
 }
 
 /**
- * Runs the tasks of one agent: acts on launch and kill commands, supervises each task until it
- * ends, reports every state change (STAGING → RUNNING → [KILLING →] FINISHED | FAILED | KILLED,
- * or ERROR for a launch that cannot run), checkpoints each task, and re-attaches to the tasks a
- * previous agent process left running (`recover`).
+ * Runs the tasks of one agent: acts on launch (LaunchTask, LaunchInstance) and kill commands,
+ * supervises each task until it ends, reports every state change (STAGING → RUNNING →
+ * [KILLING →] FINISHED | FAILED | KILLED, or ERROR for a launch that cannot run), checkpoints
+ * each task, and re-attaches to the tasks a previous agent process left running (`recover`).
+ *
+ * A LaunchInstance of an app runs its one container as a task with the scheduler's assignment
+ * (host ports, GPU devices) applied; one this agent cannot run (a pod, a container network,
+ * volumes other than HOST, a secret, a bad assignment) reports each of its tasks ERROR once, and
+ * is remembered as ended like any task.
  *
  * Invariants: one process per task id (a second launch of a running or ended id starts nothing);
  * a task's final state is written to its checkpoint before it is published, and marked reported
@@ -120,7 +128,9 @@ export class TaskSupervisor {
     if (this.stopping) return;
     switch (command.command.case) {
       case "launch":
-        return this.launch(command.command.value);
+        return this.launchTask(command.command.value);
+      case "launchInstance":
+        return this.launchInstance(command.command.value);
       case "kill":
         return this.kill(command.command.value);
       default:
@@ -147,31 +157,65 @@ export class TaskSupervisor {
     this.abort.abort();
   }
 
-  private async launch(launch: agentV1.LaunchTask): Promise<void> {
-    const log = this.ports.logger.child({ task: launch.taskId, app: launch.appId, instance: launch.instanceId });
-    const problem = launchProblem(launch);
+  private async launchTask(command: agentV1.LaunchTask): Promise<void> {
+    const problem = launchProblem(command);
     if (problem) {
-      log.warn({ problem }, "launch rejected");
-      void this.reportFor(launch.taskId, TaskState.ERROR, problem);
+      this.ports.logger.warn({ task: command.taskId, app: command.appId, instance: command.instanceId, problem }, "launch rejected");
+      void this.reportFor(command.taskId, TaskState.ERROR, problem);
       return;
     }
+    return this.start(taskLaunchFromLaunchTask(command));
+  }
+
+  private async launchInstance(command: agentV1.LaunchInstance): Promise<void> {
+    const log = this.ports.logger.child({ instance: command.instanceId, app: command.runSpec?.id, tasks: command.taskIds });
+    if (command.taskIds.some((id) => this.tasks.has(id) || this.ended.has(id))) {
+      log.info("launch of an instance already known: nothing starts, the final status of its ended tasks is reported again");
+      for (const id of command.taskIds) this.repeatEnded(id);
+      return;
+    }
+    const decision = decideInstanceLaunch(command, { gpus: this.options.gpus, gpusInUse: this.gpusInUse() });
+    if (decision.ok) return this.start(decision.task);
+    log.warn({ problem: decision.message }, "instance launch refused");
+    if (decision.taskIds.length === 0) return;
+    for (const id of decision.taskIds) {
+      // Remembered as ended: a repeated launch reports the same ERROR again and starts nothing.
+      const final = this.finalOf({ state: TaskState.ERROR, message: decision.message, exitCode: -1, signal: "" });
+      this.ended.set(id, final);
+      void this.reportFor(id, final.state, final.message, final.exitCode, final.signal, final.updateId);
+    }
+  }
+
+  /** GPU indices held by the tasks running now, with the task holding each. */
+  private gpusInUse(): Map<number, string> {
+    return new Map([...this.tasks.values()].flatMap((t) => t.gpuIndices.map((i) => [i, t.taskId] as const)));
+  }
+
+  /** Reports a task's final state again when it ended; true when it did. */
+  private repeatEnded(taskId: string): boolean {
+    const earlier = this.ended.get(taskId);
+    if (earlier) void this.reportFor(taskId, earlier.state, earlier.message, earlier.exitCode, earlier.signal);
+    return earlier !== undefined;
+  }
+
+  /** Starts one checked task: sandbox, cgroups (with its GPUs' devices), environment, process, checkpoint. */
+  private async start(launch: TaskLaunch): Promise<void> {
+    const log = this.ports.logger.child({ task: launch.taskId, app: launch.appId, instance: launch.instanceId });
     if (this.tasks.has(launch.taskId)) {
       log.debug("launch of a task already running ignored");
       return;
     }
-    const earlier = this.ended.get(launch.taskId);
-    if (earlier) {
+    if (this.repeatEnded(launch.taskId)) {
       log.info("launch of a task that already ended: its final status is reported again, nothing starts");
-      void this.reportFor(launch.taskId, earlier.state, earlier.message, earlier.exitCode, earlier.signal);
       return;
     }
-    const wantedGpus = launch.resources?.gpus ?? 0;
-    let gpuIndices: number[] = [];
-    if (this.options.gpus.length > 0 || wantedGpus > 0) {
-      const inUse = new Set([...this.tasks.values()].flatMap((t) => t.gpuIndices));
-      const picked = pickGpus(this.options.gpus, inUse, wantedGpus);
+    let gpuIndices = launch.assignedGpus === undefined ? [] : [...launch.assignedGpus];
+    if (launch.assignedGpus === undefined && (this.options.gpus.length > 0 || launch.resources.gpus > 0)) {
+      // A LaunchTask carries only a count: the agent picks, until every launch comes with an assignment.
+      const inUse = this.gpusInUse();
+      const picked = pickGpus(this.options.gpus, new Set(inUse.keys()), launch.resources.gpus);
       if (!picked) {
-        const message = `task needs ${wantedGpus} GPUs; ${this.options.gpus.length - inUse.size} of ${this.options.gpus.length} are free`;
+        const message = `task needs ${launch.resources.gpus} GPUs; ${this.options.gpus.length - inUse.size} of ${this.options.gpus.length} are free`;
         log.warn(message);
         void this.reportFor(launch.taskId, TaskState.ERROR, message);
         return;
@@ -186,7 +230,7 @@ export class TaskSupervisor {
       appVersion: launch.appVersion,
       paths: this.ports.sandboxes.paths(launch.taskId),
       gpuIndices,
-      killGraceMs: killGraceMs(launch.killGracePeriodSeconds),
+      killGraceMs: launch.killGraceMs,
       done: Promise.resolve(),
     };
     this.tasks.set(task.taskId, task);
@@ -195,7 +239,11 @@ export class TaskSupervisor {
     let started: StartedProcess;
     try {
       task.paths = this.ports.sandboxes.prepare(task.taskId);
-      task.isolation = this.ports.isolator.prepare(task.taskId, launch.resources?.cpus ?? 0, launch.resources?.mem ?? 0);
+      task.isolation = this.ports.isolator.prepare(task.taskId, {
+        cpus: launch.resources.cpus,
+        memMb: launch.resources.mem,
+        deniedDevices: gpuDeviceDenials(this.options.gpus, gpuIndices),
+      });
       const env = buildTaskEnvironment(launch, {
         hostname: this.options.hostname,
         sandbox: task.paths.sandbox,
@@ -203,7 +251,7 @@ export class TaskSupervisor {
         inherited: process.env,
         gpuIndices: this.options.gpus.length > 0 ? gpuIndices : undefined,
       });
-      started = this.ports.processes.start({ argv: taskArgv(launch), env, paths: task.paths, joinFiles: task.isolation.joinFiles });
+      started = this.ports.processes.start({ argv: launch.argv, env, paths: task.paths, joinFiles: task.isolation.joinFiles });
     } catch (err) {
       log.error({ err }, "task could not be started");
       await task.isolation?.destroy();
@@ -226,10 +274,11 @@ export class TaskSupervisor {
       startedAt: this.ports.now().toISOString(),
       killGraceMs: task.killGraceMs,
       gpuIndices,
+      assignedPorts: [...launch.assignedPorts],
       cgroupDirs: task.isolation.dirs,
     };
     this.ports.sandboxes.writeCheckpoint(task.checkpoint);
-    log.info({ pid: started.pid, sandbox: task.paths.sandbox, isolated: task.isolation.dirs.length > 0 }, "task running");
+    log.info({ pid: started.pid, sandbox: task.paths.sandbox, isolated: task.isolation.dirs.length > 0, gpus: gpuIndices, ports: launch.assignedPorts.map((p) => p.hostPort) }, "task running");
     this.report(task, TaskState.RUNNING, "process started");
     task.done = this.supervise(task, started.pgid, started.ended, false);
   }
@@ -238,10 +287,8 @@ export class TaskSupervisor {
     const task = this.tasks.get(kill.taskId);
     const log = this.ports.logger.child({ task: kill.taskId });
     if (!task) {
-      const earlier = this.ended.get(kill.taskId);
-      if (earlier) {
+      if (this.repeatEnded(kill.taskId)) {
         log.info("kill of a task that already ended: its final status is reported again");
-        void this.reportFor(kill.taskId, earlier.state, earlier.message, earlier.exitCode, earlier.signal);
         return;
       }
       // Nothing runs under this id, which is what the kill wants: say KILLED so the scheduler can

@@ -79,7 +79,13 @@ describe("buildAgentOptions", () => {
     const configured = compile({ gpus: "1:GPU-b:Tesla V100,0:GPU-a:Tesla V100" });
     assert.ok(configured.ok);
     assert.deepEqual(configured.options.gpus.map((g) => g.index), [0, 1]);
-    assert.ok(configured.options.capabilities.includes("gpus/env"));
+    assert.deepEqual(configured.options.capabilities, ["process", "cgroups/v1:cpu", "cgroups/v1:memory", "gpus/env"]);
+    const withDevices = compile({ gpus: "0:GPU-a:x" }, { cgroups: { version: 1, cpuRoot: "/c", memoryRoot: "/m", devicesRoot: "/d" } });
+    assert.ok(withDevices.ok);
+    assert.deepEqual(withDevices.options.capabilities, ["process", "cgroups/v1:cpu", "cgroups/v1:memory", "gpus/env", "cgroups/v1:devices"]);
+    const noGpus = compile({}, { cgroups: { version: 1, cpuRoot: "/c", memoryRoot: "/m", devicesRoot: "/d" } });
+    assert.ok(noGpus.ok);
+    assert.ok(!noGpus.options.capabilities.includes("cgroups/v1:devices"), "nothing to withhold without GPUs");
     assert.ok(!compile({ gpus: "0:GPU-a:x,0:GPU-b:y" }).ok);
   });
 

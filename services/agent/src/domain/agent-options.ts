@@ -62,7 +62,8 @@ export interface MachineFacts {
 /**
  * Compiled agent options: complete and valid, so the core never re-checks them.
  * `isolation` is resolved: `cgroups` carries where the hierarchies are; `capabilities` is what
- * the agent advertises and logs (e.g. ["process", "cgroups/v1:cpu", "cgroups/v1:memory"]).
+ * the agent advertises and logs (e.g. ["process", "cgroups/v1:cpu", "cgroups/v1:memory"], plus
+ * "gpus/env" and, with the v1 devices hierarchy, "cgroups/v1:devices" on a GPU agent).
  */
 export interface AgentOptions {
   agentId: string;
@@ -168,9 +169,19 @@ export function buildAgentOptions(raw: RawAgentOptions, machine: MachineFacts): 
       attributes,
       roles: roles.ok ? roles.value : ["*"],
       isolation,
-      capabilities: isolationCapabilities(isolation.kind === "cgroups" ? isolation.cgroups : undefined).concat(gpus.length > 0 ? ["gpus/env"] : []),
+      capabilities: isolationCapabilities(isolation.kind === "cgroups" ? isolation.cgroups : undefined).concat(gpuCapabilities(gpus, isolation)),
     },
   };
+}
+
+/**
+ * How the agent isolates GPUs: `gpus/env` (CUDA_VISIBLE_DEVICES / NVIDIA_VISIBLE_DEVICES) on any
+ * GPU agent, plus `cgroups/v1:devices` where the v1 devices cgroup withholds the other GPUs.
+ */
+function gpuCapabilities(gpus: readonly GpuDeviceSpec[], isolation: AgentOptions["isolation"]): string[] {
+  if (gpus.length === 0) return [];
+  const devices = isolation.kind === "cgroups" && isolation.cgroups.version === 1 && isolation.cgroups.devicesRoot !== undefined;
+  return devices ? ["gpus/env", "cgroups/v1:devices"] : ["gpus/env"];
 }
 
 /** Says in words why cgroups are not used on this machine (for the startup log and errors). */

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { agentCgroupDirs, cgroupLimitWrites, cpuWeight, detectCgroupSupport, oomKillCount, taskCgroupDirs } from "./cgroups.ts";
+import { agentCgroupDirs, cgroupLimitWrites, cpuWeight, detectCgroupSupport, gpuDeviceDenials, oomKillCount, taskCgroupDirs } from "./cgroups.ts";
 
 const HYBRID = `sysfs /sys sysfs rw 0 0
 tmpfs /sys/fs/cgroup tmpfs rw,relatime,mode=755 0 0
@@ -11,6 +11,11 @@ cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0`;
 describe("cgroups", () => {
   it("finds v1 cpu and memory on a hybrid machine and ignores the empty unified mount", () => {
     assert.deepEqual(detectCgroupSupport(HYBRID, () => ""), { version: 1, cpuRoot: "/sys/fs/cgroup/cpu,cpuacct", memoryRoot: "/sys/fs/cgroup/memory" });
+  });
+
+  it("names the v1 devices hierarchy when it is mounted", () => {
+    const mounts = `${HYBRID}\ncgroup /sys/fs/cgroup/devices cgroup rw,nosuid,nodev,noexec,relatime,devices 0 0`;
+    assert.deepEqual(detectCgroupSupport(mounts), { version: 1, cpuRoot: "/sys/fs/cgroup/cpu,cpuacct", memoryRoot: "/sys/fs/cgroup/memory", devicesRoot: "/sys/fs/cgroup/devices" });
   });
 
   it("uses v2 when /sys/fs/cgroup is cgroup2 with cpu and memory controllers", () => {
@@ -25,6 +30,17 @@ describe("cgroups", () => {
     assert.deepEqual(taskCgroupDirs(v1, "a1", "t.1"), { cpu: "/c/gantry/a1/t.1", memory: "/m/gantry/a1/t.1" });
     assert.deepEqual(agentCgroupDirs(v1, "a1"), ["/c/gantry/a1", "/m/gantry/a1", "/c/gantry", "/m/gantry"]);
     assert.deepEqual(taskCgroupDirs({ version: 2, root: "/u" }, "a1", "t"), { cpu: "/u/gantry/a1/t", memory: "/u/gantry/a1/t" });
+    const withDevices = { ...v1, devicesRoot: "/d" };
+    assert.equal(taskCgroupDirs(withDevices, "a1", "t.1").devices, "/d/gantry/a1/t.1");
+    assert.deepEqual(agentCgroupDirs(withDevices, "a1"), ["/c/gantry/a1", "/m/gantry/a1", "/d/gantry/a1", "/c/gantry", "/m/gantry", "/d/gantry"]);
+  });
+
+  it("withholds every GPU of the agent but the task's own, by the device minor (else the index)", () => {
+    const inventory = [{ index: 0, minor: 2 }, { index: 1 }, { index: 2, minor: 0 }];
+    assert.deepEqual(gpuDeviceDenials(inventory, [1]), ["c 195:2 rwm", "c 195:0 rwm"]);
+    assert.deepEqual(gpuDeviceDenials(inventory, []), ["c 195:2 rwm", "c 195:1 rwm", "c 195:0 rwm"]);
+    assert.deepEqual(gpuDeviceDenials(inventory, [0, 1, 2]), []);
+    assert.deepEqual(gpuDeviceDenials([], []), []);
   });
 
   it("limits cpu by shares and quota, memory without swap; zero means unlimited", () => {

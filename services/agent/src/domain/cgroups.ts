@@ -4,9 +4,13 @@
  * group lives, and which control files get which values for a task's resources.
  */
 
-/** The usable cgroup setup of a machine for cpu and memory; absent when neither v1 nor v2 offers both. */
+/**
+ * The usable cgroup setup of a machine for cpu and memory; absent when neither v1 nor v2 offers
+ * both. v1 also names the devices hierarchy when it is mounted (GPU isolation; v2 would need
+ * eBPF device programs, which the agent does not load).
+ */
 export type CgroupSupport =
-  | { version: 1; cpuRoot: string; memoryRoot: string }
+  | { version: 1; cpuRoot: string; memoryRoot: string; devicesRoot?: string }
   | { version: 2; root: string };
 
 /** One control file write: `file` is relative to the task's group directory. */
@@ -28,6 +32,7 @@ export const CFS_PERIOD_US = 100_000;
 export function detectCgroupSupport(procMounts: string, v2Controllers?: (mountPoint: string) => string | undefined): CgroupSupport | undefined {
   let cpuRoot: string | undefined;
   let memoryRoot: string | undefined;
+  let devicesRoot: string | undefined;
   for (const line of procMounts.split("\n")) {
     const [, mountPoint, fsType, options] = line.split(" ");
     if (!mountPoint || !options) continue;
@@ -39,8 +44,10 @@ export function detectCgroupSupport(procMounts: string, v2Controllers?: (mountPo
     const opts = options.split(",");
     if (opts.includes("cpu") && cpuRoot === undefined) cpuRoot = mountPoint;
     if (opts.includes("memory") && memoryRoot === undefined) memoryRoot = mountPoint;
+    if (opts.includes("devices") && devicesRoot === undefined) devicesRoot = mountPoint;
   }
-  return cpuRoot !== undefined && memoryRoot !== undefined ? { version: 1, cpuRoot, memoryRoot } : undefined;
+  if (cpuRoot === undefined || memoryRoot === undefined) return undefined;
+  return devicesRoot === undefined ? { version: 1, cpuRoot, memoryRoot } : { version: 1, cpuRoot, memoryRoot, devicesRoot };
 }
 
 /** The capability strings an agent advertises for its isolation. */
@@ -51,20 +58,22 @@ export function isolationCapabilities(support: CgroupSupport | undefined): strin
 }
 
 /**
- * The group directories of one task, one per hierarchy (v1: cpu and memory; v2: one):
- * `<root>/gantry/<agentId>/<taskId>`. Ids are validated before they get here.
+ * The group directories of one task, one per hierarchy (v1: cpu and memory, and devices when
+ * that hierarchy is mounted; v2: one): `<root>/gantry/<agentId>/<taskId>`. Ids are validated
+ * before they get here.
  */
-export function taskCgroupDirs(support: CgroupSupport, agentId: string, taskId: string): { cpu: string; memory: string } {
+export function taskCgroupDirs(support: CgroupSupport, agentId: string, taskId: string): { cpu: string; memory: string; devices?: string } {
   if (support.version === 2) {
     const dir = `${support.root}/gantry/${agentId}/${taskId}`;
     return { cpu: dir, memory: dir };
   }
-  return { cpu: `${support.cpuRoot}/gantry/${agentId}/${taskId}`, memory: `${support.memoryRoot}/gantry/${agentId}/${taskId}` };
+  const dirs = { cpu: `${support.cpuRoot}/gantry/${agentId}/${taskId}`, memory: `${support.memoryRoot}/gantry/${agentId}/${taskId}` };
+  return support.devicesRoot === undefined ? dirs : { ...dirs, devices: `${support.devicesRoot}/gantry/${agentId}/${taskId}` };
 }
 
 /** The agent's own parent groups (`…/gantry/<agentId>` and `…/gantry`), deepest first, for cleanup. */
 export function agentCgroupDirs(support: CgroupSupport, agentId: string): string[] {
-  const roots = support.version === 2 ? [support.root] : [...new Set([support.cpuRoot, support.memoryRoot])];
+  const roots = support.version === 2 ? [support.root] : [...new Set([support.cpuRoot, support.memoryRoot, ...(support.devicesRoot === undefined ? [] : [support.devicesRoot])])];
   return [...roots.map((r) => `${r}/gantry/${agentId}`), ...roots.map((r) => `${r}/gantry`)];
 }
 
@@ -120,4 +129,19 @@ export function cgroupLimitWrites(version: 1 | 2, cpus: number, memMb: number): 
 export function oomKillCount(text: string): number {
   const m = /^oom_kill (\d+)$/m.exec(text);
   return m ? Number(m[1]) : 0;
+}
+
+/** Major number of NVIDIA GPU device files (`/dev/nvidia<minor>`). */
+export const NVIDIA_GPU_MAJOR = 195;
+
+/**
+ * The v1 `devices.deny` entries that hide from a task every GPU of the agent it was not given:
+ * `c 195:<minor> rwm` per other GPU (Mesos' GPU isolator does the same). The group keeps every
+ * other device of its parent (/dev/null, ttys, the driver's control devices), so only GPUs are
+ * withheld. A GPU's minor is its `minor` when the driver said, else its index. Empty when the
+ * task may use every GPU (or the agent has none): no devices group is needed then.
+ */
+export function gpuDeviceDenials(inventory: readonly { index: number; minor?: number }[], given: readonly number[]): string[] {
+  const mine = new Set(given);
+  return inventory.filter((g) => !mine.has(g.index)).map((g) => `c ${NVIDIA_GPU_MAJOR}:${g.minor ?? g.index} rwm`);
 }

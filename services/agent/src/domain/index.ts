@@ -1,4 +1,4 @@
-/** The agent's pure core: options, launch rules, environment, outcomes, cgroup plans, checkpoints, the scheduler epoch rule. */
+/** The agent's pure core: options, launch rules and LaunchInstance decisions, environment, outcomes, cgroup plans, checkpoints, the scheduler epoch rule. */
 export { buildAgentOptions, defaultMemMb, defaultDiskMb, whyNoCgroups } from "./agent-options.ts";
 export type { AgentOptions, RawAgentOptions, MachineFacts, IsolationMode, CompiledOptions } from "./agent-options.ts";
 export {
@@ -9,6 +9,7 @@ export {
   parseRoles,
   parseGpuList,
   parseNvidiaSmi,
+  parseNvidiaGpuInformation,
   parseAmount,
 } from "./option-parsers.ts";
 export type { GpuDeviceSpec, PortRangeSpec, Parsed } from "./option-parsers.ts";
@@ -22,13 +23,17 @@ export {
   cpuWeight,
   cfsQuotaUs,
   oomKillCount,
+  gpuDeviceDenials,
   CFS_PERIOD_US,
+  NVIDIA_GPU_MAJOR,
 } from "./cgroups.ts";
 export type { CgroupSupport, CgroupWrite } from "./cgroups.ts";
-export { TASK_ID_PATTERN, DEFAULT_KILL_GRACE_SECONDS, launchProblem, taskArgv, killGraceMs, pickGpus } from "./launch-spec.ts";
-export type { LaunchRequest } from "./launch-spec.ts";
-export { buildTaskEnvironment } from "./task-env.ts";
-export type { TaskEnvContext } from "./task-env.ts";
+export { TASK_ID_PATTERN, DEFAULT_KILL_GRACE_SECONDS, launchProblem, taskArgv, killGraceMs, pickGpus, taskLaunchFromLaunchTask } from "./launch-spec.ts";
+export type { LaunchRequest, TaskLaunch, TaskPortAssignment } from "./launch-spec.ts";
+export { decideInstanceLaunch, instanceShapeProblem, PODS_NOT_RUN_MESSAGE } from "./instance-launch.ts";
+export type { InstanceLaunchDecision, InstanceLaunchContext } from "./instance-launch.ts";
+export { buildTaskEnvironment, marathonPortsEnv, marathonLabelsEnv } from "./task-env.ts";
+export type { TaskEnvContext, TaskEnvSpec, TaskPort, TaskResources } from "./task-env.ts";
 export { classifyTaskEnd, signalOfStatus, OOM_MESSAGE, GONE_MESSAGE } from "./task-outcome.ts";
 export type { TaskEnd, TaskOutcome } from "./task-outcome.ts";
 export { parseCheckpoint, parseProcStat } from "./task-checkpoint.ts";

@@ -1,6 +1,7 @@
 /**
  * What a launch command asks for, checked and turned into a process description. Pure.
  */
+import type { TaskEnvSpec, TaskResources } from "./task-env.ts";
 
 /** The parts of a LaunchTask the runtime needs (the protobuf message satisfies it). */
 export interface LaunchRequest {
@@ -13,6 +14,34 @@ export interface LaunchRequest {
   env: Readonly<Record<string, string>>;
   resources?: { cpus: number; mem: number; disk: number; gpus: number } | undefined;
   killGracePeriodSeconds: number;
+}
+
+/** A host port the scheduler assigned to one endpoint of a task's container (checkpointed with the task). */
+export interface TaskPortAssignment {
+  container: string;
+  /** The endpoint's name ("" when unnamed) and its index among the container's endpoints. */
+  endpoint: string;
+  endpointIndex: number;
+  hostPort: number;
+  /** The endpoint's port inside the container network (0 on the host network). */
+  containerPort: number;
+}
+
+/**
+ * One task to start, checked, whichever command asked for it (LaunchTask, or the one container
+ * of an app's LaunchInstance): the process, its environment's inputs, its limits and what the
+ * scheduler assigned it.
+ */
+export interface TaskLaunch extends TaskEnvSpec {
+  argv: string[];
+  killGraceMs: number;
+  /**
+   * GPU indices the scheduler assigned (LaunchInstance): exactly these are the task's. Undefined
+   * for a LaunchTask, which carries only a count: the agent then picks `resources.gpus` free ones.
+   */
+  assignedGpus: readonly number[] | undefined;
+  /** Host ports the scheduler assigned (empty for a LaunchTask, whose ports are in its env). */
+  assignedPorts: readonly TaskPortAssignment[];
 }
 
 /** Task ids become directory and cgroup names: no `/`, no leading `.`, nothing a shell or path could misread. */
@@ -33,6 +62,28 @@ export function launchProblem(launch: LaunchRequest): string | undefined {
 /** The program and its arguments: `cmd` through `/bin/sh -c` (Marathon's shell form), else `args` as given. */
 export function taskArgv(launch: Pick<LaunchRequest, "cmd" | "args">): string[] {
   return launch.cmd.trim() !== "" ? ["/bin/sh", "-c", launch.cmd] : [...launch.args];
+}
+
+/** The task a LaunchTask asks for; call only once `launchProblem` found nothing wrong. */
+export function taskLaunchFromLaunchTask(launch: LaunchRequest): TaskLaunch {
+  const r = launch.resources;
+  const resources: TaskResources = { cpus: r?.cpus ?? 0, mem: r?.mem ?? 0, disk: r?.disk ?? 0, gpus: r?.gpus ?? 0 };
+  return {
+    taskId: launch.taskId,
+    instanceId: launch.instanceId,
+    appId: launch.appId,
+    appVersion: launch.appVersion,
+    env: launch.env,
+    resources,
+    labels: {},
+    ports: undefined,
+    image: "",
+    host: "",
+    argv: taskArgv(launch),
+    killGraceMs: killGraceMs(launch.killGracePeriodSeconds),
+    assignedGpus: undefined,
+    assignedPorts: [],
+  };
 }
 
 /** Kill grace in milliseconds: the kill command's own, else the launch's, else the default. */

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { defaultAgentId, parseAttributes, parseGpuList, parseNvidiaSmi, parsePortRanges, parseRoles } from "./option-parsers.ts";
+import { defaultAgentId, parseAttributes, parseGpuList, parseNvidiaGpuInformation, parseNvidiaSmi, parsePortRanges, parseRoles } from "./option-parsers.ts";
 
 describe("option parsers", () => {
   it("port ranges: single ports, sorting, bounds and overlaps", () => {
@@ -36,6 +36,12 @@ describe("option parsers", () => {
       ],
     });
     assert.equal(parseNvidiaSmi("No devices were found").ok, false);
+  });
+
+  it("the device minor of a GPU from the driver's information file", () => {
+    const info = "Model: \t\t NVIDIA H100 80GB HBM3\nIRQ:   \t\t 40\nGPU UUID: \t GPU-cccc\nVideo BIOS: \t 96.00.74.00.0d\nBus Type: \t PCIe\nDevice Minor: \t 3\nBus Location: \t 0000:1b:00.0\n";
+    assert.deepEqual(parseNvidiaGpuInformation(info), { uuid: "GPU-cccc", minor: 3 });
+    assert.equal(parseNvidiaGpuInformation("Model: x\nGPU UUID: GPU-1\n"), undefined);
   });
 
   it("default agent id: subject-safe and stable", () => {

@@ -8,6 +8,12 @@ export interface GpuDeviceSpec {
   index: number;
   uuid: string;
   model: string;
+  /**
+   * Minor number of its device file `/dev/nvidia<minor>` (major 195), which the devices cgroup
+   * denies to tasks not given the GPU; read from the driver (`/proc/driver/nvidia/gpus/…`), and
+   * taken to be `index` when absent (configured GPUs).
+   */
+  minor?: number;
 }
 
 /** An inclusive range of host ports. */
@@ -98,6 +104,16 @@ export function parseNvidiaSmi(csv: string): Parsed<GpuDeviceSpec[]> {
     gpus.push({ index: Number(index), uuid, model: name.join(",") });
   }
   return checkGpuIndices(gpus);
+}
+
+/**
+ * Reads the uuid and device minor out of one `/proc/driver/nvidia/gpus/<bus id>/information`
+ * file (`GPU UUID: GPU-…` and `Device Minor: 0` lines); undefined when either is missing.
+ */
+export function parseNvidiaGpuInformation(text: string): { uuid: string; minor: number } | undefined {
+  const uuid = /^GPU UUID:\s*(\S+)\s*$/m.exec(text)?.[1];
+  const minor = /^Device Minor:\s*(\d+)\s*$/m.exec(text)?.[1];
+  return uuid !== undefined && minor !== undefined ? { uuid, minor: Number(minor) } : undefined;
 }
 
 function checkGpuIndices(gpus: GpuDeviceSpec[]): Parsed<GpuDeviceSpec[]> {

@@ -1,4 +1,4 @@
-import { TASK_ID_PATTERN } from "./launch-spec.ts";
+import { TASK_ID_PATTERN, type TaskPortAssignment } from "./launch-spec.ts";
 
 /**
  * What the agent writes to `<sandbox>/.gantry/checkpoint.json` so a restarted agent can
@@ -23,7 +23,10 @@ export interface TaskCheckpoint {
   killGraceMs: number;
   /** RFC 3339 time a kill was requested, when one was. */
   killRequestedAt?: string;
+  /** The task's GPUs by index: assigned by the scheduler (LaunchInstance) or picked by the agent (LaunchTask). */
   gpuIndices: number[];
+  /** Host ports the scheduler assigned (empty for a LaunchTask; absent in checkpoints written before LaunchInstance). */
+  assignedPorts: TaskPortAssignment[];
   /** cgroup directories of the task (empty without cgroup isolation). */
   cgroupDirs: string[];
   final?: {
@@ -64,6 +67,7 @@ export function parseCheckpoint(text: string): TaskCheckpoint | undefined {
     appId: c.appId ?? "",
     appVersion: c.appVersion ?? "",
     killGraceMs: typeof c.killGraceMs === "number" ? c.killGraceMs : 3000,
+    assignedPorts: Array.isArray(c.assignedPorts) ? c.assignedPorts : [],
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { buildTaskEnvironment } from "./task-env.ts";
-import { launchProblem, pickGpus, taskArgv, killGraceMs } from "./launch-spec.ts";
+import { buildTaskEnvironment, type TaskEnvContext, type TaskEnvSpec, type TaskPort } from "./task-env.ts";
+import { launchProblem, pickGpus, taskArgv, killGraceMs, taskLaunchFromLaunchTask } from "./launch-spec.ts";
 import { parseCheckpoint, parseProcStat } from "./task-checkpoint.ts";
 
 const launch = {
@@ -15,30 +15,133 @@ const launch = {
   resources: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
   killGracePeriodSeconds: 0,
 };
-const ctx = { hostname: "node-1", sandbox: "/w/sandboxes/shop_web.1", agentId: "a1", inherited: { PATH: "/bin", SECRET: "x" }, gpuIndices: undefined };
+const ctx: TaskEnvContext = { hostname: "node-1", sandbox: "/w/sandboxes/shop_web.1", agentId: "a1", inherited: { PATH: "/bin", SECRET: "x" }, gpuIndices: undefined };
+/** An app's task as a LaunchInstance gives it: no ports, no labels unless a row says. */
+const spec: TaskEnvSpec = {
+  taskId: "shop_web.i1.web",
+  instanceId: "shop_web.i1",
+  appId: "/shop/web",
+  appVersion: "2026-01-02T03:04:05.000Z",
+  env: {},
+  resources: { cpus: 1.5, mem: 256, disk: 10, gpus: 0 },
+  labels: {},
+  ports: [],
+  image: "",
+  host: "",
+};
+/** The variables of `env` whose names match `pattern`. */
+const pick = (env: Record<string, string>, pattern: RegExp) => Object.fromEntries(Object.entries(env).filter(([k]) => pattern.test(k)));
+const port = (name: string, requested: number, hostPort: number | undefined): TaskPort => ({ name, requested, hostPort });
 
-describe("task environment", () => {
-  it("layers agent basics, the app's env, then the platform's variables", () => {
-    const env = buildTaskEnvironment(launch, ctx);
+describe("task environment: Marathon's port variables", () => {
+  const rows: { name: string; ports: TaskPort[] | undefined; env?: Record<string, string>; expect: Record<string, string> }[] = [
+    {
+      name: "dynamic host ports are keyed by index and by the requested (service) port",
+      ports: [port("", 10000, 31001), port("", 10001, 31002)],
+      expect: { PORT0: "31001", PORT1: "31002", PORT: "31001", PORTS: "31001,31002", PORT_10000: "31001", PORT_10001: "31002" },
+    },
+    {
+      name: "named endpoints add PORT_<NAME>; a requested 0 is keyed by the host port itself",
+      ports: [port("http", 0, 31005), port("admin-api", 0, 31006)],
+      expect: { PORT0: "31005", PORT1: "31006", PORT: "31005", PORTS: "31005,31006", PORT_31005: "31005", PORT_31006: "31006", PORT_HTTP: "31005", "PORT_ADMIN-API": "31006" },
+    },
+    {
+      name: "requirePorts: the fixed host port is both the requested and the assigned one",
+      ports: [port("", 8080, 8080), port("metrics", 9090, 9090)],
+      expect: { PORT0: "8080", PORT1: "9090", PORT: "8080", PORTS: "8080,9090", PORT_8080: "8080", PORT_9090: "9090", PORT_METRICS: "9090" },
+    },
+    {
+      name: "an endpoint without a host port gives its requested port, and is not in PORT/PORTS",
+      ports: [port("db", 5432, undefined), port("", 0, 31007)],
+      expect: { PORT0: "5432", PORT1: "31007", PORT: "31007", PORTS: "31007", PORT_5432: "5432", PORT_DB: "5432", PORT_31007: "31007" },
+    },
+    { name: "no ports: no port variables at all", ports: [], expect: {} },
+    {
+      name: "a LaunchTask's PORT0…n come in its env: PORT and PORTS are derived from them",
+      ports: undefined,
+      env: { PORT1: "31002", PORT0: "31001" },
+      expect: { PORT0: "31001", PORT1: "31002", PORT: "31001", PORTS: "31001,31002" },
+    },
+    {
+      name: "the app's env overrides Marathon's port variables, as in Marathon",
+      ports: [port("", 0, 31001)],
+      env: { PORT0: "80" },
+      expect: { PORT0: "80", PORT: "31001", PORTS: "31001", PORT_31001: "31001" },
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      const env = buildTaskEnvironment({ ...spec, ports: row.ports, env: row.env ?? {} }, ctx);
+      assert.deepEqual(pick(env, /^PORT/), row.expect);
+    });
+  }
+});
+
+describe("task environment: labels", () => {
+  const rows: { name: string; labels: Record<string, string>; expect: Record<string, string> }[] = [
+    { name: "none: MARATHON_APP_LABELS is empty", labels: {}, expect: { MARATHON_APP_LABELS: "" } },
+    {
+      name: "names are upper-cased with every other character run turned into _",
+      labels: { owner: "team-a", "com.example/tier": "web" },
+      expect: { MARATHON_APP_LABELS: "OWNER COM_EXAMPLE_TIER", MARATHON_APP_LABEL_OWNER: "team-a", MARATHON_APP_LABEL_COM_EXAMPLE_TIER: "web" },
+    },
+    {
+      name: "a label too long for a variable is left out",
+      labels: { ok: "1", big: "x".repeat(512), ["k".repeat(493)]: "v" },
+      expect: { MARATHON_APP_LABELS: "OK", MARATHON_APP_LABEL_OK: "1" },
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => assert.deepEqual(pick(buildTaskEnvironment({ ...spec, labels: row.labels }, ctx), /^MARATHON_APP_LABEL/), row.expect));
+  }
+});
+
+describe("task environment: GPUs", () => {
+  const rows: { name: string; gpuIndices: number[] | undefined; expect: Record<string, string> }[] = [
+    { name: "a GPU agent shows a task exactly its GPUs, by index", gpuIndices: [1, 3], expect: { CUDA_VISIBLE_DEVICES: "1,3", NVIDIA_VISIBLE_DEVICES: "1,3" } },
+    { name: "a task without GPUs on a GPU agent sees none", gpuIndices: [], expect: { CUDA_VISIBLE_DEVICES: "", NVIDIA_VISIBLE_DEVICES: "void" } },
+    { name: "an agent without GPUs sets nothing (the app's own value stays)", gpuIndices: undefined, expect: { CUDA_VISIBLE_DEVICES: "0,1,2,3" } },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      const env = buildTaskEnvironment({ ...spec, env: { CUDA_VISIBLE_DEVICES: "0,1,2,3" }, resources: { ...spec.resources, gpus: row.gpuIndices?.length ?? 0 } }, { ...ctx, gpuIndices: row.gpuIndices });
+      assert.deepEqual(pick(env, /VISIBLE_DEVICES$/), row.expect, "on a GPU agent the app cannot widen its GPUs");
+      assert.equal(env.MARATHON_APP_RESOURCE_GPUS, String(row.gpuIndices?.length ?? 0));
+    });
+  }
+});
+
+describe("task environment: layers", () => {
+  it("agent basics, Marathon's variables, the app's env, then what the platform guarantees", () => {
+    const env = buildTaskEnvironment({ ...spec, env: { FOO: "bar", HOST: "mine", GANTRY_TASK_ID: "spoofed", MESOS_TASK_ID: "spoofed", MESOS_SANDBOX: "/tmp" }, image: "nginx:1.25" }, ctx);
     assert.equal(env.PATH, "/bin");
     assert.equal(env.SECRET, undefined, "the agent's environment does not leak");
     assert.equal(env.FOO, "bar");
-    assert.equal(env.GANTRY_TASK_ID, "shop_web.1", "platform ids cannot be overridden");
+    assert.equal(env.HOST, "mine", "the app's env overrides Marathon's variables");
+    assert.equal(env.GANTRY_TASK_ID, spec.taskId, "platform ids cannot be overridden");
+    assert.equal(env.MESOS_TASK_ID, spec.taskId);
     assert.equal(env.MESOS_SANDBOX, ctx.sandbox);
+    assert.equal(env.GANTRY_INSTANCE_ID, spec.instanceId);
+    assert.equal(env.GANTRY_AGENT_ID, "a1");
     assert.equal(env.MARATHON_APP_ID, "/shop/web");
-    assert.equal(env.MARATHON_APP_VERSION, "v1");
-    assert.equal(env.HOST, "node-1");
-    assert.equal(env.PORT, "31001");
-    assert.equal(env.PORTS, "31001,31002");
-    assert.equal(env.CUDA_VISIBLE_DEVICES, undefined);
+    assert.equal(env.MARATHON_APP_VERSION, "2026-01-02T03:04:05.000Z");
+    assert.equal(env.MARATHON_APP_DOCKER_IMAGE, "nginx:1.25");
+    assert.deepEqual(pick(env, /^MARATHON_APP_RESOURCE_/), { MARATHON_APP_RESOURCE_CPUS: "1.5", MARATHON_APP_RESOURCE_MEM: "256", MARATHON_APP_RESOURCE_DISK: "10", MARATHON_APP_RESOURCE_GPUS: "0" });
   });
 
-  it("shows a task only its GPUs on a GPU agent", () => {
-    assert.equal(buildTaskEnvironment(launch, { ...ctx, gpuIndices: [1, 3] }).CUDA_VISIBLE_DEVICES, "1,3");
-    assert.equal(buildTaskEnvironment(launch, { ...ctx, gpuIndices: [1, 3] }).NVIDIA_VISIBLE_DEVICES, "1,3");
-    const none = buildTaskEnvironment(launch, { ...ctx, gpuIndices: [] });
-    assert.equal(none.CUDA_VISIBLE_DEVICES, "");
-    assert.equal(none.NVIDIA_VISIBLE_DEVICES, "void");
+  it("HOST is the scheduler's name for the agent when the launch gives one, else the agent's hostname", () => {
+    assert.equal(buildTaskEnvironment({ ...spec, host: "node-1.dc1" }, ctx).HOST, "node-1.dc1");
+    assert.equal(buildTaskEnvironment(spec, ctx).HOST, "node-1");
+    assert.equal(buildTaskEnvironment(spec, ctx).MARATHON_APP_DOCKER_IMAGE, undefined);
+  });
+
+  it("a LaunchTask keeps its variables: ids, resources, PORT/PORTS from its PORTn", () => {
+    const env = buildTaskEnvironment(taskLaunchFromLaunchTask(launch), ctx);
+    assert.equal(env.GANTRY_TASK_ID, "shop_web.1");
+    assert.equal(env.MARATHON_APP_VERSION, "v1");
+    assert.equal(env.MARATHON_APP_RESOURCE_MEM, "64");
+    assert.equal(env.PORTS, "31001,31002");
+    assert.equal(env.FOO, "bar");
   });
 });
 
@@ -62,6 +165,16 @@ describe("launch rules", () => {
     assert.deepEqual(pickGpus(inv, new Set(), 0), []);
   });
 
+  it("a LaunchTask becomes a task to start: its argv, grace and resources, no assignment", () => {
+    const task = taskLaunchFromLaunchTask({ ...launch, killGracePeriodSeconds: 7, resources: undefined });
+    assert.deepEqual(task.argv, ["/bin/sh", "-c", "run"]);
+    assert.equal(task.killGraceMs, 7000);
+    assert.deepEqual(task.resources, { cpus: 0, mem: 0, disk: 0, gpus: 0 });
+    assert.equal(task.assignedGpus, undefined, "the agent picks GPUs for a LaunchTask");
+    assert.equal(task.ports, undefined);
+    assert.deepEqual(task.assignedPorts, []);
+  });
+
   it("kill grace: first positive value, else 3 s", () => {
     assert.equal(killGraceMs(0, 5), 5000);
     assert.equal(killGraceMs(0, 0), 3000);
@@ -75,8 +188,11 @@ describe("checkpoints and /proc", () => {
   });
 
   it("reads only checkpoints it wrote", () => {
-    const good = { version: 1, taskId: "t.1", agentId: "a", pid: 10, pgid: 10, startTicks: 5, startedAt: "x", cgroupDirs: [], gpuIndices: [], killGraceMs: 1000, instanceId: "i", appId: "/a", appVersion: "v" };
+    const assignedPorts = [{ container: "web", endpoint: "http", endpointIndex: 0, hostPort: 31001, containerPort: 0 }];
+    const good = { version: 1, taskId: "t.1", agentId: "a", pid: 10, pgid: 10, startTicks: 5, startedAt: "x", cgroupDirs: [], gpuIndices: [1], assignedPorts, killGraceMs: 1000, instanceId: "i", appId: "/a", appVersion: "v" };
     assert.deepEqual(parseCheckpoint(JSON.stringify(good)), good);
+    const { assignedPorts: _, ...beforeLaunchInstance } = good;
+    assert.deepEqual(parseCheckpoint(JSON.stringify(beforeLaunchInstance))?.assignedPorts, [], "older checkpoints read as assigned nothing");
     assert.equal(parseCheckpoint("{"), undefined);
     assert.equal(parseCheckpoint(JSON.stringify({ ...good, pid: 1 })), undefined);
     assert.equal(parseCheckpoint(JSON.stringify({ ...good, taskId: "../x" })), undefined);

@@ -10,7 +10,7 @@ import { connectBus, createLogger, infrastructureUrls, type Bus } from "@gantry/
 import { createTestCluster, eventually, within as withinMs } from "@gantry/platform/testing";
 import { compileSimulatedAgentOptions } from "./simulated-agent-options.ts";
 import { startSimulatedAgents, type SimulatedAgents } from "./simulated-agents.ts";
-import { startFakeScheduler, type FakeScheduler } from "../testing/fake-scheduler.ts";
+import { launchInstanceCommand, runSpecOf, startFakeScheduler, type FakeScheduler } from "../testing/fake-scheduler.ts";
 
 const { TaskState } = schedulerV1Model;
 const logger = createLogger("sim-test", { level: process.env.GANTRY_LOG_LEVEL ?? "warn" });
@@ -127,6 +127,22 @@ describe("simulated agents", () => {
       assert.deepEqual(sims.running(id), []);
       await waitForHeartbeat(id, [], since);
     }
+  });
+
+  it("runs LaunchInstance of a pod (every task STAGING then RUNNING, once) and of an app, and kills their tasks", async () => {
+    const suffix = Math.random().toString(36).slice(2);
+    const pod = launchInstanceCommand(`pod.${suffix}`, runSpecOf({ id: "/sim/pod", containers: [{ name: "web", shell: "serve" }, { name: "sidecar" }] }), { ports: [{ endpointIndex: 0, hostPort: 31000 }], gpus: [0] });
+    const app = launchInstanceCommand(`app.${suffix}`, runSpecOf({ id: "/sim/app", containers: [{ shell: "serve" }] }));
+    const podTasks = [`pod.${suffix}.web`, `pod.${suffix}.sidecar`];
+    const appTask = `app.${suffix}.app`;
+    scheduler.send("sim-2", EPOCH, pod, app, pod);
+    await Promise.all([...podTasks, appTask].map((t) => waitForState(t, TaskState.RUNNING)));
+    await barrier(["sim-2"]);
+    for (const t of [...podTasks, appTask]) assert.deepEqual(statesOf(t), ["STAGING", "RUNNING"], t);
+    assert.deepEqual(sims.running("sim-2").sort(), [...podTasks, appTask].sort());
+    scheduler.send("sim-2", EPOCH, ...[...podTasks, appTask].map(kill));
+    await Promise.all([...podTasks, appTask].map((t) => waitForState(t, TaskState.KILLED)));
+    assert.deepEqual(sims.running("sim-2"), []);
   });
 
   it("refuses a batch from an older scheduler epoch; a newer epoch in a batch raises the agent's epoch", async () => {

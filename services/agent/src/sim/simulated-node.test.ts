@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
 import { createLogger } from "@gantry/platform";
 import { drawInRange, drawUnit, SimulatedNode, type SimulatedBehaviour } from "./simulated-node.ts";
+import { launchInstanceCommand, runSpecOf } from "../testing/fake-scheduler.ts";
 
 const { TaskState } = schedulerV1Model;
 const logger = createLogger("sim-test", { level: "silent" });
@@ -115,6 +116,36 @@ describe("SimulatedNode", () => {
     node.handle(launch("t1", ""));
     assert.deepEqual(states("t1"), ["ERROR"]);
     assert.match(reports[0]!.message, /neither cmd nor args/);
+  });
+
+  it("runs a pod LaunchInstance: every task of the instance reports like a launch, once; kills work per task", () => {
+    const { node, advance, states } = harness();
+    const pod = launchInstanceCommand("pod-1", runSpecOf({ id: "/shop/pod", containers: [{ name: "web" }, { name: "sidecar" }] }), { ports: [{ endpointIndex: 0, hostPort: 31000 }], gpus: [7] });
+    node.handle(pod);
+    assert.deepEqual(node.runningTaskIds(), ["pod-1.web", "pod-1.sidecar"]);
+    advance(10);
+    node.handle(pod);
+    advance(100);
+    assert.deepEqual(states("pod-1.web"), ["STAGING", "RUNNING"]);
+    assert.deepEqual(states("pod-1.sidecar"), ["STAGING", "RUNNING"]);
+    node.handle(kill("pod-1.sidecar"));
+    assert.deepEqual(states("pod-1.sidecar"), ["STAGING", "RUNNING", "KILLING", "KILLED"]);
+    assert.deepEqual(node.runningTaskIds(), ["pod-1.web"]);
+    node.handle(pod);
+    advance(100);
+    assert.deepEqual(states("pod-1.sidecar"), ["STAGING", "RUNNING", "KILLING", "KILLED", "KILLED"], "a known instance starts nothing; its ended task reports again");
+    assert.deepEqual(states("pod-1.web"), ["STAGING", "RUNNING"]);
+  });
+
+  it("runs an app LaunchInstance as one task, and refuses one no agent could take with ERROR per task id", () => {
+    const { node, reports, advance, states } = harness();
+    node.handle(launchInstanceCommand("app-1", runSpecOf({ containers: [{ shell: "serve" }] })));
+    advance(10);
+    assert.deepEqual(states("app-1.app"), ["STAGING", "RUNNING"]);
+    node.handle(launchInstanceCommand("bad-1", runSpecOf({ containers: [{ name: "a" }, { name: "b" }] }), { taskIds: ["bad-1.a"] }));
+    assert.deepEqual(states("bad-1.a"), ["ERROR"]);
+    assert.match(reports.at(-1)!.message, /1 task ids for 2 containers/);
+    assert.deepEqual(node.runningTaskIds(), ["app-1.app"]);
   });
 
   it("with failure rate 1, a task fails after running, with the configured exit code", () => {

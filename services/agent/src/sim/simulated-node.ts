@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
 import type { Logger } from "@gantry/platform";
-import { classifyTaskEnd, launchProblem, type TaskOutcome } from "../domain/index.ts";
+import { classifyTaskEnd, instanceShapeProblem, launchProblem, type TaskOutcome } from "../domain/index.ts";
 import type { MsRange, SimulatedAgentOptions } from "./simulated-agent-options.ts";
 
 const { TaskState } = schedulerV1Model;
@@ -35,11 +35,16 @@ interface SimulatedTask {
  * then KILLED ("killed on request", SIGTERM). Draws depend only on the seed and the task id,
  * so a run is repeatable whatever the arrival order.
  *
+ * A LaunchInstance starts one such task per task id, apps and pods alike (nothing runs, so a
+ * pod's shared sandbox and network cost nothing here); one whose shape no agent could take (no
+ * run spec, not one usable task id per container) reports ERROR for each task id, remembered
+ * as ended, as the real agent does.
+ *
  * The real agent's decisions hold: a launch of a running id starts nothing; a launch or kill of
  * an ended id reports its final state again; a kill of an unknown id reports KILLED ("task was
  * not running on this agent") and refuses a later launch of it; a launch that cannot run
- * (bad task id, neither cmd nor args) reports ERROR. Resources are not checked (the
- * scheduler's job).
+ * (bad task id, neither cmd nor args) reports ERROR. Resources and assignments are not checked
+ * (the scheduler's job).
  */
 export class SimulatedNode {
   readonly agentId: string;
@@ -67,6 +72,8 @@ export class SimulatedNode {
     switch (command.command.case) {
       case "launch":
         return this.launch(command.command.value);
+      case "launchInstance":
+        return this.launchInstance(command.command.value);
       case "kill":
         return this.kill(command.command.value.taskId);
       default:
@@ -81,13 +88,39 @@ export class SimulatedNode {
   }
 
   private launch(launch: agentV1.LaunchTask): void {
-    const { taskId } = launch;
     const problem = launchProblem(launch);
     if (problem) {
-      this.ports.logger.warn({ task: taskId, problem }, "launch rejected");
-      this.report(taskId, { state: TaskState.ERROR, message: problem, exitCode: -1, signal: "" });
+      this.ports.logger.warn({ task: launch.taskId, problem }, "launch rejected");
+      this.report(launch.taskId, { state: TaskState.ERROR, message: problem, exitCode: -1, signal: "" });
       return;
     }
+    this.startTask(launch.taskId);
+  }
+
+  private launchInstance(launch: agentV1.LaunchInstance): void {
+    if (launch.taskIds.some((id) => this.tasks.has(id) || this.ended.has(id))) {
+      // As the real agent: an instance already known starts nothing; its ended tasks report again.
+      for (const id of launch.taskIds) {
+        const earlier = this.ended.get(id);
+        if (earlier) this.report(id, earlier);
+      }
+      return;
+    }
+    const problem = instanceShapeProblem(launch);
+    if (problem) {
+      this.ports.logger.warn({ instance: launch.instanceId, problem }, "instance launch refused");
+      for (const id of launch.taskIds) {
+        const final: TaskOutcome = { state: TaskState.ERROR, message: problem, exitCode: -1, signal: "" };
+        this.ended.set(id, final);
+        this.report(id, final);
+      }
+      return;
+    }
+    for (const id of launch.taskIds) this.startTask(id);
+  }
+
+  /** Starts the scripted run of `taskId` unless it runs (nothing happens) or ended (its final state is reported again). */
+  private startTask(taskId: string): void {
     if (this.tasks.has(taskId)) return;
     const earlier = this.ended.get(taskId);
     if (earlier) {

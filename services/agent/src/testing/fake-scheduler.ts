@@ -4,8 +4,8 @@
  * drive real or simulated agents and assert on what they report. Test support only (never run
  * by the test runner itself: not a `*.test.ts` file).
  */
-import { create } from "@bufbuild/protobuf";
-import { AGENT_STATUS_STREAM, agentV1, schedulerV1Model } from "@gantry/proto";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { AGENT_STATUS_STREAM, agentV1, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import { ensureStream, protobufDecoder, publishCore, runDurableConsumer, subscribeCore, type Bus, type Logger } from "@gantry/platform";
 import { eventually } from "@gantry/platform/testing";
 
@@ -172,4 +172,103 @@ export function launchCommand(taskId: string, init: LaunchInit): agentV1.AgentCo
 /** A kill command for `taskId` with a 1 s grace period (an agent answers KILLED for a task it does not run). */
 export function killCommand(taskId: string): agentV1.AgentCommand {
   return create(agentV1.AgentCommandSchema, { command: { case: "kill", value: create(agentV1.KillTaskSchema, { taskId, killGracePeriodSeconds: 1 }) } });
+}
+
+/** A container of `runSpecOf`; each field left out takes the default named there. */
+export interface ContainerInit {
+  /** Default: the run spec id's last segment (an app's container is named so). */
+  name?: string;
+  /** A command line, run by `/bin/sh -c`. */
+  shell?: string;
+  /** An argument vector, run without a shell (used when `shell` is absent). */
+  argv?: string[];
+  /** Literal values, or `{ secret: name }` references to the run spec's secrets. */
+  env?: Record<string, string | { secret: string }>;
+  /** Default 0.5 cpus, 64 MiB, no GPUs. */
+  cpus?: number;
+  mem?: number;
+  gpus?: number;
+  /** Endpoints in order: `hostPort` 0 = any host port, absent = none; `servicePort` default 0. */
+  endpoints?: { name?: string; hostPort?: number; servicePort?: number; containerPort?: number }[];
+  /** Kill grace period in seconds (default 1). */
+  grace?: number;
+}
+
+/** What `runSpecOf` builds a run spec from; each field left out takes the default named there. */
+export interface RunSpecInit {
+  /** Default `/test/app`. */
+  id?: string;
+  /** Default: "app" for one container, "pod" for several. */
+  kind?: "app" | "pod";
+  /** Default: one container with no command (an agent refuses it; give `shell` or `argv`). */
+  containers?: ContainerInit[];
+  labels?: Record<string, string>;
+  networks?: MessageInitShape<typeof registryV1RunSpec.NetworkSpecSchema>[];
+  volumes?: MessageInitShape<typeof registryV1RunSpec.VolumeSpecSchema>[];
+  /** Secret name → source. */
+  secrets?: Record<string, string>;
+}
+
+/** A run spec as the registry would hand it to the scheduler (version `2026-01-01T00:00:00.000Z`, host network unless `networks` says otherwise). */
+export function runSpecOf(init: RunSpecInit): registryV1RunSpec.RunSpec {
+  const id = init.id ?? "/test/app";
+  const containers = init.containers ?? [{}];
+  const kind = init.kind ?? (containers.length > 1 ? "pod" : "app");
+  return create(registryV1RunSpec.RunSpecSchema, {
+    id,
+    kind: kind === "pod" ? registryV1RunSpec.RunSpecKind.POD : registryV1RunSpec.RunSpecKind.APP,
+    version: "2026-01-01T00:00:00.000Z",
+    configVersion: "2026-01-01T00:00:00.000Z",
+    instances: 1,
+    labels: init.labels ?? {},
+    networks: init.networks ?? [],
+    volumes: init.volumes ?? [],
+    secrets: init.secrets ?? {},
+    containers: containers.map((c) => ({
+      name: c.name ?? id.split("/").at(-1),
+      command: c.shell !== undefined ? { kind: { case: "shell" as const, value: c.shell } } : c.argv !== undefined ? { kind: { case: "argv" as const, value: { args: c.argv } } } : undefined,
+      env: Object.fromEntries(
+        Object.entries(c.env ?? {}).map(([k, v]) => [k, typeof v === "string" ? { kind: { case: "value" as const, value: v } } : { kind: { case: "secret" as const, value: v.secret } }]),
+      ),
+      resources: { cpus: c.cpus ?? 0.5, mem: c.mem ?? 64, disk: 0, gpus: c.gpus ?? 0 },
+      endpoints: (c.endpoints ?? []).map((e) => ({ name: e.name ?? "", hostPort: e.hostPort, servicePort: e.servicePort ?? 0, containerPort: e.containerPort ?? 0, protocols: ["tcp"] })),
+      killGracePeriodSeconds: c.grace ?? 1,
+    })),
+  });
+}
+
+/** The scheduler's assignment in `launchInstanceCommand`; each field left out takes the default named there. */
+export interface AssignmentInit {
+  /** Default: `<instanceId>.<container name>` per container. */
+  taskIds?: string[];
+  /** Host ports by endpoint index (of the first container unless `container` says). Default none. */
+  ports?: { endpointIndex: number; hostPort: number; container?: string }[];
+  /** GPU indices. Default none. */
+  gpus?: number[];
+  /** The agent's hostname as the scheduler knows it. Default "" (the agent uses its own). */
+  host?: string;
+}
+
+/**
+ * A LaunchInstance command for `instanceId` running `runSpec` with `assignment` (endpoint
+ * names and container ports of the assigned ports are taken from the run spec).
+ */
+export function launchInstanceCommand(instanceId: string, runSpec: registryV1RunSpec.RunSpec, assignment: AssignmentInit = {}): agentV1.AgentCommand {
+  const first = runSpec.containers[0]?.name ?? "";
+  return create(agentV1.AgentCommandSchema, {
+    command: {
+      case: "launchInstance",
+      value: create(agentV1.LaunchInstanceSchema, {
+        instanceId,
+        runSpec,
+        taskIds: assignment.taskIds ?? runSpec.containers.map((c) => `${instanceId}.${c.name}`),
+        ports: (assignment.ports ?? []).map(({ endpointIndex, hostPort, container = first }) => {
+          const endpoint = runSpec.containers.find((c) => c.name === container)?.endpoints[endpointIndex];
+          return { container, endpoint: endpoint?.name ?? "", endpointIndex, hostPort, containerPort: endpoint?.containerPort ?? 0 };
+        }),
+        gpus: (assignment.gpus ?? []).map((index) => ({ index })),
+        host: assignment.host ?? "",
+      }),
+    },
+  });
 }

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { GantryError } from "@gantry/platform";
 import type { Backends } from "../backends.ts";
+import { fetchAppRuntime } from "./app-runtime.ts";
 import { callerMetadata } from "./caller.ts";
 import { locationOf, sendDeploymentResult } from "./deployment-result.ts";
-import { marathonApp, NO_RUNTIME, resolveAppEmbeds, type AppRuntime } from "./marathon-app-view.ts";
+import { APP_DETAIL_EMBEDS, marathonApp, NO_RUNTIME, resolveAppEmbeds } from "./marathon-app-view.ts";
 import { marathonTask } from "./marathon-task-view.ts";
 import { booleanParam, embedParam, requireArrayOfObjects, requireObjectBody, stringParam, type Query } from "./request-params.ts";
 import { parseAppsPath } from "./resource-paths.ts";
@@ -14,16 +15,6 @@ function restOf(request: FastifyRequest): string {
 
 function query(request: FastifyRequest): Query {
   return request.query as Query;
-}
-
-/** The scheduler's tasks and the registry's running deployments, fetched together. */
-async function runtimeOf(backends: Backends, request: FastifyRequest, appId?: string): Promise<AppRuntime> {
-  const call = callerMetadata(request);
-  const [{ tasks }, { deployments }] = await Promise.all([
-    backends.scheduler.listTasks(appId ? { appId } : {}, call),
-    backends.registry.listDeployments({}, call),
-  ]);
-  return { tasks, deployments };
 }
 
 /**
@@ -38,7 +29,7 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends): voi
     const call = callerMetadata(request);
     const [{ apps }, runtime] = await Promise.all([
       backends.registry.listApps({ id: stringParam(q, "id"), cmd: stringParam(q, "cmd"), label: stringParam(q, "label") }, call),
-      runtimeOf(backends, request),
+      fetchAppRuntime(backends, request),
     ]);
     const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
     return { apps: apps.map((a) => marathonApp(a, runtime, embeds)) };
@@ -73,7 +64,7 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends): voi
     const target = parseAppsPath(restOf(request), ["group-apps", "version", "versions", "tasks"]);
     switch (target.kind) {
       case "group-apps": {
-        const [{ apps }, runtime] = await Promise.all([backends.registry.listApps({ group: target.id }, call), runtimeOf(backends, request)]);
+        const [{ apps }, runtime] = await Promise.all([backends.registry.listApps({ group: target.id }, call), fetchAppRuntime(backends, request)]);
         const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
         return { "*": apps.map((a) => marathonApp(a, runtime, embeds)) };
       }
@@ -91,8 +82,8 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends): voi
         return { tasks: tasks.filter((t) => t.appId === target.id).map(marathonTask) };
       }
       default: {
-        const [{ app: found }, runtime] = await Promise.all([backends.registry.getApp({ id: target.id }, call), runtimeOf(backends, request, target.id)]);
-        const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true, tasks: true, lastTaskFailure: true });
+        const [{ app: found }, runtime] = await Promise.all([backends.registry.getApp({ id: target.id }, call), fetchAppRuntime(backends, request, target.id)]);
+        const embeds = resolveAppEmbeds(embedParam(q), APP_DETAIL_EMBEDS);
         return { app: marathonApp(found!, runtime, embeds) };
       }
     }

@@ -31,6 +31,25 @@ const DEPLOYMENT = {
   currentActions: [{ action: "StartApplication", app: "/shop/web", pod: "" }],
 };
 const REF = { deploymentId: "dep-9", version: "2024-01-09T00:00:00.000Z" };
+const QUEUED_APP = {
+  runSpecId: "/shop/web",
+  pod: false,
+  waiting: 1,
+  since: "2024-01-02T00:00:02.000Z",
+  delaySecondsLeft: 4.5,
+  overdue: false,
+  agents: [
+    { agentId: "a1", hostname: "h1", checkedAt: "2024-01-02T00:00:03.000Z", fits: false, dimensions: [{ dimension: 1, ok: false, code: "UnfulfilledRole", params: {}, message: "no role" }], agent: { agentId: "a1", hostname: "h1", attributes: { rack: "r1" }, free: { cpus: 1, mem: 0, disk: 0, gpus: 0 }, freeByRole: [], portRanges: [], portsInUse: [] } },
+    { agentId: "a2", hostname: "h2", checkedAt: "2024-01-02T00:00:03.000Z", fits: true, dimensions: [] },
+  ],
+  rejectSummaryLastOffers: [{ reason: "UnfulfilledRole", declined: 1n, processed: 1n }],
+  rejectSummaryLaunchAttempt: [{ reason: "UnfulfilledRole", declined: 4n, processed: 6n }],
+  processedOffers: 6n,
+  unusedOffers: 4n,
+  lastUnusedOfferAt: "2024-01-02T00:00:03.000Z",
+  lastUsedOfferAt: "",
+};
+const QUEUED_POD = { ...QUEUED_APP, runSpecId: "/pods/p1", pod: true, agents: [], rejectSummaryLastOffers: [], rejectSummaryLaunchAttempt: [] };
 
 const DEFAULTS: Record<string, (request: Record<string, unknown>) => unknown> = {
   createApp: () => ({ app: APP, deploymentId: "dep-1" }),
@@ -57,6 +76,8 @@ const DEFAULTS: Record<string, (request: Record<string, unknown>) => unknown> = 
   getGroupVersion: () => ({ group: { id: "/shop", apps: [], pods: [], groups: [] } }),
   listDeployments: () => ({ deployments: [DEPLOYMENT] }),
   cancelDeployment: () => ({ rollback: REF }),
+  listQueue: () => ({ items: [QUEUED_APP, QUEUED_POD] }),
+  resetLaunchDelay: () => ({}),
   listTasks: () => ({
     tasks: [
       { taskId: "shop_web.1", instanceId: "i1", appId: "/shop/web", appVersion: APP.version, agentId: "a1", host: "h1", state: 3, message: "", updatedAt: "2024-01-02T00:00:01.000Z", exitCode: -1 },
@@ -339,5 +360,65 @@ describe("/v2/groups and /v2/deployments", () => {
     const forced = await send("DELETE", "/v2/deployments/dep-1?force=true");
     assert.equal(forced.status, 202);
     assert.deepEqual(lastCall("cancelDeployment").request, { id: "dep-1", force: true });
+  });
+});
+
+describe("/v2/queue", () => {
+  test("GET lists apps (as GET /v2/apps/{id} shows them) and pods with Marathon's QueueItem fields; lastUnusedOffers only when embedded", async () => {
+    const res = await send("GET", "/v2/queue");
+    assert.equal(res.status, 200);
+    assert.equal(lastCall("listQueue").metadata.authorization, "Bearer good");
+    assert.deepEqual(lastCall("getApp").request, { id: "/shop/web" });
+    assert.deepEqual(lastCall("getPod").request, { id: "/pods/p1" });
+    const [app, pod] = res.body!.queue as Array<Record<string, any>>;
+    const appView = (await send("GET", "/v2/apps/shop/web")).body!.app;
+    assert.deepEqual(app!.app, appView);
+    assert.equal(app!.count, 1);
+    assert.deepEqual(app!.delay, { timeLeftSeconds: 5, overdue: false });
+    assert.equal(app!.since, QUEUED_APP.since);
+    assert.equal(app!.processedOffersSummary.processedOffersCount, 6);
+    assert.equal(app!.processedOffersSummary.lastUsedOfferAt, undefined);
+    assert.deepEqual(app!.processedOffersSummary.rejectSummaryLaunchAttempt[0], { reason: "UnfulfilledRole", declined: 4, processed: 6 });
+    assert.equal(app!.processedOffersSummary.rejectSummaryLastOffers.length, 10);
+    assert.equal(app!.lastUnusedOffers, undefined);
+    assert.deepEqual(pod!.pod, { ...POD.definition, id: POD.id, version: POD.version });
+    assert.equal(pod!.app, undefined);
+
+    const embedded = await send("GET", "/v2/queue?embed=lastUnusedOffers");
+    const [withOffers] = embedded.body!.queue as Array<Record<string, any>>;
+    assert.deepEqual(withOffers!.lastUnusedOffers, [
+      {
+        offer: { id: "a1-2024-01-02T00:00:03.000Z", hostname: "h1", agentId: "a1", resources: [{ name: "cpus", role: "*", scalar: 1 }], attributes: [{ name: "rack", text: "r1" }] },
+        reason: ["UnfulfilledRole"],
+        timestamp: "2024-01-02T00:00:03.000Z",
+      },
+    ]);
+  });
+
+  test("GET leaves out run specs the registry no longer has, and is an empty queue when nothing waits", async () => {
+    overrides.getApp = () => {
+      throw new GantryError("NotFound", "App '/shop/web' does not exist");
+    };
+    const res = await send("GET", "/v2/queue");
+    assert.deepEqual((res.body!.queue as Array<Record<string, unknown>>).map((i) => Object.keys(i)[0]), ["pod"]);
+    overrides.listQueue = () => ({ items: [] });
+    assert.deepEqual((await send("GET", "/v2/queue")).body, { queue: [] });
+    assert.equal(calls.filter((c) => c.method === "listTasks").length, 1, "no app queued, no tasks fetched");
+  });
+
+  test("DELETE /v2/queue/{id}/delay answers 204; 404 in Marathon's words when not queued; other paths 404", async () => {
+    const reset = await send("DELETE", "/v2/queue/shop/web/delay");
+    assert.equal(reset.status, 204);
+    assert.deepEqual(lastCall("resetLaunchDelay").request, { id: "/shop/web" });
+    assert.equal(lastCall("resetLaunchDelay").metadata.authorization, "Bearer good");
+    overrides.resetLaunchDelay = () => {
+      throw new GantryError("NotFound", "nothing of /shop/web waits");
+    };
+    const missing = await send("DELETE", "/v2/queue/shop/web/delay");
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.body, { message: "Application /shop/web not found in tasks queue." });
+    assert.equal((await send("DELETE", "/v2/queue/shop/web")).status, 404);
+    assert.equal((await send("DELETE", "/v2/queue/delay")).status, 404);
+    assert.equal((await send("GET", "/v2/queue", undefined, {})).status, 401);
   });
 });

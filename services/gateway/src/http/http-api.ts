@@ -9,6 +9,7 @@ import { registerInfoRoutes, type GatewayInfo } from "./info.routes.ts";
 import { installJsonBody, MAX_BODY_BYTES } from "./json-body.ts";
 import { toMarathonError } from "./marathon-errors.ts";
 import { registerPodRoutes } from "./pods.routes.ts";
+import { registerQueueRoutes } from "./queue.routes.ts";
 import { registerSchemaRoutes } from "./schemas.routes.ts";
 import { registerTaskRoutes } from "./tasks.routes.ts";
 
@@ -37,6 +38,7 @@ export async function buildHttpApi(options: { backends: Backends; authenticator:
   registerPodRoutes(app, options.backends);
   registerGroupRoutes(app, options.backends);
   registerDeploymentRoutes(app, options.backends);
+  registerQueueRoutes(app, options.backends);
   registerSchemaRoutes(app);
   await app.ready();
   return app;

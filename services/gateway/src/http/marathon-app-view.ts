@@ -38,6 +38,9 @@ export function resolveAppEmbeds(requested: Iterable<string>, always: Partial<Ap
   return embeds;
 }
 
+/** What `GET /v2/apps/{id}` embeds whatever the request asks for (Marathon's `AppResource.show`). */
+export const APP_DETAIL_EMBEDS: Readonly<Partial<AppEmbeds>> = { counts: true, deployments: true, tasks: true, lastTaskFailure: true };
+
 /** The runtime state an app view is built from: the scheduler's tasks and the running deployments. */
 export interface AppRuntime {
   /** Tasks of any apps; the view keeps those of its own app. */

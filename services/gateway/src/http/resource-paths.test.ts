@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseAppsPath, parseGroupsPath, parsePodsPath } from "./resource-paths.ts";
+import { parseAppsPath, parseGroupsPath, parsePodsPath, parseQueueDelayPath } from "./resource-paths.ts";
 
 const ALL = ["group-apps", "version", "versions", "restart", "task", "tasks"] as const;
 
@@ -39,4 +39,13 @@ test("group paths follow GroupsResource's matchers, root included", () => {
   assert.deepEqual(parseGroupsPath("versions"), { kind: "versions", id: "/" });
   assert.deepEqual(parseGroupsPath("shop/versions/v1"), { kind: "version", id: "/shop", version: "v1" });
   assert.deepEqual(parseGroupsPath("versions/v1"), { kind: "version", id: "/", version: "v1" });
+});
+
+test("queue delay paths: {id}/delay with slashes in the id; anything else is no delay path", () => {
+  assert.equal(parseQueueDelayPath("shop/web/delay"), "/shop/web");
+  assert.equal(parseQueueDelayPath("/shop//web/delay/"), "/shop/web");
+  assert.equal(parseQueueDelayPath("web/delay"), "/web");
+  assert.equal(parseQueueDelayPath("delay"), undefined);
+  assert.equal(parseQueueDelayPath("/delay"), undefined);
+  assert.equal(parseQueueDelayPath("shop/web"), undefined);
 });

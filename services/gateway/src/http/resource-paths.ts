@@ -90,3 +90,13 @@ export function parseGroupsPath(rest: string): GroupsTarget {
   if (m) return { kind: "versions", id: canonicalId(m[1] ?? "") };
   return { kind: "group", id: canonicalId(path) };
 }
+
+/**
+ * The run spec id a `/v2/queue/<rest>` path names for its launch delay (Marathon's
+ * `{appId:.+}/delay`), or undefined when the path is anything else.
+ */
+export function parseQueueDelayPath(rest: string): string | undefined {
+  const m = /^(.+)\/delay\/*$/.exec(rest);
+  if (!m || m[1]!.replace(/\//g, "") === "") return undefined;
+  return canonicalId(m[1]!);
+}

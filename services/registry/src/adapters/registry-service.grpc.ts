@@ -23,9 +23,9 @@ function commandContext(ctx: CallContext): CommandContext {
   return { principal: ctx.principal.name, correlationId: ctx.correlationId, ...(traceparent ? { traceparent } : {}) };
 }
 
-/** AppVersion / PodVersion as the contract carries them. */
+/** AppVersion / PodVersion as the contract carries them, with the version's RunSpec. */
 function versionOf(s: StoredRunSpec) {
-  return { id: s.id, version: s.version, definition: s.definition, lastConfigChangeAt: s.lastConfigChangeAt, lastScalingAt: s.lastScalingAt };
+  return { id: s.id, version: s.version, definition: s.definition, lastConfigChangeAt: s.lastConfigChangeAt, lastScalingAt: s.lastScalingAt, runSpec: s.runSpec };
 }
 
 /** The resource an authorisation names: the canonical path when the id reads as one. */

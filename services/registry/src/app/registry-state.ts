@@ -1,10 +1,13 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import type { registryV1App } from "@gantry/proto";
-import type { AppDefinition, PodDefinition } from "../domain/index.ts";
+import type { registryV1App, registryV1RunSpec } from "@gantry/proto";
+import { appRunSpec, podRunSpec, type AppDefinition, type PodDefinition } from "../domain/index.ts";
 
 /**
  * One stored version of an app or pod: the full normalised Marathon definition INCLUDING `id`
- * and `version` (what travels in AppVersion/PodVersion.definition), plus Marathon's versionInfo.
+ * and `version` (what travels in AppVersion/PodVersion.definition), Marathon's versionInfo, and
+ * the typed RunSpec built from that definition (what the scheduler reads). `runSpec` is absent
+ * only for a logged definition that is not a normalised one (never for a version this registry
+ * validated and wrote).
  */
 export interface StoredRunSpec {
   id: string;
@@ -12,7 +15,11 @@ export interface StoredRunSpec {
   definition: JsonObject;
   lastConfigChangeAt: string;
   lastScalingAt: string;
+  runSpec?: registryV1RunSpec.RunSpec;
 }
+
+/** A stored version before its run spec is attached. */
+export type StoredDefinition = Omit<StoredRunSpec, "runSpec">;
 
 /** One version of a group's own attributes (its members live in their own streams). */
 export interface GroupRecord {
@@ -52,15 +59,25 @@ export const streams = {
 } as const;
 
 /** The definition without `version`, as the validators and the planner compare it. */
-export function appSpecOf(stored: StoredRunSpec): AppDefinition {
+export function appSpecOf(stored: StoredDefinition): AppDefinition {
   const { version: _version, ...definition } = stored.definition;
   return definition as unknown as AppDefinition;
 }
 
 /** The pod definition without `version`. */
-export function podSpecOf(stored: StoredRunSpec): PodDefinition {
+export function podSpecOf(stored: StoredDefinition): PodDefinition {
   const { version: _version, ...definition } = stored.definition;
   return definition as unknown as PodDefinition;
+}
+
+/** The RunSpec of a stored app version, from its normalised definition. Throws only for a definition that is not one. */
+export function appRunSpecOf(stored: StoredDefinition): registryV1RunSpec.RunSpec {
+  return appRunSpec(appSpecOf(stored), stored);
+}
+
+/** The RunSpec of a stored pod version, from its normalised definition. Throws only for a definition that is not one. */
+export function podRunSpecOf(stored: StoredDefinition): registryV1RunSpec.RunSpec {
+  return podRunSpec(podSpecOf(stored), stored);
 }
 
 /** A JSON-clean copy (undefined fields dropped), as a definition looks once it went through the log. */

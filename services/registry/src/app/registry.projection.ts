@@ -1,7 +1,7 @@
 import { fromJson, type DescMessage, type JsonObject, type MessageShape } from "@bufbuild/protobuf";
-import { eventsV1App, eventsV1Deployment, eventsV1Group, eventsV1Pod, registryV1App } from "@gantry/proto";
+import { eventsV1App, eventsV1Deployment, eventsV1Group, eventsV1Pod, registryV1App, type registryV1RunSpec } from "@gantry/proto";
 import { parentOf } from "../domain/index.ts";
-import type { GroupRecord, RegistryState, RunningDeployment, StoredRunSpec } from "./registry-state.ts";
+import { appRunSpecOf, podRunSpecOf, type GroupRecord, type RegistryState, type RunningDeployment, type StoredDefinition, type StoredRunSpec } from "./registry-state.ts";
 import { VersionHistory } from "./version-history.ts";
 
 /** The part of a recorded event the projection folds. */
@@ -25,8 +25,23 @@ function decode<Desc extends DescMessage>(schema: Desc, data: JsonObject): Messa
   return fromJson(schema, data, { ignoreUnknownFields: true });
 }
 
-function storedOf(v: registryV1App.AppVersion | registryV1App.PodVersion): StoredRunSpec {
-  return { id: v.id, version: v.version, definition: v.definition ?? {}, lastConfigChangeAt: v.lastConfigChangeAt || v.version, lastScalingAt: v.lastScalingAt || v.version };
+/**
+ * A logged version as stored here. Its run spec is the logged one; events written before versions
+ * carried run specs get one built from their (normalised) definition, so every answer has one.
+ */
+function storedOf(v: registryV1App.AppVersion | registryV1App.PodVersion, build: (s: StoredDefinition) => registryV1RunSpec.RunSpec): StoredRunSpec {
+  const stored: StoredDefinition = { id: v.id, version: v.version, definition: v.definition ?? {}, lastConfigChangeAt: v.lastConfigChangeAt || v.version, lastScalingAt: v.lastScalingAt || v.version };
+  const runSpec = v.runSpec ?? builtOrNone(build, stored);
+  return runSpec ? { ...stored, runSpec } : stored;
+}
+
+/** A definition that is not a normalised one (a hand-written event) has no run spec rather than breaking the fold. */
+function builtOrNone(build: (s: StoredDefinition) => registryV1RunSpec.RunSpec, stored: StoredDefinition): registryV1RunSpec.RunSpec | undefined {
+  try {
+    return build(stored);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -59,7 +74,7 @@ export class RegistryProjection {
       case "AppCreated":
       case "AppUpdated": {
         const app = decode(eventsV1App.AppUpdatedSchema, e.data).app;
-        if (app) history(this.apps, app.id).record(app.version, storedOf(app));
+        if (app) history(this.apps, app.id).record(app.version, storedOf(app, appRunSpecOf));
         break;
       }
       case "AppDeleted": {
@@ -70,7 +85,7 @@ export class RegistryProjection {
       case "PodCreated":
       case "PodUpdated": {
         const pod = decode(eventsV1Pod.PodUpdatedSchema, e.data).pod;
-        if (pod) history(this.pods, pod.id).record(pod.version, storedOf(pod));
+        if (pod) history(this.pods, pod.id).record(pod.version, storedOf(pod, podRunSpecOf));
         break;
       }
       case "PodDeleted": {

@@ -1,16 +1,17 @@
 import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
-import { eventsV1App, eventsV1Pod } from "@gantry/proto";
+import { eventsV1App, eventsV1Pod, type registryV1RunSpec } from "@gantry/proto";
 import { eventOf, type NewEvent } from "@gantry/platform";
 import { jsonEqual } from "../domain/index.ts";
-import { appSpecOf, plainJson, podSpecOf, streams, type StoredRunSpec } from "./registry-state.ts";
+import { appRunSpecOf, appSpecOf, plainJson, podRunSpecOf, podSpecOf, streams, type StoredDefinition, type StoredRunSpec } from "./registry-state.ts";
 
-/** A new app/pod version as AppCreated/AppUpdated (PodCreated/PodUpdated) carry it. */
+/** A new app/pod version as AppCreated/AppUpdated (PodCreated/PodUpdated) carry it, its RunSpec included. */
 export interface RunSpecVersion {
   id: string;
   version: string;
   definition: StoredRunSpec["definition"];
   lastConfigChangeAt: string;
   lastScalingAt: string;
+  runSpec: registryV1RunSpec.RunSpec;
 }
 
 /** What differs between apps and pods when their versions are decided: streams, events, what a scale changes. */
@@ -18,6 +19,8 @@ export interface RunSpecKind {
   stream: (id: string) => string;
   /** The stored definition as the validators produce it (without `version`). */
   specOf: (stored: StoredRunSpec) => unknown;
+  /** The typed RunSpec of a stored version, built from its definition. */
+  runSpecOf: (stored: StoredDefinition) => registryV1RunSpec.RunSpec;
   /** The definition with its instance count zeroed: equal before and after means a scale only. */
   withoutInstances: (definition: unknown) => unknown;
   deleted: (id: string, version: string, deploymentId: string) => NewEvent;
@@ -29,6 +32,7 @@ export interface RunSpecKind {
 export const APP_KIND: RunSpecKind = {
   stream: streams.app,
   specOf: appSpecOf,
+  runSpecOf: appRunSpecOf,
   withoutInstances: (d) => ({ ...(d as object), instances: 0 }),
   deleted: (appId, version, deploymentId) => event(eventsV1App.AppDeletedSchema, { appId, version, deploymentId }),
   created: (app, deploymentId) => event(eventsV1App.AppCreatedSchema, { app, deploymentId }),
@@ -39,6 +43,7 @@ export const APP_KIND: RunSpecKind = {
 export const POD_KIND: RunSpecKind = {
   stream: streams.pod,
   specOf: podSpecOf,
+  runSpecOf: podRunSpecOf,
   withoutInstances: (d) => ({ ...(d as object), scaling: { ...((d as { scaling?: object }).scaling ?? {}), instances: 0 } }),
   deleted: (podId, version, deploymentId) => event(eventsV1Pod.PodDeletedSchema, { podId, version, deploymentId }),
   created: (pod, deploymentId) => event(eventsV1Pod.PodCreatedSchema, { pod, deploymentId }),
@@ -56,8 +61,8 @@ export interface RunSpecChange {
 
 /**
  * Decides the new versions of one kind of run spec, in id order: a Deleted event for each one
- * gone, a Created/Updated event (with its full new version) for each one new, changed, touched
- * or restarted. Returns the versions written.
+ * gone, a Created/Updated event (with its full new version, RunSpec included) for each one new,
+ * changed, touched or restarted. Returns the versions written.
  */
 export function decideRunSpecs(
   current: ReadonlyMap<string, StoredRunSpec>,
@@ -79,8 +84,8 @@ export function decideRunSpecs(
     const diff = before ? compare(kind.specOf(before), next, kind.withoutInstances) : "created";
     if (diff === "same" && !touched.has(id) && !restart.has(id)) continue;
     const stored = storedVersion(id, version, next, before, diff, restart.has(id));
-    written.set(id, stored);
-    const spec = { id, version, definition: stored.definition, lastConfigChangeAt: stored.lastConfigChangeAt, lastScalingAt: stored.lastScalingAt };
+    const spec = { ...stored, runSpec: kind.runSpecOf(stored) };
+    written.set(id, spec);
     if (!before) add(kind.stream(id), kind.created(spec, deploymentId));
     else add(kind.stream(id), kind.updated(spec, deploymentId, diff === "scale", restart.has(id)));
   }
@@ -102,7 +107,7 @@ function compare(before: unknown, after: unknown, withoutInstances: (d: unknown)
   return jsonEqual(withoutInstances(before), withoutInstances(after)) ? "scale" : "config";
 }
 
-function storedVersion(id: string, version: string, next: object, before: StoredRunSpec | undefined, diff: "created" | "same" | "scale" | "config", restart: boolean): StoredRunSpec {
+function storedVersion(id: string, version: string, next: object, before: StoredRunSpec | undefined, diff: "created" | "same" | "scale" | "config", restart: boolean): StoredDefinition {
   const definition = { ...(next as Record<string, never>), id, version };
   const configChanged = diff === "created" || diff === "config" || restart || !before;
   return {

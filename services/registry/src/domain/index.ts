@@ -1,6 +1,7 @@
 /**
  * The registry's pure domain: Marathon 1.4 app/pod/group model, validation and normalisation,
- * the dependency graph and the deployment plan. No I/O; see `README.md` beside this file.
+ * the dependency graph, the deployment plan, and the typed RunSpec of every app and pod version.
+ * No I/O; see `README.md` beside this file.
  */
 export { validateApp, validateAppUpdate, checkId, describeViolations, AppMessages, ID_PATTERN_MESSAGE, RESIDENT_CHANGE_MESSAGE } from "./marathon/app-validator.ts";
 export type { AppValidationResult, AppUpdateOptions } from "./marathon/app-validator.ts";
@@ -55,3 +56,5 @@ export type {
 export { POD_DEFAULTS } from "./marathon/pod.model.ts";
 export type { PodDefinition, PodContainer, PodEndpoint, PodHealthCheck, PodNetwork, PodVolume } from "./marathon/pod.model.ts";
 export type { PodConstraint } from "./marathon/constraints.ts";
+export { appRunSpec, podRunSpec, appContainerName, DEFAULT_ACCEPTED_RESOURCE_ROLES, DEFAULT_KILL_GRACE_PERIOD_SECONDS } from "./run-spec/index.ts";
+export type { RunSpecVersionInfo } from "./run-spec/index.ts";

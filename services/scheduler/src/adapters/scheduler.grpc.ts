@@ -1,9 +1,10 @@
-import { schedulerV1, schedulerV1Model } from "@gantry/proto";
-import { create } from "@bufbuild/protobuf";
+import { schedulerV1 } from "@gantry/proto";
 import { authorize, bindService, GantryError, listParkedMessages, type Bus, type ServiceBinding } from "@gantry/platform";
 import { isTerminal, type Instance } from "../domain/index.ts";
 import type { Scheduler } from "../app/scheduler.ts";
-import { toProtoTask } from "./task-view.ts";
+import { toProtoAgent } from "./agent-view.ts";
+import { toPlacementExplanation } from "./placement-view.ts";
+import { toProtoTasks } from "./task-view.ts";
 
 /**
  * `gantry.scheduler.v1.SchedulerService`: tasks and agents as the scheduler sees them now (a
@@ -18,25 +19,12 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
       authorize(ctx.principal, "readTask", request.appId || "/");
       const candidates = request.appId ? [...state.instancesOf(request.appId)] : [...state.instances.values()];
       if (request.includeTerminal) candidates.push(...state.recentlyEnded);
-      const tasks = candidates.filter((i) => visible(i, request.appId, request.includeTerminal)).map(toProtoTask);
+      const tasks = candidates.filter((i) => visible(i, request.appId, request.includeTerminal)).flatMap(toProtoTasks);
       return { tasks };
     },
     async listAgents(_request, ctx) {
       authorize(ctx.principal, "readAgent", "/");
-      const agents = [...state.agents.values()].map((a) =>
-        create(schedulerV1Model.AgentSchema, {
-          agentId: a.agentId,
-          hostname: a.hostname,
-          total: a.total,
-          free: state.free(a.agentId),
-          attributes: a.attributes,
-          roles: a.roles,
-          capabilities: a.capabilities,
-          active: a.active,
-          lastSeenAt: new Date(a.lastSeenAt).toISOString(),
-        }),
-      );
-      return { agents };
+      return { agents: [...state.agents.values()].map((a) => toProtoAgent(a, state.ledgerOf(a.agentId))) };
     },
     async listParkedMessages(request, ctx) {
       authorize(ctx.principal, "readParked", "/");
@@ -56,20 +44,35 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
         })),
       };
     },
-    async explainPlacement() {
-      throw new GantryError("Unavailable", "placement explanations are being built");
+    async explainPlacement(request, ctx) {
+      authorize(ctx.principal, "readApp", request.id || "/");
+      const waiting = state.explanations.get(request.id);
+      if (!waiting) {
+        if (!state.runSpecs.has(request.id)) throw new GantryError("NotFound", `App '${request.id}' does not exist`, { details: { id: request.id } });
+        // Known and nothing waits: every instance is placed.
+        return { explanation: { runSpecId: request.id, pod: state.runSpecs.get(request.id)!.demand.pod, waiting: 0 } };
+      }
+      return { explanation: toPlacementExplanation(state, waiting, scheduler.ports.now()) };
     },
-    async listQueue() {
-      throw new GantryError("Unavailable", "the launch queue is being built");
+    async listQueue(_request, ctx) {
+      authorize(ctx.principal, "readApp", "/");
+      const now = scheduler.ports.now();
+      return { items: [...state.explanations.all()].map((w) => toPlacementExplanation(state, w, now)) };
     },
-    async resetLaunchDelay() {
-      throw new GantryError("Unavailable", "the launch queue is being built");
+    async resetLaunchDelay(request, ctx) {
+      authorize(ctx.principal, "updateApp", request.id || "/");
+      await scheduler.resetLaunchDelay(request.id);
+      return {};
     },
-    async drainAgent() {
-      throw new GantryError("Unavailable", "draining is being built");
+    async drainAgent(request, ctx) {
+      authorize(ctx.principal, "updateAgent", "/");
+      await scheduler.drainAgent(request.agentId, request.reason);
+      return { agent: toProtoAgent(state.agents.get(request.agentId)!, state.ledgerOf(request.agentId)) };
     },
-    async undrainAgent() {
-      throw new GantryError("Unavailable", "draining is being built");
+    async undrainAgent(request, ctx) {
+      authorize(ctx.principal, "updateAgent", "/");
+      await scheduler.undrainAgent(request.agentId);
+      return { agent: toProtoAgent(state.agents.get(request.agentId)!, state.ledgerOf(request.agentId)) };
     },
     async *watchTasks(request, ctx) {
       authorize(ctx.principal, "readTask", request.appId || "/");
@@ -87,7 +90,7 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
         while (!ctx.signal.aborted) {
           const next = queue.shift();
           if (next) {
-            yield { task: toProtoTask(next) };
+            for (const task of toProtoTasks(next)) yield { task };
             continue;
           }
           await new Promise<void>((resolve) => (wake = resolve));

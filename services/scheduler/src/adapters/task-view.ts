@@ -3,19 +3,21 @@ import { schedulerV1Model } from "@gantry/proto";
 import type { Instance } from "../domain/index.ts";
 import { taskStateProto } from "../app/task-state-codec.ts";
 
-/** An instance's task as the gRPC API shows it. */
-export function toProtoTask(inst: Instance): schedulerV1Model.Task {
-  return create(schedulerV1Model.TaskSchema, {
-    taskId: inst.taskId,
-    instanceId: inst.instanceId,
-    appId: inst.appId,
-    appVersion: inst.appVersion,
-    agentId: inst.agentId,
-    host: inst.host,
-    state: taskStateProto(inst.state),
-    message: inst.message,
-    updatedAt: new Date(inst.updatedAt).toISOString(),
-    resources: inst.resources,
-    exitCode: inst.exitCode,
-  });
+/** An instance's tasks as the gRPC API shows them: one per container (an app has one). */
+export function toProtoTasks(inst: Instance): schedulerV1Model.Task[] {
+  return inst.tasks.map((t) =>
+    create(schedulerV1Model.TaskSchema, {
+      taskId: t.taskId,
+      instanceId: inst.instanceId,
+      appId: inst.appId,
+      appVersion: inst.appVersion,
+      agentId: inst.agentId,
+      host: inst.host,
+      state: taskStateProto(t.state),
+      message: inst.message,
+      updatedAt: new Date(inst.updatedAt).toISOString(),
+      resources: inst.resources,
+      exitCode: inst.exitCode,
+    }),
+  );
 }

@@ -1,33 +1,38 @@
 import { create } from "@bufbuild/protobuf";
-import { agentV1 } from "@gantry/proto";
-import type { AppSpec, Instance } from "../domain/index.ts";
+import { agentV1, type registryV1RunSpec } from "@gantry/proto";
+import type { Instance } from "../domain/index.ts";
 import type { SchedulerContext } from "./scheduler.ts";
 
-/** The command that starts an instance's task. */
-export function launchCommand(app: AppSpec, inst: Instance): agentV1.AgentCommand {
+/**
+ * The command that starts an instance: its run spec (every container), one task id per
+ * container, and what the scheduler assigned on the agent (host ports, GPU devices).
+ */
+export function launchInstanceCommand(spec: registryV1RunSpec.RunSpec, inst: Instance): agentV1.AgentCommand {
   return create(agentV1.AgentCommandSchema, {
     command: {
-      case: "launch",
+      case: "launchInstance",
       value: {
-        taskId: inst.taskId,
         instanceId: inst.instanceId,
-        appId: app.id,
-        appVersion: app.version,
-        cmd: app.cmd,
-        args: app.args,
-        env: app.env,
-        resources: app.resources,
-        killGracePeriodSeconds: app.killGracePeriodSeconds,
+        runSpec: spec,
+        taskIds: inst.tasks.map((t) => t.taskId),
+        ports: inst.ports.map((p) => ({ container: p.container, endpoint: p.endpoint, endpointIndex: p.endpointIndex, hostPort: p.hostPort, containerPort: p.containerPort })),
+        gpus: inst.gpus.map((g) => ({ index: g.index, uuid: g.uuid, model: g.model })),
+        host: inst.host,
       },
     },
   });
 }
 
-/** The command that kills a task (with its app's grace period, or 3 s when the app is gone). */
-export function killCommand(ctx: SchedulerContext, inst: Pick<Instance, "taskId" | "appId">): agentV1.AgentCommand {
-  const app = ctx.state.apps.get(inst.appId);
+/** The commands that kill every task of an instance (with its run spec's grace period, or 3 s when it is gone). */
+export function killCommands(ctx: SchedulerContext, inst: Pick<Instance, "tasks" | "appId">): agentV1.AgentCommand[] {
+  return inst.tasks.map((t) => killTaskCommand(ctx, { taskId: t.taskId, appId: inst.appId }));
+}
+
+/** The command that kills one task. */
+export function killTaskCommand(ctx: SchedulerContext, task: { taskId: string; appId: string }): agentV1.AgentCommand {
+  const known = ctx.state.runSpecs.get(task.appId);
   return create(agentV1.AgentCommandSchema, {
-    command: { case: "kill", value: { taskId: inst.taskId, killGracePeriodSeconds: app?.killGracePeriodSeconds ?? 3 } },
+    command: { case: "kill", value: { taskId: task.taskId, killGracePeriodSeconds: known?.demand.killGracePeriodSeconds ?? 3 } },
   });
 }
 
@@ -35,10 +40,10 @@ export function killCommand(ctx: SchedulerContext, inst: Pick<Instance, "taskId"
 export class CommandBatches {
   readonly #byAgent = new Map<string, agentV1.AgentCommand[]>();
 
-  add(agentId: string, command: agentV1.AgentCommand): void {
+  add(agentId: string, ...commands: agentV1.AgentCommand[]): void {
     let list = this.#byAgent.get(agentId);
     if (!list) this.#byAgent.set(agentId, (list = []));
-    list.push(command);
+    list.push(...commands);
   }
 
   get agents(): number {
@@ -52,7 +57,7 @@ export class CommandBatches {
   send(ctx: SchedulerContext): void {
     const { epoch, logId } = ctx.leading();
     for (const [agentId, commands] of this.#byAgent) {
-      const traceparent = commands.map((c) => (c.command.case === "launch" ? ctx.originOf(c.command.value.appId).traceparent : undefined)).find(Boolean) ?? "";
+      const traceparent = commands.map((c) => (c.command.case === "launchInstance" ? ctx.originOf(c.command.value.runSpec?.id ?? "").traceparent : undefined)).find(Boolean) ?? "";
       ctx.ports.commands.send(agentId, create(agentV1.AgentCommandsSchema, { commands, traceparent, epoch, logId }));
     }
   }

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { agentV1, eventsV1Agent } from "@gantry/proto";
 import type { Instance } from "../domain/index.ts";
-import { CommandBatches, killCommand, launchCommand } from "./agent-commands.ts";
+import { CommandBatches, killCommands, killTaskCommand, launchInstanceCommand } from "./agent-commands.ts";
 import { statusChange } from "./instance-events.ts";
 import type { OutgoingEvent, StreamBatch } from "./ports.ts";
 import type { SchedulerContext } from "./scheduler.ts";
@@ -48,15 +48,15 @@ export async function onHeartbeat(ctx: SchedulerContext, hb: agentV1.AgentHeartb
   const reportedRunning: Instance[] = [];
   for (const taskId of running) {
     const inst = state.instanceOfTask(taskId);
-    if (!inst || inst.agentId !== hb.agentId) resend.add(hb.agentId, killCommand(ctx, inst ?? { taskId, appId: "" }));
+    if (!inst || inst.agentId !== hb.agentId) resend.add(hb.agentId, killTaskCommand(ctx, { taskId, appId: inst?.appId ?? "" }));
   }
   for (const inst of state.instancesOn(hb.agentId)) {
     if (now - inst.updatedAt <= settings.relaunchAfterSeconds * 1000) continue;
-    if (inst.killRequested) resend.add(hb.agentId, killCommand(ctx, inst));
-    else if (inst.state === "TASK_STAGING" && running.has(inst.taskId)) reportedRunning.push(inst);
+    if (inst.killRequested) resend.add(hb.agentId, ...killCommands(ctx, inst));
+    else if (inst.state === "TASK_STAGING" && !inst.pod && running.has(inst.taskId)) reportedRunning.push(inst);
     else if (inst.state === "TASK_STAGING") {
-      const app = state.apps.get(inst.appId);
-      if (app) resend.add(hb.agentId, launchCommand(app, inst));
+      const known = state.runSpecs.get(inst.appId);
+      if (known && known.demand.configVersion === inst.appVersion) resend.add(hb.agentId, launchInstanceCommand(known.spec, inst));
     }
   }
   if (resend.agents > 0) {

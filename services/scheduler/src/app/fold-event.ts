@@ -1,6 +1,8 @@
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
-import { eventsV1Agent, eventsV1App, eventsV1Deployment, eventsV1Instance, registryV1App } from "@gantry/proto";
-import { appSpecFromDefinition, type AgentNode, type TaskStateName } from "../domain/index.ts";
+import { eventsV1Agent, eventsV1App, eventsV1Deployment, eventsV1Pod, registryV1App } from "@gantry/proto";
+import { instanceState, type InstancePort, type InstanceTask, type RoleShare, type TaskStateName } from "../domain/index.ts";
+import { agentNodeOf } from "./agent-node.codec.ts";
+import { demandOf } from "./run-spec-demand.codec.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
 import { taskStateName } from "./task-state-codec.ts";
 
@@ -27,8 +29,8 @@ const decode = <S extends Parameters<typeof fromJson>[0]>(schema: S, data: JsonO
 /**
  * Applies one event to the scheduler's state and records its stream version. The caller keeps
  * the order (each stream in version order, see `foldInStreamOrder`); this function trusts it.
- * Ended entities are forgotten: an instance whose task ended leaves the live state with its
- * stream version, a finished deployment with its streams'. Unknown types are ignored.
+ * Ended entities are forgotten: an instance that ended leaves the live state with its stream
+ * version, a finished deployment with its streams'. Unknown types are ignored.
  */
 export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
   state.setVersion(e.streamId, e.streamVersion);
@@ -36,57 +38,72 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
     case "AppCreated":
     case "AppUpdated": {
       const msg = decode(eventsV1App.AppCreatedSchema, e.data);
-      if (msg.app) foldAppVersion(state, msg.app);
+      if (msg.app) foldRunSpecVersion(state, msg.app);
       noteOrigin(state, msg.app?.id ?? "", msg.deploymentId, e);
       return;
     }
-    case "AppDeleted": {
-      const msg = decode(eventsV1App.AppDeletedSchema, e.data);
-      state.apps.delete(msg.appId);
-      state.backoff.delete(msg.appId);
-      noteOrigin(state, msg.appId, msg.deploymentId, e);
+    case "PodCreated":
+    case "PodUpdated": {
+      const msg = decode(eventsV1Pod.PodCreatedSchema, e.data);
+      if (msg.pod) foldRunSpecVersion(state, msg.pod);
+      noteOrigin(state, msg.pod?.id ?? "", msg.deploymentId, e);
+      return;
+    }
+    case "AppDeleted":
+    case "PodDeleted": {
+      const id = String(e.data.appId ?? e.data.podId ?? "");
+      state.deleteRunSpec(id);
+      noteOrigin(state, id, String(e.data.deploymentId ?? ""), e);
       return;
     }
     case "AgentRegistered": {
       const r = decode(eventsV1Agent.AgentRegisteredSchema, e.data).registration;
-      if (!r) return;
-      const agent: AgentNode = {
-        agentId: r.agentId,
-        hostname: r.hostname,
-        total: { cpus: r.resources?.cpus ?? 0, mem: r.resources?.mem ?? 0, disk: r.resources?.disk ?? 0, gpus: r.resources?.gpus ?? 0 },
-        attributes: { ...r.attributes },
-        roles: r.roles.length > 0 ? [...r.roles] : ["*"],
-        capabilities: [...r.capabilities],
-        active: true,
-        // Heard from when it registered (a scheduler that starts leading gives every agent a full window).
-        lastSeenAt: e.recordedAt.getTime(),
-      };
-      state.agents.set(agent.agentId, agent);
+      // Heard from when it registered (a scheduler that starts leading gives every agent a full window).
+      if (r) state.putAgent(agentNodeOf(r, e.recordedAt.getTime(), state.agents.get(r.agentId)?.draining ?? false));
       return;
     }
     case "AgentLost":
-    case "AgentReturned": {
-      const agent = state.agents.get(String(e.data.agentId ?? ""));
-      if (agent) agent.active = e.type === "AgentReturned";
+    case "AgentReturned":
+    case "AgentDrained":
+    case "AgentUndrained": {
+      const agent = state.agents.get(text(e.data.agentId));
+      if (!agent) return;
+      if (e.type === "AgentLost" || e.type === "AgentReturned") agent.active = e.type === "AgentReturned";
+      else agent.draining = e.type === "AgentDrained";
+      state.agentsChanged();
       return;
     }
     // The instance events are most of the log: read their canonical JSON directly (field names
     // and defaults as protobuf's JSON mapping writes them) instead of decoding whole messages.
     case "InstancePlaced": {
       const d = e.data;
-      const r = (d.resources ?? {}) as JsonObject;
+      const taskIds = Array.isArray(d.taskIds) && d.taskIds.length > 0 ? d.taskIds.map(text) : [text(d.taskId)];
+      const spec = state.runSpecs.get(text(d.appId));
+      const containers = spec?.demand.containers ?? [];
+      const tasks: InstanceTask[] = taskIds.map((taskId, i) => ({ taskId, container: containers[i] ?? "", state: "TASK_STAGING" }));
+      const at = e.recordedAt.getTime();
       state.putInstance({
         instanceId: text(d.instanceId),
-        taskId: text(d.taskId),
+        taskId: taskIds[0]!,
         appId: text(d.appId),
         appVersion: text(d.appVersion),
         agentId: text(d.agentId),
         host: text(d.host),
-        resources: { cpus: number(r.cpus), mem: number(r.mem), disk: number(r.disk), gpus: number(r.gpus) },
+        pod: d.pod === true,
+        tasks,
         state: "TASK_STAGING",
         message: "",
         exitCode: -1,
-        updatedAt: e.recordedAt.getTime(),
+        resources: resourcesOf(d.resources),
+        allocation: {
+          byRole: list(d.allocation).map((a): RoleShare => ({ role: text(a.role) || "*", resources: resourcesOf(a.resources) })),
+          ports: list(d.ports).map((p) => number(p.hostPort)),
+          gpus: list(d.gpus).map((g) => number(g.index)),
+        },
+        ports: list(d.ports).map((p): InstancePort => ({ container: text(p.container), endpoint: text(p.endpoint), endpointIndex: number(p.endpointIndex), hostPort: number(p.hostPort), containerPort: number(p.containerPort) })),
+        gpus: list(d.gpus).map((g) => ({ index: number(g.index), uuid: text(g.uuid), model: text(g.model) })),
+        placedAt: at,
+        updatedAt: at,
         killRequested: false,
       });
       return;
@@ -96,7 +113,11 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
       const sequence = d.statusSequence === undefined ? 0n : BigInt(text(d.statusSequence));
       if (sequence > state.lastStatusSequence) state.lastStatusSequence = sequence;
       const inst = state.instances.get(text(d.instanceId));
-      if (inst) state.putInstance({ ...inst, state: taskStateOfJson(d.state), message: text(d.message), exitCode: number(d.exitCode), updatedAt: e.recordedAt.getTime() });
+      if (!inst) return;
+      const taskId = text(d.taskId) || inst.taskId;
+      const taskState = taskStateOfJson(d.state);
+      const tasks = inst.tasks.map((t) => (t.taskId === taskId ? { ...t, state: taskState } : t));
+      state.putInstance({ ...inst, tasks, state: instanceState(tasks), message: text(d.message), exitCode: number(d.exitCode), updatedAt: e.recordedAt.getTime() });
       return;
     }
     case "InstanceKillRequested": {
@@ -105,9 +126,12 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
       return;
     }
     case "LaunchBackoffChanged": {
-      const m = decode(eventsV1Instance.LaunchBackoffChangedSchema, e.data);
-      if (m.failures === 0 || m.notBefore === "") state.backoff.delete(m.appId);
-      else state.backoff.set(m.appId, { failures: m.failures, notBefore: Date.parse(m.notBefore) });
+      const appId = text(e.data.appId);
+      const failures = number(e.data.failures);
+      const notBefore = text(e.data.notBefore);
+      if (failures === 0 || notBefore === "") state.backoff.delete(appId);
+      else state.backoff.set(appId, { failures, notBefore: Date.parse(notBefore) });
+      state.dirty.add(appId);
       return;
     }
     case "DeploymentPlanned": {
@@ -118,7 +142,7 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
     case "DeploymentCancelled":
     case "DeploymentSucceeded":
     case "DeploymentFailed": {
-      const id = String(e.data.deploymentId ?? "");
+      const id = text(e.data.deploymentId);
       state.deployments.delete(id);
       state.forget(`deployment-${id}`);
       state.forget(`rollout-${id}`);
@@ -129,26 +153,42 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
   }
 }
 
-const text = (v: JsonObject[string] | undefined): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
-const number = (v: JsonObject[string] | undefined): number => (typeof v === "number" ? v : 0);
+type Json = JsonObject[string] | undefined;
+const text = (v: Json): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
+const number = (v: Json): number => (typeof v === "number" ? v : 0);
+const list = (v: Json): JsonObject[] => (Array.isArray(v) ? (v.filter((x) => x !== null && typeof x === "object" && !Array.isArray(x)) as JsonObject[]) : []);
+const resourcesOf = (v: Json) => {
+  const r = (v ?? {}) as JsonObject;
+  return { cpus: number(r.cpus), mem: number(r.mem), disk: number(r.disk), gpus: number(r.gpus) };
+};
 
 /** A TaskState in protobuf JSON (`TASK_STATE_RUNNING`, or its number) as its Mesos name (`TASK_RUNNING`). */
-function taskStateOfJson(v: JsonObject[string] | undefined): TaskStateName {
+function taskStateOfJson(v: Json): TaskStateName {
   if (typeof v === "string" && v.startsWith("TASK_STATE_") && v !== "TASK_STATE_UNSPECIFIED") return `TASK_${v.slice("TASK_STATE_".length)}` as TaskStateName;
   return taskStateName(typeof v === "number" ? v : 0);
 }
 
 function activeDeployment(d: registryV1App.Deployment) {
   const starting = new Set<string>();
-  for (const step of d.steps) for (const a of step.actions) if (a.app && a.action !== "StopApplication") starting.add(a.app);
+  for (const step of d.steps) {
+    for (const a of step.actions) {
+      if (a.action === "StopApplication" || a.action === "StopPod") continue;
+      if (a.app) starting.add(a.app);
+      if (a.pod) starting.add(a.pod);
+    }
+  }
   return { id: d.id, affectedApps: [...d.affectedApps], affectedPods: [...d.affectedPods], appsToRun: [...starting] };
 }
 
-function foldAppVersion(state: SchedulerState, app: registryV1App.AppVersion): void {
-  // google.protobuf.Struct fields are plain JSON objects in protobuf-es.
-  // Tasks run a configuration, not a version: a scale or an unchanged PUT gives the app a new
-  // version but keeps lastConfigChangeAt, and must not replace running tasks (Marathon's rule).
-  state.apps.set(app.id, appSpecFromDefinition(app.lastConfigChangeAt || app.version, { ...(app.definition ?? {}), id: app.id }));
+/**
+ * An app's or pod's new version: its RunSpec (written by the registry with every default
+ * applied) is what the scheduler places and runs. A version without one (written before run
+ * specs existed) cannot be run and is left out.
+ */
+function foldRunSpecVersion(state: SchedulerState, version: registryV1App.AppVersion | registryV1App.PodVersion): void {
+  const spec = version.runSpec;
+  if (!spec || spec.id === "") return;
+  state.putRunSpec({ spec, demand: demandOf(spec) });
 }
 
 /** Remembers which deployment (and trace) last changed an app, so what the scheduler does for it joins that trace. */

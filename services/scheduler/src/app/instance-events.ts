@@ -7,6 +7,8 @@ import { taskStateProto } from "./task-state-codec.ts";
 
 /** A change of an instance's task state as the scheduler records it. */
 export interface StatusChange {
+  /** The task that changed (an instance's first task when absent). */
+  taskId?: string;
   state: TaskStateName;
   message: string;
   /** RFC 3339; the scheduler's clock when absent. */
@@ -28,7 +30,7 @@ export function statusChange(ctx: SchedulerContext, inst: Instance, change: Stat
         schema: eventsV1Instance.TaskStatusChangedSchema,
         message: create(eventsV1Instance.TaskStatusChangedSchema, {
           instanceId: inst.instanceId,
-          taskId: inst.taskId,
+          taskId: change.taskId ?? inst.taskId,
           appId: inst.appId,
           agentId: inst.agentId,
           state: taskStateProto(change.state),

@@ -1,115 +1,237 @@
 import { create } from "@bufbuild/protobuf";
 import { eventsV1Deployment, eventsV1Instance } from "@gantry/proto";
 import {
-  addResources,
+  candidateLimit,
   createPlacementStack,
   deploymentOutcome,
-  reconcile,
-  subtractResources,
-  ZERO,
+
+  reconcileRunSpec,
   type Instance,
-  type ResourceAmount,
+  type Placement,
+  type PlacementContext,
+  type RunSpecDemand,
 } from "../domain/index.ts";
-import { CommandBatches, killCommand, launchCommand } from "./agent-commands.ts";
+import { CommandBatches, killCommands, launchInstanceCommand } from "./agent-commands.ts";
+import { firstRefusalOf, type AgentCheck } from "./placement-explanations.ts";
 import type { OutgoingEvent, StreamBatch } from "./ports.ts";
 import type { SchedulerContext } from "./scheduler.ts";
+import type { KnownRunSpec } from "./scheduler-state.ts";
 
-const placement = createPlacementStack();
+/** Placements one pass (one transaction) takes on at most; what is left is placed by the next pass at once. */
+const MAX_PLACEMENTS_PER_PASS = 5_000;
+
+/** Cluster policy of placement, compiled by the caller. */
+export interface PlacementPolicy {
+  scoring: "binpack" | "spread";
+  /** Keep agents with GPUs for instances that need GPUs (DC/OS's default). */
+  reserveGpuAgents: boolean;
+}
+
+/** A placed instance of this pass, not yet committed: what to undo if the decision is not written. */
+interface Tentative {
+  instance: Instance;
+  known: KnownRunSpec;
+  placement: Placement;
+}
 
 /**
- * The reconcile pass (leader only): compares desired apps with live instances, places the
- * missing ones on agents that fit and kills the unwanted ones, records the whole decision in ONE
- * transaction (InstancePlaced… and InstanceKillRequested…), then sends each agent one command
- * batch, and settles the deployments that reached their target. Nothing is sent before the
- * decision committed: an agent never runs what the log does not hold.
+ * The reconcile pass (leader only), over the run specs that changed since the last one (the
+ * `dirty` queue: a new version, an instance that ended, an agent that joined or came back, a
+ * backoff that expired), never a full diff of the cluster: kills unwanted instances; places the
+ * missing ones on agents that fit, each placement held at once in the agent's ledger and the
+ * constraint counters so the next one in the same pass sees it; records what still waits and
+ * why; writes the whole decision in ONE transaction (InstancePlaced…, InstanceKillRequested…),
+ * then sends each agent one command batch and settles finished deployments. If the decision is
+ * not written, every tentative hold is undone. Nothing is sent before the decision committed.
  */
-export async function reconcileNow(ctx: SchedulerContext): Promise<void> {
+export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolicy): Promise<void> {
   const { state, ports } = ctx;
   const now = ports.now();
-  const plan = reconcile(state.apps, state.instances.values(), (appId) => (state.backoff.get(appId)?.notBefore ?? 0) <= now);
+  const stack = stackFor(policy);
   const batches: StreamBatch[] = [];
   const commands = new CommandBatches();
-  const pendingUse = new Map<string, ResourceAmount>();
-  const free = (agentId: string) => subtractResources(state.free(agentId), pendingUse.get(agentId) ?? ZERO);
-  let placed = 0;
-  for (const { app, count } of plan.launches) {
-    for (let i = 0; i < count; i++) {
-      const decision = placement.select(state.agents.values(), { needs: app.resources, acceptedRoles: ["*"], free });
-      if (!decision.agent) {
-        ports.logger.info({ app: app.id, waiting: count - i, reasons: decision.counts }, "no agent fits; instances wait");
-        break;
-      }
-      const agent = decision.agent;
-      pendingUse.set(agent.agentId, addResources(pendingUse.get(agent.agentId) ?? ZERO, app.resources));
-      const uuid = ports.newId();
-      const prefix = app.id.replace(/^\//, "").replaceAll("/", "_");
-      const inst: Instance = {
-        instanceId: `${prefix}.instance-${uuid}`,
-        taskId: `${prefix}.${uuid}`,
-        appId: app.id,
-        appVersion: app.version,
-        agentId: agent.agentId,
-        host: agent.hostname,
-        resources: app.resources,
-        state: "TASK_STAGING",
-        message: "",
-        exitCode: -1,
-        updatedAt: now,
-        killRequested: false,
-      };
-      placed++;
-      batches.push({
-        streamId: `instance-${inst.instanceId}`,
-        expectedVersion: 0,
-        events: [
-          {
-            schema: eventsV1Instance.InstancePlacedSchema,
-            message: create(eventsV1Instance.InstancePlacedSchema, {
-              instanceId: inst.instanceId,
-              taskId: inst.taskId,
-              appId: app.id,
-              appVersion: app.version,
-              agentId: agent.agentId,
-              host: agent.hostname,
-              resources: app.resources,
-            }),
-            ...ctx.originOf(app.id),
-          },
-        ],
-      });
-      commands.add(agent.agentId, launchCommand(app, inst));
+  const tentative: Tentative[] = [];
+  let killed = 0;
+  const dirty = [...state.dirty];
+  state.dirty.clear();
+  for (const [i, id] of dirty.entries()) {
+    if (tentative.length >= MAX_PLACEMENTS_PER_PASS) {
+      for (const rest of dirty.slice(i)) state.dirty.add(rest);
+      ctx.reconcileSoon();
+      break;
     }
-  }
-  for (const { instance, reason } of plan.kills) {
-    const streamId = `instance-${instance.instanceId}`;
-    batches.push({
-      streamId,
-      expectedVersion: state.versionOf(streamId),
-      events: [
-        {
-          schema: eventsV1Instance.InstanceKillRequestedSchema,
-          message: create(eventsV1Instance.InstanceKillRequestedSchema, { instanceId: instance.instanceId, taskId: instance.taskId, appId: instance.appId, reason }),
-          ...ctx.originOf(instance.appId),
-        },
-      ],
-    });
-    commands.add(instance.agentId, killCommand(ctx, instance));
+    const known = state.runSpecs.get(id);
+    const plan = reconcileRunSpec(known?.demand, state.instancesOf(id), true);
+    for (const { instance, reason } of plan.kills) {
+      batches.push(killRequest(ctx, instance, reason));
+      commands.add(instance.agentId, ...killCommands(ctx, instance));
+      killed++;
+    }
+    if (!known || plan.launch === 0) {
+      state.explanations.placed(id);
+      continue;
+    }
+    const backoff = state.backoff.get(id);
+    if (backoff && backoff.notBefore > now) {
+      state.explanations.recordWaiting(id, plan.launch, [...(state.explanations.get(id)?.agents.values() ?? [])], { processed: 0, refused: {}, placed: 0 }, now);
+      continue;
+    }
+    placeInstances(ctx, stack, policy, known, Math.min(plan.launch, MAX_PLACEMENTS_PER_PASS - tentative.length), now, tentative, batches, commands);
   }
   if (batches.length > 0) {
-    // One transaction for the whole decision: either every placement and kill is recorded or none is.
-    await ctx.append(batches);
+    try {
+      // One transaction for the whole decision: either every placement and kill is recorded or none is.
+      await ctx.append(batches);
+    } catch (err) {
+      for (const t of tentative) {
+        state.ledgerOf(t.instance.agentId).release(t.instance.instanceId);
+        state.constraints.get(t.instance.appId)?.remove(t.instance.instanceId);
+      }
+      for (const id of dirty) state.dirty.add(id);
+      throw err;
+    }
     commands.send(ctx);
-    ports.logger.info({ placed, killed: plan.kills.length, agents: commands.agents }, "reconciled");
+    ports.logger.info({ placed: tentative.length, killed, agents: commands.agents }, "reconciled");
   }
   await settleDeployments(ctx);
+}
+
+/** Places up to `count` instances of one run spec; what cannot be placed is recorded as waiting, with why. */
+function placeInstances(
+  ctx: SchedulerContext,
+  stack: ReturnType<typeof createPlacementStack>,
+  policy: PlacementPolicy,
+  known: KnownRunSpec,
+  count: number,
+  now: number,
+  tentative: Tentative[],
+  batches: StreamBatch[],
+  commands: CommandBatches,
+): void {
+  const { state, ports } = ctx;
+  const { demand } = known;
+  const pctx = placementContext(ctx, demand, policy);
+  const classVerdicts = state.classVerdicts.get(demand.id) ?? new Map();
+  state.classVerdicts.set(demand.id, classVerdicts);
+  const candidates = state.candidates();
+  const limit = candidateLimit(candidates.length);
+  const examined = { processed: 0, refused: {} as Record<string, number>, placed: 0 };
+  for (let i = 0; i < count; i++) {
+    const selection = stack.select(candidates, pctx, classVerdicts, limit);
+    examined.processed += selection.examined;
+    for (const [code, n] of Object.entries(selection.refused)) examined.refused[code] = (examined.refused[code] ?? 0) + n;
+    const placement = selection.placement;
+    if (!placement) {
+      // Nothing fits: keep, for every agent, the verdict on every dimension (a full scan).
+      const checks: AgentCheck[] = candidates.map((agent) => {
+        const dimensions = stack.explain(agent, pctx);
+        return { agentId: agent.agentId, dimensions, firstRefusal: firstRefusalOf(dimensions), checkedAt: now };
+      });
+      state.explanations.recordWaiting(demand.id, count - i, checks, examined, now);
+      ports.logger.info({ app: demand.id, waiting: count - i, refused: examined.refused }, "no agent fits; instances wait");
+      return;
+    }
+    examined.placed++;
+    const instance = newInstance(ctx, known, placement, now);
+    state.ledgerOf(instance.agentId).hold(instance.instanceId, instance.allocation);
+    state.constraints.get(demand.id)?.add(instance.instanceId, placement.agent);
+    tentative.push({ instance, known, placement });
+    batches.push(placedEvent(ctx, instance));
+    commands.add(instance.agentId, launchInstanceCommand(known.spec, instance));
+  }
+  state.explanations.placed(demand.id);
+}
+
+function placementContext(ctx: SchedulerContext, demand: RunSpecDemand, policy: PlacementPolicy): PlacementContext {
+  const { state } = ctx;
+  const constraints = state.constraints.get(demand.id);
+  return {
+    demand,
+    ledgerOf: (agentId) => state.ledgerOf(agentId),
+    classConstraints: (agent) => constraints?.classVerdict(agent) ?? { ok: true },
+    countedConstraints: (agent) => constraints?.countedVerdict(agent) ?? { ok: true },
+    reserveGpuAgents: policy.reserveGpuAgents,
+  };
+}
+
+/** A new instance on the placement's agent, with Marathon's ids: `<app_path>.instance-<uuid>`, tasks `<app_path>.<uuid>` (apps) or `<instance>.<container>` (pods). */
+function newInstance(ctx: SchedulerContext, known: KnownRunSpec, placement: Placement, now: number): Instance {
+  const { demand } = known;
+  const uuid = ctx.ports.newId();
+  const prefix = demand.id.replace(/^\//, "").replaceAll("/", "_");
+  const instanceId = `${prefix}.instance-${uuid}`;
+  const taskIds = demand.pod ? demand.containers.map((c) => `${instanceId}.${c}`) : [`${prefix}.${uuid}`];
+  return {
+    instanceId,
+    taskId: taskIds[0]!,
+    appId: demand.id,
+    appVersion: demand.configVersion,
+    agentId: placement.agent.agentId,
+    host: placement.agent.hostname,
+    pod: demand.pod,
+    tasks: taskIds.map((taskId, i) => ({ taskId, container: demand.containers[i] ?? "", state: "TASK_STAGING" })),
+    state: "TASK_STAGING",
+    message: "",
+    exitCode: -1,
+    resources: demand.resources,
+    allocation: placement.allocation,
+    ports: demand.ports.map((p, i) => ({ container: p.container, endpoint: p.endpoint, endpointIndex: p.index, hostPort: placement.allocation.ports[i]!, containerPort: p.containerPort })),
+    gpus: placement.gpus,
+    placedAt: now,
+    updatedAt: now,
+    killRequested: false,
+  };
+}
+
+function placedEvent(ctx: SchedulerContext, inst: Instance): StreamBatch {
+  return {
+    streamId: `instance-${inst.instanceId}`,
+    expectedVersion: 0,
+    events: [
+      {
+        schema: eventsV1Instance.InstancePlacedSchema,
+        message: create(eventsV1Instance.InstancePlacedSchema, {
+          instanceId: inst.instanceId,
+          taskId: inst.taskId,
+          appId: inst.appId,
+          appVersion: inst.appVersion,
+          agentId: inst.agentId,
+          host: inst.host,
+          resources: inst.resources,
+          allocation: inst.allocation.byRole.map((s) => ({ role: s.role, resources: s.resources })),
+          ports: inst.ports.map((p) => ({ container: p.container, endpoint: p.endpoint, endpointIndex: p.endpointIndex, hostPort: p.hostPort, containerPort: p.containerPort })),
+          gpus: inst.gpus.map((g) => ({ index: g.index, uuid: g.uuid, model: g.model })),
+          taskIds: inst.tasks.map((t) => t.taskId),
+          pod: inst.pod,
+        }),
+        ...ctx.originOf(inst.appId),
+      },
+    ],
+  };
+}
+
+function killRequest(ctx: SchedulerContext, instance: Instance, reason: string): StreamBatch {
+  const streamId = `instance-${instance.instanceId}`;
+  return {
+    streamId,
+    expectedVersion: ctx.state.versionOf(streamId),
+    events: [
+      {
+        schema: eventsV1Instance.InstanceKillRequestedSchema,
+        message: create(eventsV1Instance.InstanceKillRequestedSchema, { instanceId: instance.instanceId, taskId: instance.taskId, appId: instance.appId, reason }),
+        ...ctx.originOf(instance.appId),
+      },
+    ],
+  };
 }
 
 /** Records the end of every deployment that reached its target (or cannot), in one transaction. */
 async function settleDeployments(ctx: SchedulerContext): Promise<void> {
   const { state, ports } = ctx;
   const ends: StreamBatch[] = [];
+  const demands = new Map([...state.runSpecs].map(([id, k]) => [id, k.demand]));
   for (const deployment of state.deployments.values()) {
-    const outcome = deploymentOutcome(deployment, state.apps, instancesOf(ctx, deployment.affectedApps));
+    const outcome = deploymentOutcome(deployment, demands, instancesOf(ctx, [...deployment.affectedApps, ...deployment.affectedPods]));
     if (outcome.state === "running") continue;
     const event: OutgoingEvent =
       outcome.state === "succeeded"
@@ -124,4 +246,11 @@ async function settleDeployments(ctx: SchedulerContext): Promise<void> {
 
 function* instancesOf(ctx: SchedulerContext, appIds: readonly string[]): Iterable<Instance> {
   for (const appId of appIds) yield* ctx.state.instancesOf(appId);
+}
+
+const stacks = new Map<string, ReturnType<typeof createPlacementStack>>();
+function stackFor(policy: PlacementPolicy) {
+  let stack = stacks.get(policy.scoring);
+  if (!stack) stacks.set(policy.scoring, (stack = createPlacementStack({ scoring: policy.scoring })));
+  return stack;
 }

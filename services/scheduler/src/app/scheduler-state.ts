@@ -1,44 +1,50 @@
 import { EventEmitter } from "node:events";
 import { START, type Position } from "@gantry/platform";
-import {
-  addResources,
-  subtractResources,
-  ZERO,
-  isTerminal,
-  type AgentNode,
-  type AppSpec,
-  type Instance,
-  type ResourceAmount,
-  type BackoffState,
-  type ActiveDeployment,
-} from "../domain/index.ts";
+import type { registryV1RunSpec } from "@gantry/proto";
+import { AgentLedger, isTerminal, type ActiveDeployment, type AgentNode, type BackoffState, type ClassVerdicts, type Instance, type RunSpecDemand } from "../domain/index.ts";
+import { PlacementExplanations } from "./placement-explanations.ts";
+import { RunSpecConstraints } from "./run-spec-constraints.ts";
 
 /** How many ended instances are kept for views (`task list --all`, watchers); the log keeps them all. */
 const RECENTLY_ENDED = 1_000;
 
+/** A run spec as the scheduler holds it: the registry's spec (what runs) and its placement demand. */
+export interface KnownRunSpec {
+  spec: registryV1RunSpec.RunSpec;
+  demand: RunSpecDemand;
+}
+
 /**
- * The scheduler's in-memory state, a fold of the log: desired apps (as the scheduler last saw
- * them), agents, LIVE instances (an instance leaves when its task ends; the log keeps it), per-app
- * launch backoff, running deployments, the version of every stream it still tracks (the fence
- * of its next append to it), the furthest agent status report recorded (where a new leader
- * resumes reading reports) and the log position folded up to. Indexes keep the hot paths
- * proportional to what they touch: instances by task and by agent, and a per-agent ledger of
- * the resources live instances hold. Instance changes are emitted as "instance" events.
+ * The scheduler's in-memory state, a fold of the log: desired run specs (apps and pods, as the
+ * scheduler last saw them), agents and their allocation ledgers, LIVE instances (an instance
+ * leaves when it ends; the log keeps it), per-run-spec launch backoff, constraint counters and
+ * cached per-class verdicts, what is waiting to be placed and why, running deployments, the
+ * version of every stream still tracked (the fence of its next append), the furthest agent
+ * status report recorded, and the log position folded up to. Indexes keep the hot paths
+ * proportional to what they touch: instances by task, by agent and by run spec; the agents that
+ * can take instances, as a list to draw candidates from. Instance changes are emitted as
+ * "instance" events; run specs that need a reconcile pass are collected in `dirty`.
  */
 export class SchedulerState {
-  readonly apps = new Map<string, AppSpec>();
+  readonly runSpecs = new Map<string, KnownRunSpec>();
   readonly agents = new Map<string, AgentNode>();
-  /** Live instances (task not terminal). */
+  readonly ledgers = new Map<string, AgentLedger>();
+  /** Live instances (not ended). */
   readonly instances = new Map<string, Instance>();
   readonly instanceByTask = new Map<string, string>();
   readonly instancesByAgent = new Map<string, Set<string>>();
   readonly instancesByApp = new Map<string, Set<string>>();
-  /** Resources held on each agent by its live instances. */
-  readonly usedByAgent = new Map<string, ResourceAmount>();
-  /** The last instances that ended (at least 1,000 of them, at most 2,000), newest last; for views only. */
+  /** The last instances that ended (at least 1,000, at most 2,000), newest last; for views only. */
   readonly recentlyEnded: Instance[] = [];
   readonly backoff = new Map<string, BackoffState>();
-  /** The deployment (and its trace) that last changed each app: the correlation of what the scheduler does for it. */
+  /** Constraint counters per run spec (instances of its current configuration), and per-class verdicts. */
+  readonly constraints = new Map<string, RunSpecConstraints>();
+  readonly classVerdicts = new Map<string, ClassVerdicts>();
+  /** Run specs with instances waiting to be placed, and why. */
+  readonly explanations = new PlacementExplanations();
+  /** Run specs a reconcile pass must look at. */
+  readonly dirty = new Set<string>();
+  /** The deployment (and its trace) that last changed each run spec: the correlation of what the scheduler does for it. */
   readonly appOrigins = new Map<string, { deploymentId: string; traceparent?: string }>();
   /** Deployments planned by the registry and not yet succeeded, failed or cancelled. */
   readonly deployments = new Map<string, ActiveDeployment>();
@@ -49,13 +55,7 @@ export class SchedulerState {
   /** The commit-order position the log has been folded up to. */
   position: Position = START;
   readonly changes = new EventEmitter<{ instance: [Instance] }>();
-
-  /** Free resources of an agent: its total minus what its live instances hold (O(1)). */
-  free(agentId: string): ResourceAmount {
-    const agent = this.agents.get(agentId);
-    if (!agent) return ZERO;
-    return subtractResources(agent.total, this.usedByAgent.get(agentId) ?? ZERO);
-  }
+  #candidates: AgentNode[] | undefined;
 
   /** The last folded version of a stream (0 = unknown or forgotten). */
   versionOf(streamId: string): number {
@@ -72,27 +72,92 @@ export class SchedulerState {
     this.streamVersions.delete(streamId);
   }
 
-  /** Adds or replaces an instance, keeping the indexes and the ledger; an ended one leaves the live state. */
+  /** A run spec's new version: a new configuration starts its constraint counting and class verdicts afresh. */
+  putRunSpec(known: KnownRunSpec): void {
+    const before = this.runSpecs.get(known.demand.id);
+    this.runSpecs.set(known.demand.id, known);
+    if (!before || before.demand.configVersion !== known.demand.configVersion || before.spec.placement !== known.spec.placement) {
+      const counters = new RunSpecConstraints(known.demand.constraints);
+      for (const inst of this.instancesOf(known.demand.id)) {
+        const agent = this.agents.get(inst.agentId);
+        if (agent && inst.appVersion === known.demand.configVersion) counters.add(inst.instanceId, agent);
+      }
+      this.constraints.set(known.demand.id, counters);
+      this.classVerdicts.set(known.demand.id, new Map());
+    }
+    this.dirty.add(known.demand.id);
+  }
+
+  /** A run spec is gone: its instances are to be killed. */
+  deleteRunSpec(id: string): void {
+    this.runSpecs.delete(id);
+    this.constraints.delete(id);
+    this.classVerdicts.delete(id);
+    this.backoff.delete(id);
+    this.explanations.forget(id);
+    this.dirty.add(id);
+  }
+
+  /** An agent's registration (or re-registration): its ledger follows what it offers now. */
+  putAgent(agent: AgentNode): void {
+    this.agents.set(agent.agentId, agent);
+    const ledger = this.ledgers.get(agent.agentId);
+    if (ledger) ledger.update(agent);
+    else this.ledgers.set(agent.agentId, new AgentLedger(agent));
+    this.agentsChanged();
+  }
+
+  /** Agents that can be offered instances changed (one registered, was lost, came back, drained): waiting run specs get another look. */
+  agentsChanged(): void {
+    this.#candidates = undefined;
+    for (const id of this.explanations.waitingIds()) this.dirty.add(id);
+  }
+
+  /** Reachable agents, the candidates of placement (draining ones included: they are refused with their reason). */
+  candidates(): readonly AgentNode[] {
+    this.#candidates ??= [...this.agents.values()].filter((a) => a.active);
+    return this.#candidates;
+  }
+
+  /** The ledger of an agent (an empty one for an agent known only by name). */
+  ledgerOf(agentId: string): AgentLedger {
+    let ledger = this.ledgers.get(agentId);
+    if (!ledger) this.ledgers.set(agentId, (ledger = new AgentLedger({ agentId, total: { cpus: 0, mem: 0, disk: 0, gpus: 0 }, totalByRole: new Map(), portRanges: [], gpus: [] })));
+    return ledger;
+  }
+
+  /**
+   * Adds or replaces an instance, keeping the indexes, the agent's ledger and the run spec's
+   * constraint counters; an ended one leaves the live state, frees what it held, and makes its
+   * run spec (and every waiting one: there is room now) due for a reconcile pass.
+   */
   putInstance(inst: Instance): void {
     const before = this.instances.get(inst.instanceId);
     if (before) this.#unindex(before);
     if (isTerminal(inst.state)) {
-      this.instanceByTask.delete(inst.taskId);
+      for (const t of inst.tasks) this.instanceByTask.delete(t.taskId);
       this.forget(`instance-${inst.instanceId}`);
+      this.ledgers.get(inst.agentId)?.release(inst.instanceId);
+      this.constraints.get(inst.appId)?.remove(inst.instanceId);
       this.recentlyEnded.push(inst);
       // Trimmed in chunks, so a fold that ends many instances does not shift the list every time.
       if (this.recentlyEnded.length > 2 * RECENTLY_ENDED) this.recentlyEnded.splice(0, this.recentlyEnded.length - RECENTLY_ENDED);
+      this.dirty.add(inst.appId);
+      for (const id of this.explanations.waitingIds()) this.dirty.add(id);
     } else {
       this.instances.set(inst.instanceId, inst);
-      this.instanceByTask.set(inst.taskId, inst.instanceId);
+      for (const t of inst.tasks) this.instanceByTask.set(t.taskId, inst.instanceId);
       indexUnder(this.instancesByAgent, inst.agentId, inst.instanceId);
       indexUnder(this.instancesByApp, inst.appId, inst.instanceId);
-      this.usedByAgent.set(inst.agentId, addResources(this.usedByAgent.get(inst.agentId) ?? ZERO, inst.resources));
+      this.ledgerOf(inst.agentId).hold(inst.instanceId, inst.allocation);
+      const agent = this.agents.get(inst.agentId);
+      const known = this.runSpecs.get(inst.appId);
+      if (agent && known && known.demand.configVersion === inst.appVersion) this.constraints.get(inst.appId)?.add(inst.instanceId, agent);
     }
     this.changes.emit("instance", inst);
   }
 
-  /** The live instance running `taskId`. */
+  /** The live instance running `taskId` (any task of a pod instance). */
   instanceOfTask(taskId: string): Instance | undefined {
     const id = this.instanceByTask.get(taskId);
     return id === undefined ? undefined : this.instances.get(id);
@@ -103,7 +168,7 @@ export class SchedulerState {
     return this.#resolve(this.instancesByAgent.get(agentId));
   }
 
-  /** Live instances of one app (O(that app's instances)). */
+  /** Live instances of one app or pod (O(its instances)). */
   instancesOf(appId: string): Iterable<Instance> {
     return this.#resolve(this.instancesByApp.get(appId));
   }
@@ -119,8 +184,6 @@ export class SchedulerState {
     this.instances.delete(inst.instanceId);
     unindexUnder(this.instancesByAgent, inst.agentId, inst.instanceId);
     unindexUnder(this.instancesByApp, inst.appId, inst.instanceId);
-    const used = this.usedByAgent.get(inst.agentId);
-    if (used) this.usedByAgent.set(inst.agentId, subtractResources(used, inst.resources));
   }
 }
 

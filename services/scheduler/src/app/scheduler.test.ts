@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { agentV1, eventsV1App, eventsV1Deployment, schedulerV1Model } from "@gantry/proto";
+import { agentV1, eventsV1App, eventsV1Deployment, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import { createLogger, FencedOutError, type RecordedEvent } from "@gantry/platform";
 import { Scheduler } from "./scheduler.ts";
 import type { SchedulerPorts, StreamBatch } from "./ports.ts";
@@ -52,7 +52,7 @@ function harness(options: { log?: RecordedEvent[]; lead?: boolean } = {}) {
     now: () => clock,
     newId: () => `id${++ids}`,
   };
-  const scheduler = new Scheduler(ports, { heartbeatIntervalSeconds: 2, missedHeartbeatsBeforeLost: 5, relaunchAfterSeconds: 10 });
+  const scheduler = new Scheduler(ports, { heartbeatIntervalSeconds: 2, missedHeartbeatsBeforeLost: 5, relaunchAfterSeconds: 10, placement: { scoring: "binpack", reserveGpuAgents: true } });
   const begin = () => scheduler.beginTerm({ epoch: FENCE.epoch, fence: FENCE, logId: "log-1" }, () => deposed++);
   const ready = options.lead === false ? Promise.resolve() : begin();
   const settle = () => scheduler.serial(() => undefined).then(() => scheduler.serial(() => undefined));
@@ -84,13 +84,31 @@ const at = (streamId: string, streamVersion: number, type: string, data: JsonObj
   recordedAt: new Date(),
 });
 
+/** The registry's RunSpec of a one-container app (what the scheduler reads). */
+function runSpec(id: string, instances: number, version: string, configVersion: string) {
+  return create(registryV1RunSpec.RunSpecSchema, {
+    id,
+    kind: registryV1RunSpec.RunSpecKind.APP,
+    version,
+    configVersion,
+    instances,
+    containers: [{ name: id.split("/").pop()!, command: { kind: { case: "shell", value: "sleep 1000" } }, resources: { cpus: 1, mem: 128 }, killGracePeriodSeconds: 3 }],
+    placement: { acceptedResourceRoles: ["*"] },
+    backoff: { backoffSeconds: 1, backoffFactor: 1.15, maxLaunchDelaySeconds: 3600 },
+    killSelection: registryV1RunSpec.KillSelection.YOUNGEST_FIRST,
+  });
+}
+
 function appCreated(id: string, instances: number, version = "2026-01-01T00:00:00.000Z") {
-  return at(`app-${id}`, 1, "AppCreated", toJson(eventsV1App.AppCreatedSchema, create(eventsV1App.AppCreatedSchema, { app: { id, version, lastConfigChangeAt: version, definition: { id, cmd: "sleep 1000", cpus: 1, mem: 128, instances } }, deploymentId: "d1" })) as JsonObject);
+  return at(`app-${id}`, 1, "AppCreated", toJson(eventsV1App.AppCreatedSchema, create(eventsV1App.AppCreatedSchema, { app: { id, version, lastConfigChangeAt: version, runSpec: runSpec(id, instances, version, version) }, deploymentId: "d1" })) as JsonObject);
 }
 
 function appUpdated(id: string, instances: number, streamVersion: number, version: string, lastConfigChangeAt: string) {
-  return at(`app-${id}`, streamVersion, "AppUpdated", toJson(eventsV1App.AppUpdatedSchema, create(eventsV1App.AppUpdatedSchema, { app: { id, version, lastConfigChangeAt, definition: { id, cmd: "sleep 1000", cpus: 1, mem: 128, instances } }, deploymentId: `d${streamVersion}` })) as JsonObject);
+  return at(`app-${id}`, streamVersion, "AppUpdated", toJson(eventsV1App.AppUpdatedSchema, create(eventsV1App.AppUpdatedSchema, { app: { id, version, lastConfigChangeAt, runSpec: runSpec(id, instances, version, lastConfigChangeAt) }, deploymentId: `d${streamVersion}` })) as JsonObject);
 }
+
+/** The task ids of the launches in a command batch. */
+const launchedTasks = (commands: agentV1.AgentCommands) => commands.commands.flatMap((c) => (c.command.case === "launchInstance" ? c.command.value.taskIds : []));
 
 const status = (taskId: string, state = schedulerV1Model.TaskState.RUNNING, exitCode = -1) => create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: "a1", state, exitCode });
 
@@ -113,7 +131,7 @@ test("places a new app's instances in one transaction and one command batch per 
   assert.equal(h.sent[0]!.agentId, "a1");
   assert.equal(h.sent[0]!.commands.epoch, 7n);
   assert.equal(h.sent[0]!.commands.logId, "log-1");
-  assert.deepEqual(h.sent[0]!.commands.commands.map((c) => c.command.case), ["launch", "launch"]);
+  assert.deepEqual(h.sent[0]!.commands.commands.map((c) => c.command.case), ["launchInstance", "launchInstance"]);
 });
 
 test("a registration is answered with the leader's epoch", async () => {
@@ -144,7 +162,7 @@ test("follows status reports, and kills every task when the app is deleted; ende
   await h.scheduler.onRegistration(registration("a1", 4));
   await h.scheduler.applyLog([appCreated("/web", 2)]);
   await h.settle();
-  const tasks = h.sent[0]!.commands.commands.map((c) => (c.command.case === "launch" ? c.command.value.taskId : ""));
+  const tasks = launchedTasks(h.sent[0]!.commands);
   for (const taskId of tasks) await report(h, taskId);
   assert.deepEqual(h.instances().map((i) => i.state), ["TASK_RUNNING", "TASK_RUNNING"]);
   const deleted = toJson(eventsV1App.AppDeletedSchema, create(eventsV1App.AppDeletedSchema, { appId: "/web", version: "v2" })) as JsonObject;
@@ -164,8 +182,8 @@ test("an older app event delivered after a newer one is ignored", async () => {
   await h.ready;
   await h.scheduler.applyLog([appCreated("/web", 1), appUpdated("/web", 3, 2, "v2", "v2"), appUpdated("/web", 2, 3, "v3", "v3")]);
   await h.scheduler.applyLog([appUpdated("/web", 3, 2, "v2", "v2")]);
-  assert.equal(h.scheduler.state.apps.get("/web")!.instances, 2);
-  assert.equal(h.scheduler.state.apps.get("/web")!.version, "v3");
+  assert.equal(h.scheduler.state.runSpecs.get("/web")!.demand.instances, 2);
+  assert.equal(h.scheduler.state.runSpecs.get("/web")!.demand.version, "v3");
 });
 
 test("a fold that finds a gap reads the missing versions from the log instead of skipping them", async () => {
@@ -174,7 +192,7 @@ test("a fold that finds a gap reads the missing versions from the log instead of
   await h.scheduler.applyLog([log[0]!]);
   await h.scheduler.applyLog([log[2]!]);
   assert.equal(h.scheduler.state.versionOf("app-/web"), 3);
-  assert.equal(h.scheduler.state.apps.get("/web")!.version, "v2", "v2's configuration (from the missing event) is the one v3 keeps");
+  assert.equal(h.scheduler.state.runSpecs.get("/web")!.demand.configVersion, "v2", "v2's configuration (from the missing event) is the one v3 keeps");
 });
 
 test("a failed task is replaced only after the app's backoff, which is in the log with the failure", async () => {
@@ -192,7 +210,7 @@ test("a failed task is replaced only after the app's backoff, which is in the lo
   await h.settle();
   assert.equal(h.scheduler.state.instances.size, 0, "not replaced inside the 1 s backoff");
   h.tick(1_500);
-  h.scheduler.reconcileSoon();
+  h.scheduler.tick();
   await h.settle();
   assert.equal(h.scheduler.state.instances.size, 1);
 });
@@ -208,7 +226,7 @@ test("a new leader folding the log keeps a crash-looping app's backoff: it does 
     const inst = old.instances()[0]!;
     await report(old, inst.taskId, schedulerV1Model.TaskState.FAILED, 1);
     old.tick(60_000);
-    old.scheduler.reconcileSoon();
+    old.scheduler.tick();
     await old.settle();
   }
   await report(old, old.instances()[0]!.taskId, schedulerV1Model.TaskState.FAILED, 1);
@@ -220,7 +238,7 @@ test("a new leader folding the log keeps a crash-looping app's backoff: it does 
   assert.deepEqual(successor.scheduler.state.backoff.get("/web"), backoff, "the backoff came with the log");
   await successor.begin();
   await successor.scheduler.onHeartbeat(create(agentV1.AgentHeartbeatSchema, { agentId: "a1" }));
-  successor.scheduler.reconcileSoon();
+  successor.scheduler.tick();
   await successor.settle();
   assert.equal(successor.scheduler.state.instances.size, 0, "no relaunch before the backoff ends");
 });
@@ -336,9 +354,9 @@ test("a heartbeat repairs: kills tasks nobody wants, records lost RUNNING report
   h.tick(11_000);
   await h.scheduler.onHeartbeat(create(agentV1.AgentHeartbeatSchema, { agentId: "a1", runningTaskIds: [a!.taskId, "orphan.1"] }));
   assert.equal(h.scheduler.state.instances.get(a!.instanceId)!.state, "TASK_RUNNING", "the agent runs it: its lost report is recorded");
-  const commands = h.sent.at(-1)!.commands.commands.map((c) => `${c.command.case}:${c.command.case === "launch" || c.command.case === "kill" ? c.command.value.taskId : ""}`);
+  const commands = h.sent.at(-1)!.commands.commands.map((c) => `${c.command.case}:${c.command.case === "kill" ? c.command.value.taskId : c.command.case === "launchInstance" ? c.command.value.taskIds[0] : ""}`);
   assert.ok(commands.includes("kill:orphan.1"), "an unknown task is killed");
-  assert.ok(commands.includes(`launch:${b!.taskId}`), "a launch that never arrived is re-sent");
+  assert.ok(commands.includes(`launchInstance:${b!.taskId}`), "a launch that never arrived is re-sent");
 });
 
 test("a standby folds but never acts: inputs that need a leader are refused, nothing is appended or sent", async () => {
@@ -349,7 +367,7 @@ test("a standby folds but never acts: inputs that need a leader are refused, not
   await h.settle();
   assert.equal(h.appended.length, 0);
   assert.equal(h.sent.length, 0);
-  assert.equal(h.scheduler.state.apps.size, 1, "but it keeps its state warm");
+  assert.equal(h.scheduler.state.runSpecs.size, 1, "but it keeps its state warm");
 });
 
 test("an append refused by the fence ends the term at once: nothing is sent, nothing more is decided", async () => {

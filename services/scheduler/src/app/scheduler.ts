@@ -3,10 +3,11 @@ import { ConcurrencyError, FencedOutError, foldInStreamOrder, GantryError, type 
 import type { agentV1 } from "@gantry/proto";
 import { DESIRED_STATE_STREAM_TYPES, foldEvent, type FoldableEvent } from "./fold-event.ts";
 import { checkAgents, onHeartbeat, onRegistration } from "./agent-membership.ts";
-import { reconcileNow } from "./reconcile-pass.ts";
+import { drainAgent, resetLaunchDelay, undrainAgent } from "./operator-actions.ts";
+import { reconcileNow, type PlacementPolicy } from "./reconcile-pass.ts";
 import type { SchedulerPorts, StreamBatch } from "./ports.ts";
 import { SchedulerState } from "./scheduler-state.ts";
-import { onTaskStatus } from "./task-status.ts";
+import { onTaskStatuses, type StatusReport } from "./task-status.ts";
 
 /** Tunables of the scheduler core, compiled by the caller. */
 export interface SchedulerSettings {
@@ -16,6 +17,8 @@ export interface SchedulerSettings {
   missedHeartbeatsBeforeLost: number;
   /** Seconds a launched task may stay STAGING, unreported by its agent, before the launch is sent again. */
   relaunchAfterSeconds: number;
+  /** How instances are ranked among agents that fit, and whether GPU agents are kept for GPU work. */
+  placement: PlacementPolicy;
 }
 
 /** The leadership term this scheduler acts under: its epoch travels with every command, its fence with every append. */
@@ -108,7 +111,9 @@ export class Scheduler implements SchedulerContext {
       this.#term = { ...term, deposed: onDeposed };
       const now = this.ports.now();
       for (const agent of this.state.agents.values()) agent.lastSeenAt = now;
-      this.ports.logger.info({ epoch: term.epoch.toString(), apps: this.state.apps.size, instances: this.state.instances.size, agents: this.state.agents.size }, "leading");
+      this.ports.logger.info({ epoch: term.epoch.toString(), runSpecs: this.state.runSpecs.size, instances: this.state.instances.size, agents: this.state.agents.size }, "leading");
+      // Whatever waited under the previous leader is looked at again.
+      for (const id of this.state.runSpecs.keys()) this.state.dirty.add(id);
     });
   }
 
@@ -150,7 +155,12 @@ export class Scheduler implements SchedulerContext {
 
   /** Records an agent's status report (`sequence`: its place in the AGENT_STATUS stream). */
   onTaskStatus(update: agentV1.TaskStatusUpdate, sequence: bigint): Promise<void> {
-    return this.serial(() => onTaskStatus(this, update, sequence));
+    return this.onTaskStatuses([{ update, sequence }]);
+  }
+
+  /** Records a batch of agents' status reports, in stream order, in one transaction. */
+  onTaskStatuses(reports: readonly StatusReport[]): Promise<void> {
+    return this.serial(() => onTaskStatuses(this, reports));
   }
 
   /** Declares agents lost when they missed their heartbeats. Coalesced: a check already queued covers this one. */
@@ -163,7 +173,28 @@ export class Scheduler implements SchedulerContext {
     return this.#agentCheckQueued;
   }
 
+  /** Puts an agent in maintenance (no new instances; the ones it runs stay until told). */
+  drainAgent(agentId: string, reason: string): Promise<void> {
+    return this.serial(() => drainAgent(this, agentId, reason));
+  }
+
+  /** Lets a drained agent take new instances again. */
+  undrainAgent(agentId: string): Promise<void> {
+    return this.serial(() => undrainAgent(this, agentId));
+  }
+
+  /** Ends a run spec's launch backoff now (DELETE /v2/queue/{id}/delay). */
+  resetLaunchDelay(runSpecId: string): Promise<void> {
+    return this.serial(() => resetLaunchDelay(this, runSpecId));
+  }
+
   // ---- decisions ------------------------------------------------------------------------------
+
+  /** The periodic pass: run specs still waiting (for room, or for their backoff to end) are looked at again. */
+  tick(): void {
+    for (const id of this.state.explanations.waitingIds()) this.state.dirty.add(id);
+    this.reconcileSoon();
+  }
 
   /** Schedules one reconciliation after the current queue (coalescing repeated requests); only while leading. */
   reconcileSoon(): void {
@@ -171,7 +202,7 @@ export class Scheduler implements SchedulerContext {
     this.#reconcileScheduled = true;
     void this.serial(async () => {
       this.#reconcileScheduled = false;
-      if (this.#term) await reconcileNow(this);
+      if (this.#term) await reconcileNow(this, this.settings.placement);
     }).catch((err) => this.ports.logger.error({ err }, "reconciliation failed; will retry on the next tick"));
   }
 

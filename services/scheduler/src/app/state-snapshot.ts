@@ -1,16 +1,22 @@
+import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import type { Position } from "@gantry/platform";
-import type { ActiveDeployment, AgentNode, AppSpec, BackoffState, Instance } from "../domain/index.ts";
+import { registryV1RunSpec } from "@gantry/proto";
+import type { ActiveDeployment, AgentNode, BackoffState, Instance, ResourceAmount } from "../domain/index.ts";
+import { demandOf } from "./run-spec-demand.codec.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
 
 /** The version of the snapshot layout; a snapshot of another version is ignored (the log is folded instead). */
-export const SNAPSHOT_SCHEMA_VERSION = 1;
+export const SNAPSHOT_SCHEMA_VERSION = 2;
+
+/** An agent as a snapshot stores it (its per-role totals as pairs). */
+type StoredAgent = Omit<AgentNode, "totalByRole"> & { totalByRole: [string, ResourceAmount][] };
 
 /** The JSON document a snapshot stores: everything the state folds, and the position it folds up to. */
 interface SnapshotDocument {
   position: { transactionId: string; globalPosition: string };
   lastStatusSequence: string;
-  apps: AppSpec[];
-  agents: AgentNode[];
+  runSpecs: JsonValue[];
+  agents: StoredAgent[];
   instances: Instance[];
   backoff: [string, BackoffState][];
   appOrigins: [string, { deploymentId: string; traceparent?: string }][];
@@ -28,8 +34,8 @@ export function encodeSnapshot(state: SchedulerState): { position: Position; dat
   const doc: SnapshotDocument = {
     position: { transactionId: state.position.transactionId.toString(), globalPosition: state.position.globalPosition.toString() },
     lastStatusSequence: state.lastStatusSequence.toString(),
-    apps: [...state.apps.values()],
-    agents: [...state.agents.values()],
+    runSpecs: [...state.runSpecs.values()].map((k) => toJson(registryV1RunSpec.RunSpecSchema, k.spec)),
+    agents: [...state.agents.values()].map((a) => ({ ...a, totalByRole: [...a.totalByRole] })),
     instances: [...state.instances.values()],
     backoff: [...state.backoff],
     appOrigins: [...state.appOrigins],
@@ -39,13 +45,16 @@ export function encodeSnapshot(state: SchedulerState): { position: Position; dat
   return { position: state.position, data: Buffer.from(JSON.stringify(doc)) };
 }
 
-/** Loads a snapshot into an EMPTY state; agents count as heard from now. */
+/** Loads a snapshot into an EMPTY state (run specs, then agents, then instances, so ledgers and counters fill); agents count as heard from now. */
 export function decodeSnapshot(state: SchedulerState, data: Buffer, now: number): void {
   const doc = JSON.parse(data.toString("utf8")) as SnapshotDocument;
   state.position = { transactionId: BigInt(doc.position.transactionId), globalPosition: BigInt(doc.position.globalPosition) };
   state.lastStatusSequence = BigInt(doc.lastStatusSequence);
-  for (const app of doc.apps) state.apps.set(app.id, app);
-  for (const agent of doc.agents) state.agents.set(agent.agentId, { ...agent, lastSeenAt: now });
+  for (const json of doc.runSpecs) {
+    const spec = fromJson(registryV1RunSpec.RunSpecSchema, json, { ignoreUnknownFields: true });
+    state.putRunSpec({ spec, demand: demandOf(spec) });
+  }
+  for (const agent of doc.agents) state.putAgent({ ...agent, totalByRole: new Map(agent.totalByRole), lastSeenAt: now });
   for (const inst of doc.instances) state.putInstance(inst);
   for (const [appId, b] of doc.backoff) state.backoff.set(appId, b);
   for (const [appId, o] of doc.appOrigins) state.appOrigins.set(appId, o);

@@ -1,38 +1,70 @@
 import type { agentV1 } from "@gantry/proto";
-import { afterFailure, isProgress, isTerminal } from "../domain/index.ts";
+import { afterFailure, instanceState, isProgress, isTerminal, type BackoffState, type Instance, type TaskStateName } from "../domain/index.ts";
+import { CommandBatches, killTaskCommand } from "./agent-commands.ts";
+import { DecisionBuilder } from "./decision-builder.ts";
 import { backoffChange, statusChange } from "./instance-events.ts";
-import type { StreamBatch } from "./ports.ts";
 import type { SchedulerContext } from "./scheduler.ts";
 import { taskStateName } from "./task-state-codec.ts";
 
+/** One agent report and its place in the AGENT_STATUS stream. */
+export interface StatusReport {
+  update: agentV1.TaskStatusUpdate;
+  sequence: bigint;
+}
+
 /**
  * Agents' status reports, one of the scheduler's inputs (read in AGENT_STATUS order, only by the
- * leader). A report that moves a live task forward is recorded with its stream sequence (where a
- * new leader resumes), and with it the app's launch backoff: raised after a failure, reset once a
- * task runs, both in the log so that a new leader keeps them. Reports that do not move a task
- * forward (duplicates, late ones, tasks that ended or were never placed) change nothing: the
- * heartbeat repairs whatever an agent still runs that the scheduler does not want.
+ * leader), recorded in batches: every report of the batch that moves a live task forward becomes
+ * a TaskStatusChanged (with its stream sequence: where a new leader resumes), and with it the
+ * run spec's launch backoff (raised after a failure, reset once an instance runs), all in ONE
+ * transaction. Reports that do not move a task forward (duplicates, late ones, tasks that ended
+ * or were never placed) change nothing: the heartbeat repairs whatever an agent still runs that
+ * the scheduler does not want. A pod instance ends as a whole: when one task ends, the others
+ * are killed.
  */
-export async function onTaskStatus(ctx: SchedulerContext, update: agentV1.TaskStatusUpdate, sequence: bigint): Promise<void> {
+export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly StatusReport[]): Promise<void> {
   ctx.leading();
   const { state, ports } = ctx;
-  const inst = state.instanceOfTask(update.taskId);
-  const next = taskStateName(update.state);
-  if (!inst) {
-    ports.logger.debug({ task: update.taskId, state: next, sequence: sequence.toString() }, "status of a task that is not live; ignored");
-    return;
+  const decision = new DecisionBuilder();
+  // What the batch changes, seen by its later reports before anything is written.
+  const taskStates = new Map<string, TaskStateName>();
+  const backoffs = new Map<string, BackoffState | undefined>();
+  const changed: { inst: Instance; taskId: string; next: TaskStateName; message: string }[] = [];
+  for (const { update, sequence } of reports) {
+    const inst = state.instanceOfTask(update.taskId);
+    const next = taskStateName(update.state);
+    if (!inst) {
+      ports.logger.debug({ task: update.taskId, state: next, sequence: sequence.toString() }, "status of a task that is not live; ignored");
+      continue;
+    }
+    const current = taskStates.get(update.taskId) ?? inst.tasks.find((t) => t.taskId === update.taskId)?.state;
+    if (current === undefined || !isProgress(current, next)) continue;
+    taskStates.set(update.taskId, next);
+    const after = instanceState(inst.tasks.map((t) => ({ ...t, state: taskStates.get(t.taskId) ?? t.state })));
+    decision.add(statusChange(ctx, inst, { taskId: update.taskId, state: next, message: update.message, timestamp: update.timestamp, exitCode: update.exitCode, signal: update.signal, statusSequence: sequence }));
+    const known = state.runSpecs.get(inst.appId);
+    const backoff = backoffs.has(inst.appId) ? backoffs.get(inst.appId) : state.backoff.get(inst.appId);
+    if (after === "TASK_RUNNING" && backoff) {
+      backoffs.set(inst.appId, undefined);
+      decision.add(backoffChange(ctx, inst.appId, undefined));
+    }
+    if (known && isTerminal(next) && !inst.killRequested && next !== "TASK_FINISHED") {
+      const raised = afterFailure(backoff, ports.now(), known.demand.backoff);
+      backoffs.set(inst.appId, raised);
+      decision.add(backoffChange(ctx, inst.appId, raised));
+    }
+    changed.push({ inst, taskId: update.taskId, next, message: update.message });
   }
-  if (!isProgress(inst.state, next)) return;
-  const appends: StreamBatch[] = [
-    statusChange(ctx, inst, { state: next, message: update.message, timestamp: update.timestamp, exitCode: update.exitCode, signal: update.signal, statusSequence: sequence }),
-  ];
-  const app = state.apps.get(inst.appId);
-  if (next === "TASK_RUNNING" && state.backoff.has(inst.appId)) appends.push(backoffChange(ctx, inst.appId, undefined));
-  if (app && isTerminal(next) && !inst.killRequested && next !== "TASK_FINISHED") {
-    appends.push(backoffChange(ctx, app.id, afterFailure(state.backoff.get(app.id), ports.now(), app)));
+  if (decision.size === 0) return;
+  await ctx.append(decision.batches());
+  const kills = new CommandBatches();
+  for (const { inst, taskId, next, message } of changed) {
+    ports.logger.info({ task: taskId, agent: inst.agentId, app: inst.appId, instance: inst.instanceId, state: next, message }, "task state changed");
+    if (inst.pod && isTerminal(next)) {
+      for (const t of inst.tasks) if (t.taskId !== taskId && !isTerminal(taskStates.get(t.taskId) ?? t.state)) kills.add(inst.agentId, killTaskCommand(ctx, { taskId: t.taskId, appId: inst.appId }));
+    }
   }
-  await ctx.append(appends);
-  ports.logger.info({ task: inst.taskId, agent: inst.agentId, app: inst.appId, instance: inst.instanceId, state: next, message: update.message }, "task state changed");
+  if (kills.agents > 0) kills.send(ctx);
   // A terminal task may need replacing; a running one may complete its deployment.
-  if (isTerminal(next) || next === "TASK_RUNNING") ctx.reconcileSoon();
+  if (changed.some((c) => isTerminal(c.next) || c.next === "TASK_RUNNING")) ctx.reconcileSoon();
 }

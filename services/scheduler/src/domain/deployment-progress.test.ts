@@ -1,16 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deploymentOutcome, type ActiveDeployment } from "./deployment-progress.ts";
-import { appSpecFromDefinition } from "./app-spec.ts";
 import type { Instance } from "./instance.ts";
+import { testInstance } from "./test-fixtures.ts";
 
-const web = appSpecFromDefinition("v2", { id: "/web", instances: 2 });
+const web = { configVersion: "v2", instances: 2 };
 const dep: ActiveDeployment = { id: "d1", affectedApps: ["/web"], affectedPods: [], appsToRun: ["/web"] };
 const stopping: ActiveDeployment = { id: "d1", affectedApps: ["/web"], affectedPods: [], appsToRun: [] };
 
-function inst(id: string, over: Partial<Instance> = {}): Instance {
-  return { instanceId: id, taskId: id, appId: "/web", appVersion: "v2", agentId: "a", host: "h", resources: web.resources, state: "TASK_RUNNING", message: "", exitCode: -1, updatedAt: 0, killRequested: false, ...over };
-}
+const inst = (id: string, over: Partial<Instance> = {}): Instance => testInstance(id, { appVersion: "v2", ...over });
 
 test("a deployment succeeds when every affected app runs its target count on its current version", () => {
   const apps = new Map([["/web", web]]);
@@ -29,7 +27,9 @@ test("a deployment that starts an app the scheduler does not know yet is running
   assert.equal(deploymentOutcome(dep, new Map(), []).state, "running");
 });
 
-test("a deployment that touches pods fails with a reason", () => {
-  const outcome = deploymentOutcome({ id: "d2", affectedApps: [], affectedPods: ["/pod"], appsToRun: [] }, new Map(), []);
-  assert.deepEqual(outcome, { state: "failed", reason: "pods are not run by this scheduler yet: /pod" });
+test("a pod's deployment is judged like an app's", () => {
+  const pod = { configVersion: "v2", instances: 1 };
+  const podDeployment: ActiveDeployment = { id: "d2", affectedApps: [], affectedPods: ["/pod"], appsToRun: ["/pod"] };
+  assert.equal(deploymentOutcome(podDeployment, new Map([["/pod", pod]]), []).state, "running");
+  assert.equal(deploymentOutcome(podDeployment, new Map([["/pod", pod]]), [inst("p", { appId: "/pod" })]).state, "succeeded");
 });

@@ -1,22 +1,66 @@
+import type { GpuDevice } from "./agent-node.ts";
+import type { Allocation } from "./ledger/agent-ledger.ts";
 import type { ResourceAmount } from "./resources.ts";
 import type { TaskStateName } from "./task-state.ts";
+import { isTerminal, PROGRESS_ORDER } from "./task-state.ts";
+
+/** A host port assigned to one endpoint of one container of an instance. */
+export interface InstancePort {
+  container: string;
+  endpoint: string;
+  endpointIndex: number;
+  hostPort: number;
+  containerPort: number;
+}
 
 /**
- * One instance of an app and its (current) task. An instance is placed once; its task's
- * state follows the agent's reports. `killRequested` marks instances the scheduler is stopping.
+ * One instance of an app or pod, placed once on one agent: one task per container (an app has
+ * one). Its state follows its tasks (see `instanceState`). `killRequested` marks instances the
+ * scheduler is stopping.
  */
 export interface Instance {
   instanceId: string;
+  /** The first container's task (the app's task). */
   taskId: string;
+  /** The app's or pod's id. */
   appId: string;
+  /** The configuration it runs (the run spec's config version). */
   appVersion: string;
   agentId: string;
   host: string;
-  resources: ResourceAmount;
+  pod: boolean;
+  /** Every task of the instance, in container order, with its own state. */
+  tasks: readonly InstanceTask[];
+  /** The instance's state, derived from its tasks. */
   state: TaskStateName;
   message: string;
   exitCode: number;
-  /** Milliseconds since the epoch of the last state change. */
+  resources: ResourceAmount;
+  allocation: Allocation;
+  ports: readonly InstancePort[];
+  gpus: readonly GpuDevice[];
+  /** Milliseconds since the epoch: when it was placed, and its last state change. */
+  placedAt: number;
   updatedAt: number;
   killRequested: boolean;
+}
+
+/** One task of an instance. */
+export interface InstanceTask {
+  taskId: string;
+  container: string;
+  state: TaskStateName;
+}
+
+/**
+ * An instance's state from its tasks': the first terminal state of any task (a pod fails as a
+ * whole when one of its containers ends), else the least advanced state (a pod runs when all its
+ * containers run).
+ */
+export function instanceState(tasks: readonly InstanceTask[]): TaskStateName {
+  const ended = tasks.find((t) => isTerminal(t.state));
+  if (ended) return ended.state;
+  let least: TaskStateName = "TASK_KILLING";
+  for (const t of tasks) if (PROGRESS_ORDER[t.state] < PROGRESS_ORDER[least]) least = t.state;
+  return tasks.length === 0 ? "TASK_STAGING" : least;
 }

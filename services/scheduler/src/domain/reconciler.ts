@@ -1,54 +1,35 @@
-import type { AppSpec } from "./app-spec.ts";
 import type { Instance } from "./instance.ts";
-import { isTerminal } from "./task-state.ts";
+import type { RunSpecDemand } from "./run-spec-demand.ts";
 
-/** What the scheduler must do to bring runtime state to the desired state. */
-export interface ReconcilePlan {
-  /** Apps that need more instances, and how many. */
-  launches: { app: AppSpec; count: number }[];
-  /** Live instances to stop, with why. */
+/** What to do for one run spec: how many instances to launch, and which live ones to kill, with why. */
+export interface RunSpecPlan {
+  launch: number;
   kills: { instance: Instance; reason: string }[];
 }
 
 /**
- * Compares desired apps with live instances (Nomad's reconciler, in small): an instance is
- * live while its task is not terminal and no kill was requested. Instances of deleted apps or
- * of an older version are killed; extra instances are killed newest first (Marathon's default
- * killSelection YOUNGEST_FIRST); missing instances are launched unless the app is backing off
- * after failures (`launchAllowed`).
+ * Compares one run spec with its live instances (Nomad's reconciler, per job): instances of a
+ * deleted run spec or of another configuration are killed; extra instances are killed in the
+ * run spec's kill selection order (YOUNGEST_FIRST, Marathon's default, or OLDEST_FIRST); missing
+ * ones are launched unless the run spec backs off after failures (`launchAllowed`). Instances
+ * already being killed are neither counted nor killed again. O(the run spec's instances).
  */
-export function reconcile(
-  apps: ReadonlyMap<string, AppSpec>,
-  instances: Iterable<Instance>,
-  launchAllowed: (appId: string) => boolean,
-): ReconcilePlan {
-  const plan: ReconcilePlan = { launches: [], kills: [] };
-  const liveByApp = new Map<string, Instance[]>();
-  for (const inst of instances) {
-    if (isTerminal(inst.state) || inst.killRequested) continue;
-    const app = apps.get(inst.appId);
-    if (!app) {
-      plan.kills.push({ instance: inst, reason: "app deleted" });
-      continue;
-    }
-    if (inst.appVersion !== app.version) {
-      plan.kills.push({ instance: inst, reason: `replaced by version ${app.version}` });
-      continue;
-    }
-    const list = liveByApp.get(inst.appId) ?? [];
-    list.push(inst);
-    liveByApp.set(inst.appId, list);
+export function reconcileRunSpec(demand: RunSpecDemand | undefined, live: Iterable<Instance>, launchAllowed: boolean): RunSpecPlan {
+  const plan: RunSpecPlan = { launch: 0, kills: [] };
+  const current: Instance[] = [];
+  for (const inst of live) {
+    if (inst.killRequested) continue;
+    if (!demand) plan.kills.push({ instance: inst, reason: "app deleted" });
+    else if (inst.appVersion !== demand.configVersion) plan.kills.push({ instance: inst, reason: `replaced by version ${demand.version}` });
+    else current.push(inst);
   }
-  for (const app of apps.values()) {
-    const live = liveByApp.get(app.id) ?? [];
-    if (live.length > app.instances) {
-      const youngestFirst = [...live].sort((a, b) => b.updatedAt - a.updatedAt || (a.instanceId < b.instanceId ? 1 : -1));
-      for (const inst of youngestFirst.slice(0, live.length - app.instances)) {
-        plan.kills.push({ instance: inst, reason: `scaled down to ${app.instances}` });
-      }
-    } else if (live.length < app.instances && launchAllowed(app.id)) {
-      plan.launches.push({ app, count: app.instances - live.length });
-    }
+  if (!demand) return plan;
+  if (current.length > demand.instances) {
+    const newestFirst = demand.killSelection === "YOUNGEST_FIRST";
+    current.sort((a, b) => (newestFirst ? b.placedAt - a.placedAt : a.placedAt - b.placedAt) || (a.instanceId < b.instanceId ? (newestFirst ? 1 : -1) : newestFirst ? -1 : 1));
+    for (const inst of current.slice(0, current.length - demand.instances)) plan.kills.push({ instance: inst, reason: `scaled down to ${demand.instances}` });
+  } else if (current.length < demand.instances && launchAllowed) {
+    plan.launch = demand.instances - current.length;
   }
   return plan;
 }

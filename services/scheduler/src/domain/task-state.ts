@@ -17,7 +17,8 @@ export function isTerminal(state: TaskStateName): boolean {
   return TERMINAL.has(state);
 }
 
-const PROGRESS: Record<TaskStateName, number> = {
+/** How far each state is along STAGING → STARTING → RUNNING → KILLING → terminal. */
+export const PROGRESS_ORDER: Readonly<Record<TaskStateName, number>> = {
   TASK_STAGING: 1,
   TASK_STARTING: 2,
   TASK_RUNNING: 3,
@@ -35,5 +36,5 @@ const PROGRESS: Record<TaskStateName, number> = {
  * later one), and a task never goes back.
  */
 export function isProgress(current: TaskStateName, next: TaskStateName): boolean {
-  return PROGRESS[next] > PROGRESS[current];
+  return PROGRESS_ORDER[next] > PROGRESS_ORDER[current];
 }

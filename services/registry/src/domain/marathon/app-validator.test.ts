@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { validateApp, validateAppUpdate, AppMessages, ID_PATTERN_MESSAGE, RESIDENT_CHANGE_MESSAGE, EXECUTOR_MESSAGE } from "./app-validator.ts";
 import { PORT_INDEX_MESSAGE, ONE_MESOS_HEALTH_CHECK_MESSAGE, PORT_XOR_PORT_INDEX_MESSAGE, readinessPortNameMessage } from "./app-health-checks.ts";
-import { CONSTRAINT_FORMAT_MESSAGE, CONSTRAINT_OPERATOR_MESSAGE } from "./constraints.ts";
+import { CONSTRAINT_FORMAT_MESSAGE, CONSTRAINT_IS_TEXT_MESSAGE, CONSTRAINT_IS_VALUE_MESSAGE, CONSTRAINT_OPERATOR_MESSAGE } from "./constraints.ts";
 import { invalidRoleMessage } from "./common-rules.ts";
 import type { AppDefinition } from "./app.model.ts";
 import { assertNoViolation, assertOk, assertOnlyViolations, assertViolation } from "./test-support.ts";
@@ -190,8 +190,14 @@ describe("validateApp: constraints", () => {
     assertViolation(c(["a", "UNIQUE", "b", "c"]), "/constraints/0", CONSTRAINT_FORMAT_MESSAGE);
     assertViolation(c(["a", "MAX_PER", 2]), "/constraints/0", CONSTRAINT_FORMAT_MESSAGE);
   });
-  it("operator must be one of the six 1.4 operators", () =>
-    assertViolation(c(["a", "IS", "b"]), "/constraints/0", "Constraint operator must be one of the following: [UNIQUE, LIKE, CLUSTER, GROUP_BY, UNLIKE, MAX_PER]", JSN));
+  it("operator must be one of the six 1.4 operators or IS", () =>
+    assertViolation(c(["a", "IN", "{b}"]), "/constraints/0", "Constraint operator must be one of the following: [UNIQUE, LIKE, CLUSTER, GROUP_BY, UNLIKE, MAX_PER, IS]", JSN));
+  it("IS (Gantry extension, Marathon 1.6) needs a Mesos text or scalar value", () => {
+    assertViolation(c(["rack", "IS"]), "/constraints/0", CONSTRAINT_IS_VALUE_MESSAGE, OBJ);
+    assertViolation(c(["rack", "IS", ""]), "/constraints/0", CONSTRAINT_IS_VALUE_MESSAGE);
+    assertViolation(c(["ok", "IS", "r1"], ["rack", "IS", "{a,b}"]), "/constraints/1", CONSTRAINT_IS_TEXT_MESSAGE);
+    assert.deepEqual(ok(app({ constraints: [["rack", "IS", "rack-1"], ["gpus", "IS", "1.50"]] })).constraints, [["rack", "IS", "rack-1"], ["gpus", "IS", "1.50"]]);
+  });
   it("UNIQUE takes no value", () => {
     assertViolation(c(["hostname", "UNIQUE", "x"]), "/constraints/0", "Value specified but not used", OBJ);
     ok(app({ constraints: [["hostname", "UNIQUE"]] }));
@@ -214,7 +220,7 @@ describe("validateApp: constraints", () => {
   });
   it("collapses duplicates (constraints are a set)", () =>
     assert.deepEqual(ok(app({ constraints: [["hostname", "UNIQUE"], ["hostname", "UNIQUE"]] })).constraints, [["hostname", "UNIQUE"]]));
-  it("uses the operator message constant", () => assert.match(CONSTRAINT_OPERATOR_MESSAGE, /MAX_PER\]$/));
+  it("uses the operator message constant", () => assert.match(CONSTRAINT_OPERATOR_MESSAGE, /MAX_PER, IS\]$/));
 });
 
 describe("validateApp: acceptedResourceRoles", () => {

@@ -6,8 +6,11 @@
  * are omitted. Every value is plain JSON.
  */
 
-/** Marathon's 1.4 constraint operators, in proto enum order. */
-export const CONSTRAINT_OPERATORS = ["UNIQUE", "LIKE", "CLUSTER", "GROUP_BY", "UNLIKE", "MAX_PER"] as const;
+/**
+ * Marathon's 1.4 constraint operators plus `IS` (Marathon 1.6, a Gantry extension to 1.4), in
+ * proto enum order (`gantry.registry.v1.ConstraintOperator`).
+ */
+export const CONSTRAINT_OPERATORS = ["UNIQUE", "LIKE", "CLUSTER", "GROUP_BY", "UNLIKE", "MAX_PER", "IS"] as const;
 /** One constraint operator. */
 export type ConstraintOperator = (typeof CONSTRAINT_OPERATORS)[number];
 /** An app constraint in Marathon's array form: `[field, OP]` or `[field, OP, value]`. */

@@ -28,6 +28,9 @@ import { canonicalPath, ROOT_ID } from "./path-id.ts";
 /** Features DC/OS 1.9 enables (`--enable_features vips,task_killing,external_volumes,gpu_resources`). */
 export const DCOS_1_9_FEATURES: readonly string[] = ["vips", "task_killing", "external_volumes", "gpu_resources"];
 
+/** DC/OS 1.9's overlay network (`MARATHON_CMD_DEFAULT_NETWORK_NAME`): where unnamed container networks go. */
+export const DCOS_DEFAULT_NETWORK_NAME = "dcos";
+
 /** Options of the Marathon validators. Every field has the DC/OS 1.9 default. */
 export interface MarathonValidationOptions {
   /** Base for relative ids (default `/`, as for `POST /v2/apps`). */
@@ -56,7 +59,7 @@ export function compileOptions(options: MarathonValidationOptions = {}): Compile
   return {
     parentGroup: canonicalPath(options.parentGroup ?? ROOT_ID),
     features: new Set(options.features ?? DCOS_1_9_FEATURES),
-    defaultNetworkName: options.defaultNetworkName === null ? undefined : (options.defaultNetworkName ?? "dcos"),
+    defaultNetworkName: options.defaultNetworkName === null ? undefined : (options.defaultNetworkName ?? DCOS_DEFAULT_NETWORK_NAME),
     mesosMasterVersion: options.mesosMasterVersion ?? "1.2.0",
     pathStyle: options.pathStyle ?? "pointer",
   };

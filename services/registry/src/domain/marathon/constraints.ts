@@ -2,6 +2,11 @@
  * Placement constraints (`MM/Constraints.scala`, `FMT` `ConstraintFormat`, 1.4.12 rules).
  * Apps write `[field, OP(, value)]`; pods write `{fieldName, operator, value?}`. Both share
  * the per-operator value rules in `checkConstraintValue`.
+ *
+ * `IS` is Marathon 1.6's operator, accepted as a Gantry extension to 1.4: the agent's field must
+ * equal the value as text, where a value that reads as a Mesos scalar (`1.50`) and scalar
+ * attributes are both compared in Marathon's normal form (at most three decimals, no trailing
+ * zeros: `1.5`). The value is stored as given; placement normalises both sides.
  */
 import { CONSTRAINT_OPERATORS, type AppConstraint, type ConstraintOperator } from "./app.model.ts";
 import { check, isObject, oneOf, opt, req, str, type Issues, type Path, type Reader } from "./field-validators.ts";
@@ -47,6 +52,14 @@ export const podConstraint: Reader<PodConstraint> = (v, path, is) => {
   return value === undefined ? { fieldName, operator } : { fieldName, operator, value };
 };
 
+/** `IS` without a value or with an empty one (Gantry wording: Marathon 1.6 accepted an empty value, Gantry requires one). */
+export const CONSTRAINT_IS_VALUE_MESSAGE = "A value must be provided";
+/** `IS` with a value that is neither Mesos text nor a scalar (Marathon 1.6's `IsOnlySupportsText`). */
+export const CONSTRAINT_IS_TEXT_MESSAGE =
+  "IS only supports Mesos text and float values (see http://mesos.apache.org/documentation/latest/attributes-resources/)";
+/** Mesos text and scalar attribute values (Marathon 1.6's `MesosLiteralOrFloatValue`, non-empty). */
+const MESOS_TEXT_OR_SCALAR = /^[a-zA-Z0-9_/.-]+$/;
+
 const INT = /^[+-]?\d+$/;
 
 /** True when `s` parses as a Java `Int` (`String.toInt`). */
@@ -74,7 +87,7 @@ export function isValidRegex(re: string): boolean {
   }
 }
 
-/** Checks the value rules of one constraint (Marathon 1.4.12) and records violations at `path`. */
+/** Checks the value rules of one constraint (Marathon 1.4.12; `IS` as in 1.6 but with a value required) and records violations at `path`. */
 export function checkConstraintValue(
   is: Issues,
   path: Path,
@@ -103,6 +116,10 @@ export function checkConstraintValue(
     case "UNLIKE":
       if (value === undefined) is.violation(path, "A regular expression value must be provided");
       else check(is, path, isValidRegex(value), `'${value}' is not a valid regular expression`);
+      break;
+    case "IS":
+      if (value === undefined || value.length === 0) is.violation(path, CONSTRAINT_IS_VALUE_MESSAGE);
+      else check(is, path, MESOS_TEXT_OR_SCALAR.test(value), CONSTRAINT_IS_TEXT_MESSAGE);
       break;
   }
 }

@@ -3,23 +3,8 @@ import { describe, it } from "node:test";
 import { validatePod, PodMessages, commandCheckMessage } from "./pod-validator.ts";
 import { ID_PATTERN_MESSAGE } from "./app-validator.ts";
 import type { PodDefinition } from "./pod.model.ts";
-import { assertOk, assertViolation } from "./test-support.ts";
-
-/** The `/app` pod from the DC/OS 1.9 overview (shared/seed/dcos-1.9-deep-dive.txt). */
-const SEED_POD = {
-  id: "/app",
-  containers: [
-    {
-      name: "nginx",
-      resources: { cpus: 0.1, mem: 128 },
-      endpoints: [{ name: "web", containerPort: 8080, hostPort: 0, protocol: ["tcp"], labels: { VIP_0: "/app:8080" } }],
-      image: { id: "nginx", kind: "DOCKER" },
-    },
-    { name: "memcached", resources: { cpus: 0.1, mem: 128 } },
-  ],
-  scaling: { kind: "fixed", instances: 1 },
-  networks: [{ name: "dcos", mode: "container" }],
-};
+import { assertOk, assertViolation, SEED_POD } from "./test-support.ts";
+import { CONSTRAINT_IS_TEXT_MESSAGE, CONSTRAINT_IS_VALUE_MESSAGE } from "./constraints.ts";
 
 const OBJ = "Object is not valid" as const;
 const JSN = "Invalid JSON" as const;
@@ -228,9 +213,12 @@ describe("validatePod: scaling and scheduling", () => {
     assertViolation(c([{ fieldName: "hostname", operator: "UNIQUE", value: "x" }]), "/scheduling/placement/constraints/0", "Value specified but not used");
     assertViolation(c([{ fieldName: "rack", operator: "MAX_PER" }]), "/scheduling/placement/constraints/0", "Value was not specified or is not a number");
     assertViolation(c([{ fieldName: "", operator: "CLUSTER" }]), "/scheduling/placement/constraints/0", "Missing field and operator");
-    assertViolation(c([{ fieldName: "a", operator: "IS" }]), "/scheduling/placement/constraints/0/operator", "error.expected.validenumvalue", JSN);
+    assertViolation(c([{ fieldName: "a", operator: "IN", value: "{b}" }]), "/scheduling/placement/constraints/0/operator", "error.expected.validenumvalue", JSN);
+    assertViolation(c([{ fieldName: "rack", operator: "IS" }]), "/scheduling/placement/constraints/0", CONSTRAINT_IS_VALUE_MESSAGE, OBJ);
+    assertViolation(c([{ fieldName: "rack", operator: "IS", value: "a b" }]), "/scheduling/placement/constraints/0", CONSTRAINT_IS_TEXT_MESSAGE);
     assertViolation(c([["hostname", "UNIQUE"]]), "/scheduling/placement/constraints/0", "error.expected.jsobject", JSN);
     assert.deepEqual(ok(hostPod({ scheduling: { placement: { constraints: [{ fieldName: "rack", operator: "GROUP_BY", value: "2" }] } } })).scheduling.placement.constraints, [{ fieldName: "rack", operator: "GROUP_BY", value: "2" }]);
+    assert.deepEqual(ok(hostPod({ scheduling: { placement: { constraints: [{ fieldName: "rack", operator: "IS", value: "rack-1" }] } } })).scheduling.placement.constraints, [{ fieldName: "rack", operator: "IS", value: "rack-1" }]);
   });
   it("roles, kill selection and unreachable strategy", () => {
     assertViolation(validatePod(hostPod({ scheduling: { placement: { acceptedResourceRoles: ["-x"] } } })), "/scheduling/placement/acceptedResourceRoles/0", "'-x' is not a valid role name: it must not be empty, '.' or '..', must not start with '-' and must not contain tab, LF, VT, FF, CR, space, '/' or DEL");

@@ -1,5 +1,5 @@
 /**
- * Assertions shared by the Marathon validator tests (not a test file itself).
+ * Assertions and fixtures shared by the registry domain's tests (not a test file itself).
  */
 import assert from "node:assert/strict";
 import type { FieldViolation } from "@gantry/platform";
@@ -35,3 +35,19 @@ export function assertNoViolation(result: Result, path: string, message: string)
   const at = result.violations.find((v) => v.path === path);
   assert.ok(!at?.errors.includes(message), `did not expect ${path}: ${message}`);
 }
+
+/** The `/app` pod from the DC/OS 1.9 overview (shared/seed/dcos-1.9-deep-dive.txt). */
+export const SEED_POD = {
+  id: "/app",
+  containers: [
+    {
+      name: "nginx",
+      resources: { cpus: 0.1, mem: 128 },
+      endpoints: [{ name: "web", containerPort: 8080, hostPort: 0, protocol: ["tcp"], labels: { VIP_0: "/app:8080" } }],
+      image: { id: "nginx", kind: "DOCKER" },
+    },
+    { name: "memcached", resources: { cpus: 0.1, mem: 128 } },
+  ],
+  scaling: { kind: "fixed", instances: 1 },
+  networks: [{ name: "dcos", mode: "container" }],
+};

@@ -1,0 +1,204 @@
+/**
+ * Scheduler benchmark, against the real PostgreSQL and NATS (durability on; the run refuses
+ * fsync/synchronous_commit off). A scheduler process and 5,000 simulated agents (one process,
+ * the real agent protocol, no processes run) on a fresh database and cluster name:
+ *
+ *   placementsPerSec            jobs of 1,000 tasks (0.1 cpu, 32 MB, one host port, one attribute
+ *                               constraint) appended as the registry writes them, until 50,000
+ *                               tasks run: committed placements per second, first and last job too
+ *                               (the rate must not fall as the cluster fills)
+ *   constrainedPlacementsPerSec the same with UNIQUE hostname + GROUP_BY zone
+ *   decisionP99Micros           p99 of one placement decision in the pure core (placement stack
+ *                               over 5,000 agents holding 50,000 instances), in this process
+ *   createToRunningP99Ms        single-instance apps created one by one while other apps scale
+ *                               up and down: append → TASK_RUNNING committed, p99
+ *   schedulerRssMb              the scheduler process's resident memory with 50,000 tasks
+ *
+ * Prints its figures, then one JSON line last.
+ *   node bench/scheduler/scheduler.bench.ts [--agents 5000] [--tasks 50000]
+ */
+import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import pg from "pg";
+import { create } from "@bufbuild/protobuf";
+import { eventsV1App, registryV1RunSpec } from "@gantry/proto";
+import { EventStore, eventOf, generateSigningKey, infrastructureUrls, openClusterDatabase, type NewEvent } from "@gantry/platform";
+import { createTestCluster, createTestDatabase } from "@gantry/platform/testing";
+import { startServiceProcess, freePort, type ServiceProcess } from "@gantry/test/support";
+import { measureDecisionMicros } from "./decision-micros.ts";
+
+const { values } = parseArgs({ options: { agents: { type: "string", default: "5000" }, tasks: { type: "string", default: "50000" } } });
+const AGENTS = Number(values.agents);
+const TASKS = Number(values.tasks);
+const JOB = 1_000;
+const CONSTRAINED_JOBS = 10;
+const LATENCY_APPS = 200;
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+
+type Constraint = { field: string; operator: registryV1RunSpec.ConstraintOperator; value: string };
+
+/** An app's version as the registry writes it: AppCreated with its RunSpec. */
+function appCreated(id: string, instances: number, constraints: Constraint[], version = new Date().toISOString()): NewEvent {
+  const runSpec = create(registryV1RunSpec.RunSpecSchema, {
+    id,
+    kind: registryV1RunSpec.RunSpecKind.APP,
+    version,
+    configVersion: version,
+    instances,
+    containers: [{ name: id.split("/").pop()!, command: { kind: { case: "shell", value: "sleep 3600" } }, resources: { cpus: 0.1, mem: 32 }, endpoints: [{ name: "http", hostPort: 0, protocols: ["tcp"] }], killGracePeriodSeconds: 3 }],
+    placement: { acceptedResourceRoles: ["*"], constraints },
+    backoff: { backoffSeconds: 1, backoffFactor: 1.15, maxLaunchDelaySeconds: 3600 },
+  });
+  return eventOf(eventsV1App.AppCreatedSchema, create(eventsV1App.AppCreatedSchema, { app: { id, version, lastConfigChangeAt: version, runSpec }, deploymentId: `bench-${id}` }), { principal: "user:bench" });
+}
+
+async function main(): Promise<void> {
+  const db = await createTestDatabase("bench_sched");
+  const cluster = createTestCluster();
+  const database = await openClusterDatabase(db.url, cluster.names.cluster, { max: 8 });
+  const store = new EventStore({ pool: database.pool });
+  const processes: ServiceProcess[] = [];
+  const env = { DATABASE_URL: db.url, NATS_URL: infrastructureUrls().natsUrl, GANTRY_CLUSTER: cluster.names.cluster, GANTRY_AUTH_KEY: generateSigningKey().toString("base64"), GANTRY_LOG_LEVEL: "error" };
+  try {
+    const sync = (await database.pool.query("SHOW synchronous_commit")).rows[0].synchronous_commit as string;
+    const fsync = (await database.pool.query("SHOW fsync")).rows[0].fsync as string;
+    if (sync !== "on" || fsync !== "on") throw new Error(`durability is off (synchronous_commit=${sync}, fsync=${fsync}); refusing to benchmark`);
+    console.log(`scheduler benchmark: ${fmt(AGENTS)} simulated agents, up to ${fmt(TASKS)} tasks; synchronous_commit=${sync}, fsync=${fsync}`);
+
+    const decision = measureDecisionMicros(AGENTS, TASKS);
+    console.log(`decision:      p99 ${decision.p99.toFixed(1)} µs, p50 ${decision.p50.toFixed(1)} µs (placement stack over ${fmt(AGENTS)} agents holding ${fmt(TASKS)} instances, in this process)`);
+
+    const scheduler = startServiceProcess("scheduler", "services/scheduler/src/main.ts", ["--port", String(await freePort())], env);
+    processes.push(scheduler);
+    processes.push(startServiceProcess("agents", "services/agent/src/sim/main.ts", ["--count", String(AGENTS), "--cpus", "16", "--mem", "65536", "--ports", "31000-32000", "--attributes", "zone:z{n%5};rack:r{n%50}", "--launch-delay-ms", "5-20"], env));
+    const t0 = performance.now();
+    await until(`${AGENTS} agents registered`, async () => (await count(database.pool, "SELECT count(DISTINCT stream_id)::int AS n FROM events WHERE event_type = 'AgentRegistered'")) >= AGENTS, 300_000, processes);
+    console.log(`(${fmt(AGENTS)} agents registered in ${fmt(performance.now() - t0)} ms)`);
+
+    // Jobs of 1,000 tasks with one attribute constraint, until the cluster runs TASKS of them.
+    const rates: number[] = [];
+    let placed = 0;
+    let placedMs = 0;
+    for (let job = 0; placed < TASKS; job++) {
+      const ms = await placeJob(store, database.pool, `/bench/job-${job}`, JOB, [{ field: "zone", operator: registryV1RunSpec.ConstraintOperator.LIKE, value: "z[0-9]" }], processes);
+      rates.push((JOB * 1000) / ms);
+      placed += JOB;
+      placedMs += ms;
+    }
+    const placementsPerSec = (placed * 1000) / placedMs;
+    console.log(`placements:    ${fmt(placementsPerSec)}/s committed (${fmt(placed)} tasks in jobs of ${fmt(JOB)}; first job ${fmt(rates[0]!)}/s, last ${fmt(rates.at(-1)!)}/s)`);
+    await until(`${fmt(placed)} tasks running`, async () => (await count(database.pool, "SELECT count(*)::int AS n FROM events WHERE event_type = 'TaskStatusChanged' AND data->>'state' = 'TASK_STATE_RUNNING'")) >= placed, 300_000, processes);
+    const schedulerRssMb = rssMb(scheduler.pid);
+    console.log(`scheduler RSS: ${fmt(schedulerRssMb)} MB with ${fmt(placed)} tasks`);
+
+    let constrained = 0;
+    let constrainedMs = 0;
+    for (let job = 0; job < CONSTRAINED_JOBS; job++) {
+      constrainedMs += await placeJob(store, database.pool, `/bench/spread-${job}`, JOB, [
+        { field: "hostname", operator: registryV1RunSpec.ConstraintOperator.UNIQUE, value: "" },
+        { field: "zone", operator: registryV1RunSpec.ConstraintOperator.GROUP_BY, value: "5" },
+      ], processes);
+      constrained += JOB;
+    }
+    const constrainedPlacementsPerSec = (constrained * 1000) / constrainedMs;
+    console.log(`constrained:   ${fmt(constrainedPlacementsPerSec)}/s committed (${fmt(constrained)} tasks, UNIQUE hostname + GROUP_BY zone)`);
+
+    const latencies = await createToRunning(store, database.pool, processes);
+    const createToRunningP99Ms = percentile(latencies, 99);
+    console.log(`create→running: p99 ${fmt(createToRunningP99Ms)} ms, p50 ${fmt(percentile(latencies, 50))} ms (${LATENCY_APPS} single-instance apps, one at a time, while another app scales 0↔200)`);
+
+    console.log(
+      JSON.stringify({
+        bench: "scheduler",
+        agents: AGENTS,
+        tasks: placed + constrained,
+        placementsPerSec: Math.round(placementsPerSec),
+        constrainedPlacementsPerSec: Math.round(constrainedPlacementsPerSec),
+        decisionP99Micros: Number(decision.p99.toFixed(1)),
+        createToRunningP99Ms: Math.round(createToRunningP99Ms),
+        schedulerRssMb: Math.round(schedulerRssMb),
+        firstJobPerSec: Math.round(rates[0]!),
+        lastJobPerSec: Math.round(rates.at(-1)!),
+        jobSize: JOB,
+        synchronousCommit: sync,
+        fsync,
+      }),
+    );
+  } finally {
+    for (const p of processes.reverse()) await p.stop(10_000);
+    await store.close();
+    await database.close();
+    const nc = await (await import("@nats-io/transport-node")).connect({ servers: infrastructureUrls().natsUrl });
+    await cluster.cleanup(nc).catch(() => undefined);
+    await nc.close();
+    await db.drop();
+  }
+}
+
+/** Appends a job and waits until all its placements are committed; returns the milliseconds from the job's commit. */
+async function placeJob(store: EventStore, pool: pg.Pool, id: string, instances: number, constraints: Constraint[], processes: ServiceProcess[]): Promise<number> {
+  await store.appendOrThrow(`app-${id}`, "no_stream", [appCreated(id, instances, constraints)]);
+  const t0 = performance.now();
+  await until(`${id} placed`, async () => (await count(pool, "SELECT count(*)::int AS n FROM events WHERE event_type = 'InstancePlaced' AND data->>'appId' = $1", [id])) >= instances, 120_000, processes, 5);
+  return performance.now() - t0;
+}
+
+/** Single-instance apps created one at a time while another app scales up and down; append → RUNNING committed, per app. */
+async function createToRunning(store: EventStore, pool: pg.Pool, processes: ServiceProcess[]): Promise<number[]> {
+  let churn = true;
+  let version = 0;
+  const churner = (async () => {
+    await store.appendOrThrow("app-/bench/churn", "no_stream", [appCreated("/bench/churn", 0, [], new Date(Date.now() + version++).toISOString())]);
+    while (churn) {
+      for (const n of [200, 0]) {
+        const stream = "app-/bench/churn";
+        const at = await store.streamVersion(stream);
+        await store.appendOrThrow(stream, at, [{ ...appCreated("/bench/churn", n, [], new Date(Date.now() + version++).toISOString()), type: "AppUpdated" }]);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  })();
+  const latencies: number[] = [];
+  try {
+    for (let i = 0; i < LATENCY_APPS; i++) {
+      const id = `/bench/latency-${i}`;
+      const appended = await store.appendOrThrow(`app-${id}`, "no_stream", [appCreated(id, 1, [])]);
+      const { rows } = await pool.query("SELECT extract(epoch FROM recorded_at) * 1000 AS at FROM events WHERE global_position = $1", [appended.firstPosition.toString()]);
+      const createdAt = Number(rows[0].at);
+      const runningAt = await until(`${id} running`, async () => {
+        const r = await pool.query("SELECT extract(epoch FROM recorded_at) * 1000 AS at FROM events WHERE event_type = 'TaskStatusChanged' AND data->>'appId' = $1 AND data->>'state' = 'TASK_STATE_RUNNING' LIMIT 1", [id]);
+        return r.rows[0] ? Number(r.rows[0].at) : undefined;
+      }, 30_000, processes, 2);
+      latencies.push(runningAt - createdAt);
+    }
+  } finally {
+    churn = false;
+    await churner;
+  }
+  return latencies;
+}
+
+async function count(pool: pg.Pool, sql: string, params: unknown[] = []): Promise<number> {
+  return (await pool.query<{ n: number }>(sql, params)).rows[0]!.n;
+}
+
+/** Polls `probe` until it returns a value (or true); fails after `timeoutMs` naming `what`, with the processes' last words. */
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, processes: ServiceProcess[], intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${processes.map((p) => p.output()).join("\n")}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Resident memory of a process, in MB (Linux /proc). */
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  return line ? Number(line.replace(/\D+/g, "")) / 1024 : 0;
+}
+
+await main();

@@ -1,0 +1,156 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { agentV1, registryV1RunSpec } from "@gantry/proto";
+import { launchInstanceCommand, runSpecOf, type AssignmentInit, type RunSpecInit } from "../testing/fake-scheduler.ts";
+import { decideInstanceLaunch, instanceShapeProblem, PODS_NOT_RUN_MESSAGE, type InstanceLaunchContext } from "./instance-launch.ts";
+
+const { NetworkMode, VolumeKind } = registryV1RunSpec;
+const agent: InstanceLaunchContext = {
+  gpus: [
+    { index: 0, uuid: "GPU-a" },
+    { index: 1, uuid: "GPU-b" },
+    { index: 2, uuid: "GPU-c" },
+  ],
+  gpusInUse: new Map([[2, "other.1"]]),
+};
+
+/** The LaunchInstance of instance `i1` for a run spec and an assignment. */
+function launchOf(init: RunSpecInit, assignment?: AssignmentInit): agentV1.LaunchInstance {
+  const command = launchInstanceCommand("i1", runSpecOf(init), assignment);
+  assert.equal(command.command.case, "launchInstance");
+  return command.command.value;
+}
+const web = { name: "web", shell: "serve" };
+
+describe("LaunchInstance decisions: what the agent refuses", () => {
+  const rows: { name: string; launch: agentV1.LaunchInstance; message: RegExp | string; taskIds?: string[] }[] = [
+    { name: "a pod of several containers", launch: launchOf({ containers: [web, { name: "sidecar", shell: "log" }] }), message: PODS_NOT_RUN_MESSAGE, taskIds: ["i1.web", "i1.sidecar"] },
+    { name: "a pod of one container", launch: launchOf({ kind: "pod", containers: [web] }), message: PODS_NOT_RUN_MESSAGE, taskIds: ["i1.web"] },
+    { name: "a container network", launch: launchOf({ containers: [web], networks: [{ mode: NetworkMode.CONTAINER, name: "dcos" }] }), message: /^container networks are not supported by this agent yet: CONTAINER "dcos"$/ },
+    { name: "a bridge network", launch: launchOf({ containers: [web], networks: [{ mode: NetworkMode.CONTAINER_BRIDGE }] }), message: /not supported by this agent yet: CONTAINER_BRIDGE$/ },
+    {
+      name: "volumes other than HOST",
+      launch: launchOf({ containers: [web], volumes: [{ name: "logs", kind: VolumeKind.HOST, hostPath: "/var/log" }, { name: "data", kind: VolumeKind.PERSISTENT, sizeMb: 10 }, { name: "tmp", kind: VolumeKind.EPHEMERAL }] }),
+      message: /^volumes other than HOST are not supported by this agent yet: "data" \(PERSISTENT\), "tmp" \(EPHEMERAL\)$/,
+    },
+    {
+      name: "a secret in the env, named with its source",
+      launch: launchOf({ containers: [{ ...web, env: { A: "1", DB_PASSWORD: { secret: "db" } } }], secrets: { db: "/prod/db/password" } }),
+      message: 'env DB_PASSWORD refers to secret "db" (/prod/db/password), which this agent cannot resolve yet',
+    },
+    { name: "no command (an image entrypoint)", launch: launchOf({ containers: [{ name: "web" }] }), message: /no command \(shell or argv\)/ },
+    { name: "an empty shell command", launch: launchOf({ containers: [{ name: "web", shell: "  " }] }), message: /no command/ },
+    { name: "an empty argv", launch: launchOf({ containers: [{ name: "web", argv: [] }] }), message: /no command/ },
+    { name: "negative resources", launch: launchOf({ containers: [{ ...web, mem: -1 }] }), message: /non-negative/ },
+    { name: "no run spec", launch: create(agentV1.LaunchInstanceSchema, { instanceId: "i1", taskIds: ["i1.web"] }), message: "the launch carries no run spec" },
+    { name: "no task ids (nothing to report)", launch: launchOf({ containers: [web] }, { taskIds: [] }), message: "the launch names 0 task ids for 1 containers", taskIds: [] },
+    { name: "a task id per container, not more", launch: launchOf({ containers: [web] }, { taskIds: ["a.1", "a.2"] }), message: /2 task ids for 1 containers/ },
+    { name: "an unusable task id", launch: launchOf({ containers: [web] }, { taskIds: ["../etc"] }), message: /not usable as a sandbox name/ },
+    { name: "a task id twice", launch: launchOf({ containers: [web, { name: "b", shell: "x" }] }, { taskIds: ["a.1", "a.1"] }), message: /task id twice/ },
+    { name: "an endpoint with a host port but no assignment", launch: launchOf({ containers: [{ ...web, endpoints: [{ name: "http", hostPort: 0 }] }] }), message: 'endpoint 0 ("http") of container "web" has no assigned host port' },
+    {
+      name: "requirePorts: an assigned port other than the fixed one",
+      launch: launchOf({ containers: [{ ...web, endpoints: [{ hostPort: 8080 }] }] }, { ports: [{ endpointIndex: 0, hostPort: 31000 }] }),
+      message: /host port 31000 assigned to endpoint 0 of container "web": the run spec asks for exactly 8080/,
+    },
+    { name: "a port for an endpoint that does not exist", launch: launchOf({ containers: [web] }, { ports: [{ endpointIndex: 0, hostPort: 31000 }] }), message: /no such endpoint with a host port/ },
+    { name: "a port for another container", launch: launchOf({ containers: [{ ...web, endpoints: [{ hostPort: 0 }] }] }, { ports: [{ endpointIndex: 0, hostPort: 31000, container: "db" }] }), message: /the run spec has no such container/ },
+    { name: "fewer GPUs than asked for", launch: launchOf({ containers: [{ ...web, gpus: 1 }] }), message: "the container asks for 1 GPUs; 0 were assigned" },
+    { name: "GPUs it did not ask for", launch: launchOf({ containers: [web] }, { gpus: [0] }), message: "the container asks for 0 GPUs; 1 were assigned" },
+    { name: "a GPU this agent does not have", launch: launchOf({ containers: [{ ...web, gpus: 1 }] }, { gpus: [5] }), message: "GPU 5 is not a GPU of this agent" },
+    { name: "a GPU held by another task", launch: launchOf({ containers: [{ ...web, gpus: 2 }] }, { gpus: [0, 2] }), message: "GPU 2 is in use by task other.1" },
+    { name: "a GPU assigned twice", launch: launchOf({ containers: [{ ...web, gpus: 2 }] }, { gpus: [1, 1] }), message: "GPU 1 is assigned twice" },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      const decision = decideInstanceLaunch(row.launch, agent);
+      assert.ok(!decision.ok, "refused");
+      if (typeof row.message === "string") assert.equal(decision.message, row.message);
+      else assert.match(decision.message, row.message);
+      assert.deepEqual(decision.taskIds, row.taskIds ?? [...row.launch.taskIds], "every task of the instance is refused");
+    });
+  }
+
+  it("a GPU whose uuid is not the agent's is refused", () => {
+    const launch = launchOf({ containers: [{ ...web, gpus: 1 }] }, { gpus: [1] });
+    launch.gpus[0]!.uuid = "GPU-other";
+    assert.deepEqual(decideInstanceLaunch(launch, agent), { ok: false, taskIds: ["i1.web"], message: "GPU 1 (GPU-other) is not a GPU of this agent" });
+  });
+
+  it("never throws, whatever the run spec holds", () => {
+    const odd = [
+      create(agentV1.LaunchInstanceSchema, {}),
+      create(agentV1.LaunchInstanceSchema, { taskIds: ["t.1"], runSpec: create(registryV1RunSpec.RunSpecSchema, {}) }),
+      create(agentV1.LaunchInstanceSchema, { taskIds: ["t.1"], runSpec: create(registryV1RunSpec.RunSpecSchema, { containers: [{}] }) }),
+      create(agentV1.LaunchInstanceSchema, { taskIds: ["t.1"], runSpec: create(registryV1RunSpec.RunSpecSchema, { containers: [{ command: { kind: { case: "argv", value: create(registryV1RunSpec.ArgvSpecSchema) } }, env: { X: create(registryV1RunSpec.EnvValueSchema) } }], volumes: [{ kind: 99 as registryV1RunSpec.VolumeKind }] }) }),
+    ];
+    for (const launch of odd) assert.equal(decideInstanceLaunch(launch, agent).ok, false);
+  });
+});
+
+describe("LaunchInstance decisions: the task an app runs", () => {
+  it("a shell command through /bin/sh -c, with the container's env, resources, kill grace, the run spec's ids and labels", () => {
+    const launch = launchOf(
+      { id: "/shop/web", labels: { tier: "front" }, containers: [{ ...web, shell: "serve --port $PORT0", env: { MODE: "prod" }, cpus: 0.25, mem: 32, grace: 5 }], volumes: [{ name: "logs", kind: VolumeKind.HOST, hostPath: "/var/log" }] },
+      { host: "node-1.dc1" },
+    );
+    const decision = decideInstanceLaunch(launch, agent);
+    assert.ok(decision.ok);
+    assert.deepEqual(decision.task, {
+      taskId: "i1.web",
+      instanceId: "i1",
+      appId: "/shop/web",
+      appVersion: "2026-01-01T00:00:00.000Z",
+      env: { MODE: "prod" },
+      resources: { cpus: 0.25, mem: 32, disk: 0, gpus: 0 },
+      labels: { tier: "front" },
+      ports: [],
+      image: "",
+      host: "node-1.dc1",
+      argv: ["/bin/sh", "-c", "serve --port $PORT0"],
+      killGraceMs: 5000,
+      assignedGpus: [],
+      assignedPorts: [],
+    });
+  });
+
+  it("an argv runs directly; kill grace 0 means the default 3 s", () => {
+    const decision = decideInstanceLaunch(launchOf({ containers: [{ name: "web", argv: ["/bin/echo", "a b"], grace: 0 }] }), agent);
+    assert.ok(decision.ok);
+    assert.deepEqual(decision.task.argv, ["/bin/echo", "a b"]);
+    assert.equal(decision.task.killGraceMs, 3000);
+  });
+
+  it("applies the assigned host ports: dynamic, fixed (requirePorts) and named, keyed by the requested port; an endpoint without a host port keeps none", () => {
+    const launch = launchOf(
+      { containers: [{ ...web, endpoints: [{ name: "http", hostPort: 0, servicePort: 10000 }, { hostPort: 8080, servicePort: 8080 }, { name: "peer" }] }] },
+      { ports: [{ endpointIndex: 1, hostPort: 8080 }, { endpointIndex: 0, hostPort: 31005 }] },
+    );
+    const decision = decideInstanceLaunch(launch, agent);
+    assert.ok(decision.ok);
+    assert.deepEqual(decision.task.ports, [
+      { name: "http", requested: 10000, hostPort: 31005 },
+      { name: "", requested: 8080, hostPort: 8080 },
+      { name: "peer", requested: 0, hostPort: undefined },
+    ]);
+    assert.deepEqual(decision.task.assignedPorts, [
+      { container: "web", endpoint: "http", endpointIndex: 0, hostPort: 31005, containerPort: 0 },
+      { container: "web", endpoint: "", endpointIndex: 1, hostPort: 8080, containerPort: 0 },
+    ]);
+  });
+
+  it("takes exactly the assigned GPUs, whatever else is free", () => {
+    const decision = decideInstanceLaunch(launchOf({ containers: [{ ...web, gpus: 2 }] }, { gpus: [1, 0] }), agent);
+    assert.ok(decision.ok);
+    assert.deepEqual(decision.task.assignedGpus, [0, 1]);
+    const one = decideInstanceLaunch(launchOf({ containers: [{ ...web, gpus: 1 }] }, { gpus: [1] }), agent);
+    assert.ok(one.ok);
+    assert.deepEqual(one.task.assignedGpus, [1], "GPU 0 is free too, but not assigned");
+  });
+
+  it("the shape check simulated agents share accepts pods", () => {
+    assert.equal(instanceShapeProblem(launchOf({ containers: [web, { name: "sidecar" }] })), undefined);
+    assert.match(instanceShapeProblem(launchOf({ containers: [web] }, { taskIds: [] }))!, /0 task ids/);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * The projection's run specs: a logged one is kept as logged; events written before versions
+ * carried run specs get one built from their stored definition when folded.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
+import { eventsV1App, eventsV1Pod, registryV1RunSpec as rs } from "@gantry/proto";
+import { validateApp, validatePod } from "../domain/index.ts";
+import { RegistryProjection } from "./registry.projection.ts";
+import { plainJson } from "./registry-state.ts";
+
+const V1 = "2026-01-01T00:00:00.000Z";
+
+/** A normalised definition as the log stores it: JSON, with its version. */
+function stored(definition: object): JsonObject {
+  return { ...plainJson(definition), version: V1 } as JsonObject;
+}
+
+function validApp(raw: object): JsonObject {
+  const r = validateApp(raw);
+  assert.ok(r.ok);
+  return stored(r.app);
+}
+
+/** An AppCreated/PodCreated as a registry from before run specs wrote it: no `runSpec`. */
+function legacyCreated(kind: "app" | "pod", definition: JsonObject): { streamId: string; streamVersion: number; type: string; data: JsonObject } {
+  const version = { id: String(definition.id), version: V1, lastConfigChangeAt: V1, lastScalingAt: V1, definition };
+  const data =
+    kind === "app"
+      ? toJson(eventsV1App.AppCreatedSchema, create(eventsV1App.AppCreatedSchema, { app: version, deploymentId: "d1" }))
+      : toJson(eventsV1Pod.PodCreatedSchema, create(eventsV1Pod.PodCreatedSchema, { pod: version, deploymentId: "d1" }));
+  return { streamId: `${kind}-${version.id}`, streamVersion: 1, type: kind === "app" ? "AppCreated" : "PodCreated", data: data as JsonObject };
+}
+
+describe("RegistryProjection: run specs", () => {
+  test("an app logged without a run spec gets one from its definition", () => {
+    const p = new RegistryProjection();
+    p.apply(legacyCreated("app", validApp({ id: "/old/web", cmd: "sleep 1", instances: 2 })));
+    const spec = p.state().apps.get("/old/web")?.runSpec;
+    assert.equal(spec?.kind, rs.RunSpecKind.APP);
+    assert.equal(spec?.instances, 2);
+    assert.equal(spec?.configVersion, V1);
+    assert.equal(spec?.containers[0]?.name, "web");
+  });
+
+  test("a pod logged without a run spec gets one from its definition", () => {
+    const p = new RegistryProjection();
+    const pod = { id: "/old/pod", containers: [{ name: "main", exec: { command: { shell: "sleep 1" } } }], networks: [{ mode: "host" }] };
+    const r = validatePod(pod);
+    assert.ok(r.ok);
+    p.apply(legacyCreated("pod", stored(r.pod)));
+    const spec = p.state().pods.get("/old/pod")?.runSpec;
+    assert.equal(spec?.kind, rs.RunSpecKind.POD);
+    assert.deepEqual(spec?.containers.map((c) => c.name), ["main"]);
+  });
+
+  test("a logged run spec is kept as logged, not rebuilt", () => {
+    const p = new RegistryProjection();
+    const e = legacyCreated("app", validApp({ id: "/new/web", cmd: "sleep 1" }));
+    (e.data.app as JsonObject).runSpec = { id: "/new/web", kind: "RUN_SPEC_KIND_APP", instances: 7 };
+    p.apply(e);
+    assert.equal(p.state().apps.get("/new/web")?.runSpec?.instances, 7);
+  });
+
+  test("a definition that is not a normalised one folds without a run spec", () => {
+    const p = new RegistryProjection();
+    p.apply(legacyCreated("app", { id: "/odd", instances: 1 }));
+    const stored = p.state().apps.get("/odd");
+    assert.equal(stored?.definition.instances, 1);
+    assert.equal(stored?.runSpec, undefined);
+  });
+});

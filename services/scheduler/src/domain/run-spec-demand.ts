@@ -1,0 +1,56 @@
+import type { ResourceAmount } from "./resources.ts";
+
+/** Marathon's constraint operators (IS from 1.6). */
+export type ConstraintOperatorName = "UNIQUE" | "LIKE" | "CLUSTER" | "GROUP_BY" | "UNLIKE" | "MAX_PER" | "IS";
+
+/** One placement constraint: `[field, operator, value]` ("" when the operator takes no value). */
+export interface ConstraintRule {
+  field: string;
+  operator: ConstraintOperatorName;
+  value: string;
+}
+
+/** A host port one endpoint of one container needs: a fixed one, or `0` for any free port. */
+export interface PortRequest {
+  container: string;
+  endpoint: string;
+  /** The endpoint's index in its container's endpoints. */
+  index: number;
+  /** 0 = any free port of the agent's ranges. */
+  hostPort: number;
+  /** The port inside the container network (0 on the host network). */
+  containerPort: number;
+}
+
+/** Marathon's launch backoff of a run spec. */
+export interface BackoffPolicy {
+  backoffSeconds: number;
+  backoffFactor: number;
+  maxLaunchDelaySeconds: number;
+}
+
+/**
+ * What the scheduler needs of a run spec to place its instances, read once from the registry's
+ * typed RunSpec: an instance is ONE unit (every container of a pod, and its executor, on one
+ * agent), so `resources` is their sum.
+ */
+export interface RunSpecDemand {
+  id: string;
+  pod: boolean;
+  /** The configuration instances run: instances of another one are replaced. */
+  configVersion: string;
+  /** The version of the spec itself (Marathon's `version`). */
+  version: string;
+  instances: number;
+  resources: ResourceAmount;
+  /** Roles whose resources an instance may use. */
+  acceptedRoles: readonly string[];
+  constraints: readonly ConstraintRule[];
+  /** Host ports an instance needs, in container and endpoint order. */
+  ports: readonly PortRequest[];
+  /** Task per container: the containers' names, in order. */
+  containers: readonly string[];
+  killSelection: "YOUNGEST_FIRST" | "OLDEST_FIRST";
+  backoff: BackoffPolicy;
+  killGracePeriodSeconds: number;
+}

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const database = await openClusterDatabase(db.url, cluster.names.cluster, { max: 8 });
   const store = new EventStore({ pool: database.pool });
   const processes: ServiceProcess[] = [];
-  const env = { DATABASE_URL: db.url, NATS_URL: infrastructureUrls().natsUrl, GANTRY_CLUSTER: cluster.names.cluster, GANTRY_AUTH_KEY: generateSigningKey().toString("base64"), GANTRY_LOG_LEVEL: "error" };
+  const env = { DATABASE_URL: db.url, NATS_URL: infrastructureUrls().natsUrl, GANTRY_CLUSTER: cluster.names.cluster, GANTRY_AUTH_KEY: generateSigningKey().toString("base64"), GANTRY_LOG_LEVEL: process.env.SCHEDULER_LOG_LEVEL ?? "error" };
   try {
     const sync = (await database.pool.query("SHOW synchronous_commit")).rows[0].synchronous_commit as string;
     const fsync = (await database.pool.query("SHOW fsync")).rows[0].fsync as string;
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     const decision = measureDecisionMicros(AGENTS, TASKS);
     console.log(`decision:      p99 ${decision.p99.toFixed(1)} µs, p50 ${decision.p50.toFixed(1)} µs (placement stack over ${fmt(AGENTS)} agents holding ${fmt(TASKS)} instances, in this process)`);
 
-    const scheduler = startServiceProcess("scheduler", "services/scheduler/src/main.ts", ["--port", String(await freePort())], env);
+    const scheduler = startServiceProcess("scheduler", "services/scheduler/src/main.ts", ["--port", String(await freePort())], { ...env, ...(process.env.SCHEDULER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SCHEDULER_NODE_OPTIONS } : {}) });
     processes.push(scheduler);
     processes.push(startServiceProcess("agents", "services/agent/src/sim/main.ts", ["--count", String(AGENTS), "--cpus", "16", "--mem", "65536", "--ports", "31000-32000", "--attributes", "zone:z{n%5};rack:r{n%50}", "--launch-delay-ms", "5-20"], env));
     const t0 = performance.now();
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     }
     const placementsPerSec = (placed * 1000) / placedMs;
     console.log(`placements:    ${fmt(placementsPerSec)}/s committed (${fmt(placed)} tasks in jobs of ${fmt(JOB)}; first job ${fmt(rates[0]!)}/s, last ${fmt(rates.at(-1)!)}/s)`);
-    await until(`${fmt(placed)} tasks running`, async () => (await count(database.pool, "SELECT count(*)::int AS n FROM events WHERE event_type = 'TaskStatusChanged' AND data->>'state' = 'TASK_STATE_RUNNING'")) >= placed, 300_000, processes);
+    await until(`${fmt(placed)} tasks running`, async () => (await count(database.pool, "SELECT count(*)::int AS n FROM events WHERE event_type = 'TaskStatusChanged' AND data->>'state' = 'TASK_STATE_RUNNING'")) >= placed, 300_000, processes, 1_000);
     const schedulerRssMb = rssMb(scheduler.pid);
     console.log(`scheduler RSS: ${fmt(schedulerRssMb)} MB with ${fmt(placed)} tasks`);
 
@@ -137,13 +137,22 @@ async function main(): Promise<void> {
   }
 }
 
-/** Appends a job and waits until all its placements are committed; returns the milliseconds from the job's commit. */
+/**
+ * Appends a job and waits until all its placements are committed; returns the milliseconds from
+ * the job's commit. Placements are counted among the events after the job (a range of the
+ * commit-order index), so the probe costs the same however long the log grows.
+ */
 async function placeJob(store: EventStore, pool: pg.Pool, id: string, instances: number, constraints: Constraint[], processes: ServiceProcess[]): Promise<number> {
-  await store.appendOrThrow(`app-${id}`, "no_stream", [appCreated(id, instances, constraints)]);
+  const appended = await store.appendOrThrow(`app-${id}`, "no_stream", [appCreated(id, instances, constraints)]);
   const t0 = performance.now();
-  await until(`${id} placed`, async () => (await count(pool, "SELECT count(*)::int AS n FROM events WHERE event_type = 'InstancePlaced' AND data->>'appId' = $1", [id])) >= instances, 120_000, processes, 5);
+  const { rows } = await pool.query("SELECT transaction_id::text AS x FROM events WHERE global_position = $1", [appended.firstPosition.toString()]);
+  const after = rows[0].x as string;
+  await until(`${id} placed`, async () => (await count(pool, PLACED_SINCE_SQL, [after, id])) >= instances, 120_000, processes, 5);
   return performance.now() - t0;
 }
+
+const RUNNING_SINCE_SQL = `SELECT extract(epoch FROM recorded_at) * 1000 AS at FROM events WHERE (transaction_id, global_position) >= ($1::xid8, 0) AND event_type = 'TaskStatusChanged' AND data->>'appId' = $2 AND data->>'state' = 'TASK_STATE_RUNNING' LIMIT 1`;
+const PLACED_SINCE_SQL = `SELECT count(*)::int AS n FROM events WHERE (transaction_id, global_position) >= ($1::xid8, 0) AND event_type = 'InstancePlaced' AND data->>'appId' = $2`;
 
 /** Single-instance apps created one at a time while another app scales up and down; append → RUNNING committed, per app. */
 async function createToRunning(store: EventStore, pool: pg.Pool, processes: ServiceProcess[]): Promise<number[]> {
@@ -165,10 +174,10 @@ async function createToRunning(store: EventStore, pool: pg.Pool, processes: Serv
     for (let i = 0; i < LATENCY_APPS; i++) {
       const id = `/bench/latency-${i}`;
       const appended = await store.appendOrThrow(`app-${id}`, "no_stream", [appCreated(id, 1, [])]);
-      const { rows } = await pool.query("SELECT extract(epoch FROM recorded_at) * 1000 AS at FROM events WHERE global_position = $1", [appended.firstPosition.toString()]);
+      const { rows } = await pool.query("SELECT extract(epoch FROM recorded_at) * 1000 AS at, transaction_id::text AS x FROM events WHERE global_position = $1", [appended.firstPosition.toString()]);
       const createdAt = Number(rows[0].at);
       const runningAt = await until(`${id} running`, async () => {
-        const r = await pool.query("SELECT extract(epoch FROM recorded_at) * 1000 AS at FROM events WHERE event_type = 'TaskStatusChanged' AND data->>'appId' = $1 AND data->>'state' = 'TASK_STATE_RUNNING' LIMIT 1", [id]);
+        const r = await pool.query(RUNNING_SINCE_SQL, [rows[0].x, id]);
         return r.rows[0] ? Number(r.rows[0].at) : undefined;
       }, 30_000, processes, 2);
       latencies.push(runningAt - createdAt);

@@ -13,6 +13,7 @@ import { ensureAgentStatusStream, natsCommandSender } from "./adapters/agent-lin
 import { eventStoreAppender } from "./adapters/event-store.appender.ts";
 import { schedulerService } from "./adapters/scheduler.grpc.ts";
 import { snapshotStore } from "./adapters/snapshot-store.postgres.ts";
+import { DEFAULT_PLACEMENT_POLICY } from "./placement-policy.ts";
 import { startSchedulerRoles, type SchedulerRoles } from "./scheduler-roles.ts";
 
 /** What the scheduler needs to run, compiled by the caller (main.ts or `gantry up`). */
@@ -39,7 +40,7 @@ const DEFAULT_SETTINGS: SchedulerSettings = {
   heartbeatIntervalSeconds: 2,
   missedHeartbeatsBeforeLost: 5,
   relaunchAfterSeconds: 10,
-  placement: { scoring: "binpack", reserveGpuAgents: true },
+  placement: DEFAULT_PLACEMENT_POLICY,
 };
 
 /**

@@ -252,6 +252,11 @@ export interface CoreSubscriptionOptions<D extends DescMessage, R extends DescMe
   /** Handles one message; when `replySchema` is set its result is sent as the reply. */
   handler: (message: MessageShape<D>, raw: Msg) => Promise<MessageShape<R> | void>;
   replySchema?: R;
+  /**
+   * Handle messages as they arrive, without waiting for the previous one's handler (each replies
+   * when its own is done): for handlers that gather messages into batches. Default: one at a time.
+   */
+  concurrent?: boolean;
 }
 
 /** Subscribes on core NATS (at most once delivery) until `signal` aborts; resolves when subscribed. */
@@ -261,15 +266,19 @@ export async function subscribeCore<D extends DescMessage, R extends DescMessage
 ): Promise<void> {
   const sub = bus.nc.subscribe(bus.names.subject(options.subject), options.queue === undefined ? {} : { queue: options.queue });
   options.signal.addEventListener("abort", () => sub.unsubscribe(), { once: true });
+  const handle = async (m: Msg) => {
+    try {
+      const decoded = decodeMessage(options.schema, m.data);
+      const reply = await context.with(contextFromHeaders(m.headers), () => options.handler(decoded, m));
+      if (options.replySchema && reply && m.reply) m.respond(toBinary(options.replySchema, reply as MessageShape<R>));
+    } catch (err) {
+      options.logger.error({ err, subject: m.subject }, "core message handler failed");
+    }
+  };
   void (async () => {
     for await (const m of sub) {
-      try {
-        const decoded = decodeMessage(options.schema, m.data);
-        const reply = await context.with(contextFromHeaders(m.headers), () => options.handler(decoded, m));
-        if (options.replySchema && reply && m.reply) m.respond(toBinary(options.replySchema, reply as MessageShape<R>));
-      } catch (err) {
-        options.logger.error({ err, subject: m.subject }, "core message handler failed");
-      }
+      if (options.concurrent) void handle(m);
+      else await handle(m);
     }
   })();
   await bus.nc.flush();

@@ -30,6 +30,8 @@ export async function serveAgents(bus: Bus, scheduler: Scheduler, logger: Logger
     replySchema: agentV1.AgentRegisteredSchema,
     logger,
     signal,
+    // Registrations arriving together are recorded together (one transaction), each answered after it.
+    concurrent: true,
     handler: (reg) => scheduler.onRegistration(reg),
   });
   await subscribeCore(bus, {
@@ -37,6 +39,7 @@ export async function serveAgents(bus: Bus, scheduler: Scheduler, logger: Logger
     schema: agentV1.AgentHeartbeatSchema,
     logger,
     signal,
-    handler: (hb) => scheduler.onHeartbeat(hb),
+    // Not awaited: heartbeats are noted on arrival and repaired in batches (see Scheduler.onHeartbeat).
+    handler: async (hb) => void scheduler.onHeartbeat(hb).catch((err) => logger.warn({ err, agent: hb.agentId }, "heartbeat repair failed")),
   });
 }

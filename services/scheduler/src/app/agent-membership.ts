@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { agentV1, eventsV1Agent } from "@gantry/proto";
-import type { Instance } from "../domain/index.ts";
 import { CommandBatches, killCommands, killTaskCommand, launchInstanceCommand } from "./agent-commands.ts";
+import { DecisionBuilder } from "./decision-builder.ts";
 import { statusChange } from "./instance-events.ts";
 import type { OutgoingEvent, StreamBatch } from "./ports.ts";
 import type { SchedulerContext } from "./scheduler.ts";
@@ -16,58 +16,72 @@ function agentEvent(ctx: SchedulerContext, agentId: string, event: OutgoingEvent
   return { streamId, expectedVersion: ctx.state.versionOf(streamId), events: [event] };
 }
 
-/** Records a registration (or re-registration) and answers it with this leader's epoch and heartbeat interval. */
-export async function onRegistration(ctx: SchedulerContext, reg: agentV1.AgentRegistration): Promise<agentV1.AgentRegistered> {
+/**
+ * Records registrations (or re-registrations), all in ONE transaction, and answers each with this
+ * leader's epoch and heartbeat interval (only once it is recorded: a deposed leader answers none).
+ */
+export async function onRegistrations(ctx: SchedulerContext, registrations: readonly agentV1.AgentRegistration[]): Promise<agentV1.AgentRegistered[]> {
   const { epoch, logId } = ctx.leading();
-  await ctx.append([agentEvent(ctx, reg.agentId, { schema: eventsV1Agent.AgentRegisteredSchema, message: create(eventsV1Agent.AgentRegisteredSchema, { registration: reg }) })]);
-  ctx.ports.logger.info({ agent: reg.agentId, hostname: reg.hostname, capabilities: reg.capabilities }, "agent registered");
+  const decision = new DecisionBuilder();
+  for (const reg of registrations) decision.add(agentEvent(ctx, reg.agentId, { schema: eventsV1Agent.AgentRegisteredSchema, message: create(eventsV1Agent.AgentRegisteredSchema, { registration: reg }) }));
+  await ctx.append(decision.batches());
+  for (const reg of registrations) ctx.ports.logger.info({ agent: reg.agentId, hostname: reg.hostname, capabilities: reg.capabilities }, "agent registered");
   ctx.reconcileSoon();
-  return create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds: ctx.settings.heartbeatIntervalSeconds, epoch, logId });
+  return registrations.map((reg) => create(agentV1.AgentRegisteredSchema, { agentId: reg.agentId, heartbeatIntervalSeconds: ctx.settings.heartbeatIntervalSeconds, epoch, logId }));
+}
+
+/** A heartbeat and when it arrived. */
+export interface ReceivedHeartbeat {
+  hb: agentV1.AgentHeartbeat;
+  seenAt: number;
 }
 
 /**
- * Notes a heartbeat and repairs what it shows, looking only at that agent's instances: an agent
- * declared lost is back (AgentReturned, in the log); tasks it runs that the scheduler does not
- * want (unknown or ended) are killed; kills not acted on are sent again; a launch it runs whose
- * RUNNING report was lost is recorded; launches that never arrived are sent again.
+ * Repairs what a batch of heartbeats shows (the latest of each agent), looking only at each
+ * agent's instances: an agent declared lost is back (AgentReturned, in the log); tasks it runs
+ * that the scheduler does not want (unknown or ended) are killed; kills not acted on are sent
+ * again; a launch it runs whose RUNNING report was lost is recorded; launches that never arrived
+ * are sent again. Whatever must be recorded is written in ONE transaction.
  */
-export async function onHeartbeat(ctx: SchedulerContext, hb: agentV1.AgentHeartbeat, seenAt: number): Promise<void> {
+export async function onHeartbeats(ctx: SchedulerContext, heartbeats: readonly ReceivedHeartbeat[]): Promise<void> {
   ctx.leading();
   const { state, settings, ports } = ctx;
-  const agent = state.agents.get(hb.agentId);
-  if (!agent) return;
-  agent.lastSeenAt = Math.max(agent.lastSeenAt, seenAt);
-  const appends: StreamBatch[] = [];
-  if (!agent.active) {
-    appends.push(agentEvent(ctx, agent.agentId, { schema: eventsV1Agent.AgentReturnedSchema, message: create(eventsV1Agent.AgentReturnedSchema, { agentId: agent.agentId }) }));
-    ports.logger.info({ agent: agent.agentId }, "agent is back");
-  }
-  const running = new Set(hb.runningTaskIds);
-  const now = ports.now();
+  const decision = new DecisionBuilder();
   const resend = new CommandBatches();
-  const reportedRunning: Instance[] = [];
-  for (const taskId of running) {
-    const inst = state.instanceOfTask(taskId);
-    if (!inst || inst.agentId !== hb.agentId) resend.add(hb.agentId, killTaskCommand(ctx, { taskId, appId: inst?.appId ?? "" }));
-  }
-  for (const inst of state.instancesOn(hb.agentId)) {
-    if (now - inst.updatedAt <= settings.relaunchAfterSeconds * 1000) continue;
-    if (inst.killRequested) resend.add(hb.agentId, ...killCommands(ctx, inst));
-    else if (inst.state === "TASK_STAGING" && !inst.pod && running.has(inst.taskId)) reportedRunning.push(inst);
-    else if (inst.state === "TASK_STAGING") {
-      const known = state.runSpecs.get(inst.appId);
-      if (known && known.demand.configVersion === inst.appVersion) resend.add(hb.agentId, launchInstanceCommand(known.spec, inst));
+  const now = ports.now();
+  let returned = false;
+  for (const { hb, seenAt } of heartbeats) {
+    const agent = state.agents.get(hb.agentId);
+    if (!agent) continue;
+    agent.lastSeenAt = Math.max(agent.lastSeenAt, seenAt);
+    if (!agent.active) {
+      decision.add(agentEvent(ctx, agent.agentId, { schema: eventsV1Agent.AgentReturnedSchema, message: create(eventsV1Agent.AgentReturnedSchema, { agentId: agent.agentId }) }));
+      ports.logger.info({ agent: agent.agentId }, "agent is back");
+      returned = true;
+    }
+    const running = new Set(hb.runningTaskIds);
+    for (const taskId of running) {
+      const inst = state.instanceOfTask(taskId);
+      if (!inst || inst.agentId !== hb.agentId) resend.add(hb.agentId, killTaskCommand(ctx, { taskId, appId: inst?.appId ?? "" }));
+    }
+    for (const inst of state.instancesOn(hb.agentId)) {
+      if (now - inst.updatedAt <= settings.relaunchAfterSeconds * 1000) continue;
+      if (inst.killRequested) resend.add(hb.agentId, ...killCommands(ctx, inst));
+      else if (inst.state === "TASK_STAGING" && !inst.pod && running.has(inst.taskId)) decision.add(statusChange(ctx, inst, { state: "TASK_RUNNING", message: "reported running by the agent's heartbeat" }));
+      else if (inst.state === "TASK_STAGING") {
+        const known = state.runSpecs.get(inst.appId);
+        if (known && known.demand.configVersion === inst.appVersion) resend.add(hb.agentId, launchInstanceCommand(known.spec, inst));
+      }
     }
   }
   if (resend.agents > 0) {
-    ports.logger.warn({ agent: hb.agentId }, "re-sending commands the agent has not acted on");
+    ports.logger.warn({ agents: resend.agents }, "re-sending commands agents have not acted on");
     resend.send(ctx);
   }
-  appends.push(...reportedRunning.map((inst) => statusChange(ctx, inst, { state: "TASK_RUNNING", message: "reported running by the agent's heartbeat" })));
-  if (appends.length > 0) {
-    await ctx.append(appends);
+  if (decision.size > 0) {
+    await ctx.append(decision.batches());
     ctx.reconcileSoon();
-  }
+  } else if (returned) ctx.reconcileSoon();
 }
 
 /**

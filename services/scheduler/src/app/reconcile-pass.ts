@@ -78,6 +78,7 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
     }
     placeInstances(ctx, stack, policy, known, Math.min(plan.launch, MAX_PLACEMENTS_PER_PASS - tentative.length), now, tentative, batches, commands);
   }
+  const decided = ports.now();
   if (batches.length > 0) {
     try {
       // One transaction for the whole decision: either every placement and kill is recorded or none is.
@@ -90,8 +91,9 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
       for (const id of dirty) state.dirty.add(id);
       throw err;
     }
+    const written = ports.now();
     commands.send(ctx);
-    ports.logger.info({ placed: tentative.length, killed, agents: commands.agents }, "reconciled");
+    ports.logger.info({ placed: tentative.length, killed, agents: commands.agents, decideMs: decided - now, writeMs: written - decided, sendMs: ports.now() - written }, "reconciled");
   }
   await settleDeployments(ctx);
 }

@@ -2,7 +2,7 @@ import { toJson, type JsonObject } from "@bufbuild/protobuf";
 import { ConcurrencyError, FencedOutError, foldInStreamOrder, GantryError, type Fence, type Position, type RecordedEvent } from "@gantry/platform";
 import type { agentV1 } from "@gantry/proto";
 import { DESIRED_STATE_STREAM_TYPES, foldEvent, type FoldableEvent } from "./fold-event.ts";
-import { checkAgents, onHeartbeat, onRegistration } from "./agent-membership.ts";
+import { checkAgents, onHeartbeats, onRegistrations, type ReceivedHeartbeat } from "./agent-membership.ts";
 import { drainAgent, resetLaunchDelay, undrainAgent } from "./operator-actions.ts";
 import { reconcileNow, type PlacementPolicy } from "./reconcile-pass.ts";
 import type { SchedulerPorts, StreamBatch } from "./ports.ts";
@@ -63,6 +63,10 @@ export class Scheduler implements SchedulerContext {
   #term: (LeaderTerm & { deposed: () => void }) | undefined;
   #reconcileScheduled = false;
   #agentCheckQueued: Promise<void> | undefined;
+  #heartbeats = new Map<string, ReceivedHeartbeat>();
+  #heartbeatsQueued: Promise<void> | undefined;
+  #registrations: { reg: agentV1.AgentRegistration; answer: (r: agentV1.AgentRegistered) => void; fail: (err: unknown) => void }[] = [];
+  #registrationsQueued = false;
 
   constructor(ports: SchedulerPorts, settings: SchedulerSettings) {
     this.ports = ports;
@@ -136,21 +140,46 @@ export class Scheduler implements SchedulerContext {
 
   // ---- agents ---------------------------------------------------------------------------------
 
-  /** Records an agent's registration and answers it with this leader's epoch. */
+  /**
+   * Records an agent's registration and answers it with this leader's epoch. Registrations that
+   * arrive while the queue is busy are recorded together, in one transaction.
+   */
   onRegistration(reg: agentV1.AgentRegistration): Promise<agentV1.AgentRegistered> {
-    return this.serial(() => onRegistration(this, reg));
+    return new Promise((answer, fail) => {
+      this.#registrations.push({ reg, answer, fail });
+      if (this.#registrationsQueued) return;
+      this.#registrationsQueued = true;
+      void this.serial(async () => {
+        this.#registrationsQueued = false;
+        const batch = this.#registrations.splice(0);
+        try {
+          const answers = await onRegistrations(this, batch.map((b) => b.reg));
+          batch.forEach((b, i) => b.answer(answers[i]!));
+        } catch (err) {
+          for (const b of batch) b.fail(err);
+        }
+      });
+    });
   }
 
   /**
    * Notes an agent's heartbeat and repairs what it shows (see agent-membership.ts). The agent
-   * counts as seen on arrival, not when the queue gets to it, so a slow queue never makes a live
-   * agent look lost.
+   * counts as seen on arrival, not when the queue gets to it, so a busy queue never makes a live
+   * agent look lost; the repairs of every heartbeat that arrived meanwhile (the latest of each
+   * agent) are done together, in one queued step.
    */
   onHeartbeat(hb: agentV1.AgentHeartbeat): Promise<void> {
-    const known = this.state.agents.get(hb.agentId);
     const seenAt = this.ports.now();
+    const known = this.state.agents.get(hb.agentId);
     if (known) known.lastSeenAt = Math.max(known.lastSeenAt, seenAt);
-    return this.serial(() => onHeartbeat(this, hb, seenAt));
+    this.#heartbeats.set(hb.agentId, { hb, seenAt });
+    this.#heartbeatsQueued ??= this.serial(async () => {
+      this.#heartbeatsQueued = undefined;
+      const batch = [...this.#heartbeats.values()];
+      this.#heartbeats.clear();
+      if (this.#term) await onHeartbeats(this, batch);
+    });
+    return this.#heartbeatsQueued;
   }
 
   /** Records an agent's status report (`sequence`: its place in the AGENT_STATUS stream). */

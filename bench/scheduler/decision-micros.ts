@@ -10,7 +10,7 @@ import { AgentLedger, agentClassKey, candidateLimit, createPlacementStack, rando
 export function measureDecisionMicros(agentCount: number, instances: number, decisions = 20_000, warmUp = 5_000): { p50: number; p99: number } {
   const agents: AgentNode[] = Array.from({ length: agentCount }, (_, n) => {
     const total = { cpus: 16, mem: 65_536, disk: 100_000, gpus: 0 };
-    const node = { agentId: `sim-${n}`, hostname: `sim-${n}`, total, totalByRole: new Map([["*", total]]), attributes: { zone: `z${n % 5}`, rack: `r${n % 50}` }, roles: ["*"], capabilities: [], portRanges: [{ begin: 31000, end: 32000 }], gpus: [], active: true, draining: false, lastSeenAt: 0 };
+    const node = { agentId: `sim-${n}`, hostname: `sim-${n}`, total, totalByRole: new Map([["*", total]]), attributes: { zone: `z${n % 5}`, rack: `r${n % 50}` }, roles: ["*"], capabilities: [], portRanges: [{ begin: 31000, end: 32000 }], gpus: [], active: true, draining: false, lastSeenAt: 0, heartbeatIntervalSeconds: 0 };
     return { ...node, classKey: agentClassKey(node) };
   });
   const ledgers = new Map(agents.map((a) => [a.agentId, new AgentLedger(a)]));

@@ -14,11 +14,13 @@
  *                               up and down: append → TASK_RUNNING committed, p99
  *   schedulerRssMb              the scheduler process's resident memory with 50,000 tasks
  *
- * Prints its figures, then one JSON line last.
+ * Prints its figures, then one JSON line last. SCHEDULER_LOG_LEVEL and SCHEDULER_LOG_FILE keep the
+ * scheduler's own log; SCHEDULER_NODE_OPTIONS and AGENTS_NODE_OPTIONS pass flags to the Node of the
+ * scheduler and of the simulated agents (a --cpu-prof, say).
  *   node bench/scheduler/scheduler.bench.ts [--agents 5000] [--tasks 50000]
  */
 import { parseArgs } from "node:util";
-import { readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import pg from "pg";
 import { create } from "@bufbuild/protobuf";
 import { eventsV1App, registryV1RunSpec } from "@gantry/proto";
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
   const database = await openClusterDatabase(db.url, cluster.names.cluster, { max: 8 });
   const store = new EventStore({ pool: database.pool });
   const processes: ServiceProcess[] = [];
-  const env = { DATABASE_URL: db.url, NATS_URL: infrastructureUrls().natsUrl, GANTRY_CLUSTER: cluster.names.cluster, GANTRY_AUTH_KEY: generateSigningKey().toString("base64"), GANTRY_LOG_LEVEL: process.env.SCHEDULER_LOG_LEVEL ?? "error" };
+  const env = { DATABASE_URL: db.url, NATS_URL: infrastructureUrls().natsUrl, GANTRY_CLUSTER: cluster.names.cluster, GANTRY_AUTH_KEY: generateSigningKey().toString("base64"), GANTRY_LOG_LEVEL: "error" };
   try {
     const sync = (await database.pool.query("SHOW synchronous_commit")).rows[0].synchronous_commit as string;
     const fsync = (await database.pool.query("SHOW fsync")).rows[0].fsync as string;
@@ -70,9 +72,10 @@ async function main(): Promise<void> {
     const decision = measureDecisionMicros(AGENTS, TASKS);
     console.log(`decision:      p99 ${decision.p99.toFixed(1)} µs, p50 ${decision.p50.toFixed(1)} µs (placement stack over ${fmt(AGENTS)} agents holding ${fmt(TASKS)} instances, in this process)`);
 
-    const scheduler = startServiceProcess("scheduler", "services/scheduler/src/main.ts", ["--port", String(await freePort())], { ...env, ...(process.env.SCHEDULER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SCHEDULER_NODE_OPTIONS } : {}) });
+    const scheduler = startServiceProcess("scheduler", "services/scheduler/src/main.ts", ["--port", String(await freePort())], { ...env, GANTRY_LOG_LEVEL: process.env.SCHEDULER_LOG_LEVEL ?? "error", ...(process.env.SCHEDULER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SCHEDULER_NODE_OPTIONS } : {}) });
     processes.push(scheduler);
-    processes.push(startServiceProcess("agents", "services/agent/src/sim/main.ts", ["--count", String(AGENTS), "--cpus", "16", "--mem", "65536", "--ports", "31000-32000", "--attributes", "zone:z{n%5};rack:r{n%50}", "--launch-delay-ms", "5-20"], env));
+    if (process.env.SCHEDULER_LOG_FILE) scheduler.child.stderr!.pipe(createWriteStream(process.env.SCHEDULER_LOG_FILE));
+    processes.push(startServiceProcess("agents", "services/agent/src/sim/main.ts", ["--count", String(AGENTS), "--cpus", "16", "--mem", "65536", "--ports", "31000-32000", "--attributes", "zone:z{n%5};rack:r{n%50}", "--launch-delay-ms", "5-20"], { ...env, ...(process.env.AGENTS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.AGENTS_NODE_OPTIONS } : {}) }));
     const t0 = performance.now();
     await until(`${AGENTS} agents registered`, async () => (await count(database.pool, "SELECT count(DISTINCT stream_id)::int AS n FROM events WHERE event_type = 'AgentRegistered'")) >= AGENTS, 300_000, processes);
     console.log(`(${fmt(AGENTS)} agents registered in ${fmt(performance.now() - t0)} ms)`);

@@ -310,6 +310,9 @@ describe("groups", () => {
     assert.equal((await allEvents()).length, count, "a dry run writes nothing");
 
     await rejects(client.updateGroup({ id: "/g", scaleBy: 2 }), "FailedPrecondition");
+    const before = (await allEvents()).length;
+    await rejects(client.updateGroup({ id: "/g", scaleBy: 5e17, force: true }), "InvalidArgument", "scaleBy 500000000000000000 would give /g/a 1000000000000000000 instances, more than 2147483647");
+    assert.equal((await allEvents()).length, before, "a scale past Marathon's largest count writes nothing");
     await client.updateGroup({ id: "/g", scaleBy: 1.5, force: true });
     assert.equal((await client.getApp({ id: "/g/a" })).app?.definition?.instances, 3);
     assert.equal((await client.getApp({ id: "/g/sub/b" })).app?.definition?.instances, 2);

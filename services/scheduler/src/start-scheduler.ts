@@ -38,6 +38,7 @@ export interface RunningScheduler {
 
 const DEFAULT_SETTINGS: SchedulerSettings = {
   heartbeatIntervalSeconds: 2,
+  maxHeartbeatsPerSecond: 250,
   missedHeartbeatsBeforeLost: 5,
   relaunchAfterSeconds: 10,
   placement: DEFAULT_PLACEMENT_POLICY,

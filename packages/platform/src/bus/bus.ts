@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { ClusterNames } from "../config/index.ts";
+import { PipelinedPublisher } from "./pipelined-publisher.ts";
 
 /**
  * One NATS connection with its JetStream client and manager, bound to one cluster's names.
@@ -12,6 +13,8 @@ export interface Bus {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly names: ClusterNames;
+  /** JetStream publishes with their PubAcks collected on one subscription (see publishDurable). */
+  readonly publisher: PipelinedPublisher;
   /** Drains outstanding messages and closes the connection. */
   close(): Promise<void>;
 }
@@ -21,13 +24,16 @@ export async function connectBus(natsUrl: string, names: ClusterNames, component
   const nc = await connect({ servers: natsUrl, name: `${names.cluster}/${component}`, maxReconnectAttempts: -1 });
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
+  const publisher = new PipelinedPublisher(nc);
   return {
     nc,
     js,
     jsm,
     names,
+    publisher,
     async close() {
       if (nc.isClosed()) return;
+      publisher.close();
       await nc.drain().catch(() => nc.close());
     },
   };

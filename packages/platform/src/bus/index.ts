@@ -13,3 +13,5 @@ export { openParking, ParkedHeaders } from "./parked-stream.ts";
 export type { Parking } from "./parked-stream.ts";
 export { listParkedMessages } from "./parked-messages.ts";
 export type { ParkedMessagesReport, ParkedMessageSummary, ParkedConsumerCount, ListParkedOptions } from "./parked-messages.ts";
+export { PipelinedPublisher } from "./pipelined-publisher.ts";
+export type { OutgoingMessage, PublishOutcome } from "./pipelined-publisher.ts";

@@ -1,7 +1,7 @@
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/nats-core";
 import { context, propagation } from "@opentelemetry/api";
-import type { PubAck } from "@nats-io/jetstream";
+import { PubHeaders, type PubAck } from "@nats-io/jetstream";
 import type { Bus } from "./bus.ts";
 
 /** Options for publishing one protobuf message. */
@@ -10,6 +10,8 @@ export interface PublishOptions {
   msgId?: string;
   /** Extra headers (e.g. ids an operator filters by). */
   headers?: Record<string, string>;
+  /** Longest wait for the stream's acknowledgement (default 5 s). */
+  timeoutMs?: number;
 }
 
 /** Builds NATS headers carrying the active trace context (W3C traceparent) plus `extra`. */
@@ -28,7 +30,12 @@ export function contextFromHeaders(h: MsgHdrs | undefined) {
   return propagation.extract(context.active(), carrier);
 }
 
-/** Publishes a protobuf message to a JetStream subject (suffix) and waits for the stream's acknowledgement. */
+/**
+ * Publishes a protobuf message to a JetStream subject (suffix) and waits for the stream's
+ * acknowledgement; rejects with the server's refusal, "no stream listens", or the timeout.
+ * Through the bus's pipelined publisher: many callers publishing at once share one reply
+ * subscription, and no request state is built per message.
+ */
 export async function publishDurable<D extends DescMessage>(
   bus: Bus,
   subjectSuffix: string,
@@ -36,10 +43,11 @@ export async function publishDurable<D extends DescMessage>(
   message: MessageShape<D>,
   options: PublishOptions = {},
 ): Promise<PubAck> {
-  return bus.js.publish(bus.names.subject(subjectSuffix), toBinary(schema, message), {
-    headers: messageHeaders(options.headers),
-    ...(options.msgId === undefined ? {} : { msgID: options.msgId }),
-  });
+  const headers = messageHeaders(options.headers);
+  if (options.msgId !== undefined) headers.set(PubHeaders.MsgIdHdr, options.msgId);
+  const [outcome] = await bus.publisher.publish([{ subject: bus.names.subject(subjectSuffix), data: toBinary(schema, message), headers }], options.timeoutMs ?? 5_000);
+  if (!outcome!.ok) throw outcome!.error;
+  return outcome!.ack;
 }
 
 /** Publishes a protobuf message on core NATS (at most once; for heartbeats and commands with their own recovery). */

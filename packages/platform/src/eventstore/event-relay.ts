@@ -1,8 +1,8 @@
 import { headers, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstreamManager, PubHeaders, type JetStreamManager } from "@nats-io/jetstream";
 import { EVENTS_STREAM } from "@gantry/proto";
 import { delay } from "../async/delay.ts";
-import { ensureStream, type StreamDeclaration } from "../bus/index.ts";
+import { ensureStream, PipelinedPublisher, type StreamDeclaration } from "../bus/index.ts";
 import type { ClusterNames } from "../config/index.ts";
 import { runForLease, type LeaseTerm } from "../leadership/leader-lease.ts";
 import type { Logger } from "../logging/index.ts";
@@ -29,7 +29,7 @@ export interface EventRelayOptions {
   signal: AbortSignal;
   /** Events published with their PubAcks outstanding at once (default 1000). */
   batchSize?: number;
-  /** Longest wait for one PubAck (default 10 s). */
+  /** Longest wait for a batch's PubAcks (default 10 s). */
   publishTimeoutMs?: number;
   /** Settings of the events stream besides its name and subjects (tests shorten the duplicate window). */
   streamSettings?: Pick<StreamDeclaration, "duplicateWindowMs">;
@@ -63,16 +63,16 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
   const { store, nc, names, logger, signal } = options;
   const jsm = await jetstreamManager(nc);
   const stream = await ensureStream({ jsm, names }, { ...EVENTS_STREAM, ...options.streamSettings });
-  const js = jetstream(nc);
-  const relay = { store, js, jsm, names, logger, stream, batchSize: options.batchSize ?? 1000, publishTimeoutMs: options.publishTimeoutMs ?? 10_000 };
-  const done = runForLease({ pool: store.pool, name: RELAY_LEASE, logger, signal, ...(options.holder ? { holder: options.holder } : {}) }, (term) => relayWhileHolding(relay, term));
+  const publisher = new PipelinedPublisher(nc);
+  const relay = { store, publisher, jsm, names, logger, stream, batchSize: options.batchSize ?? 1000, publishTimeoutMs: options.publishTimeoutMs ?? 10_000 };
+  const done = runForLease({ pool: store.pool, name: RELAY_LEASE, logger, signal, ...(options.holder ? { holder: options.holder } : {}) }, (term) => relayWhileHolding(relay, term)).finally(() => publisher.close());
   logger.info({ stream }, "event relay started");
   return { stream, done };
 }
 
 interface Relay {
   store: EventStore;
-  js: JetStreamClient;
+  publisher: PipelinedPublisher;
   jsm: JetStreamManager;
   names: ClusterNames;
   logger: Logger;
@@ -132,7 +132,7 @@ async function readTail(relay: Relay): Promise<{ sequence: number; position: Pos
   if (sequence === 0) return { sequence, position: START };
   const last = await relay.jsm.streams.getMessage(relay.stream, { seq: sequence }).catch(() => null);
   const transactionId = last?.header.get(RelayHeaders.transactionId);
-  const globalPosition = last?.header.get("Nats-Msg-Id");
+  const globalPosition = last?.header.get(PubHeaders.MsgIdHdr);
   if (transactionId && globalPosition) return { sequence, position: { transactionId: BigInt(transactionId), globalPosition: BigInt(globalPosition) } };
   relay.logger.warn({ stream: relay.stream, sequence }, "the stream's last message is gone or not the relay's; continuing from the relay checkpoint");
   return { sequence, position: await relay.store.checkpoint(RELAY_SUBSCRIPTION_ID) };
@@ -144,8 +144,10 @@ async function readTail(relay: Relay): Promise<{ sequence: number; position: Pos
  * publish has settled (the rest of the batch is then refused or known to have landed in order).
  */
 async function publishBatch(relay: Relay, events: RecordedEvent[], sequence: number): Promise<void> {
-  const acks = events.map((event, i) => {
+  const messages = events.map((event, i) => {
     const h = headers();
+    h.set(PubHeaders.MsgIdHdr, event.globalPosition.toString());
+    h.set(PubHeaders.ExpectedLastSeqHdr, String(sequence + i));
     h.set(RelayHeaders.streamId, event.streamId);
     h.set(RelayHeaders.streamVersion, String(event.streamVersion));
     h.set(RelayHeaders.eventType, event.type);
@@ -153,14 +155,8 @@ async function publishBatch(relay: Relay, events: RecordedEvent[], sequence: num
     const { traceparent, tracestate } = event.metadata;
     if (traceparent) h.set(RelayHeaders.traceparent, traceparent);
     if (tracestate) h.set(RelayHeaders.tracestate, tracestate);
-    return relay.js.publish(relay.names.subject(`events.${event.streamType}.${event.type}`), encodeRelayedEvent(event), {
-      msgID: event.globalPosition.toString(),
-      headers: h,
-      expect: { lastSequence: sequence + i },
-      timeout: relay.publishTimeoutMs,
-    });
+    return { subject: relay.names.subject(`events.${event.streamType}.${event.type}`), data: encodeRelayedEvent(event), headers: h };
   });
-  const settled = await Promise.allSettled(acks);
-  const failed = settled.find((s) => s.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const outcomes = await relay.publisher.publish(messages, relay.publishTimeoutMs);
+  for (const outcome of outcomes) if (!outcome.ok) throw outcome.error;
 }

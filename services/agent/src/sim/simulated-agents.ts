@@ -15,6 +15,7 @@ import {
 } from "../adapters/agent-link.nats.ts";
 import { simulatedAgentIds, type SimulatedAgentOptions } from "./simulated-agent-options.ts";
 import { SimulatedNode } from "./simulated-node.ts";
+import { CoarseTimers } from "./coarse-timers.ts";
 
 /** Simulated agents started in this process. */
 export interface SimulatedAgents {
@@ -58,18 +59,8 @@ export async function startSimulatedAgents(options: SimulatedAgentOptions, deps:
   const statusAbort = new AbortController();
   const ids = simulatedAgentIds(options);
   const agents = new Map<string, SimulatedAgent>();
-  const timers = new Set<NodeJS.Timeout>();
-  const schedule = (ms: number, fn: () => void) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-    return () => {
-      clearTimeout(t);
-      timers.delete(t);
-    };
-  };
+  // Scripted steps of every agent due within the same 2 ms run together: their reports leave in one write.
+  const timers = new CoarseTimers(2);
 
   await ensureStatusStream(bus);
   for (const agentId of ids) {
@@ -77,7 +68,7 @@ export async function startSimulatedAgents(options: SimulatedAgentOptions, deps:
     const status = natsStatusSink(bus, agentId, logger, statusAbort.signal);
     const node = new SimulatedNode(agentId, options, {
       report: (u) => void status.report(u).catch((err) => logger.debug({ err, task: u.taskId }, "status not reported")),
-      schedule,
+      schedule: (ms, fn) => timers.schedule(ms, fn),
       now: () => new Date(),
       newId: () => randomUUID(),
       logger,
@@ -132,7 +123,6 @@ export async function startSimulatedAgents(options: SimulatedAgentOptions, deps:
       stopping ??= (async () => {
         life.abort();
         for (const agent of agents.values()) agent.node.stop();
-        for (const t of timers) clearTimeout(t);
         timers.clear();
         const drained = await Promise.all([...agents.values()].map((a) => a.status.drain(STOP_DRAIN_MS)));
         statusAbort.abort();

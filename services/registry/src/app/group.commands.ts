@@ -1,5 +1,5 @@
 import { GantryError, type JsonObject } from "@gantry/platform";
-import { flattenGroup, isUnder, parentOf, validateGroup, type GroupDefinition } from "../domain/index.ts";
+import { flattenGroup, INT32_MAX, isUnder, parentOf, validateGroup, type GroupDefinition } from "../domain/index.ts";
 import type { DeploymentRef } from "./app.commands.ts";
 import { decideChange, type ChangeDecision } from "./change.decider.ts";
 import type { ChangeRunner, CommandContext } from "./change-runner.ts";
@@ -71,7 +71,12 @@ export class GroupCommands {
       return this.change(ctx, update.force, update.dryRun, (state, desired) => {
         if (!state.groups.has(id)) throw notFound.group(id);
         for (const [appId, app] of desired.apps) {
-          if (isUnder(appId, id)) desired.apps.set(appId, { ...app, instances: Math.ceil(app.instances * factor) });
+          if (!isUnder(appId, id)) continue;
+          const instances = Math.ceil(app.instances * factor);
+          if (instances > INT32_MAX) {
+            throw new GantryError("InvalidArgument", `scaleBy ${factor} would give ${appId} ${instances} instances, more than ${INT32_MAX}`, { violations: [{ path: "/scaleBy", errors: [`gives ${appId} more than ${INT32_MAX} instances`] }] });
+          }
+          desired.apps.set(appId, { ...app, instances });
         }
       });
     }

@@ -9,7 +9,7 @@ const amount = (r: schedulerV1Model.Resources | undefined): ResourceAmount => ({
  * agents, `--roles slave_public`), everything belongs to that role. GPU devices as listed (an
  * agent counting GPUs without listing them gets indices 0..n-1 from its ledger).
  */
-export function agentNodeOf(r: agentV1.AgentRegistration, registeredAt: number, draining: boolean): AgentNode {
+export function agentNodeOf(r: agentV1.AgentRegistration, registeredAt: number, draining: boolean, heartbeatIntervalSeconds = 0): AgentNode {
   const total = amount(r.resources);
   const roles = r.roles.length > 0 ? [...r.roles] : ["*"];
   const totalByRole = new Map<string, ResourceAmount>();
@@ -38,6 +38,7 @@ export function agentNodeOf(r: agentV1.AgentRegistration, registeredAt: number, 
     active: true,
     draining,
     lastSeenAt: registeredAt,
+    heartbeatIntervalSeconds,
   };
   return { ...node, classKey: agentClassKey(node) };
 }

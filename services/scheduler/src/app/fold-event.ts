@@ -57,9 +57,9 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
       return;
     }
     case "AgentRegistered": {
-      const r = decode(eventsV1Agent.AgentRegisteredSchema, e.data).registration;
+      const { registration: r, heartbeatIntervalSeconds } = decode(eventsV1Agent.AgentRegisteredSchema, e.data);
       // Heard from when it registered (a scheduler that starts leading gives every agent a full window).
-      if (r) state.putAgent(agentNodeOf(r, e.recordedAt.getTime(), state.agents.get(r.agentId)?.draining ?? false));
+      if (r) state.putAgent(agentNodeOf(r, e.recordedAt.getTime(), state.agents.get(r.agentId)?.draining ?? false, heartbeatIntervalSeconds));
       return;
     }
     case "AgentLost":

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { agentV1, eventsV1App, eventsV1Deployment, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import { createLogger, FencedOutError, type RecordedEvent } from "@gantry/platform";
-import { Scheduler } from "./scheduler.ts";
+import { Scheduler, type SchedulerSettings } from "./scheduler.ts";
 import type { SchedulerPorts, StreamBatch } from "./ports.ts";
 
 const FENCE = { lease: "scheduler", epoch: 7n };
@@ -12,7 +12,7 @@ const FENCE = { lease: "scheduler", epoch: 7n };
  * A scheduler over in-memory ports: an in-memory log that records every appended event (so a
  * second scheduler can fold it, as a standby does), and the command batches it sends.
  */
-function harness(options: { log?: RecordedEvent[]; lead?: boolean } = {}) {
+function harness(options: { log?: RecordedEvent[]; lead?: boolean; settings?: Partial<SchedulerSettings> } = {}) {
   const log = options.log ?? [];
   const appended: { streamId: string; expectedVersion: number; types: string[] }[][] = [];
   const sent: { agentId: string; commands: agentV1.AgentCommands }[] = [];
@@ -52,7 +52,7 @@ function harness(options: { log?: RecordedEvent[]; lead?: boolean } = {}) {
     now: () => clock,
     newId: () => `id${++ids}`,
   };
-  const scheduler = new Scheduler(ports, { heartbeatIntervalSeconds: 2, missedHeartbeatsBeforeLost: 5, relaunchAfterSeconds: 10, placement: { scoring: "binpack", reserveGpuAgents: true } });
+  const scheduler = new Scheduler(ports, { heartbeatIntervalSeconds: 2, maxHeartbeatsPerSecond: 250, missedHeartbeatsBeforeLost: 5, relaunchAfterSeconds: 10, placement: { scoring: "binpack", reserveGpuAgents: true }, ...options.settings });
   const begin = () => scheduler.beginTerm({ epoch: FENCE.epoch, fence: FENCE, logId: "log-1" }, () => deposed++);
   const ready = options.lead === false ? Promise.resolve() : begin();
   const settle = () => scheduler.serial(() => undefined).then(() => scheduler.serial(() => undefined));
@@ -117,6 +117,21 @@ const registration = (agentId: string, cpus: number) =>
 
 let sequence = 0n;
 const report = (h: ReturnType<typeof harness>, taskId: string, state = schedulerV1Model.TaskState.RUNNING, exitCode = -1) => h.scheduler.onTaskStatus(status(taskId, state, exitCode), ++sequence);
+
+test("a large cluster's agents are asked to beat less often, recorded in the log, and each is lost only after missing its own interval", async () => {
+  const h = harness({ settings: { heartbeatIntervalSeconds: 2, maxHeartbeatsPerSecond: 1, missedHeartbeatsBeforeLost: 5 } });
+  await h.ready;
+  const answers = [];
+  for (const id of ["a1", "a2", "a3", "a4", "a5"]) answers.push(await h.scheduler.onRegistration(registration(id, 4)));
+  assert.deepEqual(answers.map((a) => a.heartbeatIntervalSeconds), [2, 2, 3, 4, 5], "the base interval, then cluster size / heartbeats per second");
+  const standby = harness({ lead: false, log: h.log });
+  await standby.scheduler.applyLog(h.log);
+  assert.equal(standby.scheduler.state.agents.get("a5")!.heartbeatIntervalSeconds, 5, "the interval is in the log, for the next leader");
+  h.tick(11_000);
+  await h.scheduler.checkAgents();
+  const active = Object.fromEntries([...h.scheduler.state.agents.values()].map((a) => [a.agentId, a.active]));
+  assert.deepEqual(active, { a1: false, a2: false, a3: true, a4: true, a5: true }, "11 s of silence: more than 5 × 2 s, less than 5 × 3 s");
+});
 
 test("places a new app's instances in one transaction and one command batch per agent, carrying the leader's epoch", async () => {
   const h = harness();

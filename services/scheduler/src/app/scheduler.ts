@@ -11,8 +11,13 @@ import { onTaskStatuses, type StatusReport } from "./task-status.ts";
 
 /** Tunables of the scheduler core, compiled by the caller. */
 export interface SchedulerSettings {
-  /** Seconds between agent heartbeats. */
+  /** Seconds between an agent's heartbeats in a small cluster (the interval grows with the cluster, see maxHeartbeatsPerSecond). */
   heartbeatIntervalSeconds: number;
+  /**
+   * Heartbeats per second the whole cluster may send (Nomad's max_heartbeats_per_second): an
+   * agent registering into a cluster of N agents is asked to beat every max(base, N / this) s.
+   */
+  maxHeartbeatsPerSecond: number;
   /** Missed heartbeat intervals before an agent is declared lost. */
   missedHeartbeatsBeforeLost: number;
   /** Seconds a launched task may stay STAGING, unreported by its agent, before the launch is sent again. */

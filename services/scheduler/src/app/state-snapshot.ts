@@ -54,7 +54,7 @@ export function decodeSnapshot(state: SchedulerState, data: Buffer, now: number)
     const spec = fromJson(registryV1RunSpec.RunSpecSchema, json, { ignoreUnknownFields: true });
     state.putRunSpec({ spec, demand: demandOf(spec) });
   }
-  for (const agent of doc.agents) state.putAgent({ ...agent, totalByRole: new Map(agent.totalByRole), lastSeenAt: now });
+  for (const agent of doc.agents) state.putAgent({ ...agent, totalByRole: new Map(agent.totalByRole), lastSeenAt: now, heartbeatIntervalSeconds: agent.heartbeatIntervalSeconds ?? 0 });
   for (const inst of doc.instances) state.putInstance(inst);
   for (const [appId, b] of doc.backoff) state.backoff.set(appId, b);
   for (const [appId, o] of doc.appOrigins) state.appOrigins.set(appId, o);

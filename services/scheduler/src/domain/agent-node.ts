@@ -37,6 +37,8 @@ export interface AgentNode {
   draining: boolean;
   /** Milliseconds since the epoch of the last registration or heartbeat. */
   lastSeenAt: number;
+  /** Seconds between heartbeats it was asked for (0: the scheduler's base interval). */
+  heartbeatIntervalSeconds: number;
   classKey: string;
 }
 

@@ -24,6 +24,7 @@ export function testAgent(agentId: string, total: Partial<ResourceAmount>, extra
     active: true,
     draining: false,
     lastSeenAt: 0,
+    heartbeatIntervalSeconds: 0,
     ...extra,
   };
   return { ...agent, classKey: agentClassKey(agent) };

@@ -150,7 +150,8 @@ export const num: Reader<number> = (v, path, is) => {
 };
 
 const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
+/** The largest Play `Int` (Marathon's instance counts, ports, …). */
+export const INT32_MAX = 2147483647;
 
 /** Reads a 32-bit integer (Play `Int`): a non-number is `jsnumber`, a fraction or overflow is `int`. */
 export const int: Reader<number> = (v, path, is) => {

@@ -21,6 +21,15 @@ export declare type AgentRegistered = Message<"gantry.events.v1.AgentRegistered"
    * @generated from field: gantry.agent.v1.AgentRegistration registration = 1;
    */
   registration?: AgentRegistration | undefined;
+
+  /**
+   * Seconds between heartbeats the scheduler asked of this agent (it grows with the cluster, so
+   * heartbeats arrive at a bounded rate); the agent is lost after missing several. 0 in events
+   * written before the interval was recorded: the scheduler's base interval.
+   *
+   * @generated from field: uint32 heartbeat_interval_seconds = 2;
+   */
+  heartbeatIntervalSeconds: number;
 };
 
 /**

@@ -4,10 +4,15 @@
  * the real agent protocol, no processes run) on a fresh database and cluster name:
  *
  *   placementsPerSec            jobs of 1,000 tasks (0.1 cpu, 32 MB, one host port, one attribute
- *                               constraint) appended as the registry writes them, until 50,000
- *                               tasks run: committed placements per second, first and last job too
- *                               (the rate must not fall as the cluster fills)
- *   constrainedPlacementsPerSec the same with UNIQUE hostname + GROUP_BY zone
+ *                               constraint) appended as the registry writes them, 4 outstanding
+ *                               at a time, until 50,000 tasks run: committed placements per second
+ *                               from the first append to the last commit, and in the first and last
+ *                               quarter of the jobs (the rate must not fall as the cluster fills)
+ *   constrainedPlacementsPerSec the same with UNIQUE hostname + GROUP_BY zone (10 jobs)
+ *   …CpuMicrosPerPlacement      CPU time per placement of the scheduler, the simulated agents, NATS
+ *                               and Postgres over the first phase (/proc): they all share this
+ *                               machine's cores, so the placement rate is the machine's, and the
+ *                               scheduler's own capacity is 1 s / its CPU per placement
  *   decisionP99Micros           p99 of one placement decision in the pure core (placement stack
  *                               over 5,000 agents holding 50,000 instances), in this process
  *   createToRunningP99Ms        single-instance apps created one by one while other apps scale
@@ -28,6 +33,8 @@ import { EventStore, eventOf, generateSigningKey, infrastructureUrls, openCluste
 import { createTestCluster, createTestDatabase } from "@gantry/platform/testing";
 import { startServiceProcess, freePort, type ServiceProcess } from "@gantry/test/support";
 import { measureDecisionMicros } from "./decision-micros.ts";
+import { PlacementCounter } from "./placement-counter.ts";
+import { cpuMicrosPer, machineCores, sampleCpu } from "./process-cpu.ts";
 
 const { values } = parseArgs({ options: { agents: { type: "string", default: "5000" }, tasks: { type: "string", default: "50000" } } });
 const AGENTS = Number(values.agents);
@@ -35,6 +42,8 @@ const TASKS = Number(values.tasks);
 const JOB = 1_000;
 const CONSTRAINED_JOBS = 10;
 const LATENCY_APPS = 200;
+/** Jobs outstanding at once while placing. */
+const WINDOW = 4;
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
@@ -75,38 +84,29 @@ async function main(): Promise<void> {
     const scheduler = startServiceProcess("scheduler", "services/scheduler/src/main.ts", ["--port", String(await freePort())], { ...env, GANTRY_LOG_LEVEL: process.env.SCHEDULER_LOG_LEVEL ?? "error", ...(process.env.SCHEDULER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SCHEDULER_NODE_OPTIONS } : {}) });
     processes.push(scheduler);
     if (process.env.SCHEDULER_LOG_FILE) scheduler.child.stderr!.pipe(createWriteStream(process.env.SCHEDULER_LOG_FILE));
-    processes.push(startServiceProcess("agents", "services/agent/src/sim/main.ts", ["--count", String(AGENTS), "--cpus", "16", "--mem", "65536", "--ports", "31000-32000", "--attributes", "zone:z{n%5};rack:r{n%50}", "--launch-delay-ms", "5-20"], { ...env, ...(process.env.AGENTS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.AGENTS_NODE_OPTIONS } : {}) }));
+    const agents = startServiceProcess("agents", "services/agent/src/sim/main.ts", ["--count", String(AGENTS), "--cpus", "16", "--mem", "65536", "--ports", "31000-32000", "--attributes", "zone:z{n%5};rack:r{n%50}", "--launch-delay-ms", "5-20"], { ...env, ...(process.env.AGENTS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.AGENTS_NODE_OPTIONS } : {}) });
+    processes.push(agents);
     const t0 = performance.now();
     await until(`${AGENTS} agents registered`, async () => (await count(database.pool, "SELECT count(DISTINCT stream_id)::int AS n FROM events WHERE event_type = 'AgentRegistered'")) >= AGENTS, 300_000, processes);
     console.log(`(${fmt(AGENTS)} agents registered in ${fmt(performance.now() - t0)} ms)`);
 
     // Jobs of 1,000 tasks with one attribute constraint, until the cluster runs TASKS of them.
-    const rates: number[] = [];
-    let placed = 0;
-    let placedMs = 0;
-    for (let job = 0; placed < TASKS; job++) {
-      const ms = await placeJob(store, database.pool, `/bench/job-${job}`, JOB, [{ field: "zone", operator: registryV1RunSpec.ConstraintOperator.LIKE, value: "z[0-9]" }], processes);
-      rates.push((JOB * 1000) / ms);
-      placed += JOB;
-      placedMs += ms;
-    }
-    const placementsPerSec = (placed * 1000) / placedMs;
-    console.log(`placements:    ${fmt(placementsPerSec)}/s committed (${fmt(placed)} tasks in jobs of ${fmt(JOB)}; first job ${fmt(rates[0]!)}/s, last ${fmt(rates.at(-1)!)}/s)`);
-    await until(`${fmt(placed)} tasks running`, async () => (await count(database.pool, "SELECT count(*)::int AS n FROM events WHERE event_type = 'TaskStatusChanged' AND data->>'state' = 'TASK_STATE_RUNNING'")) >= placed, 300_000, processes, 1_000);
+    const jobs = Math.ceil(TASKS / JOB);
+    const cpuBefore = sampleCpu({ scheduler: scheduler.pid, agents: agents.pid });
+    const plain = await placeJobs(store, database.pool, "job", jobs, [{ field: "zone", operator: registryV1RunSpec.ConstraintOperator.LIKE, value: "z[0-9]" }], processes);
+    const cpu = cpuMicrosPer(cpuBefore, sampleCpu({ scheduler: scheduler.pid, agents: agents.pid }), plain.placed);
+    console.log(`placements:    ${fmt(plain.perSec)}/s committed (${fmt(plain.placed)} tasks in jobs of ${fmt(JOB)}, ${WINDOW} jobs outstanding; first quarter ${fmt(plain.firstQuarterPerSec)}/s, last quarter ${fmt(plain.lastQuarterPerSec)}/s; a job placed in p50 ${fmt(plain.jobP50Ms)} ms)`);
+    console.log(`CPU per placement: scheduler ${cpu.scheduler} µs, simulated agents ${cpu.agents} µs, NATS ${cpu.nats} µs, Postgres ${cpu.postgres} µs (${machineCores} cores shared by all of them and this benchmark)`);
+    console.log(`               the scheduler alone: ${fmt(1e6 / cpu.scheduler!)} placements per second of its CPU`);
+    await until(`${fmt(plain.placed)} tasks running`, async () => (await count(database.pool, "SELECT count(*)::int AS n FROM events WHERE event_type = 'TaskStatusChanged' AND data->>'state' = 'TASK_STATE_RUNNING'")) >= plain.placed, 300_000, processes, 1_000);
     const schedulerRssMb = rssMb(scheduler.pid);
-    console.log(`scheduler RSS: ${fmt(schedulerRssMb)} MB with ${fmt(placed)} tasks`);
+    console.log(`scheduler RSS: ${fmt(schedulerRssMb)} MB with ${fmt(plain.placed)} tasks`);
 
-    let constrained = 0;
-    let constrainedMs = 0;
-    for (let job = 0; job < CONSTRAINED_JOBS; job++) {
-      constrainedMs += await placeJob(store, database.pool, `/bench/spread-${job}`, JOB, [
-        { field: "hostname", operator: registryV1RunSpec.ConstraintOperator.UNIQUE, value: "" },
-        { field: "zone", operator: registryV1RunSpec.ConstraintOperator.GROUP_BY, value: "5" },
-      ], processes);
-      constrained += JOB;
-    }
-    const constrainedPlacementsPerSec = (constrained * 1000) / constrainedMs;
-    console.log(`constrained:   ${fmt(constrainedPlacementsPerSec)}/s committed (${fmt(constrained)} tasks, UNIQUE hostname + GROUP_BY zone)`);
+    const constrained = await placeJobs(store, database.pool, "spread", CONSTRAINED_JOBS, [
+      { field: "hostname", operator: registryV1RunSpec.ConstraintOperator.UNIQUE, value: "" },
+      { field: "zone", operator: registryV1RunSpec.ConstraintOperator.GROUP_BY, value: "5" },
+    ], processes);
+    console.log(`constrained:   ${fmt(constrained.perSec)}/s committed (${fmt(constrained.placed)} tasks, UNIQUE hostname + GROUP_BY zone, ${WINDOW} jobs outstanding)`);
 
     const latencies = await createToRunning(store, database.pool, processes);
     const createToRunningP99Ms = percentile(latencies, 99);
@@ -116,15 +116,21 @@ async function main(): Promise<void> {
       JSON.stringify({
         bench: "scheduler",
         agents: AGENTS,
-        tasks: placed + constrained,
-        placementsPerSec: Math.round(placementsPerSec),
-        constrainedPlacementsPerSec: Math.round(constrainedPlacementsPerSec),
+        tasks: plain.placed + constrained.placed,
+        placementsPerSec: Math.round(plain.perSec),
+        constrainedPlacementsPerSec: Math.round(constrained.perSec),
         decisionP99Micros: Number(decision.p99.toFixed(1)),
         createToRunningP99Ms: Math.round(createToRunningP99Ms),
         schedulerRssMb: Math.round(schedulerRssMb),
-        firstJobPerSec: Math.round(rates[0]!),
-        lastJobPerSec: Math.round(rates.at(-1)!),
+        firstQuarterPerSec: Math.round(plain.firstQuarterPerSec),
+        lastQuarterPerSec: Math.round(plain.lastQuarterPerSec),
+        schedulerCpuMicrosPerPlacement: cpu.scheduler,
+        agentsCpuMicrosPerPlacement: cpu.agents,
+        natsCpuMicrosPerPlacement: cpu.nats,
+        postgresCpuMicrosPerPlacement: cpu.postgres,
+        cores: machineCores,
         jobSize: JOB,
+        jobsOutstanding: WINDOW,
         synchronousCommit: sync,
         fsync,
       }),
@@ -140,18 +146,61 @@ async function main(): Promise<void> {
   }
 }
 
+/** What one phase of jobs measured. */
+interface JobsOutcome {
+  placed: number;
+  perSec: number;
+  firstQuarterPerSec: number;
+  lastQuarterPerSec: number;
+  jobP50Ms: number;
+}
+
 /**
- * Appends a job and waits until all its placements are committed; returns the milliseconds from
- * the job's commit. Placements are counted among the events after the job (a range of the
- * commit-order index), so the probe costs the same however long the log grows.
+ * Submits `jobs` jobs of JOB tasks as the registry writes them, keeping WINDOW of them
+ * outstanding (a new one is appended as soon as one is fully placed, as a busy cluster's
+ * deployments arrive), until every placement is committed. The rate is placements over the time
+ * from the first append to the last placement's commit; the quarters are the first and last
+ * quarter of the jobs by completion (the rate must not fall as the cluster fills).
  */
-async function placeJob(store: EventStore, pool: pg.Pool, id: string, instances: number, constraints: Constraint[], processes: ServiceProcess[]): Promise<number> {
-  const appended = await store.appendOrThrow(`app-${id}`, "no_stream", [appCreated(id, instances, constraints)]);
+async function placeJobs(store: EventStore, pool: pg.Pool, name: string, jobs: number, constraints: Constraint[], processes: ServiceProcess[]): Promise<JobsOutcome> {
+  const ids = Array.from({ length: jobs }, (_, k) => `/bench/${name}-${k}`);
+  const submittedAt: number[] = [];
+  const doneAt: number[] = [];
+  const jobMs: number[] = [];
+  const open = new Set<number>();
+  let counter: PlacementCounter | undefined;
+  let next = 0;
   const t0 = performance.now();
-  const { rows } = await pool.query("SELECT transaction_id::text AS x FROM events WHERE global_position = $1", [appended.firstPosition.toString()]);
-  const after = rows[0].x as string;
-  await until(`${id} placed`, async () => (await count(pool, PLACED_SINCE_SQL, [after, id])) >= instances, 120_000, processes, 5);
-  return performance.now() - t0;
+  const deadline = Date.now() + 600_000;
+  while (doneAt.length < jobs) {
+    while (next < jobs && open.size < WINDOW) {
+      const appended = await store.appendOrThrow(`app-${ids[next]}`, "no_stream", [appCreated(ids[next]!, JOB, constraints)]);
+      if (!counter) {
+        const { rows } = await pool.query("SELECT transaction_id::text AS x FROM events WHERE global_position = $1", [appended.firstPosition.toString()]);
+        counter = new PlacementCounter(store, { transactionId: BigInt(rows[0].x), globalPosition: 0n });
+      }
+      submittedAt[next] = performance.now();
+      open.add(next++);
+    }
+    await counter!.poll();
+    for (const k of open) {
+      if (counter!.placed(ids[k]!) < JOB) continue;
+      open.delete(k);
+      doneAt.push(performance.now());
+      jobMs.push(performance.now() - submittedAt[k]!);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out placing ${name} jobs (${doneAt.length} of ${jobs} done)\n${processes.map((p) => p.output()).join("\n")}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const quarter = Math.max(1, Math.floor(jobs / 4));
+  const end = doneAt.at(-1)!;
+  return {
+    placed: jobs * JOB,
+    perSec: (jobs * JOB * 1000) / (end - t0),
+    firstQuarterPerSec: (quarter * JOB * 1000) / (doneAt[quarter - 1]! - t0),
+    lastQuarterPerSec: jobs > quarter ? (quarter * JOB * 1000) / (end - doneAt[jobs - quarter - 1]!) : 0,
+    jobP50Ms: percentile(jobMs, 50),
+  };
 }
 
 const RUNNING_SINCE_SQL = `SELECT extract(epoch FROM recorded_at) * 1000 AS at FROM events WHERE (transaction_id, global_position) >= ($1::xid8, 0) AND event_type = 'TaskStatusChanged' AND data->>'appId' = $2 AND data->>'state' = 'TASK_STATE_RUNNING' LIMIT 1`;

@@ -27,9 +27,10 @@ export function eventStoreAppender(store: EventStore): DecisionAppender {
           }),
         ),
       }));
+      const payloads = appends.map((a) => a.events.map((e) => e.data));
       return store.transaction(async (tx) => {
         await tx.appendMany(appends);
-        return { recordedAt: tx.recordedAt };
+        return { recordedAt: tx.recordedAt, payloads };
       }, { fence });
     },
   };

@@ -21,13 +21,14 @@ export interface StreamBatch {
 
 /**
  * Writes the scheduler's decisions to the log: several streams in ONE transaction, fenced by the
- * leader's lease. Resolves with the transaction's timestamp (every event's `recordedAt`) once it
+ * leader's lease. Resolves with the transaction's timestamp (every event's `recordedAt`) and each
+ * event's payload as written (per batch, in order: what the scheduler then folds) once it
  * committed, including after a commit whose connection was lost but which did commit. Throws
  * FencedOutError when a newer leader took over, ConcurrencyError (Aborted) when a stream is not
  * at its expected version, Unavailable when the transaction did not commit.
  */
 export interface DecisionAppender {
-  appendBatch(batches: StreamBatch[], fence: Fence): Promise<{ recordedAt: Date }>;
+  appendBatch(batches: StreamBatch[], fence: Fence): Promise<{ recordedAt: Date; payloads: JsonObject[][] }>;
 }
 
 /** Reads one stream from the log directly (to fill a gap, or to catch up a stream that conflicted). */

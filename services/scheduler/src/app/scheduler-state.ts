@@ -133,6 +133,13 @@ export class SchedulerState {
    */
   putInstance(inst: Instance): void {
     const before = this.instances.get(inst.instanceId);
+    if (before && !isTerminal(inst.state) && samePlacement(before, inst)) {
+      // A new state of the same placement (most of the log: status reports): the indexes, the
+      // ledger and the counters already hold it; its task ids never change.
+      this.instances.set(inst.instanceId, inst);
+      this.changes.emit("instance", inst);
+      return;
+    }
     if (before) this.#unindex(before);
     if (isTerminal(inst.state)) {
       for (const t of inst.tasks) this.instanceByTask.delete(t.taskId);
@@ -185,6 +192,11 @@ export class SchedulerState {
     unindexUnder(this.instancesByAgent, inst.agentId, inst.instanceId);
     unindexUnder(this.instancesByApp, inst.appId, inst.instanceId);
   }
+}
+
+/** Whether two versions of an instance hold the same things in the same place (agent, run spec version, allocation). */
+function samePlacement(a: Instance, b: Instance): boolean {
+  return a.agentId === b.agentId && a.appId === b.appId && a.appVersion === b.appVersion && a.allocation === b.allocation;
 }
 
 function indexUnder(index: Map<string, Set<string>>, key: string, id: string): void {

@@ -27,7 +27,8 @@ function harness(options: { log?: RecordedEvent[]; lead?: boolean; settings?: Pa
         if (fenced) throw new FencedOutError(fence);
         appended.push(batches.map((b) => ({ streamId: b.streamId, expectedVersion: b.expectedVersion, types: b.events.map((e) => e.schema.name) })));
         const recordedAt = new Date(clock);
-        for (const b of batches) {
+        const payloads = batches.map((b) => b.events.map((e) => toJson(e.schema, e.message) as JsonObject));
+        batches.forEach((b, bi) => {
           b.events.forEach((e, i) => {
             log.push({
               globalPosition: BigInt(log.length + 1),
@@ -37,13 +38,13 @@ function harness(options: { log?: RecordedEvent[]; lead?: boolean; settings?: Pa
               streamVersion: b.expectedVersion + i + 1,
               type: e.schema.name,
               schemaVersion: 1,
-              data: toJson(e.schema, e.message) as JsonObject,
+              data: payloads[bi]![i]!,
               metadata: {},
               recordedAt,
             });
           });
-        }
-        return { recordedAt };
+        });
+        return { recordedAt, payloads };
       },
     },
     streams: { readStream: async (streamId, o = {}) => log.filter((e) => e.streamId === streamId && e.streamVersion >= (o.fromVersion ?? 1)) },

@@ -1,4 +1,4 @@
-import { toJson, type JsonObject } from "@bufbuild/protobuf";
+import type { JsonObject } from "@bufbuild/protobuf";
 import { ConcurrencyError, FencedOutError, foldInStreamOrder, GantryError, type Fence, type Position, type RecordedEvent } from "@gantry/platform";
 import type { agentV1 } from "@gantry/proto";
 import { DESIRED_STATE_STREAM_TYPES, foldEvent, type FoldableEvent } from "./fold-event.ts";
@@ -255,9 +255,9 @@ export class Scheduler implements SchedulerContext {
   async append(batches: StreamBatch[]): Promise<void> {
     this.leading();
     const term = this.#term!;
-    let recordedAt: Date;
+    let written: { recordedAt: Date; payloads: JsonObject[][] };
     try {
-      ({ recordedAt } = await this.ports.events.appendBatch(batches, term.fence));
+      written = await this.ports.events.appendBatch(batches, term.fence);
     } catch (err) {
       if (err instanceof FencedOutError) {
         this.ports.logger.warn({ epoch: term.epoch.toString() }, "a newer leader took over; stepping down");
@@ -268,11 +268,12 @@ export class Scheduler implements SchedulerContext {
       }
       throw err;
     }
-    for (const b of batches) {
+    const { recordedAt, payloads } = written;
+    batches.forEach((b, bi) => {
       b.events.forEach((ev, i) => {
-        foldEvent(this.state, { streamId: b.streamId, streamVersion: b.expectedVersion + i + 1, type: ev.schema.name, data: toJson(ev.schema, ev.message) as JsonObject, recordedAt });
+        foldEvent(this.state, { streamId: b.streamId, streamVersion: b.expectedVersion + i + 1, type: ev.schema.name, data: payloads[bi]![i]!, recordedAt });
       });
-    }
+    });
   }
 
   async #catchUpStreams(streamIds: string[]): Promise<void> {

@@ -83,7 +83,10 @@ async function main(): Promise<void> {
 
     const scheduler = startServiceProcess("scheduler", "services/scheduler/src/main.ts", ["--port", String(await freePort())], { ...env, GANTRY_LOG_LEVEL: process.env.SCHEDULER_LOG_LEVEL ?? "error", ...(process.env.SCHEDULER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SCHEDULER_NODE_OPTIONS } : {}) });
     processes.push(scheduler);
-    if (process.env.SCHEDULER_LOG_FILE) scheduler.child.stderr!.pipe(createWriteStream(process.env.SCHEDULER_LOG_FILE));
+    if (process.env.SCHEDULER_LOG_FILE) {
+      const file = createWriteStream(process.env.SCHEDULER_LOG_FILE);
+      for (const output of [scheduler.child.stdout!, scheduler.child.stderr!]) output.pipe(file, { end: false });
+    }
     const agents = startServiceProcess("agents", "services/agent/src/sim/main.ts", ["--count", String(AGENTS), "--cpus", "16", "--mem", "65536", "--ports", "31000-32000", "--attributes", "zone:z{n%5};rack:r{n%50}", "--launch-delay-ms", "5-20"], { ...env, ...(process.env.AGENTS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.AGENTS_NODE_OPTIONS } : {}) });
     processes.push(agents);
     const t0 = performance.now();
@@ -189,6 +192,7 @@ async function placeJobs(store: EventStore, pool: pg.Pool, name: string, jobs: n
       doneAt.push(performance.now());
       jobMs.push(performance.now() - submittedAt[k]!);
     }
+    assertRunning(processes, `${name} jobs placed`);
     if (Date.now() > deadline) throw new Error(`timed out placing ${name} jobs (${doneAt.length} of ${jobs} done)\n${processes.map((p) => p.output()).join("\n")}`);
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -251,9 +255,16 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   for (;;) {
     const v = await probe();
     if (v !== undefined && v !== false) return v;
+    assertRunning(processes, what);
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${processes.map((p) => p.output()).join("\n")}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Fails at once, with its last words, when a process the benchmark needs has ended. */
+function assertRunning(processes: ServiceProcess[], what: string): void {
+  const ended = processes.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+  if (ended) throw new Error(`${ended.name} ended (${ended.child.exitCode ?? ended.child.signalCode}) while waiting for ${what}\n${ended.output()}`);
 }
 
 /** Resident memory of a process, in MB (Linux /proc). */

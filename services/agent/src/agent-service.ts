@@ -12,11 +12,11 @@ import { osProcessRuntime } from "./adapters/process-runtime.os.ts";
 import {
   DEFAULT_HEARTBEAT_SECONDS,
   ensureStatusStream,
-  natsStatusSink,
   registerAgent,
   startHeartbeats,
   subscribeCommands,
 } from "./adapters/agent-link.nats.ts";
+import { natsStatusSink } from "./adapters/status-sink.nats.ts";
 
 /** A started agent. */
 export interface RunningAgent {

@@ -2,6 +2,7 @@ import { runForLease, type Bus, type EventStore, type LeaseTerm, type Logger } f
 import { DESIRED_STATE_STREAM_TYPES, FOLDED_STREAM_TYPES } from "./app/fold-event.ts";
 import type { Scheduler } from "./app/scheduler.ts";
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_SCHEMA_VERSION } from "./app/state-snapshot.ts";
+import { snapshotDue } from "./app/snapshot-policy.ts";
 import { serveAgents } from "./adapters/agent-link.nats.ts";
 import { catchUpLog, followLog } from "./adapters/log-input.postgres.ts";
 import type { SnapshotStore } from "./adapters/snapshot-store.postgres.ts";
@@ -23,7 +24,7 @@ export interface SchedulerRolesOptions {
   signal: AbortSignal;
   /** Who campaigns (default: this process). */
   holder?: string;
-  /** A snapshot is saved when the state moved on and this long passed since the last (default 60 s). */
+  /** The longest a state that moved on goes without a snapshot (default 10 min; see snapshotSaver). */
   snapshotIntervalMs?: number;
   /** How often a standby tries to take the lease (default 250 ms). */
   leaseRetryIntervalMs?: number;
@@ -134,19 +135,31 @@ async function lead(options: SchedulerRolesOptions, term: LeaseTerm): Promise<vo
   }
 }
 
-/** Saves a snapshot every `snapshotIntervalMs` when the state moved on, and once more on stop. */
+/** How often the saver asks whether a snapshot is due. */
+const SNAPSHOT_CHECK_MS = 5_000;
+
+/** Saves a snapshot whenever one is due (see snapshotDue), and once more on stop. */
 function snapshotSaver(options: SchedulerRolesOptions) {
   const { scheduler, snapshots, logger } = options;
-  let saved = scheduler.state.position;
+  const { state } = scheduler;
+  let saved = { position: state.position, folded: state.foldedEvents, at: Date.now() };
   const save = () =>
     scheduler.serial(async () => {
-      const { position, data } = encodeSnapshot(scheduler.state);
-      if (position.transactionId === saved.transactionId && position.globalPosition === saved.globalPosition) return;
+      if (state.foldedEvents === saved.folded) return;
+      const started = performance.now();
+      const { position, data } = encodeSnapshot(state);
+      const encodedMs = Math.round(performance.now() - started);
+      if (position.transactionId === saved.position.transactionId && position.globalPosition === saved.position.globalPosition) return;
       await snapshots.save(position, SNAPSHOT_SCHEMA_VERSION, data);
-      saved = position;
-      logger.debug({ bytes: data.length, instances: scheduler.state.instances.size }, "snapshot saved");
+      saved = { position, folded: state.foldedEvents, at: Date.now() };
+      logger.info({ bytes: data.length, instances: state.instances.size, encodedMs }, "snapshot saved");
     });
-  const timer = setInterval(() => void save().catch((err) => logger.warn({ err }, "snapshot not saved")), options.snapshotIntervalMs ?? 60_000);
+  const maxAgeMs = options.snapshotIntervalMs ?? 600_000;
+  const timer = setInterval(() => {
+    if (snapshotDue({ foldedEvents: state.foldedEvents - saved.folded, elapsedMs: Date.now() - saved.at }, state.instances.size, maxAgeMs)) {
+      void save().catch((err) => logger.warn({ err }, "snapshot not saved"));
+    }
+  }, Math.min(SNAPSHOT_CHECK_MS, maxAgeMs));
   return {
     async stop() {
       clearInterval(timer);

@@ -24,7 +24,7 @@ export interface SchedulerOptions extends ServiceEnvironment {
   relay?: boolean;
   /** Who this scheduler is in the lease records (default: this process). */
   holder?: string;
-  /** Seconds between snapshots of the state while it changes (default 60). */
+  /** The longest, in seconds, a state that changed goes without a snapshot (default 600; one is due sooner once enough events were folded). */
   snapshotIntervalSeconds?: number;
 }
 

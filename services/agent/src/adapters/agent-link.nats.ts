@@ -1,7 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { AGENT_STATUS_STREAM, agentV1 } from "@gantry/proto";
-import { ensureStream, publishCore, publishDurable, requestReply, subscribeCore, type Bus, type Logger } from "@gantry/platform";
-import type { StatusSink } from "../app/ports.ts";
+import { ensureStream, publishCore, requestReply, subscribeCore, type Bus, type Logger } from "@gantry/platform";
 
 /** Heartbeat interval used when the scheduler's answer leaves it 0. */
 export const DEFAULT_HEARTBEAT_SECONDS = 2;
@@ -17,49 +16,6 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }
     signal.addEventListener("abort", done, { once: true });
   });
-
-/** A status sink with `drain` (waits for everything reported so far to be acknowledged). */
-export interface NatsStatusSink extends StatusSink {
-  drain(timeoutMs: number): Promise<boolean>;
-}
-
-/**
- * Publishes TaskStatusUpdates on `agent.status.<agentId>` (JetStream), one at a time in report
- * order, each retried with backoff until the stream acknowledges it. The message id is the
- * update id, so a retry after a lost acknowledgement is stored once. Stops retrying when
- * `signal` aborts (the pending report rejects).
- */
-export function natsStatusSink(bus: Bus, agentId: string, logger: Logger, signal: AbortSignal): NatsStatusSink {
-  let tail: Promise<void> = Promise.resolve();
-  const publishUntilAcked = async (u: agentV1.TaskStatusUpdate) => {
-    let delay = 200;
-    for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) throw new Error("agent stopped before the status was acknowledged");
-      try {
-        await publishDurable(bus, `agent.status.${agentId}`, agentV1.TaskStatusUpdateSchema, u, { msgId: u.updateId, headers: { "Gantry-Task-Id": u.taskId } });
-        return;
-      } catch (err) {
-        logger.warn({ err, task: u.taskId, attempt }, "status publish failed; retrying");
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, 5_000);
-      }
-    }
-  };
-  return {
-    report(update) {
-      const p = tail.then(() => publishUntilAcked(update));
-      tail = p.catch(() => {});
-      return p;
-    },
-    async drain(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
-      const result = await Promise.race([tail.then(() => true), timeout]);
-      clearTimeout(timer);
-      return result;
-    },
-  };
-}
 
 /** Ensures the status stream exists (the agent may start before the scheduler). */
 export function ensureStatusStream(bus: Bus): Promise<string> {

@@ -7,12 +7,11 @@ import { admitCommandBatch } from "../app/epoch-gate.ts";
 import {
   DEFAULT_HEARTBEAT_SECONDS,
   ensureStatusStream,
-  natsStatusSink,
   registerAgent,
   startHeartbeats,
   subscribeAllCommands,
-  type NatsStatusSink,
 } from "../adapters/agent-link.nats.ts";
+import { natsStatusSink, type NatsStatusSink } from "../adapters/status-sink.nats.ts";
 import { simulatedAgentIds, type SimulatedAgentOptions } from "./simulated-agent-options.ts";
 import { SimulatedNode } from "./simulated-node.ts";
 import { CoarseTimers } from "./coarse-timers.ts";

@@ -34,6 +34,7 @@ const decode = <S extends Parameters<typeof fromJson>[0]>(schema: S, data: JsonO
  */
 export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
   state.setVersion(e.streamId, e.streamVersion);
+  state.foldedEvents++;
   switch (e.type) {
     case "AppCreated":
     case "AppUpdated": {

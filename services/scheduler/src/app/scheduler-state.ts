@@ -54,6 +54,8 @@ export class SchedulerState {
   lastStatusSequence = 0n;
   /** The commit-order position the log has been folded up to. */
   position: Position = START;
+  /** Events folded since this process started (snapshots are taken by how much the state moved on). */
+  foldedEvents = 0;
   readonly changes = new EventEmitter<{ instance: [Instance] }>();
   #candidates: AgentNode[] | undefined;
 

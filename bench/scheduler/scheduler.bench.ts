@@ -80,6 +80,7 @@ async function main(): Promise<void> {
 
     const decision = measureDecisionMicros(AGENTS, TASKS);
     console.log(`decision:      p99 ${decision.p99.toFixed(1)} µs, p50 ${decision.p50.toFixed(1)} µs (placement stack over ${fmt(AGENTS)} agents holding ${fmt(TASKS)} instances, in this process)`);
+    console.log(`               a fixed loop as long as the median, timed the same way: p99 ${decision.fixedP99.toFixed(1)} µs, p50 ${decision.fixedP50.toFixed(1)} µs (this machine's own noise)`);
 
     const scheduler = startServiceProcess("scheduler", "services/scheduler/src/main.ts", ["--port", String(await freePort())], { ...env, GANTRY_LOG_LEVEL: process.env.SCHEDULER_LOG_LEVEL ?? "error", ...(process.env.SCHEDULER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SCHEDULER_NODE_OPTIONS } : {}) });
     processes.push(scheduler);
@@ -123,6 +124,8 @@ async function main(): Promise<void> {
         placementsPerSec: Math.round(plain.perSec),
         constrainedPlacementsPerSec: Math.round(constrained.perSec),
         decisionP99Micros: Number(decision.p99.toFixed(1)),
+        decisionP50Micros: Number(decision.p50.toFixed(1)),
+        fixedLoopP99Micros: Number(decision.fixedP99.toFixed(1)),
         createToRunningP99Ms: Math.round(createToRunningP99Ms),
         schedulerRssMb: Math.round(schedulerRssMb),
         firstQuarterPerSec: Math.round(plain.firstQuarterPerSec),

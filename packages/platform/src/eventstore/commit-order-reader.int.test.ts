@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Position, RecordedEvent } from "./event.ts";
 import { START, positionOf } from "./event.ts";
+import pg from "pg";
 import { createEventStoreFixture, type EventStoreFixture } from "./event-store.test-fixture.ts";
+import { createTestDatabase } from "../testing/index.ts";
 
 const WRITERS = 16;
 const APPENDS_PER_WRITER = 25;
@@ -75,6 +77,35 @@ describe("commit-order reader", () => {
     for (const e of seen) {
       assert.equal(e.streamVersion, (versions.get(e.streamId) ?? 0) + 1, `${e.streamId} version gap`);
       versions.set(e.streamId, e.streamVersion);
+    }
+  });
+
+  test("a write left open in another database on the server does not hold this log's readers back; one in this database does", async () => {
+    const elsewhere = await createTestDatabase("es_elsewhere");
+    const other = new pg.Client({ connectionString: elsewhere.url });
+    const here = await fx.pool.connect();
+    try {
+      await other.connect();
+      await other.query("CREATE TABLE t (x int)");
+      await other.query("BEGIN");
+      await other.query("INSERT INTO t VALUES (1)"); // takes an xid, lower than the append's below
+      const { position } = await fx.store.appendOrThrow("elsewhere-1", "no_stream", [{ type: "Written", data: {} }]).then((r) => ({ position: r.firstPosition }));
+      const seen = await fx.store.readPage({ after: START, limit: 100_000 });
+      assert.ok(seen.events.some((e) => e.globalPosition === position), "committed here, readable although another database's write is still open");
+
+      await here.query("BEGIN");
+      await here.query("SELECT pg_current_xact_id()"); // a writer of this database, still open
+      const held = await fx.store.appendOrThrow("elsewhere-2", "no_stream", [{ type: "Written", data: {} }]);
+      const page = await fx.store.readPage({ after: seen.next, limit: 100_000 });
+      assert.ok(!page.events.some((e) => e.globalPosition === held.firstPosition), "a write open in this database holds the horizon");
+      await here.query("COMMIT");
+      const after = await fx.store.readPage({ after: seen.next, limit: 100_000 });
+      assert.ok(after.events.some((e) => e.globalPosition === held.firstPosition), "readable once it ended");
+    } finally {
+      here.release();
+      await other.query("ROLLBACK").catch(() => undefined);
+      await other.end();
+      await elsewhere.drop();
     }
   });
 });

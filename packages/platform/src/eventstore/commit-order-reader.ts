@@ -8,23 +8,41 @@ import { StoredEvent, type EventRow } from "./stored-event.ts";
 export const EVENT_COLUMNS = `global_position, transaction_id, stream_id, stream_version, event_type, schema_version, data, metadata, date_part('epoch', recorded_at)`;
 
 /**
- * Reads committed events in commit order: only rows written by transactions below the xmin
- * horizon (`pg_snapshot_xmin(pg_current_snapshot())`), ordered by `(transaction_id,
- * global_position)`, after a keyset position, optionally of some stream types only.
+ * Reads committed events in commit order: only rows written by transactions below the horizon,
+ * ordered by `(transaction_id, global_position)`, after a keyset position, optionally of some
+ * stream types only.
  *
  * Why the horizon: positions come from a sequence and are taken before commit, so a row with a
  * lower position can become visible after a higher one. Every transaction below the horizon has
  * finished, and every transaction that may still commit has an id at or above it, so nothing
  * that appears later can sort before what was already returned. Appends refuse to write a
  * stream after a newer transaction did (append.sql.ts), so each stream's versions rise in this
- * order too. The cost is latency: a reader waits for the oldest running transaction on the
- * server (keep transactions short).
+ * order too. The cost is latency: a reader waits for the oldest writing transaction of this
+ * database (keep transactions short).
+ *
+ * The horizon is the statement's own snapshot's xmin, except that running transactions of OTHER
+ * databases on the same server (xids are server-wide) are passed over: they cannot write this
+ * database's events, so a long write elsewhere does not stall this log. A transaction is passed
+ * over only when pg_stat_activity positively shows it on a backend of another database (read
+ * after the snapshot: one that ended meanwhile is not found, and counts, which only delays); so
+ * without the privilege to see other sessions' xids the horizon is simply the snapshot's xmin.
+ * Running xids are compared on their low 32 bits (backend_xid is an `xid`): two running
+ * transactions are never 2^32 apart.
  *
  * The horizon comes back even when no event does (LEFT JOIN LATERAL), so a reader that found
  * nothing, or fewer than it asked for, knows it has seen everything below the horizon.
  */
 export const READ_ALL_SQL = `
-WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon)
+WITH s AS (SELECT pg_current_snapshot() AS snap),
+h AS (
+  SELECT coalesce(
+    (SELECT min(x) FROM s, pg_snapshot_xip(s.snap) AS x
+      WHERE NOT EXISTS (
+        SELECT 1 FROM pg_stat_activity a
+        WHERE a.backend_xid::text::bigint = x::text::bigint % 4294967296
+          AND a.datname IS DISTINCT FROM current_database())),
+    (SELECT pg_snapshot_xmax(s.snap) FROM s)) AS horizon
+)
 SELECT h.horizon::text, e.*
 FROM h LEFT JOIN LATERAL (
   SELECT ${EVENT_COLUMNS}

@@ -48,6 +48,20 @@ const MAX_METADATA_ENTRIES = 16;
 const MAX_METADATA_VALUE_CHARS = 256;
 const METADATA_KEY = /^[a-z][a-zA-Z0-9\-_]{0,63}$/;
 
+/**
+ * A violation's path and each of its error texts are cut to this many characters (the cut marked
+ * with the full length) before packing, so that one error quoting a huge value (a 5,000-character
+ * group id in "is not a child of …") costs a few hundred bytes instead of pushing every
+ * violation out of the bounded trailers.
+ */
+export const MAX_VIOLATION_TEXT_CHARS = 256;
+
+/** `violations` with every path and error text of more than `MAX_VIOLATION_TEXT_CHARS` cut (what the trailers carry). */
+export function clippedViolations(violations: readonly FieldViolation[]): FieldViolation[] {
+  const clip = (text: string) => (text.length <= MAX_VIOLATION_TEXT_CHARS ? text : `${text.slice(0, MAX_VIOLATION_TEXT_CHARS - 32)}… (${text.length} characters)`);
+  return violations.map((v) => ({ path: clip(v.path), errors: v.errors.map(clip) }));
+}
+
 const { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } = googleRpcErrorDetails;
 type FieldViolationInit = MessageInitShape<typeof googleRpcErrorDetails.BadRequest_FieldViolationSchema>;
 
@@ -62,7 +76,7 @@ export function errorInfoReason(code: GantryError["code"]): string {
  * `MAX_STATUS_DETAILS_BYTES` (see there for what is dropped to fit).
  */
 export function encodeStatusDetails(error: GantryError, grpcCode: number): Buffer {
-  const fieldViolations: FieldViolationInit[] = error.violations.flatMap((v) =>
+  const fieldViolations: FieldViolationInit[] = clippedViolations(error.violations).flatMap((v) =>
     // A violation without error text still names its field.
     v.errors.length > 0 ? v.errors.map((description) => ({ field: v.path, description })) : [{ field: v.path }],
   );

@@ -5,7 +5,7 @@ import { anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
 import { googleRpc, googleRpcErrorDetails } from "@gantry/proto";
 import { GantryError, invalidObject, type ErrorCode } from "../errors/index.ts";
-import { MAX_PACKED_FIELD_VIOLATIONS, MAX_STATUS_DETAILS_BYTES, STATUS_DETAILS_TRAILER } from "./status-details.ts";
+import { MAX_PACKED_FIELD_VIOLATIONS, MAX_STATUS_DETAILS_BYTES, MAX_VIOLATION_TEXT_CHARS, STATUS_DETAILS_TRAILER } from "./status-details.ts";
 import { GANTRY_ERROR_TRAILER, errorCodeFor, fromGrpcStatus, grpcStatusFor, toGrpcStatus } from "./status-mapping.ts";
 
 const { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } = googleRpcErrorDetails;
@@ -88,6 +88,21 @@ test("a huge error is trimmed to fit the trailers (8 KiB in all) instead of brea
   assert.equal(back.code, "InvalidArgument");
   assert.ok(back.violations.length > 0 && back.violations.length < 2000);
   assert.deepEqual(back.details, { truncated: true });
+});
+
+test("a violation quoting a huge value is cut, not dropped: both trailers still carry every violation", () => {
+  // The fuzzer's case: a group id of 5,000 characters named in a child's "not a child of" error.
+  const huge = "x".repeat(5000);
+  const violations = [{ path: "/groups/0/id", errors: [`/a/b is not a child of /${huge}`] }, { path: `/${huge}`, errors: ["bad"] }];
+  const sent = toGrpcStatus(invalidObject(violations));
+  const packed = anyUnpack(standardOf(sent).details[1]!, BadRequestSchema)?.fieldViolations ?? [];
+  assert.deepEqual(packed.map((v) => v.field), ["/groups/0/id", `/${huge.slice(0, MAX_VIOLATION_TEXT_CHARS - 33)}… (5001 characters)`]);
+  assert.equal(packed[0]!.description, `/a/b is not a child of /${huge}`.slice(0, MAX_VIOLATION_TEXT_CHARS - 32) + "… (5024 characters)");
+  const trailer = JSON.parse(sent.metadata.get(GANTRY_ERROR_TRAILER)[0] as string) as { violations: unknown[] };
+  assert.equal(trailer.violations.length, 2);
+  const back = fromGrpcStatus(sent);
+  assert.deepEqual(back.violations.map((v) => v.errors.length), [1, 1]);
+  assert.ok(back.violations.every((v) => v.path.length <= MAX_VIOLATION_TEXT_CHARS && v.errors.every((e) => e.length <= MAX_VIOLATION_TEXT_CHARS)));
 });
 
 test("at most MAX_PACKED_FIELD_VIOLATIONS field violations are packed, the rest counted in ErrorInfo", () => {

@@ -1,6 +1,6 @@
 import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
 import { GantryError, type ErrorCode, type FieldViolation } from "../errors/index.ts";
-import { decodeStatusDetails, encodeStatusDetails, STATUS_DETAILS_TRAILER } from "./status-details.ts";
+import { clippedViolations, decodeStatusDetails, encodeStatusDetails, STATUS_DETAILS_TRAILER } from "./status-details.ts";
 
 /**
  * The one place where GantryError codes meet gRPC status codes, in both directions, and where a
@@ -124,7 +124,7 @@ interface ErrorTrailer {
 }
 
 function encodeErrorTrailer(error: GantryError): string {
-  const body: ErrorTrailer = { code: error.code, message: error.message, violations: error.violations, details: error.details };
+  const body: ErrorTrailer = { code: error.code, message: error.message, violations: clippedViolations(error.violations), details: error.details };
   let text = asciiJson(body);
   if (text.length > MAX_TRAILER_CHARS) text = asciiJson({ ...body, details: { truncated: true } });
   while (text.length > MAX_TRAILER_CHARS && body.violations.length > 0) {

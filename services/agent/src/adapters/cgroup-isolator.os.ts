@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Logger } from "@gantry/platform";
-import { agentCgroupDirs, cgroupLimitWrites, oomKillCount, taskCgroupDirs, type CgroupSupport, type CgroupWrite } from "../domain/index.ts";
+import { agentCgroupDirs, agentTaskParentDirs, cgroupLimitWrites, oomKillCount, taskCgroupDirs, type CgroupSupport, type CgroupWrite } from "../domain/index.ts";
 import type { Isolator, TaskIsolation } from "../app/ports.ts";
 
 /** How long `destroy` keeps trying to empty and remove a task's groups. */
@@ -10,7 +10,7 @@ const DESTROY_TIMEOUT_MS = 5_000;
 /** No isolation: tasks are plain processes (not root, not Linux, or isolation off). */
 export function processIsolator(): Isolator {
   const none: TaskIsolation = { dirs: [], joinFiles: [], oomKilled: () => false, killAll: () => {}, destroy: async () => {} };
-  return { prepare: () => none, reattach: () => none, releaseAgentDirs: () => {} };
+  return { prepare: () => none, reattach: () => none, releaseAgentDirs: () => {}, sweep: async () => [] };
 }
 
 /**
@@ -119,6 +119,25 @@ export function cgroupIsolator(support: CgroupSupport, agentId: string, logger: 
       if (dirs.length === 0) return processIsolator().reattach([]);
       const memory = dirs.find((d) => d.startsWith(`${support.version === 1 ? support.memoryRoot : support.root}/`)) ?? dirs[0]!;
       return isolation(dirs, memory);
+    },
+    async sweep(keep) {
+      const swept = new Set<string>();
+      for (const parent of agentTaskParentDirs(support, agentId)) {
+        let names: string[];
+        try {
+          names = readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+        } catch {
+          continue;
+        }
+        for (const taskId of names) {
+          if (keep.has(taskId)) continue;
+          const dir = `${parent}/${taskId}`;
+          logger.warn({ task: taskId, dir }, "cgroup of a task no checkpoint names: killing what runs in it and removing it");
+          await isolation([dir], dir).destroy();
+          swept.add(taskId);
+        }
+      }
+      return [...swept];
     },
     releaseAgentDirs() {
       for (const dir of agentCgroupDirs(support, agentId)) {

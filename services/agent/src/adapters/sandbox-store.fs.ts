@@ -6,23 +6,25 @@ import type { SandboxPaths, SandboxStore } from "../app/ports.ts";
 /**
  * Sandboxes on the local file system: `<workDir>/sandboxes/<taskId>/` is the task's working
  * directory with `stdout` and `stderr`; the agent's notes sit in its `.gantry/` directory
- * (`checkpoint.json`, `exit-status`). Sandboxes are kept after a task ends (for logs and
+ * (`checkpoint.json`; `pid` and `exit-status`, written by the launch wrapper). Sandboxes are kept after a task ends (for logs and
  * post-mortems); garbage collection is a later concern.
  */
 export function fsSandboxStore(workDir: string): SandboxStore {
   const root = join(workDir, "sandboxes");
   const paths = (taskId: string): SandboxPaths => {
     const sandbox = join(root, taskId);
-    return { sandbox, stdout: join(sandbox, "stdout"), stderr: join(sandbox, "stderr"), exitStatusFile: join(sandbox, ".gantry", "exit-status") };
+    return { sandbox, stdout: join(sandbox, "stdout"), stderr: join(sandbox, "stderr"), exitStatusFile: join(sandbox, ".gantry", "exit-status"), pidFile: join(sandbox, ".gantry", "pid") };
   };
   const checkpointFile = (taskId: string) => join(root, taskId, ".gantry", "checkpoint.json");
   return {
+    root,
     paths,
     prepare(taskId) {
       const p = paths(taskId);
       mkdirSync(join(p.sandbox, ".gantry"), { recursive: true });
       // A sandbox left by a start that crashed before its checkpoint: its old status must not be read as this run's.
       rmSync(p.exitStatusFile, { force: true });
+      rmSync(p.pidFile, { force: true });
       return p;
     },
     writeCheckpoint(cp: TaskCheckpoint) {

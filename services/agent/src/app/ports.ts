@@ -9,6 +9,8 @@ export interface SandboxPaths {
   stderr: string;
   /** Written by the launch wrapper with the task command's exit status. */
   exitStatusFile: string;
+  /** Written by the launch wrapper with its own pid, before anything else it does. */
+  pidFile: string;
 }
 
 /** Sandboxes and checkpoints on disk. */
@@ -20,6 +22,8 @@ export interface SandboxStore {
   writeCheckpoint(checkpoint: TaskCheckpoint): void;
   /** Every sandbox with its checkpoint (undefined when missing or unreadable). */
   list(): { taskId: string; checkpoint: TaskCheckpoint | undefined }[];
+  /** The directory holding every sandbox. */
+  readonly root: string;
 }
 
 /** What starting a task's process needs. */
@@ -51,6 +55,14 @@ export interface ProcessRuntime {
   groupAlive(pgid: number): boolean;
   signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): void;
   readExitStatus(file: string): number | undefined;
+  /**
+   * The launch wrapper of a sandbox, from the pid it wrote: its pid and start time when that
+   * process still runs as the wrapper of this sandbox (its working directory), else only the pid
+   * it wrote (`running: false`); undefined when it never wrote one.
+   */
+  findWrapper(paths: SandboxPaths): { pid: number; startTicks: number; running: boolean } | undefined;
+  /** Launch wrappers running in any sandbox under `sandboxesRoot`, by the task id of their sandbox (a one-time scan of /proc, at start). */
+  wrappersUnder(sandboxesRoot: string): { pid: number; taskId: string }[];
 }
 
 /** A task's isolation (cgroups), or nothing for plain processes. */
@@ -83,6 +95,8 @@ export interface Isolator {
   reattach(dirs: string[]): TaskIsolation;
   /** Removes the agent's own parent groups when empty (on a stop that killed every task). */
   releaseAgentDirs(): void;
+  /** Kills the processes of, and removes, every task group of this agent whose task id is not in `keep`; returns their task ids. */
+  sweep(keep: ReadonlySet<string>): Promise<string[]>;
 }
 
 /** Reports task status; resolves once the durable stream acknowledged the update, in the order reported. Rejects only when the agent stops first. */

@@ -78,9 +78,13 @@ export class TaskSupervisor {
   /**
    * Reads every checkpoint under the work directory: re-attaches to live processes (same pid
    * and start time), reports tasks that ended while the agent was down, and re-publishes final
-   * states that were never acknowledged. Call once, before taking commands.
+   * states that were never acknowledged. A checkpoint written before its process was started is
+   * completed from the pid its wrapper wrote, or, when none did, the task never ran and is
+   * reported FAILED. Then sweeps: every cgroup and launch wrapper of this agent that no live
+   * checkpoint names is killed and removed. Call once, before taking commands.
    */
   async recover(): Promise<void> {
+    const foreign = new Set<string>();
     for (const { taskId, checkpoint: cp } of this.ports.sandboxes.list()) {
       const log = this.ports.logger.child({ task: taskId });
       if (!cp) {
@@ -89,6 +93,7 @@ export class TaskSupervisor {
       }
       if (cp.agentId !== this.options.agentId) {
         log.warn({ checkpointAgent: cp.agentId }, "checkpoint of another agent id in this work directory skipped");
+        foreign.add(taskId);
         continue;
       }
       if (cp.final) {
@@ -96,6 +101,7 @@ export class TaskSupervisor {
         if (!cp.finalReported) void this.publishFinal(cp, cp.final);
         continue;
       }
+      if (cp.starting && !this.completeStartingCheckpoint(cp)) continue;
       const task: ActiveTask = {
         taskId,
         instanceId: cp.instanceId,
@@ -121,6 +127,46 @@ export class TaskSupervisor {
         task.done = this.supervise(task, cp.pgid, Promise.resolve({ signal: undefined }), true);
       }
     }
+    await this.sweep(foreign);
+  }
+
+  /**
+   * A checkpoint written before its process was started (the agent stopped in between): the pid
+   * the wrapper wrote completes it (running or not: its exit status, if any, says how it ended);
+   * without one the task never ran, and its final state FAILED is recorded and reported. True
+   * when the checkpoint now names a process to re-attach to or to account for.
+   */
+  private completeStartingCheckpoint(cp: TaskCheckpoint): boolean {
+    const log = this.ports.logger.child({ task: cp.taskId });
+    const wrapper = this.ports.processes.findWrapper(this.ports.sandboxes.paths(cp.taskId));
+    if (wrapper) {
+      cp.pid = wrapper.pid;
+      cp.pgid = wrapper.pid;
+      cp.startTicks = wrapper.startTicks;
+      delete cp.starting;
+      this.ports.sandboxes.writeCheckpoint(cp);
+      log.info({ pid: wrapper.pid, running: wrapper.running }, "task started just before the agent stopped: its checkpoint is completed from the wrapper's pid");
+      return true;
+    }
+    log.warn("task was being started when the agent stopped and never ran");
+    const final = this.finalOf({ state: TaskState.FAILED, message: "the agent stopped while starting the task; it never ran", exitCode: -1, signal: "" });
+    cp.final = final;
+    this.ports.sandboxes.writeCheckpoint(cp);
+    this.ended.set(cp.taskId, final);
+    void this.ports.isolator.reattach(cp.cgroupDirs).destroy().then(() => this.publishFinal(cp, final));
+    return false;
+  }
+
+  /** Kills and removes the cgroups and launch wrappers of this agent that no live checkpoint names (left by a crash); `foreign` tasks (another agent id's checkpoints) are left alone. */
+  private async sweep(foreign: ReadonlySet<string>): Promise<void> {
+    const keep = new Set([...this.tasks.keys(), ...foreign]);
+    for (const { pid, taskId } of this.ports.processes.wrappersUnder(this.ports.sandboxes.root)) {
+      if (keep.has(taskId)) continue;
+      this.ports.logger.warn({ task: taskId, pid }, "launch wrapper of a task no checkpoint names: killing its process group");
+      this.ports.processes.signalGroup(pid, "SIGKILL");
+    }
+    const swept = await this.ports.isolator.sweep(keep);
+    if (swept.length > 0) this.ports.logger.warn({ tasks: swept }, "swept cgroups no checkpoint named");
   }
 
   /** Acts on one command. Commands of a batch are applied in order; a launch returns once the process started. */
@@ -251,6 +297,25 @@ export class TaskSupervisor {
         inherited: process.env,
         gpuIndices: this.options.gpus.length > 0 ? gpuIndices : undefined,
       });
+      // Write-ahead: on disk before the process exists, so a crash in between leaves nothing unnamed.
+      task.checkpoint = {
+        version: 1,
+        taskId: task.taskId,
+        instanceId: task.instanceId,
+        appId: task.appId,
+        appVersion: task.appVersion,
+        agentId: this.options.agentId,
+        starting: true,
+        pid: 0,
+        pgid: 0,
+        startTicks: 0,
+        startedAt: this.ports.now().toISOString(),
+        killGraceMs: task.killGraceMs,
+        gpuIndices,
+        assignedPorts: [...launch.assignedPorts],
+        cgroupDirs: task.isolation.dirs,
+      };
+      this.ports.sandboxes.writeCheckpoint(task.checkpoint);
       started = this.ports.processes.start({ argv: launch.argv, env, paths: task.paths, joinFiles: task.isolation.joinFiles });
     } catch (err) {
       log.error({ err }, "task could not be started");
@@ -258,25 +323,19 @@ export class TaskSupervisor {
       this.tasks.delete(task.taskId);
       const final = this.finalOf({ state: TaskState.FAILED, message: `could not start: ${(err as Error).message}`, exitCode: -1, signal: "" });
       this.ended.set(task.taskId, final);
-      void this.reportFor(task.taskId, final.state, final.message, final.exitCode, final.signal, final.updateId);
+      if (task.checkpoint) {
+        task.checkpoint.final = final;
+        this.ports.sandboxes.writeCheckpoint(task.checkpoint);
+        void this.publishFinal(task.checkpoint, final);
+      } else {
+        void this.reportFor(task.taskId, final.state, final.message, final.exitCode, final.signal, final.updateId);
+      }
       return;
     }
-    task.checkpoint = {
-      version: 1,
-      taskId: task.taskId,
-      instanceId: task.instanceId,
-      appId: task.appId,
-      appVersion: task.appVersion,
-      agentId: this.options.agentId,
-      pid: started.pid,
-      pgid: started.pgid,
-      startTicks: started.startTicks,
-      startedAt: this.ports.now().toISOString(),
-      killGraceMs: task.killGraceMs,
-      gpuIndices,
-      assignedPorts: [...launch.assignedPorts],
-      cgroupDirs: task.isolation.dirs,
-    };
+    delete task.checkpoint.starting;
+    task.checkpoint.pid = started.pid;
+    task.checkpoint.pgid = started.pgid;
+    task.checkpoint.startTicks = started.startTicks;
     this.ports.sandboxes.writeCheckpoint(task.checkpoint);
     log.info({ pid: started.pid, sandbox: task.paths.sandbox, isolated: task.isolation.dirs.length > 0, gpus: gpuIndices, ports: launch.assignedPorts.map((p) => p.hostPort) }, "task running");
     this.report(task, TaskState.RUNNING, "process started");

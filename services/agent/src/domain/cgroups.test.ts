@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { agentCgroupDirs, cgroupLimitWrites, cpuWeight, detectCgroupSupport, gpuDeviceDenials, oomKillCount, taskCgroupDirs } from "./cgroups.ts";
+import { agentCgroupDirs, agentTaskParentDirs, cgroupLimitWrites, cpuWeight, detectCgroupSupport, gpuDeviceDenials, oomKillCount, taskCgroupDirs } from "./cgroups.ts";
 
 const HYBRID = `sysfs /sys sysfs rw 0 0
 tmpfs /sys/fs/cgroup tmpfs rw,relatime,mode=755 0 0
@@ -33,6 +33,9 @@ describe("cgroups", () => {
     const withDevices = { ...v1, devicesRoot: "/d" };
     assert.equal(taskCgroupDirs(withDevices, "a1", "t.1").devices, "/d/gantry/a1/t.1");
     assert.deepEqual(agentCgroupDirs(withDevices, "a1"), ["/c/gantry/a1", "/m/gantry/a1", "/d/gantry/a1", "/c/gantry", "/m/gantry", "/d/gantry"]);
+    // What a start-up sweep reads: only this agent's own, never the shared gantry/ (other agents live there).
+    assert.deepEqual(agentTaskParentDirs(withDevices, "a1"), ["/c/gantry/a1", "/m/gantry/a1", "/d/gantry/a1"]);
+    assert.deepEqual(agentTaskParentDirs({ version: 2, root: "/u" }, "a1"), ["/u/gantry/a1"]);
   });
 
   it("withholds every GPU of the agent but the task's own, by the device minor (else the index)", () => {

@@ -71,10 +71,19 @@ export function taskCgroupDirs(support: CgroupSupport, agentId: string, taskId: 
   return support.devicesRoot === undefined ? dirs : { ...dirs, devices: `${support.devicesRoot}/gantry/${agentId}/${taskId}` };
 }
 
+/** The hierarchy roots the agent's groups live under (one on v2; cpu, memory and devices on v1). */
+function hierarchyRoots(support: CgroupSupport): string[] {
+  return support.version === 2 ? [support.root] : [...new Set([support.cpuRoot, support.memoryRoot, ...(support.devicesRoot === undefined ? [] : [support.devicesRoot])])];
+}
+
+/** The groups holding this agent's task groups (`…/gantry/<agentId>`), one per hierarchy: every child is one of its tasks. */
+export function agentTaskParentDirs(support: CgroupSupport, agentId: string): string[] {
+  return hierarchyRoots(support).map((r) => `${r}/gantry/${agentId}`);
+}
+
 /** The agent's own parent groups (`…/gantry/<agentId>` and `…/gantry`), deepest first, for cleanup. */
 export function agentCgroupDirs(support: CgroupSupport, agentId: string): string[] {
-  const roots = support.version === 2 ? [support.root] : [...new Set([support.cpuRoot, support.memoryRoot, ...(support.devicesRoot === undefined ? [] : [support.devicesRoot])])];
-  return [...roots.map((r) => `${r}/gantry/${agentId}`), ...roots.map((r) => `${r}/gantry`)];
+  return [...agentTaskParentDirs(support, agentId), ...hierarchyRoots(support).map((r) => `${r}/gantry`)];
 }
 
 /** v1 cpu.shares for a cpu amount (1 cpu = 1024, kernel minimum 2). */

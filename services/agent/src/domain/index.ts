@@ -18,6 +18,7 @@ export {
   isolationCapabilities,
   taskCgroupDirs,
   agentCgroupDirs,
+  agentTaskParentDirs,
   cgroupLimitWrites,
   cpuShares,
   cpuWeight,

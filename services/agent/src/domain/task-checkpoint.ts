@@ -2,9 +2,11 @@ import { TASK_ID_PATTERN, type TaskPortAssignment } from "./launch-spec.ts";
 
 /**
  * What the agent writes to `<sandbox>/.gantry/checkpoint.json` so a restarted agent can
- * re-attach to a task or report how it ended. Written after the process started, rewritten
- * when a kill is requested, when the task ends (with `final`) and when that final status was
- * acknowledged by the stream (`finalReported`).
+ * re-attach to a task or report how it ended. Written BEFORE the process is started (`starting`,
+ * with pid 0: a restarted agent finds a process that started from the pid the wrapper wrote, and
+ * knows that one that did not never ran), rewritten once it started, when a kill is requested,
+ * when the task ends (with `final`) and when that final status was acknowledged by the stream
+ * (`finalReported`).
  */
 export interface TaskCheckpoint {
   version: 1;
@@ -13,6 +15,8 @@ export interface TaskCheckpoint {
   appId: string;
   appVersion: string;
   agentId: string;
+  /** Written before the process was started: pid, pgid and startTicks are 0 until it is. */
+  starting?: true;
   /** Pid of the launch wrapper; it leads the task's process group, so pgid === pid. */
   pid: number;
   pgid: number;
@@ -54,7 +58,7 @@ export function parseCheckpoint(text: string): TaskCheckpoint | undefined {
     c.version === 1 &&
     typeof c.taskId === "string" && TASK_ID_PATTERN.test(c.taskId) &&
     typeof c.agentId === "string" &&
-    Number.isInteger(c.pid) && (c.pid ?? 0) > 1 &&
+    Number.isInteger(c.pid) && ((c.pid ?? 0) > 1 || (c.starting === true && c.pid === 0)) &&
     Number.isInteger(c.pgid) &&
     Number.isInteger(c.startTicks) &&
     typeof c.startedAt === "string" &&

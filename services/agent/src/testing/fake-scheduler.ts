@@ -6,7 +6,7 @@
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { AGENT_STATUS_STREAM, agentV1, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
-import { ensureStream, protobufDecoder, publishCore, runDurableConsumer, subscribeCore, type Bus, type Logger } from "@gantry/platform";
+import { deleteClusterStreams, ensureStream, protobufDecoder, publishCore, runDurableConsumer, subscribeCore, type Bus, type Logger } from "@gantry/platform";
 import { eventually } from "@gantry/platform/testing";
 
 const { TaskState } = schedulerV1Model;
@@ -271,4 +271,13 @@ export function launchInstanceCommand(instanceId: string, runSpec: registryV1Run
       }),
     },
   });
+}
+
+/** Test cleanup: stops the fake scheduler, deletes the cluster's streams and closes the bus (each when it was made). */
+export async function closeFakeCluster(scheduler: FakeScheduler | undefined, bus: Bus | undefined): Promise<void> {
+  await scheduler?.stop();
+  if (bus) {
+    await deleteClusterStreams(bus);
+    await bus.close();
+  }
 }

@@ -1,4 +1,4 @@
-import { GantryError } from "@gantry/platform";
+import { GantryError } from "@gantry/platform/errors";
 import { buildAgentOptions, type AgentOptions, type MachineFacts, type RawAgentOptions } from "./domain/index.ts";
 import { probeMachine } from "./adapters/machine-probe.ts";
 

@@ -10,7 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
-import { clusterNames, connectBus, createLogger, deleteClusterStreams, infrastructureUrls, type Bus } from "@gantry/platform";
+import { connectBus, deleteClusterStreams, type Bus } from "@gantry/platform/bus";
+import { clusterNames, infrastructureUrls } from "@gantry/platform/config";
+import { createLogger } from "@gantry/platform/logging";
 import {
   eventually,
   expectedCgroupCapabilities,

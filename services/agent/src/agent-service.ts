@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
-import type { Bus, Logger } from "@gantry/platform";
+import type { Bus } from "@gantry/platform/bus";
+import type { Logger } from "@gantry/platform/logging";
 import { SchedulerEpoch, type AgentOptions } from "./domain/index.ts";
 import { TaskSupervisor } from "./app/task-supervisor.ts";
 import { admitCommandBatch } from "./app/epoch-gate.ts";

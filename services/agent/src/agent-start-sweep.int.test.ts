@@ -20,7 +20,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { schedulerV1Model } from "@gantry/proto";
-import { clusterNames, connectBus, createLogger, infrastructureUrls, type Bus } from "@gantry/platform";
+import { connectBus, type Bus } from "@gantry/platform/bus";
+import { clusterNames, infrastructureUrls } from "@gantry/platform/config";
+import { createLogger } from "@gantry/platform/logging";
 import { eventually, expectedAgentCgroupDirs, expectedTaskCgroupDirs, pidsOfTask, within } from "@gantry/test/support";
 import { probeMachine } from "./index.ts";
 import { fsSandboxStore } from "./adapters/sandbox-store.fs.ts";

@@ -5,7 +5,9 @@
  * `--kill-tasks-on-exit` kills them instead.
  */
 import { parseArgs } from "node:util";
-import { clusterNames, connectBus, createLogger, infrastructureUrls } from "@gantry/platform";
+import { connectBus } from "@gantry/platform/bus";
+import { clusterNames, infrastructureUrls } from "@gantry/platform/config";
+import { createLogger } from "@gantry/platform/logging";
 import { compileAgentOptions } from "./agent-options.ts";
 import { startAgent } from "./agent-service.ts";
 

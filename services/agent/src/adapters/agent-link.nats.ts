@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { AGENT_STATUS_STREAM, agentV1 } from "@gantry/proto";
-import { ensureStream, publishCore, requestReply, subscribeCore, type Bus, type Logger } from "@gantry/platform";
+import { ensureStream, publishCore, requestReply, subscribeCore, type Bus } from "@gantry/platform/bus";
+import type { Logger } from "@gantry/platform/logging";
 
 /** Heartbeat interval used when the scheduler's answer leaves it 0. */
 export const DEFAULT_HEARTBEAT_SECONDS = 2;

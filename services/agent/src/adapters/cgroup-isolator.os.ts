@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Logger } from "@gantry/platform";
+import type { Logger } from "@gantry/platform/logging";
 import { agentCgroupDirs, agentTaskParentDirs, cgroupLimitWrites, oomKillCount, taskCgroupDirs, type CgroupSupport, type CgroupWrite } from "../domain/index.ts";
 import type { Isolator, TaskIsolation } from "../app/ports.ts";
 

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { GantryError } from "@gantry/platform";
+import { GantryError } from "@gantry/platform/errors";
 import { formatSchedulerEpoch, parseSchedulerEpoch, type EpochState } from "../domain/index.ts";
 
 /** Name of the file, in the agent's work directory, holding the highest scheduler epoch seen. */

@@ -1,5 +1,7 @@
 import { agentV1 } from "@gantry/proto";
-import { delay, messageHeaders, type Bus, type Logger } from "@gantry/platform";
+import { delay } from "@gantry/platform/async";
+import { messageHeaders, type Bus } from "@gantry/platform/bus";
+import type { Logger } from "@gantry/platform/logging";
 import { toBinary } from "@bufbuild/protobuf";
 import { PubHeaders } from "@nats-io/jetstream";
 import type { StatusSink } from "../app/ports.ts";

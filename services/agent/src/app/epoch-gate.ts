@@ -1,5 +1,5 @@
 import type { agentV1 } from "@gantry/proto";
-import type { Logger } from "@gantry/platform";
+import type { Logger } from "@gantry/platform/logging";
 import type { SchedulerEpoch } from "../domain/index.ts";
 
 /**

@@ -1,5 +1,5 @@
 import type { agentV1 } from "@gantry/proto";
-import type { Logger } from "@gantry/platform";
+import type { Logger } from "@gantry/platform/logging";
 import type { TaskCheckpoint } from "../domain/index.ts";
 
 /** Where one task's files are: its sandbox (the task's cwd), captured output and the agent's notes. */

@@ -1,4 +1,4 @@
-import type { FieldViolation } from "@gantry/platform";
+import type { FieldViolation } from "@gantry/platform/errors";
 import { isolationCapabilities, type CgroupSupport } from "./cgroups.ts";
 import {
   AGENT_ID_PATTERN,

@@ -1,4 +1,4 @@
-import { GantryError, type FieldViolation } from "@gantry/platform";
+import { GantryError, type FieldViolation } from "@gantry/platform/errors";
 import { AGENT_ID_PATTERN, parseAttributes, parsePortRanges, parseRoles, type PortRangeSpec } from "../domain/index.ts";
 
 /** An inclusive range of milliseconds; a task's value in it is drawn from the seed and the task id. */

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
-import { GantryError, type Bus, type Logger } from "@gantry/platform";
+import type { Bus } from "@gantry/platform/bus";
+import { GantryError } from "@gantry/platform/errors";
+import type { Logger } from "@gantry/platform/logging";
 import { SchedulerEpoch } from "../domain/index.ts";
 import { admitCommandBatch } from "../app/epoch-gate.ts";
 import {

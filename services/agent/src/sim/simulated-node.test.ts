@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
-import { createLogger } from "@gantry/platform";
+import { createLogger } from "@gantry/platform/logging";
 import { drawInRange, drawUnit, SimulatedNode, type SimulatedBehaviour } from "./simulated-node.ts";
 import { launchInstanceCommand, runSpecOf } from "../testing/fake-scheduler.ts";
 

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
-import type { Logger } from "@gantry/platform";
+import type { Logger } from "@gantry/platform/logging";
 import { classifyTaskEnd, instanceShapeProblem, launchProblem, type TaskOutcome } from "../domain/index.ts";
 import type { MsRange, SimulatedAgentOptions } from "./simulated-agent-options.ts";
 

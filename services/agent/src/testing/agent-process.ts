@@ -25,6 +25,8 @@ export interface AgentProcessOptions {
   natsUrl: string;
   /** cgroup isolation (root only) or plain processes. */
   cgroups: boolean;
+  /** The agent's entry point: `main.ts` (default) or a built `dist/gantry-agent.mjs`. */
+  entry?: string;
   /** What the agent offers (default 2 cpus, 1 GiB of memory and of disk). */
   resources?: { cpus: number; mem: number; disk: number };
 }
@@ -34,7 +36,7 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
   const child = spawn(
     process.execPath,
     [
-      MAIN,
+      options.entry ?? MAIN,
       "--agent-id", options.agentId,
       "--work-dir", options.workDir,
       "--cluster", options.cluster,

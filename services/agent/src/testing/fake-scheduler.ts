@@ -6,7 +6,8 @@
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { AGENT_STATUS_STREAM, agentV1, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
-import { deleteClusterStreams, ensureStream, protobufDecoder, publishCore, runDurableConsumer, subscribeCore, type Bus, type Logger } from "@gantry/platform";
+import { deleteClusterStreams, ensureStream, protobufDecoder, publishCore, runDurableConsumer, subscribeCore, type Bus } from "@gantry/platform/bus";
+import type { Logger } from "@gantry/platform/logging";
 import { eventually } from "@gantry/platform/testing";
 
 const { TaskState } = schedulerV1Model;

@@ -2,14 +2,13 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import pg from "pg";
-import { eventually, startHarnessCluster, within, type HarnessCluster } from "../support/index.ts";
+import { marathonHttp, startHarnessCluster, within, type HarnessCluster, type Json, type MarathonAnswer } from "../support/index.ts";
 
 // Marathon 1.4's REST API through the gateway of a real control plane (registry, scheduler,
 // gateway; no agent, so deployments that need instances stay in progress, which is what makes
 // the deployment lock, `force` and cancellation observable). Status codes, headers and body
 // shapes as Marathon's clients parse them.
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let cluster: HarnessCluster;
 
@@ -21,41 +20,15 @@ after(async () => {
   await cluster?.destroy();
 });
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: Json;
-}
-
-async function api(method: string, path: string, options: { body?: unknown; raw?: string; contentType?: string; auth?: string | null } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  const auth = options.auth === undefined ? `Bearer ${cluster.token}` : options.auth;
-  if (auth !== null) headers.authorization = auth;
-  let body: string | undefined = options.raw;
-  if (options.body !== undefined) body = JSON.stringify(options.body);
-  if (body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
-  const aborter = new AbortController();
-  const { res, text } = await within(`an answer to ${method} ${path}`, (async () => {
-    const res = await fetch(cluster.url + path, { method, headers, body, signal: aborter.signal });
-    return { res, text: await res.text() };
-  })(), 20_000).finally(() => aborter.abort());
-  let json: Json = {};
-  try {
-    json = text === "" ? {} : (JSON.parse(text) as Json);
-  } catch {
-    // text/plain answers (/ping) keep json empty.
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-/** Waits until no running deployment affects `appId` (a 0-instance app's deployment finishes without an agent). */
-async function settled(appId: string): Promise<void> {
-  await eventually(`no deployment of ${appId}`, async () => {
-    const list = await api("GET", "/v2/deployments");
-    return list.status === 200 && !list.json.some((d: Json) => d.affectedApps.includes(appId)) ? true : undefined;
-  });
-}
+type Answer = MarathonAnswer;
+const { api, settled } = marathonHttp({
+  get url() {
+    return cluster.url;
+  },
+  get token() {
+    return cluster.token;
+  },
+});
 
 function expectStatus(answer: Answer, status: number, what: string): void {
   assert.equal(answer.status, status, `${what}: ${answer.status} ${answer.text.slice(0, 500)}`);

@@ -19,5 +19,7 @@ export {
   leftoverAgentCgroupDirs,
   taskMemoryProcsFile,
 } from "./cgroups.ts";
+export { marathonHttp } from "./marathon-http.ts";
+export type { Json, MarathonAnswer, MarathonCallOptions } from "./marathon-http.ts";
 export { startServiceProcess, freePort } from "./service-process.ts";
 export type { ServiceProcess } from "./service-process.ts";

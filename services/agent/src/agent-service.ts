@@ -9,6 +9,7 @@ import { admitCommandBatch } from "./app/epoch-gate.ts";
 import { fsSchedulerEpochFile } from "./adapters/scheduler-epoch.fs.ts";
 import { cgroupIsolator, processIsolator } from "./adapters/cgroup-isolator.os.ts";
 import { fsSandboxStore } from "./adapters/sandbox-store.fs.ts";
+import { osHealthProber } from "./adapters/health-prober.os.ts";
 import { osProcessRuntime } from "./adapters/process-runtime.os.ts";
 import {
   DEFAULT_HEARTBEAT_SECONDS,
@@ -82,6 +83,7 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
     processes: osProcessRuntime(),
     isolator: options.isolation.kind === "cgroups" ? cgroupIsolator(options.isolation.cgroups, options.agentId, logger) : processIsolator(),
     status,
+    health: osHealthProber(),
     logger,
     now: () => new Date(),
     newId: () => randomUUID(),

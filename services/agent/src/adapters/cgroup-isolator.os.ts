@@ -9,7 +9,7 @@ const DESTROY_TIMEOUT_MS = 5_000;
 
 /** No isolation: tasks are plain processes (not root, not Linux, or isolation off). */
 export function processIsolator(): Isolator {
-  const none: TaskIsolation = { dirs: [], joinFiles: [], oomKilled: () => false, killAll: () => {}, destroy: async () => {} };
+  const none: TaskIsolation = { dirs: [], joinFiles: [], oomKilled: () => false, killAll: () => {}, populated: () => undefined, destroy: async () => {} };
   return { prepare: () => none, reattach: () => none, releaseAgentDirs: () => {}, sweep: async () => [] };
 }
 
@@ -53,6 +53,10 @@ export function cgroupIsolator(support: CgroupSupport, agentId: string, logger: 
         }
       },
       killAll,
+      populated() {
+        if (!dirs.some((d) => existsSync(d))) return undefined;
+        return pids().length > 0;
+      },
       async destroy() {
         const deadline = Date.now() + DESTROY_TIMEOUT_MS;
         for (const dir of dirs) {

@@ -136,6 +136,18 @@ export function osProcessRuntime(): ProcessRuntime {
       const running = stat !== undefined && stat.state !== "Z" && isWrapperIn(pid) === paths.sandbox;
       return { pid, startTicks: running ? stat.startTicks : 0, running };
     },
+    environOf(pid) {
+      const env: NodeJS.ProcessEnv = {};
+      try {
+        for (const entry of readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")) {
+          const eq = entry.indexOf("=");
+          if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+        }
+      } catch {
+        // gone, or not ours to read
+      }
+      return env;
+    },
     wrappersUnder(sandboxesRoot) {
       const found: { pid: number; taskId: string }[] = [];
       for (const name of readdirSync("/proc")) {

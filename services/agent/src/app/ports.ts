@@ -1,6 +1,6 @@
 import type { agentV1 } from "@gantry/proto";
 import type { Logger } from "@gantry/platform/logging";
-import type { TaskCheckpoint } from "../domain/index.ts";
+import type { HealthProbe, ProbeResult, TaskCheckpoint } from "../domain/index.ts";
 
 /** Where one task's files are: its sandbox (the task's cwd), captured output and the agent's notes. */
 export interface SandboxPaths {
@@ -61,6 +61,8 @@ export interface ProcessRuntime {
    * it wrote (`running: false`); undefined when it never wrote one.
    */
   findWrapper(paths: SandboxPaths): { pid: number; startTicks: number; running: boolean } | undefined;
+  /** The environment `pid` was started with (/proc/<pid>/environ); {} when it cannot be read. */
+  environOf(pid: number): NodeJS.ProcessEnv;
   /** Launch wrappers running in any sandbox under `sandboxesRoot`, by the task id of their sandbox (a one-time scan of /proc, at start). */
   wrappersUnder(sandboxesRoot: string): { pid: number; taskId: string }[];
 }
@@ -73,6 +75,12 @@ export interface TaskIsolation {
   oomKilled(): boolean;
   /** SIGKILLs every process in the task's groups (catches processes that left the process group). */
   killAll(): void;
+  /**
+   * Whether any process of the task is still in its groups (one read of `cgroup.procs`: exited
+   * processes leave their group at exit, so zombies do not count); undefined without groups, or
+   * when they no longer exist, and the caller must look at the process group instead.
+   */
+  populated(): boolean | undefined;
   /** Kills what is left and removes the groups; never throws (logs). */
   destroy(): Promise<void>;
 }
@@ -104,12 +112,24 @@ export interface StatusSink {
   report(update: agentV1.TaskStatusUpdate): Promise<void>;
 }
 
+/** Where a task's command checks run: its sandbox, with its environment (read when the probe runs). */
+export interface ProbeContext {
+  sandbox: string;
+  env(): NodeJS.ProcessEnv;
+}
+
+/** Runs one health probe to its end (its timeout included); never rejects. */
+export interface HealthProber {
+  probe(probe: HealthProbe, context: ProbeContext): Promise<ProbeResult>;
+}
+
 /** Everything the task supervisor needs from outside. */
 export interface SupervisorPorts {
   sandboxes: SandboxStore;
   processes: ProcessRuntime;
   isolator: Isolator;
   status: StatusSink;
+  health: HealthProber;
   logger: Logger;
   now(): Date;
   newId(): string;

@@ -10,10 +10,12 @@ import {
   pickGpus,
   taskLaunchFromLaunchTask,
   type AgentOptions,
+  type HealthProbe,
   type TaskCheckpoint,
   type TaskLaunch,
   type TaskOutcome,
 } from "../domain/index.ts";
+import { HealthMonitor } from "./health-monitor.ts";
 import type { SandboxPaths, StartedProcess, SupervisorPorts, TaskIsolation } from "./ports.ts";
 
 const { TaskState } = schedulerV1Model;
@@ -33,7 +35,11 @@ interface ActiveTask {
   gpuIndices: number[];
   killGraceMs: number;
   killRequestedAt?: string;
+  /** Why the agent killed the task itself (failed health checks); undefined for a requested kill. */
+  killReason?: string;
   escalation?: NodeJS.Timeout;
+  /** Runs the task's health checks while it runs (none without checks). */
+  health?: HealthMonitor;
   checkpoint?: TaskCheckpoint;
   isolation?: TaskIsolation;
   /** Settles when the task ended and its final status was handed to the sink (or the agent stopped). */
@@ -115,11 +121,18 @@ export class TaskSupervisor {
         done: Promise.resolve(),
       };
       if (cp.killRequestedAt !== undefined) task.killRequestedAt = cp.killRequestedAt;
+      if (cp.killReason !== undefined) task.killReason = cp.killReason;
       this.tasks.set(taskId, task);
       if (this.ports.processes.isAlive(cp.pid, cp.startTicks)) {
         log.info({ pid: cp.pid }, "re-attached to running task");
-        if (task.killRequestedAt === undefined) this.report(task, TaskState.RUNNING, "re-attached after agent restart");
-        else this.signalKill(task);
+        if (task.killRequestedAt === undefined) {
+          this.report(task, TaskState.RUNNING, "re-attached after agent restart");
+          // Checks resume from the task's start (its grace period is not granted again); its environment is the wrapper's.
+          const pid = cp.pid;
+          this.monitorHealth(task, cp.healthChecks ?? [], Date.parse(cp.startedAt), () => this.ports.processes.environOf(pid));
+        } else {
+          this.signalKill(task);
+        }
         const ended = this.ports.processes.watch(cp.pid, cp.startTicks, this.abort.signal).then(() => ({ signal: undefined }));
         task.done = this.supervise(task, cp.pgid, ended, false);
       } else {
@@ -199,7 +212,10 @@ export class TaskSupervisor {
       this.ports.isolator.releaseAgentDirs();
     }
     this.stopped = true;
-    for (const task of this.tasks.values()) clearTimeout(task.escalation);
+    for (const task of this.tasks.values()) {
+      clearTimeout(task.escalation);
+      task.health?.stop();
+    }
     this.abort.abort();
   }
 
@@ -283,6 +299,7 @@ export class TaskSupervisor {
     this.report(task, TaskState.STAGING, "launch received");
 
     let started: StartedProcess;
+    let taskEnv: NodeJS.ProcessEnv = {};
     try {
       task.paths = this.ports.sandboxes.prepare(task.taskId);
       task.isolation = this.ports.isolator.prepare(task.taskId, {
@@ -314,8 +331,10 @@ export class TaskSupervisor {
         gpuIndices,
         assignedPorts: [...launch.assignedPorts],
         cgroupDirs: task.isolation.dirs,
+        healthChecks: [...launch.healthChecks],
       };
       this.ports.sandboxes.writeCheckpoint(task.checkpoint);
+      taskEnv = env;
       started = this.ports.processes.start({ argv: launch.argv, env, paths: task.paths, joinFiles: task.isolation.joinFiles });
     } catch (err) {
       log.error({ err }, "task could not be started");
@@ -339,6 +358,7 @@ export class TaskSupervisor {
     this.ports.sandboxes.writeCheckpoint(task.checkpoint);
     log.info({ pid: started.pid, sandbox: task.paths.sandbox, isolated: task.isolation.dirs.length > 0, gpus: gpuIndices, ports: launch.assignedPorts.map((p) => p.hostPort) }, "task running");
     this.report(task, TaskState.RUNNING, "process started");
+    this.monitorHealth(task, launch.healthChecks, this.ports.now().getTime(), () => taskEnv);
     task.done = this.supervise(task, started.pgid, started.ended, false);
   }
 
@@ -365,12 +385,16 @@ export class TaskSupervisor {
     this.requestKill(task, killGraceMs(kill.killGracePeriodSeconds, task.killGraceMs / 1000), "kill requested");
   }
 
-  private requestKill(task: ActiveTask, graceMs: number, why: string): void {
+  /** Kills a task: SIGTERM now, SIGKILL after `graceMs`. `ownReason` is set when the agent itself decided it (failed health checks): the task's final message. */
+  private requestKill(task: ActiveTask, graceMs: number, why: string, ownReason?: string): void {
+    task.health?.stop();
     task.killRequestedAt = this.ports.now().toISOString();
     task.killGraceMs = graceMs;
+    if (ownReason !== undefined) task.killReason = ownReason;
     if (task.checkpoint) {
       task.checkpoint.killRequestedAt = task.killRequestedAt;
       task.checkpoint.killGraceMs = graceMs;
+      if (ownReason !== undefined) task.checkpoint.killReason = ownReason;
       this.ports.sandboxes.writeCheckpoint(task.checkpoint);
     }
     this.ports.logger.info({ task: task.taskId, graceMs, why }, "killing task");
@@ -400,20 +424,22 @@ export class TaskSupervisor {
   private async supervise(task: ActiveTask, pgid: number, wrapperEnded: Promise<{ signal: string | undefined }>, goneWhileAgentDown: boolean): Promise<void> {
     const { processes } = this.ports;
     const { signal } = await wrapperEnded;
+    task.health?.stop();
     if (this.stopped) return;
     const status = processes.readExitStatus(task.paths.exitStatusFile);
     if (status !== undefined || task.killRequestedAt === undefined) {
       processes.signalGroup(pgid, "SIGKILL");
       task.isolation?.killAll();
     }
-    while (processes.groupAlive(pgid)) {
+    // The task's cgroups say it in one read (and see processes that left the group); without them, the process group.
+    while (task.isolation?.populated() ?? processes.groupAlive(pgid)) {
       await new Promise((r) => setTimeout(r, GROUP_POLL_MS));
       if (this.stopped) return;
     }
     clearTimeout(task.escalation);
     const oomKilled = task.isolation?.oomKilled() ?? false;
     await task.isolation?.destroy();
-    const outcome = classifyTaskEnd({ status, wrapperSignal: signal, killRequested: task.killRequestedAt !== undefined, oomKilled, goneWhileAgentDown });
+    const outcome = classifyTaskEnd({ status, wrapperSignal: signal, killRequested: task.killRequestedAt !== undefined, killReason: task.killReason, oomKilled, goneWhileAgentDown });
     const final = this.finalOf(outcome);
     this.tasks.delete(task.taskId);
     this.ended.set(task.taskId, final);
@@ -438,6 +464,36 @@ export class TaskSupervisor {
     }
   }
 
+  /**
+   * Starts the task's health checks (nothing without checks): each change of verdict is reported
+   * as a RUNNING update with `healthy`; a check failing too often kills the task (KILLED, with
+   * the check's failure as the message), with the task's own grace period.
+   */
+  private monitorHealth(task: ActiveTask, probes: readonly HealthProbe[], startedAtMs: number, env: () => NodeJS.ProcessEnv): void {
+    if (probes.length === 0) return;
+    const log = this.ports.logger.child({ task: task.taskId, app: task.appId });
+    task.health = new HealthMonitor({
+      probes,
+      taskStartedAtMs: startedAtMs,
+      prober: this.ports.health,
+      context: { sandbox: task.paths.sandbox, env },
+      logger: log,
+      nowMs: () => this.ports.now().getTime(),
+      events: {
+        changed: (healthy, message) => {
+          log.info({ healthy, why: message }, "task health changed");
+          this.reportFor(task.taskId, TaskState.RUNNING, message, -1, "", this.ports.newId(), this.ports.now().toISOString(), healthy).catch((err) =>
+            log.debug({ err }, "health change not reported"),
+          );
+        },
+        kill: (reason) => {
+          if (task.killRequestedAt === undefined && !this.stopping) this.requestKill(task, task.killGraceMs, reason, reason);
+        },
+      },
+    });
+    task.health.start();
+  }
+
   private finalOf(outcome: TaskOutcome): FinalReport {
     return { ...outcome, timestamp: this.ports.now().toISOString(), updateId: this.ports.newId() };
   }
@@ -447,9 +503,18 @@ export class TaskSupervisor {
     this.reportFor(task.taskId, state, message).catch((err) => this.ports.logger.debug({ err, task: task.taskId }, "status not reported"));
   }
 
-  private reportFor(taskId: string, state: schedulerV1Model.TaskState, message: string, exitCode = -1, signal = "", updateId = this.ports.newId(), timestamp = this.ports.now().toISOString()): Promise<void> {
+  private reportFor(
+    taskId: string,
+    state: schedulerV1Model.TaskState,
+    message: string,
+    exitCode = -1,
+    signal = "",
+    updateId = this.ports.newId(),
+    timestamp = this.ports.now().toISOString(),
+    healthy?: boolean,
+  ): Promise<void> {
     return this.ports.status.report(
-      create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: this.options.agentId, state, message, timestamp, exitCode, signal, updateId }),
+      create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: this.options.agentId, state, message, timestamp, exitCode, signal, updateId, ...(healthy === undefined ? {} : { healthy }) }),
     );
   }
 }

@@ -37,6 +37,8 @@ export { buildTaskEnvironment, marathonPortsEnv, marathonLabelsEnv } from "./tas
 export type { TaskEnvContext, TaskEnvSpec, TaskPort, TaskResources } from "./task-env.ts";
 export { classifyTaskEnd, signalOfStatus, OOM_MESSAGE, GONE_MESSAGE } from "./task-outcome.ts";
 export type { TaskEnd, TaskOutcome } from "./task-outcome.ts";
+export { planHealthChecks, HealthVerdict, taskHealth } from "./health-checks.ts";
+export type { HealthProbe, ProbeResult, HealthStep } from "./health-checks.ts";
 export { parseCheckpoint, parseProcStat } from "./task-checkpoint.ts";
 export type { TaskCheckpoint } from "./task-checkpoint.ts";
 export { SchedulerEpoch, formatSchedulerEpoch, parseSchedulerEpoch } from "./scheduler-epoch.ts";

@@ -112,6 +112,7 @@ describe("LaunchInstance decisions: the task an app runs", () => {
       killGraceMs: 5000,
       assignedGpus: [],
       assignedPorts: [],
+      healthChecks: [],
     });
   });
 

@@ -4,6 +4,7 @@
  * agent cannot run. Pure; never throws, whatever the run spec holds.
  */
 import { registryV1RunSpec, type agentV1 } from "@gantry/proto";
+import { planHealthChecks } from "./health-checks.ts";
 import { killGraceMs, TASK_ID_PATTERN, type TaskLaunch, type TaskPortAssignment } from "./launch-spec.ts";
 import type { TaskPort } from "./task-env.ts";
 
@@ -55,7 +56,7 @@ export function instanceShapeProblem(launch: agentV1.LaunchInstance): string | u
  * resources, the assigned host ports (one for every endpoint that has a host port, a fixed one
  * exactly as asked — requirePorts — and none for an endpoint that does not exist), and the
  * assigned GPUs (as many as the container asks for, each on this agent and held by no other
- * task). HOST volumes need nothing: the task sees the agent's file system.
+ * task), and its health checks (each one the agent can run: see `planHealthChecks`). HOST volumes need nothing: the task sees the agent's file system.
  */
 export function decideInstanceLaunch(launch: agentV1.LaunchInstance, agent: InstanceLaunchContext): InstanceLaunchDecision {
   const refuse = (message: string): InstanceLaunchDecision => ({ ok: false, taskIds: [...launch.taskIds], message });
@@ -95,6 +96,8 @@ export function decideInstanceLaunch(launch: agentV1.LaunchInstance, agent: Inst
   if (!ports.ok) return refuse(ports.message);
   const gpus = applyGpus(resources.gpus, launch.gpus, agent);
   if (!gpus.ok) return refuse(gpus.message);
+  const health = planHealthChecks(container, ports.assigned);
+  if (!health.ok) return refuse(health.message);
 
   const taskId = launch.taskIds[0]!;
   return {
@@ -114,6 +117,7 @@ export function decideInstanceLaunch(launch: agentV1.LaunchInstance, agent: Inst
       killGraceMs: killGraceMs(container.killGracePeriodSeconds),
       assignedGpus: gpus.indices,
       assignedPorts: ports.assigned,
+      healthChecks: health.probes,
     },
   };
 }

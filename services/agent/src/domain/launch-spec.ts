@@ -1,6 +1,7 @@
 /**
  * What a launch command asks for, checked and turned into a process description. Pure.
  */
+import type { HealthProbe } from "./health-checks.ts";
 import type { TaskEnvSpec, TaskResources } from "./task-env.ts";
 
 /** The parts of a LaunchTask the runtime needs (the protobuf message satisfies it). */
@@ -42,6 +43,8 @@ export interface TaskLaunch extends TaskEnvSpec {
   assignedGpus: readonly number[] | undefined;
   /** Host ports the scheduler assigned (empty for a LaunchTask, whose ports are in its env). */
   assignedPorts: readonly TaskPortAssignment[];
+  /** The container's health checks, planned (empty for a LaunchTask, which carries none). */
+  healthChecks: readonly HealthProbe[];
 }
 
 /** Task ids become directory and cgroup names: no `/`, no leading `.`, nothing a shell or path could misread. */
@@ -83,6 +86,7 @@ export function taskLaunchFromLaunchTask(launch: LaunchRequest): TaskLaunch {
     killGraceMs: killGraceMs(launch.killGracePeriodSeconds),
     assignedGpus: undefined,
     assignedPorts: [],
+    healthChecks: [],
   };
 }
 

@@ -1,3 +1,4 @@
+import type { HealthProbe } from "./health-checks.ts";
 import { TASK_ID_PATTERN, type TaskPortAssignment } from "./launch-spec.ts";
 
 /**
@@ -27,6 +28,10 @@ export interface TaskCheckpoint {
   killGraceMs: number;
   /** RFC 3339 time a kill was requested, when one was. */
   killRequestedAt?: string;
+  /** Why the agent killed the task itself (failed health checks); absent for a kill the scheduler asked for. */
+  killReason?: string;
+  /** The task's health checks, resumed by a restarted agent (absent in checkpoints written before them). */
+  healthChecks?: HealthProbe[];
   /** The task's GPUs by index: assigned by the scheduler (LaunchInstance) or picked by the agent (LaunchTask). */
   gpuIndices: number[];
   /** Host ports the scheduler assigned (empty for a LaunchTask; absent in checkpoints written before LaunchInstance). */
@@ -72,6 +77,7 @@ export function parseCheckpoint(text: string): TaskCheckpoint | undefined {
     appVersion: c.appVersion ?? "",
     killGraceMs: typeof c.killGraceMs === "number" ? c.killGraceMs : 3000,
     assignedPorts: Array.isArray(c.assignedPorts) ? c.assignedPorts : [],
+    healthChecks: Array.isArray(c.healthChecks) ? c.healthChecks : [],
   };
 }
 

@@ -189,10 +189,13 @@ describe("checkpoints and /proc", () => {
 
   it("reads only checkpoints it wrote", () => {
     const assignedPorts = [{ container: "web", endpoint: "http", endpointIndex: 0, hostPort: 31001, containerPort: 0 }];
-    const good = { version: 1, taskId: "t.1", agentId: "a", pid: 10, pgid: 10, startTicks: 5, startedAt: "x", cgroupDirs: [], gpuIndices: [1], assignedPorts, killGraceMs: 1000, instanceId: "i", appId: "/a", appVersion: "v" };
+    const good = { version: 1, taskId: "t.1", agentId: "a", pid: 10, pgid: 10, startTicks: 5, startedAt: "x", cgroupDirs: [], gpuIndices: [1], assignedPorts, killGraceMs: 1000, instanceId: "i", appId: "/a", appVersion: "v", healthChecks: [] };
     assert.deepEqual(parseCheckpoint(JSON.stringify(good)), good);
-    const { assignedPorts: _, ...beforeLaunchInstance } = good;
+    const { assignedPorts: _, healthChecks: __, ...beforeLaunchInstance } = good;
     assert.deepEqual(parseCheckpoint(JSON.stringify(beforeLaunchInstance))?.assignedPorts, [], "older checkpoints read as assigned nothing");
+    assert.deepEqual(parseCheckpoint(JSON.stringify(beforeLaunchInstance))?.healthChecks, [], "and as checking nothing");
+    assert.equal(parseCheckpoint(JSON.stringify({ ...good, pid: 0 })), undefined, "pid 0 only while starting");
+    assert.equal(parseCheckpoint(JSON.stringify({ ...good, pid: 0, pgid: 0, startTicks: 0, starting: true }))?.starting, true, "a write-ahead checkpoint");
     assert.equal(parseCheckpoint("{"), undefined);
     assert.equal(parseCheckpoint(JSON.stringify({ ...good, pid: 1 })), undefined);
     assert.equal(parseCheckpoint(JSON.stringify({ ...good, taskId: "../x" })), undefined);

@@ -8,8 +8,10 @@ export interface TaskEnd {
   status: number | undefined;
   /** Signal that ended the wrapper process when the agent saw it (its own child only). */
   wrapperSignal: string | undefined;
-  /** A kill command was received for the task. */
+  /** A kill command was received for the task, or the agent killed it itself (see `killReason`). */
   killRequested: boolean;
+  /** Why the agent killed the task itself (failed health checks); undefined for a requested kill. */
+  killReason?: string | undefined;
   /** The task's memory cgroup recorded an OOM kill. */
   oomKilled: boolean;
   /** The process was found gone when the agent restarted, with no exit status on record. */
@@ -49,7 +51,7 @@ export function signalOfStatus(status: number): string {
 export function classifyTaskEnd(end: TaskEnd): TaskOutcome {
   const exitCode = end.status ?? -1;
   const signal = end.status !== undefined ? signalOfStatus(end.status) : (end.wrapperSignal ?? "");
-  if (end.killRequested) return { state: TaskState.KILLED, message: "killed on request", exitCode, signal };
+  if (end.killRequested) return { state: TaskState.KILLED, message: end.killReason ?? "killed on request", exitCode, signal };
   if (end.oomKilled) return { state: TaskState.FAILED, message: OOM_MESSAGE, exitCode, signal: signal || "SIGKILL" };
   if (end.status === 0) return { state: TaskState.FINISHED, message: "exited with code 0", exitCode: 0, signal: "" };
   if (end.status !== undefined) {

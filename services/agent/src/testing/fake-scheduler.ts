@@ -193,6 +193,8 @@ export interface ContainerInit {
   endpoints?: { name?: string; hostPort?: number; servicePort?: number; containerPort?: number }[];
   /** Kill grace period in seconds (default 1). */
   grace?: number;
+  /** Health checks as the registry writes them (default none). */
+  healthChecks?: MessageInitShape<typeof registryV1RunSpec.HealthCheckSpecSchema>[];
 }
 
 /** What `runSpecOf` builds a run spec from; each field left out takes the default named there. */
@@ -234,6 +236,7 @@ export function runSpecOf(init: RunSpecInit): registryV1RunSpec.RunSpec {
       resources: { cpus: c.cpus ?? 0.5, mem: c.mem ?? 64, disk: 0, gpus: c.gpus ?? 0 },
       endpoints: (c.endpoints ?? []).map((e) => ({ name: e.name ?? "", hostPort: e.hostPort, servicePort: e.servicePort ?? 0, containerPort: e.containerPort ?? 0, protocols: ["tcp"] })),
       killGracePeriodSeconds: c.grace ?? 1,
+      healthChecks: c.healthChecks ?? [],
     })),
   });
 }

@@ -1,5 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import type { registryV1App, schedulerV1Model } from "@gantry/proto";
+import { schedulerV1Model, type registryV1App } from "@gantry/proto";
 import { marathonTask } from "./marathon-task-view.ts";
 
 /** Which of Marathon's optional app embeds to add (`apps.tasks`, `app.counts`, …). */
@@ -55,9 +55,10 @@ export const NO_RUNTIME: AppRuntime = { tasks: [], deployments: [] };
 /**
  * Marathon's app JSON (`AppInfo`): the stored normalised definition plus `version`,
  * `versionInfo {lastScalingAt, lastConfigChangeAt}` (falling back to `version` when the
- * registry did not say), and the requested embeds. Counts come from the scheduler's tasks;
- * health is not reported by any backend yet, so `tasksHealthy`/`tasksUnhealthy` are 0, which
- * is what Marathon reports for an app without health checks. `lastTaskFailure` is left out
+ * registry did not say), and the requested embeds. Counts come from the scheduler's tasks:
+ * `tasksHealthy`/`tasksUnhealthy` count the running tasks whose health checks' verdict is
+ * healthy/unhealthy (both 0 for an app without health checks, as in Marathon; a task whose checks
+ * have not decided yet is in neither). `lastTaskFailure` is left out
  * (Marathon's form when there is none), `readinessCheckResults` is `[]`, `taskStats` is `{}`
  * without tasks and only a `totalSummary` of counts with them.
  */
@@ -86,9 +87,16 @@ export function marathonAppFromDefinition(
     ...definition,
     versionInfo: versionInfo ?? (isObject(definition.versionInfo) ? definition.versionInfo : { lastScalingAt: version, lastConfigChangeAt: version }),
   };
-  const own = runtime.tasks.filter((t) => t.appId === id).map(marathonTask);
+  const tasks = runtime.tasks.filter((t) => t.appId === id);
+  const own = tasks.map(marathonTask);
   const count = (...states: string[]) => own.filter((t) => states.includes(String(t.state))).length;
-  const counts = { staged: count("TASK_STAGING", "TASK_STARTING"), running: count("TASK_RUNNING"), healthy: 0, unhealthy: 0 };
+  const running = tasks.filter((t) => t.state === schedulerV1Model.TaskState.RUNNING);
+  const counts = {
+    staged: count("TASK_STAGING", "TASK_STARTING"),
+    running: running.length,
+    healthy: running.filter((t) => t.healthy === true).length,
+    unhealthy: running.filter((t) => t.healthy === false).length,
+  };
   if (embeds.counts) {
     view.tasksStaged = counts.staged;
     view.tasksRunning = counts.running;

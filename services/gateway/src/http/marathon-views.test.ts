@@ -4,6 +4,7 @@ import { marathonApp, resolveAppEmbeds } from "./marathon-app-view.ts";
 import { marathonDeployment } from "./marathon-deployment-view.ts";
 import { marathonGroup, resolveGroupEmbeds } from "./marathon-group-view.ts";
 import { marathonPodStatus, podInstanceState } from "./marathon-pod-view.ts";
+import { marathonTask } from "./marathon-task-view.ts";
 
 const task = (over: Record<string, unknown>) =>
   ({ taskId: "t", instanceId: "i", appId: "/a", appVersion: "v", agentId: "ag", host: "h", state: 3, message: "", updatedAt: "2024-01-01T00:00:00.000Z", exitCode: -1, ...over }) as never;
@@ -32,6 +33,25 @@ test("app view: versionInfo from the registry, counts from the app's own tasks, 
   const bare = marathonApp(app, { tasks: [], deployments: [] }, resolveAppEmbeds(["apps.taskStats"]));
   assert.deepEqual(bare.taskStats, {});
   assert.equal(bare.tasksRunning, undefined, "counts only when embedded");
+});
+
+test("task view: Marathon's healthCheckResults from the task's health verdict, none without one", () => {
+  const at = "2024-01-01T00:01:00.000Z";
+  assert.deepEqual(marathonTask(task({ healthy: true, healthMessage: "HTTP 200", healthChangedAt: at })).healthCheckResults, [
+    { alive: true, consecutiveFailures: 0, firstSuccess: at, lastSuccess: at, lastFailure: null, lastFailureCause: null, instanceId: "i", taskId: "t" },
+  ]);
+  assert.deepEqual(marathonTask(task({ healthy: false, healthMessage: "HTTP 503", healthChangedAt: at })).healthCheckResults, [
+    { alive: false, consecutiveFailures: 0, firstSuccess: null, lastSuccess: null, lastFailure: at, lastFailureCause: "HTTP 503", instanceId: "i", taskId: "t" },
+  ]);
+  assert.equal("healthCheckResults" in marathonTask(task({})), false, "a task without health checks has none (Marathon leaves the field out)");
+});
+
+test("app view: tasksHealthy/tasksUnhealthy count the running tasks by their verdict", () => {
+  const app = { id: "/a", version: "v", definition: { id: "/a" }, lastConfigChangeAt: "", lastScalingAt: "" } as never;
+  const tasks = [task({ healthy: true }), task({ healthy: true }), task({ healthy: false }), task({}), task({ state: 6, healthy: false }), task({ appId: "/b", healthy: true })];
+  const view = marathonApp(app, { tasks, deployments: [] }, resolveAppEmbeds(["apps.counts", "apps.taskStats"]));
+  assert.deepEqual([view.tasksRunning, view.tasksHealthy, view.tasksUnhealthy], [4, 2, 1], "undecided and stopped tasks in neither, other apps' not at all");
+  assert.deepEqual(view.taskStats, { totalSummary: { stats: { counts: { staged: 0, running: 4, healthy: 2, unhealthy: 1 } } } });
 });
 
 test("deployment view: app and pod actions, current actions with readinessCheckResults", () => {

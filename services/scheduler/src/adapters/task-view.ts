@@ -3,7 +3,7 @@ import { schedulerV1Model } from "@gantry/proto";
 import type { Instance } from "../domain/index.ts";
 import { taskStateProto } from "../app/task-state-codec.ts";
 
-/** An instance's tasks as the gRPC API shows them: one per container (an app has one). */
+/** An instance's tasks as the gRPC API shows them: one per container (an app has one), each with its health verdict when it has one. */
 export function toProtoTasks(inst: Instance): schedulerV1Model.Task[] {
   return inst.tasks.map((t) =>
     create(schedulerV1Model.TaskSchema, {
@@ -18,6 +18,7 @@ export function toProtoTasks(inst: Instance): schedulerV1Model.Task[] {
       updatedAt: new Date(inst.updatedAt).toISOString(),
       resources: inst.resources,
       exitCode: inst.exitCode,
+      ...(t.health ? { healthy: t.health.healthy, healthMessage: t.health.message, healthChangedAt: t.health.changedAt } : {}),
     }),
   );
 }

@@ -1,6 +1,6 @@
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { eventsV1Agent, eventsV1App, eventsV1Deployment, eventsV1Pod, registryV1App } from "@gantry/proto";
-import { instanceState, type InstancePort, type InstanceTask, type RoleShare, type TaskStateName } from "../domain/index.ts";
+import { instanceState, type InstancePort, type InstanceTask, type RoleShare, type TaskHealth, type TaskStateName } from "../domain/index.ts";
 import { agentNodeOf } from "./agent-node.codec.ts";
 import { demandOf } from "./run-spec-demand.codec.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
@@ -111,14 +111,23 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
     }
     case "TaskStatusChanged": {
       const d = e.data;
-      const sequence = d.statusSequence === undefined ? 0n : BigInt(text(d.statusSequence));
-      if (sequence > state.lastStatusSequence) state.lastStatusSequence = sequence;
+      noteStatusSequence(state, d.statusSequence);
       const inst = state.instances.get(text(d.instanceId));
       if (!inst) return;
       const taskId = text(d.taskId) || inst.taskId;
       const taskState = taskStateOfJson(d.state);
       const tasks = inst.tasks.map((t) => (t.taskId === taskId ? { ...t, state: taskState } : t));
       state.putInstance({ ...inst, tasks, state: instanceState(tasks), message: text(d.message), exitCode: number(d.exitCode), updatedAt: e.recordedAt.getTime() });
+      return;
+    }
+    case "TaskHealthChanged": {
+      const d = e.data;
+      noteStatusSequence(state, d.statusSequence);
+      const inst = state.instances.get(text(d.instanceId));
+      if (!inst) return;
+      const taskId = text(d.taskId);
+      const health: TaskHealth = { healthy: d.healthy === true, message: text(d.message), changedAt: text(d.timestamp) };
+      state.putInstance({ ...inst, tasks: inst.tasks.map((t) => (t.taskId === taskId ? { ...t, health } : t)) });
       return;
     }
     case "InstanceKillRequested": {
@@ -162,6 +171,12 @@ const resourcesOf = (v: Json) => {
   const r = (v ?? {}) as JsonObject;
   return { cpus: number(r.cpus), mem: number(r.mem), disk: number(r.disk), gpus: number(r.gpus) };
 };
+
+/** Moves the highest recorded AGENT_STATUS sequence on (a uint64 in protobuf JSON: a string, absent when 0). */
+function noteStatusSequence(state: SchedulerState, v: Json): void {
+  const sequence = v === undefined ? 0n : BigInt(text(v));
+  if (sequence > state.lastStatusSequence) state.lastStatusSequence = sequence;
+}
 
 /** A TaskState in protobuf JSON (`TASK_STATE_RUNNING`, or its number) as its Mesos name (`TASK_RUNNING`). */
 function taskStateOfJson(v: Json): TaskStateName {

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { eventsV1Instance } from "@gantry/proto";
 import type { Instance, TaskStateName } from "../domain/index.ts";
-import type { StreamBatch } from "./ports.ts";
+import type { OutgoingEvent, StreamBatch } from "./ports.ts";
 import type { SchedulerContext } from "./scheduler.ts";
 import { taskStateProto } from "./task-state-codec.ts";
 
@@ -19,49 +19,75 @@ export interface StatusChange {
   statusSequence?: bigint;
 }
 
+/** A new verdict of the agent's health checks of one running task, as the scheduler records it. */
+export interface HealthChange {
+  taskId: string;
+  healthy: boolean;
+  /** Why, in the agent's words. */
+  message: string;
+  /** RFC 3339; the scheduler's clock when absent. */
+  timestamp?: string;
+  /** The AGENT_STATUS sequence of the report recorded. */
+  statusSequence: bigint;
+}
+
 /** The TaskStatusChanged append for one instance, at the version its stream is known at. */
 export function statusChange(ctx: SchedulerContext, inst: Instance, change: StatusChange): StreamBatch {
-  const streamId = `instance-${inst.instanceId}`;
-  return {
-    streamId,
-    expectedVersion: ctx.state.versionOf(streamId),
-    events: [
-      {
-        schema: eventsV1Instance.TaskStatusChangedSchema,
-        message: create(eventsV1Instance.TaskStatusChangedSchema, {
-          instanceId: inst.instanceId,
-          taskId: change.taskId ?? inst.taskId,
-          appId: inst.appId,
-          agentId: inst.agentId,
-          state: taskStateProto(change.state),
-          message: change.message,
-          timestamp: change.timestamp || new Date(ctx.ports.now()).toISOString(),
-          exitCode: change.exitCode ?? -1,
-          signal: change.signal ?? "",
-          statusSequence: change.statusSequence ?? 0n,
-        }),
-        ...ctx.originOf(inst.appId),
-      },
-    ],
-  };
+  return instanceAppend(ctx, inst, {
+    schema: eventsV1Instance.TaskStatusChangedSchema,
+    message: create(eventsV1Instance.TaskStatusChangedSchema, {
+      instanceId: inst.instanceId,
+      taskId: change.taskId ?? inst.taskId,
+      appId: inst.appId,
+      agentId: inst.agentId,
+      state: taskStateProto(change.state),
+      message: change.message,
+      timestamp: change.timestamp || new Date(ctx.ports.now()).toISOString(),
+      exitCode: change.exitCode ?? -1,
+      signal: change.signal ?? "",
+      statusSequence: change.statusSequence ?? 0n,
+    }),
+  });
+}
+
+/** The TaskHealthChanged append for one instance, at the version its stream is known at. */
+export function healthChange(ctx: SchedulerContext, inst: Instance, change: HealthChange): StreamBatch {
+  return instanceAppend(ctx, inst, {
+    schema: eventsV1Instance.TaskHealthChangedSchema,
+    message: create(eventsV1Instance.TaskHealthChangedSchema, {
+      instanceId: inst.instanceId,
+      taskId: change.taskId,
+      appId: inst.appId,
+      agentId: inst.agentId,
+      healthy: change.healthy,
+      message: change.message,
+      timestamp: change.timestamp || new Date(ctx.ports.now()).toISOString(),
+      statusSequence: change.statusSequence,
+    }),
+  });
 }
 
 /** The LaunchBackoffChanged append for an app: `notBefore` undefined resets it. */
 export function backoffChange(ctx: SchedulerContext, appId: string, backoff: { failures: number; notBefore: number } | undefined): StreamBatch {
-  const streamId = `backoff-${appId}`;
-  return {
-    streamId,
-    expectedVersion: ctx.state.versionOf(streamId),
-    events: [
-      {
-        schema: eventsV1Instance.LaunchBackoffChangedSchema,
-        message: create(eventsV1Instance.LaunchBackoffChangedSchema, {
-          appId,
-          failures: backoff?.failures ?? 0,
-          notBefore: backoff ? new Date(backoff.notBefore).toISOString() : "",
-        }),
-        ...ctx.originOf(appId),
-      },
-    ],
-  };
+  return oneEvent(ctx, `backoff-${appId}`, appId, {
+    schema: eventsV1Instance.LaunchBackoffChangedSchema,
+    message: create(eventsV1Instance.LaunchBackoffChangedSchema, {
+      appId,
+      failures: backoff?.failures ?? 0,
+      notBefore: backoff ? new Date(backoff.notBefore).toISOString() : "",
+    }),
+  });
+}
+
+/** One event on an instance's stream. */
+function instanceAppend(ctx: SchedulerContext, inst: Instance, event: Pick<OutgoingEvent, "schema" | "message">): StreamBatch {
+  return oneEvent(ctx, `instance-${inst.instanceId}`, inst.appId, event);
+}
+
+/**
+ * One event on one stream, at the version the stream is known at here (the fence of the append),
+ * joined to the deployment and trace that last changed its app.
+ */
+function oneEvent(ctx: SchedulerContext, streamId: string, appId: string, event: Pick<OutgoingEvent, "schema" | "message">): StreamBatch {
+  return { streamId, expectedVersion: ctx.state.versionOf(streamId), events: [{ ...event, ...ctx.originOf(appId) }] };
 }

@@ -16,10 +16,11 @@ const OPERATORS: Record<number, ConstraintOperatorName | undefined> = {
 const resources = (r: schedulerV1Model.Resources | undefined): ResourceAmount => ({ cpus: r?.cpus ?? 0, mem: r?.mem ?? 0, disk: r?.disk ?? 0, gpus: r?.gpus ?? 0 });
 
 /**
- * What placement needs of a registry RunSpec: an instance's resources (every container, plus a
- * pod's executor), accepted roles, constraints (an unknown operator is dropped: the registry
+ * What the scheduler needs of a registry RunSpec: an instance's resources (every container, plus
+ * a pod's executor), accepted roles, constraints (an unknown operator is dropped: the registry
  * validated them), the host ports its endpoints need (endpoints with a host port, 0 = any), its
- * containers, kill selection and backoff. The RunSpec stays the source of truth for what runs.
+ * containers (and which have health checks), kill selection and backoff. The RunSpec stays the
+ * source of truth for what runs.
  */
 export function demandOf(spec: registryV1RunSpec.RunSpec): RunSpecDemand {
   let total = resources(spec.executorResources);
@@ -54,5 +55,6 @@ export function demandOf(spec: registryV1RunSpec.RunSpec): RunSpecDemand {
       maxLaunchDelaySeconds: spec.backoff?.maxLaunchDelaySeconds ?? 3600,
     },
     killGracePeriodSeconds: killGracePeriodSeconds || 3,
+    healthCheckedContainers: spec.containers.filter((c) => c.healthChecks.length > 0).map((c) => c.name),
   };
 }

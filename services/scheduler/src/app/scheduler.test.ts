@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { agentV1, eventsV1App, eventsV1Deployment, schedulerV1Model } from "@gantry/proto";
+import { agentV1, eventsV1App, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import type { RecordedEvent } from "@gantry/platform";
-import { appCreated, appUpdated, at, harness, launchedTasks, registration, report, status } from "./test-harness.ts";
+import { appCreated, appCreatedOf, appUpdated, at, deploymentPlanned, harness, healthReport, healthStatus, launchedTasks, registration, report, runSpec, status } from "./test-harness.ts";
 
 test("a large cluster's agents are asked to beat less often, recorded in the log, and each is lost only after missing its own interval", async () => {
   const h = harness({ settings: { heartbeatIntervalSeconds: 2, maxHeartbeatsPerSecond: 1, missedHeartbeatsBeforeLost: 5 } });
@@ -166,12 +166,8 @@ test("a planned deployment succeeds once its app's instances run, recorded on th
   const h = harness();
   await h.ready;
   await h.scheduler.onRegistration(registration("a1", 4));
-  const planned = toJson(
-    eventsV1Deployment.DeploymentPlannedSchema,
-    create(eventsV1Deployment.DeploymentPlannedSchema, { deployment: { id: "d1", affectedApps: ["/web"], totalSteps: 1, steps: [{ actions: [{ action: "StartApplication", app: "/web" }] }] } }),
-  ) as JsonObject;
   // A plan seen before its app (never in the ordered log; still never read as "app deleted").
-  await h.scheduler.applyLog([at("deployment-d1", 1, "DeploymentPlanned", planned)]);
+  await h.scheduler.applyLog([deploymentPlanned("d1", "/web")]);
   await h.settle();
   assert.ok(h.scheduler.state.deployments.has("d1"), "not done: its app is not known yet");
   await h.scheduler.applyLog([appCreated("/web", 2)]);
@@ -212,6 +208,95 @@ test("a report that would move a task backwards, or is about a task that is not 
   await report(h, "nobody.123");
   assert.equal(h.scheduler.state.instances.get(inst.instanceId)!.state, "TASK_RUNNING");
   assert.equal(h.appended.length, before, "nothing recorded");
+});
+
+/** A leader running one instance of `/web` (one agent, its task placed and not reported yet). */
+async function oneInstance() {
+  const h = harness();
+  await h.ready;
+  await h.scheduler.onRegistration(registration("a1", 4));
+  await h.scheduler.applyLog([appCreated("/web", 1)]);
+  await h.settle();
+  return { h, inst: h.instances()[0]! };
+}
+
+test("a running task's new health verdict is recorded with its sequence and folded into the task, by a standby too; the same verdict again is not", async () => {
+  const { h, inst } = await oneInstance();
+  await report(h, inst.taskId);
+  await h.scheduler.onTaskStatus(healthStatus(inst.taskId, true, "HTTP 200 from /health", "2026-01-01T00:01:00.000Z"), 900n);
+  assert.deepEqual(h.appended.at(-1), [{ streamId: `instance-${inst.instanceId}`, expectedVersion: 2, types: ["TaskHealthChanged"] }]);
+  const health = { healthy: true, message: "HTTP 200 from /health", changedAt: "2026-01-01T00:01:00.000Z" };
+  assert.deepEqual(h.scheduler.state.instances.get(inst.instanceId)!.tasks[0]!.health, health);
+  assert.equal(h.scheduler.state.lastStatusSequence, 900n, "a new leader resumes after it");
+  const before = h.appended.length;
+  await healthReport(h, inst.taskId, true, "HTTP 200 again");
+  assert.equal(h.appended.length, before, "the same verdict is not a change");
+  await healthReport(h, inst.taskId, false, "HTTP 503 from /health");
+  assert.deepEqual(h.appended.at(-1)![0]!.types, ["TaskHealthChanged"]);
+  assert.equal(h.scheduler.state.instances.get(inst.instanceId)!.tasks[0]!.health?.healthy, false);
+  assert.equal(h.scheduler.state.instances.get(inst.instanceId)!.state, "TASK_RUNNING", "health does not change the task's state");
+  const standby = harness({ lead: false, log: [appCreated("/web", 1), ...h.log] });
+  await standby.scheduler.applyLog(standby.log);
+  assert.deepEqual(standby.scheduler.state.instances.get(inst.instanceId)!.tasks[0]!.health, h.scheduler.state.instances.get(inst.instanceId)!.tasks[0]!.health);
+  assert.equal(standby.scheduler.state.lastStatusSequence, h.scheduler.state.lastStatusSequence);
+});
+
+test("a report that starts a task with a verdict records both, state first, in one transaction", async () => {
+  const { h, inst } = await oneInstance();
+  await healthReport(h, inst.taskId, true);
+  assert.deepEqual(h.appended.at(-1), [{ streamId: `instance-${inst.instanceId}`, expectedVersion: 1, types: ["TaskStatusChanged", "TaskHealthChanged"] }]);
+  const task = h.scheduler.state.instances.get(inst.instanceId)!.tasks[0]!;
+  assert.deepEqual([task.state, task.health?.healthy], ["TASK_RUNNING", true]);
+});
+
+test("in one batch, each verdict is compared with the one before it in the batch", async () => {
+  const { h, inst } = await oneInstance();
+  await report(h, inst.taskId);
+  await h.scheduler.onTaskStatuses([
+    { update: healthStatus(inst.taskId, true), sequence: 10_001n },
+    { update: healthStatus(inst.taskId, true), sequence: 10_002n },
+    { update: healthStatus(inst.taskId, false), sequence: 10_003n },
+  ]);
+  assert.deepEqual(h.appended.at(-1), [{ streamId: `instance-${inst.instanceId}`, expectedVersion: 2, types: ["TaskHealthChanged", "TaskHealthChanged"] }]);
+  assert.equal(h.scheduler.state.instances.get(inst.instanceId)!.tasks[0]!.health?.healthy, false);
+  assert.equal(h.scheduler.state.lastStatusSequence, 10_003n);
+});
+
+test("a verdict for a task that is not running (stopping, or its report is late) is not recorded", async () => {
+  const { h, inst } = await oneInstance();
+  await report(h, inst.taskId, schedulerV1Model.TaskState.STARTING);
+  const starting = healthStatus(inst.taskId, true);
+  starting.state = schedulerV1Model.TaskState.STARTING;
+  await h.scheduler.onTaskStatus(starting, 50n);
+  assert.equal(h.scheduler.state.instances.get(inst.instanceId)!.tasks[0]!.health, undefined, "not running yet");
+  await report(h, inst.taskId, schedulerV1Model.TaskState.KILLING);
+  const before = h.appended.length;
+  await healthReport(h, inst.taskId, false);
+  assert.equal(h.appended.length, before, "a late RUNNING report of a stopping task");
+  assert.equal(h.scheduler.state.instances.get(inst.instanceId)!.tasks[0]!.health, undefined);
+});
+
+test("a deployment of an app with health checks succeeds only once its tasks are healthy", async () => {
+  const h = harness();
+  await h.ready;
+  await h.scheduler.onRegistration(registration("a1", 4));
+  const spec = runSpec("/web", 2, "v1", "v1");
+  spec.containers[0]!.healthChecks.push(create(registryV1RunSpec.HealthCheckSpecSchema, { protocol: registryV1RunSpec.HealthCheckProtocol.HTTP, endpointIndex: 0, path: "/health" }));
+  await h.scheduler.applyLog([deploymentPlanned("d1", "/web"), appCreatedOf(spec)]);
+  await h.settle();
+  const [a, b] = h.instances();
+  await report(h, a!.taskId);
+  await report(h, b!.taskId);
+  await h.settle();
+  assert.ok(h.scheduler.state.deployments.has("d1"), "running is not enough");
+  await healthReport(h, a!.taskId, true);
+  await healthReport(h, b!.taskId, false);
+  await h.settle();
+  assert.ok(h.scheduler.state.deployments.has("d1"), "one of two is unhealthy");
+  await healthReport(h, b!.taskId, true);
+  await h.settle();
+  assert.equal(h.scheduler.state.deployments.has("d1"), false);
+  assert.deepEqual(h.appended.at(-1), [{ streamId: "rollout-d1", expectedVersion: 0, types: ["DeploymentSucceeded"] }]);
 });
 
 test("each recorded report carries its status-stream sequence, where a new leader resumes", async () => {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import type { SchedulerState } from "./scheduler-state.ts";
 import { decodeSnapshot, encodeSnapshot } from "./state-snapshot.ts";
-import { appCreated, harness, launchedTasks, registration, report } from "./test-harness.ts";
+import { appCreated, harness, healthReport, launchedTasks, registration, report } from "./test-harness.ts";
 
 /** Everything placement and recovery read from the state, in a comparable form (agents without the time they were last heard from). */
 function essence(state: SchedulerState) {
@@ -22,7 +22,7 @@ function essence(state: SchedulerState) {
 }
 
 test("a snapshot taken midway, loaded and followed by the rest of the log, gives the state that folding the whole log gives", async () => {
-  // A leader's history: agents, an app with UNIQUE hostname, placements, reports, a crash (backoff), a drain.
+  // A leader's history: agents, an app with UNIQUE hostname, placements, reports, a health verdict, a crash (backoff), a drain.
   const leader = harness();
   await leader.ready;
   for (const id of ["a1", "a2", "a3"]) await leader.scheduler.onRegistration(registration(id, 4));
@@ -30,6 +30,7 @@ test("a snapshot taken midway, loaded and followed by the rest of the log, gives
   await leader.settle();
   const [first, second] = leader.sent.flatMap((s) => launchedTasks(s.commands));
   await report(leader, first!);
+  await healthReport(leader, first!, false, "HTTP 503 from /health");
   await report(leader, second!, schedulerV1Model.TaskState.FAILED, 1);
   leader.tick(5_000);
   leader.scheduler.tick();

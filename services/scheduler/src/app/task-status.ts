@@ -2,7 +2,7 @@ import type { agentV1 } from "@gantry/proto";
 import { afterFailure, instanceState, isProgress, isTerminal, type BackoffState, type Instance, type TaskStateName } from "../domain/index.ts";
 import { CommandBatches, killTaskCommand } from "./agent-commands.ts";
 import { DecisionBuilder } from "./decision-builder.ts";
-import { backoffChange, statusChange } from "./instance-events.ts";
+import { backoffChange, healthChange, statusChange, type HealthChange } from "./instance-events.ts";
 import type { SchedulerContext } from "./scheduler.ts";
 import { taskStateName } from "./task-state-codec.ts";
 
@@ -16,9 +16,11 @@ export interface StatusReport {
  * Agents' status reports, one of the scheduler's inputs (read in AGENT_STATUS order, only by the
  * leader), recorded in batches: every report of the batch that moves a live task forward becomes
  * a TaskStatusChanged (with its stream sequence: where a new leader resumes), and with it the
- * run spec's launch backoff (raised after a failure, reset once an instance runs), all in ONE
- * transaction. Reports that do not move a task forward (duplicates, late ones, tasks that ended
- * or were never placed) change nothing: the heartbeat repairs whatever an agent still runs that
+ * run spec's launch backoff (raised after a failure, reset once an instance runs); a report that
+ * carries a health verdict (`healthy`) for a task then RUNNING, other than the one recorded,
+ * becomes a TaskHealthChanged (after the TaskStatusChanged when the same report started it); all
+ * in ONE transaction. Reports that change nothing (duplicates, late ones, tasks that ended or
+ * were never placed) are not recorded: the heartbeat repairs whatever an agent still runs that
  * the scheduler does not want. A pod instance ends as a whole: when one task ends, the others
  * are killed.
  */
@@ -28,8 +30,10 @@ export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly St
   const decision = new DecisionBuilder();
   // What the batch changes, seen by its later reports before anything is written.
   const taskStates = new Map<string, TaskStateName>();
+  const verdicts = new Map<string, boolean>();
   const backoffs = new Map<string, BackoffState | undefined>();
   const changed: { inst: Instance; taskId: string; next: TaskStateName; message: string }[] = [];
+  const healthChanged: { inst: Instance; change: HealthChange }[] = [];
   for (const { update, sequence } of reports) {
     const inst = state.instanceOfTask(update.taskId);
     const next = taskStateName(update.state);
@@ -37,23 +41,34 @@ export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly St
       ports.logger.debug({ task: update.taskId, state: next, sequence: sequence.toString() }, "status of a task that is not live; ignored");
       continue;
     }
-    const current = taskStates.get(update.taskId) ?? inst.tasks.find((t) => t.taskId === update.taskId)?.state;
-    if (current === undefined || !isProgress(current, next)) continue;
-    taskStates.set(update.taskId, next);
-    const after = instanceState(inst.tasks.map((t) => ({ ...t, state: taskStates.get(t.taskId) ?? t.state })));
-    decision.add(statusChange(ctx, inst, { taskId: update.taskId, state: next, message: update.message, timestamp: update.timestamp, exitCode: update.exitCode, signal: update.signal, statusSequence: sequence }));
-    const known = state.runSpecs.get(inst.appId);
-    const backoff = backoffs.has(inst.appId) ? backoffs.get(inst.appId) : state.backoff.get(inst.appId);
-    if (after === "TASK_RUNNING" && backoff) {
-      backoffs.set(inst.appId, undefined);
-      decision.add(backoffChange(ctx, inst.appId, undefined));
+    const task = inst.tasks.find((t) => t.taskId === update.taskId);
+    const current = taskStates.get(update.taskId) ?? task?.state;
+    if (current === undefined) continue;
+    if (isProgress(current, next)) {
+      taskStates.set(update.taskId, next);
+      const after = instanceState(inst.tasks.map((t) => ({ ...t, state: taskStates.get(t.taskId) ?? t.state })));
+      decision.add(statusChange(ctx, inst, { taskId: update.taskId, state: next, message: update.message, timestamp: update.timestamp, exitCode: update.exitCode, signal: update.signal, statusSequence: sequence }));
+      const known = state.runSpecs.get(inst.appId);
+      const backoff = backoffs.has(inst.appId) ? backoffs.get(inst.appId) : state.backoff.get(inst.appId);
+      if (after === "TASK_RUNNING" && backoff) {
+        backoffs.set(inst.appId, undefined);
+        decision.add(backoffChange(ctx, inst.appId, undefined));
+      }
+      if (known && isTerminal(next) && !inst.killRequested && next !== "TASK_FINISHED") {
+        const raised = afterFailure(backoff, ports.now(), known.demand.backoff);
+        backoffs.set(inst.appId, raised);
+        decision.add(backoffChange(ctx, inst.appId, raised));
+      }
+      changed.push({ inst, taskId: update.taskId, next, message: update.message });
     }
-    if (known && isTerminal(next) && !inst.killRequested && next !== "TASK_FINISHED") {
-      const raised = afterFailure(backoff, ports.now(), known.demand.backoff);
-      backoffs.set(inst.appId, raised);
-      decision.add(backoffChange(ctx, inst.appId, raised));
-    }
-    changed.push({ inst, taskId: update.taskId, next, message: update.message });
+    const healthy = update.healthy;
+    // Only a running task's verdict counts: one reported for a task that is stopping or stopped is late.
+    if (healthy === undefined || (taskStates.get(update.taskId) ?? current) !== "TASK_RUNNING") continue;
+    if (healthy === (verdicts.get(update.taskId) ?? task?.health?.healthy)) continue;
+    verdicts.set(update.taskId, healthy);
+    const change: HealthChange = { taskId: update.taskId, healthy, message: update.message, timestamp: update.timestamp, statusSequence: sequence };
+    decision.add(healthChange(ctx, inst, change));
+    healthChanged.push({ inst, change });
   }
   if (decision.size === 0) return;
   await ctx.append(decision.batches());
@@ -64,7 +79,10 @@ export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly St
       for (const t of inst.tasks) if (t.taskId !== taskId && !isTerminal(taskStates.get(t.taskId) ?? t.state)) kills.add(inst.agentId, killTaskCommand(ctx, { taskId: t.taskId, appId: inst.appId }));
     }
   }
+  for (const { inst, change } of healthChanged) {
+    ports.logger.info({ task: change.taskId, agent: inst.agentId, app: inst.appId, instance: inst.instanceId, healthy: change.healthy, message: change.message }, "task health changed");
+  }
   if (kills.agents > 0) kills.send(ctx);
-  // A terminal task may need replacing; a running one may complete its deployment.
-  if (changed.some((c) => isTerminal(c.next) || c.next === "TASK_RUNNING")) ctx.reconcileSoon();
+  // A terminal task may need replacing; a running or newly healthy one may complete its deployment.
+  if (changed.some((c) => isTerminal(c.next) || c.next === "TASK_RUNNING") || healthChanged.some((h) => h.change.healthy)) ctx.reconcileSoon();
 }

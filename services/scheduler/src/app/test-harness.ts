@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { agentV1, eventsV1App, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
+import { agentV1, eventsV1App, eventsV1Deployment, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import { createLogger, FencedOutError, type RecordedEvent } from "@gantry/platform";
 import { Scheduler, type SchedulerSettings } from "./scheduler.ts";
 import type { SchedulerPorts, StreamBatch } from "./ports.ts";
@@ -104,11 +104,23 @@ export function runSpec(id: string, instances: number, version: string, configVe
 }
 
 export function appCreated(id: string, instances: number, version = "2026-01-01T00:00:00.000Z", constraints: Parameters<typeof runSpec>[4] = []) {
-  return at(`app-${id}`, 1, "AppCreated", toJson(eventsV1App.AppCreatedSchema, create(eventsV1App.AppCreatedSchema, { app: { id, version, lastConfigChangeAt: version, runSpec: runSpec(id, instances, version, version, constraints) }, deploymentId: "d1" })) as JsonObject);
+  return appCreatedOf(runSpec(id, instances, version, version, constraints));
+}
+
+/** The AppCreated of deployment `d1` that carries `spec` (a `runSpec` changed by the test). */
+export function appCreatedOf(spec: registryV1RunSpec.RunSpec) {
+  const app = { id: spec.id, version: spec.version, lastConfigChangeAt: spec.configVersion, runSpec: spec };
+  return at(`app-${spec.id}`, 1, "AppCreated", toJson(eventsV1App.AppCreatedSchema, create(eventsV1App.AppCreatedSchema, { app, deploymentId: "d1" })) as JsonObject);
 }
 
 export function appUpdated(id: string, instances: number, streamVersion: number, version: string, lastConfigChangeAt: string) {
   return at(`app-${id}`, streamVersion, "AppUpdated", toJson(eventsV1App.AppUpdatedSchema, create(eventsV1App.AppUpdatedSchema, { app: { id, version, lastConfigChangeAt, runSpec: runSpec(id, instances, version, lastConfigChangeAt) }, deploymentId: `d${streamVersion}` })) as JsonObject);
+}
+
+/** The registry's plan of deployment `id`: one step that starts `appId`. */
+export function deploymentPlanned(id: string, appId: string) {
+  const deployment = { id, affectedApps: [appId], totalSteps: 1, steps: [{ actions: [{ action: "StartApplication", app: appId }] }] };
+  return at(`deployment-${id}`, 1, "DeploymentPlanned", toJson(eventsV1Deployment.DeploymentPlannedSchema, create(eventsV1Deployment.DeploymentPlannedSchema, { deployment })) as JsonObject);
 }
 
 /** The task ids of the launches in a command batch. */
@@ -119,5 +131,10 @@ export const status = (taskId: string, state = schedulerV1Model.TaskState.RUNNIN
 export const registration = (agentId: string, cpus: number) =>
   create(agentV1.AgentRegistrationSchema, { agentId, hostname: `${agentId}.local`, resources: { cpus, mem: 4096, disk: 1000 } });
 
+/** A TASK_RUNNING report carrying a health verdict, as an agent sends when its checks of the task change their verdict. */
+export const healthStatus = (taskId: string, healthy: boolean, message = healthy ? "HTTP 200" : "HTTP 503", timestamp = "2026-01-01T00:01:00.000Z") =>
+  create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: "a1", state: schedulerV1Model.TaskState.RUNNING, exitCode: -1, healthy, message, timestamp });
+
 let sequence = 0n;
 export const report = (h: ReturnType<typeof harness>, taskId: string, state = schedulerV1Model.TaskState.RUNNING, exitCode = -1) => h.scheduler.onTaskStatus(status(taskId, state, exitCode), ++sequence);
+export const healthReport = (h: ReturnType<typeof harness>, taskId: string, healthy: boolean, message?: string) => h.scheduler.onTaskStatus(healthStatus(taskId, healthy, message), ++sequence);

@@ -33,3 +33,24 @@ test("a pod's deployment is judged like an app's", () => {
   assert.equal(deploymentOutcome(podDeployment, new Map([["/pod", pod]]), []).state, "running");
   assert.equal(deploymentOutcome(podDeployment, new Map([["/pod", pod]]), [inst("p", { appId: "/pod" })]).state, "succeeded");
 });
+
+test("an instance of an app with health checks counts once the tasks of its checked containers are healthy", () => {
+  const checked = new Map([["/web", { ...web, healthCheckedContainers: ["web"] }]]);
+  const healthy = { healthy: true, message: "HTTP 200", changedAt: "t" };
+  const withHealth = (id: string, health?: typeof healthy) => inst(id, { tasks: [{ taskId: id, container: "web", state: "TASK_RUNNING", ...(health ? { health } : {}) }] });
+  assert.equal(deploymentOutcome(dep, checked, [withHealth("a", healthy), withHealth("b")]).state, "running", "one has no verdict yet");
+  assert.equal(deploymentOutcome(dep, checked, [withHealth("a", healthy), withHealth("b", { ...healthy, healthy: false })]).state, "running", "one is unhealthy");
+  assert.equal(deploymentOutcome(dep, checked, [withHealth("a", healthy), withHealth("b", healthy)]).state, "succeeded");
+  assert.equal(deploymentOutcome(dep, new Map([["/web", web]]), [withHealth("a"), withHealth("b")]).state, "succeeded", "without checks, running suffices");
+});
+
+test("a pod instance waits only for the containers that have health checks", () => {
+  const pod = { configVersion: "v2", instances: 1, healthCheckedContainers: ["api"] };
+  const podDeployment: ActiveDeployment = { id: "d2", affectedApps: [], affectedPods: ["/pod"], appsToRun: ["/pod"] };
+  const tasks = (apiHealthy: boolean) => [
+    { taskId: "p.api", container: "api", state: "TASK_RUNNING" as const, health: { healthy: apiHealthy, message: "", changedAt: "t" } },
+    { taskId: "p.sidecar", container: "sidecar", state: "TASK_RUNNING" as const },
+  ];
+  assert.equal(deploymentOutcome(podDeployment, new Map([["/pod", pod]]), [inst("p", { appId: "/pod", tasks: tasks(false) })]).state, "running");
+  assert.equal(deploymentOutcome(podDeployment, new Map([["/pod", pod]]), [inst("p", { appId: "/pod", tasks: tasks(true) })]).state, "succeeded");
+});

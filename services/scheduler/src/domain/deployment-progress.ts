@@ -17,14 +17,16 @@ export type DeploymentOutcome = { state: "running" } | { state: "succeeded" } | 
 /**
  * Decides whether a deployment reached its target. An affected app that still exists is done
  * when exactly `instances` live instances run its current version and no instance of another
- * version is live; a deleted app is done when none of its instances is live. An app the plan
- * runs that is not known (yet) is never read as deleted: the deployment goes on waiting. Pods
- * are judged as apps are (an instance is a unit either way). Health and readiness gates come with
- * health checks.
+ * version is live; a deleted app is done when none of its instances is live. An instance of an
+ * app with health checks runs only once the tasks of its checked containers are healthy
+ * (Marathon's health gate: an app that never gets healthy holds its deployment forever). An app
+ * the plan runs that is not known (yet) is never read as deleted: the deployment goes on
+ * waiting. Pods are judged as apps are (an instance is a unit either way). Readiness checks do
+ * not gate yet.
  */
 export function deploymentOutcome(
   deployment: ActiveDeployment,
-  apps: ReadonlyMap<string, Pick<RunSpecDemand, "configVersion" | "instances">>,
+  apps: ReadonlyMap<string, Pick<RunSpecDemand, "configVersion" | "instances" | "healthCheckedContainers">>,
   instances: Iterable<Instance>,
 ): DeploymentOutcome {
   const runSpecs = [...deployment.affectedApps, ...deployment.affectedPods];
@@ -45,7 +47,12 @@ export function deploymentOutcome(
     }
     const current = mine.filter((i) => i.appVersion === app.configVersion && !i.killRequested);
     if (mine.length !== current.length) return { state: "running" };
-    if (current.length !== app.instances || current.some((i) => i.state !== "TASK_RUNNING")) return { state: "running" };
+    if (current.length !== app.instances || current.some((i) => !runsHealthy(i, app.healthCheckedContainers ?? []))) return { state: "running" };
   }
   return { state: "succeeded" };
+}
+
+/** Whether an instance runs, and the tasks of its health-checked containers are healthy. */
+function runsHealthy(inst: Instance, healthChecked: readonly string[]): boolean {
+  return inst.state === "TASK_RUNNING" && inst.tasks.every((t) => !healthChecked.includes(t.container) || t.health?.healthy === true);
 }

@@ -50,6 +50,21 @@ export interface InstanceTask {
   taskId: string;
   container: string;
   state: TaskStateName;
+  /**
+   * The last verdict of the agent's health checks of this task; absent while the task has no
+   * checks or they have not decided yet. Kept after the task stops running (why it ended), but
+   * only ever changed while it runs.
+   */
+  health?: TaskHealth;
+}
+
+/** A task's health verdict as the agent reported it. */
+export interface TaskHealth {
+  healthy: boolean;
+  /** Why, in the agent's words (the failing check and its cause, or the check that passed). */
+  message: string;
+  /** RFC 3339: when the agent saw the verdict change. */
+  changedAt: string;
 }
 
 /**

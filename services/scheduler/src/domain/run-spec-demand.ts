@@ -53,4 +53,10 @@ export interface RunSpecDemand {
   killSelection: "YOUNGEST_FIRST" | "OLDEST_FIRST";
   backoff: BackoffPolicy;
   killGracePeriodSeconds: number;
+  /**
+   * The containers that have health checks (the agent runs them): in a deployment, an instance
+   * counts only once each of their tasks is healthy (Marathon's health gate). Absent or empty:
+   * none, RUNNING suffices.
+   */
+  healthCheckedContainers?: readonly string[];
 }

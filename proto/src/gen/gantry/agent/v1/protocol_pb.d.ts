@@ -458,6 +458,15 @@ export declare type TaskStatusUpdate = Message<"gantry.agent.v1.TaskStatusUpdate
    * @generated from field: string update_id = 8;
    */
   updateId: string;
+
+  /**
+   * The verdict of the task's health checks (run spec `health_checks`), on a TASK_RUNNING update
+   * the agent sends when the verdict changes (`message` then says why); absent on every other
+   * update, and for tasks without health checks or whose checks have not decided yet.
+   *
+   * @generated from field: optional bool healthy = 9;
+   */
+  healthy?: boolean | undefined;
 };
 
 /**

@@ -161,6 +161,65 @@ export declare type TaskStatusChanged = Message<"gantry.events.v1.TaskStatusChan
 export declare const TaskStatusChangedSchema: GenMessage<TaskStatusChanged>;
 
 /**
+ * TaskHealthChanged: the agent's health checks of a running task changed their verdict.
+ *
+ * @generated from message gantry.events.v1.TaskHealthChanged
+ */
+export declare type TaskHealthChanged = Message<"gantry.events.v1.TaskHealthChanged"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string task_id = 2;
+   */
+  taskId: string;
+
+  /**
+   * @generated from field: string app_id = 3;
+   */
+  appId: string;
+
+  /**
+   * @generated from field: string agent_id = 4;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: bool healthy = 5;
+   */
+  healthy: boolean;
+
+  /**
+   * Why, as the agent said (the failing check and its cause, or which check passed).
+   *
+   * @generated from field: string message = 6;
+   */
+  message: string;
+
+  /**
+   * RFC 3339 time the agent saw the change.
+   *
+   * @generated from field: string timestamp = 7;
+   */
+  timestamp: string;
+
+  /**
+   * The AGENT_STATUS stream sequence of the report (as TaskStatusChanged.status_sequence).
+   *
+   * @generated from field: uint64 status_sequence = 8;
+   */
+  statusSequence: bigint;
+};
+
+/**
+ * Describes the message gantry.events.v1.TaskHealthChanged.
+ * Use `create(TaskHealthChangedSchema)` to create a new message.
+ */
+export declare const TaskHealthChangedSchema: GenMessage<TaskHealthChanged>;
+
+/**
  * InstanceKillRequested: the scheduler asked the agent to kill the instance's task.
  *
  * @generated from message gantry.events.v1.InstanceKillRequested

@@ -177,6 +177,26 @@ export declare type Task = Message<"gantry.scheduler.v1.Task"> & {
    * @generated from field: int32 exit_code = 11;
    */
   exitCode: number;
+
+  /**
+   * The verdict of the task's health checks while it runs; absent when it has none or they have
+   * not decided yet (Marathon's task without `healthCheckResults`).
+   *
+   * @generated from field: optional bool healthy = 12;
+   */
+  healthy?: boolean | undefined;
+
+  /**
+   * Why the verdict is what it is (the agent's words), and since when (RFC 3339); "" without one.
+   *
+   * @generated from field: string health_message = 13;
+   */
+  healthMessage: string;
+
+  /**
+   * @generated from field: string health_changed_at = 14;
+   */
+  healthChangedAt: string;
 };
 
 /**

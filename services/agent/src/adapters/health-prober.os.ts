@@ -1,0 +1,91 @@
+import { spawn } from "node:child_process";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { connect } from "node:net";
+import type { HealthProbe, ProbeResult } from "../domain/index.ts";
+import type { HealthProber, ProbeContext } from "../app/ports.ts";
+
+/**
+ * Runs health probes from the agent, as Marathon's checks do (and Mesos' for the MESOS_* forms):
+ *
+ * - HTTP(S): GET `http(s)://127.0.0.1:<port><path>`; 200–399 passes, 100–199 is ignored with
+ *   `ignoreHttp1xx` (else fails), anything else fails; HTTPS certificates are not verified (the
+ *   task's own, often self-signed).
+ * - TCP: a connection is accepted.
+ * - COMMAND: the command, with the task's environment, in its sandbox, in its own process group,
+ *   exits 0. A probe past its timeout fails, and a command's whole group is SIGKILLed.
+ */
+export function osHealthProber(): HealthProber {
+  return {
+    probe(probe, context) {
+      switch (probe.kind) {
+        case "http":
+        case "https":
+          return httpProbe(probe);
+        case "tcp":
+          return tcpProbe(probe);
+        case "command":
+          return commandProbe(probe, context);
+      }
+    },
+  };
+}
+
+const timedOut = (probe: HealthProbe): ProbeResult => ({ outcome: "failed", cause: `timed out after ${probe.timeoutMs / 1000} s` });
+
+function httpProbe(probe: HealthProbe): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const request = probe.kind === "https" ? httpsRequest : httpRequest;
+    const req = request({ host: "127.0.0.1", port: probe.port, path: probe.path, method: "GET", timeout: probe.timeoutMs, rejectUnauthorized: false, agent: false }, (res) => {
+      res.resume();
+      const code = res.statusCode ?? 0;
+      if (code >= 200 && code < 400) resolve({ outcome: "passed" });
+      else if (code >= 100 && code < 200 && probe.ignoreHttp1xx) resolve({ outcome: "ignored" });
+      else resolve({ outcome: "failed", cause: `HTTP ${code}` });
+      req.destroy();
+    });
+    req.on("timeout", () => {
+      resolve(timedOut(probe));
+      req.destroy();
+    });
+    req.on("error", (err) => resolve({ outcome: "failed", cause: err.message }));
+    req.end();
+  });
+}
+
+function tcpProbe(probe: HealthProbe): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port: probe.port, timeout: probe.timeoutMs });
+    socket.once("connect", () => {
+      resolve({ outcome: "passed" });
+      socket.destroy();
+    });
+    socket.once("timeout", () => {
+      resolve(timedOut(probe));
+      socket.destroy();
+    });
+    socket.once("error", (err) => resolve({ outcome: "failed", cause: err.message }));
+  });
+}
+
+function commandProbe(probe: HealthProbe, context: ProbeContext): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const child = spawn(probe.argv[0]!, probe.argv.slice(1), { cwd: context.sandbox, env: context.env(), detached: true, stdio: "ignore" });
+    const timer = setTimeout(() => {
+      resolve(timedOut(probe));
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, probe.timeoutMs);
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      resolve({ outcome: "failed", cause: err.message });
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? { outcome: "passed" } : { outcome: "failed", cause: signal ? `ended by ${signal}` : `exited with code ${code}` });
+    });
+  });
+}

@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { clusterNames, connectBus, createLogger, infrastructureUrls, type Bus } from "@gantry/platform";
 import { compileSimulatedAgentOptions, startSimulatedAgents, type SimulatedAgents } from "@gantry/agent";
-import { eventually, runGantry, startHarnessCluster, type CliResult, type HarnessCluster } from "../support/index.ts";
+import { eventually, runGantry, SEED_POD, startHarnessCluster, type CliResult, type HarnessCluster } from "../support/index.ts";
 
 let cluster: HarnessCluster;
 let bus: Bus;
@@ -104,15 +104,7 @@ describe("why is my app not deploying", () => {
 
   test("the DC/OS overview's /app pod is placed as one unit: both containers' tasks on one agent", async () => {
     // As the overview gives it (shared/seed): nginx and memcached on the `dcos` container network.
-    const pod = {
-      id: "/app",
-      containers: [
-        { name: "nginx", resources: { cpus: 0.1, mem: 128 }, endpoints: [{ name: "web", containerPort: 8080, hostPort: 0, protocol: ["tcp"], labels: { VIP_0: "/app:8080" } }], image: { id: "nginx", kind: "DOCKER" } },
-        { name: "memcached", resources: { cpus: 0.1, mem: 128 } },
-      ],
-      scaling: { kind: "fixed", instances: 1 },
-      networks: [{ name: "dcos", mode: "container" }],
-    };
+    const pod = SEED_POD;
     await gantry(["pod", "add", "-"], JSON.stringify(pod));
     const tasks = await eventually("the pod's two tasks", async () => {
       const list = JSON.parse((await gantry(["task", "list", "--json"])).stdout) as { tasks: { appId: string; agentId: string; instanceId: string; taskId: string }[] };

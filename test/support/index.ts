@@ -20,6 +20,7 @@ export {
   taskMemoryProcsFile,
 } from "./cgroups.ts";
 export { marathonHttp } from "./marathon-http.ts";
+export { SEED_POD } from "./seed-pod.ts";
 export type { Json, MarathonAnswer, MarathonCallOptions } from "./marathon-http.ts";
 export { startServiceProcess, freePort } from "./service-process.ts";
 export type { ServiceProcess } from "./service-process.ts";

@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { agentV1, schedulerV1Model } from "@gantry/proto";
+import { agentV1, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import { connectBus, deleteClusterStreams, type Bus } from "@gantry/platform/bus";
 import { clusterNames, infrastructureUrls } from "@gantry/platform/config";
 import { createLogger } from "@gantry/platform/logging";
@@ -122,7 +122,8 @@ describe("agent", () => {
     assert.deepEqual(reg.attributes, { rack: "r1", zone: "a" });
     assert.deepEqual(reg.roles, ["*"]);
     assert.deepEqual(reg.ports.map((p) => [p.begin, p.end]), [[31000, 32000]]);
-    assert.deepEqual(reg.capabilities, cgroups ? expectedCgroupCapabilities(cgroups) : ["process"]);
+    const cni = isRoot && probeMachine().cniPluginDirs.length > 0 ? ["network/cni"] : [];
+    assert.deepEqual(reg.capabilities, [...(cgroups ? expectedCgroupCapabilities(cgroups) : ["process"]), ...cni]);
     await waitFor("two heartbeats", () => scheduler.heartbeats.filter(({ hb }) => hb.agentId === main.agentId).length >= 2, 5_000);
   });
 
@@ -287,18 +288,27 @@ describe("agent", () => {
       assert.equal(statesOf(taskId).filter((s) => s === TaskState.RUNNING).length, 1, "an ended instance is not started again");
     });
 
-    it("refuses a pod: TASK_ERROR once for each of its tasks, nothing started", async () => {
+    it("runs a pod on the agent's network: a task per container, sharing an ephemeral volume, with the pod's endpoint variables", async () => {
       const instanceId = newTaskId("pod");
-      const command = launchInstanceCommand(instanceId, runSpecOf({ id: "/test/pod", containers: [{ name: "web", shell: "sleep 1000" }, { name: "sidecar", shell: "sleep 1000" }] }));
-      send(main.agentId, command);
-      const taskIds = [`${instanceId}.web`, `${instanceId}.sidecar`];
-      for (const taskId of taskIds) assert.equal((await waitForState(taskId, TaskState.ERROR)).message, "pods are not run by this agent yet");
-      await barrier(main.agentId);
-      for (const taskId of taskIds) {
-        assert.deepEqual(statesOf(taskId), [TaskState.ERROR], "reported once, never started");
-        assert.equal(existsSync(join(mainOptions.workDir, "sandboxes", taskId)), false, "no sandbox");
-      }
-      assert.deepEqual(main.runningTaskIds().filter((id) => id.startsWith(instanceId)), []);
+      const port = 31000 + Math.floor(Math.random() * 900);
+      const spec = runSpecOf({
+        id: "/test/pod",
+        containers: [
+          // The writer leaves its endpoint variables in the shared volume; the reader waits for them and copies them out.
+          { name: "writer", shell: 'echo "$ENDPOINT_WEB $EP_HOST_WEB $MARATHON_CONTAINER_ID" > out/seen; sleep 1000', endpoints: [{ name: "web", hostPort: 0 }], volumeMounts: [{ name: "shared", mountPath: "out" }] },
+          { name: "reader", shell: "while [ ! -s in/data/seen ]; do sleep 0.1; done; cp in/data/seen copied; sleep 1000", volumeMounts: [{ name: "shared", mountPath: "in/data" }] },
+        ],
+        volumes: [{ name: "shared", kind: registryV1RunSpec.VolumeKind.EPHEMERAL }],
+      });
+      send(main.agentId, launchInstanceCommand(instanceId, spec, { ports: [{ endpointIndex: 0, hostPort: port, container: "writer" }] }));
+      const [writer, reader] = [`${instanceId}.writer`, `${instanceId}.reader`];
+      for (const taskId of [writer, reader]) await waitForState(taskId, TaskState.RUNNING);
+      const copied = join(mainOptions.workDir, "sandboxes", reader, "copied");
+      const seen = await waitFor("the reader to copy what the writer wrote", () => existsSync(copied) && readFileSync(copied, "utf8"));
+      assert.equal(seen, `${port} ${port} writer\n`, "ENDPOINT_WEB (the host port on the host network), EP_HOST_WEB, MARATHON_CONTAINER_ID");
+      assert.equal(readFileSync(join(mainOptions.workDir, "instances", instanceId, "volumes", "shared", "seen"), "utf8"), seen, "the volume lives in the instance's directory");
+      send(main.agentId, kill(writer), kill(reader));
+      for (const taskId of [writer, reader]) await waitForState(taskId, TaskState.KILLED);
     });
 
     it("refuses an app whose env refers to a secret, naming it", async () => {

@@ -10,6 +10,8 @@ import { fsSchedulerEpochFile } from "./adapters/scheduler-epoch.fs.ts";
 import { cgroupIsolator, processIsolator } from "./adapters/cgroup-isolator.os.ts";
 import { fsSandboxStore } from "./adapters/sandbox-store.fs.ts";
 import { osHealthProber } from "./adapters/health-prober.os.ts";
+import { fsInstanceStore } from "./adapters/instance-store.fs.ts";
+import { cniPodNetworks } from "./adapters/pod-network.cni.ts";
 import { osProcessRuntime } from "./adapters/process-runtime.os.ts";
 import {
   DEFAULT_HEARTBEAT_SECONDS,
@@ -84,6 +86,8 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
     isolator: options.isolation.kind === "cgroups" ? cgroupIsolator(options.isolation.cgroups, options.agentId, logger) : processIsolator(),
     status,
     health: osHealthProber(),
+    instances: fsInstanceStore(options.workDir),
+    networks: options.networks.kind === "cni" ? cniPodNetworks({ agentId: options.agentId, ...options.networks, logger }) : undefined,
     logger,
     now: () => new Date(),
     newId: () => randomUUID(),

@@ -10,11 +10,13 @@
  * - a launch wrapper running in a sandbox that no checkpoint names: killed at start;
  * - as root with cgroups, a task group of this agent that no checkpoint names, with a process in
  *   it: the process is killed and the group removed at start; another agent's task group on the
- *   same machine, and its process, are left alone.
+ *   same machine, and its process, are left alone;
+ * - as root with CNI plugins, a network namespace of this agent that no instance record names (a
+ *   crash mid-attach, a lost record): deleted at start; another agent's: left alone.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,6 +28,7 @@ import { createLogger } from "@gantry/platform/logging";
 import { eventually, expectedAgentCgroupDirs, expectedTaskCgroupDirs, pidsOfTask, within } from "@gantry/test/support";
 import { probeMachine } from "./index.ts";
 import { fsSandboxStore } from "./adapters/sandbox-store.fs.ts";
+import { podNetnsName } from "./adapters/pod-network.cni.ts";
 import { wrapperScript } from "./adapters/process-runtime.os.ts";
 import type { TaskCheckpoint } from "./domain/task-checkpoint.ts";
 import { isAlive, killQuietly, removeLeftoverCgroups, startAgentProcess, stopAgentProcesses, type AgentProcess } from "./testing/agent-process.ts";
@@ -38,6 +41,7 @@ const { natsUrl } = infrastructureUrls();
 const cluster = `t-sweep-${randomBytes(4).toString("hex")}`;
 const agentId = `t-sweep-${randomBytes(3).toString("hex")}`;
 const cgroups = process.getuid?.() === 0 ? probeMachine().cgroups : undefined;
+const networks = process.getuid?.() === 0 && probeMachine().cniPluginDirs.length > 0;
 const workDir = mkdtempSync(join(tmpdir(), "gantry-agent-sweep-"));
 const store = fsSandboxStore(workDir);
 
@@ -122,6 +126,9 @@ after(async () => {
     for (const dir of [...expectedTaskCgroupDirs(cgroups, otherAgentId, otherAgentsTask), ...expectedAgentCgroupDirs(cgroups, otherAgentId)]) if (existsSync(dir)) rmdirSync(dir);
     await removeLeftoverCgroups([...expectedTaskCgroupDirs(cgroups, agentId, strayCgroup), ...expectedAgentCgroupDirs(cgroups, agentId)], problems);
   }
+  for (const name of [podNetnsName(agentId, "test_sweep.orphan"), podNetnsName(otherAgentId, "test_sweep.other")]) {
+    if (existsSync(`/run/netns/${name}`)) execFileSync("ip", ["netns", "del", name]);
+  }
   await closeFakeCluster(scheduler, bus);
   rmSync(workDir, { recursive: true, force: true });
   assert.deepEqual(problems, [], "the test cleaned up after itself");
@@ -153,6 +160,10 @@ describe("agent start after a crash mid-launch", () => {
         inOtherAgentsGroup = sleepInGroups(otherAgentsTask, expectedTaskCgroupDirs(cgroups, otherAgentId, otherAgentsTask));
       }
 
+      // Network namespaces: one of this agent no record names, one of another agent.
+      const netns = networks ? [podNetnsName(agentId, "test_sweep.orphan"), podNetnsName(otherAgentId, "test_sweep.other")] : [];
+      for (const name of netns) execFileSync("ip", ["netns", "add", name]);
+
       const registrationsBefore = scheduler.registrations.length;
       agent = startAgentProcess({ agentId, workDir, cluster, natsUrl, cgroups: cgroups !== undefined });
       const reg = await eventually("the agent to register", () => scheduler.registrations.slice(registrationsBefore).find((r) => r.agentId === agentId), 20_000);
@@ -165,6 +176,11 @@ describe("agent start after a crash mid-launch", () => {
         for (const dir of expectedTaskCgroupDirs(cgroups, agentId, strayCgroup)) assert.equal(existsSync(dir), false, `${dir} removed`);
         assert.ok(isAlive(inOtherAgentsGroup!.pid!), "another agent's task is left running");
         for (const dir of expectedTaskCgroupDirs(cgroups, otherAgentId, otherAgentsTask)) assert.ok(existsSync(dir), `${dir} (another agent's) is left`);
+      }
+
+      if (networks) {
+        assert.equal(existsSync(`/run/netns/${netns[0]}`), false, "this agent's unrecorded namespace was deleted");
+        assert.ok(existsSync(`/run/netns/${netns[1]}`), "another agent's namespace is left");
       }
 
       const failed = await scheduler.waitForState(neverRan, TaskState.FAILED);

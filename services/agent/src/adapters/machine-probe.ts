@@ -22,6 +22,7 @@ export function probeMachine(where: { workDir?: string; gantryHome?: string } = 
     diskBytes: freeDiskBytes(where.workDir ?? where.gantryHome ?? gantryHomeEnv ?? `${homeDir}/.gantry`),
     nvidiaGpus: nvidiaGpus(),
     cgroups: process.platform === "linux" ? cgroupSupport() : undefined,
+    cniPluginDirs: ["/usr/lib/cni", "/opt/cni/bin"].filter((d) => existsSync(`${d}/bridge`)),
     gantryHomeEnv,
     homeDir,
   };

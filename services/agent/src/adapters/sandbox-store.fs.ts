@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseCheckpoint, TASK_ID_PATTERN, type TaskCheckpoint } from "../domain/index.ts";
+import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseCheckpoint, type TaskCheckpoint } from "../domain/index.ts";
+import { idDirectories, readParsed, writeJsonAtomically } from "./json-files.ts";
 import type { SandboxPaths, SandboxStore } from "../app/ports.ts";
 
 /**
@@ -27,30 +28,17 @@ export function fsSandboxStore(workDir: string): SandboxStore {
       rmSync(p.pidFile, { force: true });
       return p;
     },
+    linkVolume(taskId, mountPath, target) {
+      const link = join(paths(taskId).sandbox, mountPath);
+      mkdirSync(dirname(link), { recursive: true });
+      rmSync(link, { force: true });
+      symlinkSync(target, link);
+    },
     writeCheckpoint(cp: TaskCheckpoint) {
-      const file = checkpointFile(cp.taskId);
-      const tmp = `${file}.tmp`;
-      writeFileSync(tmp, JSON.stringify(cp, null, 2));
-      renameSync(tmp, file);
+      writeJsonAtomically(checkpointFile(cp.taskId), cp);
     },
     list() {
-      let names: string[];
-      try {
-        names = readdirSync(root);
-      } catch {
-        return [];
-      }
-      return names
-        .filter((n) => TASK_ID_PATTERN.test(n))
-        .map((taskId) => {
-          let checkpoint: TaskCheckpoint | undefined;
-          try {
-            checkpoint = parseCheckpoint(readFileSync(checkpointFile(taskId), "utf8"));
-          } catch {
-            checkpoint = undefined;
-          }
-          return { taskId, checkpoint };
-        });
+      return idDirectories(root).map((taskId) => ({ taskId, checkpoint: readParsed(checkpointFile(taskId), parseCheckpoint) }));
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { agentV1 } from "@gantry/proto";
 import type { Logger } from "@gantry/platform/logging";
-import type { HealthProbe, ProbeResult, TaskCheckpoint } from "../domain/index.ts";
+import type { HealthProbe, InstanceRecord, PortMapping, ProbeResult, TaskCheckpoint } from "../domain/index.ts";
 
 /** Where one task's files are: its sandbox (the task's cwd), captured output and the agent's notes. */
 export interface SandboxPaths {
@@ -20,6 +20,8 @@ export interface SandboxStore {
   paths(taskId: string): SandboxPaths;
   /** Atomically replaces the task's checkpoint. */
   writeCheckpoint(checkpoint: TaskCheckpoint): void;
+  /** Makes `target` (a volume's directory) appear at `mountPath` inside the task's sandbox (a symbolic link; parents made). */
+  linkVolume(taskId: string, mountPath: string, target: string): void;
   /** Every sandbox with its checkpoint (undefined when missing or unreadable). */
   list(): { taskId: string; checkpoint: TaskCheckpoint | undefined }[];
   /** The directory holding every sandbox. */
@@ -112,6 +114,39 @@ export interface StatusSink {
   report(update: agentV1.TaskStatusUpdate): Promise<void>;
 }
 
+/** Instance directories: records and ephemeral volumes. */
+export interface InstanceStore {
+  write(record: InstanceRecord): void;
+  /** The directory of one ephemeral volume of an instance (made when missing). */
+  volumeDir(instanceId: string, volume: string): string;
+  /** Every instance record on disk (unreadable ones left out). */
+  list(): InstanceRecord[];
+}
+
+/** A port published from the host into an instance's network namespace. */
+export type PublishedPort = PortMapping;
+
+/** An instance attached to a container network: its namespace and address, and the plugins' result (kept for the detach). */
+export interface PodNetworkAttachment {
+  netnsName: string;
+  netnsPath: string;
+  network: string;
+  ip: string;
+  result: unknown;
+}
+
+/** Container networks (CNI): a network namespace per instance, attached and detached. */
+export interface PodNetworks {
+  /** Creates the instance's network namespace (lo up) and attaches it to `network` with `portMappings`; throws, having undone what it did, naming the network and the failing plugin. */
+  attach(instanceId: string, network: string, portMappings: PublishedPort[]): Promise<PodNetworkAttachment>;
+  /** Detaches and deletes the namespace; never throws (logs); idempotent. */
+  detach(attachment: { instanceId: string; netnsName: string; network: string; portMappings: PublishedPort[] }): Promise<void>;
+  /** The names of this agent's network namespaces that exist now (for the start-up sweep). */
+  listNamespaces(): string[];
+  /** The namespace name an instance gets (recorded before `attach`, so a crash in between is swept). */
+  namespaceOf(instanceId: string): string;
+}
+
 /** Where a task's command checks run: its sandbox, with its environment (read when the probe runs). */
 export interface ProbeContext {
   sandbox: string;
@@ -130,6 +165,9 @@ export interface SupervisorPorts {
   isolator: Isolator;
   status: StatusSink;
   health: HealthProber;
+  instances: InstanceStore;
+  /** Container networks; undefined where the agent has none (not root, no CNI plugins). */
+  networks: PodNetworks | undefined;
   logger: Logger;
   now(): Date;
   newId(): string;

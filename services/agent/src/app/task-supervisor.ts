@@ -16,9 +16,13 @@ import {
   type TaskOutcome,
 } from "../domain/index.ts";
 import { HealthMonitor } from "./health-monitor.ts";
+import { InstanceRuntime, type PreparedInstance } from "./instance-runtime.ts";
 import type { SandboxPaths, StartedProcess, SupervisorPorts, TaskIsolation } from "./ports.ts";
 
 const { TaskState } = schedulerV1Model;
+
+/** util-linux's nsenter: how a task's process enters its instance's network namespace. */
+const NSENTER = "/usr/bin/nsenter";
 
 /** How often the agent looks for a task's process group to empty after its wrapper ended. */
 const GROUP_POLL_MS = 100;
@@ -70,10 +74,14 @@ export class TaskSupervisor {
   private stopping = false;
   private readonly options: AgentOptions;
   private readonly ports: SupervisorPorts;
+  private readonly instances: InstanceRuntime;
+  /** Instances whose tasks are being started: their shared network stays, whatever ends meanwhile. */
+  private readonly launching = new Set<string>();
 
   constructor(options: AgentOptions, ports: SupervisorPorts) {
     this.options = options;
     this.ports = ports;
+    this.instances = new InstanceRuntime({ store: ports.instances, networks: ports.networks, agentId: options.agentId, logger: ports.logger, now: ports.now });
   }
 
   /** Ids of the tasks this agent runs now (starting, running or being killed). */
@@ -140,6 +148,7 @@ export class TaskSupervisor {
         task.done = this.supervise(task, cp.pgid, Promise.resolve({ signal: undefined }), true);
       }
     }
+    await this.instances.recover(new Set(this.tasks.keys()));
     await this.sweep(foreign);
   }
 
@@ -237,12 +246,33 @@ export class TaskSupervisor {
       return;
     }
     const decision = decideInstanceLaunch(command, { gpus: this.options.gpus, gpusInUse: this.gpusInUse() });
-    if (decision.ok) return this.start(decision.task);
-    log.warn({ problem: decision.message }, "instance launch refused");
-    if (decision.taskIds.length === 0) return;
-    for (const id of decision.taskIds) {
-      // Remembered as ended: a repeated launch reports the same ERROR again and starts nothing.
-      const final = this.finalOf({ state: TaskState.ERROR, message: decision.message, exitCode: -1, signal: "" });
+    if (!decision.ok) {
+      log.warn({ problem: decision.message }, "instance launch refused");
+      this.endUnstarted(decision.taskIds, TaskState.ERROR, decision.message);
+      return;
+    }
+    this.launching.add(command.instanceId);
+    try {
+      let prepared: PreparedInstance;
+      try {
+        prepared = await this.instances.prepare(decision.instance, decision.tasks.map((t) => t.taskId));
+      } catch (err) {
+        log.error({ err }, "instance could not be set up");
+        this.endUnstarted(decision.tasks.map((t) => t.taskId), TaskState.FAILED, `could not set up the instance: ${(err as Error).message}`);
+        return;
+      }
+      for (const task of decision.tasks) await this.start(task, prepared);
+    } finally {
+      this.launching.delete(command.instanceId);
+    }
+    // Every task may have ended while the others started.
+    await this.instances.taskEnded(command.instanceId, new Set(this.tasks.keys()));
+  }
+
+  /** Reports tasks that never started in a final state, once, and remembers them as ended (a repeated launch reports the same again and starts nothing). */
+  private endUnstarted(taskIds: readonly string[], state: schedulerV1Model.TaskState, message: string): void {
+    for (const id of taskIds) {
+      const final = this.finalOf({ state, message, exitCode: -1, signal: "" });
       this.ended.set(id, final);
       void this.reportFor(id, final.state, final.message, final.exitCode, final.signal, final.updateId);
     }
@@ -261,7 +291,7 @@ export class TaskSupervisor {
   }
 
   /** Starts one checked task: sandbox, cgroups (with its GPUs' devices), environment, process, checkpoint. */
-  private async start(launch: TaskLaunch): Promise<void> {
+  private async start(launch: TaskLaunch, instance?: PreparedInstance): Promise<void> {
     const log = this.ports.logger.child({ task: launch.taskId, app: launch.appId, instance: launch.instanceId });
     if (this.tasks.has(launch.taskId)) {
       log.debug("launch of a task already running ignored");
@@ -302,6 +332,13 @@ export class TaskSupervisor {
     let taskEnv: NodeJS.ProcessEnv = {};
     try {
       task.paths = this.ports.sandboxes.prepare(task.taskId);
+      for (const m of launch.volumeMounts) {
+        const target = instance?.volumeDirs.get(m.volume);
+        if (target === undefined) throw new Error(`volume "${m.volume}" was not prepared`);
+        // Without a mount namespace a link cannot be read-only: say so rather than pretend.
+        if (m.readOnly) log.warn({ volume: m.volume, mountPath: m.mountPath }, "read-only volume mounts are not enforced by this agent (no mount namespace)");
+        this.ports.sandboxes.linkVolume(task.taskId, m.mountPath, target);
+      }
       task.isolation = this.ports.isolator.prepare(task.taskId, {
         cpus: launch.resources.cpus,
         memMb: launch.resources.mem,
@@ -335,7 +372,9 @@ export class TaskSupervisor {
       };
       this.ports.sandboxes.writeCheckpoint(task.checkpoint);
       taskEnv = env;
-      started = this.ports.processes.start({ argv: launch.argv, env, paths: task.paths, joinFiles: task.isolation.joinFiles });
+      // In the instance's network namespace when it has one: nsenter (util-linux) joins it, then execs the task.
+      const argv = instance?.netnsPath === undefined ? launch.argv : [NSENTER, `--net=${instance.netnsPath}`, "--", ...launch.argv];
+      started = this.ports.processes.start({ argv, env, paths: task.paths, joinFiles: task.isolation.joinFiles });
     } catch (err) {
       log.error({ err }, "task could not be started");
       await task.isolation?.destroy();
@@ -447,6 +486,8 @@ export class TaskSupervisor {
     if (task.checkpoint) {
       task.checkpoint.final = final;
       this.ports.sandboxes.writeCheckpoint(task.checkpoint);
+      // The last task of an instance releases what its containers shared (its network namespace).
+      if (!this.launching.has(task.instanceId)) await this.instances.taskEnded(task.instanceId, new Set(this.tasks.keys()));
       await this.publishFinal(task.checkpoint, final);
     } else {
       await this.reportFor(task.taskId, final.state, final.message, final.exitCode, final.signal, final.updateId).catch(() => {});

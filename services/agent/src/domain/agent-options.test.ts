@@ -12,6 +12,7 @@ const machine: MachineFacts = {
   diskBytes: 100 * GiB,
   nvidiaGpus: undefined,
   cgroups: { version: 1, cpuRoot: "/sys/fs/cgroup/cpu", memoryRoot: "/sys/fs/cgroup/memory" },
+  cniPluginDirs: [],
   gantryHomeEnv: undefined,
   homeDir: "/root",
 };
@@ -32,8 +33,26 @@ describe("buildAgentOptions", () => {
       attributes: {},
       roles: ["*"],
       isolation: { kind: "cgroups", cgroups: machine.cgroups },
+      networks: { kind: "none", reason: "no CNI plugins (install containernetworking-plugins, or name their directory)" },
       capabilities: ["process", "cgroups/v1:cpu", "cgroups/v1:memory"],
     });
+  });
+
+  it("container networks through CNI where root on Linux with plugins: in the agent's work dir, advertised as network/cni", () => {
+    const r = compile({ workDir: "/w" }, { cniPluginDirs: ["/usr/lib/cni"] });
+    assert.ok(r.ok);
+    assert.deepEqual(r.options.networks, { kind: "cni", configDir: "/etc/gantry/cni", pluginDirs: ["/usr/lib/cni"], stateDir: "/w/cni" });
+    assert.ok(r.options.capabilities.includes("network/cni"));
+    const named = compile({ cniConfigDir: "/etc/cni/net.d", cniPluginDirs: "/opt/a:/opt/b" });
+    assert.ok(named.ok);
+    assert.deepEqual(named.options.networks.kind === "cni" && [named.options.networks.configDir, named.options.networks.pluginDirs], ["/etc/cni/net.d", ["/opt/a", "/opt/b"]]);
+    const notRoot = compile({}, { isRoot: false, cniPluginDirs: ["/usr/lib/cni"] });
+    assert.ok(notRoot.ok);
+    assert.deepEqual(notRoot.options.networks, { kind: "none", reason: "not running as root" });
+    assert.ok(!notRoot.options.capabilities.includes("network/cni"));
+    const relative = compile({ cniConfigDir: "cni", cniPluginDirs: "bin" });
+    assert.ok(!relative.ok);
+    assert.deepEqual(relative.violations.map((v) => v.path).sort(), ["/cniConfigDir", "/cniPluginDirs"]);
   });
 
   it("keeps the agent id stable for a host name and puts the work dir under GANTRY_HOME", () => {

@@ -40,6 +40,10 @@ export interface RawAgentOptions {
   /** `*,gpu`, or a list. */
   roles?: string | string[];
   isolation?: string;
+  /** Where CNI network configurations are (`.conflist`/`.conf` files); default `/etc/gantry/cni`. */
+  cniConfigDir?: string;
+  /** Where CNI plugins are, `:`-separated; default the directories of `MachineFacts.cniPluginDirs`. */
+  cniPluginDirs?: string;
 }
 
 /** Facts about the machine the defaults come from (probed by the OS adapter; faked in tests). */
@@ -54,6 +58,8 @@ export interface MachineFacts {
   /** GPUs nvidia-smi reported; undefined when nvidia-smi is absent or failed. */
   nvidiaGpus: GpuDeviceSpec[] | undefined;
   cgroups: CgroupSupport | undefined;
+  /** The usual CNI plugin directories that hold the `bridge` plugin (`/usr/lib/cni`, `/opt/cni/bin`); empty when none does. */
+  cniPluginDirs: string[];
   /** `$GANTRY_HOME`, when set. */
   gantryHomeEnv: string | undefined;
   homeDir: string;
@@ -76,6 +82,8 @@ export interface AgentOptions {
   roles: string[];
   /** Resolved isolation; `reason` says in words why tasks run without cgroups. */
   isolation: { kind: "cgroups"; cgroups: CgroupSupport } | { kind: "process"; reason: string };
+  /** Container networks: CNI (root on Linux, plugins found or named), else none and why. */
+  networks: { kind: "cni"; configDir: string; pluginDirs: string[]; stateDir: string } | { kind: "none"; reason: string };
   capabilities: string[];
 }
 
@@ -156,6 +164,17 @@ export function buildAgentOptions(raw: RawAgentOptions, machine: MachineFacts): 
     bad("/isolation", `cgroups isolation needs root on Linux with the cpu and memory controllers mounted (${whyNoCgroups(machine)})`);
   } else if (mode !== "none" && cgroupsUsable && machine.cgroups) isolation = { kind: "cgroups", cgroups: machine.cgroups };
 
+  const pluginDirs = raw.cniPluginDirs === undefined ? machine.cniPluginDirs : raw.cniPluginDirs.split(":").filter((d) => d !== "");
+  if (pluginDirs.some((d) => !d.startsWith("/"))) bad("/cniPluginDirs", `"${raw.cniPluginDirs}" must be absolute paths separated by ':'`);
+  const configDir = raw.cniConfigDir ?? "/etc/gantry/cni";
+  if (!configDir.startsWith("/")) bad("/cniConfigDir", `"${configDir}" must be an absolute path`);
+  const networks: AgentOptions["networks"] =
+    machine.platform !== "linux" || !machine.isRoot
+      ? { kind: "none", reason: machine.platform !== "linux" ? `platform is ${machine.platform}` : "not running as root" }
+      : pluginDirs.length === 0
+        ? { kind: "none", reason: "no CNI plugins (install containernetworking-plugins, or name their directory)" }
+        : { kind: "cni", configDir, pluginDirs, stateDir: `${workDir}/cni` };
+
   if (violations.length > 0) return { ok: false, violations };
   return {
     ok: true,
@@ -169,7 +188,10 @@ export function buildAgentOptions(raw: RawAgentOptions, machine: MachineFacts): 
       attributes,
       roles: roles.ok ? roles.value : ["*"],
       isolation,
-      capabilities: isolationCapabilities(isolation.kind === "cgroups" ? isolation.cgroups : undefined).concat(gpuCapabilities(gpus, isolation)),
+      networks,
+      capabilities: isolationCapabilities(isolation.kind === "cgroups" ? isolation.cgroups : undefined)
+        .concat(gpuCapabilities(gpus, isolation))
+        .concat(networks.kind === "cni" ? ["network/cni"] : []),
     },
   };
 }

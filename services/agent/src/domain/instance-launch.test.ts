@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { agentV1, registryV1RunSpec } from "@gantry/proto";
 import { launchInstanceCommand, runSpecOf, type AssignmentInit, type RunSpecInit } from "../testing/fake-scheduler.ts";
-import { decideInstanceLaunch, instanceShapeProblem, PODS_NOT_RUN_MESSAGE, type InstanceLaunchContext } from "./instance-launch.ts";
+import { decideInstanceLaunch, instanceShapeProblem, type InstanceLaunchContext } from "./instance-launch.ts";
 
 const { NetworkMode, VolumeKind } = registryV1RunSpec;
 const agent: InstanceLaunchContext = {
@@ -25,14 +25,38 @@ const web = { name: "web", shell: "serve" };
 
 describe("LaunchInstance decisions: what the agent refuses", () => {
   const rows: { name: string; launch: agentV1.LaunchInstance; message: RegExp | string; taskIds?: string[] }[] = [
-    { name: "a pod of several containers", launch: launchOf({ containers: [web, { name: "sidecar", shell: "log" }] }), message: PODS_NOT_RUN_MESSAGE, taskIds: ["i1.web", "i1.sidecar"] },
-    { name: "a pod of one container", launch: launchOf({ kind: "pod", containers: [web] }), message: PODS_NOT_RUN_MESSAGE, taskIds: ["i1.web"] },
-    { name: "a container network", launch: launchOf({ containers: [web], networks: [{ mode: NetworkMode.CONTAINER, name: "dcos" }] }), message: /^container networks are not supported by this agent yet: CONTAINER "dcos"$/ },
-    { name: "a bridge network", launch: launchOf({ containers: [web], networks: [{ mode: NetworkMode.CONTAINER_BRIDGE }] }), message: /not supported by this agent yet: CONTAINER_BRIDGE$/ },
     {
-      name: "volumes other than HOST",
+      name: "two container networks",
+      launch: launchOf({ containers: [web], networks: [{ mode: NetworkMode.CONTAINER, name: "dcos" }, { mode: NetworkMode.CONTAINER, name: "blue" }] }),
+      message: 'an instance joins one container network on this agent; the run spec names 2: CONTAINER "dcos", CONTAINER "blue"',
+    },
+    {
+      name: "volumes other than HOST and EPHEMERAL",
       launch: launchOf({ containers: [web], volumes: [{ name: "logs", kind: VolumeKind.HOST, hostPath: "/var/log" }, { name: "data", kind: VolumeKind.PERSISTENT, sizeMb: 10 }, { name: "tmp", kind: VolumeKind.EPHEMERAL }] }),
-      message: /^volumes other than HOST are not supported by this agent yet: "data" \(PERSISTENT\), "tmp" \(EPHEMERAL\)$/,
+      message: /^volumes other than HOST and EPHEMERAL are not supported by this agent yet: "data" \(PERSISTENT\)$/,
+    },
+    { name: "a mount of no volume", launch: launchOf({ containers: [{ ...web, volumeMounts: [{ name: "nope", mountPath: "data" }] }] }), message: 'volume mount "nope" names no volume of the run spec' },
+    {
+      name: "an ephemeral volume at an absolute path (Mesos needs an image for that)",
+      launch: launchOf({ containers: [{ ...web, volumeMounts: [{ name: "tmp", mountPath: "/data" }] }], volumes: [{ name: "tmp", kind: VolumeKind.EPHEMERAL }] }),
+      message: 'volume mount "tmp": the mount path of an ephemeral volume must be relative to the sandbox without a container image (/data)',
+    },
+    {
+      name: "a mount path leaving the sandbox",
+      launch: launchOf({ containers: [{ ...web, volumeMounts: [{ name: "tmp", mountPath: "a/../../etc" }] }], volumes: [{ name: "tmp", kind: VolumeKind.EPHEMERAL }] }),
+      message: 'volume mount "tmp": mount path "a/../../etc" must name a path inside the sandbox',
+    },
+    {
+      name: "GPUs for a pod of several containers",
+      launch: launchOf({ containers: [{ ...web, gpus: 1 }, { name: "b", shell: "x" }] }, { gpus: [0] }),
+      message: "GPUs for a pod of several containers are not supported by this agent yet",
+      taskIds: ["i1.web", "i1.b"],
+    },
+    {
+      name: "a pod container without a command, named",
+      launch: launchOf({ containers: [web, { name: "memcached" }] }),
+      message: 'container "memcached": the container has no command (shell or argv); image entrypoints are not run by this agent',
+      taskIds: ["i1.web", "i1.memcached"],
     },
     {
       name: "a secret in the env, named with its source",
@@ -97,7 +121,7 @@ describe("LaunchInstance decisions: the task an app runs", () => {
     );
     const decision = decideInstanceLaunch(launch, agent);
     assert.ok(decision.ok);
-    assert.deepEqual(decision.task, {
+    assert.deepEqual(decision.tasks[0], {
       taskId: "i1.web",
       instanceId: "i1",
       appId: "/shop/web",
@@ -113,14 +137,16 @@ describe("LaunchInstance decisions: the task an app runs", () => {
       assignedGpus: [],
       assignedPorts: [],
       healthChecks: [],
+      volumeMounts: [],
     });
+    assert.deepEqual(decision.instance, { instanceId: "i1", network: undefined, volumes: [{ name: "logs", hostPath: "/var/log" }] }, "an app on the agent's network");
   });
 
   it("an argv runs directly; kill grace 0 means the default 3 s", () => {
     const decision = decideInstanceLaunch(launchOf({ containers: [{ name: "web", argv: ["/bin/echo", "a b"], grace: 0 }] }), agent);
     assert.ok(decision.ok);
-    assert.deepEqual(decision.task.argv, ["/bin/echo", "a b"]);
-    assert.equal(decision.task.killGraceMs, 3000);
+    assert.deepEqual(decision.tasks[0]!.argv, ["/bin/echo", "a b"]);
+    assert.equal(decision.tasks[0]!.killGraceMs, 3000);
   });
 
   it("applies the assigned host ports: dynamic, fixed (requirePorts) and named, keyed by the requested port; an endpoint without a host port keeps none", () => {
@@ -130,12 +156,12 @@ describe("LaunchInstance decisions: the task an app runs", () => {
     );
     const decision = decideInstanceLaunch(launch, agent);
     assert.ok(decision.ok);
-    assert.deepEqual(decision.task.ports, [
+    assert.deepEqual(decision.tasks[0]!.ports, [
       { name: "http", requested: 10000, hostPort: 31005 },
       { name: "", requested: 8080, hostPort: 8080 },
       { name: "peer", requested: 0, hostPort: undefined },
     ]);
-    assert.deepEqual(decision.task.assignedPorts, [
+    assert.deepEqual(decision.tasks[0]!.assignedPorts, [
       { container: "web", endpoint: "http", endpointIndex: 0, hostPort: 31005, containerPort: 0 },
       { container: "web", endpoint: "", endpointIndex: 1, hostPort: 8080, containerPort: 0 },
     ]);
@@ -144,14 +170,69 @@ describe("LaunchInstance decisions: the task an app runs", () => {
   it("takes exactly the assigned GPUs, whatever else is free", () => {
     const decision = decideInstanceLaunch(launchOf({ containers: [{ ...web, gpus: 2 }] }, { gpus: [1, 0] }), agent);
     assert.ok(decision.ok);
-    assert.deepEqual(decision.task.assignedGpus, [0, 1]);
+    assert.deepEqual(decision.tasks[0]!.assignedGpus, [0, 1]);
     const one = decideInstanceLaunch(launchOf({ containers: [{ ...web, gpus: 1 }] }, { gpus: [1] }), agent);
     assert.ok(one.ok);
-    assert.deepEqual(one.task.assignedGpus, [1], "GPU 0 is free too, but not assigned");
+    assert.deepEqual(one.tasks[0]!.assignedGpus, [1], "GPU 0 is free too, but not assigned");
   });
 
   it("the shape check simulated agents share accepts pods", () => {
     assert.equal(instanceShapeProblem(launchOf({ containers: [web, { name: "sidecar" }] })), undefined);
     assert.match(instanceShapeProblem(launchOf({ containers: [web] }, { taskIds: [] }))!, /0 task ids/);
+  });
+});
+
+describe("LaunchInstance decisions: pods and container networks", () => {
+  it("a pod runs one task per container, sharing its network: ports published into it, Marathon's pod endpoint variables for every container", () => {
+    const launch = launchOf(
+      {
+        id: "/app",
+        containers: [
+          { name: "nginx", shell: "nginx", endpoints: [{ name: "web", hostPort: 0, containerPort: 8080 }] },
+          { name: "memcached", argv: ["memcached", "-l", "127.0.0.1"], endpoints: [{ name: "cache", containerPort: 11211 }] },
+        ],
+        networks: [{ mode: NetworkMode.CONTAINER }],
+      },
+      { ports: [{ endpointIndex: 0, hostPort: 31010, container: "nginx" }] },
+    );
+    const decision = decideInstanceLaunch(launch, agent);
+    assert.ok(decision.ok, decision.ok ? "" : decision.message);
+    assert.deepEqual(decision.tasks.map((t) => [t.taskId, t.argv, t.container]), [
+      ["i1.nginx", ["/bin/sh", "-c", "nginx"], "nginx"],
+      ["i1.memcached", ["memcached", "-l", "127.0.0.1"], "memcached"],
+    ]);
+    assert.deepEqual(decision.instance.network, { name: "dcos", portMappings: [{ hostPort: 31010, containerPort: 8080, protocol: "tcp" }] }, "an unnamed container network is DC/OS's default");
+    const endpoints = [
+      { name: "web", containerPort: 8080, hostPort: 31010 },
+      { name: "cache", containerPort: 11211, hostPort: undefined },
+    ];
+    for (const t of decision.tasks) assert.deepEqual(t.podEndpoints, endpoints);
+    assert.deepEqual(decision.tasks[0]!.ports, [{ name: "web", requested: 8080, hostPort: 31010 }], "on a container network the requested port is the container port");
+  });
+
+  it("a pod's ephemeral volume is shared: each container mounts it at its own path", () => {
+    const decision = decideInstanceLaunch(
+      launchOf({
+        containers: [
+          { name: "a", shell: "x", volumeMounts: [{ name: "shared", mountPath: "out" }] },
+          { name: "b", shell: "y", volumeMounts: [{ name: "shared", mountPath: "in/data", readOnly: true }, { name: "logs", mountPath: "/var/log" }] },
+        ],
+        volumes: [{ name: "shared", kind: VolumeKind.EPHEMERAL }, { name: "logs", kind: VolumeKind.HOST, hostPath: "/var/log" }],
+      }),
+      agent,
+    );
+    assert.ok(decision.ok, decision.ok ? "" : decision.message);
+    assert.deepEqual(decision.instance.volumes, [{ name: "shared", hostPath: undefined }, { name: "logs", hostPath: "/var/log" }]);
+    assert.deepEqual(decision.tasks.map((t) => t.volumeMounts), [
+      [{ volume: "shared", mountPath: "out", readOnly: false }],
+      [{ volume: "shared", mountPath: "in/data", readOnly: true }],
+    ], "a HOST volume at an absolute path needs no link: the task sees the agent's file system");
+    assert.equal(decision.instance.network, undefined, "no container network: the agent's own");
+  });
+
+  it("BRIDGE networking is Mesos' mesos-bridge CNI network", () => {
+    const decision = decideInstanceLaunch(launchOf({ containers: [{ ...web, endpoints: [{ hostPort: 0, containerPort: 80 }] }], networks: [{ mode: NetworkMode.CONTAINER_BRIDGE }] }, { ports: [{ endpointIndex: 0, hostPort: 31020 }] }), agent);
+    assert.ok(decision.ok);
+    assert.deepEqual(decision.instance.network, { name: "mesos-bridge", portMappings: [{ hostPort: 31020, containerPort: 80, protocol: "tcp" }] });
   });
 });

@@ -1,25 +1,40 @@
 /**
- * What the agent does with a LaunchInstance: run its app's one container as a task, with the
- * scheduler's assignment applied, or refuse the whole instance with a message naming what this
- * agent cannot run. Pure; never throws, whatever the run spec holds.
+ * What the agent does with a LaunchInstance: run each container of its run spec (an app's one,
+ * a pod's several) as a task, with the scheduler's assignment applied, sharing the instance's
+ * network and volumes, or refuse the whole instance with a message naming what this agent
+ * cannot run. Pure; never throws, whatever the run spec holds.
  */
 import { registryV1RunSpec, type agentV1 } from "@gantry/proto";
 import { planHealthChecks } from "./health-checks.ts";
-import { killGraceMs, TASK_ID_PATTERN, type TaskLaunch, type TaskPortAssignment } from "./launch-spec.ts";
+import { killGraceMs, TASK_ID_PATTERN, type TaskLaunch, type TaskPortAssignment, type VolumeMount } from "./launch-spec.ts";
 import type { TaskPort } from "./task-env.ts";
 
 const { NetworkMode, RunSpecKind, VolumeKind } = registryV1RunSpec;
 
-/** The message every task of a pod instance is refused with (pod sandboxes are not built yet). */
-export const PODS_NOT_RUN_MESSAGE = "pods are not run by this agent yet";
-
 /**
- * The agent's decision on one LaunchInstance: the task to start, or every task id of the
- * instance to report TASK_ERROR with `message` (`taskIds` is empty when the launch named none).
+ * The agent's decision on one LaunchInstance: its tasks (one per container, in order) and what
+ * the instance shares (network, volumes), or every task id of the instance to report TASK_ERROR
+ * with `message` (`taskIds` is empty when the launch named none).
  */
 export type InstanceLaunchDecision =
-  | { ok: true; task: TaskLaunch }
+  | { ok: true; tasks: TaskLaunch[]; instance: InstancePlan }
   | { ok: false; taskIds: string[]; message: string };
+
+/** A host port published into the instance's network namespace (CNI portmap). */
+export interface PortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: "tcp" | "udp";
+}
+
+/** What the containers of one instance share; an app instance is a pod of one. */
+export interface InstancePlan {
+  instanceId: string;
+  /** Its own network namespace on this CNI network, with these host ports published; undefined = the agent's own network. */
+  network: { name: string; portMappings: PortMapping[] } | undefined;
+  /** The instance's volumes: ephemeral ones (`hostPath` undefined) live in the instance's directory, shared by its containers. */
+  volumes: { name: string; hostPath: string | undefined }[];
+}
 
 /** What the decision needs to know of the agent. */
 export interface InstanceLaunchContext {
@@ -28,6 +43,9 @@ export interface InstanceLaunchContext {
   /** GPUs held by tasks this agent runs now: index → task id. */
   gpusInUse: ReadonlyMap<number, string>;
 }
+
+/** The CNI network of Marathon's BRIDGE networking (Mesos' UCR name for it). */
+export const BRIDGE_NETWORK = "mesos-bridge";
 
 /**
  * Why no agent, real or simulated, can take this LaunchInstance at all: no run spec, no
@@ -48,58 +66,109 @@ export function instanceShapeProblem(launch: agentV1.LaunchInstance): string | u
 
 /**
  * Decides a LaunchInstance, checks in this order, the first failing one refusing the instance:
- * its shape (`instanceShapeProblem`); a pod (kind POD, or several containers) is refused with
- * `PODS_NOT_RUN_MESSAGE`; container networks (CONTAINER, CONTAINER_BRIDGE) and volumes other
- * than HOST are refused naming them; then the container: secret references in its env (not
- * resolvable yet: the message names the variable and the secret), a command (shell → `/bin/sh
- * -c`, argv → run directly; neither is refused, image entrypoints are not run), non-negative
- * resources, the assigned host ports (one for every endpoint that has a host port, a fixed one
- * exactly as asked — requirePorts — and none for an endpoint that does not exist), and the
- * assigned GPUs (as many as the container asks for, each on this agent and held by no other
- * task), and its health checks (each one the agent can run: see `planHealthChecks`). HOST volumes need nothing: the task sees the agent's file system.
+ * its shape (`instanceShapeProblem`); its network (the host network, or ONE container network:
+ * a named CNI network, BRIDGE as `mesos-bridge`; several are refused); its volumes (EPHEMERAL
+ * and HOST; PERSISTENT and EXTERNAL are refused naming them); GPUs in a pod of several
+ * containers (refused: the assignment does not say which container gets which); then each
+ * container: secret references in its env (not resolvable yet: the message names the variable
+ * and the secret), a command (shell → `/bin/sh -c`, argv → run directly; neither is refused,
+ * image entrypoints are not run), non-negative resources, the assigned host ports (one for every
+ * endpoint that has a host port, a fixed one exactly as asked — requirePorts — and none for an
+ * endpoint that does not exist), the assigned GPUs (as many as the container asks for, each on
+ * this agent and held by no other task), its volume mounts (of volumes the run spec has; an
+ * ephemeral volume's mount path relative to the sandbox, as Mesos requires without an image),
+ * and its health checks (each one the agent can run: see `planHealthChecks`).
  */
 export function decideInstanceLaunch(launch: agentV1.LaunchInstance, agent: InstanceLaunchContext): InstanceLaunchDecision {
   const refuse = (message: string): InstanceLaunchDecision => ({ ok: false, taskIds: [...launch.taskIds], message });
   const shape = instanceShapeProblem(launch);
   if (shape !== undefined) return refuse(shape);
   const runSpec = launch.runSpec!;
-  if (runSpec.kind === RunSpecKind.POD || runSpec.containers.length > 1) return refuse(PODS_NOT_RUN_MESSAGE);
+  const pod = runSpec.kind === RunSpecKind.POD || runSpec.containers.length > 1;
 
-  const networks = runSpec.networks.filter((n) => n.mode === NetworkMode.CONTAINER || n.mode === NetworkMode.CONTAINER_BRIDGE);
-  if (networks.length > 0) {
-    return refuse(`container networks are not supported by this agent yet: ${networks.map((n) => `${NetworkMode[n.mode]}${n.name ? ` "${n.name}"` : ""}`).join(", ")}`);
-  }
-  const volumes = runSpec.volumes.filter((v) => v.kind !== VolumeKind.HOST);
-  if (volumes.length > 0) {
-    return refuse(`volumes other than HOST are not supported by this agent yet: ${volumes.map((v) => `"${v.name}" (${VolumeKind[v.kind] ?? v.kind})`).join(", ")}`);
-  }
+  const containerNetworks = runSpec.networks.filter((n) => n.mode === NetworkMode.CONTAINER || n.mode === NetworkMode.CONTAINER_BRIDGE);
+  if (containerNetworks.length > 1) return refuse(`an instance joins one container network on this agent; the run spec names ${containerNetworks.length}: ${containerNetworks.map(networkLabel).join(", ")}`);
+  const joined = containerNetworks[0];
+  const networkName = joined === undefined ? undefined : joined.mode === NetworkMode.CONTAINER_BRIDGE ? BRIDGE_NETWORK : joined.name || DEFAULT_CONTAINER_NETWORK;
 
-  const container = runSpec.containers[0]!;
+  const unsupported = runSpec.volumes.filter((v) => v.kind !== VolumeKind.HOST && v.kind !== VolumeKind.EPHEMERAL);
+  if (unsupported.length > 0) {
+    return refuse(`volumes other than HOST and EPHEMERAL are not supported by this agent yet: ${unsupported.map((v) => `"${v.name}" (${VolumeKind[v.kind] ?? v.kind})`).join(", ")}`);
+  }
+  const volumes = runSpec.volumes.map((v) => ({ name: v.name, hostPath: v.kind === VolumeKind.HOST ? v.hostPath : undefined }));
+  if (pod && runSpec.containers.length > 1 && launch.gpus.length > 0) return refuse("GPUs for a pod of several containers are not supported by this agent yet");
+
+  const stray = launch.ports.find((p) => !runSpec.containers.some((c) => c.name === p.container));
+  if (stray !== undefined) return refuse(`host port ${stray.hostPort} assigned to endpoint ${stray.endpointIndex} of container "${stray.container}": the run spec has no such container`);
+  const podEndpoints = runSpec.containers.flatMap((c) => c.endpoints.map((e, i) => ({ container: c.name, index: i, name: e.name, containerPort: e.containerPort })));
+  const tasks: TaskLaunch[] = [];
+  const portMappings: PortMapping[] = [];
+  for (const [i, container] of runSpec.containers.entries()) {
+    const decided = containerTask(launch, container, launch.taskIds[i]!, agent, { pod, volumes, hostNetwork: networkName === undefined });
+    if (!decided.ok) return refuse(runSpec.containers.length > 1 ? `container "${container.name}": ${decided.message}` : decided.message);
+    tasks.push(decided.task);
+    if (networkName !== undefined) {
+      for (const p of decided.task.assignedPorts) {
+        const endpoint = container.endpoints[p.endpointIndex]!;
+        const protocols = endpoint.protocols.length === 0 ? ["tcp"] : endpoint.protocols;
+        for (const protocol of protocols) if (protocol === "tcp" || protocol === "udp") portMappings.push({ hostPort: p.hostPort, containerPort: endpoint.containerPort || p.hostPort, protocol });
+      }
+    }
+  }
+  if (pod) {
+    for (const task of tasks) {
+      task.podEndpoints = podEndpoints.map((e) => ({
+        name: e.name,
+        containerPort: e.containerPort,
+        hostPort: tasks.flatMap((t) => t.assignedPorts).find((p) => p.container === e.container && p.endpointIndex === e.index)?.hostPort,
+      }));
+    }
+  }
+  return { ok: true, tasks, instance: { instanceId: launch.instanceId, network: networkName === undefined ? undefined : { name: networkName, portMappings }, volumes } };
+}
+
+/** DC/OS's default container network, for a container network the run spec leaves unnamed. */
+export const DEFAULT_CONTAINER_NETWORK = "dcos";
+
+function networkLabel(n: registryV1RunSpec.NetworkSpec): string {
+  return `${NetworkMode[n.mode]}${n.name ? ` "${n.name}"` : ""}`;
+}
+
+/** One container's task (see `decideInstanceLaunch` for the checks, in order). */
+function containerTask(
+  launch: agentV1.LaunchInstance,
+  container: registryV1RunSpec.ContainerSpec,
+  taskId: string,
+  agent: InstanceLaunchContext,
+  instance: { pod: boolean; volumes: readonly { name: string; hostPath: string | undefined }[]; hostNetwork: boolean },
+): Applied<{ task: TaskLaunch }> {
+  const runSpec = launch.runSpec!;
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(container.env)) {
     if (value.kind.case === "secret") {
       const source = runSpec.secrets[value.kind.value];
-      return refuse(`env ${name} refers to secret "${value.kind.value}"${source ? ` (${source})` : ""}, which this agent cannot resolve yet`);
+      return { ok: false, message: `env ${name} refers to secret "${value.kind.value}"${source ? ` (${source})` : ""}, which this agent cannot resolve yet` };
     }
     env[name] = value.kind.case === "value" ? value.kind.value : "";
   }
 
   const command = container.command?.kind;
   const argv = command?.case === "shell" ? (command.value.trim() === "" ? [] : ["/bin/sh", "-c", command.value]) : command?.case === "argv" ? [...command.value.args] : [];
-  if (argv.length === 0) return refuse("the container has no command (shell or argv); image entrypoints are not run by this agent");
+  if (argv.length === 0) return { ok: false, message: "the container has no command (shell or argv); image entrypoints are not run by this agent" };
 
   const r = container.resources;
   const resources = { cpus: r?.cpus ?? 0, mem: r?.mem ?? 0, disk: r?.disk ?? 0, gpus: r?.gpus ?? 0 };
-  if (!(resources.cpus >= 0) || !(resources.mem >= 0) || !(resources.disk >= 0)) return refuse("the container's resources must be non-negative");
+  if (!(resources.cpus >= 0) || !(resources.mem >= 0) || !(resources.disk >= 0)) return { ok: false, message: "the container's resources must be non-negative" };
 
-  const ports = applyPorts(container, launch.ports);
-  if (!ports.ok) return refuse(ports.message);
+  const ports = applyPorts(container, launch.ports.filter((p) => !instance.pod || p.container === container.name), instance.hostNetwork);
+  if (!ports.ok) return ports;
   const gpus = applyGpus(resources.gpus, launch.gpus, agent);
-  if (!gpus.ok) return refuse(gpus.message);
+  if (!gpus.ok) return gpus;
+  const mounts = applyMounts(container, instance.volumes);
+  if (!mounts.ok) return mounts;
   const health = planHealthChecks(container, ports.assigned);
-  if (!health.ok) return refuse(health.message);
+  if (!health.ok) return health;
 
-  const taskId = launch.taskIds[0]!;
   return {
     ok: true,
     task: {
@@ -118,14 +187,39 @@ export function decideInstanceLaunch(launch: agentV1.LaunchInstance, agent: Inst
       assignedGpus: gpus.indices,
       assignedPorts: ports.assigned,
       healthChecks: health.probes,
+      volumeMounts: mounts.mounts,
+      ...(instance.pod ? { container: container.name } : {}),
     },
   };
+}
+
+/** The container's volume mounts: each of a volume the run spec has; an ephemeral volume's path relative to the sandbox. */
+function applyMounts(container: registryV1RunSpec.ContainerSpec, volumes: readonly { name: string; hostPath: string | undefined }[]): Applied<{ mounts: VolumeMount[] }> {
+  const mounts: VolumeMount[] = [];
+  for (const m of container.volumeMounts) {
+    const volume = volumes.find((v) => v.name === m.name);
+    if (volume === undefined) return { ok: false, message: `volume mount "${m.name}" names no volume of the run spec` };
+    const relative = !m.mountPath.startsWith("/");
+    if (!relative && volume.hostPath === undefined) {
+      return { ok: false, message: `volume mount "${m.name}": the mount path of an ephemeral volume must be relative to the sandbox without a container image (${m.mountPath})` };
+    }
+    if (relative && (m.mountPath === "" || m.mountPath.split("/").some((s) => s === ".." || s === "." || s === ""))) {
+      return { ok: false, message: `volume mount "${m.name}": mount path "${m.mountPath}" must name a path inside the sandbox` };
+    }
+    // An absolute path of a HOST volume needs no link: the task sees the agent's file system.
+    if (relative) mounts.push({ volume: m.name, mountPath: m.mountPath, readOnly: m.readOnly });
+  }
+  return { ok: true, mounts };
 }
 
 type Applied<T> = ({ ok: true } & T) | { ok: false; message: string };
 
 /** Matches the assigned host ports to the container's endpoints (see `decideInstanceLaunch`). */
-function applyPorts(container: registryV1RunSpec.ContainerSpec, assigned: readonly { container: string; endpoint: string; endpointIndex: number; hostPort: number; containerPort: number }[]): Applied<{ env: TaskPort[]; assigned: TaskPortAssignment[] }> {
+function applyPorts(
+  container: registryV1RunSpec.ContainerSpec,
+  assigned: readonly { container: string; endpoint: string; endpointIndex: number; hostPort: number; containerPort: number }[],
+  hostNetwork: boolean,
+): Applied<{ env: TaskPort[]; assigned: TaskPortAssignment[] }> {
   const byIndex = new Map<number, TaskPortAssignment>();
   for (const p of assigned) {
     const label = `host port ${p.hostPort} assigned to endpoint ${p.endpointIndex} of container "${p.container}"`;
@@ -143,9 +237,10 @@ function applyPorts(container: registryV1RunSpec.ContainerSpec, assigned: readon
     if (endpoint.hostPort !== undefined && given === undefined) {
       return { ok: false, message: `endpoint ${i}${endpoint.name ? ` ("${endpoint.name}")` : ""} of container "${container.name}" has no assigned host port` };
     }
-    // On the host network (all this agent runs) Marathon's requested port is the port
-    // definition's port: a fixed host port, else the service port.
-    env.push({ name: endpoint.name, requested: endpoint.hostPort || endpoint.servicePort || endpoint.containerPort, hostPort: given?.hostPort });
+    // Marathon's requested port: on the host network the port definition's port (a fixed host
+    // port, else the service port); on a container network the container port.
+    const requested = hostNetwork ? endpoint.hostPort || endpoint.servicePort || endpoint.containerPort : endpoint.containerPort;
+    env.push({ name: endpoint.name, requested, hostPort: given?.hostPort });
   }
   return { ok: true, env, assigned: [...byIndex.values()].sort((a, b) => a.endpointIndex - b.endpointIndex) };
 }

@@ -45,6 +45,16 @@ export interface TaskLaunch extends TaskEnvSpec {
   assignedPorts: readonly TaskPortAssignment[];
   /** The container's health checks, planned (empty for a LaunchTask, which carries none). */
   healthChecks: readonly HealthProbe[];
+  /** Volumes of the instance mounted into the task's sandbox (relative mount paths; empty for a LaunchTask). */
+  volumeMounts: readonly VolumeMount[];
+}
+
+/** A volume of the instance seen at `mountPath` inside the task's sandbox. */
+export interface VolumeMount {
+  volume: string;
+  /** Relative to the sandbox. */
+  mountPath: string;
+  readOnly: boolean;
 }
 
 /** Task ids become directory and cgroup names: no `/`, no leading `.`, nothing a shell or path could misread. */
@@ -87,6 +97,7 @@ export function taskLaunchFromLaunchTask(launch: LaunchRequest): TaskLaunch {
     assignedGpus: undefined,
     assignedPorts: [],
     healthChecks: [],
+    volumeMounts: [],
   };
 }
 

@@ -1,4 +1,5 @@
 import type { HealthProbe } from "./health-checks.ts";
+import { parseJsonObject } from "./json-object.ts";
 import { TASK_ID_PATTERN, type TaskPortAssignment } from "./launch-spec.ts";
 
 /**
@@ -51,13 +52,8 @@ export interface TaskCheckpoint {
 
 /** Reads a checkpoint from its JSON text; undefined when it is not one this agent wrote (logged by the caller, never fatal). */
 export function parseCheckpoint(text: string): TaskCheckpoint | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== "object" || v === null) return undefined;
+  const v = parseJsonObject(text);
+  if (v === undefined) return undefined;
   const c = v as Partial<TaskCheckpoint>;
   const ok =
     c.version === 1 &&

@@ -77,6 +77,38 @@ describe("task environment: Marathon's port variables", () => {
   }
 });
 
+describe("task environment: a pod's container", () => {
+  it("ENDPOINT_/EP_HOST_/EP_CONTAINER_ for every endpoint of the pod, MARATHON_CONTAINER_ID and its resources", () => {
+    const env = buildTaskEnvironment(
+      {
+        ...spec,
+        container: "nginx",
+        podEndpoints: [
+          { name: "web", hostPort: 31010, containerPort: 8080 },
+          { name: "cache-port", hostPort: undefined, containerPort: 11211 },
+          { name: "admin", hostPort: 31011, containerPort: 0 },
+        ],
+      },
+      ctx,
+    );
+    assert.deepEqual(pick(env, /^(ENDPOINT_|EP_|MARATHON_CONTAINER_)/), {
+      ENDPOINT_WEB: "8080",
+      EP_HOST_WEB: "31010",
+      EP_CONTAINER_WEB: "8080",
+      ENDPOINT_CACHE_PORT: "11211",
+      EP_CONTAINER_CACHE_PORT: "11211",
+      ENDPOINT_ADMIN: "31011",
+      EP_HOST_ADMIN: "31011",
+      MARATHON_CONTAINER_ID: "nginx",
+      MARATHON_CONTAINER_RESOURCE_CPUS: "1.5",
+      MARATHON_CONTAINER_RESOURCE_MEM: "256",
+      MARATHON_CONTAINER_RESOURCE_DISK: "10",
+      MARATHON_CONTAINER_RESOURCE_GPUS: "0",
+    });
+    assert.deepEqual(pick(buildTaskEnvironment(spec, ctx), /^(ENDPOINT_|EP_|MARATHON_CONTAINER_)/), {}, "an app's task has none");
+  });
+});
+
 describe("task environment: labels", () => {
   const rows: { name: string; labels: Record<string, string>; expect: Record<string, string> }[] = [
     { name: "none: MARATHON_APP_LABELS is empty", labels: {}, expect: { MARATHON_APP_LABELS: "" } },

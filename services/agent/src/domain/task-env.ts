@@ -47,6 +47,13 @@ export interface TaskEnvSpec {
   image: string;
   /** HOST as the scheduler names this agent; "" = the agent's own hostname. */
   host: string;
+  /** A pod's container: its name (MARATHON_CONTAINER_ID); undefined for an app's task. */
+  container?: string;
+  /**
+   * A pod's endpoints, of all its containers (ENDPOINT_<NAME>, EP_HOST_<NAME>, EP_CONTAINER_<NAME>):
+   * the host port the scheduler assigned (undefined when none) and the container port (0 on the host network).
+   */
+  podEndpoints?: readonly { name: string; hostPort: number | undefined; containerPort: number }[];
 }
 
 /** What the agent adds to a task's environment from where it runs. */
@@ -101,6 +108,8 @@ export function buildTaskEnvironment(spec: TaskEnvSpec, ctx: TaskEnvContext): Re
   Object.assign(env, marathonLabelsEnv(spec.labels));
   if (spec.ports !== undefined) Object.assign(env, marathonPortsEnv(spec.ports));
 
+  if (spec.podEndpoints !== undefined) Object.assign(env, marathonPodEnv(spec.container ?? "", spec.podEndpoints, r));
+
   Object.assign(env, spec.env);
   if (spec.ports === undefined) {
     const portKeys = Object.keys(spec.env)
@@ -148,6 +157,31 @@ export function marathonPortsEnv(ports: readonly TaskPort[]): Record<string, str
   const assigned = ports.flatMap((p) => (p.hostPort === undefined ? [] : [String(p.hostPort)]));
   if (assigned.length > 0) env.PORT = assigned[0]!;
   env.PORTS = assigned.join(",");
+  return env;
+}
+
+/**
+ * Marathon's variables of a pod container (`TaskGroupBuilder`): per endpoint of the pod,
+ * `ENDPOINT_<NAME>` = the container port on a container network, else the host port,
+ * `EP_HOST_<NAME>` = the host port (when it has one), `EP_CONTAINER_<NAME>` = the container port
+ * (when it has one); and `MARATHON_CONTAINER_ID`, `MARATHON_CONTAINER_RESOURCE_{CPUS,MEM,DISK,GPUS}`.
+ */
+export function marathonPodEnv(container: string, endpoints: NonNullable<TaskEnvSpec["podEndpoints"]>, r: TaskResources): Record<string, string> {
+  const env: Record<string, string> = {
+    MARATHON_CONTAINER_ID: container,
+    MARATHON_CONTAINER_RESOURCE_CPUS: String(r.cpus),
+    MARATHON_CONTAINER_RESOURCE_MEM: String(r.mem),
+    MARATHON_CONTAINER_RESOURCE_DISK: String(r.disk),
+    MARATHON_CONTAINER_RESOURCE_GPUS: String(r.gpus),
+  };
+  for (const e of endpoints) {
+    const name = e.name.replace(/[^a-zA-Z0-9_]+/g, "_").toUpperCase();
+    if (name === "") continue;
+    const endpoint = e.containerPort !== 0 ? e.containerPort : e.hostPort;
+    if (endpoint !== undefined) env[`ENDPOINT_${name}`] = String(endpoint);
+    if (e.hostPort !== undefined) env[`EP_HOST_${name}`] = String(e.hostPort);
+    if (e.containerPort !== 0) env[`EP_CONTAINER_${name}`] = String(e.containerPort);
+  }
   return env;
 }
 

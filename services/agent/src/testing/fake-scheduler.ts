@@ -195,6 +195,8 @@ export interface ContainerInit {
   grace?: number;
   /** Health checks as the registry writes them (default none). */
   healthChecks?: MessageInitShape<typeof registryV1RunSpec.HealthCheckSpecSchema>[];
+  /** Volumes of the run spec mounted into the container (default none). */
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 
 /** What `runSpecOf` builds a run spec from; each field left out takes the default named there. */
@@ -237,6 +239,7 @@ export function runSpecOf(init: RunSpecInit): registryV1RunSpec.RunSpec {
       endpoints: (c.endpoints ?? []).map((e) => ({ name: e.name ?? "", hostPort: e.hostPort, servicePort: e.servicePort ?? 0, containerPort: e.containerPort ?? 0, protocols: ["tcp"] })),
       killGracePeriodSeconds: c.grace ?? 1,
       healthChecks: c.healthChecks ?? [],
+      volumeMounts: (c.volumeMounts ?? []).map((m) => ({ name: m.name, mountPath: m.mountPath, readOnly: m.readOnly ?? false })),
     })),
   });
 }

@@ -80,8 +80,8 @@ const DEFAULTS: Record<string, (request: Record<string, unknown>) => unknown> = 
   resetLaunchDelay: () => ({}),
   listTasks: () => ({
     tasks: [
-      { taskId: "shop_web.1", instanceId: "i1", appId: "/shop/web", appVersion: APP.version, agentId: "a1", host: "h1", state: 3, message: "", updatedAt: "2024-01-02T00:00:01.000Z", exitCode: -1 },
-      { taskId: "shop_web.2", instanceId: "i2", appId: "/shop/web", appVersion: APP.version, agentId: "a1", host: "h1", state: 1, message: "", updatedAt: "2024-01-02T00:00:01.000Z", exitCode: -1 },
+      { taskId: "shop_web.1", instanceId: "i1", appId: "/shop/web", appVersion: APP.version, agentId: "a1", host: "h1", state: 3, message: "", updatedAt: "2024-01-02T00:00:01.000Z", exitCode: -1, ports: [] },
+      { taskId: "shop_web.2", instanceId: "i2", appId: "/shop/web", appVersion: APP.version, agentId: "a1", host: "h1", state: 1, message: "", updatedAt: "2024-01-02T00:00:01.000Z", exitCode: -1, ports: [] },
     ],
   }),
 };

@@ -83,7 +83,7 @@ function podInstanceStatus(pod: registryV1App.PodVersion, instanceId: string, ta
         statusSince: t.updatedAt,
         conditions: [],
         containerId: t.taskId,
-        endpoints: [],
+        endpoints: t.ports.map((p) => ({ name: p.endpoint, allocatedHostPort: p.hostPort })),
         resources: t.resources ? { cpus: t.resources.cpus, mem: t.resources.mem, disk: t.resources.disk, gpus: t.resources.gpus } : {},
         lastUpdated: now,
         lastChanged: t.updatedAt,

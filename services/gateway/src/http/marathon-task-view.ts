@@ -18,7 +18,7 @@ export function marathonTask(t: schedulerV1Model.Task): JsonObject {
     state: STATE_NAMES[t.state] ?? "TASK_UNKNOWN",
     version: t.appVersion,
     slaveId: t.agentId,
-    ports: [],
+    ports: t.ports.map((p) => p.hostPort),
     servicePorts: [],
     stagedAt: t.updatedAt,
     startedAt: t.updatedAt,

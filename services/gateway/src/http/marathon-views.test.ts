@@ -7,7 +7,7 @@ import { marathonPodStatus, podInstanceState } from "./marathon-pod-view.ts";
 import { marathonTask } from "./marathon-task-view.ts";
 
 const task = (over: Record<string, unknown>) =>
-  ({ taskId: "t", instanceId: "i", appId: "/a", appVersion: "v", agentId: "ag", host: "h", state: 3, message: "", updatedAt: "2024-01-01T00:00:00.000Z", exitCode: -1, ...over }) as never;
+  ({ taskId: "t", instanceId: "i", appId: "/a", appVersion: "v", agentId: "ag", host: "h", state: 3, message: "", updatedAt: "2024-01-01T00:00:00.000Z", exitCode: -1, ports: [], ...over }) as never;
 
 test("app embeds: apps./app. prefixes, failures = lastTaskFailure, unknown ignored, endpoint defaults kept", () => {
   const e = resolveAppEmbeds(["app.tasks", "apps.failures", "apps.nonsense", "group.apps"], { counts: true });
@@ -89,6 +89,11 @@ test("pod status: STABLE/DEGRADED by stable instances vs scaling.instances, TERM
   const [instance] = running.instances as Array<Record<string, unknown>>;
   assert.equal(instance!.id, "p.instance-1");
   assert.equal((instance!.containers as Array<Record<string, unknown>>)[0]!.name, "web");
+  const port = { container: "web", endpoint: "http", endpointIndex: 0, hostPort: 31005, containerPort: 8080 };
+  const published = marathonPodStatus(pod, [task({ appId: "/p", instanceId: "p.instance-1", taskId: "p.instance-1.web", state: 3, ports: [port] })], { now: "NOW", beingDeleted: false });
+  const [withPort] = (published.instances as Array<{ containers: Array<Record<string, unknown>> }>)[0]!.containers;
+  assert.deepEqual(withPort!.endpoints, [{ name: "http", allocatedHostPort: 31005 }], "a container's endpoints with their host ports");
+  assert.deepEqual(marathonTask(task({ ports: [port, { ...port, endpointIndex: 1, hostPort: 31006 }] })).ports, [31005, 31006], "a task's host ports");
   assert.equal(instance!.specReference, "/v2/pods/p::versions/v");
   assert.equal(podInstanceState(["TASK_STAGING", "TASK_RUNNING"]), "STAGING");
   assert.equal(podInstanceState(["TASK_RUNNING", "TASK_FAILED"]), "DEGRADED");

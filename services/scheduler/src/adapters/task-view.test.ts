@@ -10,3 +10,12 @@ test("a task's health verdict is in its view, and absent (not false) while it ha
   const [unchecked] = toProtoTasks(testInstance("i2"));
   assert.deepEqual([unchecked!.healthy, unchecked!.healthMessage, unchecked!.healthChangedAt], [undefined, "", ""]);
 });
+
+test("a task's view carries the host ports of its own container", () => {
+  const ports = [
+    { container: "web", endpoint: "http", endpointIndex: 0, hostPort: 31001, containerPort: 8080 },
+    { container: "cache", endpoint: "mc", endpointIndex: 0, hostPort: 31002, containerPort: 11211 },
+  ];
+  const tasks = toProtoTasks(testInstance("i3", { ports, tasks: [{ taskId: "i3.web", container: "web", state: "TASK_RUNNING" }, { taskId: "i3.cache", container: "cache", state: "TASK_RUNNING" }] }));
+  assert.deepEqual(tasks.map((t) => t.ports.map((p) => p.hostPort)), [[31001], [31002]]);
+});

@@ -37,17 +37,4 @@ export function assertNoViolation(result: Result, path: string, message: string)
 }
 
 /** The `/app` pod from the DC/OS 1.9 overview (shared/seed/dcos-1.9-deep-dive.txt). */
-export const SEED_POD = {
-  id: "/app",
-  containers: [
-    {
-      name: "nginx",
-      resources: { cpus: 0.1, mem: 128 },
-      endpoints: [{ name: "web", containerPort: 8080, hostPort: 0, protocol: ["tcp"], labels: { VIP_0: "/app:8080" } }],
-      image: { id: "nginx", kind: "DOCKER" },
-    },
-    { name: "memcached", resources: { cpus: 0.1, mem: 128 } },
-  ],
-  scaling: { kind: "fixed", instances: 1 },
-  networks: [{ name: "dcos", mode: "container" }],
-};
+export { SEED_POD } from "@gantry/test/support";

@@ -197,6 +197,13 @@ export declare type Task = Message<"gantry.scheduler.v1.Task"> & {
    * @generated from field: string health_changed_at = 14;
    */
   healthChangedAt: string;
+
+  /**
+   * The host ports assigned to this task's container (its endpoints with a host port).
+   *
+   * @generated from field: repeated gantry.scheduler.v1.AssignedPort ports = 15;
+   */
+  ports: AssignedPort[];
 };
 
 /**

@@ -311,6 +311,22 @@ describe("agent", () => {
       for (const taskId of [writer, reader]) await waitForState(taskId, TaskState.KILLED);
     });
 
+    it("runs a task as its user (the container's, else the run spec's), owning its sandbox; a user the machine does not have fails it", { skip: !isRoot && "needs root" }, async () => {
+      const instanceId = newTaskId("user");
+      send(main.agentId, launchInstanceCommand(instanceId, { ...runSpecOf({ containers: [{ name: "web", shell: 'echo "$(id -un) $USER $HOME" > whoami; sleep 1000' }] }), user: "nobody" }));
+      const taskId = `${instanceId}.web`;
+      await waitForState(taskId, TaskState.RUNNING);
+      const file = join(mainOptions.workDir, "sandboxes", taskId, "whoami");
+      const nobodyHome = execFileSync("getent", ["passwd", "nobody"], { encoding: "utf8" }).trim().split(":")[5];
+      assert.equal(await waitFor("the task to write whoami", () => existsSync(file) && readFileSync(file, "utf8")), `nobody nobody ${nobodyHome}\n`);
+      send(main.agentId, kill(taskId));
+      await waitForState(taskId, TaskState.KILLED);
+
+      const missing = newTaskId("nouser");
+      send(main.agentId, launchInstanceCommand(missing, { ...runSpecOf({ containers: [{ name: "web", shell: "true" }] }), user: "no-such-user-here" }));
+      assert.equal((await waitForState(`${missing}.web`, TaskState.FAILED)).message, 'could not start: user "no-such-user-here" does not exist on this agent');
+    });
+
     it("refuses an app whose env refers to a secret, naming it", async () => {
       const instanceId = newTaskId("secret");
       const spec = runSpecOf({ containers: [{ name: "web", shell: "true", env: { DB_PASSWORD: { secret: "db" } } }], secrets: { db: "/prod/db" } });

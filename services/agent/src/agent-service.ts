@@ -11,6 +11,7 @@ import { cgroupIsolator, processIsolator } from "./adapters/cgroup-isolator.os.t
 import { fsSandboxStore } from "./adapters/sandbox-store.fs.ts";
 import { osHealthProber } from "./adapters/health-prober.os.ts";
 import { fsInstanceStore } from "./adapters/instance-store.fs.ts";
+import { osUserDirectory } from "./adapters/users.os.ts";
 import { cniPodNetworks } from "./adapters/pod-network.cni.ts";
 import { osProcessRuntime } from "./adapters/process-runtime.os.ts";
 import {
@@ -87,6 +88,7 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
     status,
     health: osHealthProber(),
     instances: fsInstanceStore(options.workDir),
+    users: osUserDirectory(),
     networks: options.networks.kind === "cni" ? cniPodNetworks({ agentId: options.agentId, ...options.networks, logger }) : undefined,
     logger,
     now: () => new Date(),

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseCheckpoint, type TaskCheckpoint } from "../domain/index.ts";
 import { idDirectories, readParsed, writeJsonAtomically } from "./json-files.ts";
@@ -27,6 +27,10 @@ export function fsSandboxStore(workDir: string): SandboxStore {
       rmSync(p.exitStatusFile, { force: true });
       rmSync(p.pidFile, { force: true });
       return p;
+    },
+    grant(taskId, user) {
+      const p = paths(taskId);
+      for (const path of [p.sandbox, p.stdout, p.stderr]) if (existsSync(path)) chownSync(path, user.uid, user.gid);
     },
     linkVolume(taskId, mountPath, target) {
       const link = join(paths(taskId).sandbox, mountPath);

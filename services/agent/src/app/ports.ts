@@ -20,6 +20,8 @@ export interface SandboxStore {
   paths(taskId: string): SandboxPaths;
   /** Atomically replaces the task's checkpoint. */
   writeCheckpoint(checkpoint: TaskCheckpoint): void;
+  /** Gives the task's sandbox directory (not the agent's notes in it) to the user the task runs as. */
+  grant(taskId: string, user: { uid: number; gid: number }): void;
   /** Makes `target` (a volume's directory) appear at `mountPath` inside the task's sandbox (a symbolic link; parents made). */
   linkVolume(taskId: string, mountPath: string, target: string): void;
   /** Every sandbox with its checkpoint (undefined when missing or unreadable). */
@@ -147,6 +149,22 @@ export interface PodNetworks {
   namespaceOf(instanceId: string): string;
 }
 
+/** A user a task can run as. */
+export interface TaskUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+/** The machine's users. */
+export interface UserDirectory {
+  /** The name of the user the agent runs as. */
+  current(): string;
+  /** A user by name; undefined when the machine has none of that name. */
+  lookup(name: string): TaskUser | undefined;
+}
+
 /** Where a task's command checks run: its sandbox, with its environment (read when the probe runs). */
 export interface ProbeContext {
   sandbox: string;
@@ -166,6 +184,7 @@ export interface SupervisorPorts {
   status: StatusSink;
   health: HealthProber;
   instances: InstanceStore;
+  users: UserDirectory;
   /** Container networks; undefined where the agent has none (not root, no CNI plugins). */
   networks: PodNetworks | undefined;
   logger: Logger;

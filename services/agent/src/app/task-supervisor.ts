@@ -17,12 +17,14 @@ import {
 } from "../domain/index.ts";
 import { HealthMonitor } from "./health-monitor.ts";
 import { InstanceRuntime, type PreparedInstance } from "./instance-runtime.ts";
-import type { SandboxPaths, StartedProcess, SupervisorPorts, TaskIsolation } from "./ports.ts";
+import type { SandboxPaths, StartedProcess, SupervisorPorts, TaskIsolation, TaskUser } from "./ports.ts";
 
 const { TaskState } = schedulerV1Model;
 
 /** util-linux's nsenter: how a task's process enters its instance's network namespace. */
 const NSENTER = "/usr/bin/nsenter";
+/** util-linux's setpriv: how a task's process becomes its user (after joining its cgroups and namespace as root). */
+const SETPRIV = "/usr/bin/setpriv";
 
 /** How often the agent looks for a task's process group to empty after its wrapper ended. */
 const GROUP_POLL_MS = 100;
@@ -269,6 +271,19 @@ export class TaskSupervisor {
     await this.instances.taskEnded(command.instanceId, new Set(this.tasks.keys()));
   }
 
+  /**
+   * The user a task runs as: undefined for the agent's own (no user given, or the agent's name);
+   * throws (the task FAILED, not started) when the user does not exist here, or when the agent
+   * is not root and so cannot become another user.
+   */
+  private userOf(name: string): TaskUser | undefined {
+    if (name === "" || name === this.ports.users.current()) return undefined;
+    if (!this.options.isRoot) throw new Error(`cannot run as user "${name}": the agent does not run as root`);
+    const user = this.ports.users.lookup(name);
+    if (user === undefined) throw new Error(`user "${name}" does not exist on this agent`);
+    return user;
+  }
+
   /** Reports tasks that never started in a final state, once, and remembers them as ended (a repeated launch reports the same again and starts nothing). */
   private endUnstarted(taskIds: readonly string[], state: schedulerV1Model.TaskState, message: string): void {
     for (const id of taskIds) {
@@ -372,8 +387,15 @@ export class TaskSupervisor {
       };
       this.ports.sandboxes.writeCheckpoint(task.checkpoint);
       taskEnv = env;
-      // In the instance's network namespace when it has one: nsenter (util-linux) joins it, then execs the task.
-      const argv = instance?.netnsPath === undefined ? launch.argv : [NSENTER, `--net=${instance.netnsPath}`, "--", ...launch.argv];
+      const runAs = this.userOf(launch.user);
+      if (runAs !== undefined) {
+        this.ports.sandboxes.grant(task.taskId, runAs);
+        Object.assign(env, { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home });
+      }
+      // As its user (setpriv, with the user's groups), in the instance's network namespace when it
+      // has one (nsenter joins it first, as root), then the task is exec'd.
+      const asUser = runAs === undefined ? launch.argv : [SETPRIV, `--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, "--init-groups", "--", ...launch.argv];
+      const argv = instance?.netnsPath === undefined ? asUser : [NSENTER, `--net=${instance.netnsPath}`, "--", ...asUser];
       started = this.ports.processes.start({ argv, env, paths: task.paths, joinFiles: task.isolation.joinFiles });
     } catch (err) {
       log.error({ err }, "task could not be started");

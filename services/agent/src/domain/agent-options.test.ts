@@ -33,6 +33,7 @@ describe("buildAgentOptions", () => {
       attributes: {},
       roles: ["*"],
       isolation: { kind: "cgroups", cgroups: machine.cgroups },
+      isRoot: true,
       networks: { kind: "none", reason: "no CNI plugins (install containernetworking-plugins, or name their directory)" },
       capabilities: ["process", "cgroups/v1:cpu", "cgroups/v1:memory"],
     });

@@ -82,6 +82,8 @@ export interface AgentOptions {
   roles: string[];
   /** Resolved isolation; `reason` says in words why tasks run without cgroups. */
   isolation: { kind: "cgroups"; cgroups: CgroupSupport } | { kind: "process"; reason: string };
+  /** Whether the agent runs as root: only then can it run a task as another user. */
+  isRoot: boolean;
   /** Container networks: CNI (root on Linux, plugins found or named), else none and why. */
   networks: { kind: "cni"; configDir: string; pluginDirs: string[]; stateDir: string } | { kind: "none"; reason: string };
   capabilities: string[];
@@ -188,6 +190,7 @@ export function buildAgentOptions(raw: RawAgentOptions, machine: MachineFacts): 
       attributes,
       roles: roles.ok ? roles.value : ["*"],
       isolation,
+      isRoot: machine.isRoot,
       networks,
       capabilities: isolationCapabilities(isolation.kind === "cgroups" ? isolation.cgroups : undefined)
         .concat(gpuCapabilities(gpus, isolation))

@@ -138,6 +138,7 @@ describe("LaunchInstance decisions: the task an app runs", () => {
       assignedPorts: [],
       healthChecks: [],
       volumeMounts: [],
+      user: "",
     });
     assert.deepEqual(decision.instance, { instanceId: "i1", network: undefined, volumes: [{ name: "logs", hostPath: "/var/log" }] }, "an app on the agent's network");
   });
@@ -228,6 +229,15 @@ describe("LaunchInstance decisions: pods and container networks", () => {
       [{ volume: "shared", mountPath: "in/data", readOnly: true }],
     ], "a HOST volume at an absolute path needs no link: the task sees the agent's file system");
     assert.equal(decision.instance.network, undefined, "no container network: the agent's own");
+  });
+
+  it("a container runs as its own user, else the run spec's", () => {
+    const launch = launchOf({ containers: [{ name: "a", shell: "x" }, { name: "b", shell: "y" }] });
+    launch.runSpec!.user = "app";
+    launch.runSpec!.containers[1]!.user = "sidecar";
+    const decision = decideInstanceLaunch(launch, agent);
+    assert.ok(decision.ok);
+    assert.deepEqual(decision.tasks.map((t) => t.user), ["app", "sidecar"]);
   });
 
   it("BRIDGE networking is Mesos' mesos-bridge CNI network", () => {

@@ -188,6 +188,7 @@ function containerTask(
       assignedPorts: ports.assigned,
       healthChecks: health.probes,
       volumeMounts: mounts.mounts,
+      user: container.user || runSpec.user,
       ...(instance.pod ? { container: container.name } : {}),
     },
   };

@@ -47,6 +47,8 @@ export interface TaskLaunch extends TaskEnvSpec {
   healthChecks: readonly HealthProbe[];
   /** Volumes of the instance mounted into the task's sandbox (relative mount paths; empty for a LaunchTask). */
   volumeMounts: readonly VolumeMount[];
+  /** The user the task runs as (the container's, else the run spec's); "" = the agent's own. */
+  user: string;
 }
 
 /** A volume of the instance seen at `mountPath` inside the task's sandbox. */
@@ -98,6 +100,7 @@ export function taskLaunchFromLaunchTask(launch: LaunchRequest): TaskLaunch {
     assignedPorts: [],
     healthChecks: [],
     volumeMounts: [],
+    user: "",
   };
 }
 

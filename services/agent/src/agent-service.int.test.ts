@@ -5,6 +5,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -325,6 +327,38 @@ describe("agent", () => {
       const missing = newTaskId("nouser");
       send(main.agentId, launchInstanceCommand(missing, { ...runSpecOf({ containers: [{ name: "web", shell: "true" }] }), user: "no-such-user-here" }));
       assert.equal((await waitForState(`${missing}.web`, TaskState.FAILED)).message, 'could not start: user "no-such-user-here" does not exist on this agent');
+    });
+
+    it("fetches artifacts before the task starts; a failed fetch fails it; a kill during the fetch ends it KILLED, nothing started", async () => {
+      const hanging: import("node:http").ServerResponse[] = [];
+      const server = createServer((req, res) => {
+        if (req.url === "/hello.sh") res.end("#!/bin/sh\necho fetched and run\n");
+        else if (req.url === "/slow") hanging.push(res);
+        else res.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const ran = newTaskId("fetch");
+        send(main.agentId, launchInstanceCommand(ran, runSpecOf({ containers: [{ name: "web", shell: "./hello.sh", artifacts: [{ uri: `${base}/hello.sh`, executable: true }] }] })));
+        await waitForState(`${ran}.web`, TaskState.FINISHED);
+        assert.equal(readFileSync(join(mainOptions.workDir, "sandboxes", `${ran}.web`, "stdout"), "utf8"), "fetched and run\n");
+
+        const missing = newTaskId("fetch404");
+        send(main.agentId, launchInstanceCommand(missing, runSpecOf({ containers: [{ name: "web", shell: "true", artifacts: [{ uri: `${base}/nope.tgz` }] }] })));
+        assert.equal((await waitForState(`${missing}.web`, TaskState.FAILED)).message, `could not start: fetching ${base}/nope.tgz failed: HTTP 404 Not Found`);
+
+        const slow = newTaskId("fetchkill");
+        send(main.agentId, launchInstanceCommand(slow, runSpecOf({ containers: [{ name: "web", shell: "touch started; sleep 1000", artifacts: [{ uri: `${base}/slow` }] }] })));
+        await waitFor("the fetch to be in progress", () => hanging.length > 0);
+        send(main.agentId, kill(`${slow}.web`));
+        assert.equal((await waitForState(`${slow}.web`, TaskState.KILLED)).message, "killed on request");
+        assert.ok(!statesOf(`${slow}.web`).includes(TaskState.RUNNING), "never ran");
+        assert.equal(existsSync(join(mainOptions.workDir, "sandboxes", `${slow}.web`, "started")), false);
+      } finally {
+        for (const res of hanging) res.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     it("refuses an app whose env refers to a secret, naming it", async () => {

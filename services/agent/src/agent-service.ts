@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
 import type { Bus } from "@gantry/platform/bus";
@@ -12,6 +13,7 @@ import { fsSandboxStore } from "./adapters/sandbox-store.fs.ts";
 import { osHealthProber } from "./adapters/health-prober.os.ts";
 import { fsInstanceStore } from "./adapters/instance-store.fs.ts";
 import { osUserDirectory } from "./adapters/users.os.ts";
+import { osArtifactFetcher } from "./adapters/artifact-fetcher.os.ts";
 import { cniPodNetworks } from "./adapters/pod-network.cni.ts";
 import { osProcessRuntime } from "./adapters/process-runtime.os.ts";
 import {
@@ -89,6 +91,7 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
     health: osHealthProber(),
     instances: fsInstanceStore(options.workDir),
     users: osUserDirectory(),
+    artifacts: osArtifactFetcher({ cacheDir: join(options.workDir, "fetch-cache"), logger }),
     networks: options.networks.kind === "cni" ? cniPodNetworks({ agentId: options.agentId, ...options.networks, logger }) : undefined,
     logger,
     now: () => new Date(),

@@ -8,7 +8,8 @@ import type { HealthProber, ProbeContext } from "../app/ports.ts";
 /**
  * Runs health probes from the agent, as Marathon's checks do (and Mesos' for the MESOS_* forms):
  *
- * - HTTP(S): GET `http(s)://127.0.0.1:<port><path>`; 200–399 passes, 100–199 is ignored with
+ * - HTTP(S): GET `http(s)://<host>:<port><path>` (host: 127.0.0.1 for a host port, the
+ *   instance's address for a container port on a container network); 200–399 passes, 100–199 is ignored with
  *   `ignoreHttp1xx` (else fails), anything else fails; HTTPS certificates are not verified (the
  *   task's own, often self-signed).
  * - TCP: a connection is accepted.
@@ -21,9 +22,9 @@ export function osHealthProber(): HealthProber {
       switch (probe.kind) {
         case "http":
         case "https":
-          return httpProbe(probe);
+          return httpProbe(probe, hostOf(probe, context));
         case "tcp":
-          return tcpProbe(probe);
+          return tcpProbe(probe, hostOf(probe, context));
         case "command":
           return commandProbe(probe, context);
       }
@@ -31,12 +32,17 @@ export function osHealthProber(): HealthProber {
   };
 }
 
+/** Where a probe connects: the agent's loopback, or the instance's address on its container network. */
+function hostOf(probe: HealthProbe, context: ProbeContext): string {
+  return probe.address === "instance" ? (context.instanceIp ?? "0.0.0.0") : "127.0.0.1";
+}
+
 const timedOut = (probe: HealthProbe): ProbeResult => ({ outcome: "failed", cause: `timed out after ${probe.timeoutMs / 1000} s` });
 
-function httpProbe(probe: HealthProbe): Promise<ProbeResult> {
+function httpProbe(probe: HealthProbe, host: string): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const request = probe.kind === "https" ? httpsRequest : httpRequest;
-    const req = request({ host: "127.0.0.1", port: probe.port, path: probe.path, method: "GET", timeout: probe.timeoutMs, rejectUnauthorized: false, agent: false }, (res) => {
+    const req = request({ host, port: probe.port, path: probe.path, method: "GET", timeout: probe.timeoutMs, rejectUnauthorized: false, agent: false }, (res) => {
       res.resume();
       const code = res.statusCode ?? 0;
       if (code >= 200 && code < 400) resolve({ outcome: "passed" });
@@ -53,9 +59,9 @@ function httpProbe(probe: HealthProbe): Promise<ProbeResult> {
   });
 }
 
-function tcpProbe(probe: HealthProbe): Promise<ProbeResult> {
+function tcpProbe(probe: HealthProbe, host: string): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port: probe.port, timeout: probe.timeoutMs });
+    const socket = connect({ host, port: probe.port, timeout: probe.timeoutMs });
     socket.once("connect", () => {
       resolve({ outcome: "passed" });
       socket.destroy();

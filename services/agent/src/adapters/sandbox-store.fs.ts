@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { lchownSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseCheckpoint, type TaskCheckpoint } from "../domain/index.ts";
 import { idDirectories, readParsed, writeJsonAtomically } from "./json-files.ts";
@@ -29,8 +29,13 @@ export function fsSandboxStore(workDir: string): SandboxStore {
       return p;
     },
     grant(taskId, user) {
-      const p = paths(taskId);
-      for (const path of [p.sandbox, p.stdout, p.stderr]) if (existsSync(path)) chownSync(path, user.uid, user.gid);
+      // lchown: a link (a volume's, or one an archive left) is given itself, never what it points to.
+      const give = (path: string) => {
+        lchownSync(path, user.uid, user.gid);
+        if (!lstatSync(path).isDirectory()) return;
+        for (const name of readdirSync(path)) if (path !== paths(taskId).sandbox || name !== ".gantry") give(join(path, name));
+      };
+      give(paths(taskId).sandbox);
     },
     linkVolume(taskId, mountPath, target) {
       const link = join(paths(taskId).sandbox, mountPath);

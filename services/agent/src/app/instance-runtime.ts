@@ -4,8 +4,9 @@ import type { InstanceStore, PodNetworks } from "./ports.ts";
 
 /** What the tasks of a prepared instance are started with. */
 export interface PreparedInstance {
-  /** The network namespace to run in; undefined on the agent's own network. */
+  /** The network namespace to run in, and the instance's address there; undefined on the agent's own network. */
   netnsPath: string | undefined;
+  ip: string | undefined;
   /** Each volume's directory on the agent: ephemeral ones in the instance's directory, HOST ones their path. */
   volumeDirs: ReadonlyMap<string, string>;
 }
@@ -36,7 +37,7 @@ export class InstanceRuntime {
   /** Sets up the instance's volumes and network; throws with a message naming what failed (nothing is left attached then). */
   async prepare(plan: InstancePlan, taskIds: readonly string[]): Promise<PreparedInstance> {
     const volumeDirs = new Map(plan.volumes.map((v) => [v.name, v.hostPath ?? this.store.volumeDir(plan.instanceId, v.name)]));
-    if (plan.network === undefined) return { netnsPath: undefined, volumeDirs };
+    if (plan.network === undefined) return { netnsPath: undefined, ip: undefined, volumeDirs };
     const networks = this.networks;
     if (networks === undefined) throw new Error(`container network "${plan.network.name}" needs CNI, which this agent does not have (it runs as root with CNI plugins)`);
     const record: InstanceRecord = {
@@ -53,11 +54,16 @@ export class InstanceRuntime {
       record.network!.attachment = { netnsPath: attached.netnsPath, ip: attached.ip, result: attached.result };
       this.store.write(record);
       this.logger.info({ instance: plan.instanceId, network: plan.network.name, ip: attached.ip, ports: plan.network.portMappings }, "instance attached to its network");
-      return { netnsPath: attached.netnsPath, volumeDirs };
+      return { netnsPath: attached.netnsPath, ip: attached.ip, volumeDirs };
     } catch (err) {
       await this.release(record);
       throw err;
     }
+  }
+
+  /** The address of an instance on its container network (recovered ones included); undefined when it has none. */
+  ipOf(instanceId: string): string | undefined {
+    return this.records.get(instanceId)?.network?.attachment?.ip;
   }
 
   /** One task of an instance ended; once none of `liveTaskIds` belongs to it, its network is released. */

@@ -1,6 +1,6 @@
 import type { agentV1 } from "@gantry/proto";
 import type { Logger } from "@gantry/platform/logging";
-import type { HealthProbe, InstanceRecord, PortMapping, ProbeResult, TaskCheckpoint } from "../domain/index.ts";
+import type { ArtifactPlan, HealthProbe, InstanceRecord, PortMapping, ProbeResult, TaskCheckpoint } from "../domain/index.ts";
 
 /** Where one task's files are: its sandbox (the task's cwd), captured output and the agent's notes. */
 export interface SandboxPaths {
@@ -20,7 +20,7 @@ export interface SandboxStore {
   paths(taskId: string): SandboxPaths;
   /** Atomically replaces the task's checkpoint. */
   writeCheckpoint(checkpoint: TaskCheckpoint): void;
-  /** Gives the task's sandbox directory (not the agent's notes in it) to the user the task runs as. */
+  /** Gives the task's sandbox (its directory and everything in it but the agent's notes, without following links) to the user the task runs as. */
   grant(taskId: string, user: { uid: number; gid: number }): void;
   /** Makes `target` (a volume's directory) appear at `mountPath` inside the task's sandbox (a symbolic link; parents made). */
   linkVolume(taskId: string, mountPath: string, target: string): void;
@@ -168,12 +168,26 @@ export interface UserDirectory {
 /** Where a task's command checks run: its sandbox, with its environment (read when the probe runs). */
 export interface ProbeContext {
   sandbox: string;
+  /** The instance's address on its container network; undefined on the agent's own network. */
+  instanceIp: string | undefined;
   env(): NodeJS.ProcessEnv;
 }
 
 /** Runs one health probe to its end (its timeout included); never rejects. */
 export interface HealthProber {
   probe(probe: HealthProbe, context: ProbeContext): Promise<ProbeResult>;
+}
+
+/** Fetches a container's artifacts into its sandbox before the container starts. */
+export interface ArtifactFetcher {
+  /**
+   * Fetches `plan` into `sandbox` (which exists) in order, each under its plan's `path`
+   * (directories created as needed): made executable or unpacked as planned. Rejects at the first
+   * artifact that fails, with an Error whose message is `fetching <uri> failed: <why>` (password
+   * hidden); artifacts before it stay in the sandbox, those after it are not fetched. `signal`
+   * stops the fetch in progress.
+   */
+  fetch(plan: readonly ArtifactPlan[], sandbox: string, signal: AbortSignal): Promise<void>;
 }
 
 /** Everything the task supervisor needs from outside. */
@@ -185,6 +199,7 @@ export interface SupervisorPorts {
   health: HealthProber;
   instances: InstanceStore;
   users: UserDirectory;
+  artifacts: ArtifactFetcher;
   /** Container networks; undefined where the agent has none (not root, no CNI plugins). */
   networks: PodNetworks | undefined;
   logger: Logger;

@@ -46,6 +46,8 @@ interface ActiveTask {
   escalation?: NodeJS.Timeout;
   /** Runs the task's health checks while it runs (none without checks). */
   health?: HealthMonitor;
+  /** Aborts the fetch of the task's artifacts (set only while it runs). */
+  fetching?: AbortController;
   checkpoint?: TaskCheckpoint;
   isolation?: TaskIsolation;
   /** Settles when the task ended and its final status was handed to the sink (or the agent stopped). */
@@ -139,7 +141,7 @@ export class TaskSupervisor {
           this.report(task, TaskState.RUNNING, "re-attached after agent restart");
           // Checks resume from the task's start (its grace period is not granted again); its environment is the wrapper's.
           const pid = cp.pid;
-          this.monitorHealth(task, cp.healthChecks ?? [], Date.parse(cp.startedAt), () => this.ports.processes.environOf(pid));
+          this.monitorHealth(task, cp.healthChecks ?? [], Date.parse(cp.startedAt), () => this.ports.processes.environOf(pid), () => this.instances.ipOf(cp.instanceId));
         } else {
           this.signalKill(task);
         }
@@ -342,7 +344,16 @@ export class TaskSupervisor {
     };
     this.tasks.set(task.taskId, task);
     this.report(task, TaskState.STAGING, "launch received");
+    const running = this.run(task, launch, instance, gpuIndices);
+    if (launch.artifacts.length === 0) return running;
+    // Fetching can take long: it goes on in the background so that later commands (a kill of
+    // this very task) are not held up behind it. `stop` waits for it like for a running task.
+    task.done = running;
+  }
 
+  /** Sets up and starts a registered task: sandbox, volumes, artifacts, user, cgroups, environment, write-ahead checkpoint, process. */
+  private async run(task: ActiveTask, launch: TaskLaunch, instance: PreparedInstance | undefined, gpuIndices: number[]): Promise<void> {
+    const log = this.ports.logger.child({ task: launch.taskId, app: launch.appId, instance: launch.instanceId });
     let started: StartedProcess;
     let taskEnv: NodeJS.ProcessEnv = {};
     try {
@@ -354,6 +365,15 @@ export class TaskSupervisor {
         if (m.readOnly) log.warn({ volume: m.volume, mountPath: m.mountPath }, "read-only volume mounts are not enforced by this agent (no mount namespace)");
         this.ports.sandboxes.linkVolume(task.taskId, m.mountPath, target);
       }
+      const runAs = this.userOf(launch.user);
+      if (launch.artifacts.length > 0) {
+        // Fetched before anything else is set up; a kill meanwhile aborts it and nothing starts.
+        task.fetching = new AbortController();
+        await this.ports.artifacts.fetch(launch.artifacts, task.paths.sandbox, task.fetching.signal);
+        delete task.fetching;
+      }
+      if (task.killRequestedAt !== undefined) throw new Error("killed before it started");
+      if (runAs !== undefined) this.ports.sandboxes.grant(task.taskId, runAs);
       task.isolation = this.ports.isolator.prepare(task.taskId, {
         cpus: launch.resources.cpus,
         memMb: launch.resources.mem,
@@ -387,21 +407,24 @@ export class TaskSupervisor {
       };
       this.ports.sandboxes.writeCheckpoint(task.checkpoint);
       taskEnv = env;
-      const runAs = this.userOf(launch.user);
-      if (runAs !== undefined) {
-        this.ports.sandboxes.grant(task.taskId, runAs);
-        Object.assign(env, { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home });
-      }
+      if (runAs !== undefined) Object.assign(env, { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home });
       // As its user (setpriv, with the user's groups), in the instance's network namespace when it
       // has one (nsenter joins it first, as root), then the task is exec'd.
       const asUser = runAs === undefined ? launch.argv : [SETPRIV, `--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, "--init-groups", "--", ...launch.argv];
       const argv = instance?.netnsPath === undefined ? asUser : [NSENTER, `--net=${instance.netnsPath}`, "--", ...asUser];
       started = this.ports.processes.start({ argv, env, paths: task.paths, joinFiles: task.isolation.joinFiles });
     } catch (err) {
-      log.error({ err }, "task could not be started");
+      delete task.fetching;
       await task.isolation?.destroy();
       this.tasks.delete(task.taskId);
-      const final = this.finalOf({ state: TaskState.FAILED, message: `could not start: ${(err as Error).message}`, exitCode: -1, signal: "" });
+      const killed = task.killRequestedAt !== undefined;
+      if (killed) log.info("task killed before it started");
+      else log.error({ err }, "task could not be started");
+      const final = this.finalOf(
+        killed
+          ? { state: TaskState.KILLED, message: task.killReason ?? "killed on request", exitCode: -1, signal: "" }
+          : { state: TaskState.FAILED, message: `could not start: ${(err as Error).message}`, exitCode: -1, signal: "" },
+      );
       this.ended.set(task.taskId, final);
       if (task.checkpoint) {
         task.checkpoint.final = final;
@@ -419,7 +442,7 @@ export class TaskSupervisor {
     this.ports.sandboxes.writeCheckpoint(task.checkpoint);
     log.info({ pid: started.pid, sandbox: task.paths.sandbox, isolated: task.isolation.dirs.length > 0, gpus: gpuIndices, ports: launch.assignedPorts.map((p) => p.hostPort) }, "task running");
     this.report(task, TaskState.RUNNING, "process started");
-    this.monitorHealth(task, launch.healthChecks, this.ports.now().getTime(), () => taskEnv);
+    this.monitorHealth(task, launch.healthChecks, this.ports.now().getTime(), () => taskEnv, instance?.ip);
     task.done = this.supervise(task, started.pgid, started.ended, false);
   }
 
@@ -449,6 +472,7 @@ export class TaskSupervisor {
   /** Kills a task: SIGTERM now, SIGKILL after `graceMs`. `ownReason` is set when the agent itself decided it (failed health checks): the task's final message. */
   private requestKill(task: ActiveTask, graceMs: number, why: string, ownReason?: string): void {
     task.health?.stop();
+    task.fetching?.abort();
     task.killRequestedAt = this.ports.now().toISOString();
     task.killGraceMs = graceMs;
     if (ownReason !== undefined) task.killReason = ownReason;
@@ -532,14 +556,14 @@ export class TaskSupervisor {
    * as a RUNNING update with `healthy`; a check failing too often kills the task (KILLED, with
    * the check's failure as the message), with the task's own grace period.
    */
-  private monitorHealth(task: ActiveTask, probes: readonly HealthProbe[], startedAtMs: number, env: () => NodeJS.ProcessEnv): void {
+  private monitorHealth(task: ActiveTask, probes: readonly HealthProbe[], startedAtMs: number, env: () => NodeJS.ProcessEnv, instanceIp: string | undefined | (() => string | undefined)): void {
     if (probes.length === 0) return;
     const log = this.ports.logger.child({ task: task.taskId, app: task.appId });
     task.health = new HealthMonitor({
       probes,
       taskStartedAtMs: startedAtMs,
       prober: this.ports.health,
-      context: { sandbox: task.paths.sandbox, env },
+      context: { sandbox: task.paths.sandbox, env, get instanceIp() { return typeof instanceIp === "function" ? instanceIp() : instanceIp; } },
       logger: log,
       nowMs: () => this.ports.now().getTime(),
       events: {

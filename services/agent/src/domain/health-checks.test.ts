@@ -38,6 +38,25 @@ describe("planHealthChecks", () => {
     assert.equal(plan.probes[1]!.ignoreHttp1xx, true);
   });
 
+  it("on a container network, an endpoint's container port is probed on the instance's address", () => {
+    const pod = create(registryV1RunSpec.ContainerSpecSchema, {
+      name: "web",
+      endpoints: [{ name: "http", containerPort: 8080 }, { name: "admin", containerPort: 9090, hostPort: 0 }],
+      healthChecks: [
+        { protocol: HealthCheckProtocol.HTTP, endpointIndex: 0, path: "/ping", ...timings },
+        { protocol: HealthCheckProtocol.TCP, endpointIndex: 1, ...timings },
+      ],
+    });
+    const plan = planHealthChecks(pod, [{ container: "web", endpoint: "admin", endpointIndex: 1, hostPort: 31009, containerPort: 9090 }], true);
+    assert.ok(plan.ok, plan.ok ? "" : plan.message);
+    assert.deepEqual(plan.probes.map((p) => [p.address, p.port, p.name]), [
+      ["instance", 8080, "HTTP /ping on container port 8080"],
+      ["instance", 9090, "TCP container port 9090"],
+    ]);
+    const onHost = planHealthChecks(pod, [], false);
+    assert.equal(onHost.ok, false, "on the agent's network an endpoint without a host port cannot be probed");
+  });
+
   it("runs a COMMAND check's shell line through /bin/sh -c and its argv as given", () => {
     const plan = planHealthChecks(
       container(
@@ -76,6 +95,7 @@ describe("HealthVerdict", () => {
     name: "HTTP / on port 1",
     kind: "http",
     port: 1,
+    address: "loopback",
     path: "/",
     argv: [],
     ignoreHttp1xx: false,

@@ -13,8 +13,13 @@ export interface HealthProbe {
   /** "HTTP /health on port 31002", "TCP port 31002", "COMMAND test -f ready": names the check in messages. */
   name: string;
   kind: "http" | "https" | "tcp" | "command";
-  /** Probed on 127.0.0.1 (the task runs on the agent's own network); 0 for command checks. */
+  /** The port probed; 0 for command checks. */
   port: number;
+  /**
+   * Where: `loopback` = 127.0.0.1, the agent's own (a host port); `instance` = the instance's
+   * address on its container network (a container port, as Mesos probes a task in its namespace).
+   */
+  address: "loopback" | "instance";
   /** HTTP(S) path, starting with "/". */
   path: string;
   /** Command checks: the program and its arguments (a shell command runs as `/bin/sh -c`). */
@@ -38,13 +43,14 @@ type Planned = { ok: true; probes: HealthProbe[] } | { ok: false; message: strin
  * refused): a check of an endpoint that has no assigned host port, an unknown protocol, a command
  * check without a command. `assigned` are the scheduler's host ports for the container.
  */
-export function planHealthChecks(container: registryV1RunSpec.ContainerSpec, assigned: readonly TaskPortAssignment[]): Planned {
+export function planHealthChecks(container: registryV1RunSpec.ContainerSpec, assigned: readonly TaskPortAssignment[], containerNetwork = false): Planned {
   const probes: HealthProbe[] = [];
   for (const [i, hc] of container.healthChecks.entries()) {
     const label = `health check ${i}`;
     const kind = kindOf(hc.protocol);
     if (kind === undefined) return { ok: false, message: `${label}: protocol ${HealthCheckProtocol[hc.protocol] ?? hc.protocol} is not one the agent runs` };
     let port = 0;
+    let address: HealthProbe["address"] = "loopback";
     let argv: string[] = [];
     if (kind === "command") {
       const command = hc.command?.kind;
@@ -52,17 +58,22 @@ export function planHealthChecks(container: registryV1RunSpec.ContainerSpec, ass
       if (argv.length === 0 || (command?.case === "shell" && command.value.trim() === "")) return { ok: false, message: `${label}: a COMMAND check needs a command` };
     } else if (hc.port > 0) {
       port = hc.port;
+    } else if (containerNetwork && (container.endpoints[hc.endpointIndex]?.containerPort ?? 0) > 0) {
+      port = container.endpoints[hc.endpointIndex]!.containerPort;
+      address = "instance";
     } else {
       const given = assigned.find((p) => p.endpointIndex === hc.endpointIndex);
       if (given === undefined) return { ok: false, message: `${label} probes endpoint ${hc.endpointIndex}, which has no assigned host port` };
       port = given.hostPort;
     }
     const path = hc.path === "" ? "/" : hc.path.startsWith("/") ? hc.path : `/${hc.path}`;
-    const name = kind === "command" ? `COMMAND ${argv.at(-1)}` : kind === "tcp" ? `TCP port ${port}` : `${kind.toUpperCase()} ${path} on port ${port}`;
+    const where = address === "instance" ? "container port" : "port";
+    const name = kind === "command" ? `COMMAND ${argv.at(-1)}` : kind === "tcp" ? `TCP ${where} ${port}` : `${kind.toUpperCase()} ${path} on ${where} ${port}`;
     probes.push({
       name,
       kind,
       port,
+      address,
       path: kind === "http" || kind === "https" ? path : "",
       argv,
       ignoreHttp1xx: hc.ignoreHttp1xx,

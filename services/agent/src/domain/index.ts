@@ -41,6 +41,8 @@ export { planHealthChecks, HealthVerdict, taskHealth } from "./health-checks.ts"
 export type { HealthProbe, ProbeResult, HealthStep } from "./health-checks.ts";
 export { parseCheckpoint, parseProcStat } from "./task-checkpoint.ts";
 export { parseInstanceRecord } from "./instance-record.ts";
+export { planArtifacts, archiveFormat, redactUri, SUPPORTED_ARTIFACT_SOURCES } from "./artifacts.ts";
+export type { ArtifactPlan, ArchiveFormat, PlannedArtifacts } from "./artifacts.ts";
 export type { InstanceRecord } from "./instance-record.ts";
 export type { TaskCheckpoint } from "./task-checkpoint.ts";
 export { SchedulerEpoch, formatSchedulerEpoch, parseSchedulerEpoch } from "./scheduler-epoch.ts";

@@ -35,6 +35,11 @@ describe("LaunchInstance decisions: what the agent refuses", () => {
       launch: launchOf({ containers: [web], volumes: [{ name: "logs", kind: VolumeKind.HOST, hostPath: "/var/log" }, { name: "data", kind: VolumeKind.PERSISTENT, sizeMb: 10 }, { name: "tmp", kind: VolumeKind.EPHEMERAL }] }),
       message: /^volumes other than HOST and EPHEMERAL are not supported by this agent yet: "data" \(PERSISTENT\)$/,
     },
+    {
+      name: "an artifact the agent cannot fetch, named",
+      launch: launchOf({ containers: [{ ...web, artifacts: [{ uri: "hdfs://nn/app.tgz" }] }] }),
+      message: /^artifact hdfs:\/\/nn\/app\.tgz: scheme hdfs:\/\/ is not supported/,
+    },
     { name: "a mount of no volume", launch: launchOf({ containers: [{ ...web, volumeMounts: [{ name: "nope", mountPath: "data" }] }] }), message: 'volume mount "nope" names no volume of the run spec' },
     {
       name: "an ephemeral volume at an absolute path (Mesos needs an image for that)",
@@ -139,6 +144,7 @@ describe("LaunchInstance decisions: the task an app runs", () => {
       healthChecks: [],
       volumeMounts: [],
       user: "",
+      artifacts: [],
     });
     assert.deepEqual(decision.instance, { instanceId: "i1", network: undefined, volumes: [{ name: "logs", hostPath: "/var/log" }] }, "an app on the agent's network");
   });

@@ -5,6 +5,7 @@
  * cannot run. Pure; never throws, whatever the run spec holds.
  */
 import { registryV1RunSpec, type agentV1 } from "@gantry/proto";
+import { planArtifacts } from "./artifacts.ts";
 import { planHealthChecks } from "./health-checks.ts";
 import { killGraceMs, TASK_ID_PATTERN, type TaskLaunch, type TaskPortAssignment, type VolumeMount } from "./launch-spec.ts";
 import type { TaskPort } from "./task-env.ts";
@@ -166,8 +167,10 @@ function containerTask(
   if (!gpus.ok) return gpus;
   const mounts = applyMounts(container, instance.volumes);
   if (!mounts.ok) return mounts;
-  const health = planHealthChecks(container, ports.assigned);
+  const health = planHealthChecks(container, ports.assigned, !instance.hostNetwork);
   if (!health.ok) return health;
+  const artifacts = planArtifacts(container.artifacts);
+  if (!artifacts.ok) return artifacts;
 
   return {
     ok: true,
@@ -189,6 +192,7 @@ function containerTask(
       healthChecks: health.probes,
       volumeMounts: mounts.mounts,
       user: container.user || runSpec.user,
+      artifacts: artifacts.artifacts,
       ...(instance.pod ? { container: container.name } : {}),
     },
   };

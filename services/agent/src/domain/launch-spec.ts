@@ -1,6 +1,7 @@
 /**
  * What a launch command asks for, checked and turned into a process description. Pure.
  */
+import type { ArtifactPlan } from "./artifacts.ts";
 import type { HealthProbe } from "./health-checks.ts";
 import type { TaskEnvSpec, TaskResources } from "./task-env.ts";
 
@@ -49,6 +50,8 @@ export interface TaskLaunch extends TaskEnvSpec {
   volumeMounts: readonly VolumeMount[];
   /** The user the task runs as (the container's, else the run spec's); "" = the agent's own. */
   user: string;
+  /** What is fetched into the sandbox before the task starts (Marathon's `fetch`, a pod container's `artifacts`). */
+  artifacts: readonly ArtifactPlan[];
 }
 
 /** A volume of the instance seen at `mountPath` inside the task's sandbox. */
@@ -101,6 +104,7 @@ export function taskLaunchFromLaunchTask(launch: LaunchRequest): TaskLaunch {
     healthChecks: [],
     volumeMounts: [],
     user: "",
+    artifacts: [],
   };
 }
 

@@ -197,6 +197,8 @@ export interface ContainerInit {
   healthChecks?: MessageInitShape<typeof registryV1RunSpec.HealthCheckSpecSchema>[];
   /** Volumes of the run spec mounted into the container (default none). */
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  /** Artifacts fetched into the sandbox (Marathon's `fetch`; default none). */
+  artifacts?: MessageInitShape<typeof registryV1RunSpec.ArtifactSpecSchema>[];
 }
 
 /** What `runSpecOf` builds a run spec from; each field left out takes the default named there. */
@@ -240,6 +242,7 @@ export function runSpecOf(init: RunSpecInit): registryV1RunSpec.RunSpec {
       killGracePeriodSeconds: c.grace ?? 1,
       healthChecks: c.healthChecks ?? [],
       volumeMounts: (c.volumeMounts ?? []).map((m) => ({ name: m.name, mountPath: m.mountPath, readOnly: m.readOnly ?? false })),
+      artifacts: c.artifacts ?? [],
     })),
   });
 }

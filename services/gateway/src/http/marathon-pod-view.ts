@@ -11,13 +11,14 @@ const TERMINAL_STATES = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", 
 
 /**
  * Marathon's `PodInstanceStatus.status` from its containers' task states (as Marathon maps an
- * instance condition): any container staging/starting ⇒ STAGING; all running ⇒ STABLE; all
- * terminal (or killing) ⇒ TERMINAL; a mix of running and terminal ⇒ DEGRADED.
+ * instance condition): any container staging/starting ⇒ STAGING; all running ⇒ STABLE, unless a
+ * container's health checks say it is unhealthy ⇒ DEGRADED; all terminal (or killing) ⇒
+ * TERMINAL; a mix of running and terminal ⇒ DEGRADED.
  */
-export function podInstanceState(taskStates: string[]): "PENDING" | "STAGING" | "STABLE" | "DEGRADED" | "TERMINAL" {
+export function podInstanceState(taskStates: string[], unhealthy = false): "PENDING" | "STAGING" | "STABLE" | "DEGRADED" | "TERMINAL" {
   if (taskStates.length === 0) return "PENDING";
   if (taskStates.some((s) => s === "TASK_STAGING" || s === "TASK_STARTING")) return "STAGING";
-  if (taskStates.every((s) => s === "TASK_RUNNING")) return "STABLE";
+  if (taskStates.every((s) => s === "TASK_RUNNING")) return unhealthy ? "DEGRADED" : "STABLE";
   if (taskStates.every((s) => TERMINAL_STATES.has(s))) return "TERMINAL";
   return "DEGRADED";
 }
@@ -68,7 +69,10 @@ function podInstanceStatus(pod: registryV1App.PodVersion, instanceId: string, ta
   const sum = (pick: (r: schedulerV1Model.Resources) => number) => tasks.reduce((acc, t) => acc + (t.resources ? pick(t.resources) : 0), 0);
   return {
     id: instanceId,
-    status: podInstanceState(views.map((v) => String(v.state))),
+    status: podInstanceState(
+      views.map((v) => String(v.state)),
+      tasks.some((t) => t.healthy === false),
+    ),
     statusSince: since,
     conditions: [],
     agentHostname: tasks[0]?.host ?? "",
@@ -83,7 +87,8 @@ function podInstanceStatus(pod: registryV1App.PodVersion, instanceId: string, ta
         statusSince: t.updatedAt,
         conditions: [],
         containerId: t.taskId,
-        endpoints: t.ports.map((p) => ({ name: p.endpoint, allocatedHostPort: p.hostPort })),
+        // Marathon puts a container's health on each of its endpoints.
+        endpoints: t.ports.map((p) => ({ name: p.endpoint, allocatedHostPort: p.hostPort, ...(t.healthy === undefined ? {} : { healthy: t.healthy }) })),
         resources: t.resources ? { cpus: t.resources.cpus, mem: t.resources.mem, disk: t.resources.disk, gpus: t.resources.gpus } : {},
         lastUpdated: now,
         lastChanged: t.updatedAt,

@@ -98,4 +98,10 @@ test("pod status: STABLE/DEGRADED by stable instances vs scaling.instances, TERM
   assert.equal(podInstanceState(["TASK_STAGING", "TASK_RUNNING"]), "STAGING");
   assert.equal(podInstanceState(["TASK_RUNNING", "TASK_FAILED"]), "DEGRADED");
   assert.equal(podInstanceState(["TASK_KILLED"]), "TERMINAL");
+  assert.equal(podInstanceState(["TASK_RUNNING", "TASK_RUNNING"], true), "DEGRADED", "a container failing its health checks");
+  const sick = marathonPodStatus(pod, [task({ appId: "/p", instanceId: "p.instance-1", taskId: "p.instance-1.web", state: 3, healthy: false, ports: [port] })], { now: "NOW", beingDeleted: false });
+  assert.equal(sick.status, "DEGRADED", "no stable instance while its container is unhealthy");
+  const [sickInstance] = sick.instances as Array<{ status: string; containers: Array<{ endpoints: unknown }> }>;
+  assert.equal(sickInstance!.status, "DEGRADED");
+  assert.deepEqual(sickInstance!.containers[0]!.endpoints, [{ name: "http", allocatedHostPort: 31005, healthy: false }]);
 });

@@ -97,6 +97,7 @@ describe("health checks", () => {
     assert.equal(unhealthy.message, `unhealthy: HTTP / on port ${port} failed: HTTP 500`);
     const killed = await scheduler.waitForState(taskId, TaskState.KILLED, 20_000);
     assert.equal(killed.message, `unhealthy: HTTP / on port ${port} failed 2 times in a row (last: HTTP 500)`);
+    assert.equal(killed.reason, "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED");
     assert.deepEqual(await pidsOfTask(taskId), [], "the server is gone");
   });
 

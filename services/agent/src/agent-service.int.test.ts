@@ -231,6 +231,7 @@ describe("agent", () => {
     send(main.agentId, launch(taskId, { cmd: "head -c 200m /dev/zero | tail", mem: 32 }));
     const failed = await waitForState(taskId, TaskState.FAILED, 30_000);
     assert.equal(failed.message, "Memory limit exceeded");
+    assert.equal(failed.reason, "REASON_CONTAINER_LIMITATION_MEMORY");
     assert.equal(failed.signal, "SIGKILL");
     for (const d of expectedTaskCgroupDirs(cgroups!, main.agentId, taskId)) assert.equal(existsSync(d), false, `${d} removed`);
   });
@@ -352,7 +353,8 @@ describe("agent", () => {
         send(main.agentId, launchInstanceCommand(slow, runSpecOf({ containers: [{ name: "web", shell: "touch started; sleep 1000", artifacts: [{ uri: `${base}/slow` }] }] })));
         await waitFor("the fetch to be in progress", () => hanging.length > 0);
         send(main.agentId, kill(`${slow}.web`));
-        assert.equal((await waitForState(`${slow}.web`, TaskState.KILLED)).message, "killed on request");
+        const killedEarly = await waitForState(`${slow}.web`, TaskState.KILLED);
+        assert.deepEqual([killedEarly.message, killedEarly.reason], ["killed on request", "REASON_TASK_KILLED_DURING_LAUNCH"]);
         assert.ok(!statesOf(`${slow}.web`).includes(TaskState.RUNNING), "never ran");
         assert.equal(existsSync(join(mainOptions.workDir, "sandboxes", `${slow}.web`, "started")), false);
       } finally {

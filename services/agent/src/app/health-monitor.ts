@@ -8,6 +8,8 @@ export interface HealthMonitorEvents {
   changed(healthy: boolean, message: string): void;
   /** A check failed too many times in a row: the task must be killed, for `reason`. Called once. */
   kill(reason: string): void;
+  /** The task passed all its checks for the first time (remembered across agent restarts: its grace period is over). */
+  firstPassed(): void;
 }
 
 /**
@@ -20,6 +22,7 @@ export class HealthMonitor {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly verdicts: HealthVerdict[];
   private reported: boolean | undefined;
+  private passed: boolean;
   private stopped = false;
   private readonly probes: readonly HealthProbe[];
   private readonly prober: HealthProber;
@@ -28,14 +31,25 @@ export class HealthMonitor {
   private readonly logger: Logger;
   private readonly nowMs: () => number;
 
-  constructor(options: { probes: readonly HealthProbe[]; taskStartedAtMs: number; prober: HealthProber; context: ProbeContext; events: HealthMonitorEvents; logger: Logger; nowMs: () => number }) {
+  constructor(options: {
+    probes: readonly HealthProbe[];
+    taskStartedAtMs: number;
+    /** The task passed its checks before (under an earlier agent process). */
+    passedBefore: boolean;
+    prober: HealthProber;
+    context: ProbeContext;
+    events: HealthMonitorEvents;
+    logger: Logger;
+    nowMs: () => number;
+  }) {
     this.probes = options.probes;
     this.prober = options.prober;
     this.context = options.context;
     this.events = options.events;
     this.logger = options.logger;
     this.nowMs = options.nowMs;
-    this.verdicts = options.probes.map((p) => new HealthVerdict(p, options.taskStartedAtMs));
+    this.verdicts = options.probes.map((p) => new HealthVerdict(p, options.taskStartedAtMs, options.passedBefore));
+    this.passed = options.passedBefore;
   }
 
   start(): void {
@@ -68,6 +82,10 @@ export class HealthMonitor {
       this.reported = healthy;
       const message = healthy ? `healthy: ${this.probes.map((p) => p.name).join(", ")} passed` : `unhealthy: ${probe.name} failed${result.outcome === "failed" ? `: ${result.cause}` : ""}`;
       this.events.changed(healthy, message);
+    }
+    if (healthy === true && !this.passed) {
+      this.passed = true;
+      this.events.firstPassed();
     }
     if (step.kill !== undefined) {
       this.stop();

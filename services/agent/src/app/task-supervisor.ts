@@ -14,6 +14,7 @@ import {
   type TaskCheckpoint,
   type TaskLaunch,
   type TaskOutcome,
+  TaskReason,
 } from "../domain/index.ts";
 import { HealthMonitor } from "./health-monitor.ts";
 import { InstanceRuntime, type PreparedInstance } from "./instance-runtime.ts";
@@ -175,7 +176,7 @@ export class TaskSupervisor {
       return true;
     }
     log.warn("task was being started when the agent stopped and never ran");
-    const final = this.finalOf({ state: TaskState.FAILED, message: "the agent stopped while starting the task; it never ran", exitCode: -1, signal: "" });
+    const final = this.finalOf({ state: TaskState.FAILED, message: "the agent stopped while starting the task; it never ran", exitCode: -1, signal: "", reason: TaskReason.launchFailed });
     cp.final = final;
     this.ports.sandboxes.writeCheckpoint(cp);
     this.ended.set(cp.taskId, final);
@@ -236,7 +237,7 @@ export class TaskSupervisor {
     const problem = launchProblem(command);
     if (problem) {
       this.ports.logger.warn({ task: command.taskId, app: command.appId, instance: command.instanceId, problem }, "launch rejected");
-      void this.reportFor(command.taskId, TaskState.ERROR, problem);
+      void this.reportFinal(command.taskId, this.finalOf({ state: TaskState.ERROR, message: problem, exitCode: -1, signal: "", reason: TaskReason.invalid }));
       return;
     }
     return this.start(taskLaunchFromLaunchTask(command));
@@ -252,7 +253,7 @@ export class TaskSupervisor {
     const decision = decideInstanceLaunch(command, { gpus: this.options.gpus, gpusInUse: this.gpusInUse() });
     if (!decision.ok) {
       log.warn({ problem: decision.message }, "instance launch refused");
-      this.endUnstarted(decision.taskIds, TaskState.ERROR, decision.message);
+      this.endUnstarted(decision.taskIds, TaskState.ERROR, decision.message, TaskReason.invalid);
       return;
     }
     this.launching.add(command.instanceId);
@@ -262,7 +263,7 @@ export class TaskSupervisor {
         prepared = await this.instances.prepare(decision.instance, decision.tasks.map((t) => t.taskId));
       } catch (err) {
         log.error({ err }, "instance could not be set up");
-        this.endUnstarted(decision.tasks.map((t) => t.taskId), TaskState.FAILED, `could not set up the instance: ${(err as Error).message}`);
+        this.endUnstarted(decision.tasks.map((t) => t.taskId), TaskState.FAILED, `could not set up the instance: ${(err as Error).message}`, TaskReason.launchFailed);
         return;
       }
       for (const task of decision.tasks) await this.start(task, prepared);
@@ -287,11 +288,11 @@ export class TaskSupervisor {
   }
 
   /** Reports tasks that never started in a final state, once, and remembers them as ended (a repeated launch reports the same again and starts nothing). */
-  private endUnstarted(taskIds: readonly string[], state: schedulerV1Model.TaskState, message: string): void {
+  private endUnstarted(taskIds: readonly string[], state: schedulerV1Model.TaskState, message: string, reason: string): void {
     for (const id of taskIds) {
-      const final = this.finalOf({ state, message, exitCode: -1, signal: "" });
+      const final = this.finalOf({ state, message, exitCode: -1, signal: "", reason });
       this.ended.set(id, final);
-      void this.reportFor(id, final.state, final.message, final.exitCode, final.signal, final.updateId);
+      void this.reportFinal(id, final);
     }
   }
 
@@ -303,7 +304,8 @@ export class TaskSupervisor {
   /** Reports a task's final state again when it ended; true when it did. */
   private repeatEnded(taskId: string): boolean {
     const earlier = this.ended.get(taskId);
-    if (earlier) void this.reportFor(taskId, earlier.state, earlier.message, earlier.exitCode, earlier.signal);
+    // A new update id: a repeat must reach the stream, which keeps one report per id.
+    if (earlier) void this.reportFinal(taskId, { ...earlier, updateId: this.ports.newId(), timestamp: this.ports.now().toISOString() });
     return earlier !== undefined;
   }
 
@@ -326,7 +328,7 @@ export class TaskSupervisor {
       if (!picked) {
         const message = `task needs ${launch.resources.gpus} GPUs; ${this.options.gpus.length - inUse.size} of ${this.options.gpus.length} are free`;
         log.warn(message);
-        void this.reportFor(launch.taskId, TaskState.ERROR, message);
+        void this.reportFinal(launch.taskId, this.finalOf({ state: TaskState.ERROR, message, exitCode: -1, signal: "", reason: TaskReason.invalid }));
         return;
       }
       gpuIndices = picked;
@@ -422,8 +424,8 @@ export class TaskSupervisor {
       else log.error({ err }, "task could not be started");
       const final = this.finalOf(
         killed
-          ? { state: TaskState.KILLED, message: task.killReason ?? "killed on request", exitCode: -1, signal: "" }
-          : { state: TaskState.FAILED, message: `could not start: ${(err as Error).message}`, exitCode: -1, signal: "" },
+          ? { state: TaskState.KILLED, message: task.killReason ?? "killed on request", exitCode: -1, signal: "", reason: TaskReason.killedDuringLaunch }
+          : { state: TaskState.FAILED, message: `could not start: ${(err as Error).message}`, exitCode: -1, signal: "", reason: TaskReason.launchFailed },
       );
       this.ended.set(task.taskId, final);
       if (task.checkpoint) {
@@ -431,7 +433,7 @@ export class TaskSupervisor {
         this.ports.sandboxes.writeCheckpoint(task.checkpoint);
         void this.publishFinal(task.checkpoint, final);
       } else {
-        void this.reportFor(task.taskId, final.state, final.message, final.exitCode, final.signal, final.updateId);
+        void this.reportFinal(task.taskId, final);
       }
       return;
     }
@@ -457,9 +459,9 @@ export class TaskSupervisor {
       // Nothing runs under this id, which is what the kill wants: say KILLED so the scheduler can
       // close the instance, and remember it so a launch arriving late does not start it.
       log.info("kill of a task unknown to this agent: reported KILLED, a later launch of it is refused");
-      const final = this.finalOf({ state: TaskState.KILLED, message: "task was not running on this agent", exitCode: -1, signal: "" });
+      const final = this.finalOf({ state: TaskState.KILLED, message: "task was not running on this agent", exitCode: -1, signal: "", reason: TaskReason.unknown });
       this.ended.set(kill.taskId, final);
-      void this.reportFor(kill.taskId, final.state, final.message, -1, "", final.updateId);
+      void this.reportFinal(kill.taskId, final);
       return;
     }
     if (task.killRequestedAt !== undefined) {
@@ -536,14 +538,14 @@ export class TaskSupervisor {
       if (!this.launching.has(task.instanceId)) await this.instances.taskEnded(task.instanceId, new Set(this.tasks.keys()));
       await this.publishFinal(task.checkpoint, final);
     } else {
-      await this.reportFor(task.taskId, final.state, final.message, final.exitCode, final.signal, final.updateId).catch(() => {});
+      await this.reportFinal(task.taskId, final).catch(() => {});
     }
   }
 
   /** Publishes a checkpointed final state (same update id on every try, so the stream keeps one) and marks it reported. */
   private async publishFinal(cp: TaskCheckpoint, final: FinalReport): Promise<void> {
     try {
-      await this.reportFor(cp.taskId, final.state, final.message, final.exitCode, final.signal, final.updateId, final.timestamp);
+      await this.reportFinal(cp.taskId, final);
       cp.finalReported = true;
       this.ports.sandboxes.writeCheckpoint(cp);
     } catch (err) {
@@ -562,6 +564,7 @@ export class TaskSupervisor {
     task.health = new HealthMonitor({
       probes,
       taskStartedAtMs: startedAtMs,
+      passedBefore: task.checkpoint?.healthPassedAt !== undefined,
       prober: this.ports.health,
       context: { sandbox: task.paths.sandbox, env, get instanceIp() { return typeof instanceIp === "function" ? instanceIp() : instanceIp; } },
       logger: log,
@@ -569,9 +572,14 @@ export class TaskSupervisor {
       events: {
         changed: (healthy, message) => {
           log.info({ healthy, why: message }, "task health changed");
-          this.reportFor(task.taskId, TaskState.RUNNING, message, -1, "", this.ports.newId(), this.ports.now().toISOString(), healthy).catch((err) =>
+          this.reportFor(task.taskId, TaskState.RUNNING, message, { healthy }).catch((err) =>
             log.debug({ err }, "health change not reported"),
           );
+        },
+        firstPassed: () => {
+          if (task.checkpoint === undefined || task.checkpoint.final !== undefined) return;
+          task.checkpoint.healthPassedAt = this.ports.now().toISOString();
+          this.ports.sandboxes.writeCheckpoint(task.checkpoint);
         },
         kill: (reason) => {
           if (task.killRequestedAt === undefined && !this.stopping) this.requestKill(task, task.killGraceMs, reason, reason);
@@ -590,18 +598,18 @@ export class TaskSupervisor {
     this.reportFor(task.taskId, state, message).catch((err) => this.ports.logger.debug({ err, task: task.taskId }, "status not reported"));
   }
 
-  private reportFor(
-    taskId: string,
-    state: schedulerV1Model.TaskState,
-    message: string,
-    exitCode = -1,
-    signal = "",
-    updateId = this.ports.newId(),
-    timestamp = this.ports.now().toISOString(),
-    healthy?: boolean,
-  ): Promise<void> {
-    return this.ports.status.report(
-      create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: this.options.agentId, state, message, timestamp, exitCode, signal, updateId, ...(healthy === undefined ? {} : { healthy }) }),
-    );
+  /** Reports a state that is not final (STAGING, RUNNING, KILLING, a health change), under a new update id. */
+  private reportFor(taskId: string, state: schedulerV1Model.TaskState, message: string, extra: { healthy?: boolean } = {}): Promise<void> {
+    return this.send(taskId, { state, message, exitCode: -1, signal: "", reason: "", updateId: this.ports.newId(), timestamp: this.ports.now().toISOString(), ...extra });
   }
+
+  /** Reports a final state as recorded (its update id and time: a re-publish is recognised as the same report). */
+  private reportFinal(taskId: string, final: FinalReport): Promise<void> {
+    return this.send(taskId, { ...final, reason: final.reason ?? "" });
+  }
+
+  private send(taskId: string, u: { state: schedulerV1Model.TaskState; message: string; exitCode: number; signal: string; reason: string; updateId: string; timestamp: string; healthy?: boolean }): Promise<void> {
+    return this.ports.status.report(create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: this.options.agentId, ...u }));
+  }
+
 }

@@ -130,6 +130,11 @@ describe("HealthVerdict", () => {
     assert.deepEqual(v.record(fail, 7_000), { healthy: false, kill: "unhealthy: HTTP / on port 1 failed 3 times in a row (last: HTTP 500)" });
   });
 
+  it("a task that passed under an earlier agent process gets no new grace period", () => {
+    const v = new HealthVerdict(probe(), 0, true);
+    assert.deepEqual(v.record(fail, 1_000), { healthy: false }, "counted although within the grace period");
+  });
+
   it("maxConsecutiveFailures 0 never kills; an ignored result changes nothing", () => {
     const v = new HealthVerdict(probe({ maxConsecutiveFailures: 0, gracePeriodMs: 0 }), 0);
     for (let i = 0; i < 50; i++) assert.equal(v.record(fail, i).kill, undefined);

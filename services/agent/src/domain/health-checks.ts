@@ -130,9 +130,11 @@ export class HealthVerdict {
   private readonly probe: HealthProbe;
   private readonly taskStartedAtMs: number;
 
-  constructor(probe: HealthProbe, taskStartedAtMs: number) {
+  /** `passedBefore`: the task passed its checks under an earlier agent process (its grace period is over). */
+  constructor(probe: HealthProbe, taskStartedAtMs: number, passedBefore = false) {
     this.probe = probe;
     this.taskStartedAtMs = taskStartedAtMs;
+    this.everPassed = passedBefore;
   }
 
   get healthy(): boolean | undefined {

@@ -35,7 +35,7 @@ export { decideInstanceLaunch, instanceShapeProblem, BRIDGE_NETWORK, DEFAULT_CON
 export type { InstanceLaunchDecision, InstanceLaunchContext, InstancePlan, PortMapping } from "./instance-launch.ts";
 export { buildTaskEnvironment, marathonPortsEnv, marathonLabelsEnv } from "./task-env.ts";
 export type { TaskEnvContext, TaskEnvSpec, TaskPort, TaskResources } from "./task-env.ts";
-export { classifyTaskEnd, signalOfStatus, OOM_MESSAGE, GONE_MESSAGE } from "./task-outcome.ts";
+export { classifyTaskEnd, signalOfStatus, OOM_MESSAGE, GONE_MESSAGE, TaskReason } from "./task-outcome.ts";
 export type { TaskEnd, TaskOutcome } from "./task-outcome.ts";
 export { planHealthChecks, HealthVerdict, taskHealth } from "./health-checks.ts";
 export type { HealthProbe, ProbeResult, HealthStep } from "./health-checks.ts";

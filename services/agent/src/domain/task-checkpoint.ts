@@ -33,6 +33,8 @@ export interface TaskCheckpoint {
   killReason?: string;
   /** The task's health checks, resumed by a restarted agent (absent in checkpoints written before them). */
   healthChecks?: HealthProbe[];
+  /** RFC 3339 time the task first passed its health checks: a restarted agent grants no new grace period. */
+  healthPassedAt?: string;
   /** The task's GPUs by index: assigned by the scheduler (LaunchInstance) or picked by the agent (LaunchTask). */
   gpuIndices: number[];
   /** Host ports the scheduler assigned (empty for a LaunchTask; absent in checkpoints written before LaunchInstance). */
@@ -44,6 +46,8 @@ export interface TaskCheckpoint {
     message: string;
     exitCode: number;
     signal: string;
+    /** Mesos' reason (absent in checkpoints written before reasons). */
+    reason?: string;
     timestamp: string;
     updateId: string;
   };

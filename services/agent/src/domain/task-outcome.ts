@@ -26,7 +26,29 @@ export interface TaskOutcome {
   exitCode: number;
   /** Signal name, "" when none. */
   signal: string;
+  /** Why, in Mesos' words (`TaskReason`); "" when there is nothing to say (exit 0, a kill asked for). */
+  reason: string;
 }
+
+/** Mesos' `TaskStatus.Reason` names the agent reports (Marathon and DC/OS tooling know them). */
+export const TaskReason = {
+  /** The command exited non-zero, or was ended by a signal no one asked for. */
+  commandFailed: "REASON_COMMAND_EXECUTOR_FAILED",
+  /** The memory cgroup killed it. */
+  memoryLimit: "REASON_CONTAINER_LIMITATION_MEMORY",
+  /** It could not be started (sandbox, cgroups, user, fetch, network). */
+  launchFailed: "REASON_CONTAINER_LAUNCH_FAILED",
+  /** Its health checks failed too often: the agent killed it. */
+  unhealthy: "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
+  /** It was killed before it started. */
+  killedDuringLaunch: "REASON_TASK_KILLED_DURING_LAUNCH",
+  /** The launch could not run at all (bad ids, no command, an assignment the agent cannot apply). */
+  invalid: "REASON_TASK_INVALID",
+  /** Its process vanished while the agent was down, with no exit status. */
+  executorTerminated: "REASON_EXECUTOR_TERMINATED",
+  /** A kill of a task this agent does not run. */
+  unknown: "REASON_TASK_UNKNOWN",
+} as const;
 
 /** Message of an OOM-killed task (Mesos' wording, which Marathon users search for). */
 export const OOM_MESSAGE = "Memory limit exceeded";
@@ -51,13 +73,13 @@ export function signalOfStatus(status: number): string {
 export function classifyTaskEnd(end: TaskEnd): TaskOutcome {
   const exitCode = end.status ?? -1;
   const signal = end.status !== undefined ? signalOfStatus(end.status) : (end.wrapperSignal ?? "");
-  if (end.killRequested) return { state: TaskState.KILLED, message: end.killReason ?? "killed on request", exitCode, signal };
-  if (end.oomKilled) return { state: TaskState.FAILED, message: OOM_MESSAGE, exitCode, signal: signal || "SIGKILL" };
-  if (end.status === 0) return { state: TaskState.FINISHED, message: "exited with code 0", exitCode: 0, signal: "" };
+  if (end.killRequested) return { state: TaskState.KILLED, message: end.killReason ?? "killed on request", exitCode, signal, reason: end.killReason === undefined ? "" : TaskReason.unhealthy };
+  if (end.oomKilled) return { state: TaskState.FAILED, message: OOM_MESSAGE, exitCode, signal: signal || "SIGKILL", reason: TaskReason.memoryLimit };
+  if (end.status === 0) return { state: TaskState.FINISHED, message: "exited with code 0", exitCode: 0, signal: "", reason: "" };
   if (end.status !== undefined) {
     const message = signal ? `terminated by ${signal} (exit code ${end.status})` : `exited with code ${end.status}`;
-    return { state: TaskState.FAILED, message, exitCode, signal };
+    return { state: TaskState.FAILED, message, exitCode, signal, reason: TaskReason.commandFailed };
   }
-  if (end.goneWhileAgentDown) return { state: TaskState.FAILED, message: GONE_MESSAGE, exitCode, signal };
-  return { state: TaskState.FAILED, message: `task process ended by ${signal || "an unknown cause"} without an exit status`, exitCode, signal };
+  if (end.goneWhileAgentDown) return { state: TaskState.FAILED, message: GONE_MESSAGE, exitCode, signal, reason: TaskReason.executorTerminated };
+  return { state: TaskState.FAILED, message: `task process ended by ${signal || "an unknown cause"} without an exit status`, exitCode, signal, reason: TaskReason.commandFailed };
 }

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
 import type { Logger } from "@gantry/platform/logging";
-import { classifyTaskEnd, instanceShapeProblem, launchProblem, type TaskOutcome } from "../domain/index.ts";
+import { classifyTaskEnd, instanceShapeProblem, launchProblem, TaskReason, type TaskOutcome } from "../domain/index.ts";
 import type { MsRange, SimulatedAgentOptions } from "./simulated-agent-options.ts";
 
 const { TaskState } = schedulerV1Model;
@@ -91,7 +91,7 @@ export class SimulatedNode {
     const problem = launchProblem(launch);
     if (problem) {
       this.ports.logger.warn({ task: launch.taskId, problem }, "launch rejected");
-      this.report(launch.taskId, { state: TaskState.ERROR, message: problem, exitCode: -1, signal: "" });
+      this.report(launch.taskId, { state: TaskState.ERROR, message: problem, exitCode: -1, signal: "", reason: TaskReason.invalid });
       return;
     }
     this.startTask(launch.taskId);
@@ -110,7 +110,7 @@ export class SimulatedNode {
     if (problem) {
       this.ports.logger.warn({ instance: launch.instanceId, problem }, "instance launch refused");
       for (const id of launch.taskIds) {
-        const final: TaskOutcome = { state: TaskState.ERROR, message: problem, exitCode: -1, signal: "" };
+        const final: TaskOutcome = { state: TaskState.ERROR, message: problem, exitCode: -1, signal: "", reason: TaskReason.invalid };
         this.ended.set(id, final);
         this.report(id, final);
       }
@@ -129,11 +129,11 @@ export class SimulatedNode {
     }
     const task: SimulatedTask = { taskId, cancel: undefined };
     this.tasks.set(taskId, task);
-    this.report(taskId, { state: TaskState.STAGING, message: "launch received", exitCode: -1, signal: "" });
+    this.report(taskId, { state: TaskState.STAGING, message: "launch received", exitCode: -1, signal: "", reason: "" });
     const { seed, launchDelayMs, failure } = this.behaviour;
     task.cancel = this.ports.schedule(drawInRange(seed, `${taskId}/launch`, launchDelayMs), () => {
       task.cancel = undefined;
-      this.report(taskId, { state: TaskState.RUNNING, message: "process started", exitCode: -1, signal: "" });
+      this.report(taskId, { state: TaskState.RUNNING, message: "process started", exitCode: -1, signal: "", reason: "" });
       if (failure.rate > 0 && drawUnit(seed, `${taskId}/fail`) < failure.rate) {
         task.cancel = this.ports.schedule(drawInRange(seed, `${taskId}/fail-after`, failure.afterMs), () => {
           this.end(task, classifyTaskEnd({ status: failure.exitCode, wrapperSignal: undefined, killRequested: false, oomKilled: false, goneWhileAgentDown: false }));
@@ -149,12 +149,12 @@ export class SimulatedNode {
       if (earlier) return this.report(taskId, earlier);
       // As the real agent: nothing runs under this id, which is what the kill wants; remember it
       // so a launch arriving late is refused.
-      const final: TaskOutcome = { state: TaskState.KILLED, message: "task was not running on this agent", exitCode: -1, signal: "" };
+      const final: TaskOutcome = { state: TaskState.KILLED, message: "task was not running on this agent", exitCode: -1, signal: "", reason: TaskReason.unknown };
       this.ended.set(taskId, final);
       return this.report(taskId, final);
     }
     task.cancel?.();
-    this.report(taskId, { state: TaskState.KILLING, message: "kill requested", exitCode: -1, signal: "" });
+    this.report(taskId, { state: TaskState.KILLING, message: "kill requested", exitCode: -1, signal: "", reason: "" });
     this.end(task, classifyTaskEnd({ status: undefined, wrapperSignal: "SIGTERM", killRequested: true, oomKilled: false, goneWhileAgentDown: false }));
   }
 
@@ -175,6 +175,7 @@ export class SimulatedNode {
         timestamp: this.ports.now().toISOString(),
         exitCode: outcome.exitCode,
         signal: outcome.signal,
+        reason: outcome.reason,
         updateId: this.ports.newId(),
       }),
     );

@@ -18,6 +18,7 @@ export function toProtoTasks(inst: Instance): schedulerV1Model.Task[] {
       updatedAt: new Date(inst.updatedAt).toISOString(),
       resources: inst.resources,
       exitCode: inst.exitCode,
+      reason: inst.reason ?? "",
       ports: inst.ports.filter((p) => p.container === t.container).map((p) => ({ ...p })),
       ...(t.health ? { healthy: t.health.healthy, healthMessage: t.health.message, healthChangedAt: t.health.changedAt } : {}),
     }),

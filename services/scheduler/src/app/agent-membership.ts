@@ -115,7 +115,7 @@ export async function checkAgents(ctx: SchedulerContext): Promise<void> {
     const lost = [...state.instancesOn(agent.agentId)];
     await ctx.append([
       agentEvent(ctx, agent.agentId, { schema: eventsV1Agent.AgentLostSchema, message: create(eventsV1Agent.AgentLostSchema, { agentId: agent.agentId, reason }) }),
-      ...lost.map((inst) => statusChange(ctx, inst, { state: "TASK_LOST", message: `agent ${agent.agentId} lost: ${reason}` })),
+      ...lost.map((inst) => statusChange(ctx, inst, { state: "TASK_LOST", message: `agent ${agent.agentId} lost: ${reason}`, reason: "REASON_AGENT_REMOVED" })),
     ]);
     ports.logger.warn({ agent: agent.agentId, reason, tasksLost: lost.length }, "agent lost");
     if (lost.length > 0) ctx.reconcileSoon();

@@ -117,7 +117,7 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
       const taskId = text(d.taskId) || inst.taskId;
       const taskState = taskStateOfJson(d.state);
       const tasks = inst.tasks.map((t) => (t.taskId === taskId ? { ...t, state: taskState } : t));
-      state.putInstance({ ...inst, tasks, state: instanceState(tasks), message: text(d.message), exitCode: number(d.exitCode), updatedAt: e.recordedAt.getTime() });
+      state.putInstance({ ...inst, tasks, state: instanceState(tasks), message: text(d.message), exitCode: number(d.exitCode), reason: text(d.reason), updatedAt: e.recordedAt.getTime() });
       return;
     }
     case "TaskHealthChanged": {

@@ -15,6 +15,8 @@ export interface StatusChange {
   timestamp?: string;
   exitCode?: number;
   signal?: string;
+  /** Why a terminal state was reached, in Mesos' words. */
+  reason?: string;
   /** The AGENT_STATUS sequence of the report recorded (0 when the scheduler decided it itself). */
   statusSequence?: bigint;
 }
@@ -45,6 +47,7 @@ export function statusChange(ctx: SchedulerContext, inst: Instance, change: Stat
       timestamp: change.timestamp || new Date(ctx.ports.now()).toISOString(),
       exitCode: change.exitCode ?? -1,
       signal: change.signal ?? "",
+      reason: change.reason ?? "",
       statusSequence: change.statusSequence ?? 0n,
     }),
   });

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { agentV1, eventsV1App, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import type { RecordedEvent } from "@gantry/platform";
+import { toProtoTasks } from "../adapters/task-view.ts";
 import { appCreated, appCreatedOf, appUpdated, at, deploymentPlanned, harness, healthReport, healthStatus, launchedTasks, registration, report, runSpec, status } from "./test-harness.ts";
 
 test("a large cluster's agents are asked to beat less often, recorded in the log, and each is lost only after missing its own interval", async () => {
@@ -98,12 +99,7 @@ test("a fold that finds a gap reads the missing versions from the log instead of
 });
 
 test("a failed task is replaced only after the app's backoff, which is in the log with the failure", async () => {
-  const h = harness();
-  await h.ready;
-  await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.applyLog([appCreated("/web", 1)]);
-  await h.settle();
-  const first = h.instances()[0]!;
+  const { h, inst: first } = await oneInstance();
   await report(h, first.taskId, schedulerV1Model.TaskState.FAILED, 3);
   assert.deepEqual(h.appended.at(-1)!.map((b) => [b.streamId, b.types[0]]), [
     [`instance-${first.instanceId}`, "TaskStatusChanged"],
@@ -115,6 +111,16 @@ test("a failed task is replaced only after the app's backoff, which is in the lo
   h.scheduler.tick();
   await h.settle();
   assert.equal(h.scheduler.state.instances.size, 1);
+});
+
+test("a terminal report's reason is in the log and in the ended task's view, for a standby folding the log too", async () => {
+  const { h, inst } = await oneInstance();
+  await h.scheduler.onTaskStatus(create(agentV1.TaskStatusUpdateSchema, { taskId: inst.taskId, agentId: "a1", state: schedulerV1Model.TaskState.FAILED, exitCode: 137, message: "Memory limit exceeded", reason: "REASON_CONTAINER_LIMITATION_MEMORY" }), 99n);
+  const reasonOf = (state: typeof h.scheduler.state) => toProtoTasks(state.recentlyEnded.find((i) => i.instanceId === inst.instanceId)!)[0]!.reason;
+  assert.equal(reasonOf(h.scheduler.state), "REASON_CONTAINER_LIMITATION_MEMORY");
+  const standby = harness({ log: [...h.log], lead: false });
+  await standby.scheduler.applyLog([...h.log]);
+  assert.equal(reasonOf(standby.scheduler.state), "REASON_CONTAINER_LIMITATION_MEMORY");
 });
 
 test("a new leader folding the log keeps a crash-looping app's backoff: it does not relaunch at once", async () => {
@@ -196,12 +202,7 @@ test("scaling keeps running tasks (same configuration); a configuration change r
 });
 
 test("a report that would move a task backwards, or is about a task that is not live, changes nothing", async () => {
-  const h = harness();
-  await h.ready;
-  await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.applyLog([appCreated("/web", 1)]);
-  await h.settle();
-  const inst = h.instances()[0]!;
+  const { h, inst } = await oneInstance();
   await report(h, inst.taskId);
   const before = h.appended.length;
   await report(h, inst.taskId, schedulerV1Model.TaskState.STARTING);
@@ -313,12 +314,7 @@ test("each recorded report carries its status-stream sequence, where a new leade
 });
 
 test("losing an agent loses its tasks in the same transaction, and they are replaced elsewhere", async () => {
-  const h = harness();
-  await h.ready;
-  await h.scheduler.onRegistration(registration("a1", 4));
-  await h.scheduler.applyLog([appCreated("/web", 1)]);
-  await h.settle();
-  const first = h.instances()[0]!;
+  const { h, inst: first } = await oneInstance();
   await report(h, first.taskId);
   await h.scheduler.onRegistration(registration("a2", 4));
   h.tick(11_000);

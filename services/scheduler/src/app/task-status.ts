@@ -47,7 +47,7 @@ export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly St
     if (isProgress(current, next)) {
       taskStates.set(update.taskId, next);
       const after = instanceState(inst.tasks.map((t) => ({ ...t, state: taskStates.get(t.taskId) ?? t.state })));
-      decision.add(statusChange(ctx, inst, { taskId: update.taskId, state: next, message: update.message, timestamp: update.timestamp, exitCode: update.exitCode, signal: update.signal, statusSequence: sequence }));
+      decision.add(statusChange(ctx, inst, { taskId: update.taskId, state: next, message: update.message, timestamp: update.timestamp, exitCode: update.exitCode, signal: update.signal, reason: update.reason, statusSequence: sequence }));
       const known = state.runSpecs.get(inst.appId);
       const backoff = backoffs.has(inst.appId) ? backoffs.get(inst.appId) : state.backoff.get(inst.appId);
       if (after === "TASK_RUNNING" && backoff) {

@@ -35,6 +35,8 @@ export interface Instance {
   state: TaskStateName;
   message: string;
   exitCode: number;
+  /** Why its last task change was terminal, in Mesos' words ("" when none; absent in older snapshots). */
+  reason?: string;
   resources: ResourceAmount;
   allocation: Allocation;
   ports: readonly InstancePort[];

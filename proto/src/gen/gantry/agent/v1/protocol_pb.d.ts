@@ -467,6 +467,14 @@ export declare type TaskStatusUpdate = Message<"gantry.agent.v1.TaskStatusUpdate
    * @generated from field: optional bool healthy = 9;
    */
   healthy?: boolean | undefined;
+
+  /**
+   * Why a task reached a terminal state, in Mesos' words (`REASON_CONTAINER_LIMITATION_MEMORY`,
+   * `REASON_COMMAND_EXECUTOR_FAILED`, …); "" on other updates and for a kill that was asked for.
+   *
+   * @generated from field: string reason = 10;
+   */
+  reason: string;
 };
 
 /**

@@ -152,6 +152,13 @@ export declare type TaskStatusChanged = Message<"gantry.events.v1.TaskStatusChan
    * @generated from field: uint64 status_sequence = 10;
    */
   statusSequence: bigint;
+
+  /**
+   * Why a terminal state was reached, in Mesos' words (see TaskStatusUpdate.reason); "" when none.
+   *
+   * @generated from field: string reason = 11;
+   */
+  reason: string;
 };
 
 /**

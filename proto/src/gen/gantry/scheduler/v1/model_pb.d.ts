@@ -204,6 +204,13 @@ export declare type Task = Message<"gantry.scheduler.v1.Task"> & {
    * @generated from field: repeated gantry.scheduler.v1.AssignedPort ports = 15;
    */
   ports: AssignedPort[];
+
+  /**
+   * Why the task reached its terminal state, in Mesos' words; "" when running or none given.
+   *
+   * @generated from field: string reason = 16;
+   */
+  reason: string;
 };
 
 /**

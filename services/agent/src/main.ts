@@ -21,13 +21,14 @@ const USAGE = `usage: node services/agent/src/main.ts [flags]
   --attributes A         rack:r1;zone:a                       (GANTRY_AGENT_ATTRIBUTES)
   --roles R              default *                            (GANTRY_AGENT_ROLES)
   --isolation MODE       auto | none | cgroups (default auto)  (GANTRY_AGENT_ISOLATION)
+  --sandbox-gc-hours H   remove ended tasks' sandboxes after H hours, default 168 (GANTRY_AGENT_SANDBOX_GC_HOURS)
   --cni-config-dir DIR   CNI network configs, default /etc/gantry/cni (GANTRY_AGENT_CNI_CONFIG_DIR)
   --cni-plugin-dirs D:D  default /usr/lib/cni, /opt/cni/bin where present (GANTRY_AGENT_CNI_PLUGIN_DIRS)
   --nats-url URL         default $NATS_URL or nats://127.0.0.1:4222
   --cluster NAME         default $GANTRY_CLUSTER or gantry
   --kill-tasks-on-exit   kill tasks on SIGTERM/SIGINT instead of leaving them for re-attach`;
 
-const FLAGS = ["agent-id", "hostname", "work-dir", "cpus", "mem", "disk", "ports", "gpus", "attributes", "roles", "isolation", "cni-config-dir", "cni-plugin-dirs"] as const;
+const FLAGS = ["agent-id", "hostname", "work-dir", "cpus", "mem", "disk", "ports", "gpus", "attributes", "roles", "isolation", "cni-config-dir", "cni-plugin-dirs", "sandbox-gc-hours"] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     isolation: flag("isolation"),
     cniConfigDir: flag("cni-config-dir"),
     cniPluginDirs: flag("cni-plugin-dirs"),
+    sandboxGcHours: flag("sandbox-gc-hours"),
   });
   const logger = createLogger("agent");
   const bus = await connectBus((values["nats-url"] as string | undefined) ?? infrastructureUrls().natsUrl, clusterNames(values.cluster as string | undefined), `agent/${options.agentId}`);

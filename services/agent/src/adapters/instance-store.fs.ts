@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseInstanceRecord, type InstanceRecord } from "../domain/index.ts";
 import { idDirectories, readParsed, writeJsonAtomically } from "./json-files.ts";
@@ -23,6 +23,9 @@ export function fsInstanceStore(workDir: string): InstanceStore {
       const path = join(dir(instanceId), "volumes", volume);
       mkdirSync(path, { recursive: true });
       return path;
+    },
+    remove(instanceId) {
+      rmSync(dir(instanceId), { recursive: true, force: true });
     },
     list() {
       return idDirectories(root).flatMap((id) => readParsed(recordFile(id), parseInstanceRecord) ?? []);

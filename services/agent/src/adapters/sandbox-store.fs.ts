@@ -8,7 +8,7 @@ import type { SandboxPaths, SandboxStore } from "../app/ports.ts";
  * Sandboxes on the local file system: `<workDir>/sandboxes/<taskId>/` is the task's working
  * directory with `stdout` and `stderr`; the agent's notes sit in its `.gantry/` directory
  * (`checkpoint.json`; `pid` and `exit-status`, written by the launch wrapper). Sandboxes are kept after a task ends (for logs and
- * post-mortems); garbage collection is a later concern.
+ * post-mortems) until `app/sandbox-gc.ts` removes them, a week (by default) after they ended.
  */
 export function fsSandboxStore(workDir: string): SandboxStore {
   const root = join(workDir, "sandboxes");
@@ -42,6 +42,9 @@ export function fsSandboxStore(workDir: string): SandboxStore {
       mkdirSync(dirname(link), { recursive: true });
       rmSync(link, { force: true });
       symlinkSync(target, link);
+    },
+    remove(taskId) {
+      rmSync(paths(taskId).sandbox, { recursive: true, force: true });
     },
     writeCheckpoint(cp: TaskCheckpoint) {
       writeJsonAtomically(checkpointFile(cp.taskId), cp);

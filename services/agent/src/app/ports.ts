@@ -24,6 +24,8 @@ export interface SandboxStore {
   grant(taskId: string, user: { uid: number; gid: number }): void;
   /** Makes `target` (a volume's directory) appear at `mountPath` inside the task's sandbox (a symbolic link; parents made). */
   linkVolume(taskId: string, mountPath: string, target: string): void;
+  /** Removes a task's sandbox, everything in it (its checkpoint too). */
+  remove(taskId: string): void;
   /** Every sandbox with its checkpoint (undefined when missing or unreadable). */
   list(): { taskId: string; checkpoint: TaskCheckpoint | undefined }[];
   /** The directory holding every sandbox. */
@@ -123,6 +125,8 @@ export interface InstanceStore {
   volumeDir(instanceId: string, volume: string): string;
   /** Every instance record on disk (unreadable ones left out). */
   list(): InstanceRecord[];
+  /** Removes an instance's directory (its record and ephemeral volumes). */
+  remove(instanceId: string): void;
 }
 
 /** A port published from the host into an instance's network namespace. */

@@ -18,9 +18,13 @@ import {
 } from "../domain/index.ts";
 import { HealthMonitor } from "./health-monitor.ts";
 import { InstanceRuntime, type PreparedInstance } from "./instance-runtime.ts";
+import { collectSandboxes } from "./sandbox-gc.ts";
 import type { SandboxPaths, StartedProcess, SupervisorPorts, TaskIsolation, TaskUser } from "./ports.ts";
 
 const { TaskState } = schedulerV1Model;
+
+/** How often sandboxes of tasks that ended long ago are looked for (also once at start). */
+const GC_INTERVAL_MS = 3_600_000;
 
 /** util-linux's nsenter: how a task's process enters its instance's network namespace. */
 const NSENTER = "/usr/bin/nsenter";
@@ -82,6 +86,7 @@ export class TaskSupervisor {
   private readonly instances: InstanceRuntime;
   /** Instances whose tasks are being started: their shared network stays, whatever ends meanwhile. */
   private readonly launching = new Set<string>();
+  private gcTimer: NodeJS.Timeout | undefined;
 
   constructor(options: AgentOptions, ports: SupervisorPorts) {
     this.options = options;
@@ -155,6 +160,26 @@ export class TaskSupervisor {
     }
     await this.instances.recover(new Set(this.tasks.keys()));
     await this.sweep(foreign);
+    this.collectGarbage();
+    this.gcTimer = setInterval(() => this.collectGarbage(), GC_INTERVAL_MS);
+    this.gcTimer.unref();
+  }
+
+  /** Removes what tasks that ended long ago left on disk, and forgets them (see `collectSandboxes`). */
+  private collectGarbage(): void {
+    try {
+      const { taskIds } = collectSandboxes({
+        sandboxes: this.ports.sandboxes,
+        instances: this.ports.instances,
+        agentId: this.options.agentId,
+        nowMs: this.ports.now().getTime(),
+        maxAgeMs: this.options.sandboxGcMs,
+        logger: this.ports.logger,
+      });
+      for (const id of taskIds) this.ended.delete(id);
+    } catch (err) {
+      this.ports.logger.error({ err }, "sandbox collection failed; tried again in an hour");
+    }
   }
 
   /**
@@ -226,6 +251,7 @@ export class TaskSupervisor {
       this.ports.isolator.releaseAgentDirs();
     }
     this.stopped = true;
+    clearInterval(this.gcTimer);
     for (const task of this.tasks.values()) {
       clearTimeout(task.escalation);
       task.health?.stop();

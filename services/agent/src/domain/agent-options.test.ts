@@ -33,6 +33,7 @@ describe("buildAgentOptions", () => {
       attributes: {},
       roles: ["*"],
       isolation: { kind: "cgroups", cgroups: machine.cgroups },
+      sandboxGcMs: 7 * 24 * 3_600_000,
       isRoot: true,
       networks: { kind: "none", reason: "no CNI plugins (install containernetworking-plugins, or name their directory)" },
       capabilities: ["process", "cgroups/v1:cpu", "cgroups/v1:memory"],
@@ -51,6 +52,12 @@ describe("buildAgentOptions", () => {
     assert.ok(notRoot.ok);
     assert.deepEqual(notRoot.options.networks, { kind: "none", reason: "not running as root" });
     assert.ok(!notRoot.options.capabilities.includes("network/cni"));
+    const gc = compile({ sandboxGcHours: "24" });
+    assert.ok(gc.ok);
+    assert.equal(gc.options.sandboxGcMs, 24 * 3_600_000);
+    const never = compile({ sandboxGcHours: 0 });
+    assert.ok(!never.ok);
+    assert.deepEqual(never.violations, [{ path: "/sandboxGcHours", errors: ["must be more than 0"] }]);
     const relative = compile({ cniConfigDir: "cni", cniPluginDirs: "bin" });
     assert.ok(!relative.ok);
     assert.deepEqual(relative.violations.map((v) => v.path).sort(), ["/cniConfigDir", "/cniPluginDirs"]);

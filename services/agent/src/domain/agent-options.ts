@@ -40,6 +40,8 @@ export interface RawAgentOptions {
   /** `*,gpu`, or a list. */
   roles?: string | string[];
   isolation?: string;
+  /** Hours after which what an ended task left on disk is removed (Mesos' gc_delay); default 168 (a week). */
+  sandboxGcHours?: number | string;
   /** Where CNI network configurations are (`.conflist`/`.conf` files); default `/etc/gantry/cni`. */
   cniConfigDir?: string;
   /** Where CNI plugins are, `:`-separated; default the directories of `MachineFacts.cniPluginDirs`. */
@@ -82,6 +84,8 @@ export interface AgentOptions {
   roles: string[];
   /** Resolved isolation; `reason` says in words why tasks run without cgroups. */
   isolation: { kind: "cgroups"; cgroups: CgroupSupport } | { kind: "process"; reason: string };
+  /** How long what an ended task left on disk (sandbox, instance directory) is kept, in milliseconds. */
+  sandboxGcMs: number;
   /** Whether the agent runs as root: only then can it run a task as another user. */
   isRoot: boolean;
   /** Container networks: CNI (root on Linux, plugins found or named), else none and why. */
@@ -166,6 +170,8 @@ export function buildAgentOptions(raw: RawAgentOptions, machine: MachineFacts): 
     bad("/isolation", `cgroups isolation needs root on Linux with the cpu and memory controllers mounted (${whyNoCgroups(machine)})`);
   } else if (mode !== "none" && cgroupsUsable && machine.cgroups) isolation = { kind: "cgroups", cgroups: machine.cgroups };
 
+  const gcHours = amount("/sandboxGcHours", raw.sandboxGcHours, 168, "hours");
+  if (gcHours <= 0) bad("/sandboxGcHours", "must be more than 0");
   const pluginDirs = raw.cniPluginDirs === undefined ? machine.cniPluginDirs : raw.cniPluginDirs.split(":").filter((d) => d !== "");
   if (pluginDirs.some((d) => !d.startsWith("/"))) bad("/cniPluginDirs", `"${raw.cniPluginDirs}" must be absolute paths separated by ':'`);
   const configDir = raw.cniConfigDir ?? "/etc/gantry/cni";
@@ -190,6 +196,7 @@ export function buildAgentOptions(raw: RawAgentOptions, machine: MachineFacts): 
       attributes,
       roles: roles.ok ? roles.value : ["*"],
       isolation,
+      sandboxGcMs: gcHours * 3_600_000,
       isRoot: machine.isRoot,
       networks,
       capabilities: isolationCapabilities(isolation.kind === "cgroups" ? isolation.cgroups : undefined)

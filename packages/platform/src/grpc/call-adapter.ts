@@ -39,6 +39,9 @@ type AnyCall =
   | ServerWritableStream<unknown, unknown>
   | ServerDuplexStream<unknown, unknown>;
 
+/** How much earlier than our deadline a client's own deadline may expire (the call's transit and queueing). */
+const DEADLINE_TRANSIT_SLACK_MS = 250;
+
 function cancelledError(deadlinePassed: boolean): GantryError {
   return deadlinePassed
     ? new GantryError("Unavailable", "deadline exceeded", { details: { grpcStatus: "DEADLINE_EXCEEDED" } })
@@ -49,8 +52,11 @@ function startCall(call: AnyCall, method: MethodInfo, logger: Logger) {
   const controller = new AbortController();
   const deadlineValue = call.getDeadline();
   const deadline = deadlineValue instanceof Date ? deadlineValue.getTime() : deadlineValue;
-  // grpc-js reports both client cancellation and its own deadline expiry as 'cancelled'.
-  const onCancel = () => controller.abort(cancelledError(Date.now() >= deadline));
+  // grpc-js reports both client cancellation and its own deadline expiry as 'cancelled'. The
+  // client's deadline runs from its own start, ours from the call's arrival: the client's expires
+  // first and its RST_STREAM reaches us just before ours would. A cancellation that close to the
+  // deadline is the deadline.
+  const onCancel = () => controller.abort(cancelledError(Date.now() >= deadline - DEADLINE_TRANSIT_SLACK_MS));
   const events = call as unknown as NodeJS.EventEmitter;
   events.once("cancelled", onCancel);
   const state: CallState = {

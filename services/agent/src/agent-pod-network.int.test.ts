@@ -88,7 +88,14 @@ describe("a pod on a container network", { skip }, () => {
     const spec = runSpecOf({
       id: "/test/podnet",
       containers: [
-        { name: "server", argv: [process.execPath, "-e", SERVER], endpoints: [{ name: "web", hostPort: 0, containerPort: 8080 }], mem: 256 },
+        {
+          name: "server",
+          argv: [process.execPath, "-e", SERVER],
+          endpoints: [{ name: "web", hostPort: 0, containerPort: 8080 }],
+          mem: 256,
+          // A command check sees what the task sees: the pod's localhost (the agent's has nothing on 8080).
+          healthChecks: [{ protocol: registryV1RunSpec.HealthCheckProtocol.COMMAND, command: { kind: { case: "shell", value: "bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080'" } }, endpointIndex: -1, intervalSeconds: 1, timeoutSeconds: 1, gracePeriodSeconds: 30, maxConsecutiveFailures: 0 }],
+        },
         { name: "client", argv: [process.execPath, "-e", CLIENT], mem: 256 },
       ],
       networks: [{ mode: registryV1RunSpec.NetworkMode.CONTAINER, name: "testnet" }],
@@ -110,6 +117,8 @@ describe("a pod on a container network", { skip }, () => {
       }
     }, 15_000);
     assert.equal(viaHost, "hello from server");
+    const healthy = await eventually("the server's command check to pass in the pod's namespace", () => scheduler.updates.find((u) => u.taskId === server && u.healthy === true), 15_000);
+    assert.equal(healthy.message, "healthy: COMMAND bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080' passed");
     await assert.rejects(fetch(`http://127.0.0.1:8080/`, { signal: AbortSignal.timeout(2_000) }), "the container port is not the host's");
 
     // A new agent on the same work directory takes over the instance's network.

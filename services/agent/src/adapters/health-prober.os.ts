@@ -76,7 +76,8 @@ function tcpProbe(probe: HealthProbe, host: string): Promise<ProbeResult> {
 
 function commandProbe(probe: HealthProbe, context: ProbeContext): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const child = spawn(probe.argv[0]!, probe.argv.slice(1), { cwd: context.sandbox, env: context.env(), detached: true, stdio: "ignore" });
+    const argv = context.wrap(probe.argv);
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: context.sandbox, env: context.env(), detached: true, stdio: "ignore" });
     const timer = setTimeout(() => {
       resolve(timedOut(probe));
       try {

@@ -66,6 +66,11 @@ export class InstanceRuntime {
     return this.records.get(instanceId)?.network?.attachment?.ip;
   }
 
+  /** The network namespace of an instance on a container network (recovered ones included); undefined when it has none. */
+  netnsPathOf(instanceId: string): string | undefined {
+    return this.records.get(instanceId)?.network?.attachment?.netnsPath;
+  }
+
   /** One task of an instance ended; once none of `liveTaskIds` belongs to it, its network is released. */
   async taskEnded(instanceId: string, liveTaskIds: ReadonlySet<string>): Promise<void> {
     const record = this.records.get(instanceId);

@@ -172,6 +172,8 @@ export interface UserDirectory {
 /** Where a task's command checks run: its sandbox, with its environment (read when the probe runs). */
 export interface ProbeContext {
   sandbox: string;
+  /** Turns a command check's argv into the command as the task runs it (its user, its network namespace). */
+  wrap(argv: string[]): string[];
   /** The instance's address on its container network; undefined on the agent's own network. */
   instanceIp: string | undefined;
   env(): NodeJS.ProcessEnv;

@@ -26,6 +26,16 @@ const { TaskState } = schedulerV1Model;
 /** How often sandboxes of tasks that ended long ago are looked for (also once at start). */
 const GC_INTERVAL_MS = 3_600_000;
 
+/**
+ * A command as a task's own process runs: as its user (setpriv, with the user's groups), in its
+ * instance's network namespace when it has one (nsenter, as root, first). Health command checks
+ * run the same way, so they see what the task sees.
+ */
+function asTaskCommand(argv: readonly string[], user: TaskUser | undefined, netnsPath: string | undefined): string[] {
+  const asUser = user === undefined ? [...argv] : [SETPRIV, `--reuid=${user.uid}`, `--regid=${user.gid}`, "--init-groups", "--", ...argv];
+  return netnsPath === undefined ? asUser : [NSENTER, `--net=${netnsPath}`, "--", ...asUser];
+}
+
 /** util-linux's nsenter: how a task's process enters its instance's network namespace. */
 const NSENTER = "/usr/bin/nsenter";
 /** util-linux's setpriv: how a task's process becomes its user (after joining its cgroups and namespace as root). */
@@ -147,7 +157,11 @@ export class TaskSupervisor {
           this.report(task, TaskState.RUNNING, "re-attached after agent restart");
           // Checks resume from the task's start (its grace period is not granted again); its environment is the wrapper's.
           const pid = cp.pid;
-          this.monitorHealth(task, cp.healthChecks ?? [], Date.parse(cp.startedAt), () => this.ports.processes.environOf(pid), () => this.instances.ipOf(cp.instanceId));
+          this.monitorHealth(task, cp.healthChecks ?? [], Date.parse(cp.startedAt), {
+            env: () => this.ports.processes.environOf(pid),
+            instanceIp: () => this.instances.ipOf(cp.instanceId),
+            wrap: this.commandWrapper(cp.user ?? "", () => this.instances.netnsPathOf(cp.instanceId)),
+          });
         } else {
           this.signalKill(task);
         }
@@ -313,6 +327,24 @@ export class TaskSupervisor {
     return user;
   }
 
+  /**
+   * How a task's health command checks run: as the task's user (resolved once, at the first
+   * check; one that no longer resolves runs the check as the agent) in its network namespace.
+   */
+  private commandWrapper(user: string, netnsPath: () => string | undefined): (argv: string[]) => string[] {
+    let resolved: { user: TaskUser | undefined } | undefined;
+    return (argv) => {
+      if (resolved === undefined) {
+        try {
+          resolved = { user: this.userOf(user) };
+        } catch {
+          resolved = { user: undefined };
+        }
+      }
+      return asTaskCommand(argv, resolved.user, netnsPath());
+    };
+  }
+
   /** Reports tasks that never started in a final state, once, and remembers them as ended (a repeated launch reports the same again and starts nothing). */
   private endUnstarted(taskIds: readonly string[], state: schedulerV1Model.TaskState, message: string, reason: string): void {
     for (const id of taskIds) {
@@ -432,14 +464,14 @@ export class TaskSupervisor {
         assignedPorts: [...launch.assignedPorts],
         cgroupDirs: task.isolation.dirs,
         healthChecks: [...launch.healthChecks],
+        ...(launch.user === "" ? {} : { user: launch.user }),
       };
       this.ports.sandboxes.writeCheckpoint(task.checkpoint);
       taskEnv = env;
       if (runAs !== undefined) Object.assign(env, { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home });
       // As its user (setpriv, with the user's groups), in the instance's network namespace when it
       // has one (nsenter joins it first, as root), then the task is exec'd.
-      const asUser = runAs === undefined ? launch.argv : [SETPRIV, `--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, "--init-groups", "--", ...launch.argv];
-      const argv = instance?.netnsPath === undefined ? asUser : [NSENTER, `--net=${instance.netnsPath}`, "--", ...asUser];
+      const argv = asTaskCommand(launch.argv, runAs, instance?.netnsPath);
       started = this.ports.processes.start({ argv, env, paths: task.paths, joinFiles: task.isolation.joinFiles });
     } catch (err) {
       delete task.fetching;
@@ -470,7 +502,11 @@ export class TaskSupervisor {
     this.ports.sandboxes.writeCheckpoint(task.checkpoint);
     log.info({ pid: started.pid, sandbox: task.paths.sandbox, isolated: task.isolation.dirs.length > 0, gpus: gpuIndices, ports: launch.assignedPorts.map((p) => p.hostPort) }, "task running");
     this.report(task, TaskState.RUNNING, "process started");
-    this.monitorHealth(task, launch.healthChecks, this.ports.now().getTime(), () => taskEnv, instance?.ip);
+    this.monitorHealth(task, launch.healthChecks, this.ports.now().getTime(), {
+      env: () => taskEnv,
+      instanceIp: () => instance?.ip,
+      wrap: this.commandWrapper(launch.user, () => instance?.netnsPath),
+    });
     task.done = this.supervise(task, started.pgid, started.ended, false);
   }
 
@@ -584,7 +620,12 @@ export class TaskSupervisor {
    * as a RUNNING update with `healthy`; a check failing too often kills the task (KILLED, with
    * the check's failure as the message), with the task's own grace period.
    */
-  private monitorHealth(task: ActiveTask, probes: readonly HealthProbe[], startedAtMs: number, env: () => NodeJS.ProcessEnv, instanceIp: string | undefined | (() => string | undefined)): void {
+  private monitorHealth(
+    task: ActiveTask,
+    probes: readonly HealthProbe[],
+    startedAtMs: number,
+    where: { env: () => NodeJS.ProcessEnv; instanceIp: () => string | undefined; wrap: (argv: string[]) => string[] },
+  ): void {
     if (probes.length === 0) return;
     const log = this.ports.logger.child({ task: task.taskId, app: task.appId });
     task.health = new HealthMonitor({
@@ -592,7 +633,8 @@ export class TaskSupervisor {
       taskStartedAtMs: startedAtMs,
       passedBefore: task.checkpoint?.healthPassedAt !== undefined,
       prober: this.ports.health,
-      context: { sandbox: task.paths.sandbox, env, get instanceIp() { return typeof instanceIp === "function" ? instanceIp() : instanceIp; } },
+      // Read when a probe runs: a re-attached task's instance is recovered after its checks start.
+      context: { sandbox: task.paths.sandbox, env: where.env, wrap: where.wrap, get instanceIp() { return where.instanceIp(); } },
       logger: log,
       nowMs: () => this.ports.now().getTime(),
       events: {

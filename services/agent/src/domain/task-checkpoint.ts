@@ -33,6 +33,8 @@ export interface TaskCheckpoint {
   killReason?: string;
   /** The task's health checks, resumed by a restarted agent (absent in checkpoints written before them). */
   healthChecks?: HealthProbe[];
+  /** The user the task runs as (absent: the agent's own). */
+  user?: string;
   /** RFC 3339 time the task first passed its health checks: a restarted agent grants no new grace period. */
   healthPassedAt?: string;
   /** The task's GPUs by index: assigned by the scheduler (LaunchInstance) or picked by the agent (LaunchTask). */

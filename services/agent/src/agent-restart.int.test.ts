@@ -8,7 +8,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
@@ -42,6 +42,8 @@ let bus: Bus;
 let scheduler: FakeScheduler;
 const workDir = mkdtempSync(join(tmpdir(), "gantry-agent-kill9-"));
 const taskId = `test_kill9.${randomUUID()}`;
+/** A task that exits 7 once told to (a `go` file in its sandbox): told while its agent is dead. */
+const exiterId = `test_kill9_exit.${randomUUID()}`;
 
 const processes: AgentProcess[] = [];
 
@@ -74,7 +76,7 @@ after(async () => {
   } catch {
     // the task never started
   }
-  const leftovers = [...(await pidsOfTask(taskId)), ...(cp && isAlive(cp.pid) ? [cp.pid] : [])];
+  const leftovers = [...(await pidsOfTask(taskId)), ...(await pidsOfTask(exiterId)), ...(cp && isAlive(cp.pid) ? [cp.pid] : [])];
   if (leftovers.length > 0) problems.push(`task processes left behind: ${leftovers.join(", ")}`);
   if (cp) killQuietly(-cp.pgid, "SIGKILL");
   for (const pid of leftovers) killQuietly(pid, "SIGKILL");
@@ -87,12 +89,13 @@ after(async () => {
 });
 
 describe("agent crash", () => {
-  it("kill -9 leaves the task running; a new agent process on the same work dir re-attaches, reports and lists it, and a kill ends it", async (t) => {
+  it("kill -9 leaves the task running; a new agent process on the same work dir re-attaches, reports and lists it, reports with its exit code a task that ended while no agent ran, and a kill ends the other", async (t) => {
     try {
       const first = startAgent();
       await eventually("the first agent process to register", () => scheduler.registrations.some((r) => r.agentId === agentId), 20_000);
-      send(launchCommand(taskId, { appId: "/test/kill9", cmd: "sleep 1000" }));
+      send(launchCommand(taskId, { appId: "/test/kill9", cmd: "sleep 1000" }), launchCommand(exiterId, { appId: "/test/kill9", cmd: "while [ ! -f go ]; do sleep 0.1; done; exit 7" }));
       await eventually(() => `${taskId} RUNNING (saw ${statesOf().join(", ")})`, () => scheduler.updates.some((u) => u.taskId === taskId && u.state === TaskState.RUNNING));
+      await scheduler.waitForState(exiterId, TaskState.RUNNING);
       const cp = checkpoint();
       if (cgroups) {
         assert.deepEqual([...cp.cgroupDirs].sort(), expectedTaskCgroupDirs(cgroups, agentId, taskId));
@@ -105,12 +108,17 @@ describe("agent crash", () => {
       assert.ok(isAlive(cp.pid), "the task outlives its agent's kill -9");
       assert.ok((await pidsOfTask(taskId)).includes(cp.pid), "the live process is the task's");
       if (cgroups) assert.ok(readFileSync(taskMemoryProcsFile(cgroups, agentId, taskId), "utf8").split("\n").includes(String(cp.pid)), "still in its memory cgroup");
+      // The other task ends while no agent runs: exit 7.
+      writeFileSync(join(workDir, "sandboxes", exiterId, "go"), "");
+      await eventually("the exiting task to end while the agent is down", async () => (await pidsOfTask(exiterId)).length === 0, 10_000);
 
       const registrationsBefore = scheduler.registrations.length;
       const runningBefore = scheduler.updates.filter((u) => u.taskId === taskId && u.state === TaskState.RUNNING).length;
       startAgent();
       const reg = await eventually("the second agent process to register", () => scheduler.registrations.slice(registrationsBefore).find((r) => r.agentId === agentId), 20_000);
       assert.deepEqual(reg.runningTaskIds, [taskId], "the new agent registers with the re-attached task");
+      const exited = await scheduler.waitForState(exiterId, TaskState.FAILED);
+      assert.deepEqual([exited.exitCode, exited.message, exited.reason], [7, "exited with code 7", "REASON_COMMAND_EXECUTOR_FAILED"], "the exit while the agent was down, with its code");
       const heartbeatsBefore = scheduler.heartbeats.length;
       const reattached = await eventually(
         () => `RUNNING again after re-attach (saw ${statesOf().join(", ")})`,

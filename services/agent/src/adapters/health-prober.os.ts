@@ -18,23 +18,19 @@ import type { HealthProber, ProbeContext } from "../app/ports.ts";
  */
 export function osHealthProber(): HealthProber {
   return {
-    probe(probe, context) {
-      switch (probe.kind) {
-        case "http":
-        case "https":
-          return httpProbe(probe, hostOf(probe, context));
-        case "tcp":
-          return tcpProbe(probe, hostOf(probe, context));
-        case "command":
-          return commandProbe(probe, context);
-      }
+    async probe(probe, context) {
+      if (probe.kind === "command") return commandProbe(probe, context);
+      const host = hostOf(probe, context);
+      // Never a stand-in address: 0.0.0.0 would reach the agent's own ports.
+      if (host === undefined) return { outcome: "failed", cause: "the instance has no address on its network" };
+      return probe.kind === "tcp" ? tcpProbe(probe, host) : httpProbe(probe, host);
     },
   };
 }
 
 /** Where a probe connects: the agent's loopback, or the instance's address on its container network. */
-function hostOf(probe: HealthProbe, context: ProbeContext): string {
-  return probe.address === "instance" ? (context.instanceIp ?? "0.0.0.0") : "127.0.0.1";
+function hostOf(probe: HealthProbe, context: ProbeContext): string | undefined {
+  return probe.address === "instance" ? context.instanceIp() : "127.0.0.1";
 }
 
 const timedOut = (probe: HealthProbe): ProbeResult => ({ outcome: "failed", cause: `timed out after ${probe.timeoutMs / 1000} s` });

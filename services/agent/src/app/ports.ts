@@ -129,9 +129,6 @@ export interface InstanceStore {
   remove(instanceId: string): void;
 }
 
-/** A port published from the host into an instance's network namespace. */
-export type PublishedPort = PortMapping;
-
 /** An instance attached to a container network: its namespace and address, and the plugins' result (kept for the detach). */
 export interface PodNetworkAttachment {
   netnsName: string;
@@ -144,9 +141,9 @@ export interface PodNetworkAttachment {
 /** Container networks (CNI): a network namespace per instance, attached and detached. */
 export interface PodNetworks {
   /** Creates the instance's network namespace (lo up) and attaches it to `network` with `portMappings`; throws, having undone what it did, naming the network and the failing plugin. */
-  attach(instanceId: string, network: string, portMappings: PublishedPort[]): Promise<PodNetworkAttachment>;
+  attach(instanceId: string, network: string, portMappings: PortMapping[]): Promise<PodNetworkAttachment>;
   /** Detaches and deletes the namespace; never throws (logs); idempotent. */
-  detach(attachment: { instanceId: string; netnsName: string; network: string; portMappings: PublishedPort[] }): Promise<void>;
+  detach(attachment: { instanceId: string; netnsName: string; network: string; portMappings: PortMapping[] }): Promise<void>;
   /** The names of this agent's network namespaces that exist now (for the start-up sweep). */
   listNamespaces(): string[];
   /** The namespace name an instance gets (recorded before `attach`, so a crash in between is swept). */
@@ -174,8 +171,8 @@ export interface ProbeContext {
   sandbox: string;
   /** Turns a command check's argv into the command as the task runs it (its user, its network namespace). */
   wrap(argv: string[]): string[];
-  /** The instance's address on its container network; undefined on the agent's own network. */
-  instanceIp: string | undefined;
+  /** The instance's address on its container network (read at each probe); undefined on the agent's own network. */
+  instanceIp(): string | undefined;
   env(): NodeJS.ProcessEnv;
 }
 

@@ -19,27 +19,13 @@ import {
 import { HealthMonitor } from "./health-monitor.ts";
 import { InstanceRuntime, type PreparedInstance } from "./instance-runtime.ts";
 import { collectSandboxes } from "./sandbox-gc.ts";
-import type { SandboxPaths, StartedProcess, SupervisorPorts, TaskIsolation, TaskUser } from "./ports.ts";
+import { TaskCommands } from "./task-command.ts";
+import type { SandboxPaths, StartedProcess, SupervisorPorts, TaskIsolation } from "./ports.ts";
 
 const { TaskState } = schedulerV1Model;
 
 /** How often sandboxes of tasks that ended long ago are looked for (also once at start). */
 const GC_INTERVAL_MS = 3_600_000;
-
-/**
- * A command as a task's own process runs: as its user (setpriv, with the user's groups), in its
- * instance's network namespace when it has one (nsenter, as root, first). Health command checks
- * run the same way, so they see what the task sees.
- */
-function asTaskCommand(argv: readonly string[], user: TaskUser | undefined, netnsPath: string | undefined): string[] {
-  const asUser = user === undefined ? [...argv] : [SETPRIV, `--reuid=${user.uid}`, `--regid=${user.gid}`, "--init-groups", "--", ...argv];
-  return netnsPath === undefined ? asUser : [NSENTER, `--net=${netnsPath}`, "--", ...asUser];
-}
-
-/** util-linux's nsenter: how a task's process enters its instance's network namespace. */
-const NSENTER = "/usr/bin/nsenter";
-/** util-linux's setpriv: how a task's process becomes its user (after joining its cgroups and namespace as root). */
-const SETPRIV = "/usr/bin/setpriv";
 
 /** How often the agent looks for a task's process group to empty after its wrapper ended. */
 const GROUP_POLL_MS = 100;
@@ -75,10 +61,12 @@ interface ActiveTask {
  * [KILLING →] FINISHED | FAILED | KILLED, or ERROR for a launch that cannot run), checkpoints
  * each task, and re-attaches to the tasks a previous agent process left running (`recover`).
  *
- * A LaunchInstance of an app runs its one container as a task with the scheduler's assignment
- * (host ports, GPU devices) applied; one this agent cannot run (a pod, a container network,
- * volumes other than HOST, a secret, a bad assignment) reports each of its tasks ERROR once, and
- * is remembered as ended like any task.
+ * A LaunchInstance runs each container of its run spec (an app's one, a pod's several) as a task
+ * with the scheduler's assignment (host ports, GPU devices) applied, sharing what the instance
+ * shares (`InstanceRuntime`: its network namespace, its volumes); one this agent cannot run (see
+ * `decideInstanceLaunch`) reports each of its tasks ERROR once, and is remembered as ended like
+ * any task. Each task's command runs as `TaskCommands` says (its user, its namespace), after its
+ * artifacts were fetched; its health checks run while it runs (`HealthMonitor`).
  *
  * Invariants: one process per task id (a second launch of a running or ended id starts nothing);
  * a task's final state is written to its checkpoint before it is published, and marked reported
@@ -94,6 +82,7 @@ export class TaskSupervisor {
   private readonly options: AgentOptions;
   private readonly ports: SupervisorPorts;
   private readonly instances: InstanceRuntime;
+  private readonly commands: TaskCommands;
   /** Instances whose tasks are being started: their shared network stays, whatever ends meanwhile. */
   private readonly launching = new Set<string>();
   private gcTimer: NodeJS.Timeout | undefined;
@@ -101,6 +90,7 @@ export class TaskSupervisor {
   constructor(options: AgentOptions, ports: SupervisorPorts) {
     this.options = options;
     this.ports = ports;
+    this.commands = new TaskCommands(ports.users, options.isRoot);
     this.instances = new InstanceRuntime({ store: ports.instances, networks: ports.networks, agentId: options.agentId, logger: ports.logger, now: ports.now });
   }
 
@@ -160,7 +150,7 @@ export class TaskSupervisor {
           this.monitorHealth(task, cp.healthChecks ?? [], Date.parse(cp.startedAt), {
             env: () => this.ports.processes.environOf(pid),
             instanceIp: () => this.instances.ipOf(cp.instanceId),
-            wrap: this.commandWrapper(cp.user ?? "", () => this.instances.netnsPathOf(cp.instanceId)),
+            wrap: this.commands.wrapperFor(cp.user ?? "", () => this.instances.netnsPathOf(cp.instanceId)),
           });
         } else {
           this.signalKill(task);
@@ -314,37 +304,6 @@ export class TaskSupervisor {
     await this.instances.taskEnded(command.instanceId, new Set(this.tasks.keys()));
   }
 
-  /**
-   * The user a task runs as: undefined for the agent's own (no user given, or the agent's name);
-   * throws (the task FAILED, not started) when the user does not exist here, or when the agent
-   * is not root and so cannot become another user.
-   */
-  private userOf(name: string): TaskUser | undefined {
-    if (name === "" || name === this.ports.users.current()) return undefined;
-    if (!this.options.isRoot) throw new Error(`cannot run as user "${name}": the agent does not run as root`);
-    const user = this.ports.users.lookup(name);
-    if (user === undefined) throw new Error(`user "${name}" does not exist on this agent`);
-    return user;
-  }
-
-  /**
-   * How a task's health command checks run: as the task's user (resolved once, at the first
-   * check; one that no longer resolves runs the check as the agent) in its network namespace.
-   */
-  private commandWrapper(user: string, netnsPath: () => string | undefined): (argv: string[]) => string[] {
-    let resolved: { user: TaskUser | undefined } | undefined;
-    return (argv) => {
-      if (resolved === undefined) {
-        try {
-          resolved = { user: this.userOf(user) };
-        } catch {
-          resolved = { user: undefined };
-        }
-      }
-      return asTaskCommand(argv, resolved.user, netnsPath());
-    };
-  }
-
   /** Reports tasks that never started in a final state, once, and remembers them as ended (a repeated launch reports the same again and starts nothing). */
   private endUnstarted(taskIds: readonly string[], state: schedulerV1Model.TaskState, message: string, reason: string): void {
     for (const id of taskIds) {
@@ -425,7 +384,7 @@ export class TaskSupervisor {
         if (m.readOnly) log.warn({ volume: m.volume, mountPath: m.mountPath }, "read-only volume mounts are not enforced by this agent (no mount namespace)");
         this.ports.sandboxes.linkVolume(task.taskId, m.mountPath, target);
       }
-      const runAs = this.userOf(launch.user);
+      const runAs = this.commands.userOf(launch.user);
       if (launch.artifacts.length > 0) {
         // Fetched before anything else is set up; a kill meanwhile aborts it and nothing starts.
         task.fetching = new AbortController();
@@ -471,7 +430,7 @@ export class TaskSupervisor {
       if (runAs !== undefined) Object.assign(env, { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home });
       // As its user (setpriv, with the user's groups), in the instance's network namespace when it
       // has one (nsenter joins it first, as root), then the task is exec'd.
-      const argv = asTaskCommand(launch.argv, runAs, instance?.netnsPath);
+      const argv = this.commands.wrap(launch.argv, runAs, instance?.netnsPath);
       started = this.ports.processes.start({ argv, env, paths: task.paths, joinFiles: task.isolation.joinFiles });
     } catch (err) {
       delete task.fetching;
@@ -505,7 +464,7 @@ export class TaskSupervisor {
     this.monitorHealth(task, launch.healthChecks, this.ports.now().getTime(), {
       env: () => taskEnv,
       instanceIp: () => instance?.ip,
-      wrap: this.commandWrapper(launch.user, () => instance?.netnsPath),
+      wrap: this.commands.wrapperFor(launch.user, () => instance?.netnsPath),
     });
     task.done = this.supervise(task, started.pgid, started.ended, false);
   }
@@ -634,7 +593,7 @@ export class TaskSupervisor {
       passedBefore: task.checkpoint?.healthPassedAt !== undefined,
       prober: this.ports.health,
       // Read when a probe runs: a re-attached task's instance is recovered after its checks start.
-      context: { sandbox: task.paths.sandbox, env: where.env, wrap: where.wrap, get instanceIp() { return where.instanceIp(); } },
+      context: { sandbox: task.paths.sandbox, ...where },
       logger: log,
       nowMs: () => this.ports.now().getTime(),
       events: {

@@ -31,7 +31,11 @@ before(async () => {
 
 after(async () => {
   if (needs) return;
+  const home = cluster?.gantryHome;
   await cluster?.destroy();
+  // Stopping waits for every task's end to be handled: nothing (an instance record, CNI state) is written after it.
+  await new Promise((r) => setTimeout(r, 1_000));
+  if (home) assert.equal(existsSync(home), false, "nothing written in the agent's directory after the cluster stopped");
   // The built-in `dcos` network's bridge: the test's to remove when it made it.
   if (!bridgeExisted && existsSync(`/sys/class/net/${BRIDGE}`)) execFileSync("ip", ["link", "del", BRIDGE]);
 });

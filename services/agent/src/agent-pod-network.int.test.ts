@@ -135,6 +135,23 @@ describe("a pod on a container network", { skip }, () => {
     assert.equal(typeof record.releasedAt, "string", "the record says the network was released");
   });
 
+  it("a stop that follows a task's end waits until its instance's network is released", async () => {
+    const instanceId = `test_podnet.${randomUUID()}`;
+    const spec = runSpecOf({ id: "/test/podnet-stop", containers: [{ name: "c", shell: "sleep 1000" }], networks: [{ mode: registryV1RunSpec.NetworkMode.CONTAINER, name: "testnet" }] });
+    scheduler.send(agentId, 0n, launchInstanceCommand(instanceId, spec));
+    const taskId = `${instanceId}.c`;
+    taskIds.push(taskId);
+    await scheduler.waitForState(taskId, TaskState.RUNNING);
+    scheduler.send(agentId, 0n, killCommand(taskId));
+    // The process is gone well before the network is released (CNI DEL takes a few hundred ms).
+    await eventually("the task's process to be gone", async () => (await pidsOfTask(taskId)).length === 0, 10_000, 10);
+    await agent!.stop({ killTasks: true });
+    const record = JSON.parse(readFileSync(join(workDir, "instances", instanceId, "instance.json"), "utf8")) as { releasedAt?: string };
+    assert.equal(typeof record.releasedAt, "string", "released before the stop returned");
+    assert.equal(existsSync(`/run/netns/${podNetnsName(agentId, instanceId)}`), false);
+    agent = await start();
+  });
+
   it("an unknown network fails the instance's tasks, naming the network, and leaves no namespace", async () => {
     const instanceId = `test_podnet.${randomUUID()}`;
     const spec = runSpecOf({ id: "/test/podnet-bad", containers: [{ name: "c", shell: "sleep 1000" }], networks: [{ mode: registryV1RunSpec.NetworkMode.CONTAINER, name: "nosuchnet" }] });

@@ -86,12 +86,22 @@ export class TaskSupervisor {
   /** Instances whose tasks are being started: their shared network stays, whatever ends meanwhile. */
   private readonly launching = new Set<string>();
   private gcTimer: NodeJS.Timeout | undefined;
+  /** Every task's supervision (or background start) until it settles. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(options: AgentOptions, ports: SupervisorPorts) {
     this.options = options;
     this.ports = ports;
     this.commands = new TaskCommands(ports.users, options.isRoot);
     this.instances = new InstanceRuntime({ store: ports.instances, networks: ports.networks, agentId: options.agentId, logger: ports.logger, now: ports.now });
+  }
+
+  /** Keeps `work` in `inFlight` until it settles; returns it. */
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    const forget = () => void this.inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
   }
 
   /** Ids of the tasks this agent runs now (starting, running or being killed). */
@@ -156,10 +166,10 @@ export class TaskSupervisor {
           this.signalKill(task);
         }
         const ended = this.ports.processes.watch(cp.pid, cp.startTicks, this.abort.signal).then(() => ({ signal: undefined }));
-        task.done = this.supervise(task, cp.pgid, ended, false);
+        task.done = this.track(this.supervise(task, cp.pgid, ended, false));
       } else {
         log.warn({ pid: cp.pid }, "task process ended while the agent was down");
-        task.done = this.supervise(task, cp.pgid, Promise.resolve({ signal: undefined }), true);
+        task.done = this.track(this.supervise(task, cp.pgid, Promise.resolve({ signal: undefined }), true));
       }
     }
     await this.instances.recover(new Set(this.tasks.keys()));
@@ -252,6 +262,9 @@ export class TaskSupervisor {
         if (task.killRequestedAt === undefined) this.requestKill(task, task.killGraceMs, "agent shutting down");
       }
       await Promise.all([...this.tasks.values()].map((t) => t.done));
+      // A task leaves `tasks` before its end is fully handled (its instance's network released,
+      // its final state published): wait for those too, so nothing is written after the stop.
+      await Promise.all(this.inFlight);
       this.ports.isolator.releaseAgentDirs();
     }
     this.stopped = true;
@@ -367,7 +380,7 @@ export class TaskSupervisor {
     if (launch.artifacts.length === 0) return running;
     // Fetching can take long: it goes on in the background so that later commands (a kill of
     // this very task) are not held up behind it. `stop` waits for it like for a running task.
-    task.done = running;
+    task.done = this.track(running);
   }
 
   /** Sets up and starts a registered task: sandbox, volumes, artifacts, user, cgroups, environment, write-ahead checkpoint, process. */
@@ -466,7 +479,7 @@ export class TaskSupervisor {
       instanceIp: () => instance?.ip,
       wrap: this.commands.wrapperFor(launch.user, () => instance?.netnsPath),
     });
-    task.done = this.supervise(task, started.pgid, started.ended, false);
+    task.done = this.track(this.supervise(task, started.pgid, started.ended, false));
   }
 
   private kill(kill: agentV1.KillTask): void {

@@ -29,6 +29,7 @@ export function measureDecisionMicros(agentCount: number, instances: number, dec
     killSelection: "YOUNGEST_FIRST",
     backoff: { backoffSeconds: 1, backoffFactor: 1.15, maxLaunchDelaySeconds: 3600 },
     killGracePeriodSeconds: 3,
+    upgrade: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
   };
   // The cluster as it is after `instances` tasks: spread over the agents, one port each.
   agents.forEach((a, i) => {

@@ -9,14 +9,7 @@ import { eventually, marathonHttp, pidsOfTask, runGantry, startHarnessCluster, t
 
 let cluster: HarnessCluster;
 let server: string;
-const { api, settled } = marathonHttp({
-  get url() {
-    return cluster.url;
-  },
-  get token() {
-    return cluster.token;
-  },
-});
+const { api, settled } = marathonHttp(() => cluster);
 
 before(async () => {
   cluster = await startHarnessCluster({ prefix: "health" });

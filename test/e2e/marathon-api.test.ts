@@ -21,14 +21,7 @@ after(async () => {
 });
 
 type Answer = MarathonAnswer;
-const { api, settled } = marathonHttp({
-  get url() {
-    return cluster.url;
-  },
-  get token() {
-    return cluster.token;
-  },
-});
+const { api, settled } = marathonHttp(() => cluster);
 
 function expectStatus(answer: Answer, status: number, what: string): void {
   assert.equal(answer.status, status, `${what}: ${answer.status} ${answer.text.slice(0, 500)}`);

@@ -14,14 +14,7 @@ const BRIDGE = "gantry0";
 
 let cluster: HarnessCluster;
 let bridgeExisted = false;
-const { api } = marathonHttp({
-  get url() {
-    return cluster.url;
-  },
-  get token() {
-    return cluster.token;
-  },
-});
+const { api } = marathonHttp(() => cluster);
 
 before(async () => {
   if (needs) return;

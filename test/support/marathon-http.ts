@@ -19,9 +19,10 @@ export interface MarathonCallOptions {
   auth?: string | null;
 }
 
-/** A client of Marathon's REST API at a cluster's gateway, as Marathon's own clients call it (every call answered within 20 s or it fails). */
-export function marathonHttp(cluster: { url: string; token: string }) {
+/** A client of Marathon's REST API at a cluster's gateway (or at the one `target()` names when called, for a cluster started later), as Marathon's own clients call it (every call answered within 20 s or it fails). */
+export function marathonHttp(target: { url: string; token: string } | (() => { url: string; token: string })) {
   async function api(method: string, path: string, options: MarathonCallOptions = {}): Promise<MarathonAnswer> {
+    const cluster = typeof target === "function" ? target() : target;
     const headers: Record<string, string> = {};
     const auth = options.auth === undefined ? `Bearer ${cluster.token}` : options.auth;
     if (auth !== null) headers.authorization = auth;

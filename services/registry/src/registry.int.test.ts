@@ -358,7 +358,11 @@ describe("deployments", () => {
     const change = await client.updateApp({ id: "/cancel/x", definition: { cmd: "sleep 99" }, partial: true });
     const res = await client.cancelDeployment({ id: change.deploymentId });
     assert.ok(res.rollback?.deploymentId);
-    assert.equal((await client.getApp({ id: "/cancel/x" })).app?.definition?.cmd, "sleep 1000", "rolled back to the version before");
+    const rolledBack = (await client.getApp({ id: "/cancel/x" })).app;
+    assert.equal(rolledBack?.definition?.cmd, "sleep 1000", "rolled back to the version before");
+    const original = v1.app;
+    assert.equal(rolledBack?.runSpec?.configVersion, original?.lastConfigChangeAt, "the old configuration comes back under its own version: its instances stay");
+    assert.notEqual(rolledBack?.version, original?.version);
     const ids = (await client.listDeployments({})).deployments.map((d) => d.id);
     assert.ok(!ids.includes(change.deploymentId) && ids.includes(res.rollback.deploymentId));
     const forced = await client.cancelDeployment({ id: res.rollback.deploymentId, force: true });

@@ -22,6 +22,11 @@ export interface ChangeOptions {
   cancel?: readonly string[];
   /** Why superseded deployments are cancelled, recorded in DeploymentCancelled. */
   reason?: string;
+  /**
+   * App/pod ids put back as they were (a rollback), with the configuration version they ran
+   * then: the instances still running it are not replaced.
+   */
+  restoredConfig?: ReadonlyMap<string, string>;
 }
 
 /** What a change writes and what it leads to. `appends` go to the log in ONE transaction. */
@@ -75,7 +80,7 @@ export function decideChange(state: RegistryState, target: DesiredState, options
   const add = (streamId: string, ...events: NewEvent[]) => appends.push({ streamId, expectedVersion: state.streamVersion(streamId), events });
   const touched = options.touched ?? new Set<string>();
 
-  const change: RunSpecChange = { version, deploymentId, touched, restart, add };
+  const change: RunSpecChange = { version, deploymentId, touched, restart, add, restoredConfig: options.restoredConfig ?? new Map() };
   const apps = decideRunSpecs(state.apps, desired.apps, APP_KIND, change);
   const pods = decideRunSpecs(state.pods, desired.pods, POD_KIND, change);
 

@@ -37,17 +37,21 @@ export class DeploymentCommands {
       const before = this.projection.rootVersions().find((v) => v < running.deployment.version);
       const past = before === undefined ? undefined : this.projection.stateAt(before);
       const desired = desiredFrom(state);
+      const restoredConfig = new Map<string, string>();
       for (const appId of running.deployment.affectedApps) {
         const old = past?.apps.get(appId);
         if (old) desired.apps.set(appId, appSpecOf(old));
         else desired.apps.delete(appId);
+        if (old) restoredConfig.set(appId, old.lastConfigChangeAt);
       }
       for (const podId of running.deployment.affectedPods) {
         const old = past?.pods.get(podId);
         if (old) desired.pods.set(podId, podSpecOf(old));
         else desired.pods.delete(podId);
+        if (old) restoredConfig.set(podId, old.lastConfigChangeAt);
       }
-      const rollback = decideChange(state, desired, { ...env, force: true, cancel: [id], reason: "rollback" });
+      // The old configuration comes back under its own version: instances still running it stay.
+      const rollback = decideChange(state, desired, { ...env, force: true, cancel: [id], reason: "rollback", restoredConfig });
       return { decision: rollback, rollback };
     });
     if (!out.rollback) return undefined;

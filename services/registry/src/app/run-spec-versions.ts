@@ -56,6 +56,8 @@ export interface RunSpecChange {
   deploymentId: string;
   touched: ReadonlySet<string>;
   restart: ReadonlySet<string>;
+  /** Ids put back as they were, with the configuration version they ran then (a rollback). */
+  restoredConfig: ReadonlyMap<string, string>;
   add: (streamId: string, ...events: NewEvent[]) => void;
 }
 
@@ -70,7 +72,7 @@ export function decideRunSpecs(
   kind: RunSpecKind,
   change: RunSpecChange,
 ): Map<string, StoredRunSpec> {
-  const { version, deploymentId, touched, restart, add } = change;
+  const { version, deploymentId, touched, restart, restoredConfig, add } = change;
   const written = new Map<string, StoredRunSpec>();
   for (const id of union(current.keys(), desired.keys())) {
     const before = current.get(id);
@@ -83,7 +85,7 @@ export function decideRunSpecs(
     const next = plainJson(after);
     const diff = before ? compare(kind.specOf(before), next, kind.withoutInstances) : "created";
     if (diff === "same" && !touched.has(id) && !restart.has(id)) continue;
-    const stored = storedVersion(id, version, next, before, diff, restart.has(id));
+    const stored = storedVersion(id, version, next, before, diff, restart.has(id), restoredConfig.get(id));
     const spec = { ...stored, runSpec: kind.runSpecOf(stored) };
     written.set(id, spec);
     if (!before) add(kind.stream(id), kind.created(spec, deploymentId));
@@ -107,14 +109,19 @@ function compare(before: unknown, after: unknown, withoutInstances: (d: unknown)
   return jsonEqual(withoutInstances(before), withoutInstances(after)) ? "scale" : "config";
 }
 
-function storedVersion(id: string, version: string, next: object, before: StoredRunSpec | undefined, diff: "created" | "same" | "scale" | "config", restart: boolean): StoredDefinition {
+/**
+ * A new stored version: its configuration version is the new version when the configuration
+ * changed (or a restart was asked), the one before otherwise, and the restored one when a
+ * rollback put the configuration back as it ran then.
+ */
+function storedVersion(id: string, version: string, next: object, before: StoredRunSpec | undefined, diff: "created" | "same" | "scale" | "config", restart: boolean, restored: string | undefined): StoredDefinition {
   const definition = { ...(next as Record<string, never>), id, version };
   const configChanged = diff === "created" || diff === "config" || restart || !before;
   return {
     id,
     version,
     definition,
-    lastConfigChangeAt: configChanged || !before ? version : before.lastConfigChangeAt,
+    lastConfigChangeAt: restored && !restart ? restored : configChanged || !before ? version : before.lastConfigChangeAt,
     lastScalingAt: version,
   };
 }

@@ -1,6 +1,6 @@
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { eventsV1Agent, eventsV1App, eventsV1Deployment, eventsV1Pod, registryV1App } from "@gantry/proto";
-import { instanceState, type InstancePort, type InstanceTask, type RoleShare, type TaskHealth, type TaskStateName } from "../domain/index.ts";
+import { instanceState, type ActiveDeployment, type InstancePort, type InstanceTask, type RoleShare, type StepScope, type TaskHealth, type TaskStateName } from "../domain/index.ts";
 import { agentNodeOf } from "./agent-node.codec.ts";
 import { demandOf } from "./run-spec-demand.codec.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
@@ -149,6 +149,11 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
       if (d) state.deployments.set(d.id, activeDeployment(d));
       return;
     }
+    case "DeploymentStepStarted": {
+      const d = state.deployments.get(text(e.data.deploymentId));
+      if (d) d.currentStep = Math.max(d.currentStep, number(e.data.step));
+      return;
+    }
     case "DeploymentCancelled":
     case "DeploymentSucceeded":
     case "DeploymentFailed": {
@@ -184,16 +189,20 @@ function taskStateOfJson(v: Json): TaskStateName {
   return taskStateName(typeof v === "number" ? v : 0);
 }
 
-function activeDeployment(d: registryV1App.Deployment) {
-  const starting = new Set<string>();
-  for (const step of d.steps) {
-    for (const a of step.actions) {
-      if (a.action === "StopApplication" || a.action === "StopPod") continue;
-      if (a.app) starting.add(a.app);
-      if (a.pod) starting.add(a.pod);
-    }
+function activeDeployment(d: registryV1App.Deployment): ActiveDeployment {
+  const steps = d.steps.map((step) => scopeOf(step.actions));
+  return { id: d.id, affectedApps: [...d.affectedApps], affectedPods: [...d.affectedPods], appsToRun: [...new Set(steps.flatMap((s) => s.appsToRun))], steps, currentStep: 0 };
+}
+
+/** The apps and pods some actions act on, and which of them must run afterwards (all but the stopped). */
+function scopeOf(actions: readonly registryV1App.DeploymentAction[]): StepScope {
+  const scope: StepScope = { affectedApps: [], affectedPods: [], appsToRun: [] };
+  for (const a of actions) {
+    if (a.app) scope.affectedApps.push(a.app);
+    if (a.pod) scope.affectedPods.push(a.pod);
+    if (a.action !== "StopApplication" && a.action !== "StopPod") scope.appsToRun.push(a.app || a.pod);
   }
-  return { id: d.id, affectedApps: [...d.affectedApps], affectedPods: [...d.affectedPods], appsToRun: [...starting] };
+  return scope;
 }
 
 /**

@@ -1,10 +1,9 @@
 import { create } from "@bufbuild/protobuf";
-import { eventsV1Deployment, eventsV1Instance } from "@gantry/proto";
+import { eventsV1Instance } from "@gantry/proto";
 import {
   candidateLimit,
   createPlacementStack,
-  deploymentOutcome,
-
+  heldRunSpecs,
   reconcileRunSpec,
   type Instance,
   type Placement,
@@ -12,8 +11,9 @@ import {
   type RunSpecDemand,
 } from "../domain/index.ts";
 import { CommandBatches, killCommands, launchInstanceCommand } from "./agent-commands.ts";
+import { advanceDeployments } from "./deployment-rollout.ts";
 import { firstRefusalOf, type AgentCheck } from "./placement-explanations.ts";
-import type { OutgoingEvent, StreamBatch } from "./ports.ts";
+import type { StreamBatch } from "./ports.ts";
 import type { SchedulerContext } from "./scheduler.ts";
 import type { KnownRunSpec } from "./scheduler-state.ts";
 
@@ -54,7 +54,10 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
   let killed = 0;
   const dirty = [...state.dirty];
   state.dirty.clear();
+  // Run specs a later step of a deployment acts on wait for their step (deployment-rollout.ts).
+  const held = heldRunSpecs(state.deployments.values());
   for (const [i, id] of dirty.entries()) {
+    if (held.has(id)) continue;
     if (tentative.length >= MAX_PLACEMENTS_PER_PASS) {
       for (const rest of dirty.slice(i)) state.dirty.add(rest);
       ctx.reconcileSoon();
@@ -62,6 +65,8 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
     }
     const known = state.runSpecs.get(id);
     const plan = reconcileRunSpec(known?.demand, state.instancesOf(id), true);
+    if (plan.rolling) state.rolling.add(id);
+    else state.rolling.delete(id);
     for (const { instance, reason } of plan.kills) {
       batches.push(killRequest(ctx, instance, reason));
       commands.add(instance.agentId, ...killCommands(ctx, instance));
@@ -95,7 +100,7 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
     commands.send(ctx);
     ports.logger.info({ placed: tentative.length, killed, agents: commands.agents, decideMs: decided - now, writeMs: written - decided, sendMs: ports.now() - written }, "reconciled");
   }
-  await settleDeployments(ctx);
+  await advanceDeployments(ctx);
 }
 
 /** Places up to `count` instances of one run spec; what cannot be placed is recorded as waiting, with why. */
@@ -225,29 +230,6 @@ function killRequest(ctx: SchedulerContext, instance: Instance, reason: string):
       },
     ],
   };
-}
-
-/** Records the end of every deployment that reached its target (or cannot), in one transaction. */
-async function settleDeployments(ctx: SchedulerContext): Promise<void> {
-  const { state, ports } = ctx;
-  const ends: StreamBatch[] = [];
-  const demands = new Map([...state.runSpecs].map(([id, k]) => [id, k.demand]));
-  for (const deployment of state.deployments.values()) {
-    const outcome = deploymentOutcome(deployment, demands, instancesOf(ctx, [...deployment.affectedApps, ...deployment.affectedPods]));
-    if (outcome.state === "running") continue;
-    const event: OutgoingEvent =
-      outcome.state === "succeeded"
-        ? { schema: eventsV1Deployment.DeploymentSucceededSchema, message: create(eventsV1Deployment.DeploymentSucceededSchema, { deploymentId: deployment.id }), correlationId: deployment.id }
-        : { schema: eventsV1Deployment.DeploymentFailedSchema, message: create(eventsV1Deployment.DeploymentFailedSchema, { deploymentId: deployment.id, reason: outcome.reason }), correlationId: deployment.id };
-    const streamId = `rollout-${deployment.id}`;
-    ends.push({ streamId, expectedVersion: state.versionOf(streamId), events: [event] });
-    ports.logger.info({ deployment: deployment.id, outcome: outcome.state, ...(outcome.state === "failed" ? { reason: outcome.reason } : {}) }, "deployment finished");
-  }
-  if (ends.length > 0) await ctx.append(ends);
-}
-
-function* instancesOf(ctx: SchedulerContext, appIds: readonly string[]): Iterable<Instance> {
-  for (const appId of appIds) yield* ctx.state.instancesOf(appId);
 }
 
 const stacks = new Map<string, ReturnType<typeof createPlacementStack>>();

@@ -55,6 +55,10 @@ export function demandOf(spec: registryV1RunSpec.RunSpec): RunSpecDemand {
       maxLaunchDelaySeconds: spec.backoff?.maxLaunchDelaySeconds ?? 3600,
     },
     killGracePeriodSeconds: killGracePeriodSeconds || 3,
+    upgrade: {
+      minimumHealthCapacity: spec.upgrade?.minimumHealthCapacity ?? 1,
+      maximumOverCapacity: spec.upgrade?.maximumOverCapacity ?? 1,
+    },
     healthCheckedContainers: spec.containers.filter((c) => c.healthChecks.length > 0).map((c) => c.name),
   };
 }

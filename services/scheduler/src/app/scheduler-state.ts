@@ -44,6 +44,12 @@ export class SchedulerState {
   readonly explanations = new PlacementExplanations();
   /** Run specs a reconcile pass must look at. */
   readonly dirty = new Set<string>();
+  /**
+   * Run specs in a rolling upgrade (instances of another configuration still live), as the last
+   * pass found them: an instance of theirs that starts serving makes them due again (it may let
+   * an old one go). A new leader finds them again on its first pass (every run spec is due).
+   */
+  readonly rolling = new Set<string>();
   /** The deployment (and its trace) that last changed each run spec: the correlation of what the scheduler does for it. */
   readonly appOrigins = new Map<string, { deploymentId: string; traceparent?: string }>();
   /** Deployments planned by the registry and not yet succeeded, failed or cancelled. */

@@ -4,7 +4,7 @@ import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { agentV1, eventsV1App, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import type { RecordedEvent } from "@gantry/platform";
 import { toProtoTasks } from "../adapters/task-view.ts";
-import { appCreated, appCreatedOf, appUpdated, at, deploymentPlanned, harness, healthReport, healthStatus, launchedTasks, registration, report, runSpec, status } from "./test-harness.ts";
+import { appCreated, appCreatedOf, appUpdated, at, deploymentPlanned, deploymentPlannedInSteps, harness, healthReport, healthStatus, launchedTasks, registration, report, runSpec, status } from "./test-harness.ts";
 
 test("a large cluster's agents are asked to beat less often, recorded in the log, and each is lost only after missing its own interval", async () => {
   const h = harness({ settings: { heartbeatIntervalSeconds: 2, maxHeartbeatsPerSecond: 1, missedHeartbeatsBeforeLost: 5 } });
@@ -182,10 +182,29 @@ test("a planned deployment succeeds once its app's instances run, recorded on th
   for (const inst of h.instances()) await report(h, inst.taskId);
   await h.settle();
   assert.equal(h.scheduler.state.deployments.has("d1"), false);
-  assert.deepEqual(h.appended.at(-1), [{ streamId: "rollout-d1", expectedVersion: 0, types: ["DeploymentSucceeded"] }]);
+  assert.deepEqual(h.appended.at(-1), [{ streamId: "rollout-d1", expectedVersion: 1, types: ["DeploymentStepSucceeded", "DeploymentSucceeded"] }], "the plan's one step was announced when it started");
 });
 
-test("scaling keeps running tasks (same configuration); a configuration change replaces them", async () => {
+test("a plan's steps run in order: an app of a later step starts only once the apps of the step before run, each step recorded", async () => {
+  const h = harness();
+  await h.ready;
+  await h.scheduler.onRegistration(registration("a1", 8));
+  await h.scheduler.applyLog([deploymentPlannedInSteps("d1", [["/db"], ["/web"]]), appCreated("/db", 1), appCreated("/web", 2)]);
+  await h.settle();
+  assert.deepEqual(h.instances().map((i) => i.appId), ["/db"], "/web waits for its step");
+  assert.equal(h.scheduler.state.deployments.get("d1")?.currentStep, 1);
+  await report(h, h.instances()[0]!.taskId);
+  await h.settle();
+  assert.deepEqual(h.instances().map((i) => i.appId).sort(), ["/db", "/web", "/web"], "step 2 started once /db runs");
+  assert.equal(h.scheduler.state.deployments.get("d1")?.currentStep, 2);
+  for (const inst of h.instances().filter((i) => i.appId === "/web")) await report(h, inst.taskId);
+  await h.settle();
+  assert.equal(h.scheduler.state.deployments.has("d1"), false);
+  const rollout = h.appended.flat().filter((b) => b.streamId === "rollout-d1").flatMap((b) => b.types);
+  assert.deepEqual(rollout, ["DeploymentStepStarted", "DeploymentStepSucceeded", "DeploymentStepStarted", "DeploymentStepSucceeded", "DeploymentSucceeded"]);
+});
+
+test("scaling keeps running tasks (same configuration); a configuration change replaces them, an old one as each new one runs", async () => {
   const h = harness();
   await h.ready;
   await h.scheduler.onRegistration(registration("a1", 8));
@@ -196,9 +215,21 @@ test("scaling keeps running tasks (same configuration); a configuration change r
   await h.settle();
   assert.equal(h.instances().filter((i) => !i.killRequested).length, 3, "one more instance, none killed");
   assert.equal(h.instances().filter((i) => i.killRequested).length, 0);
+  for (const inst of h.instances().filter((i) => i.state === "TASK_STAGING")) await report(h, inst.taskId);
   await h.scheduler.applyLog([appUpdated("/web", 3, 3, "v3", "v3")]);
   await h.settle();
+  // A rolling upgrade under Marathon's default strategy (minimum 1, over-capacity 1): three new
+  // instances start beside the old ones, and an old one goes as each new one runs.
+  assert.equal(h.instances().filter((i) => i.appVersion === "v3").length, 3, "three new instances launched");
+  assert.equal(h.instances().filter((i) => i.killRequested).length, 0, "no old one goes before a new one serves");
+  const fresh = h.instances().filter((i) => i.appVersion === "v3");
+  await report(h, fresh[0]!.taskId);
+  await h.settle();
+  assert.equal(h.instances().filter((i) => i.killRequested).length, 1, "one new instance serves: one old one goes");
+  for (const inst of fresh.slice(1)) await report(h, inst.taskId);
+  await h.settle();
   assert.equal(h.instances().filter((i) => i.killRequested).length, 3, "every old-config instance is replaced");
+  assert.ok(h.instances().filter((i) => i.killRequested).every((i) => i.appVersion === "v1"));
 });
 
 test("a report that would move a task backwards, or is about a task that is not live, changes nothing", async () => {
@@ -297,7 +328,7 @@ test("a deployment of an app with health checks succeeds only once its tasks are
   await healthReport(h, b!.taskId, true);
   await h.settle();
   assert.equal(h.scheduler.state.deployments.has("d1"), false);
-  assert.deepEqual(h.appended.at(-1), [{ streamId: "rollout-d1", expectedVersion: 0, types: ["DeploymentSucceeded"] }]);
+  assert.deepEqual(h.appended.at(-1), [{ streamId: "rollout-d1", expectedVersion: 1, types: ["DeploymentStepSucceeded", "DeploymentSucceeded"] }], "the plan's one step was announced when it started");
 });
 
 test("each recorded report carries its status-stream sequence, where a new leader resumes", async () => {

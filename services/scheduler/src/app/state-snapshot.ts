@@ -20,7 +20,8 @@ interface SnapshotDocument {
   instances: Instance[];
   backoff: [string, BackoffState][];
   appOrigins: [string, { deploymentId: string; traceparent?: string }][];
-  deployments: ActiveDeployment[];
+  /** `steps` and `currentStep` are absent in snapshots taken before plans ran step by step. */
+  deployments: (Omit<ActiveDeployment, "steps" | "currentStep"> & Partial<Pick<ActiveDeployment, "steps" | "currentStep">>)[];
   streamVersions: [string, number][];
 }
 
@@ -58,6 +59,7 @@ export function decodeSnapshot(state: SchedulerState, data: Buffer, now: number)
   for (const inst of doc.instances) state.putInstance(inst);
   for (const [appId, b] of doc.backoff) state.backoff.set(appId, b);
   for (const [appId, o] of doc.appOrigins) state.appOrigins.set(appId, o);
-  for (const d of doc.deployments) state.deployments.set(d.id, d);
+  // Snapshots taken before plans were carried out step by step hold no steps: nothing is held back.
+  for (const d of doc.deployments) state.deployments.set(d.id, { ...d, steps: d.steps ?? [], currentStep: d.currentStep ?? 0 });
   for (const [streamId, version] of doc.streamVersions) state.streamVersions.set(streamId, version);
 }

@@ -83,6 +83,9 @@ export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly St
     ports.logger.info({ task: change.taskId, agent: inst.agentId, app: inst.appId, instance: inst.instanceId, healthy: change.healthy, message: change.message }, "task health changed");
   }
   if (kills.agents > 0) kills.send(ctx);
-  // A terminal task may need replacing; a running or newly healthy one may complete its deployment.
-  if (changed.some((c) => isTerminal(c.next) || c.next === "TASK_RUNNING") || healthChanged.some((h) => h.change.healthy)) ctx.reconcileSoon();
+  // A terminal task may need replacing; a running or newly healthy one may complete its
+  // deployment, or let a rolling upgrade kill an old instance.
+  const serving = [...changed.filter((c) => c.next === "TASK_RUNNING"), ...healthChanged.filter((h) => h.change.healthy)];
+  for (const { inst } of serving) if (state.rolling.has(inst.appId)) state.dirty.add(inst.appId);
+  if (serving.length > 0 || changed.some((c) => isTerminal(c.next))) ctx.reconcileSoon();
 }

@@ -119,7 +119,12 @@ export function appUpdated(id: string, instances: number, streamVersion: number,
 
 /** The registry's plan of deployment `id`: one step that starts `appId`. */
 export function deploymentPlanned(id: string, appId: string) {
-  const deployment = { id, affectedApps: [appId], totalSteps: 1, steps: [{ actions: [{ action: "StartApplication", app: appId }] }] };
+  return deploymentPlannedInSteps(id, [[appId]]);
+}
+
+/** The registry's plan of deployment `id`: steps in order, each starting its apps. */
+export function deploymentPlannedInSteps(id: string, steps: string[][]) {
+  const deployment = { id, affectedApps: steps.flat(), totalSteps: steps.length, steps: steps.map((apps) => ({ actions: apps.map((app) => ({ action: "StartApplication", app })) })) };
   return at(`deployment-${id}`, 1, "DeploymentPlanned", toJson(eventsV1Deployment.DeploymentPlannedSchema, create(eventsV1Deployment.DeploymentPlannedSchema, { deployment })) as JsonObject);
 }
 

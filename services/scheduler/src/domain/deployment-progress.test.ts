@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { deploymentOutcome, type ActiveDeployment } from "./deployment-progress.ts";
+import { deploymentOutcome, heldRunSpecs, stepUnderWay, type ActiveDeployment, type StepScope } from "./deployment-progress.ts";
 import type { Instance } from "./instance.ts";
 import { testInstance } from "./test-fixtures.ts";
 
 const web = { configVersion: "v2", instances: 2 };
-const dep: ActiveDeployment = { id: "d1", affectedApps: ["/web"], affectedPods: [], appsToRun: ["/web"] };
-const stopping: ActiveDeployment = { id: "d1", affectedApps: ["/web"], affectedPods: [], appsToRun: [] };
+const dep: StepScope = { affectedApps: ["/web"], affectedPods: [], appsToRun: ["/web"] };
+const stopping: StepScope = { affectedApps: ["/web"], affectedPods: [], appsToRun: [] };
 
 const inst = (id: string, over: Partial<Instance> = {}): Instance => testInstance(id, { appVersion: "v2", ...over });
 
@@ -29,7 +29,7 @@ test("a deployment that starts an app the scheduler does not know yet is running
 
 test("a pod's deployment is judged like an app's", () => {
   const pod = { configVersion: "v2", instances: 1 };
-  const podDeployment: ActiveDeployment = { id: "d2", affectedApps: [], affectedPods: ["/pod"], appsToRun: ["/pod"] };
+  const podDeployment: StepScope = { affectedApps: [], affectedPods: ["/pod"], appsToRun: ["/pod"] };
   assert.equal(deploymentOutcome(podDeployment, new Map([["/pod", pod]]), []).state, "running");
   assert.equal(deploymentOutcome(podDeployment, new Map([["/pod", pod]]), [inst("p", { appId: "/pod" })]).state, "succeeded");
 });
@@ -46,11 +46,39 @@ test("an instance of an app with health checks counts once the tasks of its chec
 
 test("a pod instance waits only for the containers that have health checks", () => {
   const pod = { configVersion: "v2", instances: 1, healthCheckedContainers: ["api"] };
-  const podDeployment: ActiveDeployment = { id: "d2", affectedApps: [], affectedPods: ["/pod"], appsToRun: ["/pod"] };
+  const podDeployment: StepScope = { affectedApps: [], affectedPods: ["/pod"], appsToRun: ["/pod"] };
   const tasks = (apiHealthy: boolean) => [
     { taskId: "p.api", container: "api", state: "TASK_RUNNING" as const, health: { healthy: apiHealthy, message: "", changedAt: "t" } },
     { taskId: "p.sidecar", container: "sidecar", state: "TASK_RUNNING" as const },
   ];
   assert.equal(deploymentOutcome(podDeployment, new Map([["/pod", pod]]), [inst("p", { appId: "/pod", tasks: tasks(false) })]).state, "running");
   assert.equal(deploymentOutcome(podDeployment, new Map([["/pod", pod]]), [inst("p", { appId: "/pod", tasks: tasks(true) })]).state, "succeeded");
+});
+
+/** A plan of two steps: /db starts first, then /web (which depends on it). */
+const twoSteps = (currentStep: number): ActiveDeployment => ({
+  id: "d3",
+  affectedApps: ["/db", "/web"],
+  affectedPods: [],
+  appsToRun: ["/db", "/web"],
+  steps: [
+    { affectedApps: ["/db"], affectedPods: [], appsToRun: ["/db"] },
+    { affectedApps: ["/web"], affectedPods: [], appsToRun: ["/web"] },
+  ],
+  currentStep,
+});
+
+test("the run specs of a step after the one under way are held back; the first step is under way from the start", () => {
+  assert.deepEqual([...heldRunSpecs([twoSteps(0)])], ["/web"]);
+  assert.deepEqual([...heldRunSpecs([twoSteps(1)])], ["/web"]);
+  assert.deepEqual([...heldRunSpecs([twoSteps(2)])], []);
+});
+
+test("a deployment moves to its next step once every app of the step under way reached its target", () => {
+  const apps = new Map([["/db", { configVersion: "v2", instances: 1 }], ["/web", web]]);
+  const db = (state: Instance["state"]) => inst("db", { appId: "/db", state, tasks: [{ taskId: "db", container: "db", state }] });
+  const instancesOf = (live: Instance[]) => (scope: StepScope) => live.filter((i) => scope.affectedApps.includes(i.appId));
+  assert.equal(stepUnderWay(twoSteps(0), apps, instancesOf([db("TASK_STAGING")])), 1);
+  assert.equal(stepUnderWay(twoSteps(1), apps, instancesOf([db("TASK_RUNNING")])), 2);
+  assert.equal(stepUnderWay(twoSteps(2), apps, instancesOf([db("TASK_RUNNING")])), 2, "the last step stays under way until the deployment ends");
 });

@@ -1,14 +1,22 @@
 import type { RunSpecDemand } from "./run-spec-demand.ts";
-import type { Instance } from "./instance.ts";
+import { servesHealthy, type Instance } from "./instance.ts";
 import { isTerminal } from "./task-state.ts";
 
-/** A deployment the registry planned and the scheduler is carrying out. */
-export interface ActiveDeployment {
-  id: string;
+/** The apps and pods one step of a plan acts on. */
+export interface StepScope {
   affectedApps: string[];
   affectedPods: string[];
-  /** Apps and pods the plan starts, scales or restarts (any action but a stop): they must exist when it ends. */
+  /** Apps and pods the step starts, scales or restarts (any action but a stop): they must exist when it ends. */
   appsToRun: string[];
+}
+
+/** A deployment the registry planned and the scheduler is carrying out. */
+export interface ActiveDeployment extends StepScope {
+  id: string;
+  /** The plan's steps in order: a step starts once the one before it is done (dependency order). */
+  steps: StepScope[];
+  /** 1-based: the last step started (0: none yet; the first one is under way from the start). */
+  currentStep: number;
 }
 
 /** Where a deployment stands: still running, done, or impossible (with why). */
@@ -25,7 +33,7 @@ export type DeploymentOutcome = { state: "running" } | { state: "succeeded" } | 
  * not gate yet.
  */
 export function deploymentOutcome(
-  deployment: ActiveDeployment,
+  deployment: StepScope,
   apps: ReadonlyMap<string, Pick<RunSpecDemand, "configVersion" | "instances" | "healthCheckedContainers">>,
   instances: Iterable<Instance>,
 ): DeploymentOutcome {
@@ -47,12 +55,41 @@ export function deploymentOutcome(
     }
     const current = mine.filter((i) => i.appVersion === app.configVersion && !i.killRequested);
     if (mine.length !== current.length) return { state: "running" };
-    if (current.length !== app.instances || current.some((i) => !runsHealthy(i, app.healthCheckedContainers ?? []))) return { state: "running" };
+    if (current.length !== app.instances || current.some((i) => !servesHealthy(i, app.healthCheckedContainers ?? []))) return { state: "running" };
   }
   return { state: "succeeded" };
 }
 
-/** Whether an instance runs, and the tasks of its health-checked containers are healthy. */
-function runsHealthy(inst: Instance, healthChecked: readonly string[]): boolean {
-  return inst.state === "TASK_RUNNING" && inst.tasks.every((t) => !healthChecked.includes(t.container) || t.health?.healthy === true);
+type Apps = Parameters<typeof deploymentOutcome>[1];
+
+/**
+ * The run specs a later step of a running deployment acts on (a step after the one under way):
+ * they are left as they are until their step starts, so that an app starts only once the apps
+ * it depends on run (Marathon's plan order).
+ */
+export function heldRunSpecs(deployments: Iterable<ActiveDeployment>): Set<string> {
+  const held = new Set<string>();
+  for (const d of deployments) {
+    const started = Math.max(1, d.currentStep);
+    const underWay = new Set(d.steps.slice(0, started).flatMap((s) => [...s.affectedApps, ...s.affectedPods]));
+    for (const step of d.steps.slice(started)) {
+      for (const id of [...step.affectedApps, ...step.affectedPods]) if (!underWay.has(id)) held.add(id);
+    }
+  }
+  return held;
+}
+
+/**
+ * The step a deployment is at now: its first step (1-based) not yet done, from the one under way
+ * on; a finished plan is at its last step. A step is done as a whole deployment is (see
+ * `deploymentOutcome`), over its own apps and pods.
+ */
+export function stepUnderWay(deployment: ActiveDeployment, apps: Apps, instancesOf: (scope: StepScope) => Iterable<Instance>): number {
+  let step = Math.max(1, deployment.currentStep);
+  while (step < deployment.steps.length) {
+    const scope = deployment.steps[step - 1]!;
+    if (deploymentOutcome(scope, apps, instancesOf(scope)).state !== "succeeded") break;
+    step++;
+  }
+  return Math.min(step, deployment.steps.length);
 }

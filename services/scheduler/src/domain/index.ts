@@ -1,17 +1,17 @@
 /** The scheduler's pure core: run spec demands, agents and their ledgers, placement, reconciliation, deployments. */
 export type { ResourceAmount } from "./resources.ts";
 export { ZERO, addResources, subtractResources } from "./resources.ts";
-export type { RunSpecDemand, ConstraintRule, ConstraintOperatorName, PortRequest, BackoffPolicy } from "./run-spec-demand.ts";
+export type { RunSpecDemand, ConstraintRule, ConstraintOperatorName, PortRequest, BackoffPolicy, UpgradeStrategy } from "./run-spec-demand.ts";
 export type { AgentNode, PortRange, GpuDevice } from "./agent-node.ts";
 export { agentClassKey } from "./agent-node.ts";
 export { AgentLedger } from "./ledger/agent-ledger.ts";
 export type { Allocation, RoleShare } from "./ledger/agent-ledger.ts";
 export type { Instance, InstanceTask, InstancePort, TaskHealth } from "./instance.ts";
-export { instanceState } from "./instance.ts";
+export { instanceState, servesHealthy } from "./instance.ts";
 export type { TaskStateName } from "./task-state.ts";
 export { isTerminal, isProgress } from "./task-state.ts";
-export { reconcileRunSpec } from "./reconciler.ts";
-export type { RunSpecPlan } from "./reconciler.ts";
+export { reconcileRunSpec, upgradeBounds } from "./reconciler.ts";
+export type { RunSpecPlan, UpgradeBounds } from "./reconciler.ts";
 export { afterFailure } from "./launch-backoff.ts";
 export type { BackoffState } from "./launch-backoff.ts";
 export { createPlacementStack, randomOrder, candidateLimit } from "./placement/placement-stack.ts";
@@ -20,5 +20,5 @@ export type { PlacementContext, FeasibilityCheck } from "./placement/feasibility
 export { FUNNEL_CHECKS } from "./placement/feasibility-checks.ts";
 export { ACCEPT, refuse, renderVerdict, REASON_FUNNEL, DIMENSION_OF } from "./placement/verdict.ts";
 export type { ReasonCode, Verdict, VerdictParams, Dimension } from "./placement/verdict.ts";
-export { deploymentOutcome } from "./deployment-progress.ts";
-export type { ActiveDeployment, DeploymentOutcome } from "./deployment-progress.ts";
+export { deploymentOutcome, heldRunSpecs, stepUnderWay } from "./deployment-progress.ts";
+export type { ActiveDeployment, DeploymentOutcome, StepScope } from "./deployment-progress.ts";

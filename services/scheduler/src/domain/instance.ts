@@ -81,3 +81,11 @@ export function instanceState(tasks: readonly InstanceTask[]): TaskStateName {
   for (const t of tasks) if (PROGRESS_ORDER[t.state] < PROGRESS_ORDER[least]) least = t.state;
   return tasks.length === 0 ? "TASK_STAGING" : least;
 }
+
+/**
+ * Whether an instance serves: it runs, and the tasks of its health-checked containers are
+ * healthy (Marathon's health gate; an instance without checks serves once it runs).
+ */
+export function servesHealthy(inst: Instance, healthCheckedContainers: readonly string[]): boolean {
+  return inst.state === "TASK_RUNNING" && inst.tasks.every((t) => !healthCheckedContainers.includes(t.container) || t.health?.healthy === true);
+}

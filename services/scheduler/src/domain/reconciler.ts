@@ -1,35 +1,94 @@
-import type { Instance } from "./instance.ts";
-import type { RunSpecDemand } from "./run-spec-demand.ts";
+import { servesHealthy, type Instance } from "./instance.ts";
+import type { RunSpecDemand, UpgradeStrategy } from "./run-spec-demand.ts";
 
 /** What to do for one run spec: how many instances to launch, and which live ones to kill, with why. */
 export interface RunSpecPlan {
   launch: number;
   kills: { instance: Instance; reason: string }[];
+  /** Instances of another configuration are still live: a rolling upgrade is under way. */
+  rolling: boolean;
+}
+
+/** The bounds of a rolling upgrade to `instances`, as Marathon computes them. */
+export interface UpgradeBounds {
+  /** Instances that must stay healthy: ceil(instances × minimumHealthCapacity). */
+  minHealthy: number;
+  /** Instances that may be live at once (old, new and stopping): floor(instances × (1 + maximumOverCapacity)). */
+  maxCapacity: number;
+}
+
+/** Rounding slack, so that 10 × 0.3 is 3 and not 3.0000000000000004 (ceil 4). */
+const EPSILON = 1e-9;
+
+/**
+ * Marathon's bounds (`TaskReplaceActor`): when they coincide (for example minimumHealthCapacity 1
+ * and maximumOverCapacity 0) no instance could ever be replaced, so one more may be live.
+ */
+export function upgradeBounds(instances: number, strategy: UpgradeStrategy): UpgradeBounds {
+  const minHealthy = Math.max(0, Math.ceil(instances * strategy.minimumHealthCapacity - EPSILON));
+  let maxCapacity = Math.floor(instances * (1 + strategy.maximumOverCapacity) + EPSILON);
+  if (maxCapacity <= minHealthy) maxCapacity = minHealthy + 1;
+  return { minHealthy, maxCapacity };
 }
 
 /**
  * Compares one run spec with its live instances (Nomad's reconciler, per job): instances of a
- * deleted run spec or of another configuration are killed; extra instances are killed in the
- * run spec's kill selection order (YOUNGEST_FIRST, Marathon's default, or OLDEST_FIRST); missing
- * ones are launched unless the run spec backs off after failures (`launchAllowed`). Instances
- * already being killed are neither counted nor killed again. O(the run spec's instances).
+ * deleted run spec are killed; extra instances are killed in the run spec's kill selection order
+ * (YOUNGEST_FIRST, Marathon's default, or OLDEST_FIRST); missing ones are launched unless the run
+ * spec backs off after failures (`launchAllowed`). Instances already being killed are never
+ * killed again, and count against the upgrade's capacity until they end.
+ *
+ * Instances of another configuration are replaced by a rolling upgrade within the run spec's
+ * `upgradeStrategy` (see `upgradeBounds`): an old instance is killed only while the instances
+ * serving healthy (running, and healthy where health-checked) stay at least `minHealthy`
+ * without it (an old one that does not serve may always go, first); new ones are launched while
+ * every live instance stays within `maxCapacity`. Each pass decides from what is live now, so a
+ * new leader resumes an upgrade where the log left it. O(the run spec's instances).
  */
 export function reconcileRunSpec(demand: RunSpecDemand | undefined, live: Iterable<Instance>, launchAllowed: boolean): RunSpecPlan {
-  const plan: RunSpecPlan = { launch: 0, kills: [] };
+  const plan: RunSpecPlan = { launch: 0, kills: [], rolling: false };
   const current: Instance[] = [];
+  const old: Instance[] = [];
+  let stopping = 0;
   for (const inst of live) {
-    if (inst.killRequested) continue;
-    if (!demand) plan.kills.push({ instance: inst, reason: "app deleted" });
-    else if (inst.appVersion !== demand.configVersion) plan.kills.push({ instance: inst, reason: `replaced by version ${demand.version}` });
+    if (inst.killRequested) stopping++;
+    else if (!demand) plan.kills.push({ instance: inst, reason: "app deleted" });
+    else if (inst.appVersion !== demand.configVersion) old.push(inst);
     else current.push(inst);
   }
   if (!demand) return plan;
-  if (current.length > demand.instances) {
-    const newestFirst = demand.killSelection === "YOUNGEST_FIRST";
-    current.sort((a, b) => (newestFirst ? b.placedAt - a.placedAt : a.placedAt - b.placedAt) || (a.instanceId < b.instanceId ? (newestFirst ? 1 : -1) : newestFirst ? -1 : 1));
-    for (const inst of current.slice(0, current.length - demand.instances)) plan.kills.push({ instance: inst, reason: `scaled down to ${demand.instances}` });
-  } else if (current.length < demand.instances && launchAllowed) {
-    plan.launch = demand.instances - current.length;
+  const surplus = current.length - demand.instances;
+  if (surplus > 0) {
+    for (const inst of inKillOrder(current, demand.killSelection).slice(0, surplus)) plan.kills.push({ instance: inst, reason: `scaled down to ${demand.instances}` });
+  }
+  if (old.length === 0) {
+    if (surplus < 0 && launchAllowed) plan.launch = -surplus;
+    return plan;
+  }
+  plan.rolling = true;
+  const healthChecked = demand.healthCheckedContainers ?? [];
+  const { minHealthy, maxCapacity } = upgradeBounds(demand.instances, demand.upgrade);
+  const kept = current.filter((i) => !plan.kills.some((k) => k.instance === i));
+  let healthy = kept.filter((i) => servesHealthy(i, healthChecked)).length + old.filter((i) => servesHealthy(i, healthChecked)).length;
+  // Old instances that serve nothing first, then in kill selection order.
+  const oldInOrder = inKillOrder(old, demand.killSelection).sort((a, b) => Number(servesHealthy(a, healthChecked)) - Number(servesHealthy(b, healthChecked)));
+  let oldLeft = old.length;
+  for (const inst of oldInOrder) {
+    const serving = servesHealthy(inst, healthChecked);
+    if (serving && healthy - 1 < minHealthy) break;
+    if (serving) healthy--;
+    plan.kills.push({ instance: inst, reason: `replaced by version ${demand.version}` });
+    oldLeft--;
+  }
+  if (launchAllowed) {
+    const liveCount = stopping + plan.kills.length + oldLeft + kept.length;
+    plan.launch = Math.max(0, Math.min(demand.instances - kept.length, maxCapacity - liveCount));
   }
   return plan;
+}
+
+/** Instances in the order a kill selection takes them (ties by instance id, for a stable order). */
+function inKillOrder(instances: readonly Instance[], killSelection: RunSpecDemand["killSelection"]): Instance[] {
+  const newestFirst = killSelection === "YOUNGEST_FIRST";
+  return [...instances].sort((a, b) => (newestFirst ? b.placedAt - a.placedAt : a.placedAt - b.placedAt) || (a.instanceId < b.instanceId ? (newestFirst ? 1 : -1) : newestFirst ? -1 : 1));
 }

@@ -29,6 +29,12 @@ export interface BackoffPolicy {
   maxLaunchDelaySeconds: number;
 }
 
+/** Marathon's `upgradeStrategy`: the bounds of a rolling upgrade, as fractions of `instances`. */
+export interface UpgradeStrategy {
+  minimumHealthCapacity: number;
+  maximumOverCapacity: number;
+}
+
 /**
  * What the scheduler needs of a run spec to place its instances, read once from the registry's
  * typed RunSpec: an instance is ONE unit (every container of a pod, and its executor, on one
@@ -53,6 +59,8 @@ export interface RunSpecDemand {
   killSelection: "YOUNGEST_FIRST" | "OLDEST_FIRST";
   backoff: BackoffPolicy;
   killGracePeriodSeconds: number;
+  /** How instances of another configuration are replaced. */
+  upgrade: UpgradeStrategy;
   /**
    * The containers that have health checks (the agent runs them): in a deployment, an instance
    * counts only once each of their tasks is healthy (Marathon's health gate). Absent or empty:

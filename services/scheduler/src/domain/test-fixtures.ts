@@ -46,6 +46,7 @@ export function testDemand(id: string, over: Partial<RunSpecDemand> = {}): RunSp
     killSelection: "YOUNGEST_FIRST",
     backoff: { backoffSeconds: 1, backoffFactor: 1.15, maxLaunchDelaySeconds: 3600 },
     killGracePeriodSeconds: 3,
+    upgrade: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
     ...over,
   };
 }

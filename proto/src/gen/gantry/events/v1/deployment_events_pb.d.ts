@@ -86,6 +86,32 @@ export declare type DeploymentStepStarted = Message<"gantry.events.v1.Deployment
 export declare const DeploymentStepStartedSchema: GenMessage<DeploymentStepStarted>;
 
 /**
+ * DeploymentStepSucceeded: every app and pod of a step reached its target (Marathon's
+ * deployment_step_success); the next step starts after it.
+ *
+ * @generated from message gantry.events.v1.DeploymentStepSucceeded
+ */
+export declare type DeploymentStepSucceeded = Message<"gantry.events.v1.DeploymentStepSucceeded"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * 1-based.
+   *
+   * @generated from field: uint32 step = 2;
+   */
+  step: number;
+};
+
+/**
+ * Describes the message gantry.events.v1.DeploymentStepSucceeded.
+ * Use `create(DeploymentStepSucceededSchema)` to create a new message.
+ */
+export declare const DeploymentStepSucceededSchema: GenMessage<DeploymentStepSucceeded>;
+
+/**
  * DeploymentSucceeded: every affected app and pod reached its target.
  *
  * @generated from message gantry.events.v1.DeploymentSucceeded

@@ -9,7 +9,7 @@ import { file_gantry_registry_v1_app } from "../../registry/v1/app_pb.js";
  * Describes the file gantry/events/v1/deployment_events.proto.
  */
 export const file_gantry_events_v1_deployment_events = /*@__PURE__*/
-  fileDesc("CihnYW50cnkvZXZlbnRzL3YxL2RlcGxveW1lbnRfZXZlbnRzLnByb3RvEhBnYW50cnkuZXZlbnRzLnYxIkcKEURlcGxveW1lbnRQbGFubmVkEjIKCmRlcGxveW1lbnQYASABKAsyHi5nYW50cnkucmVnaXN0cnkudjEuRGVwbG95bWVudCJTChNEZXBsb3ltZW50Q2FuY2VsbGVkEhUKDWRlcGxveW1lbnRfaWQYASABKAkSFQoNc3VwZXJzZWRlZF9ieRgCIAEoCRIOCgZyZWFzb24YAyABKAkiPAoVRGVwbG95bWVudFN0ZXBTdGFydGVkEhUKDWRlcGxveW1lbnRfaWQYASABKAkSDAoEc3RlcBgCIAEoDSIsChNEZXBsb3ltZW50U3VjY2VlZGVkEhUKDWRlcGxveW1lbnRfaWQYASABKAkiOQoQRGVwbG95bWVudEZhaWxlZBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCWIGcHJvdG8z", [file_gantry_registry_v1_app]);
+  fileDesc("CihnYW50cnkvZXZlbnRzL3YxL2RlcGxveW1lbnRfZXZlbnRzLnByb3RvEhBnYW50cnkuZXZlbnRzLnYxIkcKEURlcGxveW1lbnRQbGFubmVkEjIKCmRlcGxveW1lbnQYASABKAsyHi5nYW50cnkucmVnaXN0cnkudjEuRGVwbG95bWVudCJTChNEZXBsb3ltZW50Q2FuY2VsbGVkEhUKDWRlcGxveW1lbnRfaWQYASABKAkSFQoNc3VwZXJzZWRlZF9ieRgCIAEoCRIOCgZyZWFzb24YAyABKAkiPAoVRGVwbG95bWVudFN0ZXBTdGFydGVkEhUKDWRlcGxveW1lbnRfaWQYASABKAkSDAoEc3RlcBgCIAEoDSI+ChdEZXBsb3ltZW50U3RlcFN1Y2NlZWRlZBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEgwKBHN0ZXAYAiABKA0iLAoTRGVwbG95bWVudFN1Y2NlZWRlZBIVCg1kZXBsb3ltZW50X2lkGAEgASgJIjkKEERlcGxveW1lbnRGYWlsZWQSFQoNZGVwbG95bWVudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAliBnByb3RvMw", [file_gantry_registry_v1_app]);
 
 /**
  * Describes the message gantry.events.v1.DeploymentPlanned.
@@ -33,16 +33,23 @@ export const DeploymentStepStartedSchema = /*@__PURE__*/
   messageDesc(file_gantry_events_v1_deployment_events, 2);
 
 /**
+ * Describes the message gantry.events.v1.DeploymentStepSucceeded.
+ * Use `create(DeploymentStepSucceededSchema)` to create a new message.
+ */
+export const DeploymentStepSucceededSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_deployment_events, 3);
+
+/**
  * Describes the message gantry.events.v1.DeploymentSucceeded.
  * Use `create(DeploymentSucceededSchema)` to create a new message.
  */
 export const DeploymentSucceededSchema = /*@__PURE__*/
-  messageDesc(file_gantry_events_v1_deployment_events, 3);
+  messageDesc(file_gantry_events_v1_deployment_events, 4);
 
 /**
  * Describes the message gantry.events.v1.DeploymentFailed.
  * Use `create(DeploymentFailedSchema)` to create a new message.
  */
 export const DeploymentFailedSchema = /*@__PURE__*/
-  messageDesc(file_gantry_events_v1_deployment_events, 4);
+  messageDesc(file_gantry_events_v1_deployment_events, 5);
 

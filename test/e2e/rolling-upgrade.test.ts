@@ -57,6 +57,8 @@ interface Timeline {
   maxLive: number;
   /** Instances placed after it was planned. */
   placedAfter: number;
+  /** What happened after it was planned, one line per event (for a failure's message). */
+  story: string[];
 }
 
 /** Replays the app's events from the log in commit order and measures its capacity from `deploymentId`'s plan on. */
@@ -70,7 +72,7 @@ async function timeline(appId: string, deploymentId: string): Promise<Timeline> 
   const instances = new Map<string, { running: boolean; healthy: boolean; killed: boolean; ended: boolean }>();
   const byTask = new Map<string, string>();
   let planned = false;
-  const result: Timeline = { minServing: Infinity, maxLive: 0, placedAfter: 0 };
+  const result: Timeline = { minServing: Infinity, maxLive: 0, placedAfter: 0, story: [] };
   for (const { event_type: type, data } of rows) {
     const inst = instances.get(String(data.instanceId ?? byTask.get(String(data.taskId))));
     if (type === "DeploymentPlanned") planned = true;
@@ -87,6 +89,8 @@ async function timeline(appId: string, deploymentId: string): Promise<Timeline> 
     const all = [...instances.values()];
     result.minServing = Math.min(result.minServing, all.filter((i) => i.running && i.healthy && !i.killed && !i.ended).length);
     result.maxLive = Math.max(result.maxLive, all.filter((i) => !i.ended).length);
+    const serving = all.filter((i) => i.running && i.healthy && !i.killed && !i.ended).length;
+    result.story.push(`${type} ${String(data.instanceId ?? data.taskId ?? "").slice(-8)} ${data.state ?? data.healthy ?? data.reason ?? ""} → serving ${serving}, live ${all.filter((i) => !i.ended).length}`);
   }
   return result;
 }
@@ -120,8 +124,8 @@ for (const [strategy, minHealthy, maxCapacity] of [
     assert.ok(after.every((t) => !before.some((b) => b.id === t.id)), "every task was replaced");
     const seen = await timeline(id, updated.json.deploymentId);
     assert.equal(seen.placedAfter, 4, JSON.stringify(seen));
-    assert.ok(seen.minServing >= minHealthy, `healthy capacity fell to ${seen.minServing} (minimum ${minHealthy})`);
-    assert.ok(seen.maxLive <= maxCapacity, `${seen.maxLive} instances were live (maximum ${maxCapacity})`);
+    assert.ok(seen.minServing >= minHealthy, `healthy capacity fell to ${seen.minServing} (minimum ${minHealthy}):\n${seen.story.join("\n")}`);
+    assert.ok(seen.maxLive <= maxCapacity, `${seen.maxLive} instances were live (maximum ${maxCapacity}):\n${seen.story.join("\n")}`);
     if (maxCapacity > 4) assert.ok(seen.maxLive > 4, `the over-capacity was used: ${seen.maxLive} live at most`);
     assert.equal((await api("DELETE", `/v2/apps${id}`)).status, 200);
   });

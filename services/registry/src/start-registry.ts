@@ -10,6 +10,7 @@ import {
 import { AppCommands } from "./app/app.commands.ts";
 import { ChangeRunner } from "./app/change-runner.ts";
 import { DeploymentCommands } from "./app/deployment.commands.ts";
+import { KillAndScaleCommands } from "./app/kill-and-scale.commands.ts";
 import { GroupCommands } from "./app/group.commands.ts";
 import { PodCommands } from "./app/pod.commands.ts";
 import { RegistryProjection } from "./app/registry.projection.ts";
@@ -55,6 +56,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       pods: new PodCommands(runner),
       groups: new GroupCommands(runner, projection),
       deployments: new DeploymentCommands(runner, projection),
+      killAndScale: new KillAndScaleCommands(runner),
       queries: new RegistryQueries(projection),
     });
     const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [service], reflection: true });

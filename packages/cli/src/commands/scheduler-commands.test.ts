@@ -90,6 +90,9 @@ const scheduler = bindService(schedulerV1.SchedulerService, {
   },
   drainAgent: (request) => setDraining("drainAgent", request, true),
   undrainAgent: (request) => setDraining("undrainAgent", request, false),
+  killTasks: async () => {
+    throw new Error("not used here");
+  },
 });
 
 let server: GrpcServer;

@@ -42,6 +42,7 @@ before(async () => {
         resetLaunchDelay: notImplemented,
         drainAgent: notImplemented,
         undrainAgent: notImplemented,
+        killTasks: notImplemented,
         async *watchTasks() {},
       }),
     ],

@@ -77,6 +77,9 @@ const scheduler = bindService(schedulerV1.SchedulerService, {
   async undrainAgent() {
     throw new Error("not used here");
   },
+  async killTasks() {
+    throw new Error("not used here");
+  },
   async listAgents() {
     return { agents: [] };
   },

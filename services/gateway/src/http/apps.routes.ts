@@ -8,6 +8,7 @@ import { APP_DETAIL_EMBEDS, marathonApp, NO_RUNTIME, resolveAppEmbeds } from "./
 import { marathonTask } from "./marathon-task-view.ts";
 import { booleanParam, embedParam, requireArrayOfObjects, requireObjectBody, stringParam, type Query } from "./request-params.ts";
 import { parseAppsPath } from "./resource-paths.ts";
+import { killOptions, killTasks } from "./task-kills.ts";
 
 function restOf(request: FastifyRequest): string {
   return (request.params as { "*": string })["*"];
@@ -112,8 +113,24 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends): voi
   app.delete("/v2/apps/*", async (request, reply) => {
     const target = parseAppsPath(restOf(request), ["tasks", "task"]);
     if (target.kind === "tasks" || target.kind === "task") {
-      // No backend can kill single tasks yet (the scheduler's contract has no such call).
-      return reply.code(501).send({ message: `Killing tasks through ${request.url.split("?")[0]} is not supported yet` });
+      const q = query(request);
+      const options = killOptions(q);
+      const call = callerMetadata(request);
+      // The app must exist (404 with Marathon's message otherwise).
+      await backends.registry.getApp({ id: target.id }, call);
+      const { tasks } = await backends.scheduler.listTasks({ appId: target.id }, call);
+      if (target.kind === "task") {
+        const task = tasks.find((t) => t.taskId === target.taskId);
+        if (!task) throw new GantryError("NotFound", `Task '${target.taskId}' does not exist`, { details: { taskId: target.taskId } });
+        const result = await killTasks(backends, call, [task], options);
+        if (result.kind === "deployment") return sendDeploymentResult(reply, result.deployment);
+        return { task: marathonTask(result.tasks.find((t) => t.taskId === task.taskId) ?? task) };
+      }
+      const host = stringParam(q, "host");
+      const chosen = tasks.filter((t) => host === "" || host === "*" || t.host === host);
+      const result = await killTasks(backends, call, chosen, options, [target.id]);
+      if (result.kind === "deployment") return sendDeploymentResult(reply, result.deployment);
+      return { tasks: result.tasks.map(marathonTask) };
     }
     // Marathon's one exception: DELETE /v2/apps/{id} is forced unless told otherwise.
     const result = await backends.registry.deleteApp({ id: target.id, force: booleanParam(query(request), "force", true) }, callerMetadata(request));

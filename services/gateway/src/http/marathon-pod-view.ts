@@ -63,7 +63,8 @@ export function marathonPodStatus(
   };
 }
 
-function podInstanceStatus(pod: registryV1App.PodVersion, instanceId: string, tasks: schedulerV1Model.Task[], now: string): JsonObject {
+/** Marathon's status of one pod instance, from its tasks. */
+export function podInstanceStatus(pod: registryV1App.PodVersion, instanceId: string, tasks: schedulerV1Model.Task[], now: string): JsonObject {
   const views = tasks.map(marathonTask);
   const since = latest(tasks.map((t) => t.updatedAt), now);
   const sum = (pick: (r: schedulerV1Model.Resources) => number) => tasks.reduce((acc, t) => acc + (t.resources ? pick(t.resources) : 0), 0);

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { GantryError } from "@gantry/platform";
 import type { Backends } from "../backends.ts";
 import { callerMetadata } from "./caller.ts";
 import { DEPLOYMENT_HEADER, locationOf } from "./deployment-result.ts";
-import { marathonPod, marathonPodStatus } from "./marathon-pod-view.ts";
-import { badRequest, booleanParam, canonicalId, requireObjectBody, type Query } from "./request-params.ts";
+import { marathonPod, marathonPodStatus, podInstanceStatus } from "./marathon-pod-view.ts";
+import { badRequest, booleanParam, canonicalId, requireObjectBody, requireStringArray, type Query } from "./request-params.ts";
 import { parsePodsPath } from "./resource-paths.ts";
 
 function restOf(request: FastifyRequest): string {
@@ -91,8 +92,17 @@ export function registerPodRoutes(app: FastifyInstance, backends: Backends): voi
   app.delete("/v2/pods/*", async (request, reply) => {
     const target = parsePodsPath(restOf(request));
     if (target.kind === "instance" || target.kind === "instances") {
-      // No backend can kill single pod instances yet (the scheduler's contract has no such call).
-      return reply.code(501).send({ message: `Killing pod instances through ${request.url.split("?")[0]} is not supported yet` });
+      // Marathon's pod instance kills: the instances are killed and replaced; wipe changes nothing more here.
+      const call = callerMetadata(request);
+      const [{ pod }, { tasks }] = await Promise.all([backends.registry.getPod({ id: target.id }, call), backends.scheduler.listTasks({ appId: target.id }, call)]);
+      const wanted = target.kind === "instance" ? [target.instanceId] : requireStringArray(request.body);
+      const live = new Set(tasks.map((t) => t.instanceId));
+      const known = wanted.filter((id) => live.has(id));
+      if (target.kind === "instance" && known.length === 0) throw new GantryError("NotFound", `Instance '${target.instanceId}' does not exist`, { details: { instanceId: target.instanceId } });
+      const killed = known.length === 0 ? [] : (await backends.scheduler.killTasks({ instanceIds: known }, call)).tasks;
+      const now = new Date().toISOString();
+      const statuses = known.map((id) => podInstanceStatus(pod!, id, killed.filter((t) => t.instanceId === id), now));
+      return target.kind === "instance" ? statuses[0] : statuses;
     }
     if (target.kind !== "pod") return reply.callNotFound();
     const result = await backends.registry.deletePod({ id: target.id, force: forceOf(request) }, callerMetadata(request));

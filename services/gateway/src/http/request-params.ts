@@ -64,6 +64,12 @@ function invalidJson(path: string, error: string): GantryError {
   return new GantryError("InvalidArgument", "Invalid JSON", { details: { kind: "json" }, violations: [{ path, errors: [error] }] });
 }
 
+/** A body that must be a JSON array of strings (ids): 400 otherwise. */
+export function requireStringArray(body: unknown): string[] {
+  if (!Array.isArray(body) || body.some((id) => typeof id !== "string")) throw badRequest("expected a JSON array of ids");
+  return body as string[];
+}
+
 /** A 400 `{"message"}` for a request that is well-formed JSON but wrong for this endpoint. */
 export function badRequest(message: string): GantryError {
   return new GantryError("InvalidArgument", message, { details: { kind: "request" } });

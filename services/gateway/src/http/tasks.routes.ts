@@ -1,9 +1,16 @@
 import type { FastifyInstance } from "fastify";
 import type { Backends } from "../backends.ts";
 import { callerMetadata } from "./caller.ts";
+import { sendDeploymentResult } from "./deployment-result.ts";
 import { marathonTask } from "./marathon-task-view.ts";
+import { badRequest, requireObjectBody, type Query } from "./request-params.ts";
+import { killOptions, killTasks } from "./task-kills.ts";
 
-/** Marathon's `GET /v2/tasks` (with `status=running|staging`, repeatable). */
+/**
+ * Marathon's `GET /v2/tasks` (with `status=running|staging`, repeatable) and `POST
+ * /v2/tasks/delete` (`{"ids": […]}`, with `scale`, `wipe`, `force`): ids that name no live task
+ * are left out, as in Marathon.
+ */
 export function registerTaskRoutes(app: FastifyInstance, backends: Backends): void {
   app.get("/v2/tasks", async (request) => {
     const { tasks } = await backends.scheduler.listTasks({}, callerMetadata(request));
@@ -11,5 +18,18 @@ export function registerTaskRoutes(app: FastifyInstance, backends: Backends): vo
     const wanted = [status.status ?? [], status["status[]"] ?? []].flat().map((s) => `TASK_${s.toUpperCase()}`);
     const views = tasks.map(marathonTask).filter((t) => wanted.length === 0 || wanted.includes(String(t.state)));
     return { tasks: views };
+  });
+
+  app.post("/v2/tasks/delete", async (request, reply) => {
+    const options = killOptions(request.query as Query);
+    const body = requireObjectBody(request.body);
+    const ids = body.ids;
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) throw badRequest("ids: expected an array of task ids");
+    const call = callerMetadata(request);
+    const { tasks } = await backends.scheduler.listTasks({}, call);
+    const wanted = new Set(ids as string[]);
+    const result = await killTasks(backends, call, tasks.filter((t) => wanted.has(t.taskId)), options);
+    if (result.kind === "deployment") return sendDeploymentResult(reply, result.deployment);
+    return { tasks: result.tasks.map(marathonTask) };
   });
 }

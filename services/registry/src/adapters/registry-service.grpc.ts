@@ -3,6 +3,7 @@ import { authorize, bindService, injectTraceparent, type CallContext, type Servi
 import type { AppCommands, DeploymentRef } from "../app/app.commands.ts";
 import type { CommandContext } from "../app/change-runner.ts";
 import type { DeploymentCommands } from "../app/deployment.commands.ts";
+import type { KillAndScaleCommands } from "../app/kill-and-scale.commands.ts";
 import type { GroupCommands } from "../app/group.commands.ts";
 import type { PodCommands } from "../app/pod.commands.ts";
 import type { RegistryQueries } from "../app/registry.queries.ts";
@@ -15,6 +16,7 @@ export interface RegistryHandlers {
   pods: PodCommands;
   groups: GroupCommands;
   deployments: DeploymentCommands;
+  killAndScale: KillAndScaleCommands;
   queries: RegistryQueries;
 }
 
@@ -169,6 +171,12 @@ export function registryService(h: RegistryHandlers): ServiceBinding {
     async listDeployments(_request, ctx) {
       authorize(ctx.principal, "readDeployment", "/");
       return { deployments: h.queries.listDeployments() };
+    },
+    async killAndScale(request, ctx) {
+      for (const r of request.runSpecs) authorize(ctx.principal, "updateApp", resource(r.id));
+      const ref = await h.killAndScale.killAndScale(request.runSpecs.map((r) => ({ id: canonicalPath(r.id), instanceIds: r.instanceIds })), request.force, commandContext(ctx));
+      logged(ctx, { killed: request.runSpecs.map((r) => ({ id: r.id, instances: r.instanceIds })) }, ref, "instances killed with a scale down");
+      return { deployment: ref };
     },
     async cancelDeployment(request, ctx) {
       authorize(ctx.principal, "cancelDeployment", `/deployments/${request.id}`);

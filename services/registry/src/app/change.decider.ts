@@ -27,6 +27,8 @@ export interface ChangeOptions {
    * then: the instances still running it are not replaced.
    */
   restoredConfig?: ReadonlyMap<string, string>;
+  /** Per app/pod, instances its scale action kills before any other (a kill with scale). */
+  instancesToKill?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** What a change writes and what it leads to. `appends` go to the log in ONE transaction. */
@@ -107,7 +109,7 @@ export function decideChange(state: RegistryState, target: DesiredState, options
     version,
     affectedApps: plan.affectedApps,
     affectedPods: plan.affectedPods,
-    steps: plan.steps.map((s) => ({ actions: s.actions.map((a) => ("app" in a ? { action: a.action, app: a.app } : { action: a.action, pod: a.pod })) })),
+    steps: plan.steps.map((s) => ({ actions: s.actions.map((a) => ({ action: a.action, ...("app" in a ? { app: a.app } : { pod: a.pod }), instancesToKill: [...(options.instancesToKill?.get("app" in a ? a.app : a.pod) ?? [])] })) })),
     currentStep: 0,
     totalSteps: plan.steps.length,
   });

@@ -64,6 +64,16 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
       await scheduler.resetLaunchDelay(request.id);
       return {};
     },
+    async killTasks(request, ctx) {
+      const ids = [...request.taskIds, ...request.instanceIds];
+      for (const id of ids) {
+        const inst = state.instanceOfTask(id) ?? state.instances.get(id);
+        // An id that names nothing live kills nothing: it is only reported back.
+        if (inst) authorize(ctx.principal, "updateApp", inst.appId);
+      }
+      const killed = await scheduler.killInstances(ids, request.reason || `killed through the API by ${ctx.principal.name}`);
+      return { tasks: killed.instances.flatMap(toProtoTasks), unknownIds: killed.unknownIds };
+    },
     async drainAgent(request, ctx) {
       authorize(ctx.principal, "updateAgent", "/");
       await scheduler.drainAgent(request.agentId, request.reason);

@@ -191,7 +191,16 @@ function taskStateOfJson(v: Json): TaskStateName {
 
 function activeDeployment(d: registryV1App.Deployment): ActiveDeployment {
   const steps = d.steps.map((step) => scopeOf(step.actions));
-  return { id: d.id, affectedApps: [...d.affectedApps], affectedPods: [...d.affectedPods], appsToRun: [...new Set(steps.flatMap((s) => s.appsToRun))], steps, currentStep: 0 };
+  const instancesToKill = d.steps.flatMap((s) => s.actions.flatMap((a) => a.instancesToKill));
+  return {
+    id: d.id,
+    affectedApps: [...d.affectedApps],
+    affectedPods: [...d.affectedPods],
+    appsToRun: [...new Set(steps.flatMap((s) => s.appsToRun))],
+    steps,
+    currentStep: 0,
+    ...(instancesToKill.length > 0 ? { instancesToKill } : {}),
+  };
 }
 
 /** The apps and pods some actions act on, and which of them must run afterwards (all but the stopped). */

@@ -94,3 +94,19 @@ function instanceAppend(ctx: SchedulerContext, inst: Instance, event: Pick<Outgo
 function oneEvent(ctx: SchedulerContext, streamId: string, appId: string, event: Pick<OutgoingEvent, "schema" | "message">): StreamBatch {
   return { streamId, expectedVersion: ctx.state.versionOf(streamId), events: [{ ...event, ...ctx.originOf(appId) }] };
 }
+
+/** The scheduler stops an instance: InstanceKillRequested on its stream, with why. */
+export function killRequest(ctx: SchedulerContext, instance: Instance, reason: string): StreamBatch {
+  const streamId = `instance-${instance.instanceId}`;
+  return {
+    streamId,
+    expectedVersion: ctx.state.versionOf(streamId),
+    events: [
+      {
+        schema: eventsV1Instance.InstanceKillRequestedSchema,
+        message: create(eventsV1Instance.InstanceKillRequestedSchema, { instanceId: instance.instanceId, taskId: instance.taskId, appId: instance.appId, reason }),
+        ...ctx.originOf(instance.appId),
+      },
+    ],
+  };
+}

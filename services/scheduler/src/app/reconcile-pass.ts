@@ -12,6 +12,7 @@ import {
 } from "../domain/index.ts";
 import { CommandBatches, killCommands, launchInstanceCommand } from "./agent-commands.ts";
 import { advanceDeployments } from "./deployment-rollout.ts";
+import { killRequest } from "./instance-events.ts";
 import { firstRefusalOf, type AgentCheck } from "./placement-explanations.ts";
 import type { StreamBatch } from "./ports.ts";
 import type { SchedulerContext } from "./scheduler.ts";
@@ -56,6 +57,7 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
   state.dirty.clear();
   // Run specs a later step of a deployment acts on wait for their step (deployment-rollout.ts).
   const held = heldRunSpecs(state.deployments.values());
+  const killFirst = new Set([...state.deployments.values()].flatMap((d) => d.instancesToKill ?? []));
   for (const [i, id] of dirty.entries()) {
     if (held.has(id)) continue;
     if (tentative.length >= MAX_PLACEMENTS_PER_PASS) {
@@ -64,7 +66,7 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
       break;
     }
     const known = state.runSpecs.get(id);
-    const plan = reconcileRunSpec(known?.demand, state.instancesOf(id), true);
+    const plan = reconcileRunSpec(known?.demand, state.instancesOf(id), true, killFirst);
     if (plan.rolling) state.rolling.add(id);
     else state.rolling.delete(id);
     for (const { instance, reason } of plan.kills) {
@@ -212,21 +214,6 @@ function placedEvent(ctx: SchedulerContext, inst: Instance): StreamBatch {
           pod: inst.pod,
         }),
         ...ctx.originOf(inst.appId),
-      },
-    ],
-  };
-}
-
-function killRequest(ctx: SchedulerContext, instance: Instance, reason: string): StreamBatch {
-  const streamId = `instance-${instance.instanceId}`;
-  return {
-    streamId,
-    expectedVersion: ctx.state.versionOf(streamId),
-    events: [
-      {
-        schema: eventsV1Instance.InstanceKillRequestedSchema,
-        message: create(eventsV1Instance.InstanceKillRequestedSchema, { instanceId: instance.instanceId, taskId: instance.taskId, appId: instance.appId, reason }),
-        ...ctx.originOf(instance.appId),
       },
     ],
   };

@@ -373,6 +373,24 @@ test("a heartbeat repairs: kills tasks nobody wants, records lost RUNNING report
   assert.ok(commands.includes(`launchInstance:${b!.taskId}`), "a launch that never arrived is re-sent");
 });
 
+test("an instance killed through the API is killed once, with why, and replaced; ids naming nothing live are reported back", async () => {
+  const { h, inst } = await oneInstance();
+  await report(h, inst.taskId);
+  const sentBefore = h.sent.length;
+  const killed = await h.scheduler.killInstances([inst.taskId, inst.instanceId, "nobody.1"], "killed through the API by alice");
+  assert.deepEqual(killed.instances.map((i) => i.instanceId), [inst.instanceId], "a task id and its instance id name one instance");
+  assert.deepEqual(killed.unknownIds, ["nobody.1"]);
+  assert.ok(killed.instances[0]!.killRequested);
+  const kill = h.log.find((e) => e.type === "InstanceKillRequested");
+  assert.equal(kill?.data.reason, "killed through the API by alice");
+  await h.settle();
+  assert.ok(h.sent.slice(sentBefore).some((b) => b.commands.commands.some((c) => c.command.case === "kill")), "its agent is told");
+  assert.equal(h.instances().filter((i) => !i.killRequested).length, 1, "a replacement is placed");
+  const again = await h.scheduler.killInstances([inst.taskId], "again");
+  assert.equal(again.instances.length, 1);
+  assert.equal(h.log.filter((e) => e.type === "InstanceKillRequested").length, 1, "not killed twice");
+});
+
 test("a standby folds but never acts: inputs that need a leader are refused, nothing is appended or sent", async () => {
   const h = harness({ lead: false });
   await assert.rejects(h.scheduler.onRegistration(registration("a1", 4)), /not the leader/);

@@ -3,7 +3,7 @@ import { ConcurrencyError, FencedOutError, foldInStreamOrder, GantryError, type 
 import type { agentV1 } from "@gantry/proto";
 import { DESIRED_STATE_STREAM_TYPES, foldEvent, type FoldableEvent } from "./fold-event.ts";
 import { checkAgents, onHeartbeats, onRegistrations, type ReceivedHeartbeat } from "./agent-membership.ts";
-import { drainAgent, resetLaunchDelay, undrainAgent } from "./operator-actions.ts";
+import { drainAgent, killInstances, resetLaunchDelay, undrainAgent, type KilledInstances } from "./operator-actions.ts";
 import { reconcileNow, type PlacementPolicy } from "./reconcile-pass.ts";
 import type { SchedulerPorts, StreamBatch } from "./ports.ts";
 import { SchedulerState } from "./scheduler-state.ts";
@@ -220,6 +220,11 @@ export class Scheduler implements SchedulerContext {
   /** Ends a run spec's launch backoff now (DELETE /v2/queue/{id}/delay). */
   resetLaunchDelay(runSpecId: string): Promise<void> {
     return this.serial(() => resetLaunchDelay(this, runSpecId));
+  }
+
+  /** Kills the live instances named by task or instance ids (they are replaced). */
+  killInstances(ids: readonly string[], reason: string): Promise<KilledInstances> {
+    return this.serial(() => killInstances(this, ids, reason));
   }
 
   // ---- decisions ------------------------------------------------------------------------------

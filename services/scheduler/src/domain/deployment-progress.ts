@@ -17,6 +17,8 @@ export interface ActiveDeployment extends StepScope {
   steps: StepScope[];
   /** 1-based: the last step started (0: none yet; the first one is under way from the start). */
   currentStep: number;
+  /** Instances its scale downs kill before any other (a kill with scale); absent in older snapshots. */
+  instancesToKill?: string[];
 }
 
 /** Where a deployment stands: still running, done, or impossible (with why). */

@@ -96,8 +96,12 @@ for (const strategy of [
       for (let l = 0; l < plan.launch; l++) live.push(checked(`n${++next}`, "v2", undefined, { state: "TASK_STAGING", placedAt: 100 + next }));
       assert.ok(serving() >= Math.min(minHealthy, 4), `round ${round}: ${serving()} serving, minimum ${minHealthy}`);
       assert.ok(live.length <= maxCapacity, `round ${round}: ${live.length} live, maximum ${maxCapacity}`);
-      // The world moves: killed instances end; staging ones run; running ones get healthy.
-      live = live.filter((i) => !i.killRequested).map((i) => (i.state === "TASK_STAGING" ? checked(i.instanceId, i.appVersion, undefined, { placedAt: i.placedAt }) : i.tasks[0]!.health ? i : checked(i.instanceId, i.appVersion, true, { placedAt: i.placedAt })));
+      // The world moves: instances killed before this round end (those killed now take a round
+      // more); staging ones run; running ones get healthy.
+      const killedNow = new Set(plan.kills.map((k) => k.instance.instanceId));
+      live = live
+        .filter((i) => !i.killRequested || killedNow.has(i.instanceId))
+        .map((i) => (i.killRequested ? i : i.state === "TASK_STAGING" ? checked(i.instanceId, i.appVersion, undefined, { placedAt: i.placedAt }) : i.tasks[0]!.health ? i : checked(i.instanceId, i.appVersion, true, { placedAt: i.placedAt })));
       if (live.length === 4 && live.every((i) => i.appVersion === "v2" && servesHealthy(i, ["web"]))) return;
     }
     assert.fail(`not done after 50 rounds: ${live.map((i) => `${i.instanceId}@${i.appVersion}`).join(", ")}`);
@@ -107,4 +111,11 @@ for (const strategy of [
 test("instances of a deleted run spec are all killed; ones already stopping are not killed again", () => {
   const plan = reconcileRunSpec(undefined, [checked("a", "v1", true), checked("b", "v1", true, { killRequested: true })], true);
   assert.deepEqual(plan.kills.map((k) => k.instance.instanceId), ["a"]);
+});
+
+test("a scale down kills the instances it names before any other, whatever the kill selection", () => {
+  const live = [checked("a", "v2", true, { placedAt: 1 }), checked("b", "v2", true, { placedAt: 2 }), checked("c", "v2", true, { placedAt: 3 })];
+  const plan = reconcileRunSpec(web({ instances: 2 }), live, true, new Set(["a"]));
+  assert.deepEqual(plan.kills.map((k) => k.instance.instanceId), ["a"], "not c, the youngest");
+  assert.deepEqual(reconcileRunSpec(web({ instances: 2 }), live, true).kills.map((k) => k.instance.instanceId), ["c"]);
 });

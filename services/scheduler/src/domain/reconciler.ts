@@ -17,6 +17,8 @@ export interface UpgradeBounds {
   maxCapacity: number;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Rounding slack, so that 10 × 0.3 is 3 and not 3.0000000000000004 (ceil 4). */
 const EPSILON = 1e-9;
 
@@ -45,23 +47,28 @@ export function upgradeBounds(instances: number, strategy: UpgradeStrategy): Upg
  * every live instance stays within `maxCapacity`. Each pass decides from what is live now, so a
  * new leader resumes an upgrade where the log left it. O(the run spec's instances).
  */
-export function reconcileRunSpec(demand: RunSpecDemand | undefined, live: Iterable<Instance>, launchAllowed: boolean): RunSpecPlan {
+export function reconcileRunSpec(demand: RunSpecDemand | undefined, live: Iterable<Instance>, launchAllowed: boolean, killFirst: ReadonlySet<string> = NONE): RunSpecPlan {
   const plan: RunSpecPlan = { launch: 0, kills: [], rolling: false };
   const current: Instance[] = [];
   const old: Instance[] = [];
   let stopping = 0;
+  let oldStopping = 0;
   for (const inst of live) {
-    if (inst.killRequested) stopping++;
-    else if (!demand) plan.kills.push({ instance: inst, reason: "app deleted" });
+    if (inst.killRequested) {
+      stopping++;
+      if (demand && inst.appVersion !== demand.configVersion) oldStopping++;
+    } else if (!demand) plan.kills.push({ instance: inst, reason: "app deleted" });
     else if (inst.appVersion !== demand.configVersion) old.push(inst);
     else current.push(inst);
   }
   if (!demand) return plan;
   const surplus = current.length - demand.instances;
   if (surplus > 0) {
-    for (const inst of inKillOrder(current, demand.killSelection).slice(0, surplus)) plan.kills.push({ instance: inst, reason: `scaled down to ${demand.instances}` });
+    const inOrder = inKillOrder(current, demand.killSelection).sort((a, b) => Number(killFirst.has(b.instanceId)) - Number(killFirst.has(a.instanceId)));
+    for (const inst of inOrder.slice(0, surplus)) plan.kills.push({ instance: inst, reason: `scaled down to ${demand.instances}` });
   }
-  if (old.length === 0) {
+  // Old instances still stopping keep the upgrade's bounds on until they end.
+  if (old.length === 0 && oldStopping === 0) {
     if (surplus < 0 && launchAllowed) plan.launch = -surplus;
     return plan;
   }

@@ -134,6 +134,13 @@ export declare type DeploymentAction = Message<"gantry.registry.v1.DeploymentAct
    * @generated from field: string pod = 3;
    */
   pod: string;
+
+  /**
+   * A scale down's instances to kill before any other (Marathon's kill with scale=true).
+   *
+   * @generated from field: repeated string instances_to_kill = 4;
+   */
+  instancesToKill: string[];
 };
 
 /**

@@ -1006,6 +1006,68 @@ export declare type CancelDeploymentResponse = Message<"gantry.registry.v1.Cance
 export declare const CancelDeploymentResponseSchema: GenMessage<CancelDeploymentResponse>;
 
 /**
+ * RunSpecInstances names instances of one app or pod.
+ *
+ * @generated from message gantry.registry.v1.RunSpecInstances
+ */
+export declare type RunSpecInstances = Message<"gantry.registry.v1.RunSpecInstances"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: repeated string instance_ids = 2;
+   */
+  instanceIds: string[];
+};
+
+/**
+ * Describes the message gantry.registry.v1.RunSpecInstances.
+ * Use `create(RunSpecInstancesSchema)` to create a new message.
+ */
+export declare const RunSpecInstancesSchema: GenMessage<RunSpecInstances>;
+
+/**
+ * @generated from message gantry.registry.v1.KillAndScaleRequest
+ */
+export declare type KillAndScaleRequest = Message<"gantry.registry.v1.KillAndScaleRequest"> & {
+  /**
+   * @generated from field: repeated gantry.registry.v1.RunSpecInstances run_specs = 1;
+   */
+  runSpecs: RunSpecInstances[];
+
+  /**
+   * Cancel running deployments of the same apps/pods instead of failing with the lock error.
+   *
+   * @generated from field: bool force = 2;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message gantry.registry.v1.KillAndScaleRequest.
+ * Use `create(KillAndScaleRequestSchema)` to create a new message.
+ */
+export declare const KillAndScaleRequestSchema: GenMessage<KillAndScaleRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.KillAndScaleResponse
+ */
+export declare type KillAndScaleResponse = Message<"gantry.registry.v1.KillAndScaleResponse"> & {
+  /**
+   * @generated from field: gantry.registry.v1.DeploymentRef deployment = 1;
+   */
+  deployment?: DeploymentRef | undefined;
+};
+
+/**
+ * Describes the message gantry.registry.v1.KillAndScaleResponse.
+ * Use `create(KillAndScaleResponseSchema)` to create a new message.
+ */
+export declare const KillAndScaleResponseSchema: GenMessage<KillAndScaleResponse>;
+
+/**
  * RegistryService owns desired state: apps, pods and groups, and every version of them.
  * Every mutating call is authenticated, authorised and recorded in the event log with its
  * principal; it computes a deployment plan and returns the deployment's id. A change to an
@@ -1257,6 +1319,17 @@ export declare const RegistryService: GenService<{
     methodKind: "unary";
     input: typeof CancelDeploymentRequestSchema;
     output: typeof CancelDeploymentResponseSchema;
+  },
+  /**
+   * KillAndScale scales apps and pods down by the instances named, a deployment whose scale
+   * kills those instances first (Marathon's task kills with scale=true).
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.KillAndScale
+   */
+  killAndScale: {
+    methodKind: "unary";
+    input: typeof KillAndScaleRequestSchema;
+    output: typeof KillAndScaleResponseSchema;
   },
 }>;
 

@@ -12,6 +12,59 @@ import type { Agent, Task } from "./model_pb.js";
 export declare const file_gantry_scheduler_v1_scheduler: GenFile;
 
 /**
+ * @generated from message gantry.scheduler.v1.KillTasksRequest
+ */
+export declare type KillTasksRequest = Message<"gantry.scheduler.v1.KillTasksRequest"> & {
+  /**
+   * @generated from field: repeated string task_ids = 1;
+   */
+  taskIds: string[];
+
+  /**
+   * @generated from field: repeated string instance_ids = 2;
+   */
+  instanceIds: string[];
+
+  /**
+   * Why, recorded with each kill ("" = killed through the API).
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.KillTasksRequest.
+ * Use `create(KillTasksRequestSchema)` to create a new message.
+ */
+export declare const KillTasksRequestSchema: GenMessage<KillTasksRequest>;
+
+/**
+ * @generated from message gantry.scheduler.v1.KillTasksResponse
+ */
+export declare type KillTasksResponse = Message<"gantry.scheduler.v1.KillTasksResponse"> & {
+  /**
+   * The tasks of every instance being killed (those already being killed included).
+   *
+   * @generated from field: repeated gantry.scheduler.v1.Task tasks = 1;
+   */
+  tasks: Task[];
+
+  /**
+   * The ids asked for that name no live task or instance.
+   *
+   * @generated from field: repeated string unknown_ids = 2;
+   */
+  unknownIds: string[];
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.KillTasksResponse.
+ * Use `create(KillTasksResponseSchema)` to create a new message.
+ */
+export declare const KillTasksResponseSchema: GenMessage<KillTasksResponse>;
+
+/**
  * @generated from message gantry.scheduler.v1.ListTasksRequest
  */
 export declare type ListTasksRequest = Message<"gantry.scheduler.v1.ListTasksRequest"> & {
@@ -773,6 +826,18 @@ export declare const SchedulerService: GenService<{
     methodKind: "unary";
     input: typeof UndrainAgentRequestSchema;
     output: typeof UndrainAgentResponseSchema;
+  },
+  /**
+   * KillTasks kills live instances, named by any of their task ids or by instance id (a pod's
+   * instance is killed whole); they are replaced as any ended instance is. Killing with a scale
+   * down is the registry's KillAndScale.
+   *
+   * @generated from rpc gantry.scheduler.v1.SchedulerService.KillTasks
+   */
+  killTasks: {
+    methodKind: "unary";
+    input: typeof KillTasksRequestSchema;
+    output: typeof KillTasksResponseSchema;
   },
 }>;
 

@@ -9,175 +9,189 @@ import { file_gantry_scheduler_v1_model } from "./model_pb.js";
  * Describes the file gantry/scheduler/v1/scheduler.proto.
  */
 export const file_gantry_scheduler_v1_scheduler = /*@__PURE__*/
-  fileDesc("CiNnYW50cnkvc2NoZWR1bGVyL3YxL3NjaGVkdWxlci5wcm90bxITZ2FudHJ5LnNjaGVkdWxlci52MSI8ChBMaXN0VGFza3NSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIYChBpbmNsdWRlX3Rlcm1pbmFsGAIgASgIIj0KEUxpc3RUYXNrc1Jlc3BvbnNlEigKBXRhc2tzGAEgAygLMhkuZ2FudHJ5LnNjaGVkdWxlci52MS5UYXNrIhMKEUxpc3RBZ2VudHNSZXF1ZXN0IkAKEkxpc3RBZ2VudHNSZXNwb25zZRIqCgZhZ2VudHMYASADKAsyGi5nYW50cnkuc2NoZWR1bGVyLnYxLkFnZW50IiMKEVdhdGNoVGFza3NSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCSI9ChJXYXRjaFRhc2tzUmVzcG9uc2USJwoEdGFzaxgBIAEoCzIZLmdhbnRyeS5zY2hlZHVsZXIudjEuVGFzayIqChlMaXN0UGFya2VkTWVzc2FnZXNSZXF1ZXN0Eg0KBWxpbWl0GAEgASgNIkIKDlBhcmtlZENvbnN1bWVyEhAKCGNvbnN1bWVyGAEgASgJEg8KB3N1YmplY3QYAiABKAkSDQoFY291bnQYAyABKAQilgEKDVBhcmtlZE1lc3NhZ2USEAoIY29uc3VtZXIYASABKAkSDgoGc3RyZWFtGAIgASgJEg8KB3N1YmplY3QYAyABKAkSEAoIc2VxdWVuY2UYBCABKAQSCwoDa2V5GAUgASgJEg4KBnJlYXNvbhgGIAEoCRIQCghhdHRlbXB0cxgHIAEoDRIRCglwYXJrZWRfYXQYCCABKAkilwEKGkxpc3RQYXJrZWRNZXNzYWdlc1Jlc3BvbnNlEg0KBXRvdGFsGAEgASgEEjYKCWNvbnN1bWVycxgCIAMoCzIjLmdhbnRyeS5zY2hlZHVsZXIudjEuUGFya2VkQ29uc3VtZXISMgoGcmVjZW50GAMgAygLMiIuZ2FudHJ5LnNjaGVkdWxlci52MS5QYXJrZWRNZXNzYWdlIusBChBEaW1lbnNpb25WZXJkaWN0EjoKCWRpbWVuc2lvbhgBIAEoDjInLmdhbnRyeS5zY2hlZHVsZXIudjEuUGxhY2VtZW50RGltZW5zaW9uEgoKAm9rGAIgASgIEgwKBGNvZGUYAyABKAkSQQoGcGFyYW1zGAQgAygLMjEuZ2FudHJ5LnNjaGVkdWxlci52MS5EaW1lbnNpb25WZXJkaWN0LlBhcmFtc0VudHJ5Eg8KB21lc3NhZ2UYBSABKAkaLQoLUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK7AQoNQWdlbnRWZXJkaWN0cxIQCghhZ2VudF9pZBgBIAEoCRIQCghob3N0bmFtZRgCIAEoCRI5CgpkaW1lbnNpb25zGAMgAygLMiUuZ2FudHJ5LnNjaGVkdWxlci52MS5EaW1lbnNpb25WZXJkaWN0EhIKCmNoZWNrZWRfYXQYBCABKAkSDAoEZml0cxgFIAEoCBIpCgVhZ2VudBgGIAEoCzIaLmdhbnRyeS5zY2hlZHVsZXIudjEuQWdlbnQiQgoLUmVhc29uQ291bnQSDgoGcmVhc29uGAEgASgJEhAKCGRlY2xpbmVkGAIgASgEEhEKCXByb2Nlc3NlZBgDIAEoBCKzAwoUUGxhY2VtZW50RXhwbGFuYXRpb24SEwoLcnVuX3NwZWNfaWQYASABKAkSCwoDcG9kGAIgASgIEg8KB3dhaXRpbmcYAyABKA0SDQoFc2luY2UYBCABKAkSGgoSZGVsYXlfc2Vjb25kc19sZWZ0GAUgASgBEg8KB292ZXJkdWUYBiABKAgSMgoGYWdlbnRzGAcgAygLMiIuZ2FudHJ5LnNjaGVkdWxlci52MS5BZ2VudFZlcmRpY3RzEkQKGnJlamVjdF9zdW1tYXJ5X2xhc3Rfb2ZmZXJzGAggAygLMiAuZ2FudHJ5LnNjaGVkdWxlci52MS5SZWFzb25Db3VudBJHCh1yZWplY3Rfc3VtbWFyeV9sYXVuY2hfYXR0ZW1wdBgJIAMoCzIgLmdhbnRyeS5zY2hlZHVsZXIudjEuUmVhc29uQ291bnQSGAoQcHJvY2Vzc2VkX29mZmVycxgKIAEoBBIVCg11bnVzZWRfb2ZmZXJzGAsgASgEEhwKFGxhc3RfdW51c2VkX29mZmVyX2F0GAwgASgJEhoKEmxhc3RfdXNlZF9vZmZlcl9hdBgNIAEoCSIlChdFeHBsYWluUGxhY2VtZW50UmVxdWVzdBIKCgJpZBgBIAEoCSJaChhFeHBsYWluUGxhY2VtZW50UmVzcG9uc2USPgoLZXhwbGFuYXRpb24YASABKAsyKS5nYW50cnkuc2NoZWR1bGVyLnYxLlBsYWNlbWVudEV4cGxhbmF0aW9uIhIKEExpc3RRdWV1ZVJlcXVlc3QiTQoRTGlzdFF1ZXVlUmVzcG9uc2USOAoFaXRlbXMYASADKAsyKS5nYW50cnkuc2NoZWR1bGVyLnYxLlBsYWNlbWVudEV4cGxhbmF0aW9uIiUKF1Jlc2V0TGF1bmNoRGVsYXlSZXF1ZXN0EgoKAmlkGAEgASgJIhoKGFJlc2V0TGF1bmNoRGVsYXlSZXNwb25zZSI1ChFEcmFpbkFnZW50UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiPwoSRHJhaW5BZ2VudFJlc3BvbnNlEikKBWFnZW50GAEgASgLMhouZ2FudHJ5LnNjaGVkdWxlci52MS5BZ2VudCInChNVbmRyYWluQWdlbnRSZXF1ZXN0EhAKCGFnZW50X2lkGAEgASgJIkEKFFVuZHJhaW5BZ2VudFJlc3BvbnNlEikKBWFnZW50GAEgASgLMhouZ2FudHJ5LnNjaGVkdWxlci52MS5BZ2VudCq2AgoSUGxhY2VtZW50RGltZW5zaW9uEiMKH1BMQUNFTUVOVF9ESU1FTlNJT05fVU5TUEVDSUZJRUQQABIcChhQTEFDRU1FTlRfRElNRU5TSU9OX1JPTEUQARIiCh5QTEFDRU1FTlRfRElNRU5TSU9OX0NPTlNUUkFJTlQQAhIjCh9QTEFDRU1FTlRfRElNRU5TSU9OX01BSU5URU5BTkNFEAMSHAoYUExBQ0VNRU5UX0RJTUVOU0lPTl9DUFVTEAQSGwoXUExBQ0VNRU5UX0RJTUVOU0lPTl9NRU0QBRIcChhQTEFDRU1FTlRfRElNRU5TSU9OX0RJU0sQBhIcChhQTEFDRU1FTlRfRElNRU5TSU9OX0dQVVMQBxIdChlQTEFDRU1FTlRfRElNRU5TSU9OX1BPUlRTEAgypwcKEFNjaGVkdWxlclNlcnZpY2USWgoJTGlzdFRhc2tzEiUuZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0VGFza3NSZXF1ZXN0GiYuZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0VGFza3NSZXNwb25zZRJdCgpMaXN0QWdlbnRzEiYuZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0QWdlbnRzUmVxdWVzdBonLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdEFnZW50c1Jlc3BvbnNlEl8KCldhdGNoVGFza3MSJi5nYW50cnkuc2NoZWR1bGVyLnYxLldhdGNoVGFza3NSZXF1ZXN0GicuZ2FudHJ5LnNjaGVkdWxlci52MS5XYXRjaFRhc2tzUmVzcG9uc2UwARJ1ChJMaXN0UGFya2VkTWVzc2FnZXMSLi5nYW50cnkuc2NoZWR1bGVyLnYxLkxpc3RQYXJrZWRNZXNzYWdlc1JlcXVlc3QaLy5nYW50cnkuc2NoZWR1bGVyLnYxLkxpc3RQYXJrZWRNZXNzYWdlc1Jlc3BvbnNlEm8KEEV4cGxhaW5QbGFjZW1lbnQSLC5nYW50cnkuc2NoZWR1bGVyLnYxLkV4cGxhaW5QbGFjZW1lbnRSZXF1ZXN0Gi0uZ2FudHJ5LnNjaGVkdWxlci52MS5FeHBsYWluUGxhY2VtZW50UmVzcG9uc2USWgoJTGlzdFF1ZXVlEiUuZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0UXVldWVSZXF1ZXN0GiYuZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0UXVldWVSZXNwb25zZRJvChBSZXNldExhdW5jaERlbGF5EiwuZ2FudHJ5LnNjaGVkdWxlci52MS5SZXNldExhdW5jaERlbGF5UmVxdWVzdBotLmdhbnRyeS5zY2hlZHVsZXIudjEuUmVzZXRMYXVuY2hEZWxheVJlc3BvbnNlEl0KCkRyYWluQWdlbnQSJi5nYW50cnkuc2NoZWR1bGVyLnYxLkRyYWluQWdlbnRSZXF1ZXN0GicuZ2FudHJ5LnNjaGVkdWxlci52MS5EcmFpbkFnZW50UmVzcG9uc2USYwoMVW5kcmFpbkFnZW50EiguZ2FudHJ5LnNjaGVkdWxlci52MS5VbmRyYWluQWdlbnRSZXF1ZXN0GikuZ2FudHJ5LnNjaGVkdWxlci52MS5VbmRyYWluQWdlbnRSZXNwb25zZWIGcHJvdG8z", [file_gantry_scheduler_v1_model]);
+  fileDesc("CiNnYW50cnkvc2NoZWR1bGVyL3YxL3NjaGVkdWxlci5wcm90bxITZ2FudHJ5LnNjaGVkdWxlci52MSJKChBLaWxsVGFza3NSZXF1ZXN0EhAKCHRhc2tfaWRzGAEgAygJEhQKDGluc3RhbmNlX2lkcxgCIAMoCRIOCgZyZWFzb24YAyABKAkiUgoRS2lsbFRhc2tzUmVzcG9uc2USKAoFdGFza3MYASADKAsyGS5nYW50cnkuc2NoZWR1bGVyLnYxLlRhc2sSEwoLdW5rbm93bl9pZHMYAiADKAkiPAoQTGlzdFRhc2tzUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSGAoQaW5jbHVkZV90ZXJtaW5hbBgCIAEoCCI9ChFMaXN0VGFza3NSZXNwb25zZRIoCgV0YXNrcxgBIAMoCzIZLmdhbnRyeS5zY2hlZHVsZXIudjEuVGFzayITChFMaXN0QWdlbnRzUmVxdWVzdCJAChJMaXN0QWdlbnRzUmVzcG9uc2USKgoGYWdlbnRzGAEgAygLMhouZ2FudHJ5LnNjaGVkdWxlci52MS5BZ2VudCIjChFXYXRjaFRhc2tzUmVxdWVzdBIOCgZhcHBfaWQYASABKAkiPQoSV2F0Y2hUYXNrc1Jlc3BvbnNlEicKBHRhc2sYASABKAsyGS5nYW50cnkuc2NoZWR1bGVyLnYxLlRhc2siKgoZTGlzdFBhcmtlZE1lc3NhZ2VzUmVxdWVzdBINCgVsaW1pdBgBIAEoDSJCCg5QYXJrZWRDb25zdW1lchIQCghjb25zdW1lchgBIAEoCRIPCgdzdWJqZWN0GAIgASgJEg0KBWNvdW50GAMgASgEIpYBCg1QYXJrZWRNZXNzYWdlEhAKCGNvbnN1bWVyGAEgASgJEg4KBnN0cmVhbRgCIAEoCRIPCgdzdWJqZWN0GAMgASgJEhAKCHNlcXVlbmNlGAQgASgEEgsKA2tleRgFIAEoCRIOCgZyZWFzb24YBiABKAkSEAoIYXR0ZW1wdHMYByABKA0SEQoJcGFya2VkX2F0GAggASgJIpcBChpMaXN0UGFya2VkTWVzc2FnZXNSZXNwb25zZRINCgV0b3RhbBgBIAEoBBI2Cgljb25zdW1lcnMYAiADKAsyIy5nYW50cnkuc2NoZWR1bGVyLnYxLlBhcmtlZENvbnN1bWVyEjIKBnJlY2VudBgDIAMoCzIiLmdhbnRyeS5zY2hlZHVsZXIudjEuUGFya2VkTWVzc2FnZSLrAQoQRGltZW5zaW9uVmVyZGljdBI6CglkaW1lbnNpb24YASABKA4yJy5nYW50cnkuc2NoZWR1bGVyLnYxLlBsYWNlbWVudERpbWVuc2lvbhIKCgJvaxgCIAEoCBIMCgRjb2RlGAMgASgJEkEKBnBhcmFtcxgEIAMoCzIxLmdhbnRyeS5zY2hlZHVsZXIudjEuRGltZW5zaW9uVmVyZGljdC5QYXJhbXNFbnRyeRIPCgdtZXNzYWdlGAUgASgJGi0KC1BhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiuwEKDUFnZW50VmVyZGljdHMSEAoIYWdlbnRfaWQYASABKAkSEAoIaG9zdG5hbWUYAiABKAkSOQoKZGltZW5zaW9ucxgDIAMoCzIlLmdhbnRyeS5zY2hlZHVsZXIudjEuRGltZW5zaW9uVmVyZGljdBISCgpjaGVja2VkX2F0GAQgASgJEgwKBGZpdHMYBSABKAgSKQoFYWdlbnQYBiABKAsyGi5nYW50cnkuc2NoZWR1bGVyLnYxLkFnZW50IkIKC1JlYXNvbkNvdW50Eg4KBnJlYXNvbhgBIAEoCRIQCghkZWNsaW5lZBgCIAEoBBIRCglwcm9jZXNzZWQYAyABKAQiswMKFFBsYWNlbWVudEV4cGxhbmF0aW9uEhMKC3J1bl9zcGVjX2lkGAEgASgJEgsKA3BvZBgCIAEoCBIPCgd3YWl0aW5nGAMgASgNEg0KBXNpbmNlGAQgASgJEhoKEmRlbGF5X3NlY29uZHNfbGVmdBgFIAEoARIPCgdvdmVyZHVlGAYgASgIEjIKBmFnZW50cxgHIAMoCzIiLmdhbnRyeS5zY2hlZHVsZXIudjEuQWdlbnRWZXJkaWN0cxJEChpyZWplY3Rfc3VtbWFyeV9sYXN0X29mZmVycxgIIAMoCzIgLmdhbnRyeS5zY2hlZHVsZXIudjEuUmVhc29uQ291bnQSRwodcmVqZWN0X3N1bW1hcnlfbGF1bmNoX2F0dGVtcHQYCSADKAsyIC5nYW50cnkuc2NoZWR1bGVyLnYxLlJlYXNvbkNvdW50EhgKEHByb2Nlc3NlZF9vZmZlcnMYCiABKAQSFQoNdW51c2VkX29mZmVycxgLIAEoBBIcChRsYXN0X3VudXNlZF9vZmZlcl9hdBgMIAEoCRIaChJsYXN0X3VzZWRfb2ZmZXJfYXQYDSABKAkiJQoXRXhwbGFpblBsYWNlbWVudFJlcXVlc3QSCgoCaWQYASABKAkiWgoYRXhwbGFpblBsYWNlbWVudFJlc3BvbnNlEj4KC2V4cGxhbmF0aW9uGAEgASgLMikuZ2FudHJ5LnNjaGVkdWxlci52MS5QbGFjZW1lbnRFeHBsYW5hdGlvbiISChBMaXN0UXVldWVSZXF1ZXN0Ik0KEUxpc3RRdWV1ZVJlc3BvbnNlEjgKBWl0ZW1zGAEgAygLMikuZ2FudHJ5LnNjaGVkdWxlci52MS5QbGFjZW1lbnRFeHBsYW5hdGlvbiIlChdSZXNldExhdW5jaERlbGF5UmVxdWVzdBIKCgJpZBgBIAEoCSIaChhSZXNldExhdW5jaERlbGF5UmVzcG9uc2UiNQoRRHJhaW5BZ2VudFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIj8KEkRyYWluQWdlbnRSZXNwb25zZRIpCgVhZ2VudBgBIAEoCzIaLmdhbnRyeS5zY2hlZHVsZXIudjEuQWdlbnQiJwoTVW5kcmFpbkFnZW50UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCSJBChRVbmRyYWluQWdlbnRSZXNwb25zZRIpCgVhZ2VudBgBIAEoCzIaLmdhbnRyeS5zY2hlZHVsZXIudjEuQWdlbnQqtgIKElBsYWNlbWVudERpbWVuc2lvbhIjCh9QTEFDRU1FTlRfRElNRU5TSU9OX1VOU1BFQ0lGSUVEEAASHAoYUExBQ0VNRU5UX0RJTUVOU0lPTl9ST0xFEAESIgoeUExBQ0VNRU5UX0RJTUVOU0lPTl9DT05TVFJBSU5UEAISIwofUExBQ0VNRU5UX0RJTUVOU0lPTl9NQUlOVEVOQU5DRRADEhwKGFBMQUNFTUVOVF9ESU1FTlNJT05fQ1BVUxAEEhsKF1BMQUNFTUVOVF9ESU1FTlNJT05fTUVNEAUSHAoYUExBQ0VNRU5UX0RJTUVOU0lPTl9ESVNLEAYSHAoYUExBQ0VNRU5UX0RJTUVOU0lPTl9HUFVTEAcSHQoZUExBQ0VNRU5UX0RJTUVOU0lPTl9QT1JUUxAIMoMIChBTY2hlZHVsZXJTZXJ2aWNlEloKCUxpc3RUYXNrcxIlLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFRhc2tzUmVxdWVzdBomLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFRhc2tzUmVzcG9uc2USXQoKTGlzdEFnZW50cxImLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdEFnZW50c1JlcXVlc3QaJy5nYW50cnkuc2NoZWR1bGVyLnYxLkxpc3RBZ2VudHNSZXNwb25zZRJfCgpXYXRjaFRhc2tzEiYuZ2FudHJ5LnNjaGVkdWxlci52MS5XYXRjaFRhc2tzUmVxdWVzdBonLmdhbnRyeS5zY2hlZHVsZXIudjEuV2F0Y2hUYXNrc1Jlc3BvbnNlMAESdQoSTGlzdFBhcmtlZE1lc3NhZ2VzEi4uZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0UGFya2VkTWVzc2FnZXNSZXF1ZXN0Gi8uZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0UGFya2VkTWVzc2FnZXNSZXNwb25zZRJvChBFeHBsYWluUGxhY2VtZW50EiwuZ2FudHJ5LnNjaGVkdWxlci52MS5FeHBsYWluUGxhY2VtZW50UmVxdWVzdBotLmdhbnRyeS5zY2hlZHVsZXIudjEuRXhwbGFpblBsYWNlbWVudFJlc3BvbnNlEloKCUxpc3RRdWV1ZRIlLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFF1ZXVlUmVxdWVzdBomLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFF1ZXVlUmVzcG9uc2USbwoQUmVzZXRMYXVuY2hEZWxheRIsLmdhbnRyeS5zY2hlZHVsZXIudjEuUmVzZXRMYXVuY2hEZWxheVJlcXVlc3QaLS5nYW50cnkuc2NoZWR1bGVyLnYxLlJlc2V0TGF1bmNoRGVsYXlSZXNwb25zZRJdCgpEcmFpbkFnZW50EiYuZ2FudHJ5LnNjaGVkdWxlci52MS5EcmFpbkFnZW50UmVxdWVzdBonLmdhbnRyeS5zY2hlZHVsZXIudjEuRHJhaW5BZ2VudFJlc3BvbnNlEmMKDFVuZHJhaW5BZ2VudBIoLmdhbnRyeS5zY2hlZHVsZXIudjEuVW5kcmFpbkFnZW50UmVxdWVzdBopLmdhbnRyeS5zY2hlZHVsZXIudjEuVW5kcmFpbkFnZW50UmVzcG9uc2USWgoJS2lsbFRhc2tzEiUuZ2FudHJ5LnNjaGVkdWxlci52MS5LaWxsVGFza3NSZXF1ZXN0GiYuZ2FudHJ5LnNjaGVkdWxlci52MS5LaWxsVGFza3NSZXNwb25zZWIGcHJvdG8z", [file_gantry_scheduler_v1_model]);
+
+/**
+ * Describes the message gantry.scheduler.v1.KillTasksRequest.
+ * Use `create(KillTasksRequestSchema)` to create a new message.
+ */
+export const KillTasksRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_scheduler_v1_scheduler, 0);
+
+/**
+ * Describes the message gantry.scheduler.v1.KillTasksResponse.
+ * Use `create(KillTasksResponseSchema)` to create a new message.
+ */
+export const KillTasksResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_scheduler_v1_scheduler, 1);
 
 /**
  * Describes the message gantry.scheduler.v1.ListTasksRequest.
  * Use `create(ListTasksRequestSchema)` to create a new message.
  */
 export const ListTasksRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 0);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 2);
 
 /**
  * Describes the message gantry.scheduler.v1.ListTasksResponse.
  * Use `create(ListTasksResponseSchema)` to create a new message.
  */
 export const ListTasksResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 1);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 3);
 
 /**
  * Describes the message gantry.scheduler.v1.ListAgentsRequest.
  * Use `create(ListAgentsRequestSchema)` to create a new message.
  */
 export const ListAgentsRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 2);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 4);
 
 /**
  * Describes the message gantry.scheduler.v1.ListAgentsResponse.
  * Use `create(ListAgentsResponseSchema)` to create a new message.
  */
 export const ListAgentsResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 3);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 5);
 
 /**
  * Describes the message gantry.scheduler.v1.WatchTasksRequest.
  * Use `create(WatchTasksRequestSchema)` to create a new message.
  */
 export const WatchTasksRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 4);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 6);
 
 /**
  * Describes the message gantry.scheduler.v1.WatchTasksResponse.
  * Use `create(WatchTasksResponseSchema)` to create a new message.
  */
 export const WatchTasksResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 5);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 7);
 
 /**
  * Describes the message gantry.scheduler.v1.ListParkedMessagesRequest.
  * Use `create(ListParkedMessagesRequestSchema)` to create a new message.
  */
 export const ListParkedMessagesRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 6);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 8);
 
 /**
  * Describes the message gantry.scheduler.v1.ParkedConsumer.
  * Use `create(ParkedConsumerSchema)` to create a new message.
  */
 export const ParkedConsumerSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 7);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 9);
 
 /**
  * Describes the message gantry.scheduler.v1.ParkedMessage.
  * Use `create(ParkedMessageSchema)` to create a new message.
  */
 export const ParkedMessageSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 8);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 10);
 
 /**
  * Describes the message gantry.scheduler.v1.ListParkedMessagesResponse.
  * Use `create(ListParkedMessagesResponseSchema)` to create a new message.
  */
 export const ListParkedMessagesResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 9);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 11);
 
 /**
  * Describes the message gantry.scheduler.v1.DimensionVerdict.
  * Use `create(DimensionVerdictSchema)` to create a new message.
  */
 export const DimensionVerdictSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 10);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 12);
 
 /**
  * Describes the message gantry.scheduler.v1.AgentVerdicts.
  * Use `create(AgentVerdictsSchema)` to create a new message.
  */
 export const AgentVerdictsSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 11);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 13);
 
 /**
  * Describes the message gantry.scheduler.v1.ReasonCount.
  * Use `create(ReasonCountSchema)` to create a new message.
  */
 export const ReasonCountSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 12);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 14);
 
 /**
  * Describes the message gantry.scheduler.v1.PlacementExplanation.
  * Use `create(PlacementExplanationSchema)` to create a new message.
  */
 export const PlacementExplanationSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 13);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 15);
 
 /**
  * Describes the message gantry.scheduler.v1.ExplainPlacementRequest.
  * Use `create(ExplainPlacementRequestSchema)` to create a new message.
  */
 export const ExplainPlacementRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 14);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 16);
 
 /**
  * Describes the message gantry.scheduler.v1.ExplainPlacementResponse.
  * Use `create(ExplainPlacementResponseSchema)` to create a new message.
  */
 export const ExplainPlacementResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 15);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 17);
 
 /**
  * Describes the message gantry.scheduler.v1.ListQueueRequest.
  * Use `create(ListQueueRequestSchema)` to create a new message.
  */
 export const ListQueueRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 16);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 18);
 
 /**
  * Describes the message gantry.scheduler.v1.ListQueueResponse.
  * Use `create(ListQueueResponseSchema)` to create a new message.
  */
 export const ListQueueResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 17);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 19);
 
 /**
  * Describes the message gantry.scheduler.v1.ResetLaunchDelayRequest.
  * Use `create(ResetLaunchDelayRequestSchema)` to create a new message.
  */
 export const ResetLaunchDelayRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 18);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 20);
 
 /**
  * Describes the message gantry.scheduler.v1.ResetLaunchDelayResponse.
  * Use `create(ResetLaunchDelayResponseSchema)` to create a new message.
  */
 export const ResetLaunchDelayResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 19);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 21);
 
 /**
  * Describes the message gantry.scheduler.v1.DrainAgentRequest.
  * Use `create(DrainAgentRequestSchema)` to create a new message.
  */
 export const DrainAgentRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 20);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 22);
 
 /**
  * Describes the message gantry.scheduler.v1.DrainAgentResponse.
  * Use `create(DrainAgentResponseSchema)` to create a new message.
  */
 export const DrainAgentResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 21);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 23);
 
 /**
  * Describes the message gantry.scheduler.v1.UndrainAgentRequest.
  * Use `create(UndrainAgentRequestSchema)` to create a new message.
  */
 export const UndrainAgentRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 22);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 24);
 
 /**
  * Describes the message gantry.scheduler.v1.UndrainAgentResponse.
  * Use `create(UndrainAgentResponseSchema)` to create a new message.
  */
 export const UndrainAgentResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 23);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 25);
 
 /**
  * Describes the enum gantry.scheduler.v1.PlacementDimension.

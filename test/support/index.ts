@@ -24,3 +24,5 @@ export { SEED_POD } from "./seed-pod.ts";
 export type { Json, MarathonAnswer, MarathonCallOptions } from "./marathon-http.ts";
 export { startServiceProcess, freePort } from "./service-process.ts";
 export type { ServiceProcess } from "./service-process.ts";
+export { openSse } from "./sse-client.ts";
+export type { ServerSentEvent, SseConnection } from "./sse-client.ts";

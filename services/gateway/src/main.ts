@@ -18,7 +18,8 @@ await runServiceProcess("gateway", async (logger) => {
   return startGateway({
     host: env.host,
     port: env.port,
-    cluster: env.names.cluster,
+    names: env.names,
+    natsUrl: env.natsUrl,
     authenticator: env.authenticator,
     backends: { registry: backend("GANTRY_REGISTRY_ADDRESS"), scheduler: backend("GANTRY_SCHEDULER_ADDRESS") },
     logger,

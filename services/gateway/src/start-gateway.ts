@@ -1,5 +1,6 @@
-import { createGrpcProxy, type Authenticator, type Logger } from "@gantry/platform";
+import { connectBus, createGrpcProxy, type Authenticator, type Bus, type ClusterNames, type Logger } from "@gantry/platform";
 import { connectBackends, PROXIED_SERVICES, type BackendAddresses } from "./backends.ts";
+import { openEventFeed } from "./events/event-feed.nats.ts";
 import { buildHttpApi } from "./http/http-api.ts";
 import { listenSharedPort } from "./shared-port.ts";
 
@@ -11,7 +12,9 @@ export interface GatewayOptions {
   backends: BackendAddresses;
   authenticator: Authenticator;
   logger: Logger;
-  cluster: string;
+  /** The cluster's names (its NATS subjects and streams) and the NATS it uses: `/v2/events` follows the relayed log there. */
+  names: ClusterNames;
+  natsUrl: string;
 }
 
 /** A running gateway. */
@@ -29,19 +32,29 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
   const backends = connectBackends(options.backends);
+  let bus: Bus | undefined;
   const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, backendFor: (t) => backends.addressOf(t), reflection: true });
   let http: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
   let shared: Awaited<ReturnType<typeof listenSharedPort>>;
   let publicAddress = "";
   try {
+    bus = await connectBus(options.natsUrl, options.names, "gateway");
+    const events = bus;
     const grpcPort = await proxy.listen("127.0.0.1", 0);
-    http = await buildHttpApi({ backends, authenticator: options.authenticator, logger, info: { cluster: options.cluster, version: "0.1.0", address: () => publicAddress } });
+    http = await buildHttpApi({
+      backends,
+      authenticator: options.authenticator,
+      logger,
+      info: { cluster: options.names.cluster, version: "0.1.0", address: () => publicAddress },
+      openEventFeed: (after) => openEventFeed(events, after),
+    });
     shared = await listenSharedPort(options.host, options.port, http.server, grpcPort);
   } catch (err) {
     // A busy port must not leave the proxy or the backend channels keeping the process alive.
     await http?.close().catch(() => undefined);
     await proxy.shutdown(0).catch(() => undefined);
     backends.close();
+    await bus?.close();
     throw err;
   }
   publicAddress = `${options.host}:${shared.port}`;
@@ -55,6 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await http!.close();
       await proxy.shutdown(1_000);
       backends.close();
+      await bus!.close();
     },
   };
 }

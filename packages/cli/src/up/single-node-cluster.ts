@@ -89,7 +89,8 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
       backends: { registry: `127.0.0.1:${registry.port}`, scheduler: `127.0.0.1:${scheduler.port}` },
       authenticator,
       logger: root.child({ component: "gateway" }),
-      cluster: options.cluster,
+      names,
+      natsUrl: options.natsUrl,
     });
     stops.push(() => gateway.stop());
     let agentId: string | undefined;

@@ -111,7 +111,9 @@ const AUTH = { authorization: "Bearer good" };
 let app: FastifyInstance;
 
 before(async () => {
-  app = await buildHttpApi({ backends, authenticator, logger: createLogger("test", { level: "silent" }), info: { cluster: "c", version: "0", address: () => "127.0.0.1:1" } });
+  app = await buildHttpApi({ backends, authenticator, logger: createLogger("test", { level: "silent" }), info: { cluster: "c", version: "0", address: () => "127.0.0.1:1" },
+    openEventFeed: () => Promise.reject(new Error("no event feed in this test")),
+  });
 });
 after(() => app.close());
 beforeEach(() => {

@@ -4,6 +4,7 @@ import type { Backends } from "../backends.ts";
 import { registerAppRoutes } from "./apps.routes.ts";
 import { authenticateRequest } from "./caller.ts";
 import { registerDeploymentRoutes } from "./deployments.routes.ts";
+import { registerEventRoutes, type OpenEventFeed } from "./events.routes.ts";
 import { registerGroupRoutes } from "./groups.routes.ts";
 import { registerInfoRoutes, type GatewayInfo } from "./info.routes.ts";
 import { installJsonBody, MAX_BODY_BYTES } from "./json-body.ts";
@@ -17,7 +18,7 @@ import { registerTaskRoutes } from "./tasks.routes.ts";
  * The gateway's HTTP API (fastify): Marathon's REST endpoints in front of the backends.
  * Every request is authenticated before routing; every error leaves through `toMarathonError`.
  */
-export async function buildHttpApi(options: { backends: Backends; authenticator: Authenticator; logger: Logger; info: GatewayInfo }): Promise<FastifyInstance> {
+export async function buildHttpApi(options: { backends: Backends; authenticator: Authenticator; logger: Logger; info: GatewayInfo; openEventFeed: OpenEventFeed }): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: 1000 } });
   installJsonBody(app);
   app.addHook("onRequest", async (request) => authenticateRequest(options.authenticator, request));
@@ -39,6 +40,7 @@ export async function buildHttpApi(options: { backends: Backends; authenticator:
   registerGroupRoutes(app, options.backends);
   registerDeploymentRoutes(app, options.backends);
   registerQueueRoutes(app, options.backends);
+  registerEventRoutes(app, options.backends, options.openEventFeed);
   registerSchemaRoutes(app);
   await app.ready();
   return app;

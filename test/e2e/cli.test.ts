@@ -67,7 +67,7 @@ const web = { id: "/cli/web", cmd: "sleep 1000", cpus: 0.1, mem: 32, instances: 
 
 describe("apps", () => {
   test("app add from a file prints the new version and deployment; --json prints the CreateAppResponse", async () => {
-    const r = await ok(["app", "add", await file("web.json", web)]);
+    const r = await ok(["app", "add", await file("web.json", web), "--detach"]);
     assert.match(r.stdout, /^created \/cli\/web \(deployment \S+, version \S+\)\n$/);
 
     const j = await json(["app", "add", await file("web-json.json", { ...web, id: "/cli/web-json" })]);
@@ -78,8 +78,8 @@ describe("apps", () => {
   });
 
   test("app add reads the definition from stdin when the file is absent or -", async () => {
-    await ok(["app", "add"], JSON.stringify({ id: "/cli/stdin-a", cmd: "sleep 11", cpus: 0.1, mem: 16, instances: 0 }));
-    await ok(["app", "add", "-"], JSON.stringify({ id: "/cli/stdin-b", cmd: "sleep 12", cpus: 0.1, mem: 16, instances: 0 }));
+    await ok(["app", "add", "--detach"], JSON.stringify({ id: "/cli/stdin-a", cmd: "sleep 11", cpus: 0.1, mem: 16, instances: 0 }));
+    await ok(["app", "add", "-", "--detach"], JSON.stringify({ id: "/cli/stdin-b", cmd: "sleep 12", cpus: 0.1, mem: 16, instances: 0 }));
     assert.equal((await json(["app", "show", "/cli/stdin-a"])).definition.cmd, "sleep 11");
     assert.equal((await json(["app", "show", "/cli/stdin-b"])).definition.cmd, "sleep 12");
   });
@@ -118,7 +118,7 @@ describe("apps", () => {
   });
 
   test("an invalid definition prints each bad field's path and exits 2", async () => {
-    const r = await runGantry(["app", "add"], cluster.clientEnv, JSON.stringify({ id: "/cli/bad", cmd: "x", cpus: -1, mem: 16 }));
+    const r = await runGantry(["app", "add", "--detach"], cluster.clientEnv, JSON.stringify({ id: "/cli/bad", cmd: "x", cpus: -1, mem: 16 }));
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^error: .+\n/);
     assert.match(r.stderr, /^ {2}\/cpus: .+$/m);
@@ -126,15 +126,15 @@ describe("apps", () => {
   });
 
   test("input the CLI cannot use exits 2: bad JSON, a non-object, a bad instance count; a missing app exits 1", async () => {
-    const badJson = await runGantry(["app", "add"], cluster.clientEnv, "{not json");
+    const badJson = await runGantry(["app", "add", "--detach"], cluster.clientEnv, "{not json");
     assert.equal(badJson.code, 2);
     assert.match(badJson.stderr, /stdin is not valid JSON/);
 
-    const array = await runGantry(["app", "add", await file("array.json", [web])], cluster.clientEnv);
+    const array = await runGantry(["app", "add", await file("array.json", [web]), "--detach"], cluster.clientEnv);
     assert.equal(array.code, 2);
     assert.match(array.stderr, /must hold one JSON object/);
 
-    const scale = await runGantry(["app", "scale", "/cli/web", "-1"], cluster.clientEnv);
+    const scale = await runGantry(["app", "scale", "/cli/web", "-1", "--detach"], cluster.clientEnv);
     assert.equal(scale.code, 2);
     assert.match(scale.stderr, /instances/);
 
@@ -145,13 +145,13 @@ describe("apps", () => {
 
   test("a change to an app under deployment fails without --force (exit 1) and goes through with it", async () => {
     // No agent: the add's deployment cannot finish, so it still runs.
-    const refused = await runGantry(["app", "scale", "/cli/web", "3"], cluster.clientEnv);
+    const refused = await runGantry(["app", "scale", "/cli/web", "3", "--detach"], cluster.clientEnv);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /^error: /);
     assert.match(refused.stderr, /^hint: deployments \S+ are in the way; add --force to cancel them$/m);
     assert.equal((await json(["app", "show", "/cli/web"])).definition.instances, 2, "nothing changed");
 
-    const r = await ok(["app", "scale", "/cli/web", "3", "--force"]);
+    const r = await ok(["app", "scale", "/cli/web", "3", "--force", "--detach"]);
     assert.match(r.stdout, /^scaling to 3 instances: \/cli\/web \(deployment \S+, version \S+\)\n$/);
   });
 
@@ -166,7 +166,7 @@ describe("apps", () => {
   });
 
   test("app update --partial keeps the fields it leaves out; without it the definition is replaced", async () => {
-    const patched = await ok(["app", "update", "/cli/web", "--partial", "--force"], JSON.stringify({ mem: 64 }));
+    const patched = await ok(["app", "update", "/cli/web", "--partial", "--force", "--detach"], JSON.stringify({ mem: 64 }));
     assert.match(patched.stdout, /^updated \/cli\/web \(deployment \S+, version \S+\)\n$/);
     let shown = await json(["app", "show", "/cli/web"]);
     assert.equal(shown.definition.mem, 64);
@@ -182,7 +182,7 @@ describe("apps", () => {
   });
 
   test("app update creates a missing app and says so", async () => {
-    const r = await ok(["app", "update", "/cli/created-by-put", "-"], JSON.stringify({ id: "/cli/created-by-put", cmd: "sleep 5", cpus: 0.1, mem: 16, instances: 0 }));
+    const r = await ok(["app", "update", "/cli/created-by-put", "-", "--detach"], JSON.stringify({ id: "/cli/created-by-put", cmd: "sleep 5", cpus: 0.1, mem: 16, instances: 0 }));
     assert.match(r.stdout, /^created \/cli\/created-by-put \(/);
   });
 
@@ -209,7 +209,7 @@ describe("apps", () => {
 
   test("app restart starts a deployment that restarts the app; --json prints the RestartAppResponse", async () => {
     const before = (await json(["app", "show", "/cli/web-json"])).version as string;
-    const r = await ok(["app", "restart", "/cli/web-json", "--force"]);
+    const r = await ok(["app", "restart", "/cli/web-json", "--force", "--detach"]);
     const m = /^restarting \/cli\/web-json \(deployment (\S+), version (\S+)\)\n$/.exec(r.stdout);
     assert.ok(m, r.stdout);
     assert.notEqual(m[2], before, "a restart makes a new version");
@@ -223,7 +223,7 @@ describe("apps", () => {
   });
 
   test("app remove deletes the app (text and --json)", async () => {
-    const r = await ok(["app", "remove", "/cli/stdin-a", "--force"]);
+    const r = await ok(["app", "remove", "/cli/stdin-a", "--force", "--detach"]);
     assert.match(r.stdout, /^removed \/cli\/stdin-a \(deployment \S+/);
     const j = await json(["app", "rm", "/cli/stdin-b", "--force"]);
     assert.ok(j.deploymentId);
@@ -278,7 +278,7 @@ describe("pods", () => {
   };
 
   test("pod add, list, show: text and --json", async () => {
-    const added = await ok(["pod", "add", await file("pod.json", pod)]);
+    const added = await ok(["pod", "add", await file("pod.json", pod), "--detach"]);
     assert.match(added.stdout, /^created \/cli\/pod \(deployment \S+, version \S+\)\n$/);
 
     const table = tableRow((await ok(["pod", "list"])).stdout, "/cli/pod");
@@ -298,7 +298,7 @@ describe("pods", () => {
   test("pod update replaces the pod; versions and show --version reach the old one; remove deletes it", async () => {
     const changed = structuredClone(pod);
     changed.containers[0]!.resources.mem = 64;
-    const r = await ok(["pod", "update", "/cli/pod", "--force"], JSON.stringify(changed));
+    const r = await ok(["pod", "update", "/cli/pod", "--force", "--detach"], JSON.stringify(changed));
     assert.match(r.stdout, /^updated \/cli\/pod \(/);
     assert.equal((await json(["pod", "show", "/cli/pod"])).definition.containers[0].resources.mem, 64);
 
@@ -322,7 +322,7 @@ describe("groups", () => {
   };
 
   test("group add, list, show: text and --json", async () => {
-    const added = await ok(["group", "add", await file("shop.json", shop)]);
+    const added = await ok(["group", "add", await file("shop.json", shop), "--detach"]);
     assert.match(added.stdout, /^created group \/cli-shop \(deployment \S+/);
 
     const table = tableRow((await ok(["group", "list"])).stdout, "/cli-shop");
@@ -357,7 +357,7 @@ describe("groups", () => {
   });
 
   test("group scale multiplies the instances of its apps; versions and show --version reach the old tree", async () => {
-    const r = await ok(["group", "scale", "/cli-shop", "3", "--force"]);
+    const r = await ok(["group", "scale", "/cli-shop", "3", "--force", "--detach"]);
     assert.match(r.stdout, /^scaling group by 3: \/cli-shop \(deployment \S+/);
     assert.equal((await json(["group", "show", "/cli-shop"])).apps[0].instances, 3);
 
@@ -372,14 +372,14 @@ describe("groups", () => {
     assert.ok(updated.deployment.deploymentId);
     assert.equal((await json(["app", "show", "/cli-shop/a"])).definition.mem, 32);
 
-    const removed = await ok(["group", "remove", "/cli-shop", "--force"]);
+    const removed = await ok(["group", "remove", "/cli-shop", "--force", "--detach"]);
     assert.match(removed.stdout, /^removed group \/cli-shop \(deployment \S+/);
     const gone = await runGantry(["app", "show", "/cli-shop/a"], cluster.clientEnv);
     assert.equal(gone.code, 1);
   });
 
   test("group scale rejects a factor that is not a positive number with exit 2", async () => {
-    const r = await runGantry(["group", "scale", "/cli-shop", "0"], cluster.clientEnv);
+    const r = await runGantry(["group", "scale", "/cli-shop", "0", "--detach"], cluster.clientEnv);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /factor/);
   });

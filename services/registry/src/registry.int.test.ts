@@ -365,10 +365,17 @@ describe("deployments", () => {
     assert.notEqual(rolledBack?.version, original?.version);
     const ids = (await client.listDeployments({})).deployments.map((d) => d.id);
     assert.ok(!ids.includes(change.deploymentId) && ids.includes(res.rollback.deploymentId));
+    const cancelled = await client.getDeployment({ id: change.deploymentId });
+    assert.equal(cancelled.state, registryV1.DeploymentState.CANCELLED);
+    assert.equal(cancelled.reason, `rollback (by deployment ${res.rollback.deploymentId})`);
+    assert.equal((await client.getDeployment({ id: res.rollback.deploymentId })).state, registryV1.DeploymentState.RUNNING);
+    const done = await client.getDeployment({ id: v1.deploymentId });
+    assert.deepEqual([done.state, done.deployment?.affectedApps], [registryV1.DeploymentState.SUCCEEDED, ["/cancel/x"]]);
     const forced = await client.cancelDeployment({ id: res.rollback.deploymentId, force: true });
     assert.equal(forced.rollback, undefined);
     assert.ok(!(await client.listDeployments({})).deployments.some((d) => d.id === res.rollback!.deploymentId));
     await rejects(client.cancelDeployment({ id: "no-such" }), "NotFound", "DeploymentPlan no-such does not exist");
+    await rejects(client.getDeployment({ id: "no-such" }), "NotFound", "DeploymentPlan no-such does not exist");
   });
   test("a change right after its app's deployment succeeded is never refused as locked, even while the log's tail is held back", async () => {
     const res = await client.createApp({ definition: app("/just-done/x") });

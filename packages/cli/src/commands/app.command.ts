@@ -13,6 +13,7 @@ import {
   commandGroup,
   instanceCount,
   withClient,
+  followChange,
   withForce,
   withJson,
   type MutationOptions,
@@ -20,7 +21,8 @@ import {
 import { addDebugCommand } from "./placement-debug.ts";
 
 const EXAMPLES = `Definitions are Marathon 1.4 app JSON, read from FILE, or from stdin when FILE is - or absent.
-Mutations return at once with the deployment that carries them out (see \`gantry deployment list\`).
+Mutations print the deployment that carries them out and follow it until it ends (step i/n, instances
+serving/wanted), failing when it is cancelled or fails; --detach (or --json) returns at once.
 
 Examples:
   gantry app add web.json
@@ -48,6 +50,7 @@ export function appCommand(): Command {
     registryV1.CreateAppResponseSchema,
     (api, definition, opts) => api.registry.createApp({ definition, force: opts.force ?? false }),
     (result) => changed("created", result.app?.id ?? "", { deploymentId: result.deploymentId, version: result.app?.version }),
+    (result) => result.deploymentId,
   );
 
   withJson(
@@ -92,6 +95,7 @@ export function appCommand(): Command {
     printResult(opts, registryV1.UpdateAppResponseSchema, result, () =>
       changed(result.created ? "created" : "updated", id, { deploymentId: result.deploymentId, version: result.app?.version }),
     );
+    await followChange(opts, result.deploymentId);
   });
 
   withForce(
@@ -101,12 +105,14 @@ export function appCommand(): Command {
     printResult(opts, registryV1.UpdateAppResponseSchema, result, () =>
       changed(`scaling to ${instances} instance${instances === 1 ? "" : "s"}:`, id, { deploymentId: result.deploymentId, version: result.app?.version }),
     );
+    await followChange(opts, result.deploymentId);
   });
 
   withForce(app.command("restart").description("replace every instance of an app, following its upgrade strategy").argument("<id>", "app id")).action(
     async (id: string, opts: MutationOptions) => {
       const result = await withClient((api) => api.registry.restartApp({ id, force: opts.force ?? false }));
       printResult(opts, registryV1.RestartAppResponseSchema, result, () => changed("restarting", id, result.deployment));
+      await followChange(opts, result.deployment?.deploymentId);
     },
   );
 

@@ -8,6 +8,7 @@ import { GantryError } from "@gantry/platform";
 import { describeRef, type DeploymentRefLike } from "../render/deployments.ts";
 import { renderRunSpec, type RunSpecSummary, type StoredRunSpec } from "../render/run-specs.ts";
 import { renderTable } from "../render/table.ts";
+import { followDeployment, requireSuccess } from "./deployment-follow.ts";
 
 /**
  * What the command groups (`app`, `pod`, `group`, `deployment`, `task`, `node`) share: the
@@ -17,6 +18,8 @@ import { renderTable } from "../render/table.ts";
 /** The switches of a mutating command. */
 export interface MutationOptions extends OutputOptions {
   force?: boolean;
+  /** Return once the change is accepted instead of following its deployment. */
+  detach?: boolean;
 }
 
 /** Runs `fn` with an API client for the configured gateway, closing it afterwards. */
@@ -45,9 +48,25 @@ export function withJson(cmd: Command): Command {
   return cmd.option("--json", "print the response as canonical JSON instead of text");
 }
 
-/** Adds `--json` and `--force` (cancel the deployments the change conflicts with). */
+/**
+ * Adds `--json`, `--force` (cancel the deployments the change conflicts with) and `--detach`: a
+ * change is followed until its deployment ends (see `followChange`) unless detached or --json.
+ */
 export function withForce(cmd: Command): Command {
-  return withJson(cmd).option("--force", "cancel running deployments this change conflicts with, instead of failing");
+  return withJson(cmd)
+    .option("--force", "cancel running deployments this change conflicts with, instead of failing")
+    .option("--detach", "return once the change is accepted; do not follow its deployment");
+}
+
+/**
+ * After a change was printed: follows its deployment until it ends, showing its progress, and
+ * fails (exit 1) when it does not succeed. Not with --detach or --json (scripts get the response
+ * at once and may `gantry deployment watch <id>`), nor when the change needed no deployment.
+ */
+export async function followChange(opts: MutationOptions, deploymentId: string | undefined): Promise<void> {
+  if (opts.json || opts.detach || !deploymentId) return;
+  const end = await withClient((api) => followDeployment(api, deploymentId));
+  requireSuccess(deploymentId, end);
 }
 
 /** Commander parser of an instance count: an integer ≥ 0. */
@@ -122,6 +141,7 @@ export function addCreateCommand<D extends DescMessage>(
   schema: D,
   create: (api: ApiClient, definition: JsonObject, opts: MutationOptions) => Promise<MessageShape<D>>,
   confirm: (result: MessageShape<D>, definition: JsonObject) => string,
+  deploymentOf: (result: MessageShape<D>) => string | undefined,
 ): Command {
   return withForce(
     group
@@ -132,6 +152,7 @@ export function addCreateCommand<D extends DescMessage>(
     const definition = await readDefinition(file);
     const result = await withClient((api) => create(api, definition, opts));
     printResult(opts, schema, result, () => confirm(result, definition));
+    await followChange(opts, deploymentOf(result));
   });
 }
 
@@ -148,6 +169,7 @@ export function addRemoveCommand<D extends DescMessage>(
     async (id: string, opts: MutationOptions) => {
       const result = await withClient((api) => remove(api, id, opts.force ?? false));
       printResult(opts, schema, result, () => changed(noun === "group" ? "removed group" : "removed", id, ref(result)));
+      await followChange(opts, ref(result)?.deploymentId);
     },
   );
 }

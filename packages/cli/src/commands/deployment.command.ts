@@ -2,9 +2,10 @@ import type { Command } from "commander";
 import { registryV1 } from "@gantry/proto";
 import { printResult, type OutputOptions } from "../output.ts";
 import { describeRef, renderDeployments } from "../render/deployments.ts";
-import { commandGroup, withClient, withJson, type MutationOptions } from "./command-kit.ts";
+import { commandGroup, followChange, withClient, withJson, type MutationOptions } from "./command-kit.ts";
+import { followDeployment, requireSuccess } from "./deployment-follow.ts";
 
-/** `gantry deployment …`: list running deployments, cancel one. */
+/** `gantry deployment …`: list running deployments, follow one, roll one back or cancel it. */
 export function deploymentCommand(): Command {
   const deployment = commandGroup(
     "deployment",
@@ -32,6 +33,27 @@ export function deploymentCommand(): Command {
     printResult(opts, registryV1.CancelDeploymentResponseSchema, result, () =>
       result.rollback?.deploymentId ? `cancelled ${id}; rolling back in ${describeRef(result.rollback)}` : `stopped ${id} (no rollback)`,
     );
+  });
+
+  deployment
+    .command("watch")
+    .description("follow a deployment until it ends: step i/n, its actions, instances serving/wanted; exit 1 unless it succeeds")
+    .argument("<id>", "deployment id (see `gantry deployment list`)")
+    .action(async (id: string) => {
+      const end = await withClient((api) => followDeployment(api, id));
+      requireSuccess(id, end);
+    });
+
+  withJson(
+    deployment
+      .command("rollback")
+      .description("cancel a running deployment by rolling it back to the state before it, and follow the rollback until it ends")
+      .argument("<id>", "deployment id (see `gantry deployment list`)")
+      .option("--detach", "return once the rollback is accepted"),
+  ).action(async (id: string, opts: MutationOptions) => {
+    const result = await withClient((api) => api.registry.cancelDeployment({ id, force: false }));
+    printResult(opts, registryV1.CancelDeploymentResponseSchema, result, () => `cancelled ${id}; rolling back in ${describeRef(result.rollback)}`);
+    await followChange(opts, result.rollback?.deploymentId);
   });
 
   return deployment;

@@ -5,7 +5,7 @@ import { readDefinition } from "../read-json-input.ts";
 import { renderPlan } from "../render/deployments.ts";
 import { flattenGroups, readGroup, runSpecsOf, type GroupNode } from "../render/run-specs.ts";
 import { renderKeyValues, renderTable } from "../render/table.ts";
-import { addCreateCommand, addRemoveCommand, addVersionsCommand, changed, commandGroup, scaleFactor, withClient, withForce, withJson, type MutationOptions } from "./command-kit.ts";
+import { addCreateCommand, addRemoveCommand, addVersionsCommand, changed, commandGroup, followChange, scaleFactor, withClient, withForce, withJson, type MutationOptions } from "./command-kit.ts";
 
 const EXAMPLES = `Definitions are Marathon 1.4 group JSON ({id, apps[], pods[], groups[], dependencies[]}), read
 from FILE, or from stdin when FILE is - or absent. Group ids are paths; "/" is the root group.
@@ -46,6 +46,7 @@ export function groupCommand(): Command {
     (api, definition, opts: MutationOptions & { parent?: string }) =>
       api.registry.createGroup({ definition, force: opts.force ?? false, parentId: opts.parent ?? "" }),
     (result, definition) => changed("created group", String(definition.id ?? ""), result.deployment),
+    (result) => result.deployment?.deploymentId,
   ).option("--parent <id>", "the group a relative id is resolved against (default /)");
 
   withJson(
@@ -91,6 +92,7 @@ export function groupCommand(): Command {
     printResult(opts, registryV1.UpdateGroupResponseSchema, result, () =>
       opts.dryRun ? `dry run of ${id}: nothing changed; the plan would be\n${renderPlan(result.plan)}` : changed("updated group", id, result.deployment),
     );
+    if (!opts.dryRun) await followChange(opts, result.deployment?.deploymentId);
   });
 
   withForce(
@@ -102,6 +104,7 @@ export function groupCommand(): Command {
   ).action(async (id: string, factor: number, opts: MutationOptions) => {
     const result = await withClient((api) => api.registry.updateGroup({ id, scaleBy: factor, force: opts.force ?? false }));
     printResult(opts, registryV1.UpdateGroupResponseSchema, result, () => changed(`scaling group by ${factor}:`, id, result.deployment));
+    await followChange(opts, result.deployment?.deploymentId);
   });
 
   addRemoveCommand(

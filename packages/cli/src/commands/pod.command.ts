@@ -4,7 +4,7 @@ import { printResult, type OutputOptions } from "../output.ts";
 import { readDefinition } from "../read-json-input.ts";
 import { summarizePod } from "../render/run-specs.ts";
 import { renderTable } from "../render/table.ts";
-import { addCreateCommand, addRemoveCommand, addShowCommand, addVersionsCommand, changed, commandGroup, withClient, withForce, withJson, type MutationOptions } from "./command-kit.ts";
+import { addCreateCommand, addRemoveCommand, addShowCommand, addVersionsCommand, changed, commandGroup, followChange, withClient, withForce, withJson, type MutationOptions } from "./command-kit.ts";
 import { addDebugCommand } from "./placement-debug.ts";
 
 const EXAMPLES = `Definitions are Marathon 1.4 pod JSON ({id, containers[], scaling, …}), read from FILE, or from
@@ -26,6 +26,7 @@ export function podCommand(): Command {
     registryV1.CreatePodResponseSchema,
     (api, definition, opts) => api.registry.createPod({ definition, force: opts.force ?? false }),
     (result) => changed("created", result.pod?.id ?? "", { deploymentId: result.deploymentId, version: result.pod?.version }),
+    (result) => result.deploymentId,
   );
 
   withJson(pod.command("list").alias("ls").description("list pods: instances, containers, summed resources per instance and version")).action(
@@ -60,6 +61,7 @@ export function podCommand(): Command {
     printResult(opts, registryV1.UpdatePodResponseSchema, result, () =>
       changed(result.created ? "created" : "updated", id, { deploymentId: result.deploymentId, version: result.pod?.version }),
     );
+    await followChange(opts, result.deploymentId);
   });
 
   addRemoveCommand(

@@ -30,6 +30,13 @@ function versionOf(s: StoredRunSpec) {
   return { id: s.id, version: s.version, definition: s.definition, lastConfigChangeAt: s.lastConfigChangeAt, lastScalingAt: s.lastScalingAt, runSpec: s.runSpec };
 }
 
+const DEPLOYMENT_STATES = {
+  running: registryV1.DeploymentState.RUNNING,
+  succeeded: registryV1.DeploymentState.SUCCEEDED,
+  failed: registryV1.DeploymentState.FAILED,
+  cancelled: registryV1.DeploymentState.CANCELLED,
+} as const;
+
 /** The resource an authorisation names: the canonical path when the id reads as one. */
 function resource(id: unknown): string {
   return typeof id === "string" && id !== "" ? canonicalPath(id) : "/";
@@ -171,6 +178,11 @@ export function registryService(h: RegistryHandlers): ServiceBinding {
     async listDeployments(_request, ctx) {
       authorize(ctx.principal, "readDeployment", "/");
       return { deployments: h.queries.listDeployments() };
+    },
+    async getDeployment(request, ctx) {
+      authorize(ctx.principal, "readDeployment", "/");
+      const { deployment, outcome } = h.queries.getDeployment(request.id);
+      return { deployment, state: DEPLOYMENT_STATES[outcome.state], reason: "reason" in outcome ? outcome.reason : "" };
     },
     async killAndScale(request, ctx) {
       for (const r of request.runSpecs) authorize(ctx.principal, "updateApp", resource(r.id));

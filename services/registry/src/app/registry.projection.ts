@@ -17,7 +17,13 @@ interface DeploymentRecord {
   cancelled: boolean;
   finished: boolean;
   currentStep: number;
+  /** Why the scheduler gave up on it (DeploymentFailed), or why it was cancelled. */
+  failure?: string;
+  cancelReason?: string;
 }
+
+/** How a deployment ended, or that it still runs. */
+export type DeploymentOutcome = { state: "running" } | { state: "succeeded" } | { state: "failed"; reason: string } | { state: "cancelled"; reason: string };
 
 const FOLDED_STREAM_TYPES = new Set(["app", "pod", "group", "deployment", "rollout"]);
 
@@ -57,7 +63,7 @@ export class RegistryProjection {
   readonly groups = new Map<string, VersionHistory<GroupRecord>>();
   private readonly deployments = new Map<string, DeploymentRecord>();
   /** Rollout outcomes seen before their plan (different streams carry no mutual order). */
-  private readonly finishedEarly = new Set<string>();
+  private readonly finishedEarly = new Map<string, { failure?: string }>();
   private readonly stepsEarly = new Map<string, number>();
   private readonly versions = new Map<string, number>();
 
@@ -107,15 +113,20 @@ export class RegistryProjection {
       case "DeploymentPlanned": {
         const d = decode(eventsV1Deployment.DeploymentPlannedSchema, e.data).deployment;
         if (d) {
-          const finished = this.finishedEarly.delete(d.id);
-          this.deployments.set(d.id, { deployment: d, cancelled: false, finished, currentStep: this.stepsEarly.get(d.id) ?? 0 });
+          const early = this.finishedEarly.get(d.id);
+          this.finishedEarly.delete(d.id);
+          this.deployments.set(d.id, { deployment: d, cancelled: false, finished: early !== undefined, currentStep: this.stepsEarly.get(d.id) ?? 0, ...(early?.failure ? { failure: early.failure } : {}) });
           this.stepsEarly.delete(d.id);
         }
         break;
       }
       case "DeploymentCancelled": {
         const record = this.deployments.get(String(e.data.deploymentId ?? ""));
-        if (record) record.cancelled = true;
+        if (record) {
+          record.cancelled = true;
+          const by = String(e.data.supersededBy ?? "");
+          record.cancelReason = `${String(e.data.reason ?? "cancelled")}${by ? ` (by deployment ${by})` : ""}`;
+        }
         break;
       }
       case "DeploymentStepStarted": {
@@ -129,8 +140,11 @@ export class RegistryProjection {
       case "DeploymentFailed": {
         const id = String(e.data.deploymentId ?? "");
         const record = this.deployments.get(id);
-        if (record) record.finished = true;
-        else this.finishedEarly.add(id);
+        const failure = e.type === "DeploymentFailed" ? String(e.data.reason ?? "") || "failed" : undefined;
+        if (record) {
+          record.finished = true;
+          if (failure) record.failure = failure;
+        } else this.finishedEarly.set(id, failure ? { failure } : {});
         break;
       }
       default:
@@ -157,6 +171,20 @@ export class RegistryProjection {
   deployment(id: string): { deployment: registryV1App.Deployment; running: boolean } | undefined {
     const r = this.deployments.get(id);
     return r && { deployment: r.deployment, running: !r.cancelled && !r.finished && r.deployment.steps.length > 0 };
+  }
+
+  /** A planned deployment with the step it is on and how it ended (an empty plan succeeds at once). */
+  outcome(id: string): { deployment: registryV1App.Deployment; currentStep: number; outcome: DeploymentOutcome } | undefined {
+    const r = this.deployments.get(id);
+    if (!r) return undefined;
+    const outcome: DeploymentOutcome = r.cancelled
+      ? { state: "cancelled", reason: r.cancelReason ?? "cancelled" }
+      : r.failure
+        ? { state: "failed", reason: r.failure }
+        : r.finished || r.deployment.steps.length === 0
+          ? { state: "succeeded" }
+          : { state: "running" };
+    return { deployment: r.deployment, currentStep: r.currentStep, outcome };
   }
 
   /** The current state, for deciders and readers. */

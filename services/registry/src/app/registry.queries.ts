@@ -3,7 +3,7 @@ import { registryV1App } from "@gantry/proto";
 import { isUnder } from "../domain/index.ts";
 import { renderGroup } from "./group-tree.ts";
 import { matchesLabelSelector, parseLabelSelector } from "./label-selector.ts";
-import type { RegistryProjection } from "./registry.projection.ts";
+import type { DeploymentOutcome, RegistryProjection } from "./registry.projection.ts";
 import type { StoredRunSpec } from "./registry-state.ts";
 import { notFound, requestId, requestVersion } from "./request-checks.ts";
 import type { VersionHistory } from "./version-history.ts";
@@ -93,14 +93,14 @@ export class RegistryQueries {
 
   /** Deployments planned and neither cancelled nor finished, with the step the scheduler is on. */
   listDeployments(): registryV1App.Deployment[] {
-    return this.projection.running().map(({ deployment, currentStep }) =>
-      create(registryV1App.DeploymentSchema, {
-        ...deployment,
-        currentStep,
-        totalSteps: deployment.steps.length,
-        currentActions: currentStep > 0 ? (deployment.steps[currentStep - 1]?.actions ?? []) : [],
-      }),
-    );
+    return this.projection.running().map(({ deployment, currentStep }) => withProgress(deployment, currentStep));
+  }
+
+  /** One deployment, running or ended, with how it ended; NotFound when never planned. */
+  getDeployment(id: string): { deployment: registryV1App.Deployment; outcome: DeploymentOutcome } {
+    const found = this.projection.outcome(id);
+    if (!found) throw notFound.deployment(id);
+    return { deployment: withProgress(found.deployment, found.currentStep), outcome: found.outcome };
   }
 
   /** The history of app/pod `rawId` and its current version; NotFound when it does not exist now. */
@@ -135,4 +135,14 @@ export function groupVersions(projection: RegistryProjection, id: string): strin
   const h = projection.groups.get(id);
   if (!h) return [];
   return roots.filter((v) => h.at(v) !== undefined);
+}
+
+/** A plan with the step the scheduler is on: its number, the total, and its actions. */
+function withProgress(deployment: registryV1App.Deployment, currentStep: number): registryV1App.Deployment {
+  return create(registryV1App.DeploymentSchema, {
+    ...deployment,
+    currentStep,
+    totalSteps: deployment.steps.length,
+    currentActions: currentStep > 0 ? (deployment.steps[currentStep - 1]?.actions ?? []) : [],
+  });
 }

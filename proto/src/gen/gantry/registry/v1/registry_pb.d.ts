@@ -2,7 +2,7 @@
 // @generated from file gantry/registry/v1/registry.proto (package gantry.registry.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 import type { AppVersion, Deployment, PodVersion } from "./app_pb.js";
 
@@ -1068,6 +1068,95 @@ export declare type KillAndScaleResponse = Message<"gantry.registry.v1.KillAndSc
 export declare const KillAndScaleResponseSchema: GenMessage<KillAndScaleResponse>;
 
 /**
+ * @generated from message gantry.registry.v1.GetDeploymentRequest
+ */
+export declare type GetDeploymentRequest = Message<"gantry.registry.v1.GetDeploymentRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetDeploymentRequest.
+ * Use `create(GetDeploymentRequestSchema)` to create a new message.
+ */
+export declare const GetDeploymentRequestSchema: GenMessage<GetDeploymentRequest>;
+
+/**
+ * @generated from message gantry.registry.v1.GetDeploymentResponse
+ */
+export declare type GetDeploymentResponse = Message<"gantry.registry.v1.GetDeploymentResponse"> & {
+  /**
+   * With current_step, total_steps and current_actions filled.
+   *
+   * @generated from field: gantry.registry.v1.Deployment deployment = 1;
+   */
+  deployment?: Deployment | undefined;
+
+  /**
+   * @generated from field: gantry.registry.v1.DeploymentState state = 2;
+   */
+  state: DeploymentState;
+
+  /**
+   * Why it failed or was cancelled.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message gantry.registry.v1.GetDeploymentResponse.
+ * Use `create(GetDeploymentResponseSchema)` to create a new message.
+ */
+export declare const GetDeploymentResponseSchema: GenMessage<GetDeploymentResponse>;
+
+/**
+ * DeploymentState is where a deployment stands.
+ *
+ * @generated from enum gantry.registry.v1.DeploymentState
+ */
+export enum DeploymentState {
+  /**
+   * @generated from enum value: DEPLOYMENT_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: DEPLOYMENT_STATE_RUNNING = 1;
+   */
+  RUNNING = 1,
+
+  /**
+   * Every app and pod it affects reached its target.
+   *
+   * @generated from enum value: DEPLOYMENT_STATE_SUCCEEDED = 2;
+   */
+  SUCCEEDED = 2,
+
+  /**
+   * The scheduler gave up on it.
+   *
+   * @generated from enum value: DEPLOYMENT_STATE_FAILED = 3;
+   */
+  FAILED = 3,
+
+  /**
+   * Cancelled (rolled back, stopped, or superseded by a forced change).
+   *
+   * @generated from enum value: DEPLOYMENT_STATE_CANCELLED = 4;
+   */
+  CANCELLED = 4,
+}
+
+/**
+ * Describes the enum gantry.registry.v1.DeploymentState.
+ */
+export declare const DeploymentStateSchema: GenEnum<DeploymentState>;
+
+/**
  * RegistryService owns desired state: apps, pods and groups, and every version of them.
  * Every mutating call is authenticated, authorised and recorded in the event log with its
  * principal; it computes a deployment plan and returns the deployment's id. A change to an
@@ -1309,6 +1398,16 @@ export declare const RegistryService: GenService<{
     methodKind: "unary";
     input: typeof ListDeploymentsRequestSchema;
     output: typeof ListDeploymentsResponseSchema;
+  },
+  /**
+   * GetDeployment returns one deployment, running or ended, and how it ended.
+   *
+   * @generated from rpc gantry.registry.v1.RegistryService.GetDeployment
+   */
+  getDeployment: {
+    methodKind: "unary";
+    input: typeof GetDeploymentRequestSchema;
+    output: typeof GetDeploymentResponseSchema;
   },
   /**
    * CancelDeployment stops a deployment: rolls it back, or with `force` only stops it.

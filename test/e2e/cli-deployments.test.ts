@@ -20,8 +20,19 @@ const sleeper = (id: string, instances: number): Json => ({ id, cmd: "sleep 1000
 /** An app whose HTTP health check can never pass (nothing listens on its port): its deployment never ends by itself. */
 const neverHealthy = (id: string): Json => ({ ...sleeper(id, 1), portDefinitions: [{ port: 0 }], healthChecks: [{ protocol: "HTTP", path: "/", portIndex: 0, gracePeriodSeconds: 300, intervalSeconds: 1, maxConsecutiveFailures: 0 }] });
 
+/** 2 HTTP servers that start listening a second after they start: their deployment lasts a few seconds. */
+const slowServers = (id: string): Json => ({
+  id,
+  cmd: `sleep 1; exec "${process.execPath}" -e "require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT0), '127.0.0.1')"`,
+  cpus: 0.05,
+  mem: 128,
+  instances: 2,
+  portDefinitions: [{ port: 0 }],
+  healthChecks: [{ protocol: "HTTP", path: "/", portIndex: 0, gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3 }],
+});
+
 test("app add follows its deployment: step and serving/wanted lines, then succeeded, exit 0", async () => {
-  const r = await runGantry(["app", "add"], cluster.clientEnv, JSON.stringify(sleeper("/cli/followed", 2)));
+  const r = await runGantry(["app", "add"], cluster.clientEnv, JSON.stringify(slowServers("/cli/followed")));
   assert.equal(r.code, 0, r.stderr);
   const m = /^created \/cli\/followed \(deployment (\S+), version \S+\)$/m.exec(r.stdout);
   assert.ok(m, r.stdout);
@@ -29,7 +40,7 @@ test("app add follows its deployment: step and serving/wanted lines, then succee
   assert.match(r.stdout, /^step [12]\/2 (StartApplication|ScaleApplication) \/cli\/followed: [0-2]\/2 serving$/m);
   assert.match(r.stdout, new RegExp(`^deployment ${m[1]} succeeded$`, "m"));
   const tasks = (await api("GET", "/v2/apps/cli/followed/tasks")).json.tasks as Json[];
-  assert.equal(tasks.filter((t) => t.state === "TASK_RUNNING").length, 2, "it returned once both serve");
+  assert.equal(tasks.filter((t) => t.state === "TASK_RUNNING" && t.healthCheckResults?.[0]?.alive === true).length, 2, "it returned once both serve");
 });
 
 test("a followed change superseded by a forced one exits 1, saying it was cancelled and by which deployment", async () => {

@@ -1,7 +1,11 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { eventually, marathonHttp, openSse, startHarnessCluster, type HarnessCluster, type Json, type SseConnection } from "../support/index.ts";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { infrastructureUrls } from "@gantry/platform";
+import { eventually, marathonHttp, openSse, startHarnessCluster, within, type HarnessCluster, type Json, type SseConnection } from "../support/index.ts";
 
 // Marathon's event bus at /v2/events: server-sent events built from the relayed log, read by
 // Marathon's own clients and resumable with Last-Event-ID.
@@ -109,4 +113,42 @@ test("event_type keeps only the types asked for; an anonymous caller is refused"
   assert.equal(anonymous.status, 401);
   await settled("/e2e/filtered");
   assert.equal((await api("DELETE", "/v2/apps/e2e/filtered")).status, 200);
+});
+
+const SUBSCRIBER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/event-subscribers/subscribe.py");
+
+/** Runs the Python example subscriber until it printed `count` events (or 30 s pass); its JSON lines. */
+async function pythonSubscriber(args: string[], count: number, started?: () => Promise<unknown>): Promise<Json[]> {
+  const child = spawn("python3", [SUBSCRIBER, "--nats", infrastructureUrls().natsUrl, "--cluster", cluster.cluster, "--count", String(count), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  try {
+    // The consumer exists once the script has run a moment; events made before it are not its.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await started?.();
+    const code = await within(`the subscriber to print ${count} events`, exited, 30_000);
+    assert.equal(code, 0, stderr);
+    return stdout.trim().split("\n").map((l) => JSON.parse(l) as Json);
+  } finally {
+    child.kill();
+  }
+}
+
+test("the Python example subscriber follows the log on JetStream in commit order, and resumes after a sequence with the very next event", async () => {
+  const events = await pythonSubscriber(["--subject", "events.instance.>"], 4, async () => {
+    assert.equal((await api("POST", "/v2/apps", { body: sleeper("/e2e/python", 2) })).status, 201);
+  });
+  assert.deepEqual(events.map((e) => e.type).slice(0, 2), ["InstancePlaced", "InstancePlaced"]);
+  assert.ok(events.every((e) => e.data.appId === "/e2e/python" && e.subject === `${cluster.cluster}.events.instance.${e.type}`));
+  for (let i = 1; i < events.length; i++) {
+    assert.ok(events[i]!.sequence > events[i - 1]!.sequence, "stream sequence grows");
+    assert.ok(BigInt(events[i]!.globalPosition) > BigInt(events[i - 1]!.globalPosition), "commit order");
+  }
+  const [resumed] = await pythonSubscriber(["--subject", "events.instance.>", "--after", String(events[0]!.sequence)], 1);
+  assert.deepEqual(resumed, events[1]);
+  await settled("/e2e/python");
+  assert.equal((await api("DELETE", "/v2/apps/e2e/python")).status, 200);
 });

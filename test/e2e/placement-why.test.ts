@@ -40,7 +40,7 @@ async function http(path: string, init: RequestInit = {}): Promise<Response> {
 
 describe("why is my app not deploying", () => {
   test("an app asking for more memory than any agent has waits: app debug shows MEM ✗ on every agent, /v2/queue says InsufficientMemory", async () => {
-    await gantry(["app", "add", "-"], JSON.stringify({ id: "/why/huge", cmd: "sleep 1000", cpus: 0.1, mem: 100_000, instances: 1 }));
+    await gantry(["app", "add", "-", "--detach"], JSON.stringify({ id: "/why/huge", cmd: "sleep 1000", cpus: 0.1, mem: 100_000, instances: 1 }));
     const explained = await eventually("the app to wait with a verdict per agent", async () => {
       const r = await runGantry(["app", "debug", "/why/huge", "--json"], cluster.clientEnv);
       if (r.code !== 0) return undefined;
@@ -64,14 +64,14 @@ describe("why is my app not deploying", () => {
     assert.equal(item.processedOffersSummary.rejectSummaryLastOffers.find((r) => r.reason === "InsufficientMemory")?.declined, 3);
     assert.equal(item.lastUnusedOffers?.length, 3);
     assert.ok(item.lastUnusedOffers!.every((o) => o.reason.includes("InsufficientMemory")));
-    await gantry(["app", "remove", "/why/huge", "--force"]);
+    await gantry(["app", "remove", "/why/huge", "--force", "--detach"]);
   });
 
   test("a drained agent takes no new instances, and says why; undrained, it does again", async () => {
     const nodes = JSON.parse((await gantry(["node", "list", "--json"])).stdout) as { agents: { agentId: string }[] };
     const ids = nodes.agents.map((a) => a.agentId).sort();
     for (const id of ids.slice(1)) await gantry(["node", "drain", id, "--reason", "kernel upgrade"]);
-    await gantry(["app", "add", "-"], JSON.stringify({ id: "/why/drained", cmd: "sleep 1000", cpus: 0.1, mem: 16, instances: 3, constraints: [["hostname", "UNIQUE"]] }));
+    await gantry(["app", "add", "-", "--detach"], JSON.stringify({ id: "/why/drained", cmd: "sleep 1000", cpus: 0.1, mem: 16, instances: 3, constraints: [["hostname", "UNIQUE"]] }));
     const explained = await eventually("two instances to wait for the drained agents", async () => {
       const r = await runGantry(["app", "debug", "/why/drained", "--json"], cluster.clientEnv);
       const e = r.code === 0 ? (JSON.parse(r.stdout) as { explanation?: { waiting?: number; agents?: { agentId: string; dimensions: { code?: string }[] }[] } }).explanation : undefined;
@@ -84,13 +84,13 @@ describe("why is my app not deploying", () => {
       const mine = tasks.tasks.filter((t) => t.appId === "/why/drained");
       return mine.length === 3 && new Set(mine.map((t) => t.agentId)).size === 3 ? true : undefined;
     });
-    await gantry(["app", "remove", "/why/drained", "--force"]);
+    await gantry(["app", "remove", "/why/drained", "--force", "--detach"]);
   });
 
   test("two apps asking for any host port on one agent get different ports", async () => {
     const one = { id: "/why/port-a", cmd: "sleep 1000", cpus: 0.1, mem: 16, instances: 2, constraints: [["hostname", "CLUSTER", "why-0"]], portDefinitions: [{ port: 0 }] };
-    await gantry(["app", "add", "-"], JSON.stringify(one));
-    await gantry(["app", "add", "-"], JSON.stringify({ ...one, id: "/why/port-b" }));
+    await gantry(["app", "add", "-", "--detach"], JSON.stringify(one));
+    await gantry(["app", "add", "-", "--detach"], JSON.stringify({ ...one, id: "/why/port-b" }));
     const ports = await eventually("four instances with their host ports", async () => {
       const nodes = JSON.parse((await gantry(["node", "list", "--json"])).stdout) as { agents: { hostname: string; portsInUse?: number[] }[] };
       const used = nodes.agents.find((a) => a.hostname === "why-0")?.portsInUse ?? [];
@@ -98,14 +98,14 @@ describe("why is my app not deploying", () => {
     });
     assert.equal(new Set(ports).size, 4);
     assert.ok(ports.every((p) => p >= 31000 && p <= 31010));
-    await gantry(["app", "remove", "/why/port-a", "--force"]);
-    await gantry(["app", "remove", "/why/port-b", "--force"]);
+    await gantry(["app", "remove", "/why/port-a", "--force", "--detach"]);
+    await gantry(["app", "remove", "/why/port-b", "--force", "--detach"]);
   });
 
   test("the DC/OS overview's /app pod is placed as one unit: both containers' tasks on one agent", async () => {
     // As the overview gives it (shared/seed): nginx and memcached on the `dcos` container network.
     const pod = SEED_POD;
-    await gantry(["pod", "add", "-"], JSON.stringify(pod));
+    await gantry(["pod", "add", "-", "--detach"], JSON.stringify(pod));
     const tasks = await eventually("the pod's two tasks", async () => {
       const list = JSON.parse((await gantry(["task", "list", "--json"])).stdout) as { tasks: { appId: string; agentId: string; instanceId: string; taskId: string }[] };
       const mine = list.tasks.filter((t) => t.appId === "/app");
@@ -114,6 +114,6 @@ describe("why is my app not deploying", () => {
     assert.equal(new Set(tasks.map((t) => t.agentId)).size, 1, "one agent");
     assert.equal(new Set(tasks.map((t) => t.instanceId)).size, 1, "one instance");
     assert.deepEqual(tasks.map((t) => t.taskId.split(".").pop()).sort(), ["memcached", "nginx"]);
-    await gantry(["pod", "remove", "/app", "--force"]);
+    await gantry(["pod", "remove", "/app", "--force", "--detach"]);
   });
 });

@@ -90,7 +90,7 @@ async function timeline(appId: string, deploymentId: string): Promise<Timeline> 
     result.minServing = Math.min(result.minServing, all.filter((i) => i.running && i.healthy && !i.killed && !i.ended).length);
     result.maxLive = Math.max(result.maxLive, all.filter((i) => !i.ended).length);
     const serving = all.filter((i) => i.running && i.healthy && !i.killed && !i.ended).length;
-    result.story.push(`${type} ${String(data.instanceId ?? data.taskId ?? "").slice(-8)} ${data.state ?? data.healthy ?? data.reason ?? ""} → serving ${serving}, live ${all.filter((i) => !i.ended).length}`);
+    result.story.push(`${type} ${String(data.instanceId ?? data.taskId ?? "").slice(-8)} ${data.state ?? data.healthy ?? data.reason ?? ""}${data.message ? ` (${data.message})` : ""} → serving ${serving}, live ${all.filter((i) => !i.ended).length}`);
   }
   return result;
 }

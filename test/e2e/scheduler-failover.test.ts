@@ -29,6 +29,8 @@ let testDb: TestDatabase;
 let database: Database;
 let store: EventStore;
 let env: NodeJS.ProcessEnv;
+/** The registry's gRPC port (the registry restarted after its kill keeps it). */
+let registryPort = 0;
 const processes: ServiceProcess[] = [];
 
 before(async () => {
@@ -68,11 +70,16 @@ async function schedulerLease(): Promise<{ epoch: number; pid: number }> {
   return { epoch: rows[0]?.epoch ?? 0, pid: Number(/:(\d+)$/.exec(rows[0]?.holder ?? "")?.[1] ?? 0) };
 }
 
-/** Folds the app's instances from the log: live ones (placed, not ended) and the most ever live at once. */
-function foldInstances(events: RecordedEvent[]) {
+/**
+ * Folds the app's instances from the log: live ones (placed, not ended), the most ever wanted at
+ * once (live, not being killed), and the most live at once from event `countFrom` on.
+ */
+function foldInstances(events: RecordedEvent[], countFrom = 0) {
   const live = new Map<string, { state: string; killRequested: boolean }>();
   let mostWanted = 0;
-  for (const e of events) {
+  let mostLive = 0;
+  for (const [index, e] of events.entries()) {
+    if (index >= countFrom) mostLive = Math.max(mostLive, live.size);
     if (e.data.appId !== APP) continue;
     const id = String(e.data.instanceId);
     if (e.type === "InstancePlaced") live.set(id, { state: "TASK_STATE_STAGING", killRequested: false });
@@ -84,11 +91,11 @@ function foldInstances(events: RecordedEvent[]) {
     }
     mostWanted = Math.max(mostWanted, [...live.values()].filter((i) => !i.killRequested).length);
   }
-  return { live, mostWanted };
+  return { live, mostWanted, mostLive: Math.max(mostLive, live.size) };
 }
 
 test(`a ${INSTANCES}-instance deployment survives ${KILLS} kill -9s of the leading scheduler and one of the registry`, { timeout: 240_000 }, async (t) => {
-  const registryPort = await freePort();
+  registryPort = await freePort();
   let registry = run("registry", "services/registry/src/main.ts", ["--port", String(registryPort)]);
   let schedulers = 0;
   await startScheduler(++schedulers);
@@ -177,4 +184,35 @@ test(`a ${INSTANCES}-instance deployment survives ${KILLS} kill -9s of the leadi
   } finally {
     await nc.close();
   }
+});
+
+test(`a rolling upgrade of the ${INSTANCES} instances survives a kill -9 of the leading scheduler mid-rollout and ends in DeploymentSucceeded, within its bounds`, { timeout: 180_000 }, async (t) => {
+  let finished = false;
+  t.after(() => {
+    if (!finished) for (const p of processes) console.error(p.output());
+  });
+  const client = createGrpcClient(registryV1.RegistryService, `127.0.0.1:${registryPort}`, { token, deadlineMs: 15_000 });
+  await eventually("the registry to answer", async () => (await client.listApps({})) && true, 30_000);
+  // At most 50 over (550 live), at least 250 running throughout (failures drawn by the agents aside).
+  const updated = await client.updateApp({ id: APP, definition: { cmd: "sleep 2000", upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.1 } }, partial: true });
+  client.close();
+  const version = updated.app!.runSpec!.configVersion;
+  const newRunning = (events: RecordedEvent[]) => {
+    const placedNew = new Set(events.filter((e) => e.type === "InstancePlaced" && e.data.appId === APP && e.data.appVersion === version).map((e) => String(e.data.instanceId)));
+    return [...foldInstances(events).live].filter(([id, i]) => placedNew.has(id) && i.state === "TASK_STATE_RUNNING").length;
+  };
+  await eventually("a fifth of the new version running", async () => (newRunning(await readLog()) >= INSTANCES / 5 ? true : undefined), 60_000, 50);
+  const before = await schedulerLease();
+  await processes.find((p) => p.pid === before.pid)!.crash();
+  await eventually("a new leader", async () => ((await schedulerLease()).epoch > before.epoch ? true : undefined), 10_000, 20);
+  const succeeded = await eventually(`deployment ${updated.deploymentId} to succeed`, async () => (await store.readStream(`rollout-${updated.deploymentId}`)).find((e) => e.type === "DeploymentSucceeded"), 120_000, 100);
+  assert.ok(succeeded);
+  // From the log: never more than 550 instances live at once after the update was planned.
+  const events = await readLog();
+  const planned = events.findIndex((e) => e.type === "DeploymentPlanned" && (e.data.deployment as { id?: string }).id === updated.deploymentId);
+  const { mostLive } = foldInstances(events, planned);
+  assert.ok(mostLive <= 550, `${mostLive} instances were live at once (at most 550)`);
+  assert.equal(newRunning(events), INSTANCES, "every instance runs the new version");
+  console.log(`rolling upgrade of ${INSTANCES} under {0.5, 0.1} with a leader kill: at most ${mostLive} live at once (bound 550)`);
+  finished = true;
 });

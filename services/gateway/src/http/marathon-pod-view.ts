@@ -7,7 +7,7 @@ export function marathonPod(pod: registryV1App.PodVersion): JsonObject {
   return { ...(pod.definition ?? {}), id: pod.id, version: pod.version };
 }
 
-const TERMINAL_STATES = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST", "TASK_ERROR", "TASK_KILLING"]);
+const TERMINAL_STATES = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST", "TASK_ERROR", "TASK_GONE", "TASK_KILLING"]);
 
 /**
  * Marathon's `PodInstanceStatus.status` from its containers' task states (as Marathon maps an

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { agentV1, eventsV1Agent } from "@gantry/proto";
 import { CommandBatches, killCommands, killTaskCommand, launchInstanceCommand } from "./agent-commands.ts";
 import { DecisionBuilder } from "./decision-builder.ts";
-import { statusChange } from "./instance-events.ts";
+import { everyTaskChange, statusChange } from "./instance-events.ts";
 import type { OutgoingEvent, StreamBatch } from "./ports.ts";
 import type { AgentNode } from "../domain/index.ts";
 import type { SchedulerContext, SchedulerSettings } from "./scheduler.ts";
@@ -55,8 +55,9 @@ export interface ReceivedHeartbeat {
 
 /**
  * Repairs what a batch of heartbeats shows (the latest of each agent), looking only at each
- * agent's instances: an agent declared lost is back (AgentReturned, in the log); tasks it runs
- * that the scheduler does not want (unknown or ended) are killed; kills not acted on are sent
+ * agent's instances: an agent declared lost is back (AgentReturned, in the log), and its
+ * unreachable instances run again (all their tasks run there) or were lost; tasks it runs
+ * that the scheduler does not want (unknown, ended or expunged) are killed; kills not acted on are sent
  * again; a launch it runs whose RUNNING report was lost is recorded; launches that never arrived
  * are sent again. Whatever must be recorded is written in ONE transaction.
  */
@@ -77,12 +78,20 @@ export async function onHeartbeats(ctx: SchedulerContext, heartbeats: readonly R
       returned = true;
     }
     const running = new Set(hb.runningTaskIds);
+    for (const inst of state.instancesOn(hb.agentId)) {
+      if (inst.state !== "TASK_UNREACHABLE") continue;
+      // Its agent is back: what still runs there counts again (a surplus is killed by the next
+      // pass); what does not was lost while it was away.
+      if (inst.tasks.every((t) => running.has(t.taskId))) decision.add(everyTaskChange(ctx, inst, { state: "TASK_RUNNING", message: `running again: agent ${hb.agentId} is back` }));
+      else decision.add(everyTaskChange(ctx, inst, { state: "TASK_LOST", message: `not running on agent ${hb.agentId} when it came back`, reason: "REASON_AGENT_REMOVED" }));
+      state.dirty.add(inst.appId);
+    }
     for (const taskId of running) {
       const inst = state.instanceOfTask(taskId);
       if (!inst || inst.agentId !== hb.agentId) resend.add(hb.agentId, killTaskCommand(ctx, { taskId, appId: inst?.appId ?? "" }));
     }
     for (const inst of state.instancesOn(hb.agentId)) {
-      if (now - inst.updatedAt <= settings.relaunchAfterSeconds * 1000) continue;
+      if (inst.state === "TASK_UNREACHABLE" || now - inst.updatedAt <= settings.relaunchAfterSeconds * 1000) continue;
       if (inst.killRequested) resend.add(hb.agentId, ...killCommands(ctx, inst));
       else if (inst.state === "TASK_STAGING" && !inst.pod && running.has(inst.taskId)) decision.add(statusChange(ctx, inst, { state: "TASK_RUNNING", message: "reported running by the agent's heartbeat" }));
       else if (inst.state === "TASK_STAGING") {
@@ -102,9 +111,11 @@ export async function onHeartbeats(ctx: SchedulerContext, heartbeats: readonly R
 }
 
 /**
- * Declares agents lost when they missed their heartbeats, and with them their tasks (TASK_LOST,
- * in the same transaction), so that reconciliation replaces the instances and their resources
- * stop counting.
+ * Declares agents lost when they missed their heartbeats, in the same transaction as what that
+ * does to their instances: those being killed are lost (TASK_LOST); the others become
+ * unreachable (every task TASK_UNREACHABLE), waited for as their app's unreachableStrategy says
+ * (the reconciler replaces them after inactiveAfterSeconds and expunges them after
+ * expungeAfterSeconds).
  */
 export async function checkAgents(ctx: SchedulerContext): Promise<void> {
   const { state, settings, ports } = ctx;
@@ -112,12 +123,17 @@ export async function checkAgents(ctx: SchedulerContext): Promise<void> {
   for (const agent of state.agents.values()) {
     if (!agent.active || agent.lastSeenAt >= now - silenceAllowedMs(agent, settings)) continue;
     const reason = `no heartbeat for ${Math.round((now - agent.lastSeenAt) / 1000)} s`;
-    const lost = [...state.instancesOn(agent.agentId)];
+    const instances = [...state.instancesOn(agent.agentId)];
     await ctx.append([
       agentEvent(ctx, agent.agentId, { schema: eventsV1Agent.AgentLostSchema, message: create(eventsV1Agent.AgentLostSchema, { agentId: agent.agentId, reason }) }),
-      ...lost.map((inst) => statusChange(ctx, inst, { state: "TASK_LOST", message: `agent ${agent.agentId} lost: ${reason}`, reason: "REASON_AGENT_REMOVED" })),
+      ...instances.map((inst) =>
+        inst.killRequested
+          ? everyTaskChange(ctx, inst, { state: "TASK_LOST", message: `agent ${agent.agentId} lost while the task was being killed: ${reason}`, reason: "REASON_AGENT_REMOVED" })
+          : everyTaskChange(ctx, inst, { state: "TASK_UNREACHABLE", message: `agent ${agent.agentId} unreachable: ${reason}`, reason: "REASON_AGENT_REMOVED" }),
+      ),
     ]);
-    ports.logger.warn({ agent: agent.agentId, reason, tasksLost: lost.length }, "agent lost");
-    if (lost.length > 0) ctx.reconcileSoon();
+    ports.logger.warn({ agent: agent.agentId, reason, instances: instances.length }, "agent lost");
+    for (const inst of instances) state.dirty.add(inst.appId);
+    if (instances.length > 0) ctx.reconcileSoon();
   }
 }

@@ -53,6 +53,13 @@ export function statusChange(ctx: SchedulerContext, inst: Instance, change: Stat
   });
 }
 
+/** The same change of every task of an instance (a pod's containers together), in one append. */
+export function everyTaskChange(ctx: SchedulerContext, inst: Instance, change: Omit<StatusChange, "taskId">): StreamBatch {
+  const [first, ...rest] = inst.tasks.map((t) => statusChange(ctx, inst, { ...change, taskId: t.taskId }));
+  if (!first) return statusChange(ctx, inst, change);
+  return { ...first, events: [...first.events, ...rest.flatMap((b) => b.events)] };
+}
+
 /** The TaskHealthChanged append for one instance, at the version its stream is known at. */
 export function healthChange(ctx: SchedulerContext, inst: Instance, change: HealthChange): StreamBatch {
   return instanceAppend(ctx, inst, {

@@ -12,7 +12,7 @@ import {
 } from "../domain/index.ts";
 import { CommandBatches, killCommands, launchInstanceCommand } from "./agent-commands.ts";
 import { advanceDeployments } from "./deployment-rollout.ts";
-import { killRequest } from "./instance-events.ts";
+import { everyTaskChange, killRequest } from "./instance-events.ts";
 import { firstRefusalOf, type AgentCheck } from "./placement-explanations.ts";
 import type { StreamBatch } from "./ports.ts";
 import type { SchedulerContext } from "./scheduler.ts";
@@ -66,9 +66,12 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
       break;
     }
     const known = state.runSpecs.get(id);
-    const plan = reconcileRunSpec(known?.demand, state.instancesOf(id), true, killFirst);
+    const plan = reconcileRunSpec(known?.demand, state.instancesOf(id), { killFirst, now, agentOf: (agentId) => state.agents.get(agentId) });
     if (plan.rolling) state.rolling.add(id);
     else state.rolling.delete(id);
+    if (plan.unreachable) state.awaitingAgents.add(id);
+    else state.awaitingAgents.delete(id);
+    for (const inst of plan.expunge) batches.push(expunged(ctx, inst, known?.demand, now));
     for (const { instance, reason } of plan.kills) {
       batches.push(killRequest(ctx, instance, reason));
       commands.add(instance.agentId, ...killCommands(ctx, instance));
@@ -217,6 +220,14 @@ function placedEvent(ctx: SchedulerContext, inst: Instance): StreamBatch {
       },
     ],
   };
+}
+
+/** An unreachable instance given up on: every task TASK_GONE (its agent, should it return, is told to kill them). */
+function expunged(ctx: SchedulerContext, inst: Instance, demand: RunSpecDemand | undefined, now: number): StreamBatch {
+  const seconds = Math.round((now - inst.updatedAt) / 1000);
+  const after = demand?.unreachable ? `expungeAfterSeconds ${demand.unreachable.expungeAfterSeconds}` : demand ? "no unreachableStrategy" : "its app is gone";
+  ctx.ports.logger.warn({ instance: inst.instanceId, app: inst.appId, agent: inst.agentId, unreachableSeconds: seconds }, "unreachable instance expunged");
+  return everyTaskChange(ctx, inst, { state: "TASK_GONE", message: `expunged: unreachable for ${seconds} s (${after})`, reason: "REASON_AGENT_REMOVED" });
 }
 
 const stacks = new Map<string, ReturnType<typeof createPlacementStack>>();

@@ -59,6 +59,9 @@ export function demandOf(spec: registryV1RunSpec.RunSpec): RunSpecDemand {
       minimumHealthCapacity: spec.upgrade?.minimumHealthCapacity ?? 1,
       maximumOverCapacity: spec.upgrade?.maximumOverCapacity ?? 1,
     },
+    ...(spec.unreachable
+      ? { unreachable: { disabled: spec.unreachable.disabled, inactiveAfterSeconds: spec.unreachable.inactiveAfterSeconds, expungeAfterSeconds: spec.unreachable.expungeAfterSeconds } }
+      : {}),
     healthCheckedContainers: spec.containers.filter((c) => c.healthChecks.length > 0).map((c) => c.name),
   };
 }

@@ -50,6 +50,11 @@ export class SchedulerState {
    * an old one go). A new leader finds them again on its first pass (every run spec is due).
    */
   readonly rolling = new Set<string>();
+  /**
+   * Run specs with instances waiting on an unreachable agent, with a deadline (inactive, then
+   * expunged): the periodic pass looks at them again.
+   */
+  readonly awaitingAgents = new Set<string>();
   /** The deployment (and its trace) that last changed each run spec: the correlation of what the scheduler does for it. */
   readonly appOrigins = new Map<string, { deploymentId: string; traceparent?: string }>();
   /** Deployments planned by the registry and not yet succeeded, failed or cancelled. */

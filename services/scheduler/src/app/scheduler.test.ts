@@ -344,7 +344,7 @@ test("each recorded report carries its status-stream sequence, where a new leade
   assert.equal(successor.scheduler.state.lastStatusSequence, 41n);
 });
 
-test("losing an agent loses its tasks in the same transaction, and they are replaced elsewhere", async () => {
+test("losing an agent makes its tasks unreachable in the same transaction; without an unreachableStrategy they are expunged and replaced elsewhere at once", async () => {
   const { h, inst: first } = await oneInstance();
   await report(h, first.taskId);
   await h.scheduler.onRegistration(registration("a2", 4));
@@ -353,9 +353,82 @@ test("losing an agent loses its tasks in the same transaction, and they are repl
   await h.scheduler.checkAgents();
   const lostBatch = h.appended.find((b) => b.some((s) => s.types[0] === "AgentLost"))!;
   assert.deepEqual(lostBatch.map((b) => b.types[0]), ["AgentLost", "TaskStatusChanged"]);
-  assert.equal(h.scheduler.state.instances.has(first.instanceId), false);
   await h.settle();
+  assert.equal(h.scheduler.state.instances.has(first.instanceId), false, "expunged");
+  assert.deepEqual(h.log.filter((e) => e.streamId === `instance-${first.instanceId}` && e.type === "TaskStatusChanged").map((e) => e.data.state), ["TASK_STATE_RUNNING", "TASK_STATE_UNREACHABLE", "TASK_STATE_GONE"]);
   assert.equal(h.instances()[0]?.agentId, "a2");
+});
+
+/** One running instance of `/web` on a1 (a2 stands by), its app waiting 60 s before replacing and 120 s before expunging. */
+async function unreachableSetup(unreachable: { disabled?: boolean; inactiveAfterSeconds?: number; expungeAfterSeconds?: number }) {
+  const h = harness();
+  await h.ready;
+  await h.scheduler.onRegistration(registration("a1", 4));
+  const spec = runSpec("/web", 1, "v1", "v1");
+  spec.unreachable = create(registryV1RunSpec.UnreachableStrategySpecSchema, { disabled: false, inactiveAfterSeconds: 60, expungeAfterSeconds: 120, ...unreachable });
+  await h.scheduler.applyLog([appCreatedOf(spec)]);
+  await h.settle();
+  const inst = h.instances()[0]!;
+  await report(h, inst.taskId);
+  await h.scheduler.onRegistration(registration("a2", 4));
+  // a1 falls silent; a2 keeps beating.
+  const beat = async (agentId: string, runningTaskIds: string[] = []) => h.scheduler.onHeartbeat(create(agentV1.AgentHeartbeatSchema, { agentId, runningTaskIds }));
+  h.tick(11_000);
+  await beat("a2");
+  await h.scheduler.checkAgents();
+  await h.settle();
+  return { h, inst, beat };
+}
+
+test("an unreachable instance is replaced only after inactiveAfterSeconds, and expunged after expungeAfterSeconds", async () => {
+  const { h, inst, beat } = await unreachableSetup({});
+  assert.equal(h.scheduler.state.instances.get(inst.instanceId)?.state, "TASK_UNREACHABLE");
+  assert.equal(h.instances().length, 1, "not replaced while it may come back");
+  h.tick(50_000);
+  await beat("a2");
+  h.scheduler.tick();
+  await h.settle();
+  assert.equal(h.instances().length, 1, "still within inactiveAfterSeconds");
+  h.tick(11_000);
+  await beat("a2");
+  h.scheduler.tick();
+  await h.settle();
+  assert.deepEqual(h.instances().map((i) => [i.agentId, i.state]).sort(), [["a1", "TASK_UNREACHABLE"], ["a2", "TASK_STAGING"]], "inactive: replaced on a2, still waited for");
+  h.tick(60_000);
+  await beat("a2");
+  h.scheduler.tick();
+  await h.settle();
+  assert.equal(h.scheduler.state.instances.has(inst.instanceId), false, "expunged");
+  assert.match(String(h.log.filter((e) => e.type === "TaskStatusChanged").at(-1)?.data.message), /^expunged: unreachable for 1\d\d s \(expungeAfterSeconds 120\)$/);
+});
+
+test("an unreachable instance whose agent comes back running it counts again, and the surplus replacement is killed", async () => {
+  const { h, inst, beat } = await unreachableSetup({});
+  h.tick(61_000);
+  await beat("a2");
+  h.scheduler.tick();
+  await h.settle();
+  const replacement = h.instances().find((i) => i.agentId === "a2")!;
+  await report(h, replacement.taskId);
+  await beat("a1", [inst.taskId]);
+  await h.settle();
+  assert.equal(h.scheduler.state.instances.get(inst.instanceId)?.state, "TASK_RUNNING", "running again");
+  const killed = h.instances().filter((i) => i.killRequested);
+  assert.deepEqual(killed.map((i) => i.instanceId), [replacement.instanceId], "the surplus (the youngest) goes");
+});
+
+test("an agent that comes back without an unreachable instance's task: the instance was lost; a disabled strategy never replaces", async () => {
+  const { h, inst, beat } = await unreachableSetup({ disabled: true });
+  h.tick(3_600_000);
+  await beat("a2");
+  h.scheduler.tick();
+  await h.settle();
+  assert.deepEqual(h.instances().map((i) => i.instanceId), [inst.instanceId], "disabled: waited for, never replaced");
+  await beat("a1", []);
+  await h.settle();
+  assert.equal(h.scheduler.state.instances.has(inst.instanceId), false, "lost");
+  assert.equal(h.log.filter((e) => e.type === "TaskStatusChanged").at(-1)?.data.state, "TASK_STATE_LOST");
+  assert.equal(h.instances().length, 1, "and replaced");
 });
 
 test("a heartbeat repairs: kills tasks nobody wants, records lost RUNNING reports, re-sends lost launches", async () => {

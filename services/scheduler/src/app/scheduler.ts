@@ -229,9 +229,10 @@ export class Scheduler implements SchedulerContext {
 
   // ---- decisions ------------------------------------------------------------------------------
 
-  /** The periodic pass: run specs still waiting (for room, or for their backoff to end) are looked at again. */
+  /** The periodic pass: run specs still waiting (for room, their backoff's end, or unreachable agents' deadlines) are looked at again. */
   tick(): void {
     for (const id of this.state.explanations.waitingIds()) this.state.dirty.add(id);
+    for (const id of this.state.awaitingAgents) this.state.dirty.add(id);
     this.reconcileSoon();
   }
 

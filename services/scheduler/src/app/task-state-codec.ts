@@ -13,6 +13,8 @@ const TO_NAME: Record<number, TaskStateName> = {
   [TaskState.KILLED]: "TASK_KILLED",
   [TaskState.LOST]: "TASK_LOST",
   [TaskState.ERROR]: "TASK_ERROR",
+  [TaskState.UNREACHABLE]: "TASK_UNREACHABLE",
+  [TaskState.GONE]: "TASK_GONE",
 };
 
 const TO_PROTO = Object.fromEntries(Object.entries(TO_NAME).map(([k, v]) => [v, Number(k)])) as Record<TaskStateName, schedulerV1Model.TaskState>;

@@ -43,7 +43,8 @@ export function deploymentOutcome(
   const affected = new Set(runSpecs);
   const live = new Map<string, Instance[]>();
   for (const inst of instances) {
-    if (isTerminal(inst.state) || !affected.has(inst.appId)) continue;
+    // An unreachable instance neither completes nor holds a deployment: it is replaced (or comes back).
+    if (isTerminal(inst.state) || inst.state === "TASK_UNREACHABLE" || !affected.has(inst.appId)) continue;
     let list = live.get(inst.appId);
     if (!list) live.set(inst.appId, (list = []));
     list.push(inst);

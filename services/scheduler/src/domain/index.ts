@@ -1,7 +1,7 @@
 /** The scheduler's pure core: run spec demands, agents and their ledgers, placement, reconciliation, deployments. */
 export type { ResourceAmount } from "./resources.ts";
 export { ZERO, addResources, subtractResources } from "./resources.ts";
-export type { RunSpecDemand, ConstraintRule, ConstraintOperatorName, PortRequest, BackoffPolicy, UpgradeStrategy } from "./run-spec-demand.ts";
+export type { RunSpecDemand, ConstraintRule, ConstraintOperatorName, PortRequest, BackoffPolicy, UpgradeStrategy, UnreachableStrategy } from "./run-spec-demand.ts";
 export type { AgentNode, PortRange, GpuDevice } from "./agent-node.ts";
 export { agentClassKey } from "./agent-node.ts";
 export { AgentLedger } from "./ledger/agent-ledger.ts";

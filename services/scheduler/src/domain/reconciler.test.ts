@@ -25,50 +25,50 @@ test("upgrade bounds are Marathon's: ceil of the minimum, floor of the maximum, 
 
 test("with minimumHealthCapacity 0.5 and no over-capacity, half the old instances go at once and nothing launches until they end", () => {
   const old = [1, 2, 3, 4].map((n) => checked(`o${n}`, "v1", true, { placedAt: n }));
-  const plan = reconcileRunSpec(web({ upgrade: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } }), old, true);
+  const plan = reconcileRunSpec(web({ upgrade: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } }), old);
   assert.equal(plan.kills.length, 2);
   assert.equal(plan.launch, 0, "4 are still live: no room under the maximum of 4");
   assert.ok(plan.rolling);
   const ended = old.filter((i) => !plan.kills.some((k) => k.instance === i));
-  assert.equal(reconcileRunSpec(web({ upgrade: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } }), ended, true).launch, 2, "once the killed ones end, two new ones fit");
+  assert.equal(reconcileRunSpec(web({ upgrade: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } }), ended).launch, 2, "once the killed ones end, two new ones fit");
 });
 
 test("with minimumHealthCapacity 1, an old instance goes only when a new one serves healthy", () => {
   const strategy = { minimumHealthCapacity: 1, maximumOverCapacity: 1 };
   const old = [1, 2, 3, 4].map((n) => checked(`o${n}`, "v1", true));
-  const start = reconcileRunSpec(web({ upgrade: strategy }), old, true);
+  const start = reconcileRunSpec(web({ upgrade: strategy }), old);
   assert.deepEqual([start.kills.length, start.launch], [0, 4]);
   const running = [checked("n1", "v2", undefined), checked("n2", "v2", false), checked("n3", "v2", undefined, { state: "TASK_STAGING" })];
-  assert.equal(reconcileRunSpec(web({ upgrade: strategy }), [...old, ...running], true).kills.length, 0, "running is not healthy");
+  assert.equal(reconcileRunSpec(web({ upgrade: strategy }), [...old, ...running]).kills.length, 0, "running is not healthy");
   const oneHealthy = [checked("n1", "v2", true), ...running.slice(1)];
-  const plan = reconcileRunSpec(web({ upgrade: strategy }), [...old, ...oneHealthy], true);
+  const plan = reconcileRunSpec(web({ upgrade: strategy }), [...old, ...oneHealthy]);
   assert.equal(plan.kills.length, 1);
   assert.equal(plan.launch, 1, "one more new instance may start: 8 live at most");
 });
 
 test("old instances that do not serve go first, whatever the minimum", () => {
   const old = [checked("sick", "v1", false, { placedAt: 1 }), checked("staging", "v1", undefined, { placedAt: 2, state: "TASK_STAGING" }), checked("ok1", "v1", true, { placedAt: 3 }), checked("ok2", "v1", true, { placedAt: 4 })];
-  const plan = reconcileRunSpec(web({ instances: 2, upgrade: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } }), old, true);
+  const plan = reconcileRunSpec(web({ instances: 2, upgrade: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } }), old);
   assert.deepEqual(plan.kills.map((k) => k.instance.instanceId).sort(), ["sick", "staging"]);
 });
 
 test("a new version that never gets healthy keeps the old instances serving", () => {
   const strategy = { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 };
   const live = [checked("o1", "v1", true), checked("o2", "v1", true), checked("n1", "v2", false), checked("n2", "v2", false)];
-  const plan = reconcileRunSpec(web({ upgrade: strategy }), live, true);
+  const plan = reconcileRunSpec(web({ upgrade: strategy }), live);
   assert.deepEqual([plan.kills.length, plan.launch], [0, 0]);
 });
 
 test("a rolling upgrade that also scales down kills the surplus new instances in kill selection order", () => {
   const live = [checked("o1", "v1", true), checked("n1", "v2", true, { placedAt: 1 }), checked("n2", "v2", true, { placedAt: 2 }), checked("n3", "v2", true, { placedAt: 3 })];
-  const plan = reconcileRunSpec(web({ instances: 2 }), live, true);
+  const plan = reconcileRunSpec(web({ instances: 2 }), live);
   assert.deepEqual(plan.kills.map((k) => k.instance.instanceId), ["n3", "o1"]);
   assert.equal(plan.launch, 0);
 });
 
 test("a launch backoff holds launches of a rolling upgrade, never its kills", () => {
   const live = [checked("o1", "v1", true), checked("o2", "v1", true), checked("n1", "v2", true)];
-  const plan = reconcileRunSpec(web({ instances: 2 }), live, false);
+  const plan = reconcileRunSpec(web({ instances: 2 }), live, { launchAllowed: false });
   assert.deepEqual([plan.kills.length, plan.launch], [1, 0]);
 });
 
@@ -91,7 +91,7 @@ for (const strategy of [
     let next = 0;
     const serving = () => live.filter((i) => !i.killRequested && servesHealthy(i, ["web"])).length;
     for (let round = 0; round < 50; round++) {
-      const plan = reconcileRunSpec(demand, live, true);
+      const plan = reconcileRunSpec(demand, live);
       live = live.map((i) => (plan.kills.some((k) => k.instance === i) ? { ...i, killRequested: true } : i));
       for (let l = 0; l < plan.launch; l++) live.push(checked(`n${++next}`, "v2", undefined, { state: "TASK_STAGING", placedAt: 100 + next }));
       assert.ok(serving() >= Math.min(minHealthy, 4), `round ${round}: ${serving()} serving, minimum ${minHealthy}`);
@@ -109,13 +109,26 @@ for (const strategy of [
 }
 
 test("instances of a deleted run spec are all killed; ones already stopping are not killed again", () => {
-  const plan = reconcileRunSpec(undefined, [checked("a", "v1", true), checked("b", "v1", true, { killRequested: true })], true);
+  const plan = reconcileRunSpec(undefined, [checked("a", "v1", true), checked("b", "v1", true, { killRequested: true })]);
   assert.deepEqual(plan.kills.map((k) => k.instance.instanceId), ["a"]);
 });
 
 test("a scale down kills the instances it names before any other, whatever the kill selection", () => {
   const live = [checked("a", "v2", true, { placedAt: 1 }), checked("b", "v2", true, { placedAt: 2 }), checked("c", "v2", true, { placedAt: 3 })];
-  const plan = reconcileRunSpec(web({ instances: 2 }), live, true, new Set(["a"]));
+  const plan = reconcileRunSpec(web({ instances: 2 }), live, { killFirst: new Set(["a"]) });
   assert.deepEqual(plan.kills.map((k) => k.instance.instanceId), ["a"], "not c, the youngest");
-  assert.deepEqual(reconcileRunSpec(web({ instances: 2 }), live, true).kills.map((k) => k.instance.instanceId), ["c"]);
+  assert.deepEqual(reconcileRunSpec(web({ instances: 2 }), live).kills.map((k) => k.instance.instanceId), ["c"]);
+});
+
+test("a scale down kills instances that do not run before running ones, and keeps a GROUP_BY constraint balanced", () => {
+  const zoneOf: Record<string, string> = { a: "z1", b: "z1", c: "z2", d: "z2" };
+  const agentOf = (agentId: string) => ({ hostname: agentId, attributes: { zone: zoneOf[agentId]! } });
+  const on = (id: string, agentId: string, placedAt: number, state: Instance["state"] = "TASK_RUNNING") => checked(id, "v2", true, { agentId, placedAt, state });
+  const grouped = web({ instances: 2, healthCheckedContainers: [], constraints: [{ field: "zone", operator: "GROUP_BY", value: "" }] });
+  // Youngest first would kill i4 and i3, both in z2: z1 would keep two and z2 none.
+  const live = [on("i1", "a", 1), on("i2", "b", 2), on("i3", "c", 3), on("i4", "d", 4)];
+  const balanced = reconcileRunSpec(grouped, live, { agentOf }).kills.map((k) => k.instance.instanceId).sort();
+  assert.deepEqual(balanced.map((id) => zoneOf[live.find((i) => i.instanceId === id)!.agentId]).sort(), ["z1", "z2"]);
+  const staging = [on("s1", "a", 1), on("s2", "b", 2, "TASK_STAGING"), on("s3", "c", 3)];
+  assert.deepEqual(reconcileRunSpec(web({ instances: 2 }), staging).kills.map((k) => k.instance.instanceId), ["s2"], "the staging one, though not the youngest");
 });

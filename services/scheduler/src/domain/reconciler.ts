@@ -1,13 +1,34 @@
 import { servesHealthy, type Instance } from "./instance.ts";
-import type { RunSpecDemand, UpgradeStrategy } from "./run-spec-demand.ts";
+import type { ConstraintAgent } from "./placement/constraints/attribute-value.ts";
+import { chooseInstancesToKill } from "./placement/constraints/kill-selection.ts";
+import type { RunSpecDemand, UnreachableStrategy, UpgradeStrategy } from "./run-spec-demand.ts";
 
-/** What to do for one run spec: how many instances to launch, and which live ones to kill, with why. */
+/** What to do for one run spec: how many instances to launch, which live ones to kill (with why) or expunge. */
 export interface RunSpecPlan {
   launch: number;
   kills: { instance: Instance; reason: string }[];
+  /** Unreachable instances given up on (past `expungeAfterSeconds`): recorded gone, not killed. */
+  expunge: Instance[];
   /** Instances of another configuration are still live: a rolling upgrade is under way. */
   rolling: boolean;
+  /** Some instance waits on its unreachable agent with a deadline: look again as time passes. */
+  unreachable: boolean;
 }
+
+/** What a pass knows besides the run spec and its instances. */
+export interface ReconcileOptions {
+  /** False while the run spec backs off after failures: nothing is launched (default true). */
+  launchAllowed?: boolean;
+  /** Instances a scale down kills before any other (a kill with scale). */
+  killFirst?: ReadonlySet<string>;
+  /** Milliseconds since the epoch: how long unreachable instances have been so. */
+  now?: number;
+  /** The agent an instance runs on (hostname, attributes): a scale down keeps GROUP_BY constraints balanced. */
+  agentOf?: (agentId: string) => ConstraintAgent | undefined;
+}
+
+/** Without an unreachableStrategy, an unreachable instance is replaced and expunged at once. */
+const AT_ONCE: UnreachableStrategy = { disabled: false, inactiveAfterSeconds: 0, expungeAfterSeconds: 0 };
 
 /** The bounds of a rolling upgrade to `instances`, as Marathon computes them. */
 export interface UpgradeBounds {
@@ -35,8 +56,9 @@ export function upgradeBounds(instances: number, strategy: UpgradeStrategy): Upg
 
 /**
  * Compares one run spec with its live instances (Nomad's reconciler, per job): instances of a
- * deleted run spec are killed; extra instances are killed in the run spec's kill selection order
- * (YOUNGEST_FIRST, Marathon's default, or OLDEST_FIRST); missing ones are launched unless the run
+ * deleted run spec are killed; extra instances are killed as Marathon scales down (see
+ * `surplusToKill`: named ones first, then those not running, in the run spec's kill selection
+ * order, keeping GROUP_BY constraints balanced); missing ones are launched unless the run
  * spec backs off after failures (`launchAllowed`). Instances already being killed are never
  * killed again, and count against the upgrade's capacity until they end.
  *
@@ -45,15 +67,33 @@ export function upgradeBounds(instances: number, strategy: UpgradeStrategy): Upg
  * serving healthy (running, and healthy where health-checked) stay at least `minHealthy`
  * without it (an old one that does not serve may always go, first); new ones are launched while
  * every live instance stays within `maxCapacity`. Each pass decides from what is live now, so a
- * new leader resumes an upgrade where the log left it. O(the run spec's instances).
+ * new leader resumes an upgrade where the log left it.
+ *
+ * An instance whose agent stopped answering (TASK_UNREACHABLE) counts as it did until it has
+ * been so for the run spec's `unreachableStrategy.inactiveAfterSeconds`; then it is replaced, and
+ * after `expungeAfterSeconds` it is expunged (never with the strategy disabled). Should its agent
+ * return with it running, it counts again and the surplus goes in kill selection order.
+ * O(the run spec's instances).
  */
-export function reconcileRunSpec(demand: RunSpecDemand | undefined, live: Iterable<Instance>, launchAllowed: boolean, killFirst: ReadonlySet<string> = NONE): RunSpecPlan {
-  const plan: RunSpecPlan = { launch: 0, kills: [], rolling: false };
+export function reconcileRunSpec(demand: RunSpecDemand | undefined, live: Iterable<Instance>, options: ReconcileOptions = {}): RunSpecPlan {
+  const { launchAllowed = true, killFirst = NONE, now = 0 } = options;
+  const plan: RunSpecPlan = { launch: 0, kills: [], expunge: [], rolling: false, unreachable: false };
   const current: Instance[] = [];
   const old: Instance[] = [];
   let stopping = 0;
   let oldStopping = 0;
+  const strategy = demand?.unreachable ?? AT_ONCE;
   for (const inst of live) {
+    if (inst.state === "TASK_UNREACHABLE" && !strategy.disabled) {
+      const away = now - inst.updatedAt;
+      if (away >= strategy.expungeAfterSeconds * 1000) {
+        plan.expunge.push(inst);
+        continue;
+      }
+      plan.unreachable = true;
+      // Inactive: replaced, while it is waited for until it is expunged (or its agent returns).
+      if (away >= strategy.inactiveAfterSeconds * 1000) continue;
+    }
     if (inst.killRequested) {
       stopping++;
       if (demand && inst.appVersion !== demand.configVersion) oldStopping++;
@@ -64,8 +104,7 @@ export function reconcileRunSpec(demand: RunSpecDemand | undefined, live: Iterab
   if (!demand) return plan;
   const surplus = current.length - demand.instances;
   if (surplus > 0) {
-    const inOrder = inKillOrder(current, demand.killSelection).sort((a, b) => Number(killFirst.has(b.instanceId)) - Number(killFirst.has(a.instanceId)));
-    for (const inst of inOrder.slice(0, surplus)) plan.kills.push({ instance: inst, reason: `scaled down to ${demand.instances}` });
+    for (const inst of surplusToKill(current, surplus, demand, killFirst, options.agentOf)) plan.kills.push({ instance: inst, reason: `scaled down to ${demand.instances}` });
   }
   // Old instances still stopping keep the upgrade's bounds on until they end.
   if (old.length === 0 && oldStopping === 0) {
@@ -92,6 +131,22 @@ export function reconcileRunSpec(demand: RunSpecDemand | undefined, live: Iterab
     plan.launch = Math.max(0, Math.min(demand.instances - kept.length, maxCapacity - liveCount));
   }
   return plan;
+}
+
+/**
+ * Which `count` of the current instances a scale down kills, as Marathon's `ScalingProposition`
+ * does: those named (`killFirst`) first; then instances that do not run before running ones,
+ * each in kill selection order; among those, the choice that keeps every GROUP_BY constraint's
+ * distribution even (`chooseInstancesToKill`) when the agents are known.
+ */
+function surplusToKill(current: readonly Instance[], count: number, demand: RunSpecDemand, killFirst: ReadonlySet<string>, agentOf: ReconcileOptions["agentOf"]): Instance[] {
+  const named = current.filter((i) => killFirst.has(i.instanceId)).slice(0, count);
+  const rest = inKillOrder(current.filter((i) => !killFirst.has(i.instanceId)), demand.killSelection).sort((a, b) => Number(a.state === "TASK_RUNNING") - Number(b.state === "TASK_RUNNING"));
+  const left = count - named.length;
+  if (left <= 0) return named;
+  if (!agentOf || !demand.constraints.some((c) => c.operator === "GROUP_BY")) return [...named, ...rest.slice(0, left)];
+  const candidates = rest.map((instance) => ({ instance, agent: agentOf(instance.agentId) ?? { hostname: instance.host, attributes: {} } }));
+  return [...named, ...chooseInstancesToKill(candidates, demand.constraints, left).map((c) => c.instance)];
 }
 
 /** Instances in the order a kill selection takes them (ties by instance id, for a stable order). */

@@ -36,6 +36,17 @@ export interface UpgradeStrategy {
 }
 
 /**
+ * Marathon's `unreachableStrategy`: how long an instance whose agent stopped answering is waited
+ * for before it is replaced (inactive), and before it is given up on (expunged).
+ */
+export interface UnreachableStrategy {
+  /** Never replaced nor expunged: it waits for its agent. */
+  disabled: boolean;
+  inactiveAfterSeconds: number;
+  expungeAfterSeconds: number;
+}
+
+/**
  * What the scheduler needs of a run spec to place its instances, read once from the registry's
  * typed RunSpec: an instance is ONE unit (every container of a pod, and its executor, on one
  * agent), so `resources` is their sum.
@@ -61,6 +72,8 @@ export interface RunSpecDemand {
   killGracePeriodSeconds: number;
   /** How instances of another configuration are replaced. */
   upgrade: UpgradeStrategy;
+  /** What happens to instances of an agent that stopped answering (absent: replaced at once). */
+  unreachable?: UnreachableStrategy;
   /**
    * The containers that have health checks (the agent runs them): in a deployment, an instance
    * counts only once each of their tasks is healthy (Marathon's health gate). Absent or empty:

@@ -8,31 +8,41 @@ export type TaskStateName =
   | "TASK_KILLING"
   | "TASK_KILLED"
   | "TASK_LOST"
-  | "TASK_ERROR";
+  | "TASK_ERROR"
+  /** Its agent stopped answering: the task may still run there (Mesos' partition-aware state). */
+  | "TASK_UNREACHABLE"
+  /** Given up on: expunged after being unreachable too long (its agent may still run it). */
+  | "TASK_GONE";
 
-const TERMINAL: ReadonlySet<TaskStateName> = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST", "TASK_ERROR"]);
+const TERMINAL: ReadonlySet<TaskStateName> = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST", "TASK_ERROR", "TASK_GONE"]);
 
 /** True for states a task never leaves: its resources are free again. */
 export function isTerminal(state: TaskStateName): boolean {
   return TERMINAL.has(state);
 }
 
-/** How far each state is along STAGING → STARTING → RUNNING → KILLING → terminal. */
+/**
+ * How far each state is along STAGING → STARTING → RUNNING → UNREACHABLE → KILLING → terminal.
+ * An unreachable task only runs again when the scheduler sees its agent back with it running
+ * (agent-membership.ts), never from a late report.
+ */
 export const PROGRESS_ORDER: Readonly<Record<TaskStateName, number>> = {
   TASK_STAGING: 1,
   TASK_STARTING: 2,
   TASK_RUNNING: 3,
-  TASK_KILLING: 4,
-  TASK_FINISHED: 5,
-  TASK_FAILED: 5,
-  TASK_KILLED: 5,
-  TASK_LOST: 5,
-  TASK_ERROR: 5,
+  TASK_UNREACHABLE: 4,
+  TASK_KILLING: 5,
+  TASK_FINISHED: 6,
+  TASK_FAILED: 6,
+  TASK_KILLED: 6,
+  TASK_LOST: 6,
+  TASK_ERROR: 6,
+  TASK_GONE: 6,
 };
 
 /**
  * True when `next` moves a task forward from `current` (STAGING → STARTING → RUNNING →
- * KILLING → terminal). Status reports can arrive out of order (a redelivered report after a
+ * UNREACHABLE → KILLING → terminal). Status reports can arrive out of order (a redelivered report after a
  * later one), and a task never goes back.
  */
 export function isProgress(current: TaskStateName, next: TaskStateName): boolean {

@@ -428,6 +428,20 @@ export enum TaskState {
    * @generated from enum value: TASK_STATE_ERROR = 9;
    */
   ERROR = 9,
+
+  /**
+   * Its agent stopped answering; the task may still run there.
+   *
+   * @generated from enum value: TASK_STATE_UNREACHABLE = 10;
+   */
+  UNREACHABLE = 10,
+
+  /**
+   * Expunged after being unreachable longer than its app's unreachableStrategy allows.
+   *
+   * @generated from enum value: TASK_STATE_GONE = 11;
+   */
+  GONE = 11,
 }
 
 /**

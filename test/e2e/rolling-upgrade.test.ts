@@ -150,9 +150,48 @@ test("a version whose health check never passes holds its deployment; cancelling
   const rollbackId = cancelled.json.deploymentId as string;
   const after = await servingTasks(id, "v1");
   assert.deepEqual(after.map((t) => t.id).sort(), before.map((t) => t.id).sort(), "the old tasks were never replaced");
-  const seen = await timeline(id, deploymentId);
-  assert.ok(seen.minServing >= 4, `healthy capacity fell to ${seen.minServing}`);
+  const kills = await db.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE event_type = 'InstanceKillRequested' AND data->>'taskId' = ANY($1)`, [before.map((t) => t.id)]);
+  assert.equal(Number(kills.rows[0]!.n), 0, "no old task was ever asked to stop");
   const rollout = await db.query<{ event_type: string }>(`SELECT event_type FROM events WHERE stream_id = $1 ORDER BY stream_version`, [`rollout-${rollbackId}`]);
   assert.equal(rollout.rows.at(-1)?.event_type, "DeploymentSucceeded");
+  assert.equal((await api("DELETE", `/v2/apps${id}`)).status, 200);
+});
+
+test("an update of an app with readiness checks kills an old task only after a new one is ready", async () => {
+  const id = "/e2e/rolling-ready";
+  // Ready (200 on /ready) two seconds after it starts; healthy (200 on /) at once.
+  const readyServer = path.join(cluster.gantryHome, "ready-server.cjs");
+  await writeFile(readyServer, "const t0 = Date.now(); require('node:http').createServer((q, s) => { s.statusCode = q.url === '/ready' && Date.now() - t0 < 2000 ? 503 : 200; s.end(process.env.TAG); }).listen(Number(process.env.PORT0), '127.0.0.1');\n");
+  const app = (tag: string): Json => ({
+    ...servers(id, { minimumHealthCapacity: 1, maximumOverCapacity: 1 }, 200, tag),
+    cmd: `exec "${process.execPath}" "${readyServer}"`,
+    instances: 2,
+    portDefinitions: [{ port: 0, name: "http" }],
+    readinessChecks: [{ name: "ready", protocol: "HTTP", path: "/ready", portName: "http", intervalSeconds: 2, timeoutSeconds: 1, httpStatusCodesForReady: [200] }],
+  });
+  const created = await api("POST", "/v2/apps", { body: app("v1") });
+  assert.equal(created.status, 201, created.text);
+  await servingTasks(id, "v1");
+  const updated = await api("PUT", `/v2/apps${id}`, { body: app("v2") });
+  assert.equal(updated.status, 200, updated.text);
+  const after = await servingTasks(id, "v2");
+  assert.equal(after.length, 2);
+  const shown = (await api("GET", `/v2/apps${id}?embed=apps.readiness`)).json.app as Json;
+  assert.deepEqual((shown.readinessCheckResults as Json[]).map((r) => [r.name, r.ready]).sort(), [["ready", true], ["ready", true]]);
+  const { rows } = await db.query<{ event_type: string; data: Json }>(
+    `SELECT event_type, data FROM events WHERE data->>'appId' = $1 AND event_type IN ('InstancePlaced', 'TaskReady', 'InstanceKillRequested') ORDER BY transaction_id, global_position`,
+    [id],
+  );
+  const newInstances = new Set(rows.filter((r) => r.event_type === "InstancePlaced").slice(2).map((r) => r.data.instanceId));
+  let ready = 0;
+  let killed = 0;
+  for (const r of rows) {
+    if (r.event_type === "TaskReady" && newInstances.has(r.data.instanceId)) ready++;
+    if (r.event_type === "InstanceKillRequested" && !newInstances.has(r.data.instanceId)) {
+      killed++;
+      assert.ok(ready >= killed, `old instance ${killed} killed with only ${ready} new one(s) ready`);
+    }
+  }
+  assert.deepEqual([ready, killed], [2, 2]);
   assert.equal((await api("DELETE", `/v2/apps${id}`)).status, 200);
 });

@@ -10,7 +10,7 @@ import type { HealthProber, ProbeContext } from "../app/ports.ts";
  *
  * - HTTP(S): GET `http(s)://<host>:<port><path>` (host: 127.0.0.1 for a host port, the
  *   instance's address for a container port on a container network); 200–399 passes, 100–199 is ignored with
- *   `ignoreHttp1xx` (else fails), anything else fails; HTTPS certificates are not verified (the
+ *   `ignoreHttp1xx` (else fails), anything else fails (a readiness probe: only its `passCodes` pass); HTTPS certificates are not verified (the
  *   task's own, often self-signed).
  * - TCP: a connection is accepted.
  * - COMMAND: the command, with the task's environment, in its sandbox, in its own process group,
@@ -41,7 +41,8 @@ function httpProbe(probe: HealthProbe, host: string): Promise<ProbeResult> {
     const req = request({ host, port: probe.port, path: probe.path, method: "GET", timeout: probe.timeoutMs, rejectUnauthorized: false, agent: false }, (res) => {
       res.resume();
       const code = res.statusCode ?? 0;
-      if (code >= 200 && code < 400) resolve({ outcome: "passed" });
+      if (probe.passCodes) resolve(probe.passCodes.includes(code) ? { outcome: "passed" } : { outcome: "failed", cause: `HTTP ${code}` });
+      else if (code >= 200 && code < 400) resolve({ outcome: "passed" });
       else if (code >= 100 && code < 200 && probe.ignoreHttp1xx) resolve({ outcome: "ignored" });
       else resolve({ outcome: "failed", cause: `HTTP ${code}` });
       req.destroy();

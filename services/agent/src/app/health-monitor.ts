@@ -1,6 +1,7 @@
 import type { Logger } from "@gantry/platform/logging";
 import { HealthVerdict, taskHealth, type HealthProbe } from "../domain/index.ts";
 import type { HealthProber, ProbeContext } from "./ports.ts";
+import { ProbeTimers } from "./probe-timers.ts";
 
 /** What a health monitor tells its task's supervisor. */
 export interface HealthMonitorEvents {
@@ -19,11 +20,10 @@ export interface HealthMonitorEvents {
  * when it changes. After a kill verdict nothing more is probed.
  */
 export class HealthMonitor {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new ProbeTimers();
   private readonly verdicts: HealthVerdict[];
   private reported: boolean | undefined;
   private passed: boolean;
-  private stopped = false;
   private readonly probes: readonly HealthProbe[];
   private readonly prober: HealthProber;
   private readonly context: ProbeContext;
@@ -57,24 +57,17 @@ export class HealthMonitor {
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.timers.stop();
   }
 
   private schedule(index: number, afterMs: number): void {
-    if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.run(index);
-    }, afterMs);
-    this.timers.add(timer);
+    this.timers.schedule(afterMs, () => this.run(index));
   }
 
   private async run(index: number): Promise<void> {
     const probe = this.probes[index]!;
     const result = await this.prober.probe(probe, this.context);
-    if (this.stopped) return;
+    if (this.timers.stopped) return;
     const step = this.verdicts[index]!.record(result, this.nowMs());
     if (result.outcome === "failed") this.logger.debug({ check: probe.name, cause: result.cause, inARow: this.verdicts[index]!.failuresInARow }, "health check failed");
     const healthy = taskHealth(this.verdicts.map((v) => v.healthy));

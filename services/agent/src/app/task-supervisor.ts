@@ -17,6 +17,7 @@ import {
   TaskReason,
 } from "../domain/index.ts";
 import { HealthMonitor } from "./health-monitor.ts";
+import { ReadinessMonitor } from "./readiness-monitor.ts";
 import { InstanceRuntime, type PreparedInstance } from "./instance-runtime.ts";
 import { collectSandboxes } from "./sandbox-gc.ts";
 import { TaskCommands } from "./task-command.ts";
@@ -47,6 +48,7 @@ interface ActiveTask {
   escalation?: NodeJS.Timeout;
   /** Runs the task's health checks while it runs (none without checks). */
   health?: HealthMonitor;
+  readiness?: ReadinessMonitor;
   /** Aborts the fetch of the task's artifacts (set only while it runs). */
   fetching?: AbortController;
   checkpoint?: TaskCheckpoint;
@@ -157,11 +159,13 @@ export class TaskSupervisor {
           this.report(task, TaskState.RUNNING, "re-attached after agent restart");
           // Checks resume from the task's start (its grace period is not granted again); its environment is the wrapper's.
           const pid = cp.pid;
-          this.monitorHealth(task, cp.healthChecks ?? [], Date.parse(cp.startedAt), {
+          const where = {
             env: () => this.ports.processes.environOf(pid),
             instanceIp: () => this.instances.ipOf(cp.instanceId),
             wrap: this.commands.wrapperFor(cp.user ?? "", () => this.instances.netnsPathOf(cp.instanceId)),
-          });
+          };
+          this.monitorHealth(task, cp.healthChecks ?? [], Date.parse(cp.startedAt), where);
+          if (cp.readyAt === undefined) this.monitorReadiness(task, cp.readinessChecks ?? [], where);
         } else {
           this.signalKill(task);
         }
@@ -272,6 +276,8 @@ export class TaskSupervisor {
     for (const task of this.tasks.values()) {
       clearTimeout(task.escalation);
       task.health?.stop();
+    task.readiness?.stop();
+      task.readiness?.stop();
     }
     this.abort.abort();
   }
@@ -436,6 +442,7 @@ export class TaskSupervisor {
         assignedPorts: [...launch.assignedPorts],
         cgroupDirs: task.isolation.dirs,
         healthChecks: [...launch.healthChecks],
+        ...(launch.readinessChecks.length > 0 ? { readinessChecks: [...launch.readinessChecks] } : {}),
         ...(launch.user === "" ? {} : { user: launch.user }),
       };
       this.ports.sandboxes.writeCheckpoint(task.checkpoint);
@@ -474,11 +481,9 @@ export class TaskSupervisor {
     this.ports.sandboxes.writeCheckpoint(task.checkpoint);
     log.info({ pid: started.pid, sandbox: task.paths.sandbox, isolated: task.isolation.dirs.length > 0, gpus: gpuIndices, ports: launch.assignedPorts.map((p) => p.hostPort) }, "task running");
     this.report(task, TaskState.RUNNING, "process started");
-    this.monitorHealth(task, launch.healthChecks, this.ports.now().getTime(), {
-      env: () => taskEnv,
-      instanceIp: () => instance?.ip,
-      wrap: this.commands.wrapperFor(launch.user, () => instance?.netnsPath),
-    });
+    const where = { env: () => taskEnv, instanceIp: () => instance?.ip, wrap: this.commands.wrapperFor(launch.user, () => instance?.netnsPath) };
+    this.monitorHealth(task, launch.healthChecks, this.ports.now().getTime(), where);
+    this.monitorReadiness(task, launch.readinessChecks, where);
     task.done = this.track(this.supervise(task, started.pgid, started.ended, false));
   }
 
@@ -508,6 +513,7 @@ export class TaskSupervisor {
   /** Kills a task: SIGTERM now, SIGKILL after `graceMs`. `ownReason` is set when the agent itself decided it (failed health checks): the task's final message. */
   private requestKill(task: ActiveTask, graceMs: number, why: string, ownReason?: string): void {
     task.health?.stop();
+    task.readiness?.stop();
     task.fetching?.abort();
     task.killRequestedAt = this.ports.now().toISOString();
     task.killGraceMs = graceMs;
@@ -546,6 +552,7 @@ export class TaskSupervisor {
     const { processes } = this.ports;
     const { signal } = await wrapperEnded;
     task.health?.stop();
+    task.readiness?.stop();
     if (this.stopped) return;
     const status = processes.readExitStatus(task.paths.exitStatusFile);
     if (status !== undefined || task.killRequestedAt === undefined) {
@@ -629,6 +636,31 @@ export class TaskSupervisor {
     task.health.start();
   }
 
+  /**
+   * Starts the task's readiness checks (nothing without them): once they all passed, a RUNNING
+   * update with `ready` is reported and the time checkpointed (a restarted agent does not run
+   * them again).
+   */
+  private monitorReadiness(task: ActiveTask, probes: readonly HealthProbe[], where: { env: () => NodeJS.ProcessEnv; instanceIp: () => string | undefined; wrap: (argv: string[]) => string[] }): void {
+    if (probes.length === 0) return;
+    const log = this.ports.logger.child({ task: task.taskId, app: task.appId });
+    task.readiness = new ReadinessMonitor({
+      probes,
+      prober: this.ports.health,
+      context: { sandbox: task.paths.sandbox, ...where },
+      logger: log,
+      ready: (message) => {
+        log.info({ why: message }, "task ready");
+        if (task.checkpoint !== undefined && task.checkpoint.final === undefined) {
+          task.checkpoint.readyAt = this.ports.now().toISOString();
+          this.ports.sandboxes.writeCheckpoint(task.checkpoint);
+        }
+        this.reportFor(task.taskId, TaskState.RUNNING, message, { ready: true }).catch((err) => log.debug({ err }, "readiness not reported"));
+      },
+    });
+    task.readiness.start();
+  }
+
   private finalOf(outcome: TaskOutcome): FinalReport {
     return { ...outcome, timestamp: this.ports.now().toISOString(), updateId: this.ports.newId() };
   }
@@ -639,7 +671,7 @@ export class TaskSupervisor {
   }
 
   /** Reports a state that is not final (STAGING, RUNNING, KILLING, a health change), under a new update id. */
-  private reportFor(taskId: string, state: schedulerV1Model.TaskState, message: string, extra: { healthy?: boolean } = {}): Promise<void> {
+  private reportFor(taskId: string, state: schedulerV1Model.TaskState, message: string, extra: { healthy?: boolean; ready?: boolean } = {}): Promise<void> {
     return this.send(taskId, { state, message, exitCode: -1, signal: "", reason: "", updateId: this.ports.newId(), timestamp: this.ports.now().toISOString(), ...extra });
   }
 
@@ -648,7 +680,7 @@ export class TaskSupervisor {
     return this.send(taskId, { ...final, reason: final.reason ?? "" });
   }
 
-  private send(taskId: string, u: { state: schedulerV1Model.TaskState; message: string; exitCode: number; signal: string; reason: string; updateId: string; timestamp: string; healthy?: boolean }): Promise<void> {
+  private send(taskId: string, u: { state: schedulerV1Model.TaskState; message: string; exitCode: number; signal: string; reason: string; updateId: string; timestamp: string; healthy?: boolean; ready?: boolean }): Promise<void> {
     return this.ports.status.report(create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: this.options.agentId, ...u }));
   }
 

@@ -34,6 +34,8 @@ export interface HealthProbe {
   maxConsecutiveFailures: number;
   /** Wait before the first probe (Mesos checks' `delaySeconds`; Marathon checks start at once). */
   delayMs: number;
+  /** HTTP(S) status codes that pass (readiness checks); absent: 200–399, as health checks. */
+  passCodes?: number[];
 }
 
 type Planned = { ok: true; probes: HealthProbe[] } | { ok: false; message: string };

@@ -38,6 +38,7 @@ export type { TaskEnvContext, TaskEnvSpec, TaskPort, TaskResources } from "./tas
 export { classifyTaskEnd, signalOfStatus, OOM_MESSAGE, GONE_MESSAGE, TaskReason } from "./task-outcome.ts";
 export type { TaskEnd, TaskOutcome } from "./task-outcome.ts";
 export { planHealthChecks, HealthVerdict, taskHealth } from "./health-checks.ts";
+export { planReadinessChecks } from "./readiness-checks.ts";
 export type { HealthProbe, ProbeResult, HealthStep } from "./health-checks.ts";
 export { parseCheckpoint, parseProcStat } from "./task-checkpoint.ts";
 export { parseInstanceRecord } from "./instance-record.ts";

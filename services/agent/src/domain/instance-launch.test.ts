@@ -142,6 +142,7 @@ describe("LaunchInstance decisions: the task an app runs", () => {
       assignedGpus: [],
       assignedPorts: [],
       healthChecks: [],
+      readinessChecks: [],
       volumeMounts: [],
       user: "",
       artifacts: [],

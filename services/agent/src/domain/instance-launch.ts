@@ -7,6 +7,7 @@
 import { registryV1RunSpec, type agentV1 } from "@gantry/proto";
 import { planArtifacts } from "./artifacts.ts";
 import { planHealthChecks } from "./health-checks.ts";
+import { planReadinessChecks } from "./readiness-checks.ts";
 import { killGraceMs, TASK_ID_PATTERN, type TaskLaunch, type TaskPortAssignment, type VolumeMount } from "./launch-spec.ts";
 import type { TaskPort } from "./task-env.ts";
 
@@ -169,6 +170,9 @@ function containerTask(
   if (!mounts.ok) return mounts;
   const health = planHealthChecks(container, ports.assigned, !instance.hostNetwork);
   if (!health.ok) return health;
+  // Marathon 1.4 has readiness checks for apps only (their one container).
+  const readiness = instance.pod ? { ok: true as const, probes: [] } : planReadinessChecks(runSpec.readinessChecks, container, ports.assigned, !instance.hostNetwork);
+  if (!readiness.ok) return readiness;
   const artifacts = planArtifacts(container.artifacts);
   if (!artifacts.ok) return artifacts;
 
@@ -190,6 +194,7 @@ function containerTask(
       assignedGpus: gpus.indices,
       assignedPorts: ports.assigned,
       healthChecks: health.probes,
+      readinessChecks: readiness.probes,
       volumeMounts: mounts.mounts,
       user: container.user || runSpec.user,
       artifacts: artifacts.artifacts,

@@ -46,6 +46,8 @@ export interface TaskLaunch extends TaskEnvSpec {
   assignedPorts: readonly TaskPortAssignment[];
   /** The container's health checks, planned (empty for a LaunchTask, which carries none). */
   healthChecks: readonly HealthProbe[];
+  /** Its run spec's readiness checks (an app's task; none for pods and bare tasks). */
+  readinessChecks: readonly HealthProbe[];
   /** Volumes of the instance mounted into the task's sandbox (relative mount paths; empty for a LaunchTask). */
   volumeMounts: readonly VolumeMount[];
   /** The user the task runs as (the container's, else the run spec's); "" = the agent's own. */
@@ -102,6 +104,7 @@ export function taskLaunchFromLaunchTask(launch: LaunchRequest): TaskLaunch {
     assignedGpus: undefined,
     assignedPorts: [],
     healthChecks: [],
+    readinessChecks: [],
     volumeMounts: [],
     user: "",
     artifacts: [],

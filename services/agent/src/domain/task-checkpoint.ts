@@ -33,6 +33,10 @@ export interface TaskCheckpoint {
   killReason?: string;
   /** The task's health checks, resumed by a restarted agent (absent in checkpoints written before them). */
   healthChecks?: HealthProbe[];
+  /** Its readiness checks, resumed by a restarted agent until they passed. */
+  readinessChecks?: HealthProbe[];
+  /** RFC 3339 time its readiness checks all passed (and were reported). */
+  readyAt?: string;
   /** The user the task runs as (absent: the agent's own). */
   user?: string;
   /** RFC 3339 time the task first passed its health checks: a restarted agent grants no new grace period. */

@@ -59,7 +59,8 @@ export const NO_RUNTIME: AppRuntime = { tasks: [], deployments: [] };
  * `tasksHealthy`/`tasksUnhealthy` count the running tasks whose health checks' verdict is
  * healthy/unhealthy (both 0 for an app without health checks, as in Marathon; a task whose checks
  * have not decided yet is in neither). `lastTaskFailure` is left out
- * (Marathon's form when there is none), `readinessCheckResults` is `[]`, `taskStats` is `{}`
+ * (Marathon's form when there is none), `readinessCheckResults` has one entry per check and
+ * running task with readiness checks, `taskStats` is `{}`
  * without tasks and only a `totalSummary` of counts with them.
  */
 export function marathonApp(app: registryV1App.AppVersion, runtime: AppRuntime, embeds: AppEmbeds): JsonObject {
@@ -104,7 +105,7 @@ export function marathonAppFromDefinition(
     view.tasksUnhealthy = counts.unhealthy;
   }
   if (embeds.deployments) view.deployments = runtime.deployments.filter((d) => d.affectedApps.includes(id)).map((d) => ({ id: d.id }));
-  if (embeds.readiness) view.readinessCheckResults = [];
+  if (embeds.readiness) view.readinessCheckResults = readinessResults(definition, tasks);
   if (embeds.tasks) view.tasks = own;
   if (embeds.taskStats) {
     view.taskStats =
@@ -113,6 +114,18 @@ export function marathonAppFromDefinition(
         : { totalSummary: { stats: { counts: { staged: counts.staged, running: counts.running, healthy: counts.healthy, unhealthy: counts.unhealthy } } } };
   }
   return view;
+}
+
+/**
+ * Marathon's `readinessCheckResults`: one per readiness check of the app and running task whose
+ * checks the agent runs, `ready` once they all passed (the agent reports them together); the
+ * last response is not kept (`null`).
+ */
+function readinessResults(definition: JsonObject, tasks: readonly schedulerV1Model.Task[]): JsonObject[] {
+  const checks = Array.isArray(definition.readinessChecks) ? definition.readinessChecks.filter(isObject) : [];
+  return tasks
+    .filter((t) => t.ready !== undefined && t.state === schedulerV1Model.TaskState.RUNNING)
+    .flatMap((t) => checks.map((c) => ({ name: String(c.name ?? "readinessCheck"), taskId: t.taskId, ready: t.ready === true, lastResponse: null })));
 }
 
 function isObject(value: unknown): value is JsonObject {

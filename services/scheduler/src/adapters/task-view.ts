@@ -3,7 +3,7 @@ import { schedulerV1Model } from "@gantry/proto";
 import type { Instance } from "../domain/index.ts";
 import { taskStateProto } from "../app/task-state-codec.ts";
 
-/** An instance's tasks as the gRPC API shows them: one per container (an app has one), each with its health verdict when it has one. */
+/** An instance's tasks as the gRPC API shows them: one per container (an app has one), each with its health verdict when it has one, and its readiness when its app has readiness checks. */
 export function toProtoTasks(inst: Instance): schedulerV1Model.Task[] {
   return inst.tasks.map((t) =>
     create(schedulerV1Model.TaskSchema, {
@@ -21,6 +21,7 @@ export function toProtoTasks(inst: Instance): schedulerV1Model.Task[] {
       reason: inst.reason ?? "",
       ports: inst.ports.filter((p) => p.container === t.container).map((p) => ({ ...p })),
       ...(t.health ? { healthy: t.health.healthy, healthMessage: t.health.message, healthChangedAt: t.health.changedAt } : {}),
+      ...(inst.gates?.readinessChecked ? { ready: t.ready !== undefined, readyMessage: t.ready?.message ?? "", readyAt: t.ready?.at ?? "" } : {}),
     }),
   );
 }

@@ -1,6 +1,6 @@
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { eventsV1Agent, eventsV1App, eventsV1Deployment, eventsV1Pod, registryV1App } from "@gantry/proto";
-import { instanceState, type ActiveDeployment, type InstancePort, type InstanceTask, type RoleShare, type StepScope, type TaskHealth, type TaskStateName } from "../domain/index.ts";
+import { instanceState, type ActiveDeployment, type InstancePort, type InstanceTask, type RoleShare, type StepScope, type TaskHealth, type TaskReadiness, type TaskStateName } from "../domain/index.ts";
 import { agentNodeOf } from "./agent-node.codec.ts";
 import { demandOf } from "./run-spec-demand.codec.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
@@ -106,6 +106,10 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
         placedAt: at,
         updatedAt: at,
         killRequested: false,
+        // Recorded since deployments gate on them per version; older placements have neither field.
+        ...("readinessChecked" in d
+          ? { gates: { healthCheckedContainers: strings(d.healthCheckedContainers), readinessChecked: d.readinessChecked === true } }
+          : {}),
       });
       return;
     }
@@ -128,6 +132,16 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
       const taskId = text(d.taskId);
       const health: TaskHealth = { healthy: d.healthy === true, message: text(d.message), changedAt: text(d.timestamp) };
       state.putInstance({ ...inst, tasks: inst.tasks.map((t) => (t.taskId === taskId ? { ...t, health } : t)) });
+      return;
+    }
+    case "TaskReady": {
+      const d = e.data;
+      noteStatusSequence(state, d.statusSequence);
+      const inst = state.instances.get(text(d.instanceId));
+      if (!inst) return;
+      const taskId = text(d.taskId);
+      const ready: TaskReadiness = { message: text(d.message), at: text(d.timestamp) };
+      state.putInstance({ ...inst, tasks: inst.tasks.map((t) => (t.taskId === taskId ? { ...t, ready } : t)) });
       return;
     }
     case "InstanceKillRequested": {
@@ -171,6 +185,7 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
 type Json = JsonObject[string] | undefined;
 const text = (v: Json): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
 const number = (v: Json): number => (typeof v === "number" ? v : 0);
+const strings = (v: Json): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 const list = (v: Json): JsonObject[] => (Array.isArray(v) ? (v.filter((x) => x !== null && typeof x === "object" && !Array.isArray(x)) as JsonObject[]) : []);
 const resourcesOf = (v: Json) => {
   const r = (v ?? {}) as JsonObject;

@@ -77,6 +77,22 @@ export function healthChange(ctx: SchedulerContext, inst: Instance, change: Heal
   });
 }
 
+/** The TaskReady append for one running task whose readiness checks passed. */
+export function readyChange(ctx: SchedulerContext, inst: Instance, change: Omit<HealthChange, "healthy">): StreamBatch {
+  return instanceAppend(ctx, inst, {
+    schema: eventsV1Instance.TaskReadySchema,
+    message: create(eventsV1Instance.TaskReadySchema, {
+      instanceId: inst.instanceId,
+      taskId: change.taskId,
+      appId: inst.appId,
+      agentId: inst.agentId,
+      message: change.message,
+      timestamp: change.timestamp || new Date(ctx.ports.now()).toISOString(),
+      statusSequence: change.statusSequence,
+    }),
+  });
+}
+
 /** The LaunchBackoffChanged append for an app: `notBefore` undefined resets it. */
 export function backoffChange(ctx: SchedulerContext, appId: string, backoff: { failures: number; notBefore: number } | undefined): StreamBatch {
   return oneEvent(ctx, `backoff-${appId}`, appId, {

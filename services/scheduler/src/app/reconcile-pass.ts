@@ -192,6 +192,7 @@ function newInstance(ctx: SchedulerContext, known: KnownRunSpec, placement: Plac
     placedAt: now,
     updatedAt: now,
     killRequested: false,
+    gates: { healthCheckedContainers: demand.healthCheckedContainers ?? [], readinessChecked: demand.readinessChecked ?? false },
   };
 }
 
@@ -215,6 +216,8 @@ function placedEvent(ctx: SchedulerContext, inst: Instance): StreamBatch {
           gpus: inst.gpus.map((g) => ({ index: g.index, uuid: g.uuid, model: g.model })),
           taskIds: inst.tasks.map((t) => t.taskId),
           pod: inst.pod,
+          healthCheckedContainers: [...(inst.gates?.healthCheckedContainers ?? [])],
+          readinessChecked: inst.gates?.readinessChecked ?? false,
         }),
         ...ctx.originOf(inst.appId),
       },

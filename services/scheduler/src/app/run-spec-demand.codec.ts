@@ -63,5 +63,6 @@ export function demandOf(spec: registryV1RunSpec.RunSpec): RunSpecDemand {
       ? { unreachable: { disabled: spec.unreachable.disabled, inactiveAfterSeconds: spec.unreachable.inactiveAfterSeconds, expungeAfterSeconds: spec.unreachable.expungeAfterSeconds } }
       : {}),
     healthCheckedContainers: spec.containers.filter((c) => c.healthChecks.length > 0).map((c) => c.name),
+    readinessChecked: spec.readinessChecks.length > 0,
   };
 }

@@ -4,7 +4,7 @@ import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { agentV1, eventsV1App, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import type { RecordedEvent } from "@gantry/platform";
 import { toProtoTasks } from "../adapters/task-view.ts";
-import { appCreated, appCreatedOf, appUpdated, at, deploymentPlanned, deploymentPlannedInSteps, harness, healthReport, healthStatus, launchedTasks, registration, report, runSpec, status } from "./test-harness.ts";
+import { appCreated, appCreatedOf, appUpdated, at, deploymentPlanned, deploymentPlannedInSteps, harness, healthReport, healthStatus, readyReport, launchedTasks, registration, report, runSpec, status } from "./test-harness.ts";
 
 test("a large cluster's agents are asked to beat less often, recorded in the log, and each is lost only after missing its own interval", async () => {
   const h = harness({ settings: { heartbeatIntervalSeconds: 2, maxHeartbeatsPerSecond: 1, missedHeartbeatsBeforeLost: 5 } });
@@ -183,6 +183,30 @@ test("a planned deployment succeeds once its app's instances run, recorded on th
   await h.settle();
   assert.equal(h.scheduler.state.deployments.has("d1"), false);
   assert.deepEqual(h.appended.at(-1), [{ streamId: "rollout-d1", expectedVersion: 1, types: ["DeploymentStepSucceeded", "DeploymentSucceeded"] }], "the plan's one step was announced when it started");
+});
+
+test("with readiness checks, a new instance counts in a rolling upgrade only once ready; old instances placed without them count as they did", async () => {
+  const h = harness();
+  await h.ready;
+  await h.scheduler.onRegistration(registration("a1", 8));
+  await h.scheduler.applyLog([appCreated("/web", 1, "v1")]);
+  await h.settle();
+  const old = h.instances()[0]!;
+  await report(h, old.taskId);
+  const v2 = runSpec("/web", 1, "v2", "v2");
+  v2.readinessChecks.push(create(registryV1RunSpec.ReadinessCheckSpecSchema, { name: "ready", protocol: "HTTP", path: "/ready", portName: "http", intervalSeconds: 1, timeoutSeconds: 1, httpStatusCodesForReady: [200] }));
+  await h.scheduler.applyLog([at("app-/web", 2, "AppUpdated", toJson(eventsV1App.AppUpdatedSchema, create(eventsV1App.AppUpdatedSchema, { app: { id: "/web", version: "v2", lastConfigChangeAt: "v2", runSpec: v2 }, deploymentId: "d2" })) as JsonObject)]);
+  await h.settle();
+  const fresh = h.instances().find((i) => i.appVersion === "v2")!;
+  await report(h, fresh.taskId);
+  await h.settle();
+  assert.equal(h.instances().filter((i) => i.killRequested).length, 0, "running is not ready: the old one stays");
+  await readyReport(h, fresh.taskId);
+  await h.settle();
+  assert.deepEqual(h.instances().filter((i) => i.killRequested).map((i) => i.instanceId), [old.instanceId], "ready: the old one goes");
+  assert.equal(h.log.filter((e) => e.type === "TaskReady").length, 1);
+  await readyReport(h, fresh.taskId);
+  assert.equal(h.log.filter((e) => e.type === "TaskReady").length, 1, "once ready, a second report records nothing");
 });
 
 test("a plan's steps run in order: an app of a later step starts only once the apps of the step before run, each step recorded", async () => {

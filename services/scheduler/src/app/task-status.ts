@@ -2,7 +2,7 @@ import type { agentV1 } from "@gantry/proto";
 import { afterFailure, instanceState, isProgress, isTerminal, type BackoffState, type Instance, type TaskStateName } from "../domain/index.ts";
 import { CommandBatches, killTaskCommand } from "./agent-commands.ts";
 import { DecisionBuilder } from "./decision-builder.ts";
-import { backoffChange, healthChange, statusChange, type HealthChange } from "./instance-events.ts";
+import { backoffChange, healthChange, readyChange, statusChange, type HealthChange } from "./instance-events.ts";
 import type { SchedulerContext } from "./scheduler.ts";
 import { taskStateName } from "./task-state-codec.ts";
 
@@ -34,6 +34,8 @@ export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly St
   const backoffs = new Map<string, BackoffState | undefined>();
   const changed: { inst: Instance; taskId: string; next: TaskStateName; message: string }[] = [];
   const healthChanged: { inst: Instance; change: HealthChange }[] = [];
+  const readied = new Set<string>();
+  const becameReady: Instance[] = [];
   for (const { update, sequence } of reports) {
     const inst = state.instanceOfTask(update.taskId);
     const next = taskStateName(update.state);
@@ -61,6 +63,13 @@ export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly St
       }
       changed.push({ inst, taskId: update.taskId, next, message: update.message });
     }
+    // Readiness is reported once, for a running task; once ready, a task stays so.
+    const running = (taskStates.get(update.taskId) ?? current) === "TASK_RUNNING";
+    if (update.ready === true && running && task?.ready === undefined && !readied.has(update.taskId)) {
+      readied.add(update.taskId);
+      decision.add(readyChange(ctx, inst, { taskId: update.taskId, message: update.message, timestamp: update.timestamp, statusSequence: sequence }));
+      becameReady.push(inst);
+    }
     const healthy = update.healthy;
     // Only a running task's verdict counts: one reported for a task that is stopping or stopped is late.
     if (healthy === undefined || (taskStates.get(update.taskId) ?? current) !== "TASK_RUNNING") continue;
@@ -85,7 +94,7 @@ export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly St
   if (kills.agents > 0) kills.send(ctx);
   // A terminal task may need replacing; a running or newly healthy one may complete its
   // deployment, or let a rolling upgrade kill an old instance.
-  const serving = [...changed.filter((c) => c.next === "TASK_RUNNING"), ...healthChanged.filter((h) => h.change.healthy)];
+  const serving = [...changed.filter((c) => c.next === "TASK_RUNNING"), ...healthChanged.filter((h) => h.change.healthy), ...becameReady.map((inst) => ({ inst }))];
   for (const { inst } of serving) if (state.rolling.has(inst.appId)) state.dirty.add(inst.appId);
   if (serving.length > 0 || changed.some((c) => isTerminal(c.next))) ctx.reconcileSoon();
 }

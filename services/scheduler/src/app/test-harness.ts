@@ -143,3 +143,7 @@ export const healthStatus = (taskId: string, healthy: boolean, message = healthy
 let sequence = 0n;
 export const report = (h: ReturnType<typeof harness>, taskId: string, state = schedulerV1Model.TaskState.RUNNING, exitCode = -1) => h.scheduler.onTaskStatus(status(taskId, state, exitCode), ++sequence);
 export const healthReport = (h: ReturnType<typeof harness>, taskId: string, healthy: boolean, message?: string) => h.scheduler.onTaskStatus(healthStatus(taskId, healthy, message), ++sequence);
+
+/** A TASK_RUNNING report saying the task's readiness checks all passed. */
+export const readyReport = (h: ReturnType<typeof harness>, taskId: string) =>
+  h.scheduler.onTaskStatus(create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: "a1", state: schedulerV1Model.TaskState.RUNNING, exitCode: -1, ready: true, message: "ready: HTTP /ready on port 31000" }), ++sequence);

@@ -6,7 +6,7 @@ export type { AgentNode, PortRange, GpuDevice } from "./agent-node.ts";
 export { agentClassKey } from "./agent-node.ts";
 export { AgentLedger } from "./ledger/agent-ledger.ts";
 export type { Allocation, RoleShare } from "./ledger/agent-ledger.ts";
-export type { Instance, InstanceTask, InstancePort, TaskHealth } from "./instance.ts";
+export type { Instance, InstanceTask, InstancePort, TaskHealth, TaskReadiness, ServingGates } from "./instance.ts";
 export { instanceState, servesHealthy } from "./instance.ts";
 export type { TaskStateName } from "./task-state.ts";
 export { isTerminal, isProgress } from "./task-state.ts";

@@ -45,6 +45,17 @@ export interface Instance {
   placedAt: number;
   updatedAt: number;
   killRequested: boolean;
+  /**
+   * What makes it count in a deployment, fixed by the version it was placed for (absent for
+   * instances placed before this was recorded: their run spec's current checks stand in).
+   */
+  gates?: ServingGates;
+}
+
+/** The checks an instance must pass to serve: its health-checked containers' health, and its readiness checks. */
+export interface ServingGates {
+  healthCheckedContainers: readonly string[];
+  readinessChecked: boolean;
 }
 
 /** One task of an instance. */
@@ -58,6 +69,15 @@ export interface InstanceTask {
    * only ever changed while it runs.
    */
   health?: TaskHealth;
+  /** Its readiness checks all passed (absent until then, and for tasks without readiness checks). */
+  ready?: TaskReadiness;
+}
+
+/** When a task's readiness checks passed, as the agent reported it. */
+export interface TaskReadiness {
+  message: string;
+  /** RFC 3339. */
+  at: string;
 }
 
 /** A task's health verdict as the agent reported it. */
@@ -83,9 +103,14 @@ export function instanceState(tasks: readonly InstanceTask[]): TaskStateName {
 }
 
 /**
- * Whether an instance serves: it runs, and the tasks of its health-checked containers are
- * healthy (Marathon's health gate; an instance without checks serves once it runs).
+ * Whether an instance serves: it runs, the tasks of its health-checked containers are healthy,
+ * and its readiness checks passed (Marathon's gates of a deployment; an instance without checks
+ * serves once it runs). Its own gates decide (those of the version it was placed for), else
+ * `fallbackHealthChecked`, its run spec's current health-checked containers.
  */
-export function servesHealthy(inst: Instance, healthCheckedContainers: readonly string[]): boolean {
-  return inst.state === "TASK_RUNNING" && inst.tasks.every((t) => !healthCheckedContainers.includes(t.container) || t.health?.healthy === true);
+export function servesHealthy(inst: Instance, fallbackHealthChecked: readonly string[]): boolean {
+  if (inst.state !== "TASK_RUNNING") return false;
+  const checked = inst.gates?.healthCheckedContainers ?? fallbackHealthChecked;
+  if (!inst.tasks.every((t) => !checked.includes(t.container) || t.health?.healthy === true)) return false;
+  return !inst.gates?.readinessChecked || inst.tasks.every((t) => t.ready !== undefined);
 }

@@ -46,7 +46,7 @@ test("with minimumHealthCapacity 1, an old instance goes only when a new one ser
   assert.equal(plan.launch, 1, "one more new instance may start: 8 live at most");
 });
 
-test("old instances that do not serve go first, whatever the minimum", () => {
+test("old instances that do not run go first, whatever the minimum; an unhealthy running one counts as capacity but goes before healthy ones", () => {
   const old = [checked("sick", "v1", false, { placedAt: 1 }), checked("staging", "v1", undefined, { placedAt: 2, state: "TASK_STAGING" }), checked("ok1", "v1", true, { placedAt: 3 }), checked("ok2", "v1", true, { placedAt: 4 })];
   const plan = reconcileRunSpec(web({ instances: 2, upgrade: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } }), old);
   assert.deepEqual(plan.kills.map((k) => k.instance.instanceId).sort(), ["sick", "staging"]);
@@ -131,4 +131,10 @@ test("a scale down kills instances that do not run before running ones, and keep
   assert.deepEqual(balanced.map((id) => zoneOf[live.find((i) => i.instanceId === id)!.agentId]).sort(), ["z1", "z2"]);
   const staging = [on("s1", "a", 1), on("s2", "b", 2, "TASK_STAGING"), on("s3", "c", 3)];
   assert.deepEqual(reconcileRunSpec(web({ instances: 2 }), staging).kills.map((k) => k.instance.instanceId), ["s2"], "the staging one, though not the youngest");
+});
+
+test("an old instance whose health check flaps is not killed before a new one serves", () => {
+  const live = [checked("o1", "v1", false), checked("o2", "v1", true), checked("n1", "v2", false), checked("n2", "v2", undefined)];
+  const plan = reconcileRunSpec(web({ instances: 2, upgrade: { minimumHealthCapacity: 1, maximumOverCapacity: 1 } }), live);
+  assert.deepEqual(plan.kills, [], "o1 runs: it is capacity until a new instance serves");
 });

@@ -63,9 +63,10 @@ export function upgradeBounds(instances: number, strategy: UpgradeStrategy): Upg
  * killed again, and count against the upgrade's capacity until they end.
  *
  * Instances of another configuration are replaced by a rolling upgrade within the run spec's
- * `upgradeStrategy` (see `upgradeBounds`): an old instance is killed only while the instances
- * serving healthy (running, and healthy where health-checked) stay at least `minHealthy`
- * without it (an old one that does not serve may always go, first); new ones are launched while
+ * `upgradeStrategy` (see `upgradeBounds`): an old instance that runs is killed only while the
+ * capacity (new instances that serve: running, healthy where health-checked, ready where
+ * readiness-checked; and old ones that run) stays at least `minHealthy` without it (an old one
+ * that does not run may always go, first); new ones are launched while
  * every live instance stays within `maxCapacity`. Each pass decides from what is live now, so a
  * new leader resumes an upgrade where the log left it.
  *
@@ -115,14 +116,17 @@ export function reconcileRunSpec(demand: RunSpecDemand | undefined, live: Iterab
   const healthChecked = demand.healthCheckedContainers ?? [];
   const { minHealthy, maxCapacity } = upgradeBounds(demand.instances, demand.upgrade);
   const kept = current.filter((i) => !plan.kills.some((k) => k.instance === i));
-  let healthy = kept.filter((i) => servesHealthy(i, healthChecked)).length + old.filter((i) => servesHealthy(i, healthChecked)).length;
-  // Old instances that serve nothing first, then in kill selection order.
-  const oldInOrder = inKillOrder(old, demand.killSelection).sort((a, b) => Number(servesHealthy(a, healthChecked)) - Number(servesHealthy(b, healthChecked)));
+  // The capacity the bound keeps: new instances that serve, and old ones that run (healthy or
+  // not: as in Marathon, a flapping health check never gets an old instance killed early).
+  const running = (i: Instance) => i.state === "TASK_RUNNING";
+  let capacity = kept.filter((i) => servesHealthy(i, healthChecked)).length + old.filter(running).length;
+  // Old instances that do not run first, then unhealthy ones, then in kill selection order.
+  const rank = (i: Instance) => (running(i) ? 1 : 0) + (servesHealthy(i, healthChecked) ? 1 : 0);
+  const oldInOrder = inKillOrder(old, demand.killSelection).sort((a, b) => rank(a) - rank(b));
   let oldLeft = old.length;
   for (const inst of oldInOrder) {
-    const serving = servesHealthy(inst, healthChecked);
-    if (serving && healthy - 1 < minHealthy) break;
-    if (serving) healthy--;
+    if (running(inst) && capacity - 1 < minHealthy) break;
+    if (running(inst)) capacity--;
     plan.kills.push({ instance: inst, reason: `replaced by version ${demand.version}` });
     oldLeft--;
   }

@@ -80,4 +80,6 @@ export interface RunSpecDemand {
    * none, RUNNING suffices.
    */
   healthCheckedContainers?: readonly string[];
+  /** It has readiness checks: in a deployment, its new instances count once they passed them. */
+  readinessChecked?: boolean;
 }

@@ -475,6 +475,14 @@ export declare type TaskStatusUpdate = Message<"gantry.agent.v1.TaskStatusUpdate
    * @generated from field: string reason = 10;
    */
   reason: string;
+
+  /**
+   * True on the TASK_RUNNING update the agent sends when the task's readiness checks (run spec
+   * `readiness_checks`) have all passed; absent otherwise. Sent once per task.
+   *
+   * @generated from field: optional bool ready = 11;
+   */
+  ready?: boolean | undefined;
 };
 
 /**

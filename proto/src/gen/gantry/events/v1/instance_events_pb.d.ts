@@ -85,6 +85,20 @@ export declare type InstancePlaced = Message<"gantry.events.v1.InstancePlaced"> 
    * @generated from field: bool pod = 12;
    */
   pod: boolean;
+
+  /**
+   * What makes the instance count in a deployment, fixed by the version it was placed for: the
+   * containers whose tasks must be healthy, and whether its readiness checks must have passed.
+   * `readiness_checked` is always set by schedulers that record these (absent: placed before).
+   *
+   * @generated from field: repeated string health_checked_containers = 13;
+   */
+  healthCheckedContainers: string[];
+
+  /**
+   * @generated from field: optional bool readiness_checked = 14;
+   */
+  readinessChecked?: boolean | undefined;
 };
 
 /**
@@ -225,6 +239,61 @@ export declare type TaskHealthChanged = Message<"gantry.events.v1.TaskHealthChan
  * Use `create(TaskHealthChangedSchema)` to create a new message.
  */
 export declare const TaskHealthChangedSchema: GenMessage<TaskHealthChanged>;
+
+/**
+ * TaskReady: the agent's readiness checks of a running task all passed (Marathon's readiness,
+ * consulted by deployments: once ready, a task stays so).
+ *
+ * @generated from message gantry.events.v1.TaskReady
+ */
+export declare type TaskReady = Message<"gantry.events.v1.TaskReady"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string task_id = 2;
+   */
+  taskId: string;
+
+  /**
+   * @generated from field: string app_id = 3;
+   */
+  appId: string;
+
+  /**
+   * @generated from field: string agent_id = 4;
+   */
+  agentId: string;
+
+  /**
+   * Which checks passed, as the agent said.
+   *
+   * @generated from field: string message = 5;
+   */
+  message: string;
+
+  /**
+   * RFC 3339 time the agent saw them pass.
+   *
+   * @generated from field: string timestamp = 6;
+   */
+  timestamp: string;
+
+  /**
+   * The AGENT_STATUS stream sequence of the report.
+   *
+   * @generated from field: uint64 status_sequence = 7;
+   */
+  statusSequence: bigint;
+};
+
+/**
+ * Describes the message gantry.events.v1.TaskReady.
+ * Use `create(TaskReadySchema)` to create a new message.
+ */
+export declare const TaskReadySchema: GenMessage<TaskReady>;
 
 /**
  * InstanceKillRequested: the scheduler asked the agent to kill the instance's task.

@@ -211,6 +211,25 @@ export declare type Task = Message<"gantry.scheduler.v1.Task"> & {
    * @generated from field: string reason = 16;
    */
   reason: string;
+
+  /**
+   * Set when its app has readiness checks: whether they all passed (once ready, always ready).
+   *
+   * @generated from field: optional bool ready = 17;
+   */
+  ready?: boolean | undefined;
+
+  /**
+   * Which checks passed, as the agent said, and when (RFC 3339); "" while not ready.
+   *
+   * @generated from field: string ready_message = 18;
+   */
+  readyMessage: string;
+
+  /**
+   * @generated from field: string ready_at = 19;
+   */
+  readyAt: string;
 };
 
 /**

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { infrastructureUrls } from "@gantry/platform";
-import { eventually, marathonHttp, openSse, startHarnessCluster, within, type HarnessCluster, type Json, type SseConnection } from "../support/index.ts";
+import { eventually, marathonHttp, openSse, runGantry, startHarnessCluster, within, type HarnessCluster, type Json, type SseConnection } from "../support/index.ts";
 
 // Marathon's event bus at /v2/events: server-sent events built from the relayed log, read by
 // Marathon's own clients and resumable with Last-Event-ID.
@@ -151,4 +151,22 @@ test("the Python example subscriber follows the log on JetStream in commit order
   assert.deepEqual(resumed, events[1]);
   await settled("/e2e/python");
   assert.equal((await api("DELETE", "/v2/apps/e2e/python")).status, 200);
+});
+
+test("gantry events tail prints the cluster's events as they happen, one line each", async () => {
+  assert.equal((await api("POST", "/v2/apps", { body: sleeper("/e2e/tail", 0) })).status, 201);
+  let done = false;
+  const tail = runGantry(["events", "tail", "--type", "status_update_event", "--count", "1"], cluster.clientEnv).finally(() => (done = true));
+  // Scale up one by one until the tail (connected by then) has seen a task's status.
+  for (let n = 1; n <= 5 && !done; n++) {
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.equal((await api("PUT", "/v2/apps/e2e/tail?force=true", { body: { instances: n } })).status, 200);
+  }
+  const r = await tail;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\S+Z {2}status_update_event {2}\/e2e\/tail e2e_tail\.\S+ TASK_(STAGING|STARTING|RUNNING) on \S+/);
+  const refused = await runGantry(["events", "tail", "--count", "1"], { ...cluster.clientEnv, GANTRY_TOKEN: "not-a-token" });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /HTTP 401/);
+  assert.equal((await api("DELETE", "/v2/apps/e2e/tail")).status, 200);
 });

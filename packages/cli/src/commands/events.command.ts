@@ -3,6 +3,7 @@ import { schedulerV1 } from "@gantry/proto";
 import { printResult, type OutputOptions } from "../output.ts";
 import { renderTable } from "../render/table.ts";
 import { commandGroup, withClient, withJson } from "./command-kit.ts";
+import { addEventsTailCommand } from "./events-tail.ts";
 
 function limit(value: string): number {
   const n = Number(value);
@@ -10,9 +11,10 @@ function limit(value: string): number {
   return n;
 }
 
-/** `gantry events …`: the cluster's event plumbing as an operator needs to see it. */
+/** `gantry events …`: follow the cluster's events; its event plumbing as an operator needs to see it. */
 export function eventsCommand(): Command {
-  const events = commandGroup("events", "inspect the cluster's event plumbing");
+  const events = commandGroup("events", "follow the cluster's events (tail) and inspect its event plumbing (parked)");
+  addEventsTailCommand(events);
   withJson(events.command("parked").description("messages consumers gave up on (parked, never lost): counts per consumer and the latest, with why"))
     .option("--limit <n>", "how many of the latest parked messages to show (1-1000)", limit, 20)
     .action(async (opts: OutputOptions & { limit: number }) => {

@@ -93,6 +93,9 @@ const scheduler = bindService(schedulerV1.SchedulerService, {
   killTasks: async () => {
     throw new Error("not used here");
   },
+  listTaskFailures: async () => {
+    throw new Error("not used here");
+  },
 });
 
 let server: GrpcServer;

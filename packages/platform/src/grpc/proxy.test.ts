@@ -69,6 +69,9 @@ before(async () => {
         async killTasks() {
           throw new Error("not used here");
         },
+        async listTaskFailures() {
+          throw new Error("not used here");
+        },
         async *watchTasks(request, ctx) {
           backendCalls.push({ method: "watchTasks", ctx });
           for (let i = 0; i < 3; i++) yield { task: { taskId: `t${i}`, appId: request.appId } };

@@ -43,6 +43,7 @@ before(async () => {
         drainAgent: notImplemented,
         undrainAgent: notImplemented,
         killTasks: notImplemented,
+        listTaskFailures: notImplemented,
         async *watchTasks() {},
       }),
     ],

@@ -80,6 +80,9 @@ const scheduler = bindService(schedulerV1.SchedulerService, {
   async killTasks() {
     throw new Error("not used here");
   },
+  async listTaskFailures() {
+    throw new Error("not used here");
+  },
   async listAgents() {
     return { agents: [] };
   },

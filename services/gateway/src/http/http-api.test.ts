@@ -78,6 +78,9 @@ const DEFAULTS: Record<string, (request: Record<string, unknown>) => unknown> = 
   cancelDeployment: () => ({ rollback: REF }),
   listQueue: () => ({ items: [QUEUED_APP, QUEUED_POD] }),
   resetLaunchDelay: () => ({}),
+  listTaskFailures: () => ({
+    failures: [{ appId: "/shop/web", taskId: "shop_web.0", state: 5, message: "exited with 1", host: "h1", agentId: "a1", version: APP.version, timestamp: "2024-01-02T00:00:00.500Z" }],
+  }),
   listTasks: () => ({
     tasks: [
       { taskId: "shop_web.1", instanceId: "i1", appId: "/shop/web", appVersion: APP.version, agentId: "a1", host: "h1", state: 3, message: "", updatedAt: "2024-01-02T00:00:01.000Z", exitCode: -1, ports: [] },
@@ -179,6 +182,14 @@ describe("/v2/apps", () => {
     assert.equal(one.status, 200);
     assert.equal(lastCall("getApp").request.id, "/shop/web");
     assert.equal(((one.body!.app as Record<string, unknown>).tasks as unknown[]).length, 2);
+    assert.deepEqual((one.body!.app as Record<string, unknown>).lastTaskFailure, {
+      appId: "/shop/web", host: "h1", message: "exited with 1", state: "TASK_FAILED", taskId: "shop_web.0", timestamp: "2024-01-02T00:00:00.500Z", version: APP.version, slaveId: "a1",
+    });
+    assert.equal(lastCall("listTaskFailures").request.appId, "/shop/web");
+    const listed = await send("GET", "/v2/apps");
+    assert.equal(((listed.body!.apps as Record<string, unknown>[])[0]!).lastTaskFailure, undefined, "only when embedded in lists");
+    const embedded = await send("GET", "/v2/apps?embed=apps.lastTaskFailure");
+    assert.equal((((embedded.body!.apps as Record<string, unknown>[])[0]!).lastTaskFailure as Record<string, unknown>).taskId, "shop_web.0");
     assert.deepEqual((await send("GET", "/v2/apps/shop/web/versions")).body, { versions: ["v2", "v1"] });
     assert.equal(lastCall("listAppVersions").request.id, "/shop/web");
     const atVersion = await send("GET", "/v2/apps/shop/web/versions/2024-01-02T00:00:00.000Z");

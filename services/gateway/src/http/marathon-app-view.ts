@@ -1,5 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { schedulerV1Model, type registryV1App } from "@gantry/proto";
+import { schedulerV1Model, type registryV1App, type schedulerV1 } from "@gantry/proto";
 import { marathonTask } from "./marathon-task-view.ts";
 
 /** Which of Marathon's optional app embeds to add (`apps.tasks`, `app.counts`, …). */
@@ -47,6 +47,8 @@ export interface AppRuntime {
   tasks: schedulerV1Model.Task[];
   /** Running deployments (`{id, affectedApps}`); the view lists those that affect its app. */
   deployments: Array<{ id: string; affectedApps: string[] }>;
+  /** The last task failure of apps (absent: none known); the view shows its app's. */
+  failures?: schedulerV1.TaskFailure[];
 }
 
 /** Nothing running: what a freshly created app reports. */
@@ -58,8 +60,8 @@ export const NO_RUNTIME: AppRuntime = { tasks: [], deployments: [] };
  * registry did not say), and the requested embeds. Counts come from the scheduler's tasks:
  * `tasksHealthy`/`tasksUnhealthy` count the running tasks whose health checks' verdict is
  * healthy/unhealthy (both 0 for an app without health checks, as in Marathon; a task whose checks
- * have not decided yet is in neither). `lastTaskFailure` is left out
- * (Marathon's form when there is none), `readinessCheckResults` has one entry per check and
+ * have not decided yet is in neither). `lastTaskFailure` is the app's last task that ended
+ * FAILED, ERROR, LOST or GONE (left out when there is none, Marathon's form), `readinessCheckResults` has one entry per check and
  * running task with readiness checks, `taskStats` is `{}`
  * without tasks and only a `totalSummary` of counts with them.
  */
@@ -106,6 +108,8 @@ export function marathonAppFromDefinition(
   }
   if (embeds.deployments) view.deployments = runtime.deployments.filter((d) => d.affectedApps.includes(id)).map((d) => ({ id: d.id }));
   if (embeds.readiness) view.readinessCheckResults = readinessResults(definition, tasks);
+  const failure = embeds.lastTaskFailure ? runtime.failures?.find((f) => f.appId === id) : undefined;
+  if (failure) view.lastTaskFailure = marathonTaskFailure(failure);
   if (embeds.tasks) view.tasks = own;
   if (embeds.taskStats) {
     view.taskStats =
@@ -114,6 +118,11 @@ export function marathonAppFromDefinition(
         : { totalSummary: { stats: { counts: { staged: counts.staged, running: counts.running, healthy: counts.healthy, unhealthy: counts.unhealthy } } } };
   }
   return view;
+}
+
+/** Marathon's `TaskFailure` JSON. */
+function marathonTaskFailure(f: schedulerV1.TaskFailure): JsonObject {
+  return { appId: f.appId, host: f.host, message: f.message, state: schedulerV1Model.TaskState[f.state] ? `TASK_${schedulerV1Model.TaskState[f.state]}` : "TASK_UNKNOWN", taskId: f.taskId, timestamp: f.timestamp, version: f.version, slaveId: f.agentId };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Scheduler } from "../app/scheduler.ts";
 import { toProtoAgent } from "./agent-view.ts";
 import { toPlacementExplanation } from "./placement-view.ts";
 import { toProtoTasks } from "./task-view.ts";
+import { taskStateProto } from "../app/task-state-codec.ts";
 
 /**
  * `gantry.scheduler.v1.SchedulerService`: tasks and agents as the scheduler sees them now (a
@@ -73,6 +74,11 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
       }
       const killed = await scheduler.killInstances(ids, request.reason || `killed through the API by ${ctx.principal.name}`);
       return { tasks: killed.instances.flatMap(toProtoTasks), unknownIds: killed.unknownIds };
+    },
+    async listTaskFailures(request, ctx) {
+      authorize(ctx.principal, "readTask", request.appId || "/");
+      const failures = request.appId ? [state.lastFailures.get(request.appId)].filter((f) => f !== undefined) : [...state.lastFailures.values()];
+      return { failures: failures.map((f) => ({ ...f, state: taskStateProto(f.state) })) };
     },
     async drainAgent(request, ctx) {
       authorize(ctx.principal, "updateAgent", "/");

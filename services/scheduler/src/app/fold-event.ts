@@ -1,6 +1,6 @@
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { eventsV1Agent, eventsV1App, eventsV1Deployment, eventsV1Pod, registryV1App } from "@gantry/proto";
-import { instanceState, type ActiveDeployment, type InstancePort, type InstanceTask, type RoleShare, type StepScope, type TaskHealth, type TaskReadiness, type TaskStateName } from "../domain/index.ts";
+import { instanceState, isFailure, type ActiveDeployment, type InstancePort, type InstanceTask, type RoleShare, type StepScope, type TaskHealth, type TaskReadiness, type TaskStateName } from "../domain/index.ts";
 import { agentNodeOf } from "./agent-node.codec.ts";
 import { demandOf } from "./run-spec-demand.codec.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
@@ -121,6 +121,9 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
       const taskId = text(d.taskId) || inst.taskId;
       const taskState = taskStateOfJson(d.state);
       const tasks = inst.tasks.map((t) => (t.taskId === taskId ? { ...t, state: taskState } : t));
+      if (isFailure(taskState)) {
+        state.lastFailures.set(inst.appId, { appId: inst.appId, taskId, state: taskState, message: text(d.message), host: inst.host, agentId: inst.agentId, version: inst.appVersion, timestamp: text(d.timestamp) || e.recordedAt.toISOString() });
+      }
       state.putInstance({ ...inst, tasks, state: instanceState(tasks), message: text(d.message), exitCode: number(d.exitCode), reason: text(d.reason), updatedAt: e.recordedAt.getTime() });
       return;
     }

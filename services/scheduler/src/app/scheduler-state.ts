@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { START, type Position } from "@gantry/platform";
 import type { registryV1RunSpec } from "@gantry/proto";
-import { AgentLedger, isTerminal, type ActiveDeployment, type AgentNode, type BackoffState, type ClassVerdicts, type Instance, type RunSpecDemand } from "../domain/index.ts";
+import { AgentLedger, isTerminal, type ActiveDeployment, type AgentNode, type BackoffState, type ClassVerdicts, type Instance, type RunSpecDemand, type TaskFailure } from "../domain/index.ts";
 import { PlacementExplanations } from "./placement-explanations.ts";
 import { RunSpecConstraints } from "./run-spec-constraints.ts";
 
@@ -57,6 +57,8 @@ export class SchedulerState {
   readonly awaitingAgents = new Set<string>();
   /** The deployment (and its trace) that last changed each run spec: the correlation of what the scheduler does for it. */
   readonly appOrigins = new Map<string, { deploymentId: string; traceparent?: string }>();
+  /** The last task failure of each app (Marathon's `lastTaskFailure`), forgotten with the app. */
+  readonly lastFailures = new Map<string, TaskFailure>();
   /** Deployments planned by the registry and not yet succeeded, failed or cancelled. */
   readonly deployments = new Map<string, ActiveDeployment>();
   /** Last folded version of each stream still tracked (ended instances and deployments are forgotten). */
@@ -107,6 +109,7 @@ export class SchedulerState {
     this.constraints.delete(id);
     this.classVerdicts.delete(id);
     this.backoff.delete(id);
+    this.lastFailures.delete(id);
     this.explanations.forget(id);
     this.dirty.add(id);
   }

@@ -488,6 +488,19 @@ test("an instance killed through the API is killed once, with why, and replaced;
   assert.equal(h.log.filter((e) => e.type === "InstanceKillRequested").length, 1, "not killed twice");
 });
 
+test("the last task failure of an app is kept (Marathon's lastTaskFailure), by a standby too, and forgotten with the app", async () => {
+  const { h, inst } = await oneInstance();
+  await report(h, inst.taskId);
+  await h.scheduler.onTaskStatus(create(agentV1.TaskStatusUpdateSchema, { taskId: inst.taskId, agentId: "a1", state: schedulerV1Model.TaskState.FAILED, exitCode: 3, message: "exited with 3", timestamp: "2026-01-01T00:02:00.000Z" }), 9_000n);
+  const failure = h.scheduler.state.lastFailures.get("/web");
+  assert.deepEqual(failure && [failure.taskId, failure.state, failure.message, failure.host, failure.timestamp], [inst.taskId, "TASK_FAILED", "exited with 3", "a1.local", "2026-01-01T00:02:00.000Z"]);
+  const standby = harness({ log: [], lead: false });
+  await standby.scheduler.applyLog(h.log);
+  assert.deepEqual(standby.scheduler.state.lastFailures.get("/web"), failure);
+  await h.scheduler.applyLog([at("app-/web", 2, "AppDeleted", { appId: "/web", version: "v2" })]);
+  assert.equal(h.scheduler.state.lastFailures.has("/web"), false);
+});
+
 test("a standby folds but never acts: inputs that need a leader are refused, nothing is appended or sent", async () => {
   const h = harness({ lead: false });
   await assert.rejects(h.scheduler.onRegistration(registration("a1", 4)), /not the leader/);

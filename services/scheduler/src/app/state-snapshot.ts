@@ -1,7 +1,7 @@
 import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import type { Position } from "@gantry/platform";
 import { registryV1RunSpec } from "@gantry/proto";
-import type { ActiveDeployment, AgentNode, BackoffState, Instance, ResourceAmount } from "../domain/index.ts";
+import type { ActiveDeployment, AgentNode, BackoffState, Instance, ResourceAmount, TaskFailure } from "../domain/index.ts";
 import { demandOf } from "./run-spec-demand.codec.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
 
@@ -20,6 +20,8 @@ interface SnapshotDocument {
   instances: Instance[];
   backoff: [string, BackoffState][];
   appOrigins: [string, { deploymentId: string; traceparent?: string }][];
+  /** Absent in snapshots taken before failures were kept. */
+  lastFailures?: [string, TaskFailure][];
   /** `steps` and `currentStep` are absent in snapshots taken before plans ran step by step. */
   deployments: (Omit<ActiveDeployment, "steps" | "currentStep"> & Partial<Pick<ActiveDeployment, "steps" | "currentStep">>)[];
   streamVersions: [string, number][];
@@ -40,6 +42,7 @@ export function encodeSnapshot(state: SchedulerState): { position: Position; dat
     instances: [...state.instances.values()],
     backoff: [...state.backoff],
     appOrigins: [...state.appOrigins],
+    lastFailures: [...state.lastFailures],
     deployments: [...state.deployments.values()],
     streamVersions: [...state.streamVersions],
   };
@@ -59,6 +62,7 @@ export function decodeSnapshot(state: SchedulerState, data: Buffer, now: number)
   for (const inst of doc.instances) state.putInstance(inst);
   for (const [appId, b] of doc.backoff) state.backoff.set(appId, b);
   for (const [appId, o] of doc.appOrigins) state.appOrigins.set(appId, o);
+  for (const [appId, f] of doc.lastFailures ?? []) state.lastFailures.set(appId, f);
   // Snapshots taken before plans were carried out step by step hold no steps: nothing is held back.
   for (const d of doc.deployments) state.deployments.set(d.id, { ...d, steps: d.steps ?? [], currentStep: d.currentStep ?? 0 });
   for (const [streamId, version] of doc.streamVersions) state.streamVersions.set(streamId, version);

@@ -114,3 +114,25 @@ export function servesHealthy(inst: Instance, fallbackHealthChecked: readonly st
   if (!inst.tasks.every((t) => !checked.includes(t.container) || t.health?.healthy === true)) return false;
   return !inst.gates?.readinessChecked || inst.tasks.every((t) => t.ready !== undefined);
 }
+
+/** Marathon's `TaskFailure`: the last task of an app that ended in failure, kept per app. */
+export interface TaskFailure {
+  appId: string;
+  taskId: string;
+  /** Mesos name, e.g. TASK_FAILED. */
+  state: TaskStateName;
+  message: string;
+  host: string;
+  agentId: string;
+  /** The configuration the task ran. */
+  version: string;
+  /** RFC 3339. */
+  timestamp: string;
+}
+
+const FAILURES: ReadonlySet<TaskStateName> = new Set(["TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_GONE"]);
+
+/** True for the states Marathon records as a task failure (not a kill, not a finish). */
+export function isFailure(state: TaskStateName): boolean {
+  return FAILURES.has(state);
+}

@@ -4,12 +4,103 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { Agent, Task } from "./model_pb.js";
+import type { Agent, Task, TaskState } from "./model_pb.js";
 
 /**
  * Describes the file gantry/scheduler/v1/scheduler.proto.
  */
 export declare const file_gantry_scheduler_v1_scheduler: GenFile;
+
+/**
+ * @generated from message gantry.scheduler.v1.ListTaskFailuresRequest
+ */
+export declare type ListTaskFailuresRequest = Message<"gantry.scheduler.v1.ListTaskFailuresRequest"> & {
+  /**
+   * When set, only this app's (or pod's).
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ListTaskFailuresRequest.
+ * Use `create(ListTaskFailuresRequestSchema)` to create a new message.
+ */
+export declare const ListTaskFailuresRequestSchema: GenMessage<ListTaskFailuresRequest>;
+
+/**
+ * TaskFailure is the last task of an app that ended in failure.
+ *
+ * @generated from message gantry.scheduler.v1.TaskFailure
+ */
+export declare type TaskFailure = Message<"gantry.scheduler.v1.TaskFailure"> & {
+  /**
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+
+  /**
+   * @generated from field: string task_id = 2;
+   */
+  taskId: string;
+
+  /**
+   * @generated from field: gantry.scheduler.v1.TaskState state = 3;
+   */
+  state: TaskState;
+
+  /**
+   * @generated from field: string message = 4;
+   */
+  message: string;
+
+  /**
+   * @generated from field: string host = 5;
+   */
+  host: string;
+
+  /**
+   * @generated from field: string agent_id = 6;
+   */
+  agentId: string;
+
+  /**
+   * The configuration version the task ran.
+   *
+   * @generated from field: string version = 7;
+   */
+  version: string;
+
+  /**
+   * RFC 3339.
+   *
+   * @generated from field: string timestamp = 8;
+   */
+  timestamp: string;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.TaskFailure.
+ * Use `create(TaskFailureSchema)` to create a new message.
+ */
+export declare const TaskFailureSchema: GenMessage<TaskFailure>;
+
+/**
+ * @generated from message gantry.scheduler.v1.ListTaskFailuresResponse
+ */
+export declare type ListTaskFailuresResponse = Message<"gantry.scheduler.v1.ListTaskFailuresResponse"> & {
+  /**
+   * @generated from field: repeated gantry.scheduler.v1.TaskFailure failures = 1;
+   */
+  failures: TaskFailure[];
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ListTaskFailuresResponse.
+ * Use `create(ListTaskFailuresResponseSchema)` to create a new message.
+ */
+export declare const ListTaskFailuresResponseSchema: GenMessage<ListTaskFailuresResponse>;
 
 /**
  * @generated from message gantry.scheduler.v1.KillTasksRequest
@@ -838,6 +929,17 @@ export declare const SchedulerService: GenService<{
     methodKind: "unary";
     input: typeof KillTasksRequestSchema;
     output: typeof KillTasksResponseSchema;
+  },
+  /**
+   * ListTaskFailures returns the last task failure of each app (or of one), Marathon's
+   * `lastTaskFailure`: the last task that ended FAILED, ERROR, LOST or GONE.
+   *
+   * @generated from rpc gantry.scheduler.v1.SchedulerService.ListTaskFailures
+   */
+  listTaskFailures: {
+    methodKind: "unary";
+    input: typeof ListTaskFailuresRequestSchema;
+    output: typeof ListTaskFailuresResponseSchema;
   },
 }>;
 

@@ -32,6 +32,7 @@ import { eventsV1App, registryV1RunSpec } from "@gantry/proto";
 import { EventStore, eventOf, generateSigningKey, infrastructureUrls, openClusterDatabase, type NewEvent } from "@gantry/platform";
 import { createTestCluster, createTestDatabase } from "@gantry/platform/testing";
 import { startServiceProcess, freePort, type ServiceProcess } from "@gantry/test/support";
+import { assertRunning, until } from "../service-wait.ts";
 import { measureDecisionMicros } from "./decision-micros.ts";
 import { PlacementCounter } from "./placement-counter.ts";
 import { cpuMicrosPer, machineCores, sampleCpu } from "./process-cpu.ts";
@@ -250,24 +251,6 @@ async function createToRunning(store: EventStore, pool: pg.Pool, processes: Serv
 
 async function count(pool: pg.Pool, sql: string, params: unknown[] = []): Promise<number> {
   return (await pool.query<{ n: number }>(sql, params)).rows[0]!.n;
-}
-
-/** Polls `probe` until it returns a value (or true); fails after `timeoutMs` naming `what`, with the processes' last words. */
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, processes: ServiceProcess[], intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    assertRunning(processes, what);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${processes.map((p) => p.output()).join("\n")}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-/** Fails at once, with its last words, when a process the benchmark needs has ended. */
-function assertRunning(processes: ServiceProcess[], what: string): void {
-  const ended = processes.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
-  if (ended) throw new Error(`${ended.name} ended (${ended.child.exitCode ?? ended.child.signalCode}) while waiting for ${what}\n${ended.output()}`);
 }
 
 /** Resident memory of a process, in MB (Linux /proc). */

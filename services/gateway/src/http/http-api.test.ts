@@ -367,6 +367,11 @@ describe("/v2/groups and /v2/deployments", () => {
       currentStep: 1,
       totalSteps: 2,
     });
+    // An app with a readiness check: each of its running tasks has a result.
+    overrides.getApp = () => ({ app: { ...APP, definition: { ...APP.definition, readinessChecks: [{ name: "warm" }] } } });
+    overrides.listTasks = () => ({ tasks: [{ taskId: "shop_web.1", instanceId: "i1", appId: "/shop/web", appVersion: APP.version, agentId: "a1", host: "h1", state: 3, ports: [], ready: true }] });
+    const withReadiness = (await send("GET", "/v2/deployments")).body as unknown as Array<{ currentActions: { readinessCheckResults: unknown[] }[] }>;
+    assert.deepEqual(withReadiness[0]!.currentActions[0]!.readinessCheckResults, [{ name: "warm", taskId: "shop_web.1", ready: true, lastResponse: null }]);
     const rollback = await send("DELETE", "/v2/deployments/dep-1");
     assert.equal(rollback.status, 200);
     assert.equal(rollback.headers["marathon-deployment-id"], REF.deploymentId);

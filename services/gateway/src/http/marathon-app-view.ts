@@ -130,7 +130,7 @@ function marathonTaskFailure(f: schedulerV1.TaskFailure): JsonObject {
  * checks the agent runs, `ready` once they all passed (the agent reports them together); the
  * last response is not kept (`null`).
  */
-function readinessResults(definition: JsonObject, tasks: readonly schedulerV1Model.Task[]): JsonObject[] {
+export function readinessResults(definition: JsonObject, tasks: readonly schedulerV1Model.Task[]): JsonObject[] {
   const checks = Array.isArray(definition.readinessChecks) ? definition.readinessChecks.filter(isObject) : [];
   return tasks
     .filter((t) => t.ready !== undefined && t.state === schedulerV1Model.TaskState.RUNNING)

@@ -13,17 +13,18 @@ export function marathonSteps(steps: registryV1App.DeploymentStep[]): JsonObject
 
 /**
  * One entry of `GET /v2/deployments` (Marathon's `DeploymentStepInfo`): id, version, affected
- * apps and pods, all steps, the current step's actions (each with `readinessCheckResults`,
- * always `[]` here: no backend reports readiness yet), `currentStep` (1-based) and `totalSteps`.
+ * apps and pods, all steps, the current step's actions (each with `readinessCheckResults`, those
+ * of its app's tasks that have readiness checks: `readiness(appId)`), `currentStep` (1-based)
+ * and `totalSteps`.
  */
-export function marathonDeployment(d: registryV1App.Deployment): JsonObject {
+export function marathonDeployment(d: registryV1App.Deployment, readiness: (appId: string) => JsonObject[] = () => []): JsonObject {
   return {
     id: d.id,
     version: d.version,
     affectedApps: [...d.affectedApps],
     affectedPods: [...d.affectedPods],
     steps: marathonSteps(d.steps),
-    currentActions: d.currentActions.map((a) => ({ ...marathonAction(a), readinessCheckResults: [] })),
+    currentActions: d.currentActions.map((a) => ({ ...marathonAction(a), readinessCheckResults: a.app ? readiness(a.app) : [] })),
     currentStep: d.currentStep,
     totalSteps: d.totalSteps || d.steps.length,
   };

@@ -90,7 +90,7 @@ export function marathonAppFromDefinition(
     ...definition,
     versionInfo: versionInfo ?? (isObject(definition.versionInfo) ? definition.versionInfo : { lastScalingAt: version, lastConfigChangeAt: version }),
   };
-  const tasks = runtime.tasks.filter((t) => t.appId === id);
+  const tasks = tasksOfApp(runtime.tasks, id);
   const own = tasks.map(marathonTask);
   const count = (...states: string[]) => own.filter((t) => states.includes(String(t.state))).length;
   const running = tasks.filter((t) => t.state === schedulerV1Model.TaskState.RUNNING);
@@ -108,7 +108,7 @@ export function marathonAppFromDefinition(
   }
   if (embeds.deployments) view.deployments = runtime.deployments.filter((d) => d.affectedApps.includes(id)).map((d) => ({ id: d.id }));
   if (embeds.readiness) view.readinessCheckResults = readinessResults(definition, tasks);
-  const failure = embeds.lastTaskFailure ? runtime.failures?.find((f) => f.appId === id) : undefined;
+  const failure = embeds.lastTaskFailure ? byApp(runtime.failures ?? [], (f) => f.appId).get(id)?.[0] : undefined;
   if (failure) view.lastTaskFailure = marathonTaskFailure(failure);
   if (embeds.tasks) view.tasks = own;
   if (embeds.taskStats) {
@@ -118,6 +118,27 @@ export function marathonAppFromDefinition(
         : { totalSummary: { stats: { counts: { staged: counts.staged, running: counts.running, healthy: counts.healthy, unhealthy: counts.unhealthy } } } };
   }
   return view;
+}
+
+/** Items grouped by app id, computed once per list (a view of 1,000 apps must not scan 10,000 tasks 1,000 times). */
+const groupedByApp = new WeakMap<readonly object[], Map<string, object[]>>();
+function byApp<T extends object>(items: readonly T[], appIdOf: (item: T) => string): Map<string, T[]> {
+  let grouped = groupedByApp.get(items) as Map<string, T[]> | undefined;
+  if (!grouped) {
+    grouped = new Map();
+    for (const item of items) {
+      const list = grouped.get(appIdOf(item));
+      if (list) list.push(item);
+      else grouped.set(appIdOf(item), [item]);
+    }
+    groupedByApp.set(items, grouped);
+  }
+  return grouped;
+}
+
+/** The tasks of one app among a runtime's tasks. */
+function tasksOfApp(tasks: readonly schedulerV1Model.Task[], appId: string): schedulerV1Model.Task[] {
+  return byApp(tasks, (t) => t.appId).get(appId) ?? [];
 }
 
 /** Marathon's `TaskFailure` JSON. */

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { GantryError } from "@gantry/platform";
-import { validateApp, type AppDefinition } from "../domain/index.ts";
+import { ResidentUpdateMessages, validateApp, type AppDefinition } from "../domain/index.ts";
 import { decideChange, nextVersion, type ChangeDecision, type ChangeOptions } from "./change.decider.ts";
 import { applyAppends } from "./change-runner.ts";
 import { desiredFrom, type DesiredState } from "./group-tree.ts";
@@ -114,6 +114,40 @@ describe("decideChange", () => {
       () => when(p, (s) => s.apps.set("/b", app("/b", { dependencies: ["/a"] })), { force: true }),
       (err: unknown) => err instanceof GantryError && err.code === "InvalidArgument" && err.violations[0]!.errors.includes("Dependency graph has cyclic dependencies."),
     );
+  });
+
+  describe("resident apps keep their resources and persistent volumes (Marathon's deployment plan validator)", () => {
+    const vol = (size = 1) => ({ containerPath: "data", mode: "RW", persistent: { size } });
+    const db = (extra: Record<string, unknown> = {}) => app("/db", { container: { type: "MESOS", volumes: [vol()] }, portDefinitions: [{ port: 0 }], ...extra });
+    const refused: { name: string; edit: (s: DesiredState) => void; errors: string[] }[] = [
+      { name: "cpus", edit: (s) => s.apps.set("/db", db({ cpus: 2 })), errors: [ResidentUpdateMessages.resources] },
+      { name: "gpus", edit: (s) => s.apps.set("/db", db({ gpus: 1, container: { type: "MESOS", volumes: [vol()] } })), errors: [ResidentUpdateMessages.resources] },
+      { name: "a port, requirePorts false", edit: (s) => s.apps.set("/db", db({ portDefinitions: [{ port: 8080 }] })), errors: [ResidentUpdateMessages.resources] },
+      { name: "the volume size", edit: (s) => s.apps.set("/db", db({ container: { type: "MESOS", volumes: [vol(2)] } })), errors: [ResidentUpdateMessages.volumes] },
+      { name: "an app becoming resident", edit: (s) => s.apps.set("/web", app("/web", { container: { type: "MESOS", volumes: [vol()] } })), errors: [ResidentUpdateMessages.volumes] },
+    ];
+    for (const c of refused) {
+      test(`refuses ${c.name} at /app(0), whatever force says`, () => {
+        const p = given(withApps(db(), app("/web")));
+        assert.throws(
+          () => when(p, c.edit, { force: true }),
+          (err: unknown) => err instanceof GantryError && err.code === "InvalidArgument" && err.message === "Object is not valid" && JSON.stringify(err.violations) === JSON.stringify([{ path: "/app(0)", errors: c.errors }]),
+        );
+      });
+    }
+    test("indexes the deployment's created or updated apps (/app(1) after /a)", () => {
+      const p = given(withApps(db()));
+      assert.throws(
+        () => when(p, (s) => { s.apps.set("/a", app("/a")); s.apps.set("/db", db({ mem: 64 })); }, { force: true }),
+        (err: unknown) => err instanceof GantryError && JSON.stringify(err.violations) === JSON.stringify([{ path: "/app(1)", errors: [ResidentUpdateMessages.resources] }]),
+      );
+    });
+    test("allows a scale, a restart and other fields", () => {
+      const p = given(withApps(db()));
+      when(p, (s) => s.apps.set("/db", db({ instances: 3 })), { force: true });
+      when(p, () => undefined, { force: true, touched: new Set(["/db"]), restart: new Set(["/db"]) });
+      when(p, (s) => s.apps.set("/db", db({ cmd: "sleep 2", env: { A: "1" } })), { force: true });
+    });
   });
 
   test("deleting a group deletes its members and sub-groups; versions stay readable", () => {

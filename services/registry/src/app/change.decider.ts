@@ -1,10 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { eventsV1Deployment, eventsV1Group, registryV1App } from "@gantry/proto";
 import { invalidObject, type NewEvent, type StreamAppend } from "@gantry/platform";
-import { checkGroupTree, computeDeploymentPlan, jsonEqual, runSpecSetOf, type DeploymentPlan } from "../domain/index.ts";
+import { checkGroupTree, checkResidentUpdates, computeDeploymentPlan, jsonEqual, runSpecSetOf, type DeploymentPlan } from "../domain/index.ts";
 import { conflictingDeployments, lockedError } from "./deployment-locks.ts";
 import { desiredFrom, treeOf, withAncestors, type DesiredState } from "./group-tree.ts";
 import { streams, type RegistryState, type StoredRunSpec } from "./registry-state.ts";
+import { VALIDATION } from "./request-checks.ts";
 import { APP_KIND, decideRunSpecs, event, POD_KIND, union, type RunSpecChange } from "./run-spec-versions.ts";
 
 /** How a command wants its target state applied. */
@@ -55,8 +56,9 @@ export function nextVersion(previous: string | undefined, now: Date): string {
 /**
  * Decides one change of desired state (the heart of every registry command; pure): checks the
  * whole target tree (ids, dependency cycles), computes Marathon's deployment plan from the
- * current tree to the target, refuses it when a running deployment touches the same apps/pods
- * (unless `force`, which cancels them), and produces the events of every stream it touches at
+ * current tree to the target, refuses resource or persistent-volume changes of resident apps
+ * (Marathon's deployment plan validator), refuses it when a running deployment touches the
+ * same apps/pods (unless `force`, which cancels them), and produces the events of every stream it touches at
  * the versions the state holds: app/pod Created/Updated/Deleted with their full new version,
  * group events for groups whose own attributes changed, a GroupUpdated of the root (`group-/`,
  * the root version timeline, which also serialises concurrent changes), DeploymentPlanned and
@@ -67,9 +69,14 @@ export function decideChange(state: RegistryState, target: DesiredState, options
   const targetTree = treeOf(desired);
   const violations = checkGroupTree(targetTree);
   if (violations.length > 0) throw invalidObject(violations);
-  const currentTree = treeOf(withAncestors(desiredFrom(state)));
+  const current = desiredFrom(state);
+  const currentTree = treeOf(withAncestors(current));
   const restart = options.restart ?? new Set<string>();
   const plan = computeDeploymentPlan(runSpecSetOf(currentTree), runSpecSetOf(targetTree), { restart });
+  // Marathon's deployment plan validator: resident apps keep their volumes and resources.
+  const updatedApps = plan.affectedApps.flatMap((id) => desired.apps.get(id) ?? []);
+  const residentViolations = checkResidentUpdates(current.apps, updatedApps, VALIDATION.pathStyle);
+  if (residentViolations.length > 0) throw invalidObject(residentViolations);
 
   const explicit = new Set(options.cancel ?? []);
   const conflicts = conflictingDeployments(plan, state.running).map((r) => r.deployment.id).filter((id) => !explicit.has(id));

@@ -3,7 +3,8 @@
  * the dependency graph, the deployment plan, and the typed RunSpec of every app and pod version.
  * No I/O; see `README.md` beside this file.
  */
-export { validateApp, validateAppUpdate, checkId, describeViolations, AppMessages, ID_PATTERN_MESSAGE, RESIDENT_CHANGE_MESSAGE } from "./marathon/app-validator.ts";
+export { validateApp, validateAppUpdate, checkId, describeViolations, AppMessages, ID_PATTERN_MESSAGE } from "./marathon/app-validator.ts";
+export { checkResidentUpdates, residentUpdateErrors, ResidentUpdateMessages } from "./marathon/resident-update.ts";
 export type { AppValidationResult, AppUpdateOptions } from "./marathon/app-validator.ts";
 export { validatePod, PodMessages, commandCheckMessage } from "./marathon/pod-validator.ts";
 export type { PodValidationResult } from "./marathon/pod-validator.ts";

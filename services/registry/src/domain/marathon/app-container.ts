@@ -234,7 +234,8 @@ export function checkContainer(is: Issues, input: ContainerInput, features: Read
     });
     if (d.portMappings !== undefined) {
       const names = d.portMappings.flatMap((m) => (m.name === undefined ? [] : [m.name]));
-      check(is, [...dp, "portMappings"], allUnique(names), "Port names must be unique.");
+      // Marathon validates port mappings on the container (`Container.Docker.portMappings`).
+      check(is, [...path, "portMappings"], allUnique(names), "Port names must be unique.");
     }
   }
   if (c.appc !== undefined) {
@@ -247,20 +248,43 @@ export function checkContainer(is: Issues, input: ContainerInput, features: Read
   c.volumes.forEach((vol, i) => checkVolume(is, [...path, "volumes", i], vol, features));
 }
 
+/** Marathon's persistent-volume messages (`M/state/Volume.scala`, 1.4.12). */
+export const PersistentVolumeMessages = {
+  dotPath: "can not be one of (.,..)",
+  slash: 'value must not contain "/"',
+  modeRW: "does not equal RW",
+  maxSizeMountOnly: "Only mount volumes can have maxSize",
+  maxSizeOrder: "Max size must be larger than size",
+} as const;
+
+/**
+ * `PersistentVolume.validPersistentVolume`: a containerPath relative to the sandbox without `/`
+ * and not `.`/`..`, mode RW; `maxSize` only on mount volumes and larger than `size`. Marathon
+ * reports the `maxSize` rules on the `persistent` object itself.
+ */
+function checkPersistentVolume(is: Issues, path: Path, vol: AppVolume, p: PersistentVolumeInfo): void {
+  const cp = [...path, "containerPath"];
+  check(is, cp, vol.containerPath !== "." && vol.containerPath !== "..", PersistentVolumeMessages.dotPath);
+  check(is, cp, !vol.containerPath.includes("/"), PersistentVolumeMessages.slash);
+  check(is, [...path, "mode"], vol.mode === "RW", PersistentVolumeMessages.modeRW);
+  const pp = [...path, "persistent"];
+  moreThan(is, [...pp, "size"], p.size, 0, "int");
+  if (p.maxSize !== undefined) {
+    check(is, pp, p.type === "mount", PersistentVolumeMessages.maxSizeMountOnly);
+    check(is, pp, p.maxSize > p.size, PersistentVolumeMessages.maxSizeOrder);
+  }
+  p.constraints.forEach((c, i) => {
+    const ok = c[0] === "path" && c[1] === "LIKE" && c[2] !== undefined && isValidRegex(c[2]);
+    check(is, [...pp, "constraints", i], ok, 'Persistent volume constraints must be ["path", "LIKE", "<regex>"]');
+  });
+}
+
 function checkVolume(is: Issues, path: Path, vol: AppVolume, features: ReadonlySet<string>): void {
   notEmpty(is, [...path, "containerPath"], vol.containerPath);
   if (vol.persistent !== undefined && vol.external !== undefined) {
     is.violation(path, "A volume may be either persistent or external, not both");
   }
-  if (vol.persistent !== undefined) {
-    const p = vol.persistent;
-    moreThan(is, [...path, "persistent", "size"], p.size, 0, "int");
-    if (p.maxSize !== undefined) check(is, [...path, "persistent", "maxSize"], p.maxSize >= p.size, "must be greater than or equal to size");
-    p.constraints.forEach((c, i) => {
-      const ok = c[0] === "path" && c[1] === "LIKE" && c[2] !== undefined && isValidRegex(c[2]);
-      check(is, [...path, "persistent", "constraints", i], ok, 'Persistent volume constraints must be ["path", "LIKE", "<regex>"]');
-    });
-  }
+  if (vol.persistent !== undefined) checkPersistentVolume(is, path, vol, vol.persistent);
   if (vol.external !== undefined) {
     const e = vol.external;
     check(is, [...path, "external"], features.has("external_volumes"), featureNotEnabled("external_volumes"));

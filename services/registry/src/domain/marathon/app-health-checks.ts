@@ -118,7 +118,6 @@ export function injectPortIndex(checks: HealthCheckInput[], portCount: number): 
 
 /** Checks health checks against the app's ports. `portCount` = port mappings, discovery ports or port definitions. */
 export function checkHealthChecks(is: Issues, checks: readonly HealthCheckInput[], portCount: number): void {
-  let indicesValid = true;
   checks.forEach(({ check: hc, portIndexName }, i) => {
     const path: Path = ["healthChecks", i];
     atLeast(is, [...path, "gracePeriodSeconds"], hc.gracePeriodSeconds, 0, "int");
@@ -132,12 +131,10 @@ export function checkHealthChecks(is: Issues, checks: readonly HealthCheckInput[
     }
     if (hc.port !== undefined) between(is, [...path, "port"], hc.port, 0, 65535);
     if (hc.port !== undefined && hc.portIndex !== undefined) is.violation(path, PORT_XOR_PORT_INDEX_MESSAGE);
-    if (portIndexName !== undefined) indicesValid = false;
-    else if (hc.port === undefined && (hc.portIndex === undefined || hc.portIndex < 0 || hc.portIndex >= portCount)) {
-      indicesValid = false;
-    }
+    // `appDef.healthChecks is every(portIndexIsValid(...))`: one violation per check, at `/healthChecks(i)`.
+    const indexValid = hc.port !== undefined || (hc.portIndex !== undefined && hc.portIndex >= 0 && hc.portIndex < portCount);
+    check(is, path, portIndexName === undefined && indexValid, PORT_INDEX_MESSAGE);
   });
-  check(is, [], indicesValid, PORT_INDEX_MESSAGE);
   const mesosChecks = checks.filter(({ check: hc }) => isMesosHealthCheck(hc.protocol)).length;
   check(is, ["healthChecks"], mesosChecks <= 1, ONE_MESOS_HEALTH_CHECK_MESSAGE);
 }

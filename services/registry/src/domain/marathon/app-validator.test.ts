@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { validateApp, validateAppUpdate, AppMessages, ID_PATTERN_MESSAGE, RESIDENT_CHANGE_MESSAGE, EXECUTOR_MESSAGE } from "./app-validator.ts";
+import { validateApp, validateAppUpdate, AppMessages, ID_PATTERN_MESSAGE, EXECUTOR_MESSAGE } from "./app-validator.ts";
 import { PORT_INDEX_MESSAGE, ONE_MESOS_HEALTH_CHECK_MESSAGE, PORT_XOR_PORT_INDEX_MESSAGE, readinessPortNameMessage } from "./app-health-checks.ts";
 import { CONSTRAINT_FORMAT_MESSAGE, CONSTRAINT_IS_TEXT_MESSAGE, CONSTRAINT_IS_VALUE_MESSAGE, CONSTRAINT_OPERATOR_MESSAGE } from "./constraints.ts";
 import { invalidRoleMessage } from "./common-rules.ts";
@@ -323,7 +323,7 @@ describe("validateApp: container", () => {
     assertViolation(r, "/container/docker/portMappings/0/hostPort", "got -1, expected between 0 and 65535");
     assertViolation(r, "/container/docker/portMappings/0/protocol", "is not one of (tcp,udp,udp,tcp)");
     assertViolation(r, "/container/docker/portMappings/0/name", "must fully match regular expression '^[a-z][a-z0-9-]*$'");
-    assertViolation(r, "/container/docker/portMappings", AppMessages.portNamesUnique);
+    assertViolation(r, "/container/portMappings", AppMessages.portNamesUnique);
   });
   it("host volumes need hostPath and mode", () => {
     assertViolation(validateApp(docker({}, { volumes: [{ containerPath: "/a", mode: "RW" }] })), "/container/volumes/0/hostPath", "error.path.missing", JSN);
@@ -368,15 +368,23 @@ describe("validateApp: health checks", () => {
   });
   it("COMMAND needs a command", () => assertViolation(hc({ protocol: "COMMAND" }), "/healthChecks/0/command", "error.path.missing", JSN));
   it("COMMAND needs no port", () => void ok(app({ portDefinitions: [], healthChecks: [{ protocol: "COMMAND", command: { value: "true" } }] })));
-  it("port indices must address a port", () => {
-    assertViolation(hc({ portIndex: 1 }), "/", PORT_INDEX_MESSAGE, OBJ);
-    assertViolation(hc({ portIndex: "http" }), "/", PORT_INDEX_MESSAGE);
-    assertViolation(validateApp(app({ portDefinitions: [], healthChecks: [{ protocol: "TCP" }] })), "/", PORT_INDEX_MESSAGE);
+  it("port indices must address a port, reported per check at /healthChecks(i) (Marathon's every(portIndexIsValid))", () => {
+    const cases: { body: Record<string, unknown>; path: string }[] = [
+      { body: app({ healthChecks: [{ portIndex: 1 }] }), path: "/healthChecks(0)" },
+      { body: app({ healthChecks: [{ portIndex: "http" }] }), path: "/healthChecks(0)" },
+      { body: app({ healthChecks: [{ portIndex: 0 }, { protocol: "TCP", portIndex: 3 }] }), path: "/healthChecks(1)" },
+      { body: app({ portDefinitions: [], healthChecks: [{ protocol: "TCP" }] }), path: "/healthChecks(0)" },
+    ];
+    for (const c of cases) {
+      const r = validateApp(c.body, { pathStyle: "marathon" });
+      assertOnlyViolations(r, [{ path: c.path, errors: [PORT_INDEX_MESSAGE] }]);
+      assert.equal(r.ok === false && r.message, OBJ);
+    }
     ok(app({ portDefinitions: [], healthChecks: [{ protocol: "TCP", port: 8080 }] }));
   });
   it("port indices address port mappings for BRIDGE apps", () => {
     ok({ ...docker({ network: "BRIDGE", portMappings: [{ containerPort: 80 }, { containerPort: 81 }] }), healthChecks: [{ portIndex: 1 }] });
-    assertViolation(validateApp({ ...docker({ network: "BRIDGE", portMappings: [{ containerPort: 80 }] }), healthChecks: [{ portIndex: 1 }] }), "/", PORT_INDEX_MESSAGE);
+    assertViolation(validateApp({ ...docker({ network: "BRIDGE", portMappings: [{ containerPort: 80 }] }), healthChecks: [{ portIndex: 1 }] }), "/healthChecks/0", PORT_INDEX_MESSAGE);
   });
   it("port and portIndex are exclusive", () => assertViolation(hc({ port: 80, portIndex: 0 }), "/healthChecks/0", PORT_XOR_PORT_INDEX_MESSAGE));
   it("at most one Mesos health check (COMMAND not counted)", () => {
@@ -413,10 +421,16 @@ describe("validateApp: dependencies, upgrade strategy, labels", () => {
   it("canonicalises dependencies relative to the app's own id", () =>
     assert.deepEqual(ok(app({ id: "/prod/web", dependencies: ["../db", "/cache", "./sidecar", "../db"] })).dependencies, ["/prod/db", "/cache", "/prod/web/sidecar"]));
   it("rejects invalid dependency ids", () => assertViolation(validateApp(app({ dependencies: ["/DB"] })), "/dependencies/0", ID_PATTERN_MESSAGE));
-  it("capacities in [0, 1]", () => {
-    const r = validateApp(app({ upgradeStrategy: { minimumHealthCapacity: 1.5, maximumOverCapacity: -0.1 } }));
-    assertViolation(r, "/upgradeStrategy/minimumHealthCapacity", "is greater than 1");
-    assertViolation(r, "/upgradeStrategy/maximumOverCapacity", "is less than 0");
+  it("capacities in [0, 1], with Accord's between wording (Marathon's AppDefinitionTest)", () => {
+    const cases: { strategy: Record<string, number>; path: string; message: string }[] = [
+      { strategy: { minimumHealthCapacity: 1.2 }, path: "/upgradeStrategy/minimumHealthCapacity", message: "got 1.2, expected between 0.0 and 1.0" },
+      { strategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 1.2 }, path: "/upgradeStrategy/maximumOverCapacity", message: "got 1.2, expected between 0.0 and 1.0" },
+      { strategy: { minimumHealthCapacity: -1.2 }, path: "/upgradeStrategy/minimumHealthCapacity", message: "got -1.2, expected between 0.0 and 1.0" },
+      { strategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: -1.2 }, path: "/upgradeStrategy/maximumOverCapacity", message: "got -1.2, expected between 0.0 and 1.0" },
+      { strategy: { minimumHealthCapacity: 2 }, path: "/upgradeStrategy/minimumHealthCapacity", message: "got 2.0, expected between 0.0 and 1.0" },
+    ];
+    for (const c of cases) assertOnlyViolations(validateApp(app({ upgradeStrategy: c.strategy })), [{ path: c.path, errors: [c.message] }]);
+    ok(app({ upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } }));
   });
   it("fills a partially given strategy with the defaults", () =>
     assert.deepEqual(ok(app({ upgradeStrategy: { minimumHealthCapacity: 0.5 } })).upgradeStrategy, { minimumHealthCapacity: 0.5, maximumOverCapacity: 1 }));
@@ -455,9 +469,14 @@ describe("validateApp: fetch, uris, storeUrls", () => {
   it("uris convert to fetch, extract by archive extension", () =>
     assert.deepEqual(ok(app({ uris: ["http://x/a.tgz", "http://x/b.sh"] })).fetch.map((f) => f.extract), [true, false]));
   it("uris and fetch are exclusive", () => assertViolation(validateApp(app({ uris: ["a"], fetch: [{ uri: "b" }] })), "/", AppMessages.urisAndFetch));
-  it("URIs must be valid", () => {
-    assertViolation(validateApp(app({ fetch: [{ uri: "http://x/a b" }] })), "/fetch/0/uri", AppMessages.uriSyntax);
-    assertViolation(validateApp(app({ uris: ["http://x/%zz"] })), "/uris/0", AppMessages.uriSyntax);
+  it("URIs must be valid, reported at /fetch(i) also for uris (Marathon validates the converted fetch)", () => {
+    const cases: { body: Record<string, unknown>; path: string }[] = [
+      { body: app({ fetch: [{ uri: "http://example.com/valid" }, { uri: "d://\not-a-uri" }] }), path: "/fetch(1)" },
+      { body: app({ fetch: [{ uri: "http://x/a b" }] }), path: "/fetch(0)" },
+      { body: app({ uris: ["http://x/%zz"] }), path: "/fetch(0)" },
+    ];
+    for (const c of cases) assertOnlyViolations(validateApp(c.body, { pathStyle: "marathon" }), [{ path: c.path, errors: [AppMessages.uriSyntax] }]);
+    ok(app({ fetch: [{ uri: "http://example.com/valid" }, { uri: "/root/file" }] }));
   });
   it("storeUrls must be URLs", () => {
     const r = validateApp(app({ storeUrls: ["foo", "gopher://x", "http://ok/x"] }));
@@ -528,10 +547,9 @@ describe("validateAppUpdate", () => {
     assert.equal(updated.instances, 1);
     assert.deepEqual(updated.labels, {});
   });
-  it("resident apps may not change resources or volumes", () => {
+  it("leaves resident-app changes to the deployment check (checkResidentUpdates, as Marathon's plan validator)", () => {
     const resident = ok({ id: "/db", cmd: "x", container: { type: "MESOS", volumes: [{ containerPath: "d", mode: "RW", persistent: { size: 1 } }] } });
-    assertViolation(validateAppUpdate({ cpus: 2 }, resident), "/cpus", RESIDENT_CHANGE_MESSAGE);
-    assertViolation(validateAppUpdate({ container: { type: "MESOS", volumes: [{ containerPath: "d", mode: "RW", persistent: { size: 2 } }] } }, resident), "/container/volumes", RESIDENT_CHANGE_MESSAGE);
+    assert.equal(assertOk(validateAppUpdate({ cpus: 2 }, resident)).app.cpus, 2);
     assert.equal(assertOk(validateAppUpdate({ instances: 3 }, resident)).app.instances, 3);
   });
   it("refuses a non-object body", () => assertViolation(validateAppUpdate("x", existing), "/", "error.expected.jsobject", JSN));

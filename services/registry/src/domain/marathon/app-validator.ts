@@ -51,6 +51,7 @@ import {
   allUnique,
   arrayOf,
   atLeast,
+  between,
   bool,
   check,
   equalTo,
@@ -78,6 +79,7 @@ import {
   type Reader,
   type ValidationFailure,
 } from "./field-validators.ts";
+import { checkAppLimits, checkIdSegmentLengths } from "./limits.ts";
 import { canonicalPath, ID_PATH_SEGMENT_PATTERN, invalidSegments, isRoot, parentOf } from "./path-id.ts";
 
 /** The outcome of `validateApp`. */
@@ -316,6 +318,8 @@ export function checkId(is: Issues, path: Path, rawId: string, canonical: string
 
 function checkApp(is: Issues, app: AppDefinition, input: AppInput, opts: CompiledOptions): void {
   checkId(is, ["id"], input.rawId, app.id);
+  checkIdSegmentLengths(is, ["id"], app.id);
+  checkAppLimits(is, app, input.givenUris && !input.givenFetch ? "uris" : "fetch");
 
   // cmd XOR args, or neither when a container brings an image.
   const hasCmd = app.cmd !== undefined;
@@ -361,7 +365,8 @@ function checkApp(is: Issues, app: AppDefinition, input: AppInput, opts: Compile
   checkLabels(is, app.labels);
 
   check(is, [], !(input.givenUris && input.givenFetch), AppMessages.urisAndFetch);
-  app.fetch.forEach((f, i) => check(is, [input.givenFetch ? "fetch" : "uris", i, ...(input.givenFetch ? ["uri"] : [])], isValidUri(f.uri), AppMessages.uriSyntax));
+  // `appDef.fetch is every(fetchUriIsValid)`: reported at `/fetch(i)`, also when given as `uris`.
+  app.fetch.forEach((f, i) => check(is, ["fetch", i], isValidUri(f.uri), AppMessages.uriSyntax));
   app.storeUrls.forEach((u, i) => {
     const error = urlError(u);
     if (error !== undefined) is.violation(["storeUrls", i], error);
@@ -409,11 +414,8 @@ function checkPorts(is: Issues, app: AppDefinition, input: AppInput): void {
 
 function checkUpgradeStrategy(is: Issues, app: AppDefinition): void {
   const s = app.upgradeStrategy;
-  for (const key of ["minimumHealthCapacity", "maximumOverCapacity"] as const) {
-    const v = s[key];
-    if (v < 0) is.violation(["upgradeStrategy", key], "is less than 0");
-    else if (v > 1) is.violation(["upgradeStrategy", key], "is greater than 1");
-  }
+  // `UpgradeStrategy.updateStrategyValidator`: Accord's `between(0.0, 1.0)` on each capacity.
+  for (const key of ["minimumHealthCapacity", "maximumOverCapacity"] as const) between(is, ["upgradeStrategy", key], s[key], 0, 1, "double");
   if (app.residency !== undefined) equalTo(is, ["upgradeStrategy", "maximumOverCapacity"], s.maximumOverCapacity, 0, "double");
   if (app.labels[LABEL_SINGLE_INSTANCE_APP] === "true") {
     equalTo(is, ["upgradeStrategy", "minimumHealthCapacity"], s.minimumHealthCapacity, 0, "double");
@@ -433,12 +435,6 @@ function checkLabels(is: Issues, labels: Record<string, string>): void {
 // ---------------------------------------------------------------------------------------------
 // Updates
 
-/** Fields a resident app may not change (Marathon refuses resource and volume changes). */
-const RESIDENT_IMMUTABLE = ["cpus", "mem", "disk", "gpus", "requirePorts"] as const;
-
-/** The message for a field a resident app may not change. */
-export const RESIDENT_CHANGE_MESSAGE = "cannot be changed for resident apps";
-
 /** Options of `validateAppUpdate`. */
 export interface AppUpdateOptions extends MarathonValidationOptions {
   /** `true` (default, Marathon's `partialUpdate=true` and PATCH): merge over the existing app; `false`: replace it. */
@@ -449,8 +445,8 @@ export interface AppUpdateOptions extends MarathonValidationOptions {
  * Validates `PUT`/`PATCH /v2/apps/{id}` against the stored `existing` app. The body's `id` is
  * ignored (the path wins). Partial updates replace each given top-level field wholesale, as
  * Marathon's `AppUpdate` does; giving `ports` or `ipAddress` drops the stored `portDefinitions`,
- * giving `uris` drops the stored `fetch`. Resident apps may not change resources, host ports,
- * `requirePorts` or volumes.
+ * giving `uris` drops the stored `fetch`. What resident apps may not change is checked on the
+ * whole deployment (`checkResidentUpdates`), as Marathon does.
  */
 export function validateAppUpdate(raw: unknown, existing: AppDefinition, options: AppUpdateOptions = {}): AppValidationResult {
   const opts = compileOptions({ ...options, parentGroup: parentOf(existing.id) });
@@ -476,20 +472,7 @@ export function validateAppUpdate(raw: unknown, existing: AppDefinition, options
   }
   const is = new Issues();
   const app = readApp(merged, is, opts);
-  if (app !== undefined && existing.residency !== undefined) checkResidentChange(is, existing, app);
   return is.failure(opts.pathStyle) ?? (app === undefined ? shapeFailure() : { ok: true, app });
-}
-
-function hostPorts(app: AppDefinition): number[] {
-  const mappings = app.container?.docker?.portMappings;
-  if (mappings !== undefined) return mappings.map((m) => m.hostPort ?? 0);
-  return app.requirePorts ? app.portDefinitions.map((p) => p.port) : [];
-}
-
-function checkResidentChange(is: Issues, from: AppDefinition, to: AppDefinition): void {
-  for (const key of RESIDENT_IMMUTABLE) check(is, [key], from[key] === to[key], RESIDENT_CHANGE_MESSAGE);
-  check(is, ["portDefinitions"], jsonEqual(hostPorts(from), hostPorts(to)), RESIDENT_CHANGE_MESSAGE);
-  check(is, ["container", "volumes"], jsonEqual(from.container?.volumes ?? [], to.container?.volumes ?? []), RESIDENT_CHANGE_MESSAGE);
 }
 
 /** Renders violations for logs and tests: `"/cpus: got -1.0, expected 0.0 or more"`. */

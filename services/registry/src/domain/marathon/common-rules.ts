@@ -33,7 +33,7 @@ export const DCOS_DEFAULT_NETWORK_NAME = "dcos";
 
 /** Options of the Marathon validators. Every field has the DC/OS 1.9 default. */
 export interface MarathonValidationOptions {
-  /** Base for relative ids (default `/`, as for `POST /v2/apps`). */
+  /** Base for relative app and group ids (default `/`, as for `POST /v2/apps`); pod ids must be absolute. */
   parentGroup?: string;
   /** Enabled Marathon features (default `DCOS_1_9_FEATURES`; note `secrets` is off). */
   features?: readonly string[];

@@ -14,6 +14,14 @@ export const ID_PATH_SEGMENT_PATTERN: FullPattern = fullPattern(
   "^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])|(\\.|\\.\\.)$",
 );
 
+/** `PathId.absolutePathValidator`'s message (pods: the body's id must start with `/`). */
+export const ABSOLUTE_PATH_MESSAGE = "Path needs to be absolute";
+
+/** True when `id` is written absolute (`/a/b`); Marathon's `PathId.absolute`. */
+export function isAbsolute(id: string): boolean {
+  return parsePathId(id).absolute;
+}
+
 /** The root group id. */
 export const ROOT_ID = "/";
 

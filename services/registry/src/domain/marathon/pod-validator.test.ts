@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { validatePod, PodMessages, commandCheckMessage } from "./pod-validator.ts";
 import { ID_PATTERN_MESSAGE } from "./app-validator.ts";
 import type { PodDefinition } from "./pod.model.ts";
-import { assertOk, assertViolation, SEED_POD } from "./test-support.ts";
+import { assertOk, assertOnlyViolations, assertViolation, SEED_POD } from "./test-support.ts";
+import { ABSOLUTE_PATH_MESSAGE } from "./path-id.ts";
 import { CONSTRAINT_IS_TEXT_MESSAGE, CONSTRAINT_IS_VALUE_MESSAGE } from "./constraints.ts";
 
 const OBJ = "Object is not valid" as const;
@@ -55,10 +56,25 @@ describe("validatePod: shape and ids", () => {
     assert.deepEqual(pod.scaling, { kind: "fixed", instances: 2 });
     assert.equal("foo" in pod, false);
   });
-  it("canonicalises relative ids and validates segments", () => {
-    assert.equal(ok(hostPod({ id: "p" }), { parentGroup: "/g" }).id, "/g/p");
+  it("validates segments; the root is no pod id", () => {
     assertViolation(validatePod(hostPod({ id: "/P" })), "/id", ID_PATTERN_MESSAGE, OBJ);
     assertViolation(validatePod(hostPod({ id: "/" })), "/id", "Path must contain at least one path element");
+  });
+  it("refuses relative ids with Marathon's absolutePathValidator message (pods are not canonicalised first)", () => {
+    const cases: { id: string; errors: string[] }[] = [
+      { id: "p", errors: [ABSOLUTE_PATH_MESSAGE] },
+      { id: "g/p", errors: [ABSOLUTE_PATH_MESSAGE] },
+      { id: "./p", errors: [ABSOLUTE_PATH_MESSAGE] },
+      { id: "../p", errors: [ABSOLUTE_PATH_MESSAGE] },
+      { id: "", errors: [ABSOLUTE_PATH_MESSAGE, "Path must contain at least one path element"] },
+    ];
+    for (const c of cases) {
+      const r = validatePod(hostPod({ id: c.id }), { parentGroup: "/g" });
+      assertOnlyViolations(r, [{ path: "/id", errors: c.errors }]);
+      assert.equal(r.ok === false && r.message, OBJ);
+    }
+    assert.equal(ABSOLUTE_PATH_MESSAGE, "Path needs to be absolute");
+    assert.equal(ok(hostPod({ id: "/g/p/" }), { parentGroup: "/other" }).id, "/g/p");
   });
   it("user must not be empty", () => assertViolation(validatePod(hostPod({ user: "" })), "/user", "must not be empty"));
 });

@@ -52,7 +52,8 @@ import {
   type Reader,
   type ValidationFailure,
 } from "./field-validators.ts";
-import { canonicalPath } from "./path-id.ts";
+import { checkIdSegmentLengths } from "./limits.ts";
+import { ABSOLUTE_PATH_MESSAGE, canonicalPath, isAbsolute } from "./path-id.ts";
 import {
   POD_DEFAULTS,
   type PodContainer,
@@ -104,8 +105,9 @@ export function commandCheckMessage(mesosMasterVersion: string): string {
 }
 
 /**
- * Validates and normalises one pod (`POST /v2/pods`, `PUT /v2/pods/{id}` body).
- * Relative ids resolve against `options.parentGroup` (default `/`). Never throws.
+ * Validates and normalises one pod (`POST /v2/pods`, `PUT /v2/pods/{id}` body). The id must be
+ * absolute (`Path needs to be absolute`, as in Marathon 1.4); `options.parentGroup` does not
+ * apply to pods. Never throws.
  */
 export function validatePod(raw: unknown, options?: MarathonValidationOptions): PodValidationResult {
   const opts = compileOptions(options);
@@ -134,7 +136,7 @@ export function readPod(raw: unknown, is: Issues, opts: CompiledOptions): PodDef
   const d = POD_DEFAULTS;
 
   const pod: PodDefinition = {
-    id: rawId === undefined ? "/" : canonicalPath(rawId, opts.parentGroup),
+    id: rawId === undefined ? "/" : canonicalPath(rawId),
     labels: opt(o, "labels", stringMap, root, is) ?? {},
     environment: opt(o, "environment", envMap, root, is) ?? {},
     secrets: opt(o, "secrets", secretsMap, root, is) ?? {},
@@ -413,7 +415,11 @@ function checkNetworks(is: Issues, networks: readonly PodNetwork[]): void {
 }
 
 function checkPod(is: Issues, pod: PodDefinition, rawId: string, scalingKind: string | undefined, opts: CompiledOptions): void {
+  // `PathId(pod.id) as "id" is valid and absolutePathValidator and nonEmptyPath`: pod ids are
+  // not canonicalised first (apps are, by `withCanonizedIds`), so a relative one is refused.
   checkId(is, ["id"], rawId, pod.id);
+  check(is, ["id"], isAbsolute(rawId), ABSOLUTE_PATH_MESSAGE);
+  checkIdSegmentLengths(is, ["id"], pod.id);
   if (pod.user !== undefined) notEmpty(is, ["user"], pod.user);
   checkEnv(is, ["environment"], pod.environment, pod, opts.features);
   checkSecrets(is, pod.secrets, opts.features);

@@ -107,6 +107,8 @@ describe("apps", () => {
     assert.deepEqual((await client.listApps({ group: "/shop" })).apps.map((a) => a.id), ["/shop/db", "/shop/web"]);
     assert.deepEqual((await client.listApps({ cmd: "postgres" })).apps.map((a) => a.id), ["/shop/db"]);
     assert.deepEqual((await client.listApps({ label: "tier==front" })).apps.map((a) => a.id), ["/shop/web"]);
+    assert.equal((await client.listApps({ group: "/shop" })).apps[0]?.runSpec, undefined, "a list carries no run specs");
+    assert.ok((await client.getApp({ id: "/shop/db" })).app?.runSpec, "an app read alone does");
     await rejects(client.createApp({ definition: app("/shop/web") }), "AlreadyExists", "An app with id [/shop/web] already exists.");
   });
 

@@ -7,7 +7,8 @@ import { lightPlan, type EventContext, type LightPlan } from "./marathon-events.
 
 /**
  * The translator's lookups, answered by the backends with the subscriber's own credentials: a
- * live task from the scheduler, a running plan from the registry's deployments, and the root
+ * task from the scheduler (live or recently ended), a plan from the registry (running or ended,
+ * so a replay translates as the live stream did), and the root
  * group before and at a plan's version (Marathon's `original` and `target`, with their apps and
  * pods), each looked up once per plan.
  */
@@ -25,8 +26,8 @@ export function backendEventContext(backends: Backends, call: ReturnType<typeof 
       return t && { appId: t.appId, instanceId: t.instanceId, agentId: t.agentId, host: t.host, ports: t.ports.map((p) => p.hostPort), version: t.appVersion };
     },
     async plan(deploymentId) {
-      const { deployments } = await backends.registry.listDeployments({}, call);
-      const d = deployments.find((x) => x.id === deploymentId);
+      // Running or ended: a subscriber resuming from an older sequence replays ended deployments too.
+      const d = await backends.registry.getDeployment({ id: deploymentId }, call).then((r) => r.deployment, () => undefined);
       return d && lightPlan({ id: d.id, version: d.version, steps: d.steps.map((s) => ({ actions: s.actions.map((a) => ({ action: a.action, app: a.app, pod: a.pod })) })) });
     },
     groups(plan: LightPlan) {

@@ -28,7 +28,7 @@ export interface LightPlan {
 export interface EventContext {
   /** A live task as the scheduler lists it now. */
   task(appId: string, taskId: string): Promise<PlacedTask | undefined>;
-  /** A running deployment's plan, as the registry lists it. */
+  /** A deployment's plan (running or ended), as the registry has it. */
   plan(deploymentId: string): Promise<LightPlan | undefined>;
   /** The full plan (`plan-format` not light): the root group before and at the plan's version. */
   groups(plan: LightPlan): Promise<{ original: JsonObject; target: JsonObject }>;

@@ -76,7 +76,8 @@ export function registryService(h: RegistryHandlers): ServiceBinding {
     },
     async listApps(request, ctx) {
       authorize(ctx.principal, "readApp", resource(request.group));
-      return { apps: h.queries.listApps(request).map(versionOf) };
+      // A list carries definitions only: RunSpecs (what runs) come with GetApp; lists are polled.
+      return { apps: h.queries.listApps(request).map((s) => ({ ...versionOf(s), runSpec: undefined })) };
     },
     async listAppVersions(request, ctx) {
       authorize(ctx.principal, "readApp", resource(request.id));

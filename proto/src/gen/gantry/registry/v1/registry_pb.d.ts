@@ -257,6 +257,8 @@ export declare const ListAppsRequestSchema: GenMessage<ListAppsRequest>;
  */
 export declare type ListAppsResponse = Message<"gantry.registry.v1.ListAppsResponse"> & {
   /**
+   * Each without its run_spec (GetApp carries it): lists are what clients poll.
+   *
    * @generated from field: repeated gantry.registry.v1.AppVersion apps = 1;
    */
   apps: AppVersion[];

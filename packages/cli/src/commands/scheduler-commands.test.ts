@@ -96,6 +96,9 @@ const scheduler = bindService(schedulerV1.SchedulerService, {
   listTaskFailures: async () => {
     throw new Error("not used here");
   },
+  listTaskCounts: async () => {
+    throw new Error("not used here");
+  },
 });
 
 let server: GrpcServer;

@@ -72,6 +72,9 @@ before(async () => {
         async listTaskFailures() {
           throw new Error("not used here");
         },
+        async listTaskCounts() {
+          throw new Error("not used here");
+        },
         async *watchTasks(request, ctx) {
           backendCalls.push({ method: "watchTasks", ctx });
           for (let i = 0; i < 3; i++) yield { task: { taskId: `t${i}`, appId: request.appId } };

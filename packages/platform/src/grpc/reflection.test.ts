@@ -44,6 +44,7 @@ before(async () => {
         undrainAgent: notImplemented,
         killTasks: notImplemented,
         listTaskFailures: notImplemented,
+        listTaskCounts: notImplemented,
         async *watchTasks() {},
       }),
     ],

@@ -83,6 +83,9 @@ const scheduler = bindService(schedulerV1.SchedulerService, {
   async listTaskFailures() {
     throw new Error("not used here");
   },
+  async listTaskCounts() {
+    throw new Error("not used here");
+  },
   async listAgents() {
     return { agents: [] };
   },

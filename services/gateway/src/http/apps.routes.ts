@@ -4,7 +4,7 @@ import type { Backends } from "../backends.ts";
 import { fetchAppRuntime } from "./app-runtime.ts";
 import { callerMetadata } from "./caller.ts";
 import { locationOf, sendDeploymentResult } from "./deployment-result.ts";
-import { APP_DETAIL_EMBEDS, marathonApp, NO_RUNTIME, resolveAppEmbeds } from "./marathon-app-view.ts";
+import { APP_DETAIL_EMBEDS, marathonApp, needsTasks, NO_RUNTIME, resolveAppEmbeds } from "./marathon-app-view.ts";
 import { marathonTask } from "./marathon-task-view.ts";
 import { booleanParam, embedParam, requireArrayOfObjects, requireObjectBody, stringParam, type Query } from "./request-params.ts";
 import { parseAppsPath } from "./resource-paths.ts";
@@ -28,11 +28,11 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends): voi
   app.get("/v2/apps", async (request) => {
     const q = query(request);
     const call = callerMetadata(request);
+    const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
     const [{ apps }, runtime] = await Promise.all([
       backends.registry.listApps({ id: stringParam(q, "id"), cmd: stringParam(q, "cmd"), label: stringParam(q, "label") }, call),
-      fetchAppRuntime(backends, request),
+      fetchAppRuntime(backends, request, { tasks: needsTasks(embeds) }),
     ]);
-    const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
     return { apps: apps.map((a) => marathonApp(a, runtime, embeds)) };
   });
 
@@ -65,8 +65,8 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends): voi
     const target = parseAppsPath(restOf(request), ["group-apps", "version", "versions", "tasks"]);
     switch (target.kind) {
       case "group-apps": {
-        const [{ apps }, runtime] = await Promise.all([backends.registry.listApps({ group: target.id }, call), fetchAppRuntime(backends, request)]);
         const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
+        const [{ apps }, runtime] = await Promise.all([backends.registry.listApps({ group: target.id }, call), fetchAppRuntime(backends, request, { tasks: needsTasks(embeds) })]);
         return { "*": apps.map((a) => marathonApp(a, runtime, embeds)) };
       }
       case "versions": {
@@ -83,7 +83,7 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends): voi
         return { tasks: tasks.filter((t) => t.appId === target.id).map(marathonTask) };
       }
       default: {
-        const [{ app: found }, runtime] = await Promise.all([backends.registry.getApp({ id: target.id }, call), fetchAppRuntime(backends, request, target.id)]);
+        const [{ app: found }, runtime] = await Promise.all([backends.registry.getApp({ id: target.id }, call), fetchAppRuntime(backends, request, { appId: target.id })]);
         const embeds = resolveAppEmbeds(embedParam(q), APP_DETAIL_EMBEDS);
         return { app: marathonApp(found!, runtime, embeds) };
       }

@@ -78,6 +78,7 @@ const DEFAULTS: Record<string, (request: Record<string, unknown>) => unknown> = 
   cancelDeployment: () => ({ rollback: REF }),
   listQueue: () => ({ items: [QUEUED_APP, QUEUED_POD] }),
   resetLaunchDelay: () => ({}),
+  listTaskCounts: () => ({ counts: [{ appId: "/shop/web", staged: 1, running: 1, healthy: 0, unhealthy: 0 }] }),
   listTaskFailures: () => ({
     failures: [{ appId: "/shop/web", taskId: "shop_web.0", state: 5, message: "exited with 1", host: "h1", agentId: "a1", version: APP.version, timestamp: "2024-01-02T00:00:00.500Z" }],
   }),
@@ -159,7 +160,9 @@ describe("/v2/apps", () => {
     assert.deepEqual(view!.deployments, [{ id: "dep-1" }]);
     assert.deepEqual(view!.versionInfo, { lastScalingAt: APP.lastScalingAt, lastConfigChangeAt: APP.lastConfigChangeAt });
     assert.equal(view!.tasks, undefined);
+    assert.ok(calls.some((c) => c.method === "listTaskCounts") && !calls.some((c) => c.method === "listTasks"), "without tasks embedded, only their counts are asked for");
     const embedded = await send("GET", "/v2/apps?embed=apps.tasks&embed=apps.readiness");
+    assert.ok(calls.some((c) => c.method === "listTasks"), "with tasks embedded, the tasks");
     const [e] = embedded.body!.apps as Array<Record<string, unknown>>;
     assert.equal((e!.tasks as unknown[]).length, 2);
     assert.deepEqual(e!.readinessCheckResults, []);

@@ -49,6 +49,13 @@ export interface AppRuntime {
   deployments: Array<{ id: string; affectedApps: string[] }>;
   /** The last task failure of apps (absent: none known); the view shows its app's. */
   failures?: schedulerV1.TaskFailure[];
+  /** Task counts per app, when `tasks` was not fetched (the embeds need no task): the counts come from here. */
+  counts?: schedulerV1.AppTaskCounts[];
+}
+
+/** Whether views with these embeds need every task, or only the counts of each app's. */
+export function needsTasks(embeds: AppEmbeds): boolean {
+  return embeds.tasks || embeds.readiness || embeds.taskStats;
 }
 
 /** Nothing running: what a freshly created app reports. */
@@ -94,12 +101,16 @@ export function marathonAppFromDefinition(
   const own = tasks.map(marathonTask);
   const count = (...states: string[]) => own.filter((t) => states.includes(String(t.state))).length;
   const running = tasks.filter((t) => t.state === schedulerV1Model.TaskState.RUNNING);
-  const counts = {
-    staged: count("TASK_STAGING", "TASK_STARTING"),
-    running: running.length,
-    healthy: running.filter((t) => t.healthy === true).length,
-    unhealthy: running.filter((t) => t.healthy === false).length,
-  };
+  // Counts from the scheduler's own count when the runtime carries no tasks (a list without them).
+  const counted = runtime.counts ? byApp(runtime.counts, (c) => c.appId).get(id)?.[0] : undefined;
+  const counts = runtime.counts
+    ? { staged: counted?.staged ?? 0, running: counted?.running ?? 0, healthy: counted?.healthy ?? 0, unhealthy: counted?.unhealthy ?? 0 }
+    : {
+        staged: count("TASK_STAGING", "TASK_STARTING"),
+        running: running.length,
+        healthy: running.filter((t) => t.healthy === true).length,
+        unhealthy: running.filter((t) => t.healthy === false).length,
+      };
   if (embeds.counts) {
     view.tasksStaged = counts.staged;
     view.tasksRunning = counts.running;

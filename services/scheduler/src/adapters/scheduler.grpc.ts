@@ -4,7 +4,7 @@ import { isTerminal, type Instance } from "../domain/index.ts";
 import type { Scheduler } from "../app/scheduler.ts";
 import { toProtoAgent } from "./agent-view.ts";
 import { toPlacementExplanation } from "./placement-view.ts";
-import { toProtoTasks } from "./task-view.ts";
+import { taskCounts, toProtoTasks } from "./task-view.ts";
 import { taskStateProto } from "../app/task-state-codec.ts";
 
 /**
@@ -79,6 +79,11 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
       authorize(ctx.principal, "readTask", request.appId || "/");
       const failures = request.appId ? [state.lastFailures.get(request.appId)].filter((f) => f !== undefined) : [...state.lastFailures.values()];
       return { failures: failures.map((f) => ({ ...f, state: taskStateProto(f.state) })) };
+    },
+    async listTaskCounts(request, ctx) {
+      authorize(ctx.principal, "readTask", request.appId || "/");
+      const live = request.appId ? [...state.instancesOf(request.appId)] : [...state.instances.values()];
+      return { counts: taskCounts(live) };
     },
     async drainAgent(request, ctx) {
       authorize(ctx.principal, "updateAgent", "/");

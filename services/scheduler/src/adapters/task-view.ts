@@ -25,3 +25,25 @@ export function toProtoTasks(inst: Instance): schedulerV1Model.Task[] {
     }),
   );
 }
+
+/**
+ * Live tasks counted per app as Marathon's app views count them: staged (STAGING, STARTING),
+ * running, and of those healthy or unhealthy by their checks' verdict (neither while undecided).
+ */
+export function taskCounts(instances: Iterable<Instance>): { appId: string; staged: number; running: number; healthy: number; unhealthy: number }[] {
+  const byApp = new Map<string, { appId: string; staged: number; running: number; healthy: number; unhealthy: number }>();
+  for (const inst of instances) {
+    let c = byApp.get(inst.appId);
+    for (const t of inst.tasks) {
+      if (t.state !== "TASK_STAGING" && t.state !== "TASK_STARTING" && t.state !== "TASK_RUNNING") continue;
+      if (!c) byApp.set(inst.appId, (c = { appId: inst.appId, staged: 0, running: 0, healthy: 0, unhealthy: 0 }));
+      if (t.state !== "TASK_RUNNING") c.staged++;
+      else {
+        c.running++;
+        if (t.health?.healthy === true) c.healthy++;
+        else if (t.health?.healthy === false) c.unhealthy++;
+      }
+    }
+  }
+  return [...byApp.values()];
+}

@@ -12,6 +12,82 @@ import type { Agent, Task, TaskState } from "./model_pb.js";
 export declare const file_gantry_scheduler_v1_scheduler: GenFile;
 
 /**
+ * @generated from message gantry.scheduler.v1.ListTaskCountsRequest
+ */
+export declare type ListTaskCountsRequest = Message<"gantry.scheduler.v1.ListTaskCountsRequest"> & {
+  /**
+   * When set, only this app's (or pod's).
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ListTaskCountsRequest.
+ * Use `create(ListTaskCountsRequestSchema)` to create a new message.
+ */
+export declare const ListTaskCountsRequestSchema: GenMessage<ListTaskCountsRequest>;
+
+/**
+ * AppTaskCounts counts one app's live tasks.
+ *
+ * @generated from message gantry.scheduler.v1.AppTaskCounts
+ */
+export declare type AppTaskCounts = Message<"gantry.scheduler.v1.AppTaskCounts"> & {
+  /**
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+
+  /**
+   * STAGING or STARTING.
+   *
+   * @generated from field: uint32 staged = 2;
+   */
+  staged: number;
+
+  /**
+   * @generated from field: uint32 running = 3;
+   */
+  running: number;
+
+  /**
+   * Running, and healthy / unhealthy by their health checks' verdict.
+   *
+   * @generated from field: uint32 healthy = 4;
+   */
+  healthy: number;
+
+  /**
+   * @generated from field: uint32 unhealthy = 5;
+   */
+  unhealthy: number;
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.AppTaskCounts.
+ * Use `create(AppTaskCountsSchema)` to create a new message.
+ */
+export declare const AppTaskCountsSchema: GenMessage<AppTaskCounts>;
+
+/**
+ * @generated from message gantry.scheduler.v1.ListTaskCountsResponse
+ */
+export declare type ListTaskCountsResponse = Message<"gantry.scheduler.v1.ListTaskCountsResponse"> & {
+  /**
+   * @generated from field: repeated gantry.scheduler.v1.AppTaskCounts counts = 1;
+   */
+  counts: AppTaskCounts[];
+};
+
+/**
+ * Describes the message gantry.scheduler.v1.ListTaskCountsResponse.
+ * Use `create(ListTaskCountsResponseSchema)` to create a new message.
+ */
+export declare const ListTaskCountsResponseSchema: GenMessage<ListTaskCountsResponse>;
+
+/**
  * @generated from message gantry.scheduler.v1.ListTaskFailuresRequest
  */
 export declare type ListTaskFailuresRequest = Message<"gantry.scheduler.v1.ListTaskFailuresRequest"> & {
@@ -940,6 +1016,18 @@ export declare const SchedulerService: GenService<{
     methodKind: "unary";
     input: typeof ListTaskFailuresRequestSchema;
     output: typeof ListTaskFailuresResponseSchema;
+  },
+  /**
+   * ListTaskCounts counts each app's (or one app's) live tasks by state and health, as Marathon's
+   * app views show them (tasksStaged, tasksRunning, tasksHealthy, tasksUnhealthy): what a list
+   * of apps needs without every task.
+   *
+   * @generated from rpc gantry.scheduler.v1.SchedulerService.ListTaskCounts
+   */
+  listTaskCounts: {
+    methodKind: "unary";
+    input: typeof ListTaskCountsRequestSchema;
+    output: typeof ListTaskCountsResponseSchema;
   },
 }>;
 

@@ -9,210 +9,231 @@ import { file_gantry_scheduler_v1_model } from "./model_pb.js";
  * Describes the file gantry/scheduler/v1/scheduler.proto.
  */
 export const file_gantry_scheduler_v1_scheduler = /*@__PURE__*/
-  fileDesc("CiNnYW50cnkvc2NoZWR1bGVyL3YxL3NjaGVkdWxlci5wcm90bxITZ2FudHJ5LnNjaGVkdWxlci52MSIpChdMaXN0VGFza0ZhaWx1cmVzUmVxdWVzdBIOCgZhcHBfaWQYASABKAkisgEKC1Rhc2tGYWlsdXJlEg4KBmFwcF9pZBgBIAEoCRIPCgd0YXNrX2lkGAIgASgJEi0KBXN0YXRlGAMgASgOMh4uZ2FudHJ5LnNjaGVkdWxlci52MS5UYXNrU3RhdGUSDwoHbWVzc2FnZRgEIAEoCRIMCgRob3N0GAUgASgJEhAKCGFnZW50X2lkGAYgASgJEg8KB3ZlcnNpb24YByABKAkSEQoJdGltZXN0YW1wGAggASgJIk4KGExpc3RUYXNrRmFpbHVyZXNSZXNwb25zZRIyCghmYWlsdXJlcxgBIAMoCzIgLmdhbnRyeS5zY2hlZHVsZXIudjEuVGFza0ZhaWx1cmUiSgoQS2lsbFRhc2tzUmVxdWVzdBIQCgh0YXNrX2lkcxgBIAMoCRIUCgxpbnN0YW5jZV9pZHMYAiADKAkSDgoGcmVhc29uGAMgASgJIlIKEUtpbGxUYXNrc1Jlc3BvbnNlEigKBXRhc2tzGAEgAygLMhkuZ2FudHJ5LnNjaGVkdWxlci52MS5UYXNrEhMKC3Vua25vd25faWRzGAIgAygJIjwKEExpc3RUYXNrc1JlcXVlc3QSDgoGYXBwX2lkGAEgASgJEhgKEGluY2x1ZGVfdGVybWluYWwYAiABKAgiPQoRTGlzdFRhc2tzUmVzcG9uc2USKAoFdGFza3MYASADKAsyGS5nYW50cnkuc2NoZWR1bGVyLnYxLlRhc2siEwoRTGlzdEFnZW50c1JlcXVlc3QiQAoSTGlzdEFnZW50c1Jlc3BvbnNlEioKBmFnZW50cxgBIAMoCzIaLmdhbnRyeS5zY2hlZHVsZXIudjEuQWdlbnQiIwoRV2F0Y2hUYXNrc1JlcXVlc3QSDgoGYXBwX2lkGAEgASgJIj0KEldhdGNoVGFza3NSZXNwb25zZRInCgR0YXNrGAEgASgLMhkuZ2FudHJ5LnNjaGVkdWxlci52MS5UYXNrIioKGUxpc3RQYXJrZWRNZXNzYWdlc1JlcXVlc3QSDQoFbGltaXQYASABKA0iQgoOUGFya2VkQ29uc3VtZXISEAoIY29uc3VtZXIYASABKAkSDwoHc3ViamVjdBgCIAEoCRINCgVjb3VudBgDIAEoBCKWAQoNUGFya2VkTWVzc2FnZRIQCghjb25zdW1lchgBIAEoCRIOCgZzdHJlYW0YAiABKAkSDwoHc3ViamVjdBgDIAEoCRIQCghzZXF1ZW5jZRgEIAEoBBILCgNrZXkYBSABKAkSDgoGcmVhc29uGAYgASgJEhAKCGF0dGVtcHRzGAcgASgNEhEKCXBhcmtlZF9hdBgIIAEoCSKXAQoaTGlzdFBhcmtlZE1lc3NhZ2VzUmVzcG9uc2USDQoFdG90YWwYASABKAQSNgoJY29uc3VtZXJzGAIgAygLMiMuZ2FudHJ5LnNjaGVkdWxlci52MS5QYXJrZWRDb25zdW1lchIyCgZyZWNlbnQYAyADKAsyIi5nYW50cnkuc2NoZWR1bGVyLnYxLlBhcmtlZE1lc3NhZ2Ui6wEKEERpbWVuc2lvblZlcmRpY3QSOgoJZGltZW5zaW9uGAEgASgOMicuZ2FudHJ5LnNjaGVkdWxlci52MS5QbGFjZW1lbnREaW1lbnNpb24SCgoCb2sYAiABKAgSDAoEY29kZRgDIAEoCRJBCgZwYXJhbXMYBCADKAsyMS5nYW50cnkuc2NoZWR1bGVyLnYxLkRpbWVuc2lvblZlcmRpY3QuUGFyYW1zRW50cnkSDwoHbWVzc2FnZRgFIAEoCRotCgtQYXJhbXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrsBCg1BZ2VudFZlcmRpY3RzEhAKCGFnZW50X2lkGAEgASgJEhAKCGhvc3RuYW1lGAIgASgJEjkKCmRpbWVuc2lvbnMYAyADKAsyJS5nYW50cnkuc2NoZWR1bGVyLnYxLkRpbWVuc2lvblZlcmRpY3QSEgoKY2hlY2tlZF9hdBgEIAEoCRIMCgRmaXRzGAUgASgIEikKBWFnZW50GAYgASgLMhouZ2FudHJ5LnNjaGVkdWxlci52MS5BZ2VudCJCCgtSZWFzb25Db3VudBIOCgZyZWFzb24YASABKAkSEAoIZGVjbGluZWQYAiABKAQSEQoJcHJvY2Vzc2VkGAMgASgEIrMDChRQbGFjZW1lbnRFeHBsYW5hdGlvbhITCgtydW5fc3BlY19pZBgBIAEoCRILCgNwb2QYAiABKAgSDwoHd2FpdGluZxgDIAEoDRINCgVzaW5jZRgEIAEoCRIaChJkZWxheV9zZWNvbmRzX2xlZnQYBSABKAESDwoHb3ZlcmR1ZRgGIAEoCBIyCgZhZ2VudHMYByADKAsyIi5nYW50cnkuc2NoZWR1bGVyLnYxLkFnZW50VmVyZGljdHMSRAoacmVqZWN0X3N1bW1hcnlfbGFzdF9vZmZlcnMYCCADKAsyIC5nYW50cnkuc2NoZWR1bGVyLnYxLlJlYXNvbkNvdW50EkcKHXJlamVjdF9zdW1tYXJ5X2xhdW5jaF9hdHRlbXB0GAkgAygLMiAuZ2FudHJ5LnNjaGVkdWxlci52MS5SZWFzb25Db3VudBIYChBwcm9jZXNzZWRfb2ZmZXJzGAogASgEEhUKDXVudXNlZF9vZmZlcnMYCyABKAQSHAoUbGFzdF91bnVzZWRfb2ZmZXJfYXQYDCABKAkSGgoSbGFzdF91c2VkX29mZmVyX2F0GA0gASgJIiUKF0V4cGxhaW5QbGFjZW1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJIloKGEV4cGxhaW5QbGFjZW1lbnRSZXNwb25zZRI+CgtleHBsYW5hdGlvbhgBIAEoCzIpLmdhbnRyeS5zY2hlZHVsZXIudjEuUGxhY2VtZW50RXhwbGFuYXRpb24iEgoQTGlzdFF1ZXVlUmVxdWVzdCJNChFMaXN0UXVldWVSZXNwb25zZRI4CgVpdGVtcxgBIAMoCzIpLmdhbnRyeS5zY2hlZHVsZXIudjEuUGxhY2VtZW50RXhwbGFuYXRpb24iJQoXUmVzZXRMYXVuY2hEZWxheVJlcXVlc3QSCgoCaWQYASABKAkiGgoYUmVzZXRMYXVuY2hEZWxheVJlc3BvbnNlIjUKEURyYWluQWdlbnRSZXF1ZXN0EhAKCGFnZW50X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSI/ChJEcmFpbkFnZW50UmVzcG9uc2USKQoFYWdlbnQYASABKAsyGi5nYW50cnkuc2NoZWR1bGVyLnYxLkFnZW50IicKE1VuZHJhaW5BZ2VudFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkiQQoUVW5kcmFpbkFnZW50UmVzcG9uc2USKQoFYWdlbnQYASABKAsyGi5nYW50cnkuc2NoZWR1bGVyLnYxLkFnZW50KrYCChJQbGFjZW1lbnREaW1lbnNpb24SIwofUExBQ0VNRU5UX0RJTUVOU0lPTl9VTlNQRUNJRklFRBAAEhwKGFBMQUNFTUVOVF9ESU1FTlNJT05fUk9MRRABEiIKHlBMQUNFTUVOVF9ESU1FTlNJT05fQ09OU1RSQUlOVBACEiMKH1BMQUNFTUVOVF9ESU1FTlNJT05fTUFJTlRFTkFOQ0UQAxIcChhQTEFDRU1FTlRfRElNRU5TSU9OX0NQVVMQBBIbChdQTEFDRU1FTlRfRElNRU5TSU9OX01FTRAFEhwKGFBMQUNFTUVOVF9ESU1FTlNJT05fRElTSxAGEhwKGFBMQUNFTUVOVF9ESU1FTlNJT05fR1BVUxAHEh0KGVBMQUNFTUVOVF9ESU1FTlNJT05fUE9SVFMQCDL0CAoQU2NoZWR1bGVyU2VydmljZRJaCglMaXN0VGFza3MSJS5nYW50cnkuc2NoZWR1bGVyLnYxLkxpc3RUYXNrc1JlcXVlc3QaJi5nYW50cnkuc2NoZWR1bGVyLnYxLkxpc3RUYXNrc1Jlc3BvbnNlEl0KCkxpc3RBZ2VudHMSJi5nYW50cnkuc2NoZWR1bGVyLnYxLkxpc3RBZ2VudHNSZXF1ZXN0GicuZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0QWdlbnRzUmVzcG9uc2USXwoKV2F0Y2hUYXNrcxImLmdhbnRyeS5zY2hlZHVsZXIudjEuV2F0Y2hUYXNrc1JlcXVlc3QaJy5nYW50cnkuc2NoZWR1bGVyLnYxLldhdGNoVGFza3NSZXNwb25zZTABEnUKEkxpc3RQYXJrZWRNZXNzYWdlcxIuLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFBhcmtlZE1lc3NhZ2VzUmVxdWVzdBovLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFBhcmtlZE1lc3NhZ2VzUmVzcG9uc2USbwoQRXhwbGFpblBsYWNlbWVudBIsLmdhbnRyeS5zY2hlZHVsZXIudjEuRXhwbGFpblBsYWNlbWVudFJlcXVlc3QaLS5nYW50cnkuc2NoZWR1bGVyLnYxLkV4cGxhaW5QbGFjZW1lbnRSZXNwb25zZRJaCglMaXN0UXVldWUSJS5nYW50cnkuc2NoZWR1bGVyLnYxLkxpc3RRdWV1ZVJlcXVlc3QaJi5nYW50cnkuc2NoZWR1bGVyLnYxLkxpc3RRdWV1ZVJlc3BvbnNlEm8KEFJlc2V0TGF1bmNoRGVsYXkSLC5nYW50cnkuc2NoZWR1bGVyLnYxLlJlc2V0TGF1bmNoRGVsYXlSZXF1ZXN0Gi0uZ2FudHJ5LnNjaGVkdWxlci52MS5SZXNldExhdW5jaERlbGF5UmVzcG9uc2USXQoKRHJhaW5BZ2VudBImLmdhbnRyeS5zY2hlZHVsZXIudjEuRHJhaW5BZ2VudFJlcXVlc3QaJy5nYW50cnkuc2NoZWR1bGVyLnYxLkRyYWluQWdlbnRSZXNwb25zZRJjCgxVbmRyYWluQWdlbnQSKC5nYW50cnkuc2NoZWR1bGVyLnYxLlVuZHJhaW5BZ2VudFJlcXVlc3QaKS5nYW50cnkuc2NoZWR1bGVyLnYxLlVuZHJhaW5BZ2VudFJlc3BvbnNlEloKCUtpbGxUYXNrcxIlLmdhbnRyeS5zY2hlZHVsZXIudjEuS2lsbFRhc2tzUmVxdWVzdBomLmdhbnRyeS5zY2hlZHVsZXIudjEuS2lsbFRhc2tzUmVzcG9uc2USbwoQTGlzdFRhc2tGYWlsdXJlcxIsLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFRhc2tGYWlsdXJlc1JlcXVlc3QaLS5nYW50cnkuc2NoZWR1bGVyLnYxLkxpc3RUYXNrRmFpbHVyZXNSZXNwb25zZWIGcHJvdG8z", [file_gantry_scheduler_v1_model]);
+  fileDesc("CiNnYW50cnkvc2NoZWR1bGVyL3YxL3NjaGVkdWxlci5wcm90bxITZ2FudHJ5LnNjaGVkdWxlci52MSInChVMaXN0VGFza0NvdW50c1JlcXVlc3QSDgoGYXBwX2lkGAEgASgJImQKDUFwcFRhc2tDb3VudHMSDgoGYXBwX2lkGAEgASgJEg4KBnN0YWdlZBgCIAEoDRIPCgdydW5uaW5nGAMgASgNEg8KB2hlYWx0aHkYBCABKA0SEQoJdW5oZWFsdGh5GAUgASgNIkwKFkxpc3RUYXNrQ291bnRzUmVzcG9uc2USMgoGY291bnRzGAEgAygLMiIuZ2FudHJ5LnNjaGVkdWxlci52MS5BcHBUYXNrQ291bnRzIikKF0xpc3RUYXNrRmFpbHVyZXNSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCSKyAQoLVGFza0ZhaWx1cmUSDgoGYXBwX2lkGAEgASgJEg8KB3Rhc2tfaWQYAiABKAkSLQoFc3RhdGUYAyABKA4yHi5nYW50cnkuc2NoZWR1bGVyLnYxLlRhc2tTdGF0ZRIPCgdtZXNzYWdlGAQgASgJEgwKBGhvc3QYBSABKAkSEAoIYWdlbnRfaWQYBiABKAkSDwoHdmVyc2lvbhgHIAEoCRIRCgl0aW1lc3RhbXAYCCABKAkiTgoYTGlzdFRhc2tGYWlsdXJlc1Jlc3BvbnNlEjIKCGZhaWx1cmVzGAEgAygLMiAuZ2FudHJ5LnNjaGVkdWxlci52MS5UYXNrRmFpbHVyZSJKChBLaWxsVGFza3NSZXF1ZXN0EhAKCHRhc2tfaWRzGAEgAygJEhQKDGluc3RhbmNlX2lkcxgCIAMoCRIOCgZyZWFzb24YAyABKAkiUgoRS2lsbFRhc2tzUmVzcG9uc2USKAoFdGFza3MYASADKAsyGS5nYW50cnkuc2NoZWR1bGVyLnYxLlRhc2sSEwoLdW5rbm93bl9pZHMYAiADKAkiPAoQTGlzdFRhc2tzUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSGAoQaW5jbHVkZV90ZXJtaW5hbBgCIAEoCCI9ChFMaXN0VGFza3NSZXNwb25zZRIoCgV0YXNrcxgBIAMoCzIZLmdhbnRyeS5zY2hlZHVsZXIudjEuVGFzayITChFMaXN0QWdlbnRzUmVxdWVzdCJAChJMaXN0QWdlbnRzUmVzcG9uc2USKgoGYWdlbnRzGAEgAygLMhouZ2FudHJ5LnNjaGVkdWxlci52MS5BZ2VudCIjChFXYXRjaFRhc2tzUmVxdWVzdBIOCgZhcHBfaWQYASABKAkiPQoSV2F0Y2hUYXNrc1Jlc3BvbnNlEicKBHRhc2sYASABKAsyGS5nYW50cnkuc2NoZWR1bGVyLnYxLlRhc2siKgoZTGlzdFBhcmtlZE1lc3NhZ2VzUmVxdWVzdBINCgVsaW1pdBgBIAEoDSJCCg5QYXJrZWRDb25zdW1lchIQCghjb25zdW1lchgBIAEoCRIPCgdzdWJqZWN0GAIgASgJEg0KBWNvdW50GAMgASgEIpYBCg1QYXJrZWRNZXNzYWdlEhAKCGNvbnN1bWVyGAEgASgJEg4KBnN0cmVhbRgCIAEoCRIPCgdzdWJqZWN0GAMgASgJEhAKCHNlcXVlbmNlGAQgASgEEgsKA2tleRgFIAEoCRIOCgZyZWFzb24YBiABKAkSEAoIYXR0ZW1wdHMYByABKA0SEQoJcGFya2VkX2F0GAggASgJIpcBChpMaXN0UGFya2VkTWVzc2FnZXNSZXNwb25zZRINCgV0b3RhbBgBIAEoBBI2Cgljb25zdW1lcnMYAiADKAsyIy5nYW50cnkuc2NoZWR1bGVyLnYxLlBhcmtlZENvbnN1bWVyEjIKBnJlY2VudBgDIAMoCzIiLmdhbnRyeS5zY2hlZHVsZXIudjEuUGFya2VkTWVzc2FnZSLrAQoQRGltZW5zaW9uVmVyZGljdBI6CglkaW1lbnNpb24YASABKA4yJy5nYW50cnkuc2NoZWR1bGVyLnYxLlBsYWNlbWVudERpbWVuc2lvbhIKCgJvaxgCIAEoCBIMCgRjb2RlGAMgASgJEkEKBnBhcmFtcxgEIAMoCzIxLmdhbnRyeS5zY2hlZHVsZXIudjEuRGltZW5zaW9uVmVyZGljdC5QYXJhbXNFbnRyeRIPCgdtZXNzYWdlGAUgASgJGi0KC1BhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiuwEKDUFnZW50VmVyZGljdHMSEAoIYWdlbnRfaWQYASABKAkSEAoIaG9zdG5hbWUYAiABKAkSOQoKZGltZW5zaW9ucxgDIAMoCzIlLmdhbnRyeS5zY2hlZHVsZXIudjEuRGltZW5zaW9uVmVyZGljdBISCgpjaGVja2VkX2F0GAQgASgJEgwKBGZpdHMYBSABKAgSKQoFYWdlbnQYBiABKAsyGi5nYW50cnkuc2NoZWR1bGVyLnYxLkFnZW50IkIKC1JlYXNvbkNvdW50Eg4KBnJlYXNvbhgBIAEoCRIQCghkZWNsaW5lZBgCIAEoBBIRCglwcm9jZXNzZWQYAyABKAQiswMKFFBsYWNlbWVudEV4cGxhbmF0aW9uEhMKC3J1bl9zcGVjX2lkGAEgASgJEgsKA3BvZBgCIAEoCBIPCgd3YWl0aW5nGAMgASgNEg0KBXNpbmNlGAQgASgJEhoKEmRlbGF5X3NlY29uZHNfbGVmdBgFIAEoARIPCgdvdmVyZHVlGAYgASgIEjIKBmFnZW50cxgHIAMoCzIiLmdhbnRyeS5zY2hlZHVsZXIudjEuQWdlbnRWZXJkaWN0cxJEChpyZWplY3Rfc3VtbWFyeV9sYXN0X29mZmVycxgIIAMoCzIgLmdhbnRyeS5zY2hlZHVsZXIudjEuUmVhc29uQ291bnQSRwodcmVqZWN0X3N1bW1hcnlfbGF1bmNoX2F0dGVtcHQYCSADKAsyIC5nYW50cnkuc2NoZWR1bGVyLnYxLlJlYXNvbkNvdW50EhgKEHByb2Nlc3NlZF9vZmZlcnMYCiABKAQSFQoNdW51c2VkX29mZmVycxgLIAEoBBIcChRsYXN0X3VudXNlZF9vZmZlcl9hdBgMIAEoCRIaChJsYXN0X3VzZWRfb2ZmZXJfYXQYDSABKAkiJQoXRXhwbGFpblBsYWNlbWVudFJlcXVlc3QSCgoCaWQYASABKAkiWgoYRXhwbGFpblBsYWNlbWVudFJlc3BvbnNlEj4KC2V4cGxhbmF0aW9uGAEgASgLMikuZ2FudHJ5LnNjaGVkdWxlci52MS5QbGFjZW1lbnRFeHBsYW5hdGlvbiISChBMaXN0UXVldWVSZXF1ZXN0Ik0KEUxpc3RRdWV1ZVJlc3BvbnNlEjgKBWl0ZW1zGAEgAygLMikuZ2FudHJ5LnNjaGVkdWxlci52MS5QbGFjZW1lbnRFeHBsYW5hdGlvbiIlChdSZXNldExhdW5jaERlbGF5UmVxdWVzdBIKCgJpZBgBIAEoCSIaChhSZXNldExhdW5jaERlbGF5UmVzcG9uc2UiNQoRRHJhaW5BZ2VudFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIj8KEkRyYWluQWdlbnRSZXNwb25zZRIpCgVhZ2VudBgBIAEoCzIaLmdhbnRyeS5zY2hlZHVsZXIudjEuQWdlbnQiJwoTVW5kcmFpbkFnZW50UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCSJBChRVbmRyYWluQWdlbnRSZXNwb25zZRIpCgVhZ2VudBgBIAEoCzIaLmdhbnRyeS5zY2hlZHVsZXIudjEuQWdlbnQqtgIKElBsYWNlbWVudERpbWVuc2lvbhIjCh9QTEFDRU1FTlRfRElNRU5TSU9OX1VOU1BFQ0lGSUVEEAASHAoYUExBQ0VNRU5UX0RJTUVOU0lPTl9ST0xFEAESIgoeUExBQ0VNRU5UX0RJTUVOU0lPTl9DT05TVFJBSU5UEAISIwofUExBQ0VNRU5UX0RJTUVOU0lPTl9NQUlOVEVOQU5DRRADEhwKGFBMQUNFTUVOVF9ESU1FTlNJT05fQ1BVUxAEEhsKF1BMQUNFTUVOVF9ESU1FTlNJT05fTUVNEAUSHAoYUExBQ0VNRU5UX0RJTUVOU0lPTl9ESVNLEAYSHAoYUExBQ0VNRU5UX0RJTUVOU0lPTl9HUFVTEAcSHQoZUExBQ0VNRU5UX0RJTUVOU0lPTl9QT1JUUxAIMt8JChBTY2hlZHVsZXJTZXJ2aWNlEloKCUxpc3RUYXNrcxIlLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFRhc2tzUmVxdWVzdBomLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFRhc2tzUmVzcG9uc2USXQoKTGlzdEFnZW50cxImLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdEFnZW50c1JlcXVlc3QaJy5nYW50cnkuc2NoZWR1bGVyLnYxLkxpc3RBZ2VudHNSZXNwb25zZRJfCgpXYXRjaFRhc2tzEiYuZ2FudHJ5LnNjaGVkdWxlci52MS5XYXRjaFRhc2tzUmVxdWVzdBonLmdhbnRyeS5zY2hlZHVsZXIudjEuV2F0Y2hUYXNrc1Jlc3BvbnNlMAESdQoSTGlzdFBhcmtlZE1lc3NhZ2VzEi4uZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0UGFya2VkTWVzc2FnZXNSZXF1ZXN0Gi8uZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0UGFya2VkTWVzc2FnZXNSZXNwb25zZRJvChBFeHBsYWluUGxhY2VtZW50EiwuZ2FudHJ5LnNjaGVkdWxlci52MS5FeHBsYWluUGxhY2VtZW50UmVxdWVzdBotLmdhbnRyeS5zY2hlZHVsZXIudjEuRXhwbGFpblBsYWNlbWVudFJlc3BvbnNlEloKCUxpc3RRdWV1ZRIlLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFF1ZXVlUmVxdWVzdBomLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFF1ZXVlUmVzcG9uc2USbwoQUmVzZXRMYXVuY2hEZWxheRIsLmdhbnRyeS5zY2hlZHVsZXIudjEuUmVzZXRMYXVuY2hEZWxheVJlcXVlc3QaLS5nYW50cnkuc2NoZWR1bGVyLnYxLlJlc2V0TGF1bmNoRGVsYXlSZXNwb25zZRJdCgpEcmFpbkFnZW50EiYuZ2FudHJ5LnNjaGVkdWxlci52MS5EcmFpbkFnZW50UmVxdWVzdBonLmdhbnRyeS5zY2hlZHVsZXIudjEuRHJhaW5BZ2VudFJlc3BvbnNlEmMKDFVuZHJhaW5BZ2VudBIoLmdhbnRyeS5zY2hlZHVsZXIudjEuVW5kcmFpbkFnZW50UmVxdWVzdBopLmdhbnRyeS5zY2hlZHVsZXIudjEuVW5kcmFpbkFnZW50UmVzcG9uc2USWgoJS2lsbFRhc2tzEiUuZ2FudHJ5LnNjaGVkdWxlci52MS5LaWxsVGFza3NSZXF1ZXN0GiYuZ2FudHJ5LnNjaGVkdWxlci52MS5LaWxsVGFza3NSZXNwb25zZRJvChBMaXN0VGFza0ZhaWx1cmVzEiwuZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0VGFza0ZhaWx1cmVzUmVxdWVzdBotLmdhbnRyeS5zY2hlZHVsZXIudjEuTGlzdFRhc2tGYWlsdXJlc1Jlc3BvbnNlEmkKDkxpc3RUYXNrQ291bnRzEiouZ2FudHJ5LnNjaGVkdWxlci52MS5MaXN0VGFza0NvdW50c1JlcXVlc3QaKy5nYW50cnkuc2NoZWR1bGVyLnYxLkxpc3RUYXNrQ291bnRzUmVzcG9uc2ViBnByb3RvMw", [file_gantry_scheduler_v1_model]);
+
+/**
+ * Describes the message gantry.scheduler.v1.ListTaskCountsRequest.
+ * Use `create(ListTaskCountsRequestSchema)` to create a new message.
+ */
+export const ListTaskCountsRequestSchema = /*@__PURE__*/
+  messageDesc(file_gantry_scheduler_v1_scheduler, 0);
+
+/**
+ * Describes the message gantry.scheduler.v1.AppTaskCounts.
+ * Use `create(AppTaskCountsSchema)` to create a new message.
+ */
+export const AppTaskCountsSchema = /*@__PURE__*/
+  messageDesc(file_gantry_scheduler_v1_scheduler, 1);
+
+/**
+ * Describes the message gantry.scheduler.v1.ListTaskCountsResponse.
+ * Use `create(ListTaskCountsResponseSchema)` to create a new message.
+ */
+export const ListTaskCountsResponseSchema = /*@__PURE__*/
+  messageDesc(file_gantry_scheduler_v1_scheduler, 2);
 
 /**
  * Describes the message gantry.scheduler.v1.ListTaskFailuresRequest.
  * Use `create(ListTaskFailuresRequestSchema)` to create a new message.
  */
 export const ListTaskFailuresRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 0);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 3);
 
 /**
  * Describes the message gantry.scheduler.v1.TaskFailure.
  * Use `create(TaskFailureSchema)` to create a new message.
  */
 export const TaskFailureSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 1);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 4);
 
 /**
  * Describes the message gantry.scheduler.v1.ListTaskFailuresResponse.
  * Use `create(ListTaskFailuresResponseSchema)` to create a new message.
  */
 export const ListTaskFailuresResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 2);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 5);
 
 /**
  * Describes the message gantry.scheduler.v1.KillTasksRequest.
  * Use `create(KillTasksRequestSchema)` to create a new message.
  */
 export const KillTasksRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 3);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 6);
 
 /**
  * Describes the message gantry.scheduler.v1.KillTasksResponse.
  * Use `create(KillTasksResponseSchema)` to create a new message.
  */
 export const KillTasksResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 4);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 7);
 
 /**
  * Describes the message gantry.scheduler.v1.ListTasksRequest.
  * Use `create(ListTasksRequestSchema)` to create a new message.
  */
 export const ListTasksRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 5);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 8);
 
 /**
  * Describes the message gantry.scheduler.v1.ListTasksResponse.
  * Use `create(ListTasksResponseSchema)` to create a new message.
  */
 export const ListTasksResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 6);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 9);
 
 /**
  * Describes the message gantry.scheduler.v1.ListAgentsRequest.
  * Use `create(ListAgentsRequestSchema)` to create a new message.
  */
 export const ListAgentsRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 7);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 10);
 
 /**
  * Describes the message gantry.scheduler.v1.ListAgentsResponse.
  * Use `create(ListAgentsResponseSchema)` to create a new message.
  */
 export const ListAgentsResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 8);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 11);
 
 /**
  * Describes the message gantry.scheduler.v1.WatchTasksRequest.
  * Use `create(WatchTasksRequestSchema)` to create a new message.
  */
 export const WatchTasksRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 9);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 12);
 
 /**
  * Describes the message gantry.scheduler.v1.WatchTasksResponse.
  * Use `create(WatchTasksResponseSchema)` to create a new message.
  */
 export const WatchTasksResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 10);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 13);
 
 /**
  * Describes the message gantry.scheduler.v1.ListParkedMessagesRequest.
  * Use `create(ListParkedMessagesRequestSchema)` to create a new message.
  */
 export const ListParkedMessagesRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 11);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 14);
 
 /**
  * Describes the message gantry.scheduler.v1.ParkedConsumer.
  * Use `create(ParkedConsumerSchema)` to create a new message.
  */
 export const ParkedConsumerSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 12);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 15);
 
 /**
  * Describes the message gantry.scheduler.v1.ParkedMessage.
  * Use `create(ParkedMessageSchema)` to create a new message.
  */
 export const ParkedMessageSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 13);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 16);
 
 /**
  * Describes the message gantry.scheduler.v1.ListParkedMessagesResponse.
  * Use `create(ListParkedMessagesResponseSchema)` to create a new message.
  */
 export const ListParkedMessagesResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 14);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 17);
 
 /**
  * Describes the message gantry.scheduler.v1.DimensionVerdict.
  * Use `create(DimensionVerdictSchema)` to create a new message.
  */
 export const DimensionVerdictSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 15);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 18);
 
 /**
  * Describes the message gantry.scheduler.v1.AgentVerdicts.
  * Use `create(AgentVerdictsSchema)` to create a new message.
  */
 export const AgentVerdictsSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 16);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 19);
 
 /**
  * Describes the message gantry.scheduler.v1.ReasonCount.
  * Use `create(ReasonCountSchema)` to create a new message.
  */
 export const ReasonCountSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 17);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 20);
 
 /**
  * Describes the message gantry.scheduler.v1.PlacementExplanation.
  * Use `create(PlacementExplanationSchema)` to create a new message.
  */
 export const PlacementExplanationSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 18);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 21);
 
 /**
  * Describes the message gantry.scheduler.v1.ExplainPlacementRequest.
  * Use `create(ExplainPlacementRequestSchema)` to create a new message.
  */
 export const ExplainPlacementRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 19);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 22);
 
 /**
  * Describes the message gantry.scheduler.v1.ExplainPlacementResponse.
  * Use `create(ExplainPlacementResponseSchema)` to create a new message.
  */
 export const ExplainPlacementResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 20);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 23);
 
 /**
  * Describes the message gantry.scheduler.v1.ListQueueRequest.
  * Use `create(ListQueueRequestSchema)` to create a new message.
  */
 export const ListQueueRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 21);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 24);
 
 /**
  * Describes the message gantry.scheduler.v1.ListQueueResponse.
  * Use `create(ListQueueResponseSchema)` to create a new message.
  */
 export const ListQueueResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 22);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 25);
 
 /**
  * Describes the message gantry.scheduler.v1.ResetLaunchDelayRequest.
  * Use `create(ResetLaunchDelayRequestSchema)` to create a new message.
  */
 export const ResetLaunchDelayRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 23);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 26);
 
 /**
  * Describes the message gantry.scheduler.v1.ResetLaunchDelayResponse.
  * Use `create(ResetLaunchDelayResponseSchema)` to create a new message.
  */
 export const ResetLaunchDelayResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 24);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 27);
 
 /**
  * Describes the message gantry.scheduler.v1.DrainAgentRequest.
  * Use `create(DrainAgentRequestSchema)` to create a new message.
  */
 export const DrainAgentRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 25);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 28);
 
 /**
  * Describes the message gantry.scheduler.v1.DrainAgentResponse.
  * Use `create(DrainAgentResponseSchema)` to create a new message.
  */
 export const DrainAgentResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 26);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 29);
 
 /**
  * Describes the message gantry.scheduler.v1.UndrainAgentRequest.
  * Use `create(UndrainAgentRequestSchema)` to create a new message.
  */
 export const UndrainAgentRequestSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 27);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 30);
 
 /**
  * Describes the message gantry.scheduler.v1.UndrainAgentResponse.
  * Use `create(UndrainAgentResponseSchema)` to create a new message.
  */
 export const UndrainAgentResponseSchema = /*@__PURE__*/
-  messageDesc(file_gantry_scheduler_v1_scheduler, 28);
+  messageDesc(file_gantry_scheduler_v1_scheduler, 31);
 
 /**
  * Describes the enum gantry.scheduler.v1.PlacementDimension.

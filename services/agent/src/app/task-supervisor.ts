@@ -1,4 +1,3 @@
-import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
 import {
   buildTaskEnvironment,
@@ -10,14 +9,14 @@ import {
   pickGpus,
   taskLaunchFromLaunchTask,
   type AgentOptions,
-  type HealthProbe,
   type TaskCheckpoint,
   type TaskLaunch,
-  type TaskOutcome,
   TaskReason,
 } from "../domain/index.ts";
-import { HealthMonitor } from "./health-monitor.ts";
-import { ReadinessMonitor } from "./readiness-monitor.ts";
+import type { HealthMonitor } from "./health-monitor.ts";
+import type { ReadinessMonitor } from "./readiness-monitor.ts";
+import { StatusReporter, type FinalReport } from "./status-reporter.ts";
+import { TaskChecks } from "./task-checks.ts";
 import { InstanceRuntime, type PreparedInstance } from "./instance-runtime.ts";
 import { collectSandboxes } from "./sandbox-gc.ts";
 import { TaskCommands } from "./task-command.ts";
@@ -31,7 +30,6 @@ const GC_INTERVAL_MS = 3_600_000;
 /** How often the agent looks for a task's process group to empty after its wrapper ended. */
 const GROUP_POLL_MS = 100;
 
-type FinalReport = NonNullable<TaskCheckpoint["final"]>;
 
 /** A task the agent is running (or starting). */
 interface ActiveTask {
@@ -68,7 +66,8 @@ interface ActiveTask {
  * shares (`InstanceRuntime`: its network namespace, its volumes); one this agent cannot run (see
  * `decideInstanceLaunch`) reports each of its tasks ERROR once, and is remembered as ended like
  * any task. Each task's command runs as `TaskCommands` says (its user, its namespace), after its
- * artifacts were fetched; its health checks run while it runs (`HealthMonitor`).
+ * artifacts were fetched; its health and readiness checks run while it runs (`TaskChecks`);
+ * every report goes through the `StatusReporter`.
  *
  * Invariants: one process per task id (a second launch of a running or ended id starts nothing);
  * a task's final state is written to its checkpoint before it is published, and marked reported
@@ -85,6 +84,8 @@ export class TaskSupervisor {
   private readonly ports: SupervisorPorts;
   private readonly instances: InstanceRuntime;
   private readonly commands: TaskCommands;
+  private readonly reporter: StatusReporter;
+  private readonly checks: TaskChecks;
   /** Instances whose tasks are being started: their shared network stays, whatever ends meanwhile. */
   private readonly launching = new Set<string>();
   private gcTimer: NodeJS.Timeout | undefined;
@@ -95,6 +96,12 @@ export class TaskSupervisor {
     this.options = options;
     this.ports = ports;
     this.commands = new TaskCommands(ports.users, options.isRoot);
+    this.reporter = new StatusReporter(options.agentId, ports);
+    // A check failing too often kills its task, with the failure as the reason (not while stopping).
+    this.checks = new TaskChecks(ports, this.reporter, (task, reason) => {
+      const active = this.tasks.get(task.taskId);
+      if (active && active.killRequestedAt === undefined && !this.stopping) this.requestKill(active, active.killGraceMs, reason, reason);
+    });
     this.instances = new InstanceRuntime({ store: ports.instances, networks: ports.networks, agentId: options.agentId, logger: ports.logger, now: ports.now });
   }
 
@@ -156,7 +163,7 @@ export class TaskSupervisor {
       if (this.ports.processes.isAlive(cp.pid, cp.startTicks)) {
         log.info({ pid: cp.pid }, "re-attached to running task");
         if (task.killRequestedAt === undefined) {
-          this.report(task, TaskState.RUNNING, "re-attached after agent restart");
+          this.reporter.report(task.taskId, TaskState.RUNNING, "re-attached after agent restart");
           // Checks resume from the task's start (its grace period is not granted again); its environment is the wrapper's.
           const pid = cp.pid;
           const where = {
@@ -164,8 +171,7 @@ export class TaskSupervisor {
             instanceIp: () => this.instances.ipOf(cp.instanceId),
             wrap: this.commands.wrapperFor(cp.user ?? "", () => this.instances.netnsPathOf(cp.instanceId)),
           };
-          this.monitorHealth(task, cp.healthChecks ?? [], Date.parse(cp.startedAt), where);
-          if (cp.readyAt === undefined) this.monitorReadiness(task, cp.readinessChecks ?? [], where);
+          this.checks.start(task, { health: cp.healthChecks ?? [], readiness: cp.readinessChecks ?? [] }, Date.parse(cp.startedAt), where);
         } else {
           this.signalKill(task);
         }
@@ -219,7 +225,7 @@ export class TaskSupervisor {
       return true;
     }
     log.warn("task was being started when the agent stopped and never ran");
-    const final = this.finalOf({ state: TaskState.FAILED, message: "the agent stopped while starting the task; it never ran", exitCode: -1, signal: "", reason: TaskReason.launchFailed });
+    const final = this.reporter.finalOf({ state: TaskState.FAILED, message: "the agent stopped while starting the task; it never ran", exitCode: -1, signal: "", reason: TaskReason.launchFailed });
     cp.final = final;
     this.ports.sandboxes.writeCheckpoint(cp);
     this.ended.set(cp.taskId, final);
@@ -275,8 +281,7 @@ export class TaskSupervisor {
     clearInterval(this.gcTimer);
     for (const task of this.tasks.values()) {
       clearTimeout(task.escalation);
-      task.health?.stop();
-    task.readiness?.stop();
+      this.checks.stop(task);
       task.readiness?.stop();
     }
     this.abort.abort();
@@ -286,7 +291,7 @@ export class TaskSupervisor {
     const problem = launchProblem(command);
     if (problem) {
       this.ports.logger.warn({ task: command.taskId, app: command.appId, instance: command.instanceId, problem }, "launch rejected");
-      void this.reportFinal(command.taskId, this.finalOf({ state: TaskState.ERROR, message: problem, exitCode: -1, signal: "", reason: TaskReason.invalid }));
+      void this.reporter.reportFinal(command.taskId, this.reporter.finalOf({ state: TaskState.ERROR, message: problem, exitCode: -1, signal: "", reason: TaskReason.invalid }));
       return;
     }
     return this.start(taskLaunchFromLaunchTask(command));
@@ -326,9 +331,9 @@ export class TaskSupervisor {
   /** Reports tasks that never started in a final state, once, and remembers them as ended (a repeated launch reports the same again and starts nothing). */
   private endUnstarted(taskIds: readonly string[], state: schedulerV1Model.TaskState, message: string, reason: string): void {
     for (const id of taskIds) {
-      const final = this.finalOf({ state, message, exitCode: -1, signal: "", reason });
+      const final = this.reporter.finalOf({ state, message, exitCode: -1, signal: "", reason });
       this.ended.set(id, final);
-      void this.reportFinal(id, final);
+      void this.reporter.reportFinal(id, final);
     }
   }
 
@@ -341,7 +346,7 @@ export class TaskSupervisor {
   private repeatEnded(taskId: string): boolean {
     const earlier = this.ended.get(taskId);
     // A new update id: a repeat must reach the stream, which keeps one report per id.
-    if (earlier) void this.reportFinal(taskId, { ...earlier, updateId: this.ports.newId(), timestamp: this.ports.now().toISOString() });
+    if (earlier) void this.reporter.reportFinal(taskId, { ...earlier, updateId: this.ports.newId(), timestamp: this.ports.now().toISOString() });
     return earlier !== undefined;
   }
 
@@ -364,7 +369,7 @@ export class TaskSupervisor {
       if (!picked) {
         const message = `task needs ${launch.resources.gpus} GPUs; ${this.options.gpus.length - inUse.size} of ${this.options.gpus.length} are free`;
         log.warn(message);
-        void this.reportFinal(launch.taskId, this.finalOf({ state: TaskState.ERROR, message, exitCode: -1, signal: "", reason: TaskReason.invalid }));
+        void this.reporter.reportFinal(launch.taskId, this.reporter.finalOf({ state: TaskState.ERROR, message, exitCode: -1, signal: "", reason: TaskReason.invalid }));
         return;
       }
       gpuIndices = picked;
@@ -381,7 +386,7 @@ export class TaskSupervisor {
       done: Promise.resolve(),
     };
     this.tasks.set(task.taskId, task);
-    this.report(task, TaskState.STAGING, "launch received");
+    this.reporter.report(task.taskId, TaskState.STAGING, "launch received");
     const running = this.run(task, launch, instance, gpuIndices);
     if (launch.artifacts.length === 0) return running;
     // Fetching can take long: it goes on in the background so that later commands (a kill of
@@ -459,7 +464,7 @@ export class TaskSupervisor {
       const killed = task.killRequestedAt !== undefined;
       if (killed) log.info("task killed before it started");
       else log.error({ err }, "task could not be started");
-      const final = this.finalOf(
+      const final = this.reporter.finalOf(
         killed
           ? { state: TaskState.KILLED, message: task.killReason ?? "killed on request", exitCode: -1, signal: "", reason: TaskReason.killedDuringLaunch }
           : { state: TaskState.FAILED, message: `could not start: ${(err as Error).message}`, exitCode: -1, signal: "", reason: TaskReason.launchFailed },
@@ -470,7 +475,7 @@ export class TaskSupervisor {
         this.ports.sandboxes.writeCheckpoint(task.checkpoint);
         void this.publishFinal(task.checkpoint, final);
       } else {
-        void this.reportFinal(task.taskId, final);
+        void this.reporter.reportFinal(task.taskId, final);
       }
       return;
     }
@@ -480,10 +485,9 @@ export class TaskSupervisor {
     task.checkpoint.startTicks = started.startTicks;
     this.ports.sandboxes.writeCheckpoint(task.checkpoint);
     log.info({ pid: started.pid, sandbox: task.paths.sandbox, isolated: task.isolation.dirs.length > 0, gpus: gpuIndices, ports: launch.assignedPorts.map((p) => p.hostPort) }, "task running");
-    this.report(task, TaskState.RUNNING, "process started");
+    this.reporter.report(task.taskId, TaskState.RUNNING, "process started");
     const where = { env: () => taskEnv, instanceIp: () => instance?.ip, wrap: this.commands.wrapperFor(launch.user, () => instance?.netnsPath) };
-    this.monitorHealth(task, launch.healthChecks, this.ports.now().getTime(), where);
-    this.monitorReadiness(task, launch.readinessChecks, where);
+    this.checks.start(task, { health: launch.healthChecks, readiness: launch.readinessChecks }, this.ports.now().getTime(), where);
     task.done = this.track(this.supervise(task, started.pgid, started.ended, false));
   }
 
@@ -498,9 +502,9 @@ export class TaskSupervisor {
       // Nothing runs under this id, which is what the kill wants: say KILLED so the scheduler can
       // close the instance, and remember it so a launch arriving late does not start it.
       log.info("kill of a task unknown to this agent: reported KILLED, a later launch of it is refused");
-      const final = this.finalOf({ state: TaskState.KILLED, message: "task was not running on this agent", exitCode: -1, signal: "", reason: TaskReason.unknown });
+      const final = this.reporter.finalOf({ state: TaskState.KILLED, message: "task was not running on this agent", exitCode: -1, signal: "", reason: TaskReason.unknown });
       this.ended.set(kill.taskId, final);
-      void this.reportFinal(kill.taskId, final);
+      void this.reporter.reportFinal(kill.taskId, final);
       return;
     }
     if (task.killRequestedAt !== undefined) {
@@ -512,8 +516,7 @@ export class TaskSupervisor {
 
   /** Kills a task: SIGTERM now, SIGKILL after `graceMs`. `ownReason` is set when the agent itself decided it (failed health checks): the task's final message. */
   private requestKill(task: ActiveTask, graceMs: number, why: string, ownReason?: string): void {
-    task.health?.stop();
-    task.readiness?.stop();
+    this.checks.stop(task);
     task.fetching?.abort();
     task.killRequestedAt = this.ports.now().toISOString();
     task.killGraceMs = graceMs;
@@ -525,7 +528,7 @@ export class TaskSupervisor {
       this.ports.sandboxes.writeCheckpoint(task.checkpoint);
     }
     this.ports.logger.info({ task: task.taskId, graceMs, why }, "killing task");
-    this.report(task, TaskState.KILLING, why);
+    this.reporter.report(task.taskId, TaskState.KILLING, why);
     this.signalKill(task);
   }
 
@@ -551,8 +554,7 @@ export class TaskSupervisor {
   private async supervise(task: ActiveTask, pgid: number, wrapperEnded: Promise<{ signal: string | undefined }>, goneWhileAgentDown: boolean): Promise<void> {
     const { processes } = this.ports;
     const { signal } = await wrapperEnded;
-    task.health?.stop();
-    task.readiness?.stop();
+    this.checks.stop(task);
     if (this.stopped) return;
     const status = processes.readExitStatus(task.paths.exitStatusFile);
     if (status !== undefined || task.killRequestedAt === undefined) {
@@ -568,7 +570,7 @@ export class TaskSupervisor {
     const oomKilled = task.isolation?.oomKilled() ?? false;
     await task.isolation?.destroy();
     const outcome = classifyTaskEnd({ status, wrapperSignal: signal, killRequested: task.killRequestedAt !== undefined, killReason: task.killReason, oomKilled, goneWhileAgentDown });
-    const final = this.finalOf(outcome);
+    const final = this.reporter.finalOf(outcome);
     this.tasks.delete(task.taskId);
     this.ended.set(task.taskId, final);
     this.ports.logger.info({ task: task.taskId, app: task.appId, state: schedulerV1Model.TaskState[final.state], message: final.message, exitCode: final.exitCode, signal: final.signal }, "task ended");
@@ -579,109 +581,18 @@ export class TaskSupervisor {
       if (!this.launching.has(task.instanceId)) await this.instances.taskEnded(task.instanceId, new Set(this.tasks.keys()));
       await this.publishFinal(task.checkpoint, final);
     } else {
-      await this.reportFinal(task.taskId, final).catch(() => {});
+      await this.reporter.reportFinal(task.taskId, final).catch(() => {});
     }
   }
 
   /** Publishes a checkpointed final state (same update id on every try, so the stream keeps one) and marks it reported. */
   private async publishFinal(cp: TaskCheckpoint, final: FinalReport): Promise<void> {
     try {
-      await this.reportFinal(cp.taskId, final);
+      await this.reporter.reportFinal(cp.taskId, final);
       cp.finalReported = true;
       this.ports.sandboxes.writeCheckpoint(cp);
     } catch (err) {
       this.ports.logger.warn({ err, task: cp.taskId }, "final status not acknowledged before stop; it is re-published on the next start");
     }
   }
-
-  /**
-   * Starts the task's health checks (nothing without checks): each change of verdict is reported
-   * as a RUNNING update with `healthy`; a check failing too often kills the task (KILLED, with
-   * the check's failure as the message), with the task's own grace period.
-   */
-  private monitorHealth(
-    task: ActiveTask,
-    probes: readonly HealthProbe[],
-    startedAtMs: number,
-    where: { env: () => NodeJS.ProcessEnv; instanceIp: () => string | undefined; wrap: (argv: string[]) => string[] },
-  ): void {
-    if (probes.length === 0) return;
-    const log = this.ports.logger.child({ task: task.taskId, app: task.appId });
-    task.health = new HealthMonitor({
-      probes,
-      taskStartedAtMs: startedAtMs,
-      passedBefore: task.checkpoint?.healthPassedAt !== undefined,
-      prober: this.ports.health,
-      // Read when a probe runs: a re-attached task's instance is recovered after its checks start.
-      context: { sandbox: task.paths.sandbox, ...where },
-      logger: log,
-      nowMs: () => this.ports.now().getTime(),
-      events: {
-        changed: (healthy, message) => {
-          log.info({ healthy, why: message }, "task health changed");
-          this.reportFor(task.taskId, TaskState.RUNNING, message, { healthy }).catch((err) =>
-            log.debug({ err }, "health change not reported"),
-          );
-        },
-        firstPassed: () => {
-          if (task.checkpoint === undefined || task.checkpoint.final !== undefined) return;
-          task.checkpoint.healthPassedAt = this.ports.now().toISOString();
-          this.ports.sandboxes.writeCheckpoint(task.checkpoint);
-        },
-        kill: (reason) => {
-          if (task.killRequestedAt === undefined && !this.stopping) this.requestKill(task, task.killGraceMs, reason, reason);
-        },
-      },
-    });
-    task.health.start();
-  }
-
-  /**
-   * Starts the task's readiness checks (nothing without them): once they all passed, a RUNNING
-   * update with `ready` is reported and the time checkpointed (a restarted agent does not run
-   * them again).
-   */
-  private monitorReadiness(task: ActiveTask, probes: readonly HealthProbe[], where: { env: () => NodeJS.ProcessEnv; instanceIp: () => string | undefined; wrap: (argv: string[]) => string[] }): void {
-    if (probes.length === 0) return;
-    const log = this.ports.logger.child({ task: task.taskId, app: task.appId });
-    task.readiness = new ReadinessMonitor({
-      probes,
-      prober: this.ports.health,
-      context: { sandbox: task.paths.sandbox, ...where },
-      logger: log,
-      ready: (message) => {
-        log.info({ why: message }, "task ready");
-        if (task.checkpoint !== undefined && task.checkpoint.final === undefined) {
-          task.checkpoint.readyAt = this.ports.now().toISOString();
-          this.ports.sandboxes.writeCheckpoint(task.checkpoint);
-        }
-        this.reportFor(task.taskId, TaskState.RUNNING, message, { ready: true }).catch((err) => log.debug({ err }, "readiness not reported"));
-      },
-    });
-    task.readiness.start();
-  }
-
-  private finalOf(outcome: TaskOutcome): FinalReport {
-    return { ...outcome, timestamp: this.ports.now().toISOString(), updateId: this.ports.newId() };
-  }
-
-  /** Reports a non-final state of a task; failures are logged (a later state supersedes it). */
-  private report(task: ActiveTask, state: schedulerV1Model.TaskState, message: string): void {
-    this.reportFor(task.taskId, state, message).catch((err) => this.ports.logger.debug({ err, task: task.taskId }, "status not reported"));
-  }
-
-  /** Reports a state that is not final (STAGING, RUNNING, KILLING, a health change), under a new update id. */
-  private reportFor(taskId: string, state: schedulerV1Model.TaskState, message: string, extra: { healthy?: boolean; ready?: boolean } = {}): Promise<void> {
-    return this.send(taskId, { state, message, exitCode: -1, signal: "", reason: "", updateId: this.ports.newId(), timestamp: this.ports.now().toISOString(), ...extra });
-  }
-
-  /** Reports a final state as recorded (its update id and time: a re-publish is recognised as the same report). */
-  private reportFinal(taskId: string, final: FinalReport): Promise<void> {
-    return this.send(taskId, { ...final, reason: final.reason ?? "" });
-  }
-
-  private send(taskId: string, u: { state: schedulerV1Model.TaskState; message: string; exitCode: number; signal: string; reason: string; updateId: string; timestamp: string; healthy?: boolean; ready?: boolean }): Promise<void> {
-    return this.ports.status.report(create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: this.options.agentId, ...u }));
-  }
-
 }

@@ -173,6 +173,32 @@ describe("apps", () => {
     assert.equal(made.app?.id, "/fresh");
   });
 
+  test("partial updates are checked as the merged app; reader filters are Invalid JSON (400), rules Object is not valid (422)", async () => {
+    await client.createApp({ definition: app("/merged/ports") });
+    const docker = { type: "DOCKER", docker: { image: "nginx" } };
+    const JSON_400 = "Invalid JSON";
+    const RULE_422 = "Object is not valid";
+    const update = (id: string, definition: JsonObject, partial = true) => client.updateApp({ id, definition, partial, force: true });
+    const cases: { name: string; call: () => Promise<unknown>; kind: string; path: string; message: string }[] = [
+      { name: "PATCH ipAddress over stored port definitions", call: () => update("/merged/ports", { ipAddress: {} }), kind: RULE_422, path: "/", message: "IP address and ports are not allowed at the same time" },
+      { name: "PUT partial creating with ipAddress (default port definition)", call: () => update("/merged/new", { cmd: "x", ipAddress: {} }), kind: RULE_422, path: "/", message: "IP address and ports are not allowed at the same time" },
+      { name: "PATCH args over a stored cmd", call: () => update("/merged/ports", { args: ["run"] }), kind: RULE_422, path: "/", message: "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'." },
+      { name: "PATCH ports against portDefinitions", call: () => update("/merged/ports", { ports: [1], portDefinitions: [{ port: 2 }] }), kind: JSON_400, path: "/", message: "You cannot specify both ports and port definitions" },
+      { name: "PATCH uris and fetch, both empty", call: () => update("/merged/ports", { uris: [], fetch: [] }), kind: JSON_400, path: "/", message: "You cannot specify both uris and fetch fields" },
+      { name: "PUT (replace) ipAddress with ports", call: () => update("/merged/ports", { cmd: "x", ipAddress: {}, ports: [80] }, false), kind: JSON_400, path: "/", message: "You cannot specify both an IP address and ports" },
+      { name: "POST ipAddress with portDefinitions", call: () => client.createApp({ definition: app("/merged/ip", { ipAddress: {}, portDefinitions: [{ port: 0 }] }) }), kind: JSON_400, path: "/", message: "You cannot specify both an IP address and ports" },
+      { name: "POST uris and fetch", call: () => client.createApp({ definition: app("/merged/uris", { uris: ["http://a"], fetch: [{ uri: "http://b" }] }) }), kind: JSON_400, path: "/", message: "You cannot specify both uris and fetch fields" },
+      { name: "POST a Docker volume without hostPath", call: () => client.createApp({ definition: app("/merged/vol", { container: { ...docker, volumes: [{ containerPath: "/a", mode: "RW" }] } }) }), kind: RULE_422, path: "/container/volumes(0)/hostPath", message: "must not be empty" },
+    ];
+    for (const c of cases) {
+      const err = await rejects(c.call(), "InvalidArgument", c.kind);
+      assert.equal(err.details.kind === "json", c.kind === JSON_400, `${c.name}: details.kind`);
+      assert.deepEqual(err.violations, [{ path: c.path, errors: [c.message] }], c.name);
+    }
+    const fixed = await update("/merged/ports", { ipAddress: {}, portDefinitions: [] });
+    assert.deepEqual(fixed.app?.definition?.portDefinitions, [], "ipAddress with portDefinitions [] is accepted");
+  });
+
   test("UpdateApps: several apps in one deployment, one transaction", async () => {
     const before = (await allEvents()).length;
     const res = await client.updateApps({ definitions: [app("/batch/a"), app("/batch/b", { dependencies: ["/batch/a"] })] });
@@ -222,7 +248,11 @@ describe("pods", () => {
     const { versions } = await client.listPodVersions({ id: "/pods/one" });
     assert.deepEqual(versions, [updated.pod!.version, created.pod!.version]);
     assert.equal(((await client.getPodVersion({ id: "/pods/one", version: created.pod!.version })).pod?.definition?.scaling as JsonObject).instances, 1);
-    await rejects(client.updatePod({ id: "/pods/one", definition: pod("/pods/other") }), "InvalidArgument");
+    const other = await rejects(client.updatePod({ id: "/pods/one", definition: pod("/pods/other") }), "InvalidArgument", "'/pods/one' does not match definition's id ('/pods/other')");
+    assert.equal(other.details.kind, "request", "Marathon answers 400 with the message only");
+    // Marathon validates the body (its id included) before comparing it with the path's.
+    const relative = await rejects(client.updatePod({ id: "/pods/one", definition: pod("pods/one") }), "InvalidArgument", "Object is not valid");
+    assert.deepEqual(relative.violations, [{ path: "/id", errors: ["Path needs to be absolute"] }]);
     const scaleEvent = (await allEvents()).filter((e) => e.streamId === "pod-/pods/one").at(-1);
     assert.equal(scaleEvent?.data.scaleOnly, true);
     await client.deletePod({ id: "/pods/one", force: true });

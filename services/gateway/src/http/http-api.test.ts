@@ -292,7 +292,7 @@ describe("errors leave in Marathon's shapes", () => {
 });
 
 describe("/v2/pods", () => {
-  test("HEAD 200; POST 201 + header; GET list; PUT 400 on an id mismatch; DELETE 202 + header", async () => {
+  test("HEAD 200; POST 201 + header; GET list; PUT passes the body's id on; DELETE 202 + header", async () => {
     assert.equal((await app.inject({ method: "HEAD", url: "/v2/pods", headers: AUTH })).statusCode, 200);
     const created = await send("POST", "/v2/pods", { id: "/pods/p1", containers: [] });
     assert.equal(created.status, 201);
@@ -300,10 +300,11 @@ describe("/v2/pods", () => {
     assert.equal(created.body!.version, POD.version);
     const list = await send("GET", "/v2/pods");
     assert.ok(Array.isArray(list.body));
-    const mismatch = await send("PUT", "/v2/pods/pods/p1", { id: "/pods/other" });
-    assert.equal(mismatch.status, 400);
-    assert.match(String(mismatch.body!.message), /does not match definition's id/);
-    const put = await send("PUT", "/v2/pods/pods/p1", { id: "pods/p1/" });
+    // The body's id reaches the registry as given (it validates it, then compares it with the path's).
+    await send("PUT", "/v2/pods/pods/p1", { id: "pods/p1/" });
+    assert.deepEqual([lastCall("updatePod").request.id, (lastCall("updatePod").request.definition as { id: string }).id], ["/pods/p1", "pods/p1/"]);
+    const put = await send("PUT", "/v2/pods/pods/p1", { containers: [] });
+    assert.equal((lastCall("updatePod").request.definition as { id: string }).id, "/pods/p1", "a body without an id takes the path's");
     assert.equal(put.status, 200);
     assert.equal(put.headers["marathon-deployment-id"], "dep-4");
     const del = await send("DELETE", "/v2/pods/pods/p1");

@@ -4,7 +4,7 @@ import type { Backends } from "../backends.ts";
 import { callerMetadata } from "./caller.ts";
 import { DEPLOYMENT_HEADER, locationOf } from "./deployment-result.ts";
 import { marathonPod, marathonPodStatus, podInstanceStatus } from "./marathon-pod-view.ts";
-import { badRequest, booleanParam, canonicalId, requireObjectBody, requireStringArray, type Query } from "./request-params.ts";
+import { booleanParam, requireObjectBody, requireStringArray, type Query } from "./request-params.ts";
 import { parsePodsPath } from "./resource-paths.ts";
 
 function restOf(request: FastifyRequest): string {
@@ -81,10 +81,9 @@ export function registerPodRoutes(app: FastifyInstance, backends: Backends): voi
     const target = parsePodsPath(restOf(request));
     if (target.kind !== "pod") return reply.callNotFound();
     const body = requireObjectBody(request.body);
-    if (typeof body.id === "string" && canonicalId(body.id) !== target.id) {
-      throw badRequest(`'${target.id}' does not match definition's id ('${body.id}')`);
-    }
-    const definition = { ...body, id: target.id };
+    // The body's id goes to the registry as given: validated first (a relative id is refused), then
+    // compared with the path's, as Marathon does; a body without one takes the path's.
+    const definition = body.id === undefined ? { ...body, id: target.id } : body;
     const updated = await backends.registry.updatePod({ id: target.id, definition, force: forceOf(request) }, callerMetadata(request));
     return reply.code(200).header(DEPLOYMENT_HEADER, updated.deploymentId).send(marathonPod(updated.pod!));
   });

@@ -94,11 +94,9 @@ export class AppCommands {
   }
 }
 
-/** Validates a PUT/PATCH body for `id`: over the stored app when there is one, else as a new app. */
+/** Validates a PUT/PATCH body for `id`: over the stored app when there is one, else for a new app (as Marathon, a partial one over the defaults). */
 function validated(id: string, raw: unknown, existing: StoredRunSpec | undefined, partial: boolean, prefix = ""): AppDefinition {
-  const result = existing
-    ? validateAppUpdate(raw, appSpecOf(existing), { ...VALIDATION, partial })
-    : validateApp(isObject(raw) ? { ...raw, id } : raw, VALIDATION);
+  const result = validateAppUpdate(raw, existing ? appSpecOf(existing) : id, { ...VALIDATION, partial });
   if (!result.ok) throw validationError(result, prefix);
   return result.app;
 }

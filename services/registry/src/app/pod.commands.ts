@@ -1,5 +1,5 @@
 import { GantryError } from "@gantry/platform";
-import { canonicalPath, isObject, validatePod } from "../domain/index.ts";
+import { has, isObject, validatePod } from "../domain/index.ts";
 import type { AppChange, DeploymentRef } from "./app.commands.ts";
 import type { ChangeRunner, CommandContext } from "./change-runner.ts";
 import { changeDesired, deploymentRef } from "./desired-change.ts";
@@ -28,15 +28,20 @@ export class PodCommands {
     return { ...deploymentRef(decision), pod: decision.pods.get(pod.id)!, created: true };
   }
 
-  /** PUT /v2/pods/{id}: replaces (or creates) the pod; InvalidArgument when the body names another id. */
+  /**
+   * PUT /v2/pods/{id}: replaces (or creates) the pod. As Marathon, the body is validated as it is
+   * (a relative id is `Path needs to be absolute` at `/id`) before its id is compared with the
+   * path's (400 `'/a' does not match definition's id ('/b')`). A body without an id takes the
+   * path's (Marathon requires one: see the domain README).
+   */
   async update(rawId: string, raw: unknown, force: boolean, ctx: CommandContext): Promise<PodChange> {
     const id = requestId(rawId, "pod");
-    const body = isObject(raw) ? raw : undefined;
-    if (body && typeof body.id === "string" && canonicalPath(body.id) !== id) {
-      throw new GantryError("InvalidArgument", `Pod id '${body.id}' in the body does not match the path '${id}'`, { violations: [{ path: "/id", errors: [`must be ${id}`] }] });
-    }
-    const result = validatePod(body ? { ...body, id } : raw, VALIDATION);
+    const result = validatePod(isObject(raw) && !has(raw, "id") ? { ...raw, id } : raw, VALIDATION);
     if (!result.ok) throw validationError(result);
+    if (result.pod.id !== id) {
+      const bodyId = isObject(raw) ? String(raw.id) : "";
+      throw new GantryError("InvalidArgument", `'${id}' does not match definition's id ('${bodyId}')`, { details: { kind: "request" } });
+    }
     let created = false;
     const decision = await changeDesired(this.runner, ctx, { force, touched: new Set([id]) }, (state, desired) => {
       created = !state.pods.has(id);

@@ -31,7 +31,7 @@ export type {
 export { appJsonSchema } from "./marathon/app.schema.ts";
 export { compileOptions, DCOS_1_9_FEATURES } from "./marathon/common-rules.ts";
 export type { MarathonValidationOptions } from "./marathon/common-rules.ts";
-export { renderPath, jsonEqual, isObject, INVALID_JSON, OBJECT_NOT_VALID, INT32_MAX } from "./marathon/field-validators.ts";
+export { renderPath, jsonEqual, isObject, has, INVALID_JSON, OBJECT_NOT_VALID, INT32_MAX } from "./marathon/field-validators.ts";
 export type { ValidationFailure, PathStyle } from "./marathon/field-validators.ts";
 export { canonicalPath, isChildOf, isUnder, invalidSegments, parentOf, safePath, ID_PATH_SEGMENT_PATTERN, ROOT_ID } from "./marathon/path-id.ts";
 export { APP_DEFAULTS, CONSTRAINT_OPERATORS } from "./marathon/app.model.ts";

@@ -39,7 +39,6 @@ import {
   oneOf,
   opt,
   req,
-  ShapeError,
   str,
   stringMap,
   type Issues,
@@ -150,10 +149,6 @@ const volume: Reader<AppVolume> = objectReader((o, path, is) => {
   const hostPath = opt(o, "hostPath", str, path, is);
   const persistent = opt(o, "persistent", persistentInfo, path, is);
   const external = opt(o, "external", externalInfo, path, is);
-  // A volume is persistent, external, or a host (Docker) volume, which needs its hostPath.
-  if (!has(o, "persistent") && !has(o, "external") && !has(o, "hostPath")) {
-    is.typeError([...path, "hostPath"], ShapeError.missing);
-  }
   if (containerPath === undefined || mode === undefined) return undefined;
   const vol: AppVolume = { containerPath, mode };
   if (hostPath !== undefined) vol.hostPath = hostPath;
@@ -292,7 +287,6 @@ function checkVolume(is: Issues, path: Path, vol: AppVolume, features: ReadonlyS
     notEmpty(is, [...path, "external", "provider"], e.provider);
     if (e.size !== undefined) moreThan(is, [...path, "external", "size"], e.size, 0, "int");
   }
-  if (vol.hostPath !== undefined && vol.persistent === undefined && vol.external === undefined) {
-    notEmpty(is, [...path, "hostPath"], vol.hostPath);
-  }
+  // A host (Docker) volume: Marathon's reader makes an absent hostPath "", which its validator refuses.
+  if (vol.persistent === undefined && vol.external === undefined) notEmpty(is, [...path, "hostPath"], vol.hostPath ?? "");
 }

@@ -245,8 +245,7 @@ describe("validateApp: ports", () => {
       { port: 8080, protocol: "tcp", labels: {} },
       { port: 0, protocol: "tcp", labels: {} },
     ]));
-  it("rejects ports and portDefinitions that differ, accepts equivalent ones", () => {
-    assertViolation(validateApp(app({ ports: [1], portDefinitions: [{ port: 2 }] })), "/", AppMessages.portsAndPortDefinitions);
+  it("accepts ports and portDefinitions that are equivalent (the reader filters: below)", () => {
     assert.equal(ok(app({ ports: [1], portDefinitions: [{ port: 1, name: "http" }] })).portDefinitions[0]?.name, "http");
   });
   it("keeps an explicit empty list", () => assert.deepEqual(ok(app({ portDefinitions: [] })).portDefinitions, []));
@@ -264,8 +263,7 @@ describe("validateApp: ports", () => {
     assertViolation(validateApp(app({ ports: [1, 1] })), "/ports", AppMessages.portsUnique);
     ok(app({ ports: [0, 0] }));
   });
-  it("ipAddress excludes ports and removes the default port definition", () => {
-    assertViolation(validateApp(app({ ipAddress: {}, ports: [80] })), "/", AppMessages.ipAddressAndPorts);
+  it("ipAddress removes the default port definition", () => {
     const a = ok(app({ ipAddress: { discovery: { ports: [{ number: 80, name: "http" }] } } }));
     assert.deepEqual(a.portDefinitions, []);
     assert.deepEqual(a.ipAddress, { groups: [], labels: {}, discovery: { ports: [{ number: 80, name: "http", protocol: "tcp" }] } });
@@ -326,7 +324,12 @@ describe("validateApp: container", () => {
     assertViolation(r, "/container/portMappings", AppMessages.portNamesUnique);
   });
   it("host volumes need hostPath and mode", () => {
-    assertViolation(validateApp(docker({}, { volumes: [{ containerPath: "/a", mode: "RW" }] })), "/container/volumes/0/hostPath", "error.path.missing", JSN);
+    // Marathon's reader takes an absent hostPath as "", which `DockerVolume`'s validator refuses (422).
+    for (const hostPath of [undefined, ""]) {
+      const r = validateApp(docker({}, { volumes: [{ containerPath: "/a", mode: "RW", hostPath }] }), { pathStyle: "marathon" });
+      assertOnlyViolations(r, [{ path: "/container/volumes(0)/hostPath", errors: ["must not be empty"] }]);
+      assertViolation(r, "/container/volumes(0)/hostPath", "must not be empty", OBJ);
+    }
     assertViolation(validateApp(docker({}, { volumes: [{ containerPath: "/a", hostPath: "/b" }] })), "/container/volumes/0/mode", "error.path.missing", JSN);
     assertViolation(validateApp(docker({}, { volumes: [{ containerPath: "/a", hostPath: "/b", mode: "RX" }] })), "/container/volumes/0/mode", "error.expected.validenumvalue");
     assertViolation(validateApp(docker({}, { volumes: [{ containerPath: "", hostPath: "/b", mode: "RO" }] })), "/container/volumes/0/containerPath", "must not be empty", OBJ);
@@ -463,12 +466,39 @@ describe("validateApp: dependencies, upgrade strategy, labels", () => {
   });
 });
 
+describe("validateApp: AppDefinitionReads' cross-field filters (400 Invalid JSON at /, the first one only)", () => {
+  const refused: { name: string; extra: Record<string, unknown>; message: string }[] = [
+    { name: "ports and portDefinitions that differ", extra: { ports: [1], portDefinitions: [{ port: 2 }] }, message: AppMessages.portsAndPortDefinitions },
+    { name: "ipAddress with ports", extra: { ipAddress: {}, ports: [80] }, message: AppMessages.ipAddressAndPorts },
+    { name: "ipAddress with portDefinitions", extra: { ipAddress: {}, portDefinitions: [{ port: 0 }] }, message: AppMessages.ipAddressAndPorts },
+    { name: "uris and fetch", extra: { uris: ["http://a"], fetch: [{ uri: "http://b" }] }, message: AppMessages.urisAndFetch },
+    { name: "uris and fetch before ipAddress with ports", extra: { uris: ["http://a"], fetch: [{ uri: "http://b" }], ipAddress: {}, ports: [1] }, message: AppMessages.urisAndFetch },
+    { name: "ipAddress with ports before ports against portDefinitions", extra: { ipAddress: {}, ports: [1], portDefinitions: [{ port: 2 }] }, message: AppMessages.ipAddressAndPorts },
+  ];
+  for (const { name, extra, message } of refused) {
+    it(`refuses ${name}`, () => assertOnlyViolations(validateApp(app(extra)), [{ path: "/", errors: [message] }]));
+    it(`reports ${name} as a parse error`, () => assertViolation(validateApp(app(extra)), "/", message, JSN));
+  }
+  const accepted: { name: string; extra: Record<string, unknown> }[] = [
+    { name: "ports equal to the portDefinitions' ports", extra: { ports: [1], portDefinitions: [{ port: 1 }] } },
+    { name: "ipAddress with empty ports and portDefinitions", extra: { ipAddress: {}, ports: [], portDefinitions: [] } },
+    { name: "empty uris with fetch", extra: { uris: [], fetch: [{ uri: "http://b" }] } },
+    { name: "uris with an empty fetch", extra: { uris: ["http://a"], fetch: [] } },
+  ];
+  for (const { name, extra } of accepted) {
+    it(`accepts ${name}`, () => {
+      ok(app(extra));
+    });
+  }
+});
+
 describe("validateApp: fetch, uris, storeUrls", () => {
   it("fetch defaults extract true, executable/cache false", () =>
     assert.deepEqual(ok(app({ fetch: [{ uri: "http://x/a.bin", destPath: "b" }] })).fetch, [{ uri: "http://x/a.bin", extract: true, executable: false, cache: false, destPath: "b" }]));
   it("uris convert to fetch, extract by archive extension", () =>
     assert.deepEqual(ok(app({ uris: ["http://x/a.tgz", "http://x/b.sh"] })).fetch.map((f) => f.extract), [true, false]));
-  it("uris and fetch are exclusive", () => assertViolation(validateApp(app({ uris: ["a"], fetch: [{ uri: "b" }] })), "/", AppMessages.urisAndFetch));
+  it("an empty fetch gives way to uris, as in Marathon's reader", () =>
+    assert.deepEqual(ok(app({ uris: ["http://x/a.tgz"], fetch: [] })).fetch.map((f) => f.uri), ["http://x/a.tgz"]));
   it("URIs must be valid, reported at /fetch(i) also for uris (Marathon validates the converted fetch)", () => {
     const cases: { body: Record<string, unknown>; path: string }[] = [
       { body: app({ fetch: [{ uri: "http://example.com/valid" }, { uri: "d://\not-a-uri" }] }), path: "/fetch(1)" },
@@ -530,10 +560,34 @@ describe("validateAppUpdate", () => {
   it("resolves relative ids in the update against the app's group", () =>
     assert.deepEqual(assertOk(validateAppUpdate({ dependencies: ["db"] }, existing)).app.dependencies, ["/prod/web/db"]));
   it("validates the merged result", () => assertViolation(validateAppUpdate({ cpus: -1 }, existing), "/cpus", "got -1.0, expected 0.0 or more"));
-  it("switching cmd to args drops the stored cmd", () => {
-    const updated = assertOk(validateAppUpdate({ args: ["run"] }, existing)).app;
-    assert.equal(updated.cmd, undefined);
-    assert.deepEqual(updated.args, ["run"]);
+  it("null counts as not given (Play's readNullable)", () =>
+    assert.deepEqual(assertOk(validateAppUpdate({ cpus: null, portDefinitions: null, cmd: null }, existing)).app, existing));
+  describe("the merged app is checked as Marathon's AppUpdate.apply result", () => {
+    const withArgs = ok({ id: "/prod/args", args: ["run"] });
+    const withIp = ok(app({ id: "/prod/ip", ipAddress: {} }));
+    const cases: { name: string; body: Record<string, unknown>; stored: AppDefinition | string; kind: typeof OBJ | typeof JSN; path: string; message: string }[] = [
+      { name: "ipAddress over stored port definitions", body: { ipAddress: {} }, stored: existing, kind: OBJ, path: "/", message: AppMessages.ipAddressWithPortDefinitions },
+      { name: "ipAddress with ports", body: { ipAddress: {}, ports: [80] }, stored: existing, kind: OBJ, path: "/", message: AppMessages.ipAddressWithPortDefinitions },
+      { name: "portDefinitions over a stored ipAddress", body: { portDefinitions: [{ port: 0 }] }, stored: withIp, kind: OBJ, path: "/", message: AppMessages.ipAddressWithPortDefinitions },
+      { name: "ipAddress for an app not stored yet (the default port definition)", body: { cmd: "x", ipAddress: {} }, stored: "/prod/new", kind: OBJ, path: "/", message: AppMessages.ipAddressWithPortDefinitions },
+      { name: "args over a stored cmd", body: { args: ["run"] }, stored: existing, kind: OBJ, path: "/", message: AppMessages.cmdArgsContainer },
+      { name: "cmd over stored args", body: { cmd: "x" }, stored: withArgs, kind: OBJ, path: "/", message: AppMessages.cmdArgsContainer },
+      { name: "a rule on a stored field (instances 2)", body: { labels: { MARATHON_SINGLE_INSTANCE_APP: "true" }, upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 } }, stored: existing, kind: OBJ, path: "/", message: AppMessages.singleInstance },
+      { name: "ports and portDefinitions that differ", body: { ports: [1], portDefinitions: [{ port: 2 }] }, stored: existing, kind: JSN, path: "/", message: AppMessages.portsAndPortDefinitions },
+      { name: "uris and fetch, even empty", body: { uris: [], fetch: [] }, stored: existing, kind: JSN, path: "/", message: AppMessages.urisAndFetch },
+    ];
+    for (const { name, body, stored, kind, path, message } of cases) {
+      it(`refuses ${name}: ${kind} at ${path}`, () => {
+        const r = validateAppUpdate(body, stored, { pathStyle: "marathon" });
+        assertOnlyViolations(r, [{ path, errors: [message] }]);
+        assertViolation(r, path, message, kind);
+      });
+    }
+    it("accepts ipAddress with empty port definitions, and keeps the stored ipAddress", () => {
+      assert.deepEqual(assertOk(validateAppUpdate({ ipAddress: {}, portDefinitions: [] }, existing)).app.ipAddress, { groups: [], labels: {}, discovery: { ports: [] } });
+      assert.equal(assertOk(validateAppUpdate({ cpus: 2 }, withIp)).app.ipAddress !== undefined, true);
+      assertOk(validateAppUpdate({ cmd: "x", ipAddress: {}, ports: [] }, "/prod/new"));
+    });
   });
   it("ports replace the stored portDefinitions; uris replace fetch", () => {
     const withFetch = ok(app({ fetch: [{ uri: "http://a" }] }));

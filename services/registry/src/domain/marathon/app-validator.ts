@@ -60,8 +60,8 @@ import {
   has,
   int,
   Issues,
+  isObject,
   isOneOf,
-  jsonEqual,
   matchesFully,
   notEmpty,
   num,
@@ -80,6 +80,7 @@ import {
   type ValidationFailure,
 } from "./field-validators.ts";
 import { checkAppLimits, checkIdSegmentLengths } from "./limits.ts";
+import { AppReaderMessages, breaksIpAddressRequirement, readerFilterError, type AppReads } from "./app-reader-filters.ts";
 import { canonicalPath, ID_PATH_SEGMENT_PATTERN, invalidSegments, isRoot, parentOf } from "./path-id.ts";
 
 /** The outcome of `validateApp`. */
@@ -92,10 +93,8 @@ export const PORT_DEFINITION_NAME = fullPattern("^[a-z0-9-]+$");
 
 /** Marathon's cross-field messages (exact strings from the reference). */
 export const AppMessages = {
+  ...AppReaderMessages,
   cmdArgsContainer: "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.",
-  portsAndPortDefinitions: "You cannot specify both ports and port definitions",
-  ipAddressAndPorts: "You cannot specify both an IP address and ports",
-  urisAndFetch: "You cannot specify both uris and fetch fields",
   gpusDocker: "GPU resources only work with the Mesos containerizer",
   residency: "AppDefinition must contain persistent volumes and define residency",
   emptyPath: "Path must contain at least one path element",
@@ -136,26 +135,35 @@ interface AppInput {
   healthChecks: ReturnType<typeof healthCheck>[];
   givenPorts: number[] | undefined;
   givenPortDefinitions: PortDefinition[] | undefined;
-  givenUris: boolean;
-  givenFetch: boolean;
+  /** The field the fetch list was given as: `uris` when it came from there. */
+  fetchField: "uris" | "fetch";
   givenRoles: boolean;
 }
 
 /**
  * Reads, normalises and checks an app, recording issues in `is`. Returns the app when the shape
  * was readable (it may still have rule violations recorded), else undefined.
+ *
+ * `reads` names Marathon's reader: `definition` for a whole app; `update` for a partial update
+ * already merged over the stored app (see `validateAppUpdate`), which is then held to
+ * `AppDefinition`'s `require` (ipAddress without port definitions, 422) before the rules.
  */
-export function readApp(raw: unknown, is: Issues, opts: CompiledOptions): AppDefinition | undefined {
+export function readApp(raw: unknown, is: Issues, opts: CompiledOptions, reads: AppReads = "definition"): AppDefinition | undefined {
   const o = obj(raw, [], is);
   if (o === undefined) return undefined;
-  const read = readFields(o, is, opts);
+  const read = readFields(o, is, opts, reads);
   if (read === undefined || is.hasShapeErrors) return undefined;
   const { app, input } = read;
+  if (reads === "update" && breaksIpAddressRequirement(app)) {
+    // Marathon throws while building the merged app: this is its only error.
+    is.violation([], AppMessages.ipAddressWithPortDefinitions);
+    return app;
+  }
   checkApp(is, app, input, opts);
   return app;
 }
 
-function readFields(o: JsonObject, is: Issues, opts: CompiledOptions): { app: AppDefinition; input: AppInput } | undefined {
+function readFields(o: JsonObject, is: Issues, opts: CompiledOptions, reads: AppReads): { app: AppDefinition; input: AppInput } | undefined {
   const root: Path = [];
   const rawId = req(o, "id", str, root, is);
   const cmd = opt(o, "cmd", str, root, is);
@@ -199,7 +207,7 @@ function readFields(o: JsonObject, is: Issues, opts: CompiledOptions): { app: Ap
     backoffFactor: opt(o, "backoffFactor", num, root, is) ?? APP_DEFAULTS.backoffFactor,
     maxLaunchDelaySeconds: opt(o, "maxLaunchDelaySeconds", int, root, is) ?? APP_DEFAULTS.maxLaunchDelaySeconds,
     labels: opt(o, "labels", stringMap, root, is) ?? {},
-    fetch: fetch ?? (uris ?? []).map((uri) => ({ uri, extract: isArchive(uri), executable: false, cache: false })),
+    fetch: [],
     storeUrls: opt(o, "storeUrls", stringArray, root, is) ?? [],
     secrets: opt(o, "secrets", secretsMap, root, is) ?? {},
     killSelection: opt(o, "killSelection", oneOf(KILL_SELECTIONS), root, is) ?? APP_DEFAULTS.killSelection,
@@ -208,6 +216,11 @@ function readFields(o: JsonObject, is: Issues, opts: CompiledOptions): { app: Ap
   const user = opt(o, "user", str, root, is);
   const grace = opt(o, "taskKillGracePeriodSeconds", int, root, is);
   if (rawId === undefined || is.hasShapeErrors) return undefined;
+  const filterError = readerFilterError({ uris, fetch, ports: givenPorts, portDefinitions: givenPortDefinitions, ipAddress: ipAddress !== undefined }, reads);
+  if (filterError !== undefined) {
+    is.typeError([], filterError);
+    return undefined;
+  }
 
   // Optional fields are set only when present, so the stored app has no `undefined` members.
   if (cmd !== undefined) app.cmd = cmd;
@@ -232,6 +245,9 @@ function readFields(o: JsonObject, is: Issues, opts: CompiledOptions): { app: Ap
   } satisfies UpgradeStrategy;
   app.unreachableStrategy = unreachable ?? (persistent ? "disabled" : { ...APP_DEFAULTS.unreachableStrategy });
 
+  // Marathon: a non-empty `fetch`, else `uris` (archives extracted), else none.
+  const fetchFromUris = (fetch === undefined || fetch.length === 0) && uris !== undefined;
+  app.fetch = fetchFromUris ? uris.map((uri) => ({ uri, extract: isArchive(uri), executable: false, cache: false })) : (fetch ?? []);
   app.portDefinitions = normalisePortDefinitions(givenPorts, givenPortDefinitions, app);
   const portCount = appPortNames(app).length;
   injectPortIndex(healthChecks.filter((h) => h !== undefined), portCount);
@@ -243,8 +259,7 @@ function readFields(o: JsonObject, is: Issues, opts: CompiledOptions): { app: Ap
     healthChecks,
     givenPorts,
     givenPortDefinitions,
-    givenUris: uris !== undefined,
-    givenFetch: fetch !== undefined,
+    fetchField: fetchFromUris ? "uris" : "fetch",
     givenRoles: roles !== undefined,
   };
   return { app, input };
@@ -319,7 +334,7 @@ export function checkId(is: Issues, path: Path, rawId: string, canonical: string
 function checkApp(is: Issues, app: AppDefinition, input: AppInput, opts: CompiledOptions): void {
   checkId(is, ["id"], input.rawId, app.id);
   checkIdSegmentLengths(is, ["id"], app.id);
-  checkAppLimits(is, app, input.givenUris && !input.givenFetch ? "uris" : "fetch");
+  checkAppLimits(is, app, input.fetchField);
 
   // cmd XOR args, or neither when a container brings an image.
   const hasCmd = app.cmd !== undefined;
@@ -364,7 +379,6 @@ function checkApp(is: Issues, app: AppDefinition, input: AppInput, opts: Compile
   checkUpgradeStrategy(is, app);
   checkLabels(is, app.labels);
 
-  check(is, [], !(input.givenUris && input.givenFetch), AppMessages.urisAndFetch);
   // `appDef.fetch is every(fetchUriIsValid)`: reported at `/fetch(i)`, also when given as `uris`.
   app.fetch.forEach((f, i) => check(is, ["fetch", i], isValidUri(f.uri), AppMessages.uriSyntax));
   app.storeUrls.forEach((u, i) => {
@@ -381,13 +395,7 @@ function checkApp(is: Issues, app: AppDefinition, input: AppInput, opts: Compile
 
 function checkPorts(is: Issues, app: AppDefinition, input: AppInput): void {
   const { givenPorts, givenPortDefinitions } = input;
-  if (givenPorts !== undefined && givenPortDefinitions !== undefined) {
-    const same = jsonEqual(givenPorts, givenPortDefinitions.map((p) => p.port));
-    check(is, [], same, AppMessages.portsAndPortDefinitions);
-  }
   if (app.ipAddress !== undefined) {
-    const anyPorts = (givenPorts?.length ?? 0) > 0 || (givenPortDefinitions?.length ?? 0) > 0;
-    check(is, [], !anyPorts, AppMessages.ipAddressAndPorts);
     const network = app.container?.docker?.network;
     const dockerNet = app.container?.type === "DOCKER" && (network === "BRIDGE" || network === "USER");
     check(is, [], !(dockerNet && app.ipAddress.discovery.ports.length > 0), AppMessages.discoveryWithDockerNetwork);
@@ -442,37 +450,46 @@ export interface AppUpdateOptions extends MarathonValidationOptions {
 }
 
 /**
- * Validates `PUT`/`PATCH /v2/apps/{id}` against the stored `existing` app. The body's `id` is
- * ignored (the path wins). Partial updates replace each given top-level field wholesale, as
- * Marathon's `AppUpdate` does; giving `ports` or `ipAddress` drops the stored `portDefinitions`,
- * giving `uris` drops the stored `fetch`. What resident apps may not change is checked on the
- * whole deployment (`checkResidentUpdates`), as Marathon does.
+ * Validates `PUT`/`PATCH /v2/apps/{id}` against the stored `existing` app, or, given only the
+ * path's id, for an app not stored yet (a partial update then applies to Marathon's
+ * `AppUpdate.empty`: the defaults, the default port definition included). The body's `id` is
+ * ignored (the path wins).
+ *
+ * `partial: false` reads the body as a whole new definition. A partial update is Marathon's
+ * `AppUpdate`: each given top-level field replaces the stored one wholesale (`null` counts as not
+ * given; `ports` replace `portDefinitions`, `uris` replace `fetch`; nothing else is dropped, so
+ * `args` over a stored `cmd`, or `ipAddress` over stored port definitions, fail as the merged app
+ * does), and the merged app is read with `AppUpdateReads`' filters (which see the same
+ * `uris`/`fetch` and `ports`/`portDefinitions` pairs as the body: the stored app has neither
+ * `uris` nor `ports`) and then checked like any definition. What resident apps may not change is
+ * checked on the whole deployment (`checkResidentUpdates`), as Marathon does.
  */
-export function validateAppUpdate(raw: unknown, existing: AppDefinition, options: AppUpdateOptions = {}): AppValidationResult {
-  const opts = compileOptions({ ...options, parentGroup: parentOf(existing.id) });
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+export function validateAppUpdate(raw: unknown, existing: AppDefinition | string, options: AppUpdateOptions = {}): AppValidationResult {
+  const id = typeof existing === "string" ? existing : existing.id;
+  const opts = compileOptions({ ...options, parentGroup: parentOf(id) });
+  if (!isObject(raw)) {
     const is = new Issues();
     is.typeError([], ShapeError.object);
     return is.failure(opts.pathStyle) as ValidationFailure;
   }
-  const body = raw as JsonObject;
-  let merged: JsonObject;
-  if (options.partial === false) {
-    merged = { ...body, id: existing.id };
-  } else {
-    merged = { ...(JSON.parse(JSON.stringify(existing)) as JsonObject) };
-    if (has(body, "ports") || has(body, "ipAddress")) delete merged["portDefinitions"];
-    if (has(body, "uris")) delete merged["fetch"];
-    if (has(body, "cmd") && !has(body, "args")) delete merged["args"];
-    if (has(body, "args") && !has(body, "cmd")) delete merged["cmd"];
-    for (const [key, value] of Object.entries(body)) {
-      if (key === "id" || key === "version" || key === "versionInfo") continue;
-      merged[key] = value;
-    }
-  }
+  const partial = options.partial !== false;
+  const stored = typeof existing === "string" ? { id, portDefinitions: APP_DEFAULTS.portDefinitions } : existing;
+  const merged = partial ? mergeUpdate(raw, stored) : { ...raw, id };
   const is = new Issues();
-  const app = readApp(merged, is, opts);
+  const app = readApp(merged, is, opts, partial ? "update" : "definition");
   return is.failure(opts.pathStyle) ?? (app === undefined ? shapeFailure() : { ok: true, app });
+}
+
+/** The stored app as JSON with the given fields of `body` over it (`AppUpdate.apply`). */
+function mergeUpdate(body: JsonObject, existing: Partial<AppDefinition>): JsonObject {
+  const merged = JSON.parse(JSON.stringify(existing)) as JsonObject;
+  if (has(body, "ports")) delete merged["portDefinitions"];
+  if (has(body, "uris")) delete merged["fetch"];
+  for (const key of Object.keys(body)) {
+    if (key === "id" || key === "version" || key === "versionInfo" || !has(body, key)) continue;
+    merged[key] = body[key];
+  }
+  return merged;
 }
 
 /** Renders violations for logs and tests: `"/cpus: got -1.0, expected 0.0 or more"`. */

@@ -116,6 +116,18 @@ describe("decideChange", () => {
     );
   });
 
+  test("a DVDI volume name used by another app of the stored tree is refused at the volume, Marathon's path", () => {
+    const ext = (id: string) => app(id, { container: { type: "MESOS", volumes: [{ containerPath: "data", mode: "RW", external: { name: "vol", provider: "dvdi", options: { "dvdi/driver": "rexray" } } }] } });
+    const p = given(withApps(ext("/a")));
+    assert.throws(
+      () => when(p, (s) => s.apps.set("/g/b", ext("/g/b")), { force: true }),
+      (err: unknown) => err instanceof GantryError && err.code === "InvalidArgument" && err.message === "Object is not valid" && JSON.stringify(err.violations) === JSON.stringify([
+        { path: "/apps(0)/externalVolumes(0)", errors: ["Volume name 'vol' in /a conflicts with volume(s) of same name in app(s): /g/b"] },
+        { path: "/groups(0)/apps(0)/externalVolumes(0)", errors: ["Volume name 'vol' in /g/b conflicts with volume(s) of same name in app(s): /a"] },
+      ]),
+    );
+  });
+
   describe("resident apps keep their resources and persistent volumes (Marathon's deployment plan validator)", () => {
     const vol = (size = 1) => ({ containerPath: "data", mode: "RW", persistent: { size } });
     const db = (extra: Record<string, unknown> = {}) => app("/db", { container: { type: "MESOS", volumes: [vol()] }, portDefinitions: [{ port: 0 }], ...extra });

@@ -67,7 +67,7 @@ export function nextVersion(previous: string | undefined, now: Date): string {
 export function decideChange(state: RegistryState, target: DesiredState, options: ChangeOptions): ChangeDecision {
   const desired = withAncestors(target);
   const targetTree = treeOf(desired);
-  const violations = checkGroupTree(targetTree);
+  const violations = checkGroupTree(targetTree, VALIDATION.pathStyle);
   if (violations.length > 0) throw invalidObject(violations);
   const current = desiredFrom(state);
   const currentTree = treeOf(withAncestors(current));

@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import { validateApp, AppMessages } from "./app-validator.ts";
-import { PersistentVolumeMessages as PV } from "./app-container.ts";
+import { PersistentVolumeMessages as PV } from "./volume-messages.ts";
 import { assertNoViolation, assertOk, assertViolation } from "./test-support.ts";
 
 const OBJ = "Object is not valid" as const;

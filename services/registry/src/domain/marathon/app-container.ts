@@ -20,13 +20,14 @@ import {
   type PortMapping,
 } from "./app.model.ts";
 import { appConstraint, isValidRegex } from "./constraints.ts";
+import { checkExternalVolume } from "./external-volumes.ts";
+import { PersistentVolumeMessages } from "./volume-messages.ts";
 import {
   allUnique,
   arrayOf,
   between,
   bool,
   check,
-  featureNotEnabled,
   fullPattern,
   has,
   int,
@@ -244,13 +245,6 @@ export function checkContainer(is: Issues, input: ContainerInput, features: Read
 }
 
 /** Marathon's persistent-volume messages (`M/state/Volume.scala`, 1.4.12). */
-export const PersistentVolumeMessages = {
-  dotPath: "can not be one of (.,..)",
-  slash: 'value must not contain "/"',
-  modeRW: "does not equal RW",
-  maxSizeMountOnly: "Only mount volumes can have maxSize",
-  maxSizeOrder: "Max size must be larger than size",
-} as const;
 
 /**
  * `PersistentVolume.validPersistentVolume`: a containerPath relative to the sandbox without `/`
@@ -280,13 +274,7 @@ function checkVolume(is: Issues, path: Path, vol: AppVolume, features: ReadonlyS
     is.violation(path, "A volume may be either persistent or external, not both");
   }
   if (vol.persistent !== undefined) checkPersistentVolume(is, path, vol, vol.persistent);
-  if (vol.external !== undefined) {
-    const e = vol.external;
-    check(is, [...path, "external"], features.has("external_volumes"), featureNotEnabled("external_volumes"));
-    notEmpty(is, [...path, "external", "name"], e.name);
-    notEmpty(is, [...path, "external", "provider"], e.provider);
-    if (e.size !== undefined) moreThan(is, [...path, "external", "size"], e.size, 0, "int");
-  }
+  if (vol.external !== undefined) checkExternalVolume(is, path, vol.external, features);
   // A host (Docker) volume: Marathon's reader makes an absent hostPath "", which its validator refuses.
   if (vol.persistent === undefined && vol.external === undefined) notEmpty(is, [...path, "hostPath"], vol.hostPath ?? "");
 }

@@ -346,12 +346,14 @@ describe("validateApp: container", () => {
     assertViolation(r, "/container/volumes/0/persistent/size", "got 0, expected more than 0");
     assertViolation(r, "/container/volumes/0/persistent/constraints/0", 'Persistent volume constraints must be ["path", "LIKE", "<regex>"]');
   });
-  it("external volumes: upgrade {0.5, 0}, name/provider required, feature external_volumes", () => {
-    const ext = { id: "/e", cmd: "x", container: { type: "MESOS", volumes: [{ containerPath: "d", mode: "RW", external: { name: "v", provider: "dvdi" } }] } };
+  it("external volumes: upgrade {0.5, 0}, name/provider required, feature external_volumes (more in external-volumes.test.ts)", () => {
+    const volume = (name: string) => ({ containerPath: "d", mode: "RW", external: { name, provider: "dvdi", options: { "dvdi/driver": "rexray" } } });
+    const ext = { id: "/e", cmd: "x", container: { type: "MESOS", volumes: [volume("v")] } };
     assert.deepEqual(ok(ext).upgradeStrategy, { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 });
-    assertViolation(validateApp(ext, { features: [] }), "/container/volumes/0/external", "Feature external_volumes is not enabled. Enable with --enable_features external_volumes)");
-    const noName = { ...ext, container: { type: "MESOS", volumes: [{ containerPath: "d", mode: "RW", external: { name: "", provider: "dvdi" } }] } };
+    assertViolation(validateApp(ext, { features: [] }), "/container/volumes/0", "Feature external_volumes is not enabled. Enable with --enable_features external_volumes)");
+    const noName = { ...ext, container: { type: "MESOS", volumes: [volume("")] } };
     assertViolation(validateApp(noName), "/container/volumes/0/external/name", "must not be empty");
+    assertViolation(validateApp({ ...ext, container: { type: "MESOS", volumes: [{ containerPath: "d", mode: "RW", external: { name: "v" } }] } }), "/container/volumes/0/external/provider", "error.path.missing", JSN);
   });
 });
 

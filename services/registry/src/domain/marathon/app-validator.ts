@@ -29,6 +29,7 @@ import {
   readContainer,
   type ContainerInput,
 } from "./app-container.ts";
+import { checkExternalVolumesOfApp } from "./external-volumes.ts";
 import { checkHealthChecks, checkReadinessChecks, healthCheck, injectPortIndex, readinessCheck } from "./app-health-checks.ts";
 import {
   checkRoles,
@@ -368,6 +369,7 @@ function checkApp(is: Issues, app: AppDefinition, input: AppInput, opts: Compile
 
   checkPorts(is, app, input);
   if (input.container !== undefined) checkContainer(is, input.container, opts.features);
+  checkExternalVolumesOfApp(is, app);
   const portNames = appPortNames(app);
   checkHealthChecks(is, input.healthChecks.flatMap((h) => (h === undefined ? [] : [h])), portNames.length);
   checkReadinessChecks(is, app.readinessChecks, portNames);

@@ -24,15 +24,16 @@ import {
   Issues,
   obj,
   opt,
-  renderPath,
   req,
   ShapeError,
   str,
   stringArray,
   type JsonObject,
   type Path,
+  type PathStyle,
   type ValidationFailure,
 } from "./field-validators.ts";
+import { externalVolumeNameConflicts } from "./external-volumes.ts";
 import { canonicalPath, isChildOf, notChildMessage } from "./path-id.ts";
 import type { PodDefinition } from "./pod.model.ts";
 
@@ -156,11 +157,13 @@ function treeIssues(root: GroupDefinition): { path: Path; message: string }[] {
 }
 
 /**
- * Checks the rules that span a whole (root) tree: apps/pods/groups may not share ids, and the
- * dependency graph must be acyclic. The registry runs this on the stored root after merging a
- * change into it (the tree then includes pods). Returns violations at `/`.
+ * Checks the rules that span a whole (root) tree: apps/pods/groups may not share ids, the
+ * dependency graph must be acyclic (violations at `/`), and a `dvdi` external volume name belongs
+ * to one app (at `/groups(i)/apps(j)/externalVolumes(k)`, see `external-volumes.ts`). The registry
+ * runs this on the stored root after merging a change into it (the tree then includes pods).
  */
-export function checkGroupTree(root: GroupDefinition): FieldViolation[] {
-  const issues = treeIssues(root);
-  return issues.length === 0 ? [] : [{ path: renderPath([]), errors: issues.map((i) => i.message) }];
+export function checkGroupTree(root: GroupDefinition, pathStyle: PathStyle = "pointer"): FieldViolation[] {
+  const is = new Issues();
+  for (const i of [...treeIssues(root), ...externalVolumeNameConflicts(root)]) is.violation(i.path, i.message);
+  return is.failure(pathStyle)?.violations ?? [];
 }

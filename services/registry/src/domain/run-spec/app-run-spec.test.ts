@@ -115,7 +115,7 @@ const rows: Row[] = [
         volumes: [
           { containerPath: "/etc/x", hostPath: "/srv/x", mode: "RO" },
           { containerPath: "data", mode: "RW", persistent: { size: 512 } },
-          { containerPath: "/ext", mode: "RW", external: { name: "vol1", provider: "dvdi", options: { "dvdi/driver": "rexray" } } },
+          { containerPath: "ext", mode: "RW", external: { name: "vol1", provider: "dvdi", options: { "dvdi/driver": "rexray" } } },
         ],
       },
     },
@@ -129,7 +129,7 @@ const rows: Row[] = [
       [
         { name: "volume-0", mountPath: "/etc/x", readOnly: true },
         { name: "volume-1", mountPath: "data", readOnly: false },
-        { name: "vol1", mountPath: "/ext", readOnly: false },
+        { name: "vol1", mountPath: "ext", readOnly: false },
       ],
       true,
     ],

@@ -143,6 +143,10 @@ describe("external volumes: the tree (DVDIProviderValidations.rootGroup)", () =>
       { path: "/groups(0)/apps(0)/externalVolumes(0)", errors: ["Volume name 'vol' in /nested/app1 conflicts with volume(s) of same name in app(s): /nested/app2"] },
       { path: "/groups(0)/apps(1)/externalVolumes(0)", errors: ["Volume name 'vol' in /nested/app2 conflicts with volume(s) of same name in app(s): /nested/app1"] },
     ]));
+  it("refuses an app with a DVDI volume scaled above one instance by a change of its group (scaleBy)", () => {
+    const scaled = { ...app("/nested/solo", "vol"), instances: 2 };
+    assert.deepEqual(checkGroupTree(tree([scaled]), "marathon"), [{ path: "/groups(0)/apps(0)", errors: ["Number of instances is limited to 1 when declaring DVDI volumes in app [/nested/solo]"] }]);
+  });
   it("names every other app, in id order, and indexes root apps under /apps", () => {
     const root = tree([app("/nested/b", "vol"), app("/nested/c", "vol")]);
     root.apps.push(app("/z", "vol"));

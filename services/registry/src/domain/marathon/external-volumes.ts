@@ -184,9 +184,11 @@ export interface AppTree {
  * `DVDIProviderValidations.rootGroup`: a `dvdi` volume name may be used by one app only (in the
  * whole tree; twice within one app is the app rule). Each external volume whose name a `dvdi`
  * volume of another app uses is reported at `/groups(i)/…/apps(j)/externalVolumes(k)`, naming
- * those apps in id order (Marathon lists a `Set`).
+ * those apps in id order (Marathon lists a `Set`). And, as Marathon's root group validates its
+ * apps again, an app with a `dvdi` volume and more than one instance is reported at its place in
+ * the tree: a change that never validates the app alone (a group's scaleBy) cannot raise it.
  */
-export function externalVolumeNameConflicts(root: AppTree): { path: Path; message: string }[] {
+export function externalVolumeTreeIssues(root: AppTree): { path: Path; message: string }[] {
   const appsByName = new Map<string, string[]>();
   const collect = (g: AppTree): void => {
     for (const app of g.apps) {
@@ -202,6 +204,7 @@ export function externalVolumeNameConflicts(root: AppTree): { path: Path; messag
   const out: { path: Path; message: string }[] = [];
   const walk = (g: AppTree, path: Path): void => {
     g.apps.forEach((app, j) => {
+      if (app.instances > 1 && externalVolumesOf(app).some(isDvdi)) out.push({ path: [...path, "apps", j], message: ExternalVolumeMessages.oneInstance(app.id) });
       externalVolumesOf(app).forEach((v, k) => {
         const others = (appsByName.get(v.external.name) ?? []).filter((id) => id !== app.id).sort();
         if (others.length > 0) out.push({ path: [...path, "apps", j, "externalVolumes", k], message: ExternalVolumeMessages.nameConflict(v.external.name, app.id, others) });

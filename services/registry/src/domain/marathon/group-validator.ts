@@ -33,7 +33,7 @@ import {
   type PathStyle,
   type ValidationFailure,
 } from "./field-validators.ts";
-import { externalVolumeNameConflicts } from "./external-volumes.ts";
+import { externalVolumeTreeIssues } from "./external-volumes.ts";
 import { canonicalPath, isChildOf, notChildMessage } from "./path-id.ts";
 import type { PodDefinition } from "./pod.model.ts";
 
@@ -158,12 +158,13 @@ function treeIssues(root: GroupDefinition): { path: Path; message: string }[] {
 
 /**
  * Checks the rules that span a whole (root) tree: apps/pods/groups may not share ids, the
- * dependency graph must be acyclic (violations at `/`), and a `dvdi` external volume name belongs
- * to one app (at `/groups(i)/apps(j)/externalVolumes(k)`, see `external-volumes.ts`). The registry
+ * dependency graph must be acyclic (violations at `/`), a `dvdi` external volume name belongs
+ * to one app (at `/groups(i)/apps(j)/externalVolumes(k)`) and an app with one has at most one
+ * instance (at `/groups(i)/apps(j)`), see `external-volumes.ts`. The registry
  * runs this on the stored root after merging a change into it (the tree then includes pods).
  */
 export function checkGroupTree(root: GroupDefinition, pathStyle: PathStyle = "pointer"): FieldViolation[] {
   const is = new Issues();
-  for (const i of [...treeIssues(root), ...externalVolumeNameConflicts(root)]) is.violation(i.path, i.message);
+  for (const i of [...treeIssues(root), ...externalVolumeTreeIssues(root)]) is.violation(i.path, i.message);
   return is.failure(pathStyle)?.violations ?? [];
 }

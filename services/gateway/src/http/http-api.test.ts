@@ -163,6 +163,15 @@ describe("/v2/apps", () => {
     assert.ok(calls.some((c) => c.method === "listTaskCounts") && !calls.some((c) => c.method === "listTasks"), "without tasks embedded, only their counts are asked for");
     const embedded = await send("GET", "/v2/apps?embed=apps.tasks&embed=apps.readiness");
     assert.ok(calls.some((c) => c.method === "listTasks"), "with tasks embedded, the tasks");
+    // The scheduler says the held list is current: it is used again, and asked for with its version.
+    const listed = DEFAULTS.listTasks!({}) as { tasks: unknown[] };
+    overrides.listTasks = () => ({ ...listed, version: "s1:7" });
+    await send("GET", "/v2/apps?embed=apps.tasks");
+    overrides.listTasks = () => ({ tasks: [], version: "s1:7", unchanged: true });
+    const again = await send("GET", "/v2/apps?embed=apps.tasks");
+    assert.equal(lastCall("listTasks").request.knownVersion, "s1:7");
+    assert.equal((((again.body!.apps as Record<string, unknown>[])[0]!).tasks as unknown[]).length, 2, "the held tasks");
+    delete overrides.listTasks;
     const [e] = embedded.body!.apps as Array<Record<string, unknown>>;
     assert.equal((e!.tasks as unknown[]).length, 2);
     assert.deepEqual(e!.readinessCheckResults, []);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Backends } from "../backends.ts";
+import { everyLiveTask } from "./app-runtime.ts";
 import { callerMetadata } from "./caller.ts";
 import { sendDeploymentResult } from "./deployment-result.ts";
 import { marathonTask } from "./marathon-task-view.ts";
@@ -13,7 +14,7 @@ import { killOptions, killTasks } from "./task-kills.ts";
  */
 export function registerTaskRoutes(app: FastifyInstance, backends: Backends): void {
   app.get("/v2/tasks", async (request) => {
-    const { tasks } = await backends.scheduler.listTasks({}, callerMetadata(request));
+    const { tasks } = await everyLiveTask(backends, callerMetadata(request));
     const status = (request.query as { status?: string | string[]; "status[]"?: string | string[] });
     const wanted = [status.status ?? [], status["status[]"] ?? []].flat().map((s) => `TASK_${s.toUpperCase()}`);
     const views = tasks.map(marathonTask).filter((t) => wanted.length === 0 || wanted.includes(String(t.state)));

@@ -4,7 +4,7 @@ import { isTerminal, type Instance } from "../domain/index.ts";
 import type { Scheduler } from "../app/scheduler.ts";
 import { toProtoAgent } from "./agent-view.ts";
 import { toPlacementExplanation } from "./placement-view.ts";
-import { taskCounts, toProtoTasks } from "./task-view.ts";
+import { taskCounts, taskList, toProtoTasks } from "./task-view.ts";
 import { taskStateProto } from "../app/task-state-codec.ts";
 
 /**
@@ -18,10 +18,7 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
   return bindService(schedulerV1.SchedulerService, {
     async listTasks(request, ctx) {
       authorize(ctx.principal, "readTask", request.appId || "/");
-      const candidates = request.appId ? [...state.instancesOf(request.appId)] : [...state.instances.values()];
-      if (request.includeTerminal) candidates.push(...state.recentlyEnded);
-      const tasks = candidates.filter((i) => visible(i, request.appId, request.includeTerminal)).flatMap(toProtoTasks);
-      return { tasks };
+      return taskList(state, request);
     },
     async listAgents(_request, ctx) {
       authorize(ctx.principal, "readAgent", "/");

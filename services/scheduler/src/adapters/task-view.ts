@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { schedulerV1Model } from "@gantry/proto";
-import type { Instance } from "../domain/index.ts";
+import { isTerminal, type Instance } from "../domain/index.ts";
+import type { SchedulerState } from "../app/scheduler-state.ts";
 import { taskStateProto } from "../app/task-state-codec.ts";
 
 /** An instance's tasks as the gRPC API shows them: one per container (an app has one), each with its health verdict when it has one, and its readiness when its app has readiness checks. */
@@ -46,4 +47,20 @@ export function taskCounts(instances: Iterable<Instance>): { appId: string; stag
     }
   }
   return [...byApp.values()];
+}
+
+/**
+ * `ListTasks`: one app's tasks or every task, live ones (and with `includeTerminal` the recently
+ * ended too). The list of every live task carries the state's version: a caller that holds the
+ * current one gets "unchanged" and no tasks (a load balancer polling every second ships nothing
+ * while nothing changes).
+ */
+export function taskList(state: SchedulerState, request: { appId: string; includeTerminal: boolean; knownVersion: string }): { tasks: schedulerV1Model.Task[]; version: string; unchanged?: boolean } {
+  const whole = request.appId === "" && !request.includeTerminal;
+  const version = whole ? state.instancesVersion : "";
+  if (whole && request.knownVersion === version) return { tasks: [], version, unchanged: true };
+  const candidates = request.appId ? [...state.instancesOf(request.appId)] : [...state.instances.values()];
+  if (request.includeTerminal) candidates.push(...state.recentlyEnded);
+  const visible = candidates.filter((i) => (request.appId === "" || i.appId === request.appId) && (request.includeTerminal || !isTerminal(i.state)));
+  return { tasks: visible.flatMap(toProtoTasks), version };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { START, type Position } from "@gantry/platform";
 import type { registryV1RunSpec } from "@gantry/proto";
@@ -71,6 +72,8 @@ export class SchedulerState {
   foldedEvents = 0;
   readonly changes = new EventEmitter<{ instance: [Instance] }>();
   #candidates: AgentNode[] | undefined;
+  #instancesChanged = 0;
+  readonly #versionNonce = randomUUID().slice(0, 8);
 
   /** The last folded version of a stream (0 = unknown or forgotten). */
   versionOf(streamId: string): number {
@@ -148,6 +151,7 @@ export class SchedulerState {
    * run spec (and every waiting one: there is room now) due for a reconcile pass.
    */
   putInstance(inst: Instance): void {
+    this.#instancesChanged++;
     const before = this.instances.get(inst.instanceId);
     if (before && !isTerminal(inst.state) && samePlacement(before, inst)) {
       // A new state of the same placement (most of the log: status reports): the indexes, the
@@ -178,6 +182,14 @@ export class SchedulerState {
       if (agent && known && known.demand.configVersion === inst.appVersion) this.constraints.get(inst.appId)?.add(inst.instanceId, agent);
     }
     this.changes.emit("instance", inst);
+  }
+
+  /**
+   * A version of the live instances, unique to this process (a nonce and a count of changes):
+   * equal versions mean no instance changed in between (`ListTasks` answers "unchanged").
+   */
+  get instancesVersion(): string {
+    return `${this.#versionNonce}:${this.#instancesChanged}`;
   }
 
   /** The live instance running `taskId` (any task of a pod instance). */

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { agentV1, eventsV1App, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import type { RecordedEvent } from "@gantry/platform";
-import { toProtoTasks } from "../adapters/task-view.ts";
+import { taskList, toProtoTasks } from "../adapters/task-view.ts";
 import { appCreated, appCreatedOf, appUpdated, at, deploymentPlanned, deploymentPlannedInSteps, harness, healthReport, healthStatus, readyReport, launchedTasks, registration, report, runSpec, status } from "./test-harness.ts";
 
 test("a large cluster's agents are asked to beat less often, recorded in the log, and each is lost only after missing its own interval", async () => {
@@ -499,6 +499,21 @@ test("the last task failure of an app is kept (Marathon's lastTaskFailure), by a
   assert.deepEqual(standby.scheduler.state.lastFailures.get("/web"), failure);
   await h.scheduler.applyLog([at("app-/web", 2, "AppDeleted", { appId: "/web", version: "v2" })]);
   assert.equal(h.scheduler.state.lastFailures.has("/web"), false);
+});
+
+test("the list of every live task carries a version: unchanged while no task changes, new after any change", async () => {
+  const { h, inst } = await oneInstance();
+  const all = (knownVersion = "") => taskList(h.scheduler.state, { appId: "", includeTerminal: false, knownVersion });
+  const first = all();
+  assert.equal(first.tasks.length, 1);
+  assert.ok(first.version);
+  assert.deepEqual(all(first.version), { tasks: [], version: first.version, unchanged: true });
+  await report(h, inst.taskId);
+  const after = all(first.version);
+  assert.notEqual(after.version, first.version);
+  assert.equal(after.unchanged, undefined);
+  assert.equal(after.tasks[0]?.state, schedulerV1Model.TaskState.RUNNING);
+  assert.equal(taskList(h.scheduler.state, { appId: "/web", includeTerminal: false, knownVersion: after.version }).tasks.length, 1, "one app's list is never 'unchanged'");
 });
 
 test("a standby folds but never acts: inputs that need a leader are refused, nothing is appended or sent", async () => {

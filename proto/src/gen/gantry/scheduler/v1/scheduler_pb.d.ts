@@ -248,6 +248,14 @@ export declare type ListTasksRequest = Message<"gantry.scheduler.v1.ListTasksReq
    * @generated from field: bool include_terminal = 2;
    */
   includeTerminal: boolean;
+
+  /**
+   * The `version` of a list of every live task the caller holds (no app_id, no terminal tasks):
+   * when no task changed since, the answer is `unchanged` and carries no tasks.
+   *
+   * @generated from field: string known_version = 3;
+   */
+  knownVersion: string;
 };
 
 /**
@@ -264,6 +272,21 @@ export declare type ListTasksResponse = Message<"gantry.scheduler.v1.ListTasksRe
    * @generated from field: repeated gantry.scheduler.v1.Task tasks = 1;
    */
   tasks: Task[];
+
+  /**
+   * Of the live tasks as this scheduler process holds them ("" for lists of one app or with
+   * terminal tasks); changes whenever any task does.
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * The caller's `known_version` is current: keep its tasks.
+   *
+   * @generated from field: bool unchanged = 3;
+   */
+  unchanged: boolean;
 };
 
 /**

@@ -161,6 +161,10 @@ describe("/v2/apps", () => {
     assert.deepEqual(view!.versionInfo, { lastScalingAt: APP.lastScalingAt, lastConfigChangeAt: APP.lastConfigChangeAt });
     assert.equal(view!.tasks, undefined);
     assert.ok(calls.some((c) => c.method === "listTaskCounts") && !calls.some((c) => c.method === "listTasks"), "without tasks embedded, only their counts are asked for");
+    const tag = res.headers.etag as string;
+    assert.match(tag, /^"[^"]+"$/);
+    const notModified = await app.inject({ method: "GET", url: "/v2/apps?id=shop&cmd=sleep&label=tier==web", headers: { ...AUTH, "if-none-match": tag } });
+    assert.deepEqual([notModified.statusCode, notModified.body], [304, ""], "the same answer again: 304, no body");
     const embedded = await send("GET", "/v2/apps?embed=apps.tasks&embed=apps.readiness");
     assert.ok(calls.some((c) => c.method === "listTasks"), "with tasks embedded, the tasks");
     // The scheduler says the held list is current: it is used again, and asked for with its version.

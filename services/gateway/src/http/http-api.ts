@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import etag from "@fastify/etag";
 import { GantryError, type Authenticator, type Logger } from "@gantry/platform";
 import type { Backends } from "../backends.ts";
 import { registerAppRoutes } from "./apps.routes.ts";
@@ -21,6 +22,9 @@ import { registerTaskRoutes } from "./tasks.routes.ts";
 export async function buildHttpApi(options: { backends: Backends; authenticator: Authenticator; logger: Logger; info: GatewayInfo; openEventFeed: OpenEventFeed }): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: 1000 } });
   installJsonBody(app);
+  // Every answer has an ETag (SHA-1 of the body); a client that sends it back in If-None-Match
+  // gets 304 and no body (tools that poll /v2/apps save the transfer and the parse).
+  await app.register(etag);
   app.addHook("onRequest", async (request) => authenticateRequest(options.authenticator, request));
   app.setErrorHandler((err: unknown, request, reply) => {
     const fastifyCode = (err as { statusCode?: number; code?: string }).statusCode;

@@ -58,16 +58,30 @@ export const streams = {
   deployment: (id: string) => `deployment-${id}`,
 } as const;
 
+/**
+ * Specs of stored versions, made once each (frozen: a command edits its desired state by
+ * replacing specs, never in place). The same object for an unchanged app lets a change skip it
+ * at once (`decideRunSpecs`): a create among 1,000 apps must not copy and compare all of them.
+ */
+const specs = new WeakMap<StoredDefinition, object>();
+
+function specOf(stored: StoredDefinition): object {
+  let spec = specs.get(stored);
+  if (!spec) {
+    const { version: _version, ...definition } = stored.definition;
+    specs.set(stored, (spec = Object.freeze(definition)));
+  }
+  return spec;
+}
+
 /** The definition without `version`, as the validators and the planner compare it. */
 export function appSpecOf(stored: StoredDefinition): AppDefinition {
-  const { version: _version, ...definition } = stored.definition;
-  return definition as unknown as AppDefinition;
+  return specOf(stored) as unknown as AppDefinition;
 }
 
 /** The pod definition without `version`. */
 export function podSpecOf(stored: StoredDefinition): PodDefinition {
-  const { version: _version, ...definition } = stored.definition;
-  return definition as unknown as PodDefinition;
+  return specOf(stored) as unknown as PodDefinition;
 }
 
 /** The RunSpec of a stored app version, from its normalised definition. Throws only for a definition that is not one. */

@@ -82,6 +82,8 @@ export function decideRunSpecs(
       continue;
     }
     if (!after) continue;
+    // The stored spec itself: nothing changed (the common case of a change to another app).
+    if (before && after === kind.specOf(before) && !touched.has(id) && !restart.has(id)) continue;
     const next = plainJson(after);
     const diff = before ? compare(kind.specOf(before), next, kind.withoutInstances) : "created";
     if (diff === "same" && !touched.has(id) && !restart.has(id)) continue;

@@ -1,7 +1,7 @@
 import type { Logger } from "@gantry/platform/logging";
-import { HealthVerdict, taskHealth, type HealthProbe } from "../domain/index.ts";
+import { HealthVerdict, taskHealth, type HealthProbe, type ProbeResult } from "../domain/index.ts";
 import type { HealthProber, ProbeContext } from "./ports.ts";
-import { ProbeTimers } from "./probe-timers.ts";
+import { ProbeRounds, type NextRound } from "./probe-rounds.ts";
 
 /** What a health monitor tells its task's supervisor. */
 export interface HealthMonitorEvents {
@@ -20,13 +20,11 @@ export interface HealthMonitorEvents {
  * when it changes. After a kill verdict nothing more is probed.
  */
 export class HealthMonitor {
-  private readonly timers = new ProbeTimers();
+  private readonly rounds: ProbeRounds;
   private readonly verdicts: HealthVerdict[];
   private reported: boolean | undefined;
   private passed: boolean;
   private readonly probes: readonly HealthProbe[];
-  private readonly prober: HealthProber;
-  private readonly context: ProbeContext;
   private readonly events: HealthMonitorEvents;
   private readonly logger: Logger;
   private readonly nowMs: () => number;
@@ -43,31 +41,24 @@ export class HealthMonitor {
     nowMs: () => number;
   }) {
     this.probes = options.probes;
-    this.prober = options.prober;
-    this.context = options.context;
     this.events = options.events;
     this.logger = options.logger;
     this.nowMs = options.nowMs;
     this.verdicts = options.probes.map((p) => new HealthVerdict(p, options.taskStartedAtMs, options.passedBefore));
     this.passed = options.passedBefore;
+    this.rounds = new ProbeRounds(options.probes, options.prober, options.context, (index, result) => this.record(index, result));
   }
 
   start(): void {
-    for (const [i, probe] of this.probes.entries()) this.schedule(i, probe.delayMs);
+    this.rounds.start();
   }
 
   stop(): void {
-    this.timers.stop();
+    this.rounds.stop();
   }
 
-  private schedule(index: number, afterMs: number): void {
-    this.timers.schedule(afterMs, () => this.run(index));
-  }
-
-  private async run(index: number): Promise<void> {
+  private record(index: number, result: ProbeResult): NextRound {
     const probe = this.probes[index]!;
-    const result = await this.prober.probe(probe, this.context);
-    if (this.timers.stopped) return;
     const step = this.verdicts[index]!.record(result, this.nowMs());
     if (result.outcome === "failed") this.logger.debug({ check: probe.name, cause: result.cause, inARow: this.verdicts[index]!.failuresInARow }, "health check failed");
     const healthy = taskHealth(this.verdicts.map((v) => v.healthy));
@@ -80,11 +71,9 @@ export class HealthMonitor {
       this.passed = true;
       this.events.firstPassed();
     }
-    if (step.kill !== undefined) {
-      this.stop();
-      this.events.kill(step.kill);
-      return;
-    }
-    this.schedule(index, probe.intervalMs);
+    if (step.kill === undefined) return "again";
+    this.stop();
+    this.events.kill(step.kill);
+    return "done";
   }
 }

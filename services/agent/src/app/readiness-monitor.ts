@@ -1,7 +1,7 @@
 import type { Logger } from "@gantry/platform/logging";
-import type { HealthProbe } from "../domain/index.ts";
+import type { HealthProbe, ProbeResult } from "../domain/index.ts";
 import type { HealthProber, ProbeContext } from "./ports.ts";
-import { ProbeTimers } from "./probe-timers.ts";
+import { ProbeRounds, type NextRound } from "./probe-rounds.ts";
 
 /**
  * Runs one task's readiness checks until they have all passed once (each on its own timer:
@@ -9,48 +9,39 @@ import { ProbeTimers } from "./probe-timers.ts";
  * stops: Marathon's readiness is consulted by deployments, and a ready task stays ready.
  */
 export class ReadinessMonitor {
-  private readonly timers = new ProbeTimers();
+  private readonly rounds: ProbeRounds;
   private readonly passed: boolean[];
   private readonly probes: readonly HealthProbe[];
-  private readonly prober: HealthProber;
-  private readonly context: ProbeContext;
   private readonly ready: (message: string) => void;
   private readonly logger: Logger;
 
   constructor(options: { probes: readonly HealthProbe[]; prober: HealthProber; context: ProbeContext; ready: (message: string) => void; logger: Logger }) {
     this.probes = options.probes;
-    this.prober = options.prober;
-    this.context = options.context;
     this.ready = options.ready;
     this.logger = options.logger;
     this.passed = options.probes.map(() => false);
+    this.rounds = new ProbeRounds(options.probes, options.prober, options.context, (index, result) => this.record(index, result));
   }
 
   start(): void {
-    for (const [i, probe] of this.probes.entries()) this.schedule(i, probe.delayMs);
+    this.rounds.start();
   }
 
   stop(): void {
-    this.timers.stop();
+    this.rounds.stop();
   }
 
-  private schedule(index: number, afterMs: number): void {
-    this.timers.schedule(afterMs, () => this.run(index));
-  }
-
-  private async run(index: number): Promise<void> {
+  private record(index: number, result: ProbeResult): NextRound {
     const probe = this.probes[index]!;
-    const result = await this.prober.probe(probe, this.context);
-    if (this.timers.stopped) return;
     if (result.outcome !== "passed") {
       this.logger.debug({ check: probe.name, cause: result.outcome === "failed" ? result.cause : "ignored" }, "not ready yet");
-      this.schedule(index, probe.intervalMs);
-      return;
+      return "again";
     }
     this.passed[index] = true;
     if (this.passed.every(Boolean)) {
       this.stop();
       this.ready(`ready: ${this.probes.map((p) => p.name).join(", ")} passed`);
     }
+    return "done";
   }
 }

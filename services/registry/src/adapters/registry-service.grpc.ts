@@ -25,9 +25,14 @@ function commandContext(ctx: CallContext): CommandContext {
   return { principal: ctx.principal.name, correlationId: ctx.correlationId, ...(traceparent ? { traceparent } : {}) };
 }
 
+/** AppVersion / PodVersion as lists carry them: the definition, without the RunSpec (lists are what clients poll). */
+function listedVersionOf(s: StoredRunSpec) {
+  return { id: s.id, version: s.version, definition: s.definition, lastConfigChangeAt: s.lastConfigChangeAt, lastScalingAt: s.lastScalingAt };
+}
+
 /** AppVersion / PodVersion as the contract carries them, with the version's RunSpec. */
 function versionOf(s: StoredRunSpec) {
-  return { id: s.id, version: s.version, definition: s.definition, lastConfigChangeAt: s.lastConfigChangeAt, lastScalingAt: s.lastScalingAt, runSpec: s.runSpec };
+  return { ...listedVersionOf(s), runSpec: s.runSpec };
 }
 
 const DEPLOYMENT_STATES = {
@@ -76,8 +81,7 @@ export function registryService(h: RegistryHandlers): ServiceBinding {
     },
     async listApps(request, ctx) {
       authorize(ctx.principal, "readApp", resource(request.group));
-      // A list carries definitions only: RunSpecs (what runs) come with GetApp; lists are polled.
-      return { apps: h.queries.listApps(request).map((s) => ({ ...versionOf(s), runSpec: undefined })) };
+      return { apps: h.queries.listApps(request).map(listedVersionOf) };
     },
     async listAppVersions(request, ctx) {
       authorize(ctx.principal, "readApp", resource(request.id));

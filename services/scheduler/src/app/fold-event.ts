@@ -129,22 +129,14 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
     }
     case "TaskHealthChanged": {
       const d = e.data;
-      noteStatusSequence(state, d.statusSequence);
-      const inst = state.instances.get(text(d.instanceId));
-      if (!inst) return;
-      const taskId = text(d.taskId);
       const health: TaskHealth = { healthy: d.healthy === true, message: text(d.message), changedAt: text(d.timestamp) };
-      state.putInstance({ ...inst, tasks: inst.tasks.map((t) => (t.taskId === taskId ? { ...t, health } : t)) });
+      changeTask(state, d, (t) => ({ ...t, health }));
       return;
     }
     case "TaskReady": {
       const d = e.data;
-      noteStatusSequence(state, d.statusSequence);
-      const inst = state.instances.get(text(d.instanceId));
-      if (!inst) return;
-      const taskId = text(d.taskId);
       const ready: TaskReadiness = { message: text(d.message), at: text(d.timestamp) };
-      state.putInstance({ ...inst, tasks: inst.tasks.map((t) => (t.taskId === taskId ? { ...t, ready } : t)) });
+      changeTask(state, d, (t) => ({ ...t, ready }));
       return;
     }
     case "InstanceKillRequested": {
@@ -188,6 +180,15 @@ export function foldEvent(state: SchedulerState, e: FoldableEvent): void {
 type Json = JsonObject[string] | undefined;
 const text = (v: Json): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
 const number = (v: Json): number => (typeof v === "number" ? v : 0);
+/** A report about one task of a live instance (a health verdict, readiness): its sequence noted, the task changed. */
+function changeTask(state: SchedulerState, d: JsonObject, change: (task: InstanceTask) => InstanceTask): void {
+  noteStatusSequence(state, d.statusSequence);
+  const inst = state.instances.get(text(d.instanceId));
+  if (!inst) return;
+  const taskId = text(d.taskId);
+  state.putInstance({ ...inst, tasks: inst.tasks.map((t) => (t.taskId === taskId ? change(t) : t)) });
+}
+
 const strings = (v: Json): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 const list = (v: Json): JsonObject[] => (Array.isArray(v) ? (v.filter((x) => x !== null && typeof x === "object" && !Array.isArray(x)) as JsonObject[]) : []);
 const resourcesOf = (v: Json) => {

@@ -115,7 +115,8 @@ export function reconcileRunSpec(demand: RunSpecDemand | undefined, live: Iterab
   plan.rolling = true;
   const healthChecked = demand.healthCheckedContainers ?? [];
   const { minHealthy, maxCapacity } = upgradeBounds(demand.instances, demand.upgrade);
-  const kept = current.filter((i) => !plan.kills.some((k) => k.instance === i));
+  const scaledDown = new Set(plan.kills.map((k) => k.instance));
+  const kept = current.filter((i) => !scaledDown.has(i));
   // The capacity the bound keeps: new instances that serve, and old ones that run (healthy or
   // not: as in Marathon, a flapping health check never gets an old instance killed early).
   const running = (i: Instance) => i.state === "TASK_RUNNING";

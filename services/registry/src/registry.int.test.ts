@@ -112,6 +112,21 @@ describe("apps", () => {
     await rejects(client.createApp({ definition: app("/shop/web") }), "AlreadyExists", "An app with id [/shop/web] already exists.");
   });
 
+  test("a list asked for with the version it holds is answered unchanged until something changes", async () => {
+    await client.createApp({ definition: app("/held/a") });
+    const first = await client.listApps({ group: "/held" });
+    assert.ok(first.version);
+    assert.equal(first.unchanged, false);
+    const again = await client.listApps({ group: "/held", knownVersion: first.version });
+    assert.equal(again.unchanged, true);
+    assert.deepEqual(again.apps, [], "an unchanged answer carries no apps");
+    await client.createApp({ definition: app("/held/b") });
+    const changed = await client.listApps({ group: "/held", knownVersion: first.version });
+    assert.equal(changed.unchanged, false);
+    assert.notEqual(changed.version, first.version);
+    assert.deepEqual(changed.apps.map((a) => a.id), ["/held/a", "/held/b"]);
+  });
+
   test("invalid definitions: 422-style violations with Marathon paths, shape errors as Invalid JSON", async () => {
     const err = await rejects(client.createApp({ definition: app("/bad", { healthChecks: [{ protocol: "HTTP", portIndex: 5 }] }) }), "InvalidArgument", "Object is not valid");
     assert.ok(err.violations.length > 0);

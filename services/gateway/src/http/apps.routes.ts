@@ -1,12 +1,15 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { registryV1App } from "@gantry/proto";
 import { GantryError } from "@gantry/platform";
 import type { Backends } from "../backends.ts";
 import { fetchAppRuntime } from "./app-runtime.ts";
 import { callerMetadata } from "./caller.ts";
 import { locationOf, sendDeploymentResult } from "./deployment-result.ts";
-import { APP_DETAIL_EMBEDS, marathonApp, needsTasks, NO_RUNTIME, resolveAppEmbeds } from "./marathon-app-view.ts";
+import { APP_DETAIL_EMBEDS, marathonApp, needsTasks, NO_RUNTIME, resolveAppEmbeds, type AppEmbeds, type AppRuntime } from "./marathon-app-view.ts";
 import { marathonTask } from "./marathon-task-view.ts";
 import { booleanParam, embedParam, requireArrayOfObjects, requireObjectBody, stringParam, type Query } from "./request-params.ts";
+import { sendRendered, type Reads } from "./reads.ts";
 import { parseAppsPath } from "./resource-paths.ts";
 import { killOptions, killTasks } from "./task-kills.ts";
 
@@ -24,16 +27,18 @@ function query(request: FastifyRequest): Query {
  * `{deploymentId, version}` with the `Marathon-Deployment-Id` header (201 + `Location` and the app
  * itself for POST, as Marathon does).
  */
-export function registerAppRoutes(app: FastifyInstance, backends: Backends): void {
-  app.get("/v2/apps", async (request) => {
+export function registerAppRoutes(app: FastifyInstance, backends: Backends, reads: Reads): void {
+  /** A list of app views, rendered once per change of the apps or of their runtime. */
+  const appsBody = (name: string, apps: readonly registryV1App.AppVersion[], runtime: AppRuntime, embeds: AppEmbeds, shape: (views: JsonObject[]) => object) =>
+    reads.bodies.get(`${name} ${JSON.stringify(embeds)}`, [apps, ...runtimeInputs(runtime)], () => shape(apps.map((a) => marathonApp(a, runtime, embeds))));
+
+  app.get("/v2/apps", async (request, reply) => {
     const q = query(request);
-    const call = callerMetadata(request);
+    const filters = { id: stringParam(q, "id"), cmd: stringParam(q, "cmd"), label: stringParam(q, "label") };
     const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
-    const [{ apps }, runtime] = await Promise.all([
-      backends.registry.listApps({ id: stringParam(q, "id"), cmd: stringParam(q, "cmd"), label: stringParam(q, "label") }, call),
-      fetchAppRuntime(backends, request, { tasks: needsTasks(embeds) }),
-    ]);
-    return { apps: apps.map((a) => marathonApp(a, runtime, embeds)) };
+    const call = callerMetadata(request);
+    const [apps, runtime] = await Promise.all([reads.held.apps(filters, call), fetchAppRuntime(backends, reads.held, request, { tasks: needsTasks(embeds) })]);
+    return sendRendered(reply, appsBody(`apps ${JSON.stringify(filters)}`, apps, runtime, embeds, (views) => ({ apps: views })));
   });
 
   app.post("/v2/apps", async (request, reply) => {
@@ -59,15 +64,15 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends): voi
   app.put("/v2/apps", batch(true));
   app.patch("/v2/apps", batch("always"));
 
-  app.get("/v2/apps/*", async (request) => {
+  app.get("/v2/apps/*", async (request, reply) => {
     const q = query(request);
     const call = callerMetadata(request);
     const target = parseAppsPath(restOf(request), ["group-apps", "version", "versions", "tasks"]);
     switch (target.kind) {
       case "group-apps": {
         const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
-        const [{ apps }, runtime] = await Promise.all([backends.registry.listApps({ group: target.id }, call), fetchAppRuntime(backends, request, { tasks: needsTasks(embeds) })]);
-        return { "*": apps.map((a) => marathonApp(a, runtime, embeds)) };
+        const [apps, runtime] = await Promise.all([reads.held.apps({ group: target.id }, call), fetchAppRuntime(backends, reads.held, request, { tasks: needsTasks(embeds) })]);
+        return sendRendered(reply, appsBody(`group-apps ${target.id}`, apps, runtime, embeds, (views) => ({ "*": views })));
       }
       case "versions": {
         const { versions } = await backends.registry.listAppVersions({ id: target.id }, call);
@@ -83,9 +88,13 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends): voi
         return { tasks: tasks.filter((t) => t.appId === target.id).map(marathonTask) };
       }
       default: {
-        const [{ app: found }, runtime] = await Promise.all([backends.registry.getApp({ id: target.id }, call), fetchAppRuntime(backends, request, { appId: target.id })]);
+        // The app from a list filtered by its id (versioned: unchanged answers ship nothing); the
+        // registry's GetApp only when the list lacks it, for its NotFound (or a non-canonical id).
+        const [listed, runtime] = await Promise.all([reads.held.apps({ id: target.id }, call), fetchAppRuntime(backends, reads.held, request, { appId: target.id })]);
+        const found = listed.find((a) => a.id === target.id) ?? (await backends.registry.getApp({ id: target.id }, call)).app!;
         const embeds = resolveAppEmbeds(embedParam(q), APP_DETAIL_EMBEDS);
-        return { app: marathonApp(found!, runtime, embeds) };
+        const body = reads.bodies.get(`app ${found.id} ${JSON.stringify(embeds)}`, [found, ...runtimeInputs(runtime)], () => ({ app: marathonApp(found, runtime, embeds) }));
+        return sendRendered(reply, body);
       }
     }
   });
@@ -136,6 +145,11 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends): voi
     const result = await backends.registry.deleteApp({ id: target.id, force: booleanParam(query(request), "force", true) }, callerMetadata(request));
     return sendDeploymentResult(reply, result);
   });
+}
+
+/** The parts of a runtime a view is built from (same objects = same view). */
+function runtimeInputs(runtime: AppRuntime): unknown[] {
+  return [runtime.tasks, runtime.counts, runtime.deployments, runtime.failures];
 }
 
 function notFound(request: FastifyRequest): GantryError {

@@ -152,7 +152,7 @@ describe("/v2/apps", () => {
   test("GET lists with filters, counts and deployments always; tasks only when embedded", async () => {
     const res = await send("GET", "/v2/apps?id=shop&cmd=sleep&label=tier==web");
     assert.equal(res.status, 200);
-    assert.deepEqual(lastCall("listApps").request, { id: "shop", cmd: "sleep", label: "tier==web" });
+    assert.deepEqual(lastCall("listApps").request, { id: "shop", cmd: "sleep", label: "tier==web", knownVersion: "" });
     const [view] = res.body!.apps as Array<Record<string, unknown>>;
     assert.equal(view!.tasksRunning, 1);
     assert.equal(view!.tasksStaged, 1);
@@ -176,6 +176,22 @@ describe("/v2/apps", () => {
     assert.equal(lastCall("listTasks").request.knownVersion, "s1:7");
     assert.equal((((again.body!.apps as Record<string, unknown>[])[0]!).tasks as unknown[]).length, 2, "the held tasks");
     delete overrides.listTasks;
+    // The registry's list the same way: an unchanged answer keeps the held apps.
+    overrides.listApps = () => ({ apps: [APP], version: "r1:3" });
+    await send("GET", "/v2/apps?label=held");
+    overrides.listApps = () => ({ apps: [], version: "r1:3", unchanged: true });
+    const heldApps = await send("GET", "/v2/apps?label=held");
+    assert.equal(lastCall("listApps").request.knownVersion, "r1:3");
+    assert.deepEqual((heldApps.body!.apps as Record<string, unknown>[]).map((a) => a.id), ["/shop/web"], "the held apps");
+    delete overrides.listApps;
+    // And the task counts of a list without tasks.
+    overrides.listTaskCounts = () => ({ ...(DEFAULTS.listTaskCounts!({}) as object), version: "s1:9" });
+    await send("GET", "/v2/apps");
+    overrides.listTaskCounts = () => ({ counts: [], version: "s1:9", unchanged: true });
+    const heldCounts = await send("GET", "/v2/apps");
+    assert.equal(lastCall("listTaskCounts").request.knownVersion, "s1:9");
+    assert.equal((heldCounts.body!.apps as Record<string, unknown>[])[0]!.tasksRunning, 1, "the held counts");
+    delete overrides.listTaskCounts;
     const [e] = embedded.body!.apps as Array<Record<string, unknown>>;
     assert.equal((e!.tasks as unknown[]).length, 2);
     assert.deepEqual(e!.readinessCheckResults, []);
@@ -196,7 +212,12 @@ describe("/v2/apps", () => {
   test("GET /v2/apps/{id} with slashes, and its /versions, /versions/{v}, /tasks and /* suffixes", async () => {
     const one = await send("GET", "/v2/apps/shop/web/");
     assert.equal(one.status, 200);
-    assert.equal(lastCall("getApp").request.id, "/shop/web");
+    assert.equal(lastCall("listApps").request.id, "/shop/web", "found in the list filtered by its id");
+    assert.ok(!calls.some((c) => c.method === "getApp"), "no GetApp (and its run spec) for an app the list has");
+    overrides.listApps = () => ({ apps: [] });
+    assert.equal((await send("GET", "/v2/apps/shop/web")).status, 200);
+    assert.equal(lastCall("getApp").request.id, "/shop/web", "GetApp when the list lacks it (its NotFound is Marathon's)");
+    delete overrides.listApps;
     assert.equal(((one.body!.app as Record<string, unknown>).tasks as unknown[]).length, 2);
     assert.deepEqual((one.body!.app as Record<string, unknown>).lastTaskFailure, {
       appId: "/shop/web", host: "h1", message: "exited with 1", state: "TASK_FAILED", taskId: "shop_web.0", timestamp: "2024-01-02T00:00:00.500Z", version: APP.version, slaveId: "a1",

@@ -12,6 +12,8 @@ import { installJsonBody, MAX_BODY_BYTES } from "./json-body.ts";
 import { toMarathonError } from "./marathon-errors.ts";
 import { registerPodRoutes } from "./pods.routes.ts";
 import { registerQueueRoutes } from "./queue.routes.ts";
+import { DebugRequestLogs } from "./request-logs.ts";
+import { createReads } from "./reads.ts";
 import { registerSchemaRoutes } from "./schemas.routes.ts";
 import { registerTaskRoutes } from "./tasks.routes.ts";
 
@@ -20,7 +22,7 @@ import { registerTaskRoutes } from "./tasks.routes.ts";
  * Every request is authenticated before routing; every error leaves through `toMarathonError`.
  */
 export async function buildHttpApi(options: { backends: Backends; authenticator: Authenticator; logger: Logger; info: GatewayInfo; openEventFeed: OpenEventFeed }): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: 1000 } });
+  const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, logController: new DebugRequestLogs(), bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: 1000 } });
   installJsonBody(app);
   // Every answer has an ETag (SHA-1 of the body); a client that sends it back in If-None-Match
   // gets 304 and no body (tools that poll /v2/apps save the transfer and the parse).
@@ -38,12 +40,13 @@ export async function buildHttpApi(options: { backends: Backends; authenticator:
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ message: `Resource not found: ${request.method} ${request.url.split("?")[0]}` }));
   registerInfoRoutes(app, options.info);
-  registerAppRoutes(app, options.backends);
-  registerTaskRoutes(app, options.backends);
+  const reads = createReads(options.backends);
+  registerAppRoutes(app, options.backends, reads);
+  registerTaskRoutes(app, options.backends, reads);
   registerPodRoutes(app, options.backends);
   registerGroupRoutes(app, options.backends);
   registerDeploymentRoutes(app, options.backends);
-  registerQueueRoutes(app, options.backends);
+  registerQueueRoutes(app, options.backends, reads);
   registerEventRoutes(app, options.backends, options.openEventFeed);
   registerSchemaRoutes(app);
   await app.ready();

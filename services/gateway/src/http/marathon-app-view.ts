@@ -44,13 +44,13 @@ export const APP_DETAIL_EMBEDS: Readonly<Partial<AppEmbeds>> = { counts: true, d
 /** The runtime state an app view is built from: the scheduler's tasks and the running deployments. */
 export interface AppRuntime {
   /** Tasks of any apps; the view keeps those of its own app. */
-  tasks: schedulerV1Model.Task[];
+  tasks: readonly schedulerV1Model.Task[];
   /** Running deployments (`{id, affectedApps}`); the view lists those that affect its app. */
-  deployments: Array<{ id: string; affectedApps: string[] }>;
+  deployments: ReadonlyArray<{ id: string; affectedApps: readonly string[] }>;
   /** The last task failure of apps (absent: none known); the view shows its app's. */
-  failures?: schedulerV1.TaskFailure[];
+  failures?: readonly schedulerV1.TaskFailure[];
   /** Task counts per app, when `tasks` was not fetched (the embeds need no task): the counts come from here. */
-  counts?: schedulerV1.AppTaskCounts[];
+  counts?: readonly schedulerV1.AppTaskCounts[];
 }
 
 /** Whether views with these embeds need every task, or only the counts of each app's. */

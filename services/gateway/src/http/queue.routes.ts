@@ -9,6 +9,7 @@ import { APP_DETAIL_EMBEDS, marathonApp, resolveAppEmbeds } from "./marathon-app
 import { marathonPod } from "./marathon-pod-view.ts";
 import { marathonQueueItem } from "./marathon-queue-view.ts";
 import { embedParam, type Query } from "./request-params.ts";
+import type { Reads } from "./reads.ts";
 import { parseQueueDelayPath } from "./resource-paths.ts";
 
 /** The `embed` value that adds `lastUnusedOffers` to each queue item (Marathon's `QueueResource`). */
@@ -29,9 +30,9 @@ async function unlessGone<T>(lookup: Promise<T>): Promise<T | undefined> {
  * (tasks and deployments fetched once for all of them), a pod as `GET /v2/pods/{id}` does;
  * `undefined` for one the registry no longer has.
  */
-async function runSpecViews(backends: Backends, request: FastifyRequest, items: schedulerV1.PlacementExplanation[]): Promise<Array<JsonObject | undefined>> {
+async function runSpecViews(backends: Backends, reads: Reads, request: FastifyRequest, items: schedulerV1.PlacementExplanation[]): Promise<Array<JsonObject | undefined>> {
   const call = callerMetadata(request);
-  const runtime = items.some((i) => !i.pod) ? fetchAppRuntime(backends, request) : undefined;
+  const runtime = items.some((i) => !i.pod) ? fetchAppRuntime(backends, reads.held, request) : undefined;
   const embeds = resolveAppEmbeds([], APP_DETAIL_EMBEDS);
   return Promise.all(
     items.map(async (item) => {
@@ -54,11 +55,11 @@ async function runSpecViews(backends: Backends, request: FastifyRequest, items: 
  *   404 `Application <id> not found in tasks queue.` when nothing of it waits.
  * Authorisation is the backends' (the caller's credentials travel with every call).
  */
-export function registerQueueRoutes(app: FastifyInstance, backends: Backends): void {
+export function registerQueueRoutes(app: FastifyInstance, backends: Backends, reads: Reads): void {
   app.get("/v2/queue", async (request) => {
     const lastUnusedOffers = embedParam(request.query as Query).has(EMBED_LAST_UNUSED_OFFERS);
     const { items } = await backends.scheduler.listQueue({}, callerMetadata(request));
-    const views = await runSpecViews(backends, request, items);
+    const views = await runSpecViews(backends, reads, request, items);
     const queue = items.flatMap((item, i) => {
       const runSpec = views[i];
       return runSpec ? [marathonQueueItem(item, runSpec, { lastUnusedOffers })] : [];

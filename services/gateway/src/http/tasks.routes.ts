@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { Backends } from "../backends.ts";
-import { everyLiveTask } from "./app-runtime.ts";
 import { callerMetadata } from "./caller.ts";
 import { sendDeploymentResult } from "./deployment-result.ts";
 import { marathonTask } from "./marathon-task-view.ts";
+import { sendRendered, type Reads } from "./reads.ts";
 import { badRequest, requireObjectBody, type Query } from "./request-params.ts";
 import { killOptions, killTasks } from "./task-kills.ts";
 
@@ -12,13 +12,13 @@ import { killOptions, killTasks } from "./task-kills.ts";
  * /v2/tasks/delete` (`{"ids": […]}`, with `scale`, `wipe`, `force`): ids that name no live task
  * are left out, as in Marathon.
  */
-export function registerTaskRoutes(app: FastifyInstance, backends: Backends): void {
-  app.get("/v2/tasks", async (request) => {
-    const { tasks } = await everyLiveTask(backends, callerMetadata(request));
+export function registerTaskRoutes(app: FastifyInstance, backends: Backends, reads: Reads): void {
+  app.get("/v2/tasks", async (request, reply) => {
+    const tasks = await reads.held.everyLiveTask(callerMetadata(request));
     const status = (request.query as { status?: string | string[]; "status[]"?: string | string[] });
     const wanted = [status.status ?? [], status["status[]"] ?? []].flat().map((s) => `TASK_${s.toUpperCase()}`);
-    const views = tasks.map(marathonTask).filter((t) => wanted.length === 0 || wanted.includes(String(t.state)));
-    return { tasks: views };
+    const body = reads.bodies.get(`tasks ${JSON.stringify(wanted)}`, [tasks], () => ({ tasks: tasks.map(marathonTask).filter((t) => wanted.length === 0 || wanted.includes(String(t.state))) }));
+    return sendRendered(reply, body);
   });
 
   app.post("/v2/tasks/delete", async (request, reply) => {

@@ -81,7 +81,9 @@ export function registryService(h: RegistryHandlers): ServiceBinding {
     },
     async listApps(request, ctx) {
       authorize(ctx.principal, "readApp", resource(request.group));
-      return { apps: h.queries.listApps(request).map(listedVersionOf) };
+      const version = h.queries.version();
+      if (request.knownVersion !== "" && request.knownVersion === version) return { version, unchanged: true };
+      return { apps: h.queries.listApps(request).map(listedVersionOf), version };
     },
     async listAppVersions(request, ctx) {
       authorize(ctx.principal, "readApp", resource(request.id));

@@ -53,6 +53,20 @@ export function nextVersion(previous: string | undefined, now: Date): string {
   return new Date(Date.parse(previous) + 1).toISOString();
 }
 
+/** The current side of a change, made once per state (the projection shares one per revision). */
+const currentSides = new WeakMap<RegistryState, { current: DesiredState; runSpecs: ReturnType<typeof runSpecSetOf> }>();
+
+/** The state as a desired state and as the run spec set plans start from; read only. */
+function currentSideOf(state: RegistryState): { current: DesiredState; runSpecs: ReturnType<typeof runSpecSetOf> } {
+  let side = currentSides.get(state);
+  if (!side) {
+    const current = withAncestors(desiredFrom(state));
+    side = { current, runSpecs: runSpecSetOf(treeOf(current)) };
+    currentSides.set(state, side);
+  }
+  return side;
+}
+
 /**
  * Decides one change of desired state (the heart of every registry command; pure): checks the
  * whole target tree (ids, dependency cycles), computes Marathon's deployment plan from the
@@ -69,10 +83,9 @@ export function decideChange(state: RegistryState, target: DesiredState, options
   const targetTree = treeOf(desired);
   const violations = checkGroupTree(targetTree, VALIDATION.pathStyle);
   if (violations.length > 0) throw invalidObject(violations);
-  const current = desiredFrom(state);
-  const currentTree = treeOf(withAncestors(current));
+  const { current, runSpecs } = currentSideOf(state);
   const restart = options.restart ?? new Set<string>();
-  const plan = computeDeploymentPlan(runSpecSetOf(currentTree), runSpecSetOf(targetTree), { restart });
+  const plan = computeDeploymentPlan(runSpecs, runSpecSetOf(targetTree), { restart });
   // Marathon's deployment plan validator: resident apps keep their volumes and resources.
   const updatedApps = plan.affectedApps.flatMap((id) => desired.apps.get(id) ?? []);
   const residentViolations = checkResidentUpdates(current.apps, updatedApps, VALIDATION.pathStyle);

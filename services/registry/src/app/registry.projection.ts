@@ -66,6 +66,9 @@ export class RegistryProjection {
   private readonly finishedEarly = new Map<string, { failure?: string }>();
   private readonly stepsEarly = new Map<string, number>();
   private readonly versions = new Map<string, number>();
+  /** Bumped by every applied event: the current state and lists built from it are kept until it moves. */
+  private revisionCount = 0;
+  private current: { revision: number; state: RegistryState } | undefined;
 
   /** True for the stream types this projection folds (others are skipped cheaply). */
   static folds(streamType: string): boolean {
@@ -76,6 +79,7 @@ export class RegistryProjection {
   apply(e: ProjectedEvent): boolean {
     if ((this.versions.get(e.streamId) ?? 0) >= e.streamVersion) return false;
     this.versions.set(e.streamId, e.streamVersion);
+    this.revisionCount++;
     switch (e.type) {
       case "AppCreated":
       case "AppUpdated": {
@@ -187,9 +191,22 @@ export class RegistryProjection {
     return { deployment: r.deployment, currentStep: r.currentStep, outcome };
   }
 
-  /** The current state, for deciders and readers. */
+  /**
+   * A number that changes whenever an applied event changes what this projection holds (equal
+   * revisions mean equal states); lists answer "unchanged" to a caller holding the current one.
+   */
+  revision(): number {
+    return this.revisionCount;
+  }
+
+  /**
+   * The current state, for deciders and readers: built once per revision and shared (readers and
+   * deciders never modify it; commands edit a copy, see `desiredFrom`), so a change or a list at
+   * 1,000 apps does not rebuild every map and implicit group first.
+   */
   state(): RegistryState {
-    return this.stateAt(undefined);
+    if (this.current?.revision !== this.revisionCount) this.current = { revision: this.revisionCount, state: this.stateAt(undefined) };
+    return this.current.state;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { registryV1App } from "@gantry/proto";
 import { isUnder } from "../domain/index.ts";
@@ -23,9 +24,19 @@ export interface AppFilters {
  */
 export class RegistryQueries {
   private readonly projection: RegistryProjection;
+  /** Makes versions unique to this process: a replica's count of changes means nothing to another. */
+  private readonly nonce = randomUUID().slice(0, 8);
 
   constructor(projection: RegistryProjection) {
     this.projection = projection;
+  }
+
+  /**
+   * The version of everything these queries answer from, unique to this process: equal versions
+   * mean nothing changed in between (ListApps answers "unchanged" to a caller holding it).
+   */
+  version(): string {
+    return `${this.nonce}:${this.projection.revision()}`;
   }
 
   getApp(rawId: string): StoredRunSpec {

@@ -4,7 +4,7 @@ import { isTerminal, type Instance } from "../domain/index.ts";
 import type { Scheduler } from "../app/scheduler.ts";
 import { toProtoAgent } from "./agent-view.ts";
 import { toPlacementExplanation } from "./placement-view.ts";
-import { taskCounts, taskList, toProtoTasks } from "./task-view.ts";
+import { taskCountList, taskList, toProtoTasks } from "./task-view.ts";
 import { taskStateProto } from "../app/task-state-codec.ts";
 
 /**
@@ -79,8 +79,7 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
     },
     async listTaskCounts(request, ctx) {
       authorize(ctx.principal, "readTask", request.appId || "/");
-      const live = request.appId ? [...state.instancesOf(request.appId)] : [...state.instances.values()];
-      return { counts: taskCounts(live) };
+      return taskCountList(state, request);
     },
     async drainAgent(request, ctx) {
       authorize(ctx.principal, "updateAgent", "/");

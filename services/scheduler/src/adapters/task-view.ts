@@ -49,6 +49,19 @@ export function taskCounts(instances: Iterable<Instance>): { appId: string; stag
   return [...byApp.values()];
 }
 
+type AppCounts = ReturnType<typeof taskCounts>;
+
+/**
+ * `ListTaskCounts`: one app's counts or every app's; every app's carry the same version as the
+ * list of every live task, and a caller holding the current one gets "unchanged" and no counts.
+ */
+export function taskCountList(state: SchedulerState, request: { appId: string; knownVersion: string }): { counts: AppCounts; version: string; unchanged?: boolean } {
+  const version = request.appId ? "" : state.instancesVersion;
+  if (version !== "" && request.knownVersion === version) return { counts: [], version, unchanged: true };
+  const live = request.appId ? [...state.instancesOf(request.appId)] : [...state.instances.values()];
+  return { counts: taskCounts(live), version };
+}
+
 /**
  * `ListTasks`: one app's tasks or every task, live ones (and with `includeTerminal` the recently
  * ended too). The list of every live task carries the state's version: a caller that holds the

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { agentV1, eventsV1App, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import type { RecordedEvent } from "@gantry/platform";
-import { taskList, toProtoTasks } from "../adapters/task-view.ts";
+import { taskCountList, taskList, toProtoTasks } from "../adapters/task-view.ts";
 import { appCreated, appCreatedOf, appUpdated, at, deploymentPlanned, deploymentPlannedInSteps, harness, healthReport, healthStatus, readyReport, launchedTasks, registration, report, runSpec, status } from "./test-harness.ts";
 
 test("a large cluster's agents are asked to beat less often, recorded in the log, and each is lost only after missing its own interval", async () => {
@@ -513,7 +513,11 @@ test("the list of every live task carries a version: unchanged while no task cha
   assert.notEqual(after.version, first.version);
   assert.equal(after.unchanged, undefined);
   assert.equal(after.tasks[0]?.state, schedulerV1Model.TaskState.RUNNING);
-  assert.equal(taskList(h.scheduler.state, { appId: "/web", includeTerminal: false, knownVersion: after.version }).tasks.length, 1, "one app's list is never 'unchanged'");
+  assert.equal(taskList(h.scheduler.state, { appId: "/web", includeTerminal: false, knownVersion: after.version }).tasks.length, 1, "one app's list is never 'unchanged'");  const counts = taskCountList(h.scheduler.state, { appId: "", knownVersion: "" });
+  assert.equal(counts.version, after.version, "counts carry the tasks' version");
+  assert.deepEqual(taskCountList(h.scheduler.state, { appId: "", knownVersion: after.version }), { counts: [], version: after.version, unchanged: true });
+  assert.equal(taskCountList(h.scheduler.state, { appId: "", knownVersion: first.version }).counts[0]?.running, 1);
+  assert.equal(taskCountList(h.scheduler.state, { appId: "/web", knownVersion: after.version }).counts.length, 1, "one app's counts are never 'unchanged'");
 });
 
 test("a standby folds but never acts: inputs that need a leader are refused, nothing is appended or sent", async () => {

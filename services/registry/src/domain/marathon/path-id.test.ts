@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { canonicalPath, invalidSegments, isChildOf, parentOf, safePath, ID_PATH_SEGMENT_PATTERN } from "./path-id.ts";
+import { canonicalPath, invalidSegments, isChildOf, isUnder, parentOf, safePath, ID_PATH_SEGMENT_PATTERN } from "./path-id.ts";
 import { buildDependencyGraph, detectDependencyCycles, longestPathLengths } from "./dependency-graph.ts";
 import { formatNumber, renderPath } from "./field-validators.ts";
 import { appJsonSchema } from "./app.schema.ts";
@@ -24,6 +24,12 @@ describe("path ids", () => {
   it("parent, child, safePath", () => {
     assert.equal(parentOf("/a/b"), "/a");
     assert.equal(parentOf("/a"), "/");
+    assert.equal(parentOf("/"), "/");
+    assert.equal(parentOf("/a/b/"), "/a", "a trailing slash is no segment");
+    assert.equal(parentOf("/a//b"), "/a");
+    assert.ok(isUnder("/ab/c", "/ab") && isUnder("/ab", "/ab") && isUnder("/x", "/"));
+    assert.ok(!isUnder("/abc", "/ab"), "a prefix of a segment is not an ancestor");
+    assert.ok(isUnder("/a/b", "/a/"), "non-canonical ancestors compare by segments");
     assert.ok(isChildOf("/g/app", "/g"));
     assert.ok(!isChildOf("/g/x/app", "/g"));
     assert.ok(!isChildOf("/", "/"));

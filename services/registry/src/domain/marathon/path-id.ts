@@ -63,8 +63,17 @@ export function isRoot(id: string): boolean {
   return parsePathId(id).segments.length === 0;
 }
 
-/** The parent of a canonical id; the root's parent is the root. */
+/** True for an id already in canonical form: `/`, or `/a/b` (no empty segment, no trailing `/`). */
+function isPlainAbsolute(id: string): boolean {
+  return id === ROOT_ID || (id.startsWith("/") && !id.endsWith("/") && !id.includes("//"));
+}
+
+/** The parent of a canonical id; the root's parent is the root. (Whole-tree checks call it per member per change: no split for plain ids.) */
 export function parentOf(id: string): string {
+  if (isPlainAbsolute(id)) {
+    const last = id.lastIndexOf("/");
+    return last <= 0 ? ROOT_ID : id.slice(0, last);
+  }
   const segments = parsePathId(id).segments;
   return `/${segments.slice(0, -1).join("/")}`;
 }
@@ -76,6 +85,7 @@ export function isChildOf(id: string, parent: string): boolean {
 
 /** True when canonical `id` equals `ancestor` or lies anywhere below it. */
 export function isUnder(id: string, ancestor: string): boolean {
+  if (isPlainAbsolute(id) && isPlainAbsolute(ancestor)) return ancestor === ROOT_ID || id === ancestor || id.startsWith(`${ancestor}/`);
   const a = parsePathId(ancestor).segments;
   const s = parsePathId(id).segments;
   return a.length <= s.length && a.every((seg, i) => s[i] === seg);

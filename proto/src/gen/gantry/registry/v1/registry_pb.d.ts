@@ -244,6 +244,14 @@ export declare type ListAppsRequest = Message<"gantry.registry.v1.ListAppsReques
    * @generated from field: string group = 4;
    */
   group: string;
+
+  /**
+   * The `version` of an answer to the same filters the caller holds: when nothing changed since,
+   * the answer is `unchanged` and carries no apps.
+   *
+   * @generated from field: string known_version = 5;
+   */
+  knownVersion: string;
 };
 
 /**
@@ -262,6 +270,21 @@ export declare type ListAppsResponse = Message<"gantry.registry.v1.ListAppsRespo
    * @generated from field: repeated gantry.registry.v1.AppVersion apps = 1;
    */
   apps: AppVersion[];
+
+  /**
+   * Of the registry's state as this registry process holds it (a nonce and a count of changes);
+   * changes whenever any app, pod, group or deployment does.
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * The caller's `known_version` is current: keep its apps.
+   *
+   * @generated from field: bool unchanged = 3;
+   */
+  unchanged: boolean;
 };
 
 /**

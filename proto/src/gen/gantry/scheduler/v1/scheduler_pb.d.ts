@@ -21,6 +21,14 @@ export declare type ListTaskCountsRequest = Message<"gantry.scheduler.v1.ListTas
    * @generated from field: string app_id = 1;
    */
   appId: string;
+
+  /**
+   * The `version` of the counts of every app the caller holds (no app_id): when no task changed
+   * since, the answer is `unchanged` and carries no counts.
+   *
+   * @generated from field: string known_version = 2;
+   */
+  knownVersion: string;
 };
 
 /**
@@ -79,6 +87,21 @@ export declare type ListTaskCountsResponse = Message<"gantry.scheduler.v1.ListTa
    * @generated from field: repeated gantry.scheduler.v1.AppTaskCounts counts = 1;
    */
   counts: AppTaskCounts[];
+
+  /**
+   * Of the live tasks as this scheduler process holds them ("" for one app's counts); the same
+   * version as ListTasks'.
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * The caller's `known_version` is current: keep its counts.
+   *
+   * @generated from field: bool unchanged = 3;
+   */
+  unchanged: boolean;
 };
 
 /**

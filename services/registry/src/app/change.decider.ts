@@ -53,16 +53,19 @@ export function nextVersion(previous: string | undefined, now: Date): string {
   return new Date(Date.parse(previous) + 1).toISOString();
 }
 
-/** The current side of a change, made once per state (the projection shares one per revision). */
-const currentSides = new WeakMap<RegistryState, { current: DesiredState; runSpecs: ReturnType<typeof runSpecSetOf> }>();
+/**
+ * The current side of a change, made once per tree: the projection's states share their maps of
+ * apps, pods and groups until one of those changes (keyed by the apps map).
+ */
+const currentSides = new WeakMap<RegistryState["apps"], { current: DesiredState; runSpecs: ReturnType<typeof runSpecSetOf> }>();
 
 /** The state as a desired state and as the run spec set plans start from; read only. */
 function currentSideOf(state: RegistryState): { current: DesiredState; runSpecs: ReturnType<typeof runSpecSetOf> } {
-  let side = currentSides.get(state);
+  let side = currentSides.get(state.apps);
   if (!side) {
     const current = withAncestors(desiredFrom(state));
     side = { current, runSpecs: runSpecSetOf(treeOf(current)) };
-    currentSides.set(state, side);
+    currentSides.set(state.apps, side);
   }
   return side;
 }

@@ -71,3 +71,24 @@ describe("RegistryProjection: run specs", () => {
     assert.equal(stored?.runSpec, undefined);
   });
 });
+
+describe("RegistryProjection: the current state", () => {
+  test("is built once per change: the same object until an event applies; deployments moving keep the tree's maps", () => {
+    const p = new RegistryProjection();
+    p.apply(legacyCreated("app", validApp({ id: "/a", cmd: "sleep 1" })));
+    const first = p.state();
+    assert.equal(p.state(), first, "no event in between: the same state");
+    const deployment = { id: "d1", version: V1, affectedApps: ["/a"], steps: [{ actions: [{ action: "StartApplication", app: "/a" }] }], totalSteps: 1 };
+    p.apply({ streamId: "deployment-d1", streamVersion: 1, type: "DeploymentPlanned", data: { deployment } as JsonObject });
+    const planned = p.state();
+    assert.notEqual(planned, first);
+    assert.equal(planned.apps, first.apps, "a deployment event keeps the apps map");
+    assert.deepEqual(planned.running.map((r) => r.deployment.id), ["d1"], "and shows the running deployment");
+    p.apply({ streamId: "deployment-d1", streamVersion: 2, type: "DeploymentSucceeded", data: { deploymentId: "d1" } });
+    assert.deepEqual(p.state().running, []);
+    p.apply(legacyCreated("app", validApp({ id: "/b", cmd: "sleep 1" })));
+    const changed = p.state();
+    assert.notEqual(changed.apps, first.apps, "an app event makes new maps");
+    assert.deepEqual([...changed.apps.keys()].sort(), ["/a", "/b"]);
+  });
+});

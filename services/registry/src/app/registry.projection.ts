@@ -68,7 +68,9 @@ export class RegistryProjection {
   private readonly versions = new Map<string, number>();
   /** Bumped by every applied event: the current state and lists built from it are kept until it moves. */
   private revisionCount = 0;
-  private current: { revision: number; state: RegistryState } | undefined;
+  /** Bumped only by app, pod and group events: deployments moving on leave the tree's maps as they are. */
+  private treeRevisionCount = 0;
+  private current: { revision: number; treeRevision: number; state: RegistryState } | undefined;
 
   /** True for the stream types this projection folds (others are skipped cheaply). */
   static folds(streamType: string): boolean {
@@ -80,6 +82,7 @@ export class RegistryProjection {
     if ((this.versions.get(e.streamId) ?? 0) >= e.streamVersion) return false;
     this.versions.set(e.streamId, e.streamVersion);
     this.revisionCount++;
+    if (!e.type.startsWith("Deployment")) this.treeRevisionCount++;
     switch (e.type) {
       case "AppCreated":
       case "AppUpdated": {
@@ -202,11 +205,16 @@ export class RegistryProjection {
   /**
    * The current state, for deciders and readers: built once per revision and shared (readers and
    * deciders never modify it; commands edit a copy, see `desiredFrom`), so a change or a list at
-   * 1,000 apps does not rebuild every map and implicit group first.
+   * 1,000 apps does not rebuild every map and implicit group first; its maps of apps, pods and
+   * groups stay the same objects while only deployments move.
    */
   state(): RegistryState {
-    if (this.current?.revision !== this.revisionCount) this.current = { revision: this.revisionCount, state: this.stateAt(undefined) };
-    return this.current.state;
+    const held = this.current;
+    if (held?.revision === this.revisionCount) return held.state;
+    // Only deployments moved: the same maps (and what is cached on them) with the running ones now.
+    const state = held?.treeRevision === this.treeRevisionCount ? { ...held.state, running: this.running() } : this.stateAt(undefined);
+    this.current = { revision: this.revisionCount, treeRevision: this.treeRevisionCount, state };
+    return state;
   }
 
   /**

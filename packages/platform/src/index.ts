@@ -101,21 +101,33 @@ export { delay } from "./async/delay.ts";
 export {
   ANONYMOUS,
   createTokenSigner,
+  formatGrant,
+  parseGrant,
   generateSigningKey,
   loadOrCreateSigningKey,
   signingKeyFromEnv,
   createAuthenticator,
   tokenFromAuthorization,
   authorize,
+  grantsOf,
   isAllowed,
+  ACTIONS,
+  RESOURCES,
+  covers,
+  onApps,
+  grantsOfRoles,
+  parseAction,
+  parseResourceId,
+  permits,
+  resourceIdOf,
 } from "./auth/index.ts";
-export type { Principal, TokenClaims, IssuedToken, TokenSigner, Authenticator } from "./auth/index.ts";
+export type { Principal, TokenClaims, IssuedToken, TokenSigner, Authenticator, Action, Permission, ResourceKind } from "./auth/index.ts";
 export { startTelemetry, injectTraceparent, extractContext, withExtractedContext, tracer } from "./telemetry/index.ts";
 export type { Telemetry, TraceCarrier } from "./telemetry/index.ts";
 export { openDatabase, openClusterDatabase } from "./database/database.ts";
 export { claimDatabaseForCluster } from "./database/cluster-claim.ts";
 export type { Database, ClusterDatabase } from "./database/database.ts";
 export { bindService, createGrpcServer, createGrpcClient, createGrpcProxy, CORRELATION_ID_KEY, currentCorrelationId } from "./grpc/index.ts";
-export type { CallContext, Handlers, ServiceBinding, GrpcServer, GrpcClient, GrpcClientOptions, GrpcCallOptions, GrpcProxyOptions } from "./grpc/index.ts";
+export type { CallContext, Handlers, Permissions, Requirement, ServiceBinding, GrpcServer, GrpcClient, GrpcClientOptions, GrpcCallOptions, GrpcProxyOptions } from "./grpc/index.ts";
 export { runServiceProcess } from "./process/run-service.ts";
 export type { Stoppable } from "./process/run-service.ts";

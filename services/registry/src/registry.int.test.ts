@@ -227,6 +227,27 @@ describe("apps", () => {
     assert.equal(new Set(written.map((e) => e.transactionId)).size, 1, "one transaction");
   });
 
+  test("a team's token reads and changes only its own path: lists show its apps and deployments only, the other team's are PermissionDenied", async () => {
+    await client.createApp({ definition: app("/team-b/db") });
+    const teamA = signer.issue({ name: "alice-a", roles: [], grants: [{ resource: "gantry:apps", action: "full", path: "/team-a" }] }).token;
+    const a = createGrpcClient(registryV1.RegistryService, `127.0.0.1:${registry.port}`, { token: teamA, deadlineMs: CALL_DEADLINE_MS });
+    try {
+      const created = await a.createApp({ definition: app("/team-a/web") });
+      assert.deepEqual((await a.listApps({})).apps.map((x) => x.id), ["/team-a/web"], "only team-a's apps");
+      assert.equal((await a.listApps({})).version, "", "a scoped list carries no shared version");
+      assert.ok((await client.listApps({})).apps.some((x) => x.id === "/team-b/db"), "the admin sees every app");
+      assert.ok((await a.listDeployments({})).deployments.every((d) => d.affectedApps.every((id) => id.startsWith("/team-a/"))));
+      await a.getDeployment({ id: created.deploymentId });
+      await rejects(a.getApp({ id: "/team-b/db" }), "PermissionDenied", 'principal "alice-a" may not read gantry:apps:/team-b/db');
+      await rejects(a.createApp({ definition: app("/team-b/web") }), "PermissionDenied");
+      await rejects(a.deleteApp({ id: "/team-b/db", force: true }), "PermissionDenied");
+      await rejects(a.updateGroup({ id: "/", definition: { id: "/" }, force: true }), "PermissionDenied", 'principal "alice-a" may not update gantry:apps');
+      await client.getApp({ id: "/team-b/db" });
+    } finally {
+      a.close();
+    }
+  });
+
   test("delete: NotFound afterwards and for unknown apps; viewers may read but not delete", async () => {
     await client.createApp({ definition: app("/gone") });
     const viewerClient = createGrpcClient(registryV1.RegistryService, `127.0.0.1:${registry.port}`, { token: viewer, deadlineMs: CALL_DEADLINE_MS });
@@ -535,8 +556,11 @@ describe("the log", () => {
   test("every event carries the acting principal and correlation id", async () => {
     const events = (await allEvents()).filter((e) => !e.streamId.startsWith("rollout-"));
     assert.ok(events.length > 20);
+    // team-a's own user made its app (see "a team's token …"): every event of that change is hers; the admin's the rest.
+    const byTeamA = new Set(events.filter((e) => e.streamId === "app-/team-a/web").map((e) => e.transactionId));
+    assert.equal(byTeamA.size, 1);
     for (const e of events) {
-      assert.equal(e.metadata.principal, "alice", `${e.streamId} ${e.type}`);
+      assert.equal(e.metadata.principal, byTeamA.has(e.transactionId) ? "alice-a" : "alice", `${e.streamId} ${e.type}`);
       assert.ok(e.metadata.correlationId, `${e.streamId} ${e.type}`);
     }
   });

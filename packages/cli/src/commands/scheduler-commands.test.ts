@@ -6,6 +6,7 @@ import path from "node:path";
 import { create, toJson } from "@bufbuild/protobuf";
 import { schedulerV1, schedulerV1Model } from "@gantry/proto";
 import { bindService, createAuthenticator, createGrpcServer, createLogger, createTokenSigner, GantryError, generateSigningKey, type GrpcServer } from "@gantry/platform";
+import { openToAuthenticated } from "@gantry/platform/testing";
 import { runGantry, type CliResult } from "@gantry/test/support";
 
 // The real `gantry` process against a fake SchedulerService bound on a loopback port (what the
@@ -99,7 +100,7 @@ const scheduler = bindService(schedulerV1.SchedulerService, {
   listTaskCounts: async () => {
     throw new Error("not used here");
   },
-});
+}, openToAuthenticated(schedulerV1.SchedulerService));
 
 let server: GrpcServer;
 let env: NodeJS.ProcessEnv;

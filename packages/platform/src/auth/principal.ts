@@ -1,11 +1,15 @@
+import type { Permission } from "./permissions.ts";
+
 /**
  * Who is calling: a principal name (a user or a service account, e.g. `alice`, `svc:scheduler`)
- * and the roles granted to it when its token was issued. Roles are plain strings; the
- * authorisation rule (authorize.ts) gives meaning to `admin` and `viewer`.
+ * the roles granted to it when its token was issued (`admin`, `viewer`: see `grantsOfRoles`)
+ * and its own grants.
  */
 export interface Principal {
   name: string;
   roles: string[];
+  /** Permissions granted to it (or its groups) besides what its roles stand for. */
+  grants?: readonly Permission[];
 }
 
 /**

@@ -43,10 +43,27 @@ describe("token signer", () => {
     assert.equal(signer.verify(123 as unknown as string), undefined);
   });
 
+  test("a token carries its principal's grants: path-scoped permissions come back as they were given", () => {
+    const signer = createTokenSigner(key);
+    const grants = [{ resource: "gantry:apps", action: "full", path: "/team-a" }, { resource: "gantry:logs:read", action: "read" }] as const;
+    const { token } = signer.issue({ name: "alice", roles: [], grants: [...grants] });
+    assert.deepEqual(signer.verifyClaims(token)?.grants, ["gantry:apps:/team-a full", "gantry:logs:read read"]);
+    assert.deepEqual(signer.verify(token), { name: "alice", roles: [], grants: [...grants] });
+  });
+
   test("a correctly signed token with ill-typed claims is invalid", async () => {
     const { createHmac } = await import("node:crypto");
     const signer = createTokenSigner(key);
-    for (const claims of [{ sub: "", roles: [], jti: "x", iat: 1 }, { sub: "a", roles: "admin", jti: "x", iat: 1 }, { sub: "a", roles: [1], jti: "x", iat: 1 }, [1, 2], "text"]) {
+    for (const claims of [
+      { sub: "", roles: [], jti: "x", iat: 1 },
+      { sub: "a", roles: "admin", jti: "x", iat: 1 },
+      { sub: "a", roles: [1], jti: "x", iat: 1 },
+      { sub: "a", roles: [], grants: "gantry:apps full", jti: "x", iat: 1 },
+      { sub: "a", roles: [], grants: ["gantry:widgets full"], jti: "x", iat: 1 },
+      { sub: "a", roles: [], grants: ["gantry:apps:/a own"], jti: "x", iat: 1 },
+      [1, 2],
+      "text",
+    ]) {
       const payload = "gty_" + Buffer.from(JSON.stringify(claims)).toString("base64url");
       const sig = createHmac("sha256", key).update(payload).digest("base64url");
       assert.equal(signer.verify(`${payload}.${sig}`), undefined, JSON.stringify(claims));

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { parseAction, parseResourceId, resourceIdOf, type Permission } from "./permissions.ts";
 import type { Principal } from "./principal.ts";
 
 /** The smallest signing key accepted, in bytes (HMAC-SHA256 gains nothing from more than 64). */
@@ -9,10 +10,14 @@ const SIG_BYTES = 32;
 // A token is `gty_<payload>.<sig>`, both parts unpadded base64url.
 const TOKEN_SHAPE = /^gty_([A-Za-z0-9_-]{1,4096})\.([A-Za-z0-9_-]{43})$/;
 
-/** What a token carries, signed: subject, roles, token id, issue time and optional expiry (unix seconds). */
+/**
+ * What a token carries, signed: subject, roles, grants (`"<resource id> <action>"`, e.g.
+ * `"gantry:apps:/team-a full"`), token id, issue time and optional expiry (unix seconds).
+ */
 export interface TokenClaims {
   sub: string;
   roles: string[];
+  grants?: string[];
   jti: string;
   iat: number;
   exp?: number;
@@ -67,6 +72,8 @@ export function createTokenSigner(key: Uint8Array, options: { now?: () => number
       return undefined;
     }
     if (!isClaims(claims)) return undefined;
+    // Signed but naming an unknown resource or action (a newer or older cluster's): refused whole.
+    if (claims.grants?.some((g) => !isGrant(g))) return undefined;
     if (claims.exp !== undefined && now() >= claims.exp * 1000) return undefined;
     return claims;
   }
@@ -76,6 +83,7 @@ export function createTokenSigner(key: Uint8Array, options: { now?: () => number
       if (!principal.name) throw new RangeError("a token needs a principal name");
       const iat = Math.floor(now() / 1000);
       const claims: TokenClaims = { sub: principal.name, roles: [...principal.roles], jti: randomUUID(), iat };
+      if (principal.grants && principal.grants.length > 0) claims.grants = principal.grants.map(formatGrant);
       if (issueOptions.ttlSeconds !== undefined) claims.exp = iat + issueOptions.ttlSeconds;
       const payload = Buffer.from(JSON.stringify(claims), "utf8").toString("base64url");
       const token = `${PREFIX}${payload}.${sign(PREFIX + payload).toString("base64url")}`;
@@ -83,7 +91,8 @@ export function createTokenSigner(key: Uint8Array, options: { now?: () => number
     },
     verify(token) {
       const claims = verifyClaims(token);
-      return claims && { name: claims.sub, roles: [...claims.roles] };
+      if (!claims) return undefined;
+      return claims.grants ? { name: claims.sub, roles: [...claims.roles], grants: claims.grants.map(parseGrant) } : { name: claims.sub, roles: [...claims.roles] };
     },
     verifyClaims,
   };
@@ -97,8 +106,30 @@ function isClaims(value: unknown): value is TokenClaims {
     c.sub.length > 0 &&
     Array.isArray(c.roles) &&
     c.roles.every((r) => typeof r === "string") &&
+    (c.grants === undefined || (Array.isArray(c.grants) && c.grants.every((g) => typeof g === "string"))) &&
     typeof c.jti === "string" &&
     typeof c.iat === "number" &&
     (c.exp === undefined || typeof c.exp === "number")
   );
+}
+
+/** A grant as a token carries it: `"<resource id> <action>"`. */
+export function formatGrant(grant: Permission): string {
+  return `${resourceIdOf(grant)} ${grant.action}`;
+}
+
+/** Parses `"gantry:apps:/team-a full"`; throws a message naming the problem. */
+export function parseGrant(text: string): Permission {
+  const [id = "", action = "", ...rest] = text.trim().split(/\s+/);
+  if (rest.length > 0 || !id || !action) throw new Error(`grant "${text}": expected "<resource id> <action>"`);
+  return { ...parseResourceId(id), action: parseAction(action) };
+}
+
+function isGrant(text: string): boolean {
+  try {
+    parseGrant(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -5,6 +5,7 @@ import { GantryError, invalidObject } from "../errors/index.ts";
 import { startTelemetry, tracer, type Telemetry } from "../telemetry/index.ts";
 import { bindService, createGrpcClient, createGrpcProxy, createGrpcServer, type CallContext, type GrpcServer } from "./index.ts";
 import { within } from "../testing/waits.ts";
+import { openToAuthenticated } from "../testing/open-permissions.ts";
 import { authFixture, recordingLogger, WatchTasksBidi, withUnusedMethods } from "./test-kit.ts";
 
 const auth = authFixture();
@@ -40,7 +41,7 @@ before(async () => {
           backendCalls.push({ method: "deleteApp", ctx });
           throw new Error("backend bug");
         },
-      })),
+      }), openToAuthenticated(registryV1.RegistryService)),
       bindService(schedulerV1.SchedulerService, {
         async listTasks() {
           return { tasks: [] };
@@ -80,7 +81,7 @@ before(async () => {
           for (let i = 0; i < 3; i++) yield { task: { taskId: `t${i}`, appId: request.appId } };
           if (request.appId === "/broken") throw new GantryError("FailedPrecondition", "app is suspended");
         },
-      }),
+      }, openToAuthenticated(schedulerV1.SchedulerService)),
     ],
   });
   bidiBackend = createGrpcServer({
@@ -91,7 +92,7 @@ before(async () => {
         async *watchTasks(requests) {
           for await (const request of requests) yield { task: { taskId: `echo`, appId: request.appId } };
         },
-      }),
+      }, openToAuthenticated(WatchTasksBidi)),
     ],
   });
   const backendAddress = `127.0.0.1:${await backend.listen("127.0.0.1", 0)}`;

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { registryV1, schedulerV1 } from "@gantry/proto";
 import { GantryError } from "../errors/index.ts";
 import { bindService, createGrpcServer, type GrpcServer } from "./index.ts";
+import { openToAuthenticated } from "../testing/open-permissions.ts";
 import { authFixture, recordingLogger, withUnusedMethods } from "./test-kit.ts";
 
 // `buf curl` is the generic gRPC client of the project (grpcurl is not available on Debian 12).
@@ -32,7 +33,7 @@ before(async () => {
         },
         listApps: notImplemented,
         deleteApp: notImplemented,
-      })),
+      }), openToAuthenticated(registryV1.RegistryService)),
       bindService(schedulerV1.SchedulerService, {
         listTasks: notImplemented,
         listAgents: notImplemented,
@@ -46,7 +47,7 @@ before(async () => {
         listTaskFailures: notImplemented,
         listTaskCounts: notImplemented,
         async *watchTasks() {},
-      }),
+      }, openToAuthenticated(schedulerV1.SchedulerService)),
     ],
   });
   url = `http://127.0.0.1:${await server.listen("127.0.0.1", 0)}`;

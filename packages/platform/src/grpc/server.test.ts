@@ -10,6 +10,7 @@ import { startTelemetry, tracer, type Telemetry } from "../telemetry/index.ts";
 import { createGrpcClient, createGrpcServer, bindService, type CallContext, type GrpcServer } from "./index.ts";
 import { HealthService } from "./health.ts";
 import { eventually, within } from "../testing/waits.ts";
+import { openToAuthenticated } from "../testing/open-permissions.ts";
 import { authFixture, recordingLogger, sleep, WatchTasksBidi, WatchTasksClientStream, withUnusedMethods } from "./test-kit.ts";
 
 const auth = authFixture();
@@ -51,7 +52,7 @@ const registry = bindService(registryV1.RegistryService, withUnusedMethods(regis
   async deleteApp() {
     return {};
   },
-}));
+}), openToAuthenticated(registryV1.RegistryService));
 
 const scheduler = bindService(schedulerV1.SchedulerService, {
   async listTasks(request) {
@@ -95,7 +96,7 @@ const scheduler = bindService(schedulerV1.SchedulerService, {
     if (request.appId === "/fail-after-five") throw new GantryError("Unavailable", "scheduler lost its leader");
     if (request.appId === "/forever") await waitForAbort(ctx);
   },
-});
+}, openToAuthenticated(schedulerV1.SchedulerService));
 
 const bidi = bindService(WatchTasksBidi, {
   async *watchTasks(requests, ctx) {
@@ -103,7 +104,7 @@ const bidi = bindService(WatchTasksBidi, {
     let n = 0;
     for await (const request of requests) yield { task: { taskId: `echo-${n++}`, appId: request.appId } };
   },
-});
+}, openToAuthenticated(WatchTasksBidi));
 
 before(async () => {
   telemetry = await startTelemetry("grpc-test");
@@ -174,7 +175,7 @@ describe("round trips", () => {
             for await (const request of requests) ids.push(request.appId);
             return { task: { taskId: `${ids.length}`, appId: ids.join(",") } };
           },
-        }),
+        }, openToAuthenticated(WatchTasksClientStream)),
       ],
     });
     const countingAddress = `127.0.0.1:${await counting.listen("127.0.0.1", 0)}`;

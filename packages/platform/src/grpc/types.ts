@@ -1,6 +1,7 @@
 import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import type { Principal } from "../auth/index.ts";
+import { authorize, type Permission, type Principal } from "../auth/index.ts";
+import { GantryError } from "../errors/index.ts";
 import type { Logger } from "../logging/index.ts";
 
 /** The four gRPC call shapes, as protobuf-es names them. */
@@ -46,6 +47,21 @@ export type Handlers<S extends GenService<GenServiceMethods>> = {
 /** Any handler, as the adapter sees it after type checking. */
 export type AnyHandler = (input: any, ctx: CallContext) => Promise<unknown> | AsyncIterable<unknown>;
 
+/** What a call needs: the permissions it requires, worked out from its request (none = any authenticated caller). */
+export type Requirement = Permission | readonly Permission[];
+
+/**
+ * How one method is authorised: a function of its request for unary and server-streaming methods
+ * (a client stream's requests arrive later: a function of nothing). Handlers whose answer depends
+ * on what the caller may see (lists) require nothing here and filter with `isAllowed`.
+ */
+export type PermissionRule<M> = M extends { methodKind: "unary" | "server_streaming" } ? (request: MessageShape<In<M>>) => Requirement : () => Requirement;
+
+/** The rule of every method of a service, keyed by method localName. Every method needs one. */
+export type Permissions<S extends GenService<GenServiceMethods>> = {
+  [K in keyof S["method"]]: PermissionRule<S["method"][K]>;
+};
+
 /** A service descriptor with its handlers, checked against each other by `bindService`. */
 export interface ServiceBinding {
   readonly service: DescService;
@@ -53,15 +69,43 @@ export interface ServiceBinding {
 }
 
 /**
- * Pairs a generated service descriptor with its handlers, type-checking every handler against its
- * method's kind and messages. Throws when a method of the service has no handler.
+ * Pairs a generated service descriptor with its handlers and their permissions, type-checking
+ * every handler against its method's kind and messages. Each handler runs only after the
+ * caller's principal holds what its method's rule requires (PermissionDenied otherwise, logged
+ * with the principal, action and resource): the one policy point of every gRPC method. Throws
+ * when a method of the service has no handler or no rule.
  */
-export function bindService<S extends GenService<GenServiceMethods>>(service: S, handlers: Handlers<S>): ServiceBinding {
+export function bindService<S extends GenService<GenServiceMethods>>(service: S, handlers: Handlers<S>, permissions: Permissions<S>): ServiceBinding {
   const table = handlers as unknown as Record<string, AnyHandler>;
+  const rules = permissions as unknown as Record<string, (request?: unknown) => Requirement>;
+  const guarded: Record<string, AnyHandler> = {};
   for (const method of (service as unknown as DescService).methods) {
-    if (typeof table[method.localName] !== "function") {
-      throw new TypeError(`no handler for ${service.typeName}.${method.name} (key "${method.localName}")`);
-    }
+    const handler = table[method.localName];
+    const rule = rules[method.localName];
+    if (typeof handler !== "function") throw new TypeError(`no handler for ${service.typeName}.${method.name} (key "${method.localName}")`);
+    if (typeof rule !== "function") throw new TypeError(`no permission rule for ${service.typeName}.${method.name} (key "${method.localName}")`);
+    const takesRequest = method.methodKind === "unary" || method.methodKind === "server_streaming";
+    const check = (input: unknown, ctx: CallContext) => enforce(ctx, takesRequest ? rule(input) : rule());
+    guarded[method.localName] =
+      method.methodKind === "unary" || method.methodKind === "client_streaming"
+        ? async (input, ctx) => {
+            check(input, ctx);
+            return (handler(input, ctx) as Promise<unknown>);
+          }
+        : async function* (input, ctx) {
+            check(input, ctx);
+            yield* handler(input, ctx) as AsyncIterable<unknown>;
+          };
   }
-  return { service: service as unknown as DescService, handlers: table };
+  return { service: service as unknown as DescService, handlers: guarded };
+}
+
+/** Authorises the call; a refusal is logged (who, what, which resource) before it is answered. */
+function enforce(ctx: CallContext, required: Requirement): void {
+  try {
+    authorize(ctx.principal, required);
+  } catch (err) {
+    if (err instanceof GantryError) ctx.logger.warn({ principal: ctx.principal.name, denied: err.details }, "permission denied");
+    throw err;
+  }
 }

@@ -13,3 +13,4 @@ export { startNatsFaultProxy } from "./fault-proxy/nats-fault-proxy.ts";
 export type { NatsFaultProxy, NatsFaultProxyOptions, NatsFaultProxyStats, SwallowPublishOptions } from "./fault-proxy/nats-fault-proxy.ts";
 export { eventually, within } from "./waits.ts";
 export type { WaitSubject } from "./waits.ts";
+export { openToAuthenticated } from "./open-permissions.ts";

@@ -1,5 +1,5 @@
 import { registryV1 } from "@gantry/proto";
-import { authorize, bindService, injectTraceparent, type CallContext, type ServiceBinding } from "@gantry/platform";
+import { bindService, injectTraceparent, isAllowed, type CallContext, type ServiceBinding } from "@gantry/platform";
 import type { AppCommands, DeploymentRef } from "../app/app.commands.ts";
 import type { CommandContext } from "../app/change-runner.ts";
 import type { DeploymentCommands } from "../app/deployment.commands.ts";
@@ -9,6 +9,7 @@ import type { PodCommands } from "../app/pod.commands.ts";
 import type { RegistryQueries } from "../app/registry.queries.ts";
 import type { StoredRunSpec } from "../app/registry-state.ts";
 import { canonicalPath } from "../domain/index.ts";
+import { appsAt, registryPermissions } from "./registry-permissions.ts";
 
 /** What the gRPC service serves: the registry's commands and queries. */
 export interface RegistryHandlers {
@@ -42,9 +43,9 @@ const DEPLOYMENT_STATES = {
   cancelled: registryV1.DeploymentState.CANCELLED,
 } as const;
 
-/** The resource an authorisation names: the canonical path when the id reads as one. */
-function resource(id: unknown): string {
-  return typeof id === "string" && id !== "" ? canonicalPath(id) : "/";
+/** Whether the caller may read every one of these apps and pods (lists show only those). */
+function mayRead(ctx: CallContext, ids: readonly string[]): boolean {
+  return isAllowed(ctx.principal, ids.map((id) => appsAt("read", id)));
 }
 
 function logged(ctx: CallContext, ids: Record<string, unknown>, ref: DeploymentRef | undefined, msg: string): void {
@@ -52,107 +53,92 @@ function logged(ctx: CallContext, ids: Record<string, unknown>, ref: DeploymentR
 }
 
 /**
- * `gantry.registry.v1.RegistryService`: every method authorised (`authorize(principal, action,
- * path)`), every change logged with its app/pod/group, deployment and correlation ids.
+ * `gantry.registry.v1.RegistryService`: every method authorised by its rule in
+ * `registryPermissions` before it runs (lists show only what the caller may read), every change
+ * logged with its app/pod/group, deployment and correlation ids.
  */
 export function registryService(h: RegistryHandlers): ServiceBinding {
   return bindService(registryV1.RegistryService, {
     async createApp(request, ctx) {
-      authorize(ctx.principal, "createApp", resource(request.definition?.id));
       const change = await h.apps.create(request.definition ?? {}, request.force, commandContext(ctx));
       logged(ctx, { app: change.app.id }, change, "app created");
       return { app: versionOf(change.app), deploymentId: change.deploymentId };
     },
     async updateApp(request, ctx) {
-      authorize(ctx.principal, "updateApp", resource(request.id));
       const change = await h.apps.update(request.id, request.definition ?? {}, { partial: request.partial, force: request.force }, commandContext(ctx));
       logged(ctx, { app: change.app.id, created: change.created, partial: request.partial }, change, change.created ? "app created" : "app updated");
       return { app: versionOf(change.app), deploymentId: change.deploymentId, created: change.created };
     },
     async updateApps(request, ctx) {
-      for (const d of request.definitions) authorize(ctx.principal, "updateApp", resource(d.id));
       const ref = await h.apps.updateMany(request.definitions, { partial: request.partial, force: request.force }, commandContext(ctx));
       logged(ctx, { apps: request.definitions.map((d) => d.id) }, ref, "apps updated");
       return { deployment: ref };
     },
     async getApp(request, ctx) {
-      authorize(ctx.principal, "readApp", resource(request.id));
       return { app: versionOf(h.queries.getApp(request.id)) };
     },
     async listApps(request, ctx) {
-      authorize(ctx.principal, "readApp", resource(request.group));
+      // A caller who may read every app shares the versioned list; others get theirs, unversioned.
+      const readsAll = isAllowed(ctx.principal, appsAt("read", "/"));
       const version = h.queries.version();
-      if (request.knownVersion !== "" && request.knownVersion === version) return { version, unchanged: true };
-      return { apps: h.queries.listApps(request).map(listedVersionOf), version };
+      if (readsAll && request.knownVersion !== "" && request.knownVersion === version) return { version, unchanged: true };
+      const apps = h.queries.listApps(request).filter((a) => readsAll || mayRead(ctx, [a.id]));
+      return { apps: apps.map(listedVersionOf), ...(readsAll ? { version } : {}) };
     },
     async listAppVersions(request, ctx) {
-      authorize(ctx.principal, "readApp", resource(request.id));
       return { versions: h.queries.appVersions(request.id) };
     },
     async getAppVersion(request, ctx) {
-      authorize(ctx.principal, "readApp", resource(request.id));
       return { app: versionOf(h.queries.appVersion(request.id, request.version)) };
     },
     async deleteApp(request, ctx) {
-      authorize(ctx.principal, "deleteApp", resource(request.id));
       const ref = await h.apps.delete(request.id, request.force, commandContext(ctx));
       logged(ctx, { app: request.id }, ref, "app deleted");
       return ref;
     },
     async restartApp(request, ctx) {
-      authorize(ctx.principal, "updateApp", resource(request.id));
       const ref = await h.apps.restart(request.id, request.force, commandContext(ctx));
       logged(ctx, { app: request.id }, ref, "app restarted");
       return { deployment: ref };
     },
 
     async createPod(request, ctx) {
-      authorize(ctx.principal, "createPod", resource(request.definition?.id));
       const change = await h.pods.create(request.definition ?? {}, request.force, commandContext(ctx));
       logged(ctx, { pod: change.pod.id }, change, "pod created");
       return { pod: versionOf(change.pod), deploymentId: change.deploymentId };
     },
     async updatePod(request, ctx) {
-      authorize(ctx.principal, "updatePod", resource(request.id));
       const change = await h.pods.update(request.id, request.definition ?? {}, request.force, commandContext(ctx));
       logged(ctx, { pod: change.pod.id, created: change.created }, change, change.created ? "pod created" : "pod updated");
       return { pod: versionOf(change.pod), deploymentId: change.deploymentId, created: change.created };
     },
     async getPod(request, ctx) {
-      authorize(ctx.principal, "readPod", resource(request.id));
       return { pod: versionOf(h.queries.getPod(request.id)) };
     },
     async listPods(_request, ctx) {
-      authorize(ctx.principal, "readPod", "/");
-      return { pods: h.queries.listPods().map(versionOf) };
+      return { pods: h.queries.listPods().filter((p) => mayRead(ctx, [p.id])).map(versionOf) };
     },
     async listPodVersions(request, ctx) {
-      authorize(ctx.principal, "readPod", resource(request.id));
       return { versions: h.queries.podVersions(request.id) };
     },
     async getPodVersion(request, ctx) {
-      authorize(ctx.principal, "readPod", resource(request.id));
       return { pod: versionOf(h.queries.podVersion(request.id, request.version)) };
     },
     async deletePod(request, ctx) {
-      authorize(ctx.principal, "deletePod", resource(request.id));
       const ref = await h.pods.delete(request.id, request.force, commandContext(ctx));
       logged(ctx, { pod: request.id }, ref, "pod deleted");
       return { deployment: ref };
     },
 
     async getGroup(request, ctx) {
-      authorize(ctx.principal, "readGroup", resource(request.id));
       return { group: h.queries.getGroup(request.id) };
     },
     async createGroup(request, ctx) {
-      authorize(ctx.principal, "createGroup", resource(request.parentId));
       const change = await h.groups.create(request.definition ?? {}, request.parentId, request.force, commandContext(ctx));
       logged(ctx, { group: request.definition?.id, parent: request.parentId }, change.deployment, "group created");
       return { deployment: change.deployment };
     },
     async updateGroup(request, ctx) {
-      authorize(ctx.principal, request.dryRun ? "readGroup" : "updateGroup", resource(request.id));
       const change = await h.groups.update(
         request.id,
         {
@@ -168,40 +154,34 @@ export function registryService(h: RegistryHandlers): ServiceBinding {
       return { ...(change.deployment ? { deployment: change.deployment } : {}), plan: change.plan };
     },
     async deleteGroup(request, ctx) {
-      authorize(ctx.principal, "deleteGroup", resource(request.id));
       const change = await h.groups.delete(request.id, request.force, commandContext(ctx));
       logged(ctx, { group: request.id }, change.deployment, "group deleted");
       return { deployment: change.deployment };
     },
     async listGroupVersions(request, ctx) {
-      authorize(ctx.principal, "readGroup", resource(request.id));
       return { versions: h.queries.groupVersions(request.id) };
     },
     async getGroupVersion(request, ctx) {
-      authorize(ctx.principal, "readGroup", resource(request.id));
       return { group: h.queries.groupVersion(request.id, request.version) };
     },
 
     async listDeployments(_request, ctx) {
-      authorize(ctx.principal, "readDeployment", "/");
-      return { deployments: h.queries.listDeployments() };
+      // A deployment is listed to those who may read everything it affects (its ids are theirs to see).
+      return { deployments: h.queries.listDeployments().filter((d) => mayRead(ctx, [...d.affectedApps, ...d.affectedPods])) };
     },
     async getDeployment(request, ctx) {
-      authorize(ctx.principal, "readDeployment", "/");
       const { deployment, outcome } = h.queries.getDeployment(request.id);
       return { deployment, state: DEPLOYMENT_STATES[outcome.state], reason: "reason" in outcome ? outcome.reason : "" };
     },
     async killAndScale(request, ctx) {
-      for (const r of request.runSpecs) authorize(ctx.principal, "updateApp", resource(r.id));
       const ref = await h.killAndScale.killAndScale(request.runSpecs.map((r) => ({ id: canonicalPath(r.id), instanceIds: r.instanceIds })), request.force, commandContext(ctx));
       logged(ctx, { killed: request.runSpecs.map((r) => ({ id: r.id, instances: r.instanceIds })) }, ref, "instances killed with a scale down");
       return { deployment: ref };
     },
     async cancelDeployment(request, ctx) {
-      authorize(ctx.principal, "cancelDeployment", `/deployments/${request.id}`);
       const rollback = await h.deployments.cancel(request.id, request.force, commandContext(ctx));
       logged(ctx, { cancelled: request.id, force: request.force }, rollback, rollback ? "deployment cancelled and rolled back" : "deployment cancelled");
       return rollback ? { rollback } : {};
     },
-  });
+  }, registryPermissions(h.queries));
 }

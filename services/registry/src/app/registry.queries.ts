@@ -107,6 +107,11 @@ export class RegistryQueries {
     return this.projection.running().map(({ deployment, currentStep }) => withProgress(deployment, currentStep));
   }
 
+  /** A deployment, running or ended, or undefined when never planned. */
+  findDeployment(id: string): registryV1App.Deployment | undefined {
+    return this.projection.outcome(id)?.deployment;
+  }
+
   /** One deployment, running or ended, with how it ended; NotFound when never planned. */
   getDeployment(id: string): { deployment: registryV1App.Deployment; outcome: DeploymentOutcome } {
     const found = this.projection.outcome(id);

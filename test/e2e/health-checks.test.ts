@@ -61,7 +61,7 @@ test("an app failing its HTTP health check has its task killed by the agent and 
   assert.deepEqual(await pidsOfTask(first.id as string), [], "the unhealthy task's server is gone");
   const ended = await eventually("the first task's end in the task list", async () => {
     const r = await runGantry(["task", "list", "--app", "/e2e/unhealthy", "--all", "--json"], cluster.clientEnv);
-    return ((JSON.parse(r.stdout) as { tasks?: Json[] }).tasks ?? []).find((t) => t.taskId === first.id && t.state === "TASK_STATE_KILLED");
+    return ((JSON.parse(r.stdout) as { tasks?: Json[] }).tasks ?? []).find((t) => t.taskId === first.id && t.state === "TASK_KILLED");
   });
   assert.match(String(ended.message), /^unhealthy: HTTP \/ on port \d+ failed 2 times in a row \(last: HTTP 500\)$/);
   assert.equal((await api("DELETE", "/v2/apps/e2e/unhealthy?force=true")).status, 200);

@@ -48,7 +48,7 @@ describe("why is my app not deploying", () => {
       return body.explanation?.waiting === 1 && body.explanation.agents?.length === 3 ? body.explanation : undefined;
     });
     for (const agent of explained.agents!) {
-      const mem = agent.dimensions.find((d) => d.dimension === "PLACEMENT_DIMENSION_MEM");
+      const mem = agent.dimensions.find((d) => d.dimension === "MEM");
       assert.equal(mem?.code, "InsufficientMemory", `${agent.hostname}: ${JSON.stringify(agent.dimensions)}`);
     }
     const table = (await gantry(["app", "debug", "/why/huge"])).stdout;
@@ -103,8 +103,9 @@ describe("why is my app not deploying", () => {
   });
 
   test("the DC/OS overview's /app pod is placed as one unit: both containers' tasks on one agent", async () => {
-    // As the overview gives it (shared/seed): nginx and memcached on the `dcos` container network.
-    const pod = SEED_POD;
+    // As the overview gives it (shared/seed): nginx and memcached on the `dcos` container network,
+    // each with a command (Gantry runs no image entrypoint, so the registry refuses a pod without).
+    const pod = { ...SEED_POD, containers: SEED_POD.containers.map((c) => ({ ...c, exec: { command: { shell: "sleep 1000" } } })) };
     await gantry(["pod", "add", "-", "--detach"], JSON.stringify(pod));
     const tasks = await eventually("the pod's two tasks", async () => {
       const list = JSON.parse((await gantry(["task", "list", "--json"])).stdout) as { tasks: { appId: string; agentId: string; instanceId: string; taskId: string }[] };

@@ -46,7 +46,7 @@ test("an app of 2 × `sleep 1000` added through the CLI runs, and deleting it ki
 
   const running = await eventually("both tasks TASK_RUNNING", async () => {
     const tasks = await tasksOf("/e2e/sleeper", false);
-    return tasks.length === 2 && tasks.every((t) => t.state === "TASK_STATE_RUNNING") ? tasks : undefined;
+    return tasks.length === 2 && tasks.every((t) => t.state === "TASK_RUNNING") ? tasks : undefined;
   });
   for (const t of running) {
     assert.equal((await pidsOfTask(t.taskId)).length > 0, true, `a process runs for ${t.taskId}`);
@@ -62,7 +62,7 @@ test("an app of 2 × `sleep 1000` added through the CLI runs, and deleting it ki
 
   await eventually("both tasks TASK_KILLED", async () => {
     const tasks = (await tasksOf("/e2e/sleeper")).filter((t) => running.some((r) => r.taskId === t.taskId));
-    return tasks.length === 2 && tasks.every((t) => t.state === "TASK_STATE_KILLED") ? tasks : undefined;
+    return tasks.length === 2 && tasks.every((t) => t.state === "TASK_KILLED") ? tasks : undefined;
   });
   for (const t of running) {
     assert.deepEqual(await pidsOfTask(t.taskId), [], `no process left for ${t.taskId}`);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { SingleNodeCluster } from "@gantry/cli";
+import type { SingleNodeCluster } from "@gantry/launcher";
 import type { RawAgentOptions } from "@gantry/agent";
 
 /** A single-node cluster for one test file: its own database, cluster name, state dir and free port. */
@@ -27,7 +27,7 @@ export async function startHarnessCluster(options: { prefix?: string; agent?: Ra
     import("@nats-io/transport-node"),
     import("@gantry/platform"),
     import("@gantry/platform/testing"),
-    import("@gantry/cli"),
+    import("@gantry/launcher"),
   ]);
   const database = await createTestDatabase(options.prefix ?? "e2e");
   const testCluster = createTestCluster();

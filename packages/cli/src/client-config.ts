@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import { GantryError } from "@gantry/platform";
@@ -11,6 +11,22 @@ export interface ClientConfig {
   token: string;
 }
 
+/** A cluster `gantry up` runs on this machine, as its cluster file says. */
+export interface LocalCluster {
+  name: string;
+  /** The gateway's address; "" when the file does not say. */
+  url: string;
+  /** The admin token `gantry up` issued; "" when the file does not say. */
+  token: string;
+}
+
+/** How the CLI finds its cluster, for `gantry --help`. */
+export const CLUSTER_HELP = `Which cluster: --cluster NAME before the command (\`gantry --cluster dev app list\`: a cluster
+\`gantry up --cluster dev\` runs on this machine), else GANTRY_URL with GANTRY_TOKEN, else
+GANTRY_CLUSTER (like --cluster), else the one local cluster (\`gantry cluster list\`; with
+several, pass --cluster). Local clusters are found in $GANTRY_HOME/<name>/cluster.json
+(GANTRY_HOME defaults to ~/.gantry).`;
+
 /** The folder Gantry keeps local state in (`GANTRY_HOME`, default `~/.gantry`). */
 export function gantryHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.GANTRY_HOME ?? path.join(homedir(), ".gantry");
@@ -21,48 +37,114 @@ export function localClusterFile(cluster: string, env: NodeJS.ProcessEnv = proce
   return path.join(gantryHome(env), cluster, "cluster.json");
 }
 
-/**
- * The cluster a command that joins the cluster's NATS directly (`gantry sim agents`) means when
- * not told: `GANTRY_CLUSTER` when set, else the one cluster `gantry up` left a cluster file for
- * under `gantryHome` (when there is exactly one), else `gantry`. Never fails.
- */
-export function localClusterName(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.GANTRY_CLUSTER) return env.GANTRY_CLUSTER;
-  let names: string[] = [];
+/** Reads one cluster file; undefined when there is none or it is not a JSON object. */
+function readLocalCluster(name: string, env: NodeJS.ProcessEnv): LocalCluster | undefined {
+  let parsed: unknown;
   try {
-    names = readdirSync(gantryHome(env), { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && existsSync(localClusterFile(entry.name, env)))
-      .map((entry) => entry.name);
+    parsed = JSON.parse(readFileSync(localClusterFile(name, env), "utf8"));
   } catch {
-    // No local state: the default below.
+    return undefined;
   }
-  return names.length === 1 ? names[0]! : "gantry";
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const { url, token } = parsed as { url?: unknown; token?: unknown };
+  return { name, url: typeof url === "string" ? url : "", token: typeof token === "string" ? token : "" };
 }
 
 /**
- * Resolves the CLI's target: `GANTRY_URL` and `GANTRY_TOKEN` when set, else the file written by
- * `gantry up` for `GANTRY_CLUSTER` (default `gantry`). Fails with a message that says what to set.
+ * Every cluster `gantry up` left a cluster file for under `gantryHome`, by name. A folder without
+ * one (an agent's work directory, a cluster that stopped) is none. Never fails.
  */
-export function resolveClientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
-  let url = env.GANTRY_URL;
-  let token = env.GANTRY_TOKEN;
-  if (!url || !token) {
-    const file = localClusterFile(env.GANTRY_CLUSTER ?? "gantry", env);
-    try {
-      const local = JSON.parse(readFileSync(file, "utf8")) as { url?: string; token?: string };
-      url ??= local.url;
-      token ??= local.token;
-    } catch {
-      // No local cluster: the error below says what to set.
-    }
-  }
-  if (!url) throw new GantryError("FailedPrecondition", "no Gantry address: set GANTRY_URL (e.g. http://127.0.0.1:8080) or run `gantry up`");
-  if (!token) throw new GantryError("Unauthenticated", "no token: set GANTRY_TOKEN to the token `gantry up` printed");
-  let parsed: URL;
+export function listLocalClusters(env: NodeJS.ProcessEnv = process.env): LocalCluster[] {
+  let names: string[];
   try {
-    parsed = new URL(url);
+    names = readdirSync(gantryHome(env), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
   } catch {
-    throw new GantryError("InvalidArgument", `GANTRY_URL "${url}" is not a URL (expected e.g. http://127.0.0.1:8080)`);
+    return [];
   }
+  return names
+    .sort()
+    .map((name) => readLocalCluster(name, env))
+    .filter((c) => c !== undefined);
+}
+
+/** The global `--cluster` of this run of the CLI, set once its command line is parsed. */
+let chosenCluster: string | undefined;
+
+/** Records the global `--cluster NAME` (undefined when not given); the resolvers below prefer it. */
+export function chooseCluster(name: string | undefined): void {
+  chosenCluster = name;
+}
+
+/**
+ * The cluster a command that joins the cluster's NATS directly (`gantry sim agents`) means when
+ * not told: the global --cluster, else `GANTRY_CLUSTER`, else the one local cluster (when there
+ * is exactly one), else `gantry`. Never fails.
+ */
+export function localClusterName(env: NodeJS.ProcessEnv = process.env, cluster: string | undefined = chosenCluster): string {
+  const named = cluster ?? env.GANTRY_CLUSTER;
+  if (named) return named;
+  const local = listLocalClusters(env);
+  return local.length === 1 ? local[0]!.name : "gantry";
+}
+
+/** The local cluster named NAME (by --cluster or GANTRY_CLUSTER); fails naming the ones there are. */
+function namedLocalCluster(name: string, how: string, env: NodeJS.ProcessEnv): LocalCluster {
+  const found = readLocalCluster(name, env);
+  if (found) return found;
+  const local = listLocalClusters(env).map((c) => c.name);
+  const known = local.length > 0 ? `local clusters: ${local.join(", ")}` : "no cluster runs here";
+  throw new GantryError("FailedPrecondition", `no local cluster "${name}" (${how}): ${localClusterFile(name, env)} does not exist; ${known}. Start it with \`gantry up --cluster ${name}\`, or set GANTRY_URL and GANTRY_TOKEN`);
+}
+
+/** The one local cluster when no cluster is named; fails when there is none or several. */
+function onlyLocalCluster(env: NodeJS.ProcessEnv): LocalCluster {
+  const local = listLocalClusters(env);
+  if (local.length === 1) return local[0]!;
+  if (local.length === 0) {
+    throw new GantryError("FailedPrecondition", "no Gantry cluster: run `gantry up`, or set GANTRY_URL (e.g. http://127.0.0.1:8080) and GANTRY_TOKEN");
+  }
+  throw new GantryError(
+    "FailedPrecondition",
+    `${local.length} local clusters run here (${local.map((c) => c.name).join(", ")}): say which with --cluster NAME or GANTRY_CLUSTER (see \`gantry cluster list\`)`,
+  );
+}
+
+/**
+ * Resolves the CLI's target (see CLUSTER_HELP): the local cluster `cluster` (the global
+ * --cluster), else `GANTRY_URL` with `GANTRY_TOKEN` (or, without it, the token of the local
+ * cluster at that address), else the local cluster `GANTRY_CLUSTER`, else the only local
+ * cluster. A local cluster's address goes with its own token. Fails with a message that says
+ * what to set or pass.
+ */
+export function resolveClientConfig(env: NodeJS.ProcessEnv = process.env, cluster: string | undefined = chosenCluster): ClientConfig {
+  let url: string;
+  let token: string;
+  let source: string;
+  if (cluster === undefined && env.GANTRY_URL) {
+    url = env.GANTRY_URL;
+    source = "GANTRY_URL";
+    const origin = originOf(url);
+    token = env.GANTRY_TOKEN || (listLocalClusters(env).find((c) => c.url && originOf(c.url) === origin)?.token ?? "");
+    if (!token) throw new GantryError("Unauthenticated", "no token: set GANTRY_TOKEN to the token `gantry up` printed");
+  } else {
+    const local = cluster !== undefined ? namedLocalCluster(cluster, "--cluster", env) : env.GANTRY_CLUSTER ? namedLocalCluster(env.GANTRY_CLUSTER, "GANTRY_CLUSTER", env) : onlyLocalCluster(env);
+    if (!local.url || !local.token) throw new GantryError("FailedPrecondition", `${localClusterFile(local.name, env)} gives no ${local.url ? "token" : "url"}; restart \`gantry up --cluster ${local.name}\``);
+    url = local.url;
+    token = local.token;
+    source = `the url in ${localClusterFile(local.name, env)}`;
+  }
+  const parsed = parseUrl(url, source);
   return { url: parsed.origin, grpcTarget: parsed.host, token };
+}
+
+function parseUrl(url: string, source: string): URL {
+  if (!URL.canParse(url)) throw new GantryError("InvalidArgument", `${source} "${url}" is not a URL (expected e.g. http://127.0.0.1:8080)`);
+  return new URL(url);
+}
+
+/** The URL's origin, or the text itself when it is not a URL (compared, never used). */
+function originOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).origin : url;
 }

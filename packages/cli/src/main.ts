@@ -1,6 +1,10 @@
 import { Command } from "commander";
+import { chooseCluster, CLUSTER_HELP } from "./client-config.ts";
 import { appCommand } from "./commands/app.command.ts";
+import { clusterCommand } from "./commands/cluster.command.ts";
 import { deploymentCommand } from "./commands/deployment.command.ts";
+import { doctorCommand } from "./commands/doctor.command.ts";
+import { downCommand } from "./commands/down.command.ts";
 import { eventsCommand } from "./commands/events.command.ts";
 import { groupCommand } from "./commands/group.command.ts";
 import { nodeCommand } from "./commands/node.command.ts";
@@ -20,7 +24,12 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     // Usage errors throw a CommanderError; runCli maps them to exit 2 (help and version to 0).
     .exitOverride()
+    .option("--cluster <name>", "the local cluster to talk to (as `gantry up --cluster NAME` named it; also GANTRY_CLUSTER)")
+    .addHelpText("after", `\n${CLUSTER_HELP}`)
+    .hook("preAction", (program) => chooseCluster(program.opts<{ cluster?: string }>().cluster))
     .addCommand(upCommand())
+    .addCommand(downCommand())
+    .addCommand(doctorCommand())
     .addCommand(appCommand())
     .addCommand(podCommand())
     .addCommand(groupCommand())
@@ -28,7 +37,8 @@ export function buildProgram(): Command {
     .addCommand(taskCommand())
     .addCommand(nodeCommand())
     .addCommand(eventsCommand())
-    .addCommand(simCommand());
+    .addCommand(simCommand())
+    .addCommand(clusterCommand());
 }
 
 /** Runs the CLI with `argv`; resolves to the process exit code. */

@@ -1,6 +1,7 @@
-import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { CommanderError } from "commander";
 import { GantryError } from "@gantry/platform";
+import { messageJson } from "./render/message-json.ts";
 
 /** The `--json` switch every command takes. */
 export interface OutputOptions {
@@ -12,19 +13,19 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + "\n");
 }
 
-/** A protobuf message as its canonical JSON, for `--json` output. */
-export function messageJson<D extends DescMessage>(schema: D, message: MessageShape<D>): unknown {
-  return toJson(schema, message);
-}
-
 /**
- * Prints a command's result: the canonical JSON of `message` with `--json`, else the text
- * `human()` renders (a trailing newline is added). `human` runs only when it is printed.
+ * Prints a command's result: `json()` with `--json`, else the text `human()` renders (a trailing
+ * newline is added). Only the one printed is computed.
  */
-export function printResult<D extends DescMessage>(opts: OutputOptions, schema: D, message: MessageShape<D>, human: () => string): void {
-  if (opts.json) return printJson(messageJson(schema, message));
+export function printView(opts: OutputOptions, json: () => unknown, human: () => string): void {
+  if (opts.json) return printJson(json());
   const text = human();
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+}
+
+/** `printView` of a protobuf message: its JSON as `messageJson` writes it (the tables' names and values), or `human()`. */
+export function printResult<D extends DescMessage>(opts: OutputOptions, schema: D, message: MessageShape<D>, human: () => string): void {
+  printView(opts, () => messageJson(schema, message), human);
 }
 
 /**

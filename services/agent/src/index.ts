@@ -5,6 +5,8 @@
  * See README.md for the runtime and its vocabulary.
  */
 export { compileAgentOptions } from "./agent-options.ts";
+export { parseAgentCommandLine, AGENT_FLAG_ENV_NAMES, AGENT_USAGE } from "./agent-command-line.ts";
+export type { AgentCommandLine } from "./agent-command-line.ts";
 export { startAgent } from "./agent-service.ts";
 export type { RunningAgent } from "./agent-service.ts";
 export { probeMachine } from "./adapters/machine-probe.ts";

@@ -71,7 +71,7 @@ export function appCommand(): Command {
         const running = tasks.tasks.filter((t) => t.appId === a.id && t.state === schedulerV1Model.TaskState.RUNNING).length;
         return [a.id, `${running}/${s.instances}`, s.cpus, s.mem, a.version, s.what];
       });
-      return renderTable(["id", "tasks", "cpus", "mem", "version", "cmd"], rows);
+      return renderTable(["id", "tasks", "cpus", "mem", "version", "cmd"], rows, Object.values(filter).some(Boolean) ? "no apps match" : "no apps");
     });
   });
 

@@ -2,13 +2,16 @@ import { Command, InvalidArgumentError } from "commander";
 import type { DescMessage, JsonObject, MessageShape } from "@bufbuild/protobuf";
 import { resolveClientConfig } from "../client-config.ts";
 import { openApiClient, type ApiClient } from "../api-client.ts";
-import { printResult, type OutputOptions } from "../output.ts";
+import { printResult, printView, type OutputOptions } from "../output.ts";
 import { readDefinition } from "../read-json-input.ts";
 import { GantryError } from "@gantry/platform";
 import { describeRef, type DeploymentRefLike } from "../render/deployments.ts";
+import { messageJson } from "../render/message-json.ts";
+import { statusJson } from "../render/run-spec-status.ts";
 import { renderRunSpec, type RunSpecSummary, type StoredRunSpec } from "../render/run-specs.ts";
 import { renderTable } from "../render/table.ts";
 import { followDeployment, requireSuccess } from "./deployment-follow.ts";
+import { fetchRunSpecStatus } from "./run-spec-status.ts";
 
 /**
  * What the command groups (`app`, `pod`, `group`, `deployment`, `task`, `node`) share: the
@@ -97,7 +100,7 @@ export function addVersionsCommand<D extends DescMessage>(
       .argument("<id>", `${noun} id`),
   ).action(async (id: string, opts: OutputOptions) => {
     const result = await withClient((api) => list(api, id));
-    printResult(opts, schema, result, () => renderTable(["version"], result.versions.map((v) => [v])));
+    printResult(opts, schema, result, () => renderTable(["version"], result.versions.map((v) => [v]), "no versions"));
   });
 }
 
@@ -109,18 +112,31 @@ interface ShowSpec<D extends DescMessage> {
   summarize: (definition: StoredRunSpec["definition"]) => RunSpecSummary;
 }
 
-/** Adds `<group> show <id> [--version <v>]`: the current (or one stored) version of an app or pod. */
+/**
+ * Adds `<group> show <id> [--version <v>]`: the current version of an app or pod with its status
+ * (see `fetchRunSpecStatus`), or one stored version's definition alone.
+ */
 export function addShowCommand<D extends DescMessage>(group: Command, spec: ShowSpec<D>): void {
   withJson(
     group
       .command("show")
-      .description(`print ${article(spec.noun)}'s definition: the current version, or the one named by --version; --json prints the stored ${spec.noun} version`)
+      .description(
+        `print ${article(spec.noun)}'s definition and how it does (tasks, instances waiting and why, last failed task); --version prints a stored version's definition only; --json prints the stored ${spec.noun} version with its \`status\``,
+      )
       .argument("<id>", `${spec.noun} id, e.g. /shop/web`)
       .option("--version <version>", "a stored version (see `versions <id>`)"),
   ).action(async (id: string, opts: OutputOptions & { version?: string }) => {
-    const found = await withClient((api) => spec.get(api, id, opts.version));
+    const [found, status] = await withClient(async (api) => {
+      const stored = await spec.get(api, id, opts.version);
+      // An old version is history: how the app or pod does now goes with the current one.
+      return [stored, stored && !opts.version ? await fetchRunSpecStatus(api, stored.id, spec.noun === "pod") : undefined] as const;
+    });
     if (!found) throw new GantryError("NotFound", `${spec.noun} '${id}' was not returned`);
-    printResult(opts, spec.schema, found, () => renderRunSpec(found, spec.summarize(found.definition)));
+    printView(
+      opts,
+      () => ({ ...messageJson(spec.schema, found), ...(status ? { status: statusJson(status) } : {}) }),
+      () => renderRunSpec(found, spec.summarize(found.definition), status),
+    );
   });
 }
 

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { registryV1 } from "@gantry/proto";
-import { printResult, type OutputOptions } from "../output.ts";
-import { describeRef, renderDeployments } from "../render/deployments.ts";
+import { printResult, printView, type OutputOptions } from "../output.ts";
+import { deploymentsJson, describeRef, renderDeployments } from "../render/deployments.ts";
 import { commandGroup, followChange, withClient, withJson, type MutationOptions } from "./command-kit.ts";
 import { followDeployment, requireSuccess } from "./deployment-follow.ts";
+import { fetchDeploymentProblems } from "./run-spec-status.ts";
 
 /** `gantry deployment …`: list running deployments, follow one, roll one back or cancel it. */
 export function deploymentCommand(): Command {
@@ -13,12 +14,13 @@ export function deploymentCommand(): Command {
     "Cancelling rolls the deployment back (a new deployment to the previous state); --force only stops it.",
   );
 
-  withJson(deployment.command("list").alias("ls").description("list running deployments: affected apps and pods, current step and actions")).action(
+  withJson(deployment.command("list").alias("ls").description("list running deployments: affected apps and pods, current step and actions, and what holds them up (instances waiting and why, failed tasks)")).action(
     async (opts: OutputOptions) => {
-      const result = await withClient((api) => api.registry.listDeployments({}));
-      printResult(opts, registryV1.ListDeploymentsResponseSchema, result, () =>
-        result.deployments.length === 0 ? "no deployments running" : renderDeployments(result.deployments),
-      );
+      const [result, problems] = await withClient(async (api) => {
+        const listed = await api.registry.listDeployments({});
+        return [listed, await fetchDeploymentProblems(api, listed.deployments)] as const;
+      });
+      printView(opts, () => deploymentsJson(result, problems), () => renderDeployments(result.deployments, problems));
     },
   );
 

@@ -37,7 +37,7 @@ export function podCommand(): Command {
           const s = summarizePod(p.definition);
           return [p.id, s.instances, s.what, s.cpus, s.mem, p.version];
         });
-        return renderTable(["id", "instances", "containers", "cpus", "mem", "version"], rows);
+        return renderTable(["id", "instances", "containers", "cpus", "mem", "version"], rows, "no pods");
       });
     },
   );

@@ -115,7 +115,7 @@ export function simCommand(): Command {
       .option("--attributes <attrs>", "attributes k:v;k2:v2; {n} is the agent's index, {n%K} it modulo K")
       .option("--id-prefix <prefix>", "agents are <prefix>-0 … <prefix>-<N-1> (also their hostnames)", "sim")
       .option("--nats-url <url>", "the cluster's NATS (default NATS_URL or nats://127.0.0.1:4222)")
-      .option("--cluster <name>", "cluster name (default GANTRY_CLUSTER, else the local cluster `gantry up` runs, else gantry)"),
+      .option("--cluster <name>", "cluster name (default: gantry --cluster, else GANTRY_CLUSTER, else the local cluster `gantry up` runs, else gantry)"),
   ).action(runSimulatedAgents);
   return sim;
 }

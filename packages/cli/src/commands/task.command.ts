@@ -1,12 +1,18 @@
 import type { Command } from "commander";
-import { schedulerV1, schedulerV1Model } from "@gantry/proto";
+import { schedulerV1 } from "@gantry/proto";
 import { printResult, type OutputOptions } from "../output.ts";
+import { taskStateLabel } from "../render/enum-labels.ts";
 import { renderTable } from "../render/table.ts";
 import { commandGroup, withClient, withJson } from "./command-kit.ts";
 
-/** The Mesos name of a task state (`TASK_RUNNING`). */
-export function taskStateLabel(state: schedulerV1Model.TaskState): string {
-  return `TASK_${schedulerV1Model.TaskState[state]}`;
+interface TaskListOptions extends OutputOptions {
+  app?: string;
+  all?: boolean;
+}
+
+/** What `task list` says when it finds none: of which app, and that --all shows ended ones. */
+function noTasks(opts: TaskListOptions): string {
+  return `no ${opts.all ? "" : "live "}tasks${opts.app ? ` of ${opts.app}` : ""}${opts.all ? "" : " (--all includes ended ones)"}`;
 }
 
 /** `gantry task …`: list tasks. */
@@ -19,11 +25,11 @@ export function taskCommand(): Command {
       .description("list tasks with their app, agent and state")
       .option("--app <id>", "only this app's tasks")
       .option("--all", "include finished, failed and killed tasks"),
-  ).action(async (opts: OutputOptions & { app?: string; all?: boolean }) => {
+  ).action(async (opts: TaskListOptions) => {
     const result = await withClient((api) => api.scheduler.listTasks({ appId: opts.app ?? "", includeTerminal: opts.all ?? false }));
     printResult(opts, schedulerV1.ListTasksResponseSchema, result, () => {
       const rows = result.tasks.map((t) => [t.taskId, t.appId, t.host, taskStateLabel(t.state), t.updatedAt, t.message]);
-      return renderTable(["id", "app", "host", "state", "since", "message"], rows);
+      return renderTable(["id", "app", "host", "state", "since", "message"], rows, noTasks(opts));
     });
   });
   return task;

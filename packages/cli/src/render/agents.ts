@@ -7,7 +7,7 @@ export function agentState(agent: schedulerV1Model.Agent): "lost" | "draining" |
   return agent.draining ? "draining" : "active";
 }
 
-/** `gantry node list`: one row per agent with its state, free/total resources and isolation. Pure. */
+/** `gantry node list`: one row per agent with its state, free/total resources and isolation; "no agents" when there is none. Pure. */
 export function renderAgents(agents: readonly schedulerV1Model.Agent[]): string {
   const rows = agents.map((a) => [
     a.agentId,
@@ -18,5 +18,5 @@ export function renderAgents(agents: readonly schedulerV1Model.Agent[]): string 
     `${a.free?.gpus ?? 0}/${a.total?.gpus ?? 0}`,
     a.capabilities.join(","),
   ]);
-  return renderTable(["id", "hostname", "state", "cpus free/total", "mem free/total (MB)", "gpus", "isolation"], rows);
+  return renderTable(["id", "hostname", "state", "cpus free/total", "mem free/total (MB)", "gpus", "isolation"], rows, "no agents");
 }

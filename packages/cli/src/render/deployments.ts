@@ -1,4 +1,7 @@
-import type { registryV1App } from "@gantry/proto";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { registryV1, type registryV1App } from "@gantry/proto";
+import { messageJson } from "./message-json.ts";
+import { affectedProblemJson, describeProblems, type DeploymentProblems } from "./run-spec-status.ts";
 import { renderTable } from "./table.ts";
 
 type Deployment = registryV1App.Deployment;
@@ -28,8 +31,12 @@ export function renderPlan(plan: Deployment | undefined): string {
   return renderTable(["step", "action", "run spec"], rows);
 }
 
-/** `gantry deployment list`: one row per running deployment with its progress and current actions. */
-export function renderDeployments(deployments: Deployment[]): string {
+/**
+ * `gantry deployment list`: one row per running deployment with its progress and current
+ * actions, then what holds each up (instances waiting to be placed and why, tasks that failed
+ * since it began); "no deployments running" when there is none. Pure.
+ */
+export function renderDeployments(deployments: readonly Deployment[], problems: DeploymentProblems): string {
   const rows = deployments.map((d) => [
     d.id,
     d.version,
@@ -37,5 +44,21 @@ export function renderDeployments(deployments: Deployment[]): string {
     `${d.currentStep}/${d.totalSteps}`,
     d.currentActions.map(describeAction).join(", "),
   ]);
-  return renderTable(["id", "version", "affected", "step", "current actions"], rows);
+  const table = renderTable(["id", "version", "affected", "step", "current actions"], rows, "no deployments running");
+  if (deployments.length === 0) return table;
+  if ("unknown" in problems) return `${table}\n\nwhat holds them up is unknown: ${problems.unknown}`;
+  const lines = deployments.flatMap((d) => (problems.byDeployment.get(d.id) ?? []).flatMap(describeProblems).map((line) => `${d.id}  ${line}`));
+  return lines.length === 0 ? table : `${table}\n\nproblems:\n${lines.join("\n")}`;
+}
+
+/** `deployment list --json`: the ListDeploymentsResponse, each deployment with its `problems` (affected run specs in trouble), as the text shows them. */
+export function deploymentsJson(response: registryV1.ListDeploymentsResponse, problems: DeploymentProblems): JsonObject {
+  const json = messageJson(registryV1.ListDeploymentsResponseSchema, response);
+  const listed = json.deployments as JsonObject[];
+  if ("unknown" in problems) return { ...json, problemsUnknown: problems.unknown };
+  response.deployments.forEach((d, i) => {
+    const found = problems.byDeployment.get(d.id) ?? [];
+    if (found.length > 0) listed[i]!.problems = found.map(affectedProblemJson);
+  });
+  return json;
 }

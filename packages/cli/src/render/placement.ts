@@ -1,25 +1,13 @@
 import { schedulerV1 } from "@gantry/proto";
+import { checkLabel } from "./enum-labels.ts";
 import { renderKeyValues, renderTable } from "./table.ts";
 
 const { PlacementDimension: D } = schedulerV1;
 
-/** The per-agent table's check columns (the DC/OS debug overview's), in funnel order. */
-export const CHECK_COLUMNS: ReadonlyArray<readonly [string, schedulerV1.PlacementDimension]> = [
-  ["role", D.ROLE],
-  ["constraint", D.CONSTRAINT],
-  ["cpu", D.CPUS],
-  ["mem", D.MEM],
-  ["disk", D.DISK],
-  ["gpu", D.GPUS],
-  ["port", D.PORTS],
-];
-
-/** How a refusal names its check: the column's name, or MAINTENANCE (which has no column). */
-function checkName(dimension: schedulerV1.PlacementDimension): string {
-  const column = CHECK_COLUMNS.find(([, d]) => d === dimension);
-  if (column) return column[0].toUpperCase();
-  return dimension === D.MAINTENANCE ? "MAINTENANCE" : (D[dimension] ?? String(dimension));
-}
+/** The per-agent table's check columns (the DC/OS debug overview's), in funnel order; MAINTENANCE has none. */
+export const CHECK_COLUMNS: ReadonlyArray<readonly [string, schedulerV1.PlacementDimension]> = [D.ROLE, D.CONSTRAINT, D.CPUS, D.MEM, D.DISK, D.GPUS, D.PORTS].map(
+  (d) => [checkLabel(d).toLowerCase(), d] as const,
+);
 
 /** `✓` when the agent passed the check, `✗` when it was refused, `-` when it was not checked. */
 export function verdictMark(dimensions: readonly schedulerV1.DimensionVerdict[], dimension: schedulerV1.PlacementDimension): string {
@@ -68,7 +56,7 @@ export function renderPlacementExplanation(e: schedulerV1.PlacementExplanation):
   };
   const rows = e.agents.map((a) => [hostOf(a), ...CHECK_COLUMNS.map(([, d]) => verdictMark(a.dimensions, d)), a.checkedAt]);
   const table = renderTable(["host", ...CHECK_COLUMNS.map(([name]) => name), "received"], rows);
-  const refusals = e.agents.flatMap((a) => a.dimensions.filter((d) => !d.ok).map((d) => [a.hostname || a.agentId, checkName(d.dimension), describeRefusal(d)]));
+  const refusals = e.agents.flatMap((a) => a.dimensions.filter((d) => !d.ok).map((d) => [a.hostname || a.agentId, checkLabel(d.dimension), describeRefusal(d)]));
   const reasons = refusals.length === 0 ? "every agent checked would take an instance" : `why not:\n${renderTable(["host", "check", "reason"], refusals)}`;
   return `${summary}\n\n${table}\n\n${reasons}`;
 }

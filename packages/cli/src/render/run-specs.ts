@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { statusPairs, type RunSpecStatus } from "./run-spec-status.ts";
 import { renderKeyValues } from "./table.ts";
 
 /**
@@ -78,8 +79,12 @@ export function summarizePod(def: JsonObject = {}): RunSpecSummary {
   };
 }
 
-/** `gantry app show` / `gantry pod show`: the summary, the version timestamps, then the full definition. */
-export function renderRunSpec(stored: StoredRunSpec, summary: RunSpecSummary): string {
+/**
+ * `gantry app show` / `gantry pod show`: the summary, the version timestamps, how it does (when
+ * `status` is given: tasks, instances waiting and why, the last failed task), then the full
+ * definition.
+ */
+export function renderRunSpec(stored: StoredRunSpec, summary: RunSpecSummary, status?: RunSpecStatus): string {
   const head = renderKeyValues([
     ["id", stored.id],
     ["version", stored.version],
@@ -90,6 +95,7 @@ export function renderRunSpec(stored: StoredRunSpec, summary: RunSpecSummary): s
     [summary.kind === "app" ? "cmd" : "containers", summary.what],
     ["config changed", stored.lastConfigChangeAt],
     ["scaled", stored.lastScalingAt],
+    ...(status ? statusPairs(status, summary.instances) : []),
   ]);
   return `${head}\n\ndefinition:\n${JSON.stringify(stored.definition ?? {}, null, 2)}`;
 }

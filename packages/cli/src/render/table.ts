@@ -1,7 +1,15 @@
 import Table from "cli-table3";
 
-/** Renders rows as a borderless, aligned terminal table (cli-table3) with upper-case headers and no trailing blanks. */
-export function renderTable(headers: string[], rows: (string | number)[][]): string {
+/** What a table cell shows when there is no value: never a blank that reads as a missing column. */
+export const NO_VALUE = "-";
+
+/**
+ * Renders rows as a borderless, aligned terminal table (cli-table3) with upper-case headers and no
+ * trailing blanks; an empty cell shows `-`. With no rows and `empty` given, `empty` is returned
+ * instead of a bare header ("no tasks").
+ */
+export function renderTable(headers: string[], rows: (string | number)[][], empty?: string): string {
+  if (rows.length === 0 && empty !== undefined) return empty;
   const table = new Table({
     head: headers.map((h) => h.toUpperCase()),
     chars: {
@@ -12,7 +20,7 @@ export function renderTable(headers: string[], rows: (string | number)[][]): str
     },
     style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
   });
-  for (const r of rows) table.push(r.map(String));
+  for (const r of rows) table.push(r.map((cell) => (cell === "" ? NO_VALUE : String(cell))));
   // cli-table3 pads the last column too; trailing blanks only get in the way of grep and diff.
   return table
     .toString()

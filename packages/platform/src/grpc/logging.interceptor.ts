@@ -19,7 +19,7 @@ export function loggingInterceptor(): CallInterceptor {
     });
     try {
       const result = await next();
-      call.logger.info(line(0), "call ok");
+      call.logger.debug(line(0), "call ok");
       return result;
     } catch (err) {
       if (err instanceof PassThroughStatus) {

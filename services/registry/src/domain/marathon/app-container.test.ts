@@ -47,13 +47,13 @@ describe("persistent volumes (Marathon's PersistentVolume / PersistentVolumeInfo
   for (const c of accepted) it(`accepts ${c.name}`, () => void assertOk(validateApp(resident(c.volume, c.persistent), MARATHON)));
 
   it("does not apply the persistent rules to host volumes", () => {
-    const host = { id: "/x", container: { docker: { image: "i" }, volumes: [{ containerPath: "/var/a", hostPath: "/b", mode: "RO" }] } };
+    const host = { id: "/x", cmd: "x", container: { docker: { image: "i" }, volumes: [{ containerPath: "/var/a", hostPath: "/b", mode: "RO" }] } };
     assertOk(validateApp(host, MARATHON));
   });
 });
 
 describe("port mappings (Marathon reports Docker port mappings under /container/portMappings)", () => {
-  const docker = (network: string, portMappings: unknown[]) => ({ id: "/x", container: { docker: { image: "i", network, portMappings } } });
+  const docker = (network: string, portMappings: unknown[]) => ({ id: "/x", cmd: "x", container: { docker: { image: "i", network, portMappings } } });
   const cases = [
     { network: "BRIDGE", names: ["foo", "foo"], unique: false },
     { network: "USER", names: ["foo", "foo"], unique: false },

@@ -10,8 +10,10 @@ import { assertNoViolation, assertOk, assertOnlyViolations, assertViolation } fr
 const OBJ = "Object is not valid" as const;
 const JSN = "Invalid JSON" as const;
 const app = (extra: Record<string, unknown> = {}) => ({ id: "/web", cmd: "sleep 1000", ...extra });
+/** A Docker app; with a command, as Gantry runs no image entrypoint. */
 const docker = (extra: Record<string, unknown> = {}, container: Record<string, unknown> = {}) => ({
   id: "/web",
+  cmd: "nginx -g 'daemon off;'",
   container: { type: "DOCKER", docker: { image: "nginx", ...extra }, ...container },
 });
 const ok = (raw: unknown, opts?: Parameters<typeof validateApp>[1]): AppDefinition => assertOk(validateApp(raw, opts)).app;
@@ -127,9 +129,15 @@ describe("validateApp: cmd, args and container", () => {
   it("rejects both cmd and args", () => assertViolation(validateApp(app({ args: ["a"] })), "/", AppMessages.cmdArgsContainer));
   it("rejects both cmd and args even with a container", () =>
     assertViolation(validateApp({ ...docker(), cmd: "x", args: ["y"] }), "/", AppMessages.cmdArgsContainer));
-  it("accepts args alone, and an image alone", () => {
+  it("accepts args alone, and an image with a command", () => {
     ok({ id: "/x", args: ["a"] });
     ok(docker());
+    ok({ id: "/x", args: ["a"], container: { type: "DOCKER", docker: { image: "nginx" } } });
+  });
+  it("refuses an image alone (Marathon runs its entrypoint; Gantry has no container runtime), naming cmd", () => {
+    for (const container of [{ type: "DOCKER", docker: { image: "nginx" } }, { type: "MESOS", docker: { image: "nginx" } }, { type: "MESOS", appc: { image: "nginx", id: `sha512-${"a".repeat(128)}` } }]) {
+      assertOnlyViolations(validateApp({ id: "/x", container }), [{ path: "/cmd", errors: [AppMessages.imageEntrypoint] }]);
+    }
   });
   it("treats empty args as absent", () => assertViolation(validateApp({ id: "/x", args: [] }), "/", AppMessages.cmdArgsContainer));
   it("rejects a MESOS container without image and without cmd", () =>
@@ -168,7 +176,7 @@ describe("validateApp: resources", () => {
   it("gpus are refused with the Docker containerizer", () =>
     assertViolation(validateApp({ ...docker(), gpus: 1 }), "/", AppMessages.gpusDocker));
   it("gpus work with the Mesos containerizer", () =>
-    assert.equal(ok({ id: "/g", gpus: 1, container: { type: "MESOS", docker: { image: "tf" } } }).gpus, 1));
+    assert.equal(ok({ id: "/g", cmd: "train", gpus: 1, container: { type: "MESOS", docker: { image: "tf" } } }).gpus, 1));
   it("gpus need the gpu_resources feature", () =>
     assertViolation(validateApp(app({ gpus: 1 }), { features: [] }), "/gpus", "Feature gpu_resources is not enabled. Enable with --enable_features gpu_resources)"));
 });
@@ -279,7 +287,7 @@ describe("validateApp: ports", () => {
 
 describe("validateApp: container", () => {
   it("defaults type to DOCKER and docker flags to false", () =>
-    assert.deepEqual(ok({ id: "/x", container: { docker: { image: "nginx" } } }).container, {
+    assert.deepEqual(ok({ id: "/x", cmd: "x", container: { docker: { image: "nginx" } } }).container, {
       type: "DOCKER",
       volumes: [],
       docker: { image: "nginx", privileged: false, parameters: [], forcePullImage: false },
@@ -297,12 +305,12 @@ describe("validateApp: container", () => {
     assertViolation(r, "/container/docker/portMappings", "Mesos Containerizer does not support portMappings");
     assertViolation(r, "/container/docker/network", "Mesos Containerizer does not support network");
     assertViolation(r, "/container/docker/parameters", "Mesos Containerizer does not support parameters");
-    ok({ id: "/x", container: { type: "MESOS", docker: { image: "i", credential: { principal: "p", secret: "s" } } } });
+    ok({ id: "/x", cmd: "x", container: { type: "MESOS", docker: { image: "i", credential: { principal: "p", secret: "s" } } } });
   });
   it("AppC only with the Mesos containerizer; id must be a sha512", () => {
     assertViolation(validateApp({ id: "/x", cmd: "x", container: { type: "DOCKER", docker: { image: "i" }, appc: { image: "a" } } }), "/container/appc", "AppC images are only supported by the Mesos containerizer (type MESOS)");
     assertViolation(validateApp({ id: "/x", container: { type: "MESOS", appc: { image: "a", id: "sha256-x" } } }), "/container/appc/id", "must fully match regular expression '^sha512-[0-9a-z]{128}$'");
-    ok({ id: "/x", container: { type: "MESOS", appc: { image: "a", id: `sha512-${"a".repeat(128)}` } } });
+    ok({ id: "/x", cmd: "x", container: { type: "MESOS", appc: { image: "a", id: `sha512-${"a".repeat(128)}` } } });
   });
   it("network must be BRIDGE, HOST, NONE or USER", () =>
     assertViolation(validateApp(docker({ network: "OVERLAY" })), "/container/docker/network", "error.expected.validenumvalue", JSN));

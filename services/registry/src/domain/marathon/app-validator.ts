@@ -109,6 +109,8 @@ export const AppMessages = {
   portNamesUnique: "Port names must be unique.",
   uriSyntax: "URI has invalid syntax.",
   discoveryWithDockerNetwork: "ipAddress.discovery is not allowed for Docker containers using BRIDGE or USER networking",
+  // Gantry's own: what no Gantry agent can run (README, deliberate differences).
+  imageEntrypoint: "cmd or args is required: Gantry has no container runtime, so an image's entrypoint cannot run (the image is recorded, not pulled; the command runs on the agent)",
 } as const;
 
 /** The message for an id segment that breaks `ID_PATH_SEGMENT_PATTERN`. */
@@ -341,6 +343,8 @@ function checkApp(is: Issues, app: AppDefinition, input: AppInput, opts: Compile
   const hasCmd = app.cmd !== undefined;
   const hasArgs = app.args.length > 0;
   check(is, [], (hasCmd !== hasArgs) || (!hasCmd && !hasArgs && hasImage(app.container)), AppMessages.cmdArgsContainer);
+  // Marathon then runs the image's entrypoint; Gantry agents run commands only.
+  check(is, ["cmd"], hasCmd || hasArgs || !hasImage(app.container), AppMessages.imageEntrypoint);
 
   for (const key of Object.keys(app.env)) if (key.length === 0) is.violation(["env", key], "must not be empty");
   checkSecretRefs(is, ["env"], app.env, app.secrets);

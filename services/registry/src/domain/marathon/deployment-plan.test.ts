@@ -72,7 +72,7 @@ describe("computeDeploymentPlan", () => {
     assert.equal(plan.steps.length, 3);
   });
   it("pods use the pod actions and affectedPods", () => {
-    const pod = assertOk(validatePod({ id: "/p", containers: [{ name: "c" }], networks: [{ mode: "host" }] })).pod;
+    const pod = assertOk(validatePod({ id: "/p", containers: [{ name: "c", exec: { command: { shell: "sleep 1" } } }], networks: [{ mode: "host" }] })).pod;
     const plan = computeDeploymentPlan(none, { apps: [], pods: [pod] });
     assert.deepEqual(plan, { steps: [{ actions: [{ action: "StartPod", pod: "/p" }] }, { actions: [{ action: "ScalePod", pod: "/p" }] }], affectedApps: [], affectedPods: ["/p"] });
     const scaled = { ...pod, scaling: { kind: "fixed" as const, instances: 4 } };

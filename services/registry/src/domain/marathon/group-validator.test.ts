@@ -57,7 +57,7 @@ describe("validateGroup", () => {
 
 describe("checkGroupTree", () => {
   const app = assertOk(validateApp(a("/svc"))).app;
-  const pod = assertOk(validatePod({ id: "/svc", containers: [{ name: "c" }], networks: [{ mode: "host" }] })).pod;
+  const pod = assertOk(validatePod({ id: "/svc", containers: [{ name: "c", exec: { command: { shell: "sleep 1" } } }], networks: [{ mode: "host" }] })).pod;
   it("apps and pods may not share an id", () => {
     const root: GroupDefinition = { id: "/", apps: [app], pods: [pod], groups: [], dependencies: [] };
     assert.deepEqual(checkGroupTree(root), [{ path: "/", errors: [GroupMessages.appsAndPods] }]);

@@ -3,22 +3,28 @@ import { describe, it } from "node:test";
 import { validatePod, PodMessages, commandCheckMessage } from "./pod-validator.ts";
 import { ID_PATTERN_MESSAGE } from "./app-validator.ts";
 import type { PodDefinition } from "./pod.model.ts";
-import { assertOk, assertOnlyViolations, assertViolation, SEED_POD } from "./test-support.ts";
+import { assertOk, assertOnlyViolations, assertViolation, RUNNABLE_SEED_POD, SEED_POD } from "./test-support.ts";
 import { ABSOLUTE_PATH_MESSAGE } from "./path-id.ts";
 import { CONSTRAINT_IS_TEXT_MESSAGE, CONSTRAINT_IS_VALUE_MESSAGE } from "./constraints.ts";
 
 const OBJ = "Object is not valid" as const;
 const JSN = "Invalid JSON" as const;
+const EXEC = { exec: { command: { shell: "sleep 1" } } };
 const hostPod = (extra: Record<string, unknown> = {}, container: Record<string, unknown> = {}) => ({
   id: "/p",
-  containers: [{ name: "main", exec: { command: { shell: "sleep 1" } }, ...container }],
+  containers: [{ name: "main", ...EXEC, ...container }],
   networks: [{ mode: "host" }],
   ...extra,
 });
 const ok = (raw: unknown, opts?: Parameters<typeof validatePod>[1]): PodDefinition => assertOk(validatePod(raw, opts)).pod;
 
 describe("validatePod: the DC/OS 1.9 overview /app pod", () => {
-  const pod = ok(SEED_POD);
+  it("as the overview gives it, is refused: neither container has a command, and Gantry runs no image entrypoint", () =>
+    assertOnlyViolations(validatePod(SEED_POD), [
+      { path: "/containers/0/exec", errors: [PodMessages.commandRequired] },
+      { path: "/containers/1/exec", errors: [PodMessages.commandRequired] },
+    ]));
+  const pod = ok(RUNNABLE_SEED_POD);
   it("is accepted", () => assert.equal(pod.id, "/app"));
   it("keeps both containers; resources get disk 0 and gpus 0", () => {
     assert.deepEqual(pod.containers.map((c) => c.name), ["nginx", "memcached"]);
@@ -27,9 +33,9 @@ describe("validatePod: the DC/OS 1.9 overview /app pod", () => {
   });
   it("keeps the web endpoint with dynamic host port and the VIP label", () =>
     assert.deepEqual(pod.containers[0]?.endpoints, [{ name: "web", containerPort: 8080, hostPort: 0, protocol: ["tcp"], labels: { VIP_0: "/app:8080" } }]));
-  it("memcached has neither image nor exec (Marathon accepts it)", () => {
-    assert.equal(pod.containers[1]?.image, undefined);
-    assert.equal(pod.containers[1]?.exec, undefined);
+  it("nginx keeps its image beside its command; memcached has none", () => {
+    assert.deepEqual(pod.containers.map((c) => c.image?.id), ["nginx", undefined]);
+    assert.deepEqual(pod.containers[1]?.exec, { command: { shell: "run-memcached" } });
   });
   it("fills scheduling, scaling and executor defaults", () => {
     assert.deepEqual(pod.scaling, { kind: "fixed", instances: 1 });
@@ -160,7 +166,7 @@ describe("validatePod: networks", () => {
 });
 
 describe("validatePod: endpoints", () => {
-  const ct = (endpoints: unknown[], more: unknown[] = []) => ({ id: "/p", networks: [{ name: "dcos" }], containers: [{ name: "a", endpoints }, ...more] });
+  const ct = (endpoints: unknown[], more: object[] = []) => ({ id: "/p", networks: [{ name: "dcos" }], containers: [{ name: "a", endpoints, ...EXEC }, ...more.map((c) => ({ ...EXEC, ...c }))] });
   it("host networking: hostPort required, containerPort forbidden", () => {
     const r = validatePod(hostPod({}, { endpoints: [{ name: "web", containerPort: 80 }] }));
     assertViolation(r, "/containers/0/endpoints/0/hostPort", PodMessages.hostPortRequired);

@@ -97,6 +97,8 @@ export const PodMessages = {
   networkModes: "Must specify either a single host network, or else 1-to-n container networks",
   networkName: "container network must specify a name",
   fixedScaling: "Not a fixed scaling policy",
+  // Gantry's own: what no Gantry agent can run (README, deliberate differences).
+  commandRequired: "is required: Gantry has no container runtime, so a container runs only its exec.command, never an image's entrypoint (the image is recorded, not pulled; the command runs on the agent)",
 } as const;
 
 /** Marathon 1.4 refuses command health checks in pods whatever the master version. */
@@ -380,7 +382,7 @@ function checkContainerRules(is: Issues, path: Path, c: PodContainer, pod: PodDe
     const cmd = c.exec.command;
     if ("shell" in cmd) notEmpty(is, [...path, "exec", "command", "shell"], cmd.shell);
     else notEmpty(is, [...path, "exec", "command", "argv"], cmd.argv);
-  }
+  } else is.violation([...path, "exec"], PodMessages.commandRequired);
   checkEnv(is, [...path, "environment"], c.environment, pod, opts.features);
   if (c.healthCheck !== undefined) checkHealthCheck(is, [...path, "healthCheck"], c.healthCheck, c.endpoints, opts);
   c.volumeMounts.forEach((m, i) => {

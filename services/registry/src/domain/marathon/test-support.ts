@@ -3,6 +3,7 @@
  */
 import assert from "node:assert/strict";
 import type { FieldViolation } from "@gantry/platform";
+import { SEED_POD } from "@gantry/test/support";
 
 type Result = { ok: true } | { ok: false; message: string; violations: FieldViolation[] };
 
@@ -37,4 +38,10 @@ export function assertNoViolation(result: Result, path: string, message: string)
 }
 
 /** The `/app` pod from the DC/OS 1.9 overview (shared/seed/dcos-1.9-deep-dive.txt). */
-export { SEED_POD } from "@gantry/test/support";
+export { SEED_POD };
+
+/**
+ * The overview's `/app` pod with a shell command in each container (`run-nginx`, …): as the
+ * overview gives it, it has none, and Gantry runs no image entrypoint.
+ */
+export const RUNNABLE_SEED_POD = { ...SEED_POD, containers: SEED_POD.containers.map((c) => ({ ...c, exec: { command: { shell: `run-${c.name}` } } })) };

@@ -6,17 +6,22 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { registryV1RunSpec as rs } from "@gantry/proto";
 import { appContainerName } from "./app-run-spec.ts";
+import type { AppDefinition } from "../marathon/app.model.ts";
 import { appSpec, INFO, plain } from "./test-support.ts";
 
 interface Row {
   rule: string;
   app: Record<string, unknown>;
+  /** Changes the validated app before it is mapped (a shape the validator now refuses, stored before). */
+  edit?: (app: AppDefinition) => void;
   pick: (s: rs.RunSpec) => unknown;
   want: unknown;
 }
 
 const main = (s: rs.RunSpec) => s.containers[0]!;
 const docker = (network: string, extra: Record<string, unknown> = {}) => ({ type: "DOCKER", docker: { image: "nginx:1.13", network, ...extra } });
+/** Gantry runs no image entrypoint: an app with an image runs its command. */
+const dockerApp = (network: string, extra: Record<string, unknown> = {}) => ({ cmd: "nginx", container: docker(network, extra) });
 const tcp = { protocols: ["tcp"], labels: {} };
 const grace = { gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3 };
 
@@ -28,7 +33,7 @@ const rows: Row[] = [
   // command
   { rule: "cmd is a shell command", app: { cmd: "sleep 1" }, pick: (s) => plain(main(s).command), want: { kind: { case: "shell", value: "sleep 1" } } },
   { rule: "args are an argv", app: { args: ["sleep", "1"] }, pick: (s) => plain(main(s).command), want: { kind: { case: "argv", value: { args: ["sleep", "1"] } } } },
-  { rule: "neither: no command (the image's entrypoint)", app: { container: docker("HOST") }, pick: (s) => main(s).command, want: undefined },
+  { rule: "neither (an image alone, stored before it was refused): no command", app: dockerApp("HOST"), edit: (a) => delete a.cmd, pick: (s) => main(s).command, want: undefined },
   // env, resources, artifacts, kill grace, image, labels
   {
     rule: "env literals and secret references",
@@ -49,7 +54,7 @@ const rows: Row[] = [
   },
   { rule: "kill grace from taskKillGracePeriodSeconds", app: { cmd: "x", taskKillGracePeriodSeconds: 30 }, pick: (s) => main(s).killGracePeriodSeconds, want: 30 },
   { rule: "kill grace defaults to Mesos' 3 s", app: { cmd: "x" }, pick: (s) => main(s).killGracePeriodSeconds, want: 3 },
-  { rule: "docker image", app: { container: docker("HOST") }, pick: (s) => main(s).image, want: "nginx:1.13" },
+  { rule: "docker image", app: dockerApp("HOST"), pick: (s) => main(s).image, want: "nginx:1.13" },
   { rule: "appc image", app: { cmd: "x", container: { type: "MESOS", appc: { image: "coreos.com/etcd:v2" } } }, pick: (s) => main(s).image, want: "coreos.com/etcd:v2" },
   { rule: "no image: \"\"", app: { cmd: "x" }, pick: (s) => main(s).image, want: "" },
   { rule: "labels on the run spec and its container", app: { cmd: "x", labels: { tier: "web" } }, pick: (s) => [s.labels, main(s).labels], want: [{ tier: "web" }, { tier: "web" }] },
@@ -57,7 +62,7 @@ const rows: Row[] = [
   { rule: "dependencies are absolute", app: { cmd: "x", dependencies: ["../db", "/cache"] }, pick: (s) => s.dependencies, want: ["/shop/db", "/cache"] },
   // host network: portDefinitions
   { rule: "host network: no networks", app: { cmd: "x" }, pick: (s) => s.networks, want: [] },
-  { rule: "docker HOST: no networks", app: { container: docker("HOST") }, pick: (s) => s.networks, want: [] },
+  { rule: "docker HOST: no networks", app: dockerApp("HOST"), pick: (s) => s.networks, want: [] },
   { rule: "default port definition: any host port, no service port", app: { cmd: "x" }, pick: (s) => plain(main(s).endpoints), want: [{ name: "default", containerPort: 0, hostPort: 0, servicePort: 0, ...tcp }] },
   {
     rule: "portDefinitions[].port is the service port; host ports dynamic without requirePorts",
@@ -77,7 +82,7 @@ const rows: Row[] = [
   // docker BRIDGE / USER: portMappings
   {
     rule: "docker BRIDGE: CONTAINER_BRIDGE network; port mappings with host port 0 when not given",
-    app: { container: docker("BRIDGE", { portMappings: [{ containerPort: 80, name: "http", servicePort: 10080 }, { containerPort: 53, hostPort: 5353, protocol: "udp" }] }) },
+    app: dockerApp("BRIDGE", { portMappings: [{ containerPort: 80, name: "http", servicePort: 10080 }, { containerPort: 53, hostPort: 5353, protocol: "udp" }] }),
     pick: (s) => [plain(s.networks), plain(main(s).endpoints)],
     want: [[{ mode: rs.NetworkMode.CONTAINER_BRIDGE, name: "", labels: {} }], [
       { name: "http", containerPort: 80, hostPort: 0, servicePort: 10080, ...tcp },
@@ -86,14 +91,14 @@ const rows: Row[] = [
   },
   {
     rule: "docker USER: a host port only when asked; CONTAINER network named by ipAddress",
-    app: { container: docker("USER", { portMappings: [{ containerPort: 80, name: "http" }, { containerPort: 81, hostPort: 0 }] }), ipAddress: { networkName: "blue" } },
+    app: { ...dockerApp("USER", { portMappings: [{ containerPort: 80, name: "http" }, { containerPort: 81, hostPort: 0 }] }), ipAddress: { networkName: "blue" } },
     pick: (s) => [plain(s.networks), plain(main(s).endpoints)],
     want: [[{ mode: rs.NetworkMode.CONTAINER, name: "blue", labels: {} }], [
       { name: "http", containerPort: 80, servicePort: 0, ...tcp },
       { name: "", containerPort: 81, hostPort: 0, servicePort: 0, ...tcp },
     ]],
   },
-  { rule: "docker USER without a network name: DC/OS's dcos", app: { container: docker("USER") }, pick: (s) => plain(s.networks), want: [{ mode: rs.NetworkMode.CONTAINER, name: "dcos", labels: {} }] },
+  { rule: "docker USER without a network name: DC/OS's dcos", app: dockerApp("USER"), pick: (s) => plain(s.networks), want: [{ mode: rs.NetworkMode.CONTAINER, name: "dcos", labels: {} }] },
   // IP per task
   {
     rule: "ipAddress: CONTAINER network with its name and labels; discovery ports without host ports",
@@ -156,13 +161,13 @@ const rows: Row[] = [
   },
   {
     rule: "MESOS_HTTP check: portIndex injected (0), path /, delay 15",
-    app: { container: docker("BRIDGE", { portMappings: [{ containerPort: 80 }] }), healthChecks: [{ protocol: "MESOS_HTTP" }] },
+    app: { ...dockerApp("BRIDGE", { portMappings: [{ containerPort: 80 }] }), healthChecks: [{ protocol: "MESOS_HTTP" }] },
     pick: (s) => plain(main(s).healthChecks),
     want: [{ protocol: rs.HealthCheckProtocol.MESOS_HTTP, endpointIndex: 0, port: 0, path: "/", ...grace, delaySeconds: 15, ignoreHttp1xx: false }],
   },
   {
     rule: "portIndex addresses port mappings in bridge mode (the endpoint of that index)",
-    app: { container: docker("BRIDGE", { portMappings: [{ containerPort: 80, name: "a" }, { containerPort: 90, name: "b" }] }), healthChecks: [{ protocol: "TCP", portIndex: 1 }] },
+    app: { ...dockerApp("BRIDGE", { portMappings: [{ containerPort: 80, name: "a" }, { containerPort: 90, name: "b" }] }), healthChecks: [{ protocol: "TCP", portIndex: 1 }] },
     pick: (s) => main(s).endpoints[main(s).healthChecks[0]!.endpointIndex]?.containerPort,
     want: 90,
   },
@@ -195,7 +200,7 @@ const rows: Row[] = [
 ];
 
 describe("appRunSpec", () => {
-  for (const row of rows) test(row.rule, () => assert.deepEqual(row.pick(appSpec(row.app)), row.want));
+  for (const row of rows) test(row.rule, () => assert.deepEqual(row.pick(appSpec(row.app, row.edit)), row.want));
 
   test("the container name is the last path segment", () => {
     assert.equal(appContainerName("/a/b/c"), "c");

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { registryV1RunSpec as rs } from "@gantry/proto";
 import type { PodDefinition } from "../marathon/pod.model.ts";
-import { SEED_POD } from "../marathon/test-support.ts";
+import { RUNNABLE_SEED_POD } from "../marathon/test-support.ts";
 import { INFO, plain, podSpec } from "./test-support.ts";
 
 const container = (name: string, resources: object, extra: object = {}) => ({
@@ -27,7 +27,7 @@ const container = (name: string, resources: object, extra: object = {}) => ({
 
 describe("podRunSpec: the DC/OS overview's /app pod", () => {
   test("maps to two containers on the dcos network with Marathon's pod defaults", () => {
-    assert.deepEqual(plain(podSpec(SEED_POD)), {
+    assert.deepEqual(plain(podSpec(RUNNABLE_SEED_POD)), {
       id: "/app",
       kind: rs.RunSpecKind.POD,
       version: INFO.version,
@@ -37,8 +37,9 @@ describe("podRunSpec: the DC/OS overview's /app pod", () => {
         container("nginx", { cpus: 0.1, mem: 128 }, {
           endpoints: [{ name: "web", containerPort: 8080, hostPort: 0, protocols: ["tcp"], labels: { VIP_0: "/app:8080" }, servicePort: 0 }],
           image: "nginx",
+          command: { kind: { case: "shell", value: "run-nginx" } },
         }),
-        container("memcached", { cpus: 0.1, mem: 128 }),
+        container("memcached", { cpus: 0.1, mem: 128 }, { command: { kind: { case: "shell", value: "run-memcached" } } }),
       ],
       placement: { constraints: [], acceptedResourceRoles: ["*"] },
       networks: [{ mode: rs.NetworkMode.CONTAINER, name: "dcos", labels: {} }],
@@ -67,9 +68,10 @@ interface Row {
   want: unknown;
 }
 
+const EXEC = { exec: { command: { shell: "sleep 1" } } };
 const hostPod = (containerExtra: Record<string, unknown> = {}, podExtra: Record<string, unknown> = {}) => ({
   id: "/p",
-  containers: [{ name: "main", exec: { command: { shell: "sleep 1" } }, ...containerExtra }],
+  containers: [{ name: "main", ...EXEC, ...containerExtra }],
   networks: [{ mode: "host" }],
   ...podExtra,
 });
@@ -81,14 +83,20 @@ const rows: Row[] = [
   // containers
   { rule: "shell exec", pod: hostPod(), pick: (s) => plain(first(s).command), want: { kind: { case: "shell", value: "sleep 1" } } },
   { rule: "argv exec", pod: hostPod({ exec: { command: { argv: ["/bin/run", "-v"] } } }), pick: (s) => plain(first(s).command), want: { kind: { case: "argv", value: { args: ["/bin/run", "-v"] } } } },
-  { rule: "no exec: no command", pod: hostPod({ exec: undefined, image: { kind: "DOCKER", id: "redis" } }), pick: (s) => [first(s).command, first(s).image], want: [undefined, "redis"] },
+  {
+    rule: "no exec (a pod stored before it was refused): no command",
+    pod: hostPod({ image: { kind: "DOCKER", id: "redis" } }),
+    edit: (p) => delete p.containers[0]!.exec,
+    pick: (s) => [first(s).command, first(s).image],
+    want: [undefined, "redis"],
+  },
   {
     rule: "pod environment on every container; the container's own wins",
     pod: {
       ...hostPod({ environment: { LEVEL: "debug", OWN: "1" } }, { environment: { LEVEL: "info", SHARED: "x", TOKEN: { secret: "tok" } }, secrets: { tok: { source: "/vault/tok" } } }),
       containers: [
-        { name: "main", environment: { LEVEL: "debug", OWN: "1" } },
-        { name: "side" },
+        { name: "main", ...EXEC, environment: { LEVEL: "debug", OWN: "1" } },
+        { name: "side", ...EXEC },
       ],
     },
     pick: (s) => s.containers.map((c) => plain(c.env)),
@@ -100,7 +108,7 @@ const rows: Row[] = [
   { rule: "secrets by name → source", pod: hostPod({}, { secrets: { tok: { source: "/vault/tok" } } }), pick: (s) => s.secrets, want: { tok: "/vault/tok" } },
   { rule: "per-container resources with defaults", pod: hostPod({ resources: { cpus: 0.5, gpus: 1 } }), pick: (s) => plain(first(s).resources), want: { cpus: 0.5, mem: 128, disk: 0, gpus: 1 } },
   { rule: "executor resources", pod: hostPod({}, { executorResources: { cpus: 0.2, mem: 64 } }), pick: (s) => plain(s.executorResources), want: { cpus: 0.2, mem: 64, disk: 10, gpus: 0 } },
-  { rule: "container user; \"\" = the pod's", pod: { ...hostPod({}, { user: "nobody" }), containers: [{ name: "a", user: "root" }, { name: "b" }] }, pick: (s) => [s.user, ...s.containers.map((c) => c.user)], want: ["nobody", "root", ""] },
+  { rule: "container user; \"\" = the pod's", pod: { ...hostPod({}, { user: "nobody" }), containers: [{ name: "a", ...EXEC, user: "root" }, { name: "b", ...EXEC }] }, pick: (s) => [s.user, ...s.containers.map((c) => c.user)], want: ["nobody", "root", ""] },
   { rule: "labels of the pod and of each container", pod: hostPod({ labels: { c: "1" } }, { labels: { p: "2" } }), pick: (s) => [s.labels, first(s).labels], want: [{ p: "2" }, { c: "1" }] },
   { rule: "kill grace from lifecycle, rounded up", pod: hostPod({ lifecycle: { killGracePeriodSeconds: 7.5 } }), pick: (s) => first(s).killGracePeriodSeconds, want: 8 },
   { rule: "kill grace defaults to 3 s", pod: hostPod({ lifecycle: {} }), pick: (s) => first(s).killGracePeriodSeconds, want: 3 },
@@ -165,8 +173,8 @@ const rows: Row[] = [
       ...hostPod(),
       volumes: [{ name: "etc", host: "/etc/app" }, { name: "scratch" }],
       containers: [
-        { name: "a", volumeMounts: [{ name: "etc", mountPath: "/etc/app", readOnly: true }, { name: "scratch", mountPath: "/tmp/s" }] },
-        { name: "b", volumeMounts: [{ name: "scratch", mountPath: "/data" }] },
+        { name: "a", ...EXEC, volumeMounts: [{ name: "etc", mountPath: "/etc/app", readOnly: true }, { name: "scratch", mountPath: "/tmp/s" }] },
+        { name: "b", ...EXEC, volumeMounts: [{ name: "scratch", mountPath: "/data" }] },
       ],
     },
     pick: (s) => [plain(s.volumes), s.containers.map((c) => plain(c.volumeMounts))],

@@ -7,6 +7,7 @@ import type { registryV1RunSpec as rs } from "@gantry/proto";
 import { DCOS_1_9_FEATURES } from "../marathon/common-rules.ts";
 import { validateApp } from "../marathon/app-validator.ts";
 import { validatePod } from "../marathon/pod-validator.ts";
+import type { AppDefinition } from "../marathon/app.model.ts";
 import type { PodDefinition } from "../marathon/pod.model.ts";
 import { appRunSpec } from "./app-run-spec.ts";
 import { podRunSpec } from "./pod-run-spec.ts";
@@ -17,10 +18,11 @@ export const INFO = { version: "2026-01-02T00:00:00.000Z", lastConfigChangeAt: "
 /** DC/OS 1.9 features plus `secrets`, so tests may use secret references. */
 const OPTIONS = { features: [...DCOS_1_9_FEATURES, "secrets"] };
 
-/** The run spec of the app `raw` (with `id: "/shop/web"` and `cmd` unless given) after validation. */
-export function appSpec(raw: Record<string, unknown>): rs.RunSpec {
+/** The run spec of the app `raw` (with `id: "/shop/web"` unless given) after validation (and `edit`, for shapes the validator refuses). */
+export function appSpec(raw: Record<string, unknown>, edit?: (app: AppDefinition) => void): rs.RunSpec {
   const r = validateApp({ id: "/shop/web", ...raw }, OPTIONS);
   assert.ok(r.ok, `invalid app: ${JSON.stringify(r)}`);
+  edit?.(r.app);
   return appRunSpec(r.app, INFO);
 }
 

@@ -1,5 +1,4 @@
-import { mkdir, writeFile, rm } from "node:fs/promises";
-import path from "node:path";
+import { mkdir } from "node:fs/promises";
 import { create } from "@bufbuild/protobuf";
 import { eventsV1Auth } from "@gantry/proto";
 import {
@@ -20,7 +19,8 @@ import { startRegistry } from "@gantry/registry";
 import { startScheduler } from "@gantry/scheduler";
 import { startGateway } from "@gantry/gateway";
 import { startAgent, compileAgentOptions, type RawAgentOptions } from "@gantry/agent";
-import { localClusterFile } from "../client-config.ts";
+import { clusterFilePath, dataDirLayout, defaultDataDir } from "./data-dir.ts";
+import { removeClusterFile, writeClusterFile, type ClusterFile } from "./cluster-file.ts";
 
 /** How to run a single-node cluster: where PostgreSQL and NATS are, its name, and where to listen. */
 export interface SingleNodeClusterOptions {
@@ -31,13 +31,18 @@ export interface SingleNodeClusterOptions {
   host: string;
   /** Gateway port; 0 picks a free one. */
   port: number;
-  /** Local state: signing key, agent work dir, cluster.json. */
+  /** Where the CLI looks for `<cluster>/cluster.json`; also the agent's default work dir (`<gantryHome>/agent/<id>`). */
   gantryHome: string;
+  /** The cluster's state (its signing key `auth.key`); default `<gantryHome>/<cluster>`. */
+  dataDir?: string;
   /** Options of the one agent; `false` runs the control plane alone (nothing is ever launched). */
   agent?: RawAgentOptions | false;
   logger?: Logger;
-  /** Write `<gantryHome>/<cluster>/cluster.json` for the CLI (default true). */
-  writeClusterFile?: boolean;
+  /**
+   * Write `<gantryHome>/<cluster>/cluster.json` for the CLI (url and token, plus what is given
+   * here; default `{}`), removed again on stop; `false` writes none.
+   */
+  clusterFile?: Omit<ClusterFile, "url" | "token"> | false;
 }
 
 /** A running single-node cluster. */
@@ -56,7 +61,7 @@ export interface SingleNodeCluster {
 /**
  * Starts the control plane (registry with the relay, scheduler, gateway) and one agent in this
  * process, against the given PostgreSQL and NATS. The cluster's signing key lives in
- * `<gantryHome>/<cluster>/auth.key` (or `GANTRY_AUTH_KEY`), so tokens stay valid across restarts.
+ * `<dataDir>/auth.key` (or `GANTRY_AUTH_KEY`), so tokens stay valid across restarts.
  * Issues an admin token and records its issue (never the secret) in the event log.
  */
 export async function startSingleNodeCluster(options: SingleNodeClusterOptions): Promise<SingleNodeCluster> {
@@ -64,9 +69,9 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
   const root = options.logger ?? createLogger("gantry");
   // Trace context flows across gRPC, NATS and event metadata from here on (exported only when OTEL_* says where).
   const telemetry = await startTelemetry("gantry");
-  const stateDir = path.join(options.gantryHome, options.cluster);
-  await mkdir(stateDir, { recursive: true });
-  const key = signingKeyFromEnv() ?? (await loadOrCreateSigningKey(path.join(stateDir, "auth.key")));
+  const layout = dataDirLayout(options.dataDir ?? defaultDataDir(options.gantryHome, options.cluster));
+  await mkdir(layout.root, { recursive: true });
+  const key = signingKeyFromEnv() ?? (await loadOrCreateSigningKey(layout.authKey));
   const signer = createTokenSigner(key);
   const authenticator = createAuthenticator(signer);
   const issued = signer.issue({ name: "admin", roles: ["admin"] });
@@ -103,10 +108,10 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
       agentId = agentOptions.agentId;
     }
 
-    const clusterFile = localClusterFile(options.cluster, { GANTRY_HOME: options.gantryHome });
-    if (options.writeClusterFile !== false) {
-      await writeFile(clusterFile, JSON.stringify({ url: gateway.url, token: issued.token }, null, 2) + "\n", { mode: 0o600 });
-      stops.unshift(() => rm(clusterFile, { force: true }));
+    if (options.clusterFile !== false) {
+      const file = clusterFilePath(options.gantryHome, options.cluster);
+      await writeClusterFile(file, { url: gateway.url, token: issued.token, ...options.clusterFile });
+      stops.unshift(() => removeClusterFile(file));
     }
     return { url: gateway.url, token: issued.token, cluster: options.cluster, agentId, stop: stopAll };
   } catch (err) {

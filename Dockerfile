@@ -1,0 +1,30 @@
+# One image for every Gantry process; infra/compose.yaml picks the process by its command:
+#   docker build -t gantry:dev .      then e.g.   docker run gantry:dev node services/registry/src/main.ts --help
+#
+# Node 24 runs the TypeScript sources as they are (type stripping), so there is no build step and
+# no devDependency is needed at run time: typescript and @types/* only type-check, @bufbuild/buf
+# and protoc-gen-es generate proto/src/gen (committed), esbuild bundles the agent for nodes that
+# run it without this image, and the `node` devDependency pins the Node that this base image is.
+
+# Only the npm manifests, so that the dependency layer below is rebuilt when they change and not
+# on every source change (this stage reruns, its output stays the same).
+FROM node:24-bookworm-slim AS manifests
+WORKDIR /src
+COPY . .
+RUN find . -type f ! -name package.json ! -name package-lock.json ! -name .npmrc -delete
+
+FROM node:24-bookworm-slim
+# What the agent runs tasks with: CNI plugins (bridge, host-local, portmap) and iptables for pod
+# networks, iproute2 for their namespaces (`ip netns`), unzip/bzip2/xz for fetched artifacts;
+# nsenter and setpriv come with the base image's util-linux. The other services use none of it:
+# one image is simpler than two that must be kept in step.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends containernetworking-plugins iptables iproute2 unzip bzip2 xz-utils \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/gantry
+COPY --from=manifests /src/ ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY . .
+# The `auth` volume takes this folder's owner when first mounted: `node`, whom the services run as.
+RUN mkdir -p /var/lib/gantry/auth && chown node:node /var/lib/gantry/auth
+USER node

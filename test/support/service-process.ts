@@ -25,7 +25,15 @@ export interface ServiceProcess {
  * environment. Output is kept (last 200 lines) rather than printed, so a failing test can show it.
  */
 export function startServiceProcess(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv): ServiceProcess {
-  const child = spawn(process.execPath, [path.join(REPO, entry), ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return startProcess(name, process.execPath, [path.join(REPO, entry), ...args], env);
+}
+
+/**
+ * Starts any program (`command ...args`, e.g. a `nats-server`) from the repository root the way
+ * startServiceProcess starts a service: `env` added to this process's environment, output kept.
+ */
+export function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ServiceProcess {
+  const child = spawn(command, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
@@ -33,8 +41,15 @@ export function startServiceProcess(name: string, entry: string, args: string[],
   };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once("exit", (code, signal) => resolve(signal ?? code)));
-  const alive = () => child.exitCode === null && child.signalCode === null;
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
+    child.once("exit", (code, signal) => resolve(signal ?? code));
+    // A program that cannot be started (not found, not executable) never exits: it ended here.
+    child.once("error", (err) => {
+      if (child.pid === undefined) resolve(null);
+      keep(Buffer.from(`${command}: ${err.message}`));
+    });
+  });
+  const alive = () => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
   return {
     name,
     child,

@@ -1,10 +1,11 @@
-import { registryV1, schedulerV1 } from "@gantry/proto";
+import { registryV1, registryV1Iam, schedulerV1 } from "@gantry/proto";
 import { createGrpcClient, type GrpcClient } from "@gantry/platform";
 import type { ClientConfig } from "./client-config.ts";
 
 /** The public gRPC APIs the CLI uses, all through the gateway's one address. */
 export interface ApiClient {
   registry: GrpcClient<typeof registryV1.RegistryService>;
+  iam: GrpcClient<typeof registryV1Iam.IamService>;
   scheduler: GrpcClient<typeof schedulerV1.SchedulerService>;
   close(): void;
 }
@@ -13,12 +14,15 @@ export interface ApiClient {
 export function openApiClient(config: ClientConfig): ApiClient {
   const options = { token: config.token, deadlineMs: 30_000 };
   const registry = createGrpcClient(registryV1.RegistryService, config.grpcTarget, options);
+  const iam = createGrpcClient(registryV1Iam.IamService, config.grpcTarget, config.token ? options : { deadlineMs: options.deadlineMs });
   const scheduler = createGrpcClient(schedulerV1.SchedulerService, config.grpcTarget, options);
   return {
     registry,
+    iam,
     scheduler,
     close() {
       registry.close();
+      iam.close();
       scheduler.close();
     },
   };

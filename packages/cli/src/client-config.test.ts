@@ -70,10 +70,23 @@ describe("resolveClientConfig", () => {
     assert.deepEqual(resolveClientConfig(env, "a"), { url: "http://127.0.0.1:9001", grpcTarget: "127.0.0.1:9001", token: "token-a" });
   });
 
+  test("a login kept for a gateway stands for its user there (GANTRY_TOKEN still goes first); an expired one does not", async () => {
+    await addCluster("b", 9002);
+    const { storeSession } = await import("./session-store.ts");
+    const env = { GANTRY_HOME: home, GANTRY_URL: "http://127.0.0.1:9002" };
+    storeSession("http://127.0.0.1:9002", { principal: "alice", token: "alice-token", tokenId: "t1", expiresAt: new Date(Date.now() + 60_000).toISOString() }, env);
+    assert.equal(resolveClientConfig(env).token, "alice-token");
+    assert.equal(resolveClientConfig({ ...env, GANTRY_TOKEN: "explicit" }).token, "explicit");
+    storeSession("http://127.0.0.1:9002", { principal: "alice", token: "alice-token", tokenId: "t1", expiresAt: new Date(Date.now() - 1).toISOString() }, env);
+    assert.equal(resolveClientConfig(env).token, "token-b", "expired: the local cluster's token again");
+    storeSession("http://127.0.0.1:9002", undefined, env);
+  });
+
   test("GANTRY_URL without GANTRY_TOKEN: the token of the local cluster at that address, else say to set it", async () => {
     await addCluster("a", 9001);
     assert.equal(resolveClientConfig({ GANTRY_HOME: home, GANTRY_URL: "http://127.0.0.1:9001/" }).token, "token-a");
-    assert.throws(() => resolveClientConfig({ GANTRY_HOME: home, GANTRY_URL: "http://127.0.0.1:9009" }), /^GantryError: no token: set GANTRY_TOKEN/);
+    assert.throws(() => resolveClientConfig({ GANTRY_HOME: home, GANTRY_URL: "http://127.0.0.1:9009" }), /^GantryError: no token: run `gantry auth login`, or set GANTRY_TOKEN/);
+    assert.equal(resolveClientConfig({ GANTRY_HOME: home, GANTRY_URL: "http://127.0.0.1:9009" }, undefined, { requireToken: false }).token, "", "logging in needs no token");
     assert.throws(() => resolveClientConfig({ GANTRY_HOME: home, GANTRY_URL: "not a url", GANTRY_TOKEN: "t" }), /GANTRY_URL "not a url" is not a URL/);
   });
 });

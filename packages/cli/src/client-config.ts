@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import { GantryError } from "@gantry/platform";
+import { sessionFor } from "./session-store.ts";
 
 /** Where the CLI talks to and who it is: the gateway address (HTTP and gRPC) and a bearer token. */
 export interface ClientConfig {
@@ -115,10 +116,11 @@ function onlyLocalCluster(env: NodeJS.ProcessEnv): LocalCluster {
  * Resolves the CLI's target (see CLUSTER_HELP): the local cluster `cluster` (the global
  * --cluster), else `GANTRY_URL` with `GANTRY_TOKEN` (or, without it, the token of the local
  * cluster at that address), else the local cluster `GANTRY_CLUSTER`, else the only local
- * cluster. A local cluster's address goes with its own token. Fails with a message that says
- * what to set or pass.
+ * cluster. A local cluster's address goes with its own token; a session `gantry auth login` kept
+ * for that address goes before it (GANTRY_TOKEN before both). Fails with a message that says
+ * what to set or pass (without a token only when `requireToken` is false: logging in).
  */
-export function resolveClientConfig(env: NodeJS.ProcessEnv = process.env, cluster: string | undefined = chosenCluster): ClientConfig {
+export function resolveClientConfig(env: NodeJS.ProcessEnv = process.env, cluster: string | undefined = chosenCluster, options: { requireToken?: boolean } = {}): ClientConfig {
   let url: string;
   let token: string;
   let source: string;
@@ -127,15 +129,17 @@ export function resolveClientConfig(env: NodeJS.ProcessEnv = process.env, cluste
     source = "GANTRY_URL";
     const origin = originOf(url);
     token = env.GANTRY_TOKEN || (listLocalClusters(env).find((c) => c.url && originOf(c.url) === origin)?.token ?? "");
-    if (!token) throw new GantryError("Unauthenticated", "no token: set GANTRY_TOKEN to the token `gantry up` printed");
   } else {
     const local = cluster !== undefined ? namedLocalCluster(cluster, "--cluster", env) : env.GANTRY_CLUSTER ? namedLocalCluster(env.GANTRY_CLUSTER, "GANTRY_CLUSTER", env) : onlyLocalCluster(env);
-    if (!local.url || !local.token) throw new GantryError("FailedPrecondition", `${localClusterFile(local.name, env)} gives no ${local.url ? "token" : "url"}; restart \`gantry up --cluster ${local.name}\``);
+    if (!local.url) throw new GantryError("FailedPrecondition", `${localClusterFile(local.name, env)} gives no url; restart \`gantry up --cluster ${local.name}\``);
     url = local.url;
     token = local.token;
     source = `the url in ${localClusterFile(local.name, env)}`;
   }
   const parsed = parseUrl(url, source);
+  // A login (`gantry auth login`) stands for its user at that gateway, unless GANTRY_TOKEN says otherwise.
+  if (!env.GANTRY_TOKEN) token = sessionFor(parsed.origin, env)?.token ?? token;
+  if (!token && options.requireToken !== false) throw new GantryError("Unauthenticated", "no token: run `gantry auth login`, or set GANTRY_TOKEN (e.g. to the token `gantry up` printed)");
   return { url: parsed.origin, grpcTarget: parsed.host, token };
 }
 

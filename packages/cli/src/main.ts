@@ -1,12 +1,14 @@
 import { Command } from "commander";
 import { chooseCluster, CLUSTER_HELP } from "./client-config.ts";
 import { appCommand } from "./commands/app.command.ts";
+import { authCommand } from "./commands/auth.command.ts";
 import { clusterCommand } from "./commands/cluster.command.ts";
 import { deploymentCommand } from "./commands/deployment.command.ts";
 import { doctorCommand } from "./commands/doctor.command.ts";
 import { downCommand } from "./commands/down.command.ts";
 import { eventsCommand } from "./commands/events.command.ts";
 import { groupCommand } from "./commands/group.command.ts";
+import { iamCommand } from "./commands/iam.command.ts";
 import { nodeCommand } from "./commands/node.command.ts";
 import { podCommand } from "./commands/pod.command.ts";
 import { simCommand } from "./commands/sim.command.ts";
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
     .addCommand(taskCommand())
     .addCommand(nodeCommand())
     .addCommand(eventsCommand())
+    .addCommand(authCommand())
+    .addCommand(iamCommand())
     .addCommand(simCommand())
     .addCommand(clusterCommand());
 }

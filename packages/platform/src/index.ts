@@ -10,6 +10,8 @@ export { clusterNames, infrastructureUrls, serviceEnvironment } from "./config/i
 export type { ClusterNames, InfrastructureUrls, ServiceEnvironment } from "./config/index.ts";
 export {
   connectBus,
+  connectNats,
+  natsServers,
   ensureStream,
   deleteClusterStreams,
   publishDurable,
@@ -19,6 +21,7 @@ export {
   messageHeaders,
   contextFromHeaders,
   runDurableConsumer,
+  watchConsumerStall,
   subscribeCore,
   protobufDecoder,
   jsonDecoder,
@@ -34,6 +37,7 @@ export type {
   StreamDeclaration,
   PublishOptions,
   DurableConsumerOptions,
+  ConsumerStallWatch,
   CoreSubscriptionOptions,
   StreamMessage,
   ParkRequest,
@@ -121,13 +125,15 @@ export {
   permits,
   resourceIdOf,
 } from "./auth/index.ts";
-export type { Principal, TokenClaims, IssuedToken, TokenSigner, Authenticator, Action, Permission, ResourceKind } from "./auth/index.ts";
+export type { Principal, TokenClaims, IssuedToken, TokenSigner, Authenticator, Action, Permission, ResourceKind, DirectoryEntry, PrincipalDirectory } from "./auth/index.ts";
 export { startTelemetry, injectTraceparent, extractContext, withExtractedContext, tracer } from "./telemetry/index.ts";
 export type { Telemetry, TraceCarrier } from "./telemetry/index.ts";
 export { openDatabase, openClusterDatabase } from "./database/database.ts";
 export { claimDatabaseForCluster } from "./database/cluster-claim.ts";
 export type { Database, ClusterDatabase } from "./database/database.ts";
 export { bindService, createGrpcServer, createGrpcClient, createGrpcProxy, CORRELATION_ID_KEY, currentCorrelationId } from "./grpc/index.ts";
-export type { CallContext, Handlers, Permissions, Requirement, ServiceBinding, GrpcServer, GrpcClient, GrpcClientOptions, GrpcCallOptions, GrpcProxyOptions } from "./grpc/index.ts";
+export type { AccessAudit, CallContext, Denial, Handlers, Permissions, Requirement, ServiceBinding, GrpcServer, GrpcClient, GrpcClientOptions, GrpcCallOptions, GrpcProxyOptions } from "./grpc/index.ts";
 export { runServiceProcess } from "./process/run-service.ts";
 export type { Stoppable } from "./process/run-service.ts";
+export { directoryBucket, directoryEntries, followDirectory, publishDirectory, recordDenials } from "./iam/index.ts";
+export type { FollowedDirectory, LogPoint } from "./iam/index.ts";

@@ -1,4 +1,4 @@
-import { registryV1, schedulerV1 } from "@gantry/proto";
+import { registryV1, registryV1Iam, schedulerV1 } from "@gantry/proto";
 import { createGrpcClient, type GrpcClient } from "@gantry/platform";
 
 /** Where the gateway finds the services it fronts. */
@@ -10,6 +10,8 @@ export interface BackendAddresses {
 /** gRPC clients of the services behind the gateway; each call forwards the caller's credentials. */
 export interface Backends {
   registry: GrpcClient<typeof registryV1.RegistryService>;
+  /** The registry's IamService (logins, principals, grants). */
+  iam: GrpcClient<typeof registryV1Iam.IamService>;
   scheduler: GrpcClient<typeof schedulerV1.SchedulerService>;
   /** The backend address of a service by its protobuf type name (for the gRPC pass-through). */
   addressOf(serviceTypeName: string): string;
@@ -19,13 +21,16 @@ export interface Backends {
 /** Opens one channel per backend; credentials travel per call (see `callerMetadata`). */
 export function connectBackends(addresses: BackendAddresses): Backends {
   const registry = createGrpcClient(registryV1.RegistryService, addresses.registry, { deadlineMs: 30_000 });
+  const iam = createGrpcClient(registryV1Iam.IamService, addresses.registry, { deadlineMs: 30_000 });
   const scheduler = createGrpcClient(schedulerV1.SchedulerService, addresses.scheduler, { deadlineMs: 30_000 });
   const byService: Record<string, string> = {
     [registryV1.RegistryService.typeName]: addresses.registry,
+    [registryV1Iam.IamService.typeName]: addresses.registry,
     [schedulerV1.SchedulerService.typeName]: addresses.scheduler,
   };
   return {
     registry,
+    iam,
     scheduler,
     addressOf(typeName) {
       const address = byService[typeName];
@@ -34,10 +39,11 @@ export function connectBackends(addresses: BackendAddresses): Backends {
     },
     close() {
       registry.close();
+      iam.close();
       scheduler.close();
     },
   };
 }
 
 /** The services the gateway passes gRPC calls through to. */
-export const PROXIED_SERVICES = [registryV1.RegistryService, schedulerV1.SchedulerService];
+export const PROXIED_SERVICES = [registryV1.RegistryService, registryV1Iam.IamService, schedulerV1.SchedulerService];

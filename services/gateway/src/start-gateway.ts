@@ -1,4 +1,4 @@
-import { connectBus, createGrpcProxy, type Authenticator, type Bus, type ClusterNames, type Logger } from "@gantry/platform";
+import { connectBus, createGrpcProxy, followDirectory, type Authenticator, type Bus, type ClusterNames, type FollowedDirectory, type Logger } from "@gantry/platform";
 import { connectBackends, PROXIED_SERVICES, type BackendAddresses } from "./backends.ts";
 import { openEventFeed } from "./events/event-feed.nats.ts";
 import { buildHttpApi } from "./http/http-api.ts";
@@ -33,12 +33,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { logger } = options;
   const backends = connectBackends(options.backends);
   let bus: Bus | undefined;
+  let directory: FollowedDirectory | undefined;
   const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, backendFor: (t) => backends.addressOf(t), reflection: true });
   let http: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
   let shared: Awaited<ReturnType<typeof listenSharedPort>>;
   let publicAddress = "";
   try {
     bus = await connectBus(options.natsUrl, options.names, "gateway");
+    // Tokens are looked up in the registry's principal directory (grants, revocations) as it changes.
+    directory = await followDirectory(bus.nc, options.names);
+    options.authenticator.useDirectory?.(directory, { keepExisting: true });
     const events = bus;
     const grpcPort = await proxy.listen("127.0.0.1", 0);
     http = await buildHttpApi({
@@ -54,6 +58,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await http?.close().catch(() => undefined);
     await proxy.shutdown(0).catch(() => undefined);
     backends.close();
+    directory?.stop();
     await bus?.close();
     throw err;
   }
@@ -68,6 +73,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await http!.close();
       await proxy.shutdown(1_000);
       backends.close();
+      directory?.stop();
       await bus!.close();
     },
   };

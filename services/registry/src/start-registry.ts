@@ -1,9 +1,13 @@
-import { connect } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import {
   EventStore,
+  connectNats,
   openClusterDatabase,
   createGrpcServer,
   startEventRelay,
+  directoryEntries,
+  publishDirectory,
+  recordDenials,
   type Logger,
   type ServiceEnvironment,
 } from "@gantry/platform";
@@ -18,12 +22,17 @@ import { RegistryQueries } from "./app/registry.queries.ts";
 import { eventStoreWriter } from "./adapters/event-store.writer.ts";
 import { followLog } from "./adapters/log-follower.ts";
 import { registryService } from "./adapters/registry-service.grpc.ts";
+import { IamCommands } from "./iam/iam.commands.ts";
+import { IamProjection } from "./iam/iam.projection.ts";
+import { iamService } from "./iam/iam-service.grpc.ts";
 
 /** What the registry needs to run, compiled by the caller (main.ts or `gantry up`). */
 export interface RegistryOptions extends ServiceEnvironment {
   logger: Logger;
   /** Run the Postgres → JetStream relay in this process (default true; competing relays are safe). With false, NATS is not contacted. */
   relay?: boolean;
+  /** How long a login's token lives (default 12 hours). */
+  tokenTtlSeconds?: number;
 }
 
 /** A running registry. */
@@ -31,6 +40,25 @@ export interface RunningRegistry {
   /** The bound gRPC port. */
   port: number;
   stop(): Promise<void>;
+}
+
+/**
+ * Publishes the principal directory (see `publishDirectory`) now and after every change folded
+ * from the log (one publication at a time; the last change always gets one). Resolves to a
+ * function that publishes and settles once the bucket holds the state folded so far.
+ */
+async function directoryPublisher(nc: NatsConnection, options: RegistryOptions, iam: IamProjection, logger: Logger): Promise<() => Promise<void>> {
+  const publish = await publishDirectory(nc, options.names);
+  let queue: Promise<void> = Promise.resolve();
+  const publishNow = () => {
+    queue = queue
+      .then(() => publish(directoryEntries({ principals: new Set([...iam.principals.keys(), ...iam.notBefore.keys()]), lookup: (n) => iam.lookup(n), revokedTokens: iam.revokedTokens.keys() }), iam.position))
+      .catch((err: unknown) => logger.error({ err }, "publishing the principal directory failed"));
+    return queue;
+  };
+  iam.onChange = () => void publishNow();
+  await publishNow();
+  return publishNow;
 }
 
 /**
@@ -44,13 +72,18 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const { pool } = database;
   const stop = new AbortController();
   const store = new EventStore({ pool, logger });
-  let nc: Awaited<ReturnType<typeof connect>> | undefined;
+  let nc: NatsConnection | undefined;
   try {
     const projection = new RegistryProjection();
-    const follower = await followLog(store, projection, logger, stop.signal);
-    nc = options.relay === false ? undefined : await connect({ servers: options.natsUrl, name: `${options.names.cluster}/registry-relay` });
+    const iam = new IamProjection();
+    const follower = await followLog(store, { registry: projection, iam }, logger, stop.signal);
+    // Tokens are looked up in the registry's own view of principals (grants, revocations).
+    options.authenticator.useDirectory?.(iam);
+    nc = options.relay === false ? undefined : await connectNats(options.natsUrl, `${options.names.cluster}/registry-relay`);
     const relay = nc ? await startEventRelay({ store, nc, names: options.names, logger, signal: stop.signal }) : undefined;
+    const publishIam = nc ? await directoryPublisher(nc, options, iam, logger) : async () => undefined;
     const runner = new ChangeRunner({ projection, writer: eventStoreWriter(store), catchUp: (conflicts) => follower.catchUpStreams(conflicts), refreshDeployments: (ids) => follower.refreshDeployments(ids), logger });
+    const audit = recordDenials(store, logger);
     const service = registryService({
       apps: new AppCommands(runner),
       pods: new PodCommands(runner),
@@ -58,8 +91,18 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       deployments: new DeploymentCommands(runner, projection),
       killAndScale: new KillAndScaleCommands(runner),
       queries: new RegistryQueries(projection),
+    }, audit);
+    const iamCommands = new IamCommands({
+      store,
+      projection: iam,
+      catchUp: async (streamId, version) => {
+        await follower.catchUpStreams([{ streamId, actualVersion: version }]);
+        await publishIam();
+      },
+      ...(options.signer ? { signer: options.signer } : {}),
+      tokenTtlSeconds: options.tokenTtlSeconds ?? 12 * 3600,
     });
-    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [service], reflection: true });
+    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [service, iamService(iamCommands, iam, audit)], reflection: true });
     const port = await grpc.listen(options.host, options.port);
     logger.info({ port }, "registry serving");
     return {

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import {
   EventStore,
   connectBus,
+  followDirectory,
+  recordDenials,
   createGrpcServer,
   openClusterDatabase,
   startEventRelay,
@@ -58,6 +60,10 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
   const background: Promise<void>[] = [];
   try {
     bus = await connectBus(options.natsUrl, options.names, "scheduler");
+    // Tokens are looked up in the registry's principal directory (grants, revocations) as it changes.
+    const directory = await followDirectory(bus.nc, options.names);
+    stop.signal.addEventListener("abort", () => directory.stop());
+    options.authenticator.useDirectory?.(directory, { keepExisting: true });
     if (options.relay !== false) {
       const relay = await startEventRelay({ store, nc: bus.nc, names: options.names, logger: logger.child({ component: "relay" }), signal: stop.signal, ...(options.holder ? { holder: options.holder } : {}) });
       background.push(relay.done);
@@ -79,7 +85,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
       ...(options.snapshotIntervalSeconds ? { snapshotIntervalMs: options.snapshotIntervalSeconds * 1000 } : {}),
     });
     background.push(roles.done);
-    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [schedulerService(scheduler, bus)], reflection: true });
+    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [schedulerService(scheduler, bus, recordDenials(store, logger))], reflection: true });
     const port = await grpc.listen(options.host, options.port);
     logger.info({ port }, "scheduler serving");
     return {

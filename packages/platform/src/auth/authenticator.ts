@@ -1,12 +1,20 @@
 import type { Principal } from "./principal.ts";
+import type { PrincipalDirectory } from "./principal-directory.ts";
 import type { TokenSigner } from "./token-signer.ts";
 
 /**
  * Turns the value of an `authorization` header (HTTP) or metadata entry (gRPC) into a principal.
- * Returns `undefined` for a missing, malformed, forged or expired credential; never throws.
+ * Returns `undefined` for a missing, malformed, forged, expired or revoked credential; never throws.
  */
 export interface Authenticator {
   authenticate(headerValue: string | undefined): Principal | undefined;
+  /**
+   * Looks every token's principal up in `directory` from now on: its current grants join the
+   * token's, and a revoked token, or one issued before the principal's password changed or it
+   * was deleted, no longer authenticates. With `keepExisting`, one already given stays (services
+   * sharing an authenticator in one process use the registry's own view, not a copy of it).
+   */
+  useDirectory?(directory: PrincipalDirectory, options?: { keepExisting?: boolean }): void;
 }
 
 /**
@@ -22,12 +30,24 @@ export function tokenFromAuthorization(headerValue: string | undefined): string 
   return dcos ? dcos[1] : undefined;
 }
 
-/** Creates the authenticator that accepts tokens issued by `signer`. */
-export function createAuthenticator(signer: Pick<TokenSigner, "verify">): Authenticator {
+/** Creates the authenticator that accepts tokens issued by `signer` (and, once given one, still valid in the directory). */
+export function createAuthenticator(signer: Pick<TokenSigner, "verify" | "verifyClaims">): Authenticator {
+  let directory: PrincipalDirectory | undefined;
   return {
     authenticate(headerValue) {
       const token = tokenFromAuthorization(headerValue);
-      return token === undefined ? undefined : signer.verify(token);
+      if (token === undefined) return undefined;
+      const principal = signer.verify(token);
+      if (!principal || !directory) return principal;
+      const claims = signer.verifyClaims(token)!;
+      if (directory.isRevoked(claims.jti)) return undefined;
+      const entry = directory.lookup(claims.sub);
+      if (!entry) return { ...principal, tokenId: claims.jti };
+      if (claims.iat < entry.notBefore) return undefined;
+      return { ...principal, grants: [...(principal.grants ?? []), ...entry.grants], tokenId: claims.jti };
+    },
+    useDirectory(d, options = {}) {
+      if (!(options.keepExisting && directory)) directory = d;
     },
   };
 }

@@ -10,6 +10,8 @@ export interface Principal {
   roles: string[];
   /** Permissions granted to it (or its groups) besides what its roles stand for. */
   grants?: readonly Permission[];
+  /** The id of the token it authenticated with (for logout and `whoami`). */
+  tokenId?: string;
 }
 
 /**

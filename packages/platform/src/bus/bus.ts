@@ -1,6 +1,7 @@
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { ClusterNames } from "../config/index.ts";
+import { connectNats } from "./nats-connection.ts";
 import { PipelinedPublisher } from "./pipelined-publisher.ts";
 
 /**
@@ -19,9 +20,12 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** Connects to NATS (`natsUrl`) for one component; fails with the server's error when it is unreachable. */
+/**
+ * Connects to NATS (`natsUrl`: one server, or a cluster's servers comma-separated) for one
+ * component; fails with the server's error when it is unreachable. See connectNats.
+ */
 export async function connectBus(natsUrl: string, names: ClusterNames, component: string): Promise<Bus> {
-  const nc = await connect({ servers: natsUrl, name: `${names.cluster}/${component}`, maxReconnectAttempts: -1 });
+  const nc = await connectNats(natsUrl, `${names.cluster}/${component}`);
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   const publisher = new PipelinedPublisher(nc);

@@ -1,10 +1,13 @@
 export { connectBus } from "./bus.ts";
+export { connectNats, natsServers } from "./nats-connection.ts";
 export type { Bus } from "./bus.ts";
 export { ensureStream, deleteClusterStreams } from "./streams.ts";
 export type { StreamDeclaration } from "./streams.ts";
 export { publishDurable, publishCore, requestReply, decodeMessage, messageHeaders, contextFromHeaders } from "./messages.ts";
 export type { PublishOptions } from "./messages.ts";
 export { runDurableConsumer, subscribeCore, protobufDecoder, jsonDecoder } from "./consumers.ts";
+export { watchConsumerStall } from "./consumer-stall-watch.ts";
+export type { ConsumerStallWatch } from "./consumer-stall-watch.ts";
 export type { DurableConsumerOptions, CoreSubscriptionOptions } from "./consumers.ts";
 export { InOrderHandler, isPermanentFailure } from "./in-order-handler.ts";
 export type { StreamMessage, ParkRequest, ParkSink, InOrderOutcome, InOrderOptions, RetryBackoff } from "./in-order-handler.ts";

@@ -1,5 +1,5 @@
-import { RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
-import { nanos } from "@nats-io/nats-core";
+import { RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
+import { nanos, TimeoutError } from "@nats-io/nats-core";
 import type { Bus } from "./bus.ts";
 
 /** What a service declares about a JetStream stream; names are suffixes the cluster prefixes. */
@@ -16,9 +16,16 @@ export interface StreamDeclaration {
   retention?: "limits" | "workqueue";
 }
 
+/** Times a declaration is sent when JetStream leaves it unanswered (each request waits 5 s). */
+const DECLARE_ATTEMPTS = 4;
+
 /**
  * Creates the stream, or updates it in place when it exists with other settings; returns its
- * full name. File storage always: what reaches JetStream survives a server restart.
+ * full name. File storage always: what reaches JetStream survives a server restart; and
+ * `names.streamReplicas` copies (on a NATS cluster, the stream survives losing a minority of them).
+ * A request JetStream does not answer is sent again (up to DECLARE_ATTEMPTS times): a NATS 2.9
+ * cluster leaves requests about a stream unanswered while it is creating that stream, which is
+ * what happens when several services start at once; the stream exists when they ask again.
  */
 export async function ensureStream(bus: Pick<Bus, "jsm" | "names">, declaration: StreamDeclaration): Promise<string> {
   const name = bus.names.stream(declaration.name);
@@ -26,23 +33,34 @@ export async function ensureStream(bus: Pick<Bus, "jsm" | "names">, declaration:
     name,
     subjects: declaration.subjects.map((s) => bus.names.subject(s)),
     storage: StorageType.File,
+    num_replicas: bus.names.streamReplicas,
     retention: declaration.retention === "workqueue" ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     duplicate_window: nanos(declaration.duplicateWindowMs ?? 120_000),
     max_age: declaration.maxAgeMs === undefined ? 0 : nanos(declaration.maxAgeMs),
   };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await createOrUpdate(bus.jsm, config);
+      return name;
+    } catch (err) {
+      if (!(err instanceof TimeoutError) || attempt >= DECLARE_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function createOrUpdate(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
   try {
-    await bus.jsm.streams.info(name);
-    await bus.jsm.streams.update(name, config);
+    await jsm.streams.info(config.name);
+    await jsm.streams.update(config.name, config);
   } catch (err) {
     if (!isStreamNotFound(err)) throw err;
     try {
-      await bus.jsm.streams.add(config);
+      await jsm.streams.add(config);
     } catch (addErr) {
       // Another service declared it between our info and add: that is fine.
       if (!String((addErr as Error).message).includes("already in use")) throw addErr;
     }
   }
-  return name;
 }
 
 function isStreamNotFound(err: unknown): boolean {
@@ -55,6 +73,7 @@ function isStreamNotFound(err: unknown): boolean {
 export async function deleteClusterStreams(bus: Pick<Bus, "jsm" | "names">): Promise<void> {
   const prefix = bus.names.stream("");
   for await (const name of bus.jsm.streams.names()) {
-    if (name.startsWith(prefix)) await bus.jsm.streams.delete(name);
+    // Its KV buckets too (a bucket's stream is `KV_<bucket>`, e.g. the principal directory's).
+    if (name.startsWith(prefix) || name.startsWith(`KV_${prefix}`)) await bus.jsm.streams.delete(name);
   }
 }

@@ -1,9 +1,10 @@
 import { parseArgs } from "node:util";
 import { readFile } from "node:fs/promises";
-import { createAuthenticator, createTokenSigner, signingKeyFromEnv, type Authenticator } from "../auth/index.ts";
+import { createAuthenticator, createTokenSigner, signingKeyFromEnv, type Authenticator, type TokenSigner } from "../auth/index.ts";
 import { GantryError } from "../errors/index.ts";
 import { clusterNames, type ClusterNames } from "./cluster-names.ts";
 import { infrastructureUrls } from "./environment.ts";
+import { streamReplicasFromEnv } from "./stream-replicas.ts";
 
 /** What every control-plane service process needs, compiled once at its edge. */
 export interface ServiceEnvironment {
@@ -13,14 +14,16 @@ export interface ServiceEnvironment {
   host: string;
   port: number;
   authenticator: Authenticator;
+  /** Issues tokens with the cluster's key (the registry's logins); absent where only tokens are checked. */
+  signer?: TokenSigner;
 }
 
 /**
  * Reads a service's standard flags and environment: `--host` (default 127.0.0.1), `--port`
  * (default `defaultPort`), `--cluster` (`GANTRY_CLUSTER`, default `gantry`), `--auth-key-file`
  * or `GANTRY_AUTH_KEY` (the cluster's token signing key, base64; required: a service that
- * cannot check tokens refuses to start), `DATABASE_URL`, `NATS_URL`. Throws InvalidArgument
- * naming the flag that is wrong.
+ * cannot check tokens refuses to start), `DATABASE_URL`, `NATS_URL` (one server or several,
+ * comma-separated), `GANTRY_NATS_REPLICAS`. Throws InvalidArgument naming the flag that is wrong.
  */
 export async function serviceEnvironment(argv: string[], defaultPort: number, env: NodeJS.ProcessEnv = process.env): Promise<ServiceEnvironment> {
   const { values } = parseArgs({
@@ -38,11 +41,13 @@ export async function serviceEnvironment(argv: string[], defaultPort: number, en
   const keyFile = values["auth-key-file"];
   const key = keyFile ? Buffer.from((await readFile(keyFile, "utf8")).trim(), "base64") : signingKeyFromEnv(env);
   if (!key) throw new GantryError("InvalidArgument", "no signing key: pass --auth-key-file or set GANTRY_AUTH_KEY (base64; the key `gantry up` keeps in ~/.gantry/<cluster>/auth.key)");
+  const signer = createTokenSigner(key);
   return {
     ...infrastructureUrls(env),
-    names: clusterNames(values.cluster),
+    names: clusterNames(values.cluster, streamReplicasFromEnv(env)),
     host: values.host,
     port,
-    authenticator: createAuthenticator(createTokenSigner(key)),
+    authenticator: createAuthenticator(signer),
+    signer,
   };
 }

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { delay } from "../async/delay.ts";
 import { GantryError } from "../errors/index.ts";
 import type { Logger } from "../logging/index.ts";
 import type { Position, RecordedEvent } from "./event.ts";
@@ -28,12 +29,17 @@ export interface FollowOptions {
   logger?: Logger;
 }
 
+/** Pause before a page whose read failed is read again. */
+const READ_RETRY_MS = 500;
+
 /**
  * Follows the log from `after` until `signal` aborts (then resolves) or the handler throws (then
  * rejects): read a page below the horizon → handler → continue. While the handler works on a full
  * page, the next page is already being read (dropped if the handler moves the position). Wakes
  * on the append channel's NOTIFY, and polls every `pollIntervalMs` because rows cross the horizon
- * without a new notification when the transaction that held it back wrote nothing.
+ * without a new notification when the transaction that held it back wrote nothing. A read that
+ * fails (Postgres restarting, failing over, unreachable) is logged and read again after a pause,
+ * from the same position, for as long as it takes: only the handler's failures end the follower.
  */
 export async function runFollower(pool: pg.Pool, listener: NotificationListener, options: FollowOptions): Promise<void> {
   const { signal, logger } = options;
@@ -53,7 +59,15 @@ export async function runFollower(pool: pg.Pool, listener: NotificationListener,
   let pending = read(position);
   while (!signal?.aborted) {
     const current = pending;
-    const page: ReadPage = await current.page;
+    let page: ReadPage;
+    try {
+      page = await current.page;
+    } catch (err) {
+      logger?.warn({ err }, "reading the log failed; reading again");
+      await delay(READ_RETRY_MS, signal);
+      pending = read(current.after);
+      continue;
+    }
     if (!page.caughtUp) pending = read(page.next);
     if (page.events.length > 0) {
       const moved = await options.handler(page.events, page.next);

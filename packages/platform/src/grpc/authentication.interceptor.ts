@@ -2,9 +2,10 @@ import { ANONYMOUS, type Authenticator } from "../auth/index.ts";
 import { GantryError } from "../errors/index.ts";
 import type { CallInterceptor } from "./pipeline.ts";
 
-/** Services any caller may use without credentials: gRPC health checking and server reflection. */
+/** Services any caller may use without credentials: gRPC health checking, server reflection, and logging in. */
 export function isPublicMethod(path: string): boolean {
   return (
+    path === "/gantry.registry.v1.IamService/Login" ||
     path.startsWith("/grpc.health.v1.Health/") ||
     path.startsWith("/grpc.reflection.v1.ServerReflection/") ||
     path.startsWith("/grpc.reflection.v1alpha.ServerReflection/")

@@ -2,7 +2,7 @@
  * The gRPC adapter: serves protobuf-es service descriptors with plain async handlers, calls them
  * with typed clients, and proxies them as raw bytes (the gateway). See README.md for the pipeline.
  */
-export type { CallContext, Handlers, MethodHandler, MethodKind, PermissionRule, Permissions, Requirement, ServiceBinding } from "./types.ts";
+export type { AccessAudit, CallContext, Denial, Handlers, MethodHandler, MethodKind, PermissionRule, Permissions, Requirement, ServiceBinding } from "./types.ts";
 export { bindService } from "./types.ts";
 export type { GrpcServer, GrpcServerOptions } from "./server.ts";
 export { createGrpcServer } from "./server.ts";

@@ -72,10 +72,25 @@ export interface ServiceBinding {
  * Pairs a generated service descriptor with its handlers and their permissions, type-checking
  * every handler against its method's kind and messages. Each handler runs only after the
  * caller's principal holds what its method's rule requires (PermissionDenied otherwise, logged
- * with the principal, action and resource): the one policy point of every gRPC method. Throws
+ * with the principal, action and resource, and given to `audit`): the one policy point of every gRPC method. Throws
  * when a method of the service has no handler or no rule.
  */
-export function bindService<S extends GenService<GenServiceMethods>>(service: S, handlers: Handlers<S>, permissions: Permissions<S>): ServiceBinding {
+/** A refusal for want of a permission, as the audit records it. */
+export interface Denial {
+  principal: string;
+  action: string;
+  /** The resource id that was missing (`gantry:apps:/team-b/web`). */
+  resource: string;
+  /** `/gantry.registry.v1.RegistryService/DeleteApp` */
+  method: string;
+}
+
+/** Where refusals go besides the log line (the event log: see `recordDenials`). */
+export interface AccessAudit {
+  denied(ctx: CallContext, denial: Denial): void;
+}
+
+export function bindService<S extends GenService<GenServiceMethods>>(service: S, handlers: Handlers<S>, permissions: Permissions<S>, audit?: AccessAudit): ServiceBinding {
   const table = handlers as unknown as Record<string, AnyHandler>;
   const rules = permissions as unknown as Record<string, (request?: unknown) => Requirement>;
   const guarded: Record<string, AnyHandler> = {};
@@ -85,7 +100,8 @@ export function bindService<S extends GenService<GenServiceMethods>>(service: S,
     if (typeof handler !== "function") throw new TypeError(`no handler for ${service.typeName}.${method.name} (key "${method.localName}")`);
     if (typeof rule !== "function") throw new TypeError(`no permission rule for ${service.typeName}.${method.name} (key "${method.localName}")`);
     const takesRequest = method.methodKind === "unary" || method.methodKind === "server_streaming";
-    const check = (input: unknown, ctx: CallContext) => enforce(ctx, takesRequest ? rule(input) : rule());
+    const path = `/${service.typeName}/${method.name}`;
+    const check = (input: unknown, ctx: CallContext) => enforce(ctx, takesRequest ? rule(input) : rule(), path, audit);
     guarded[method.localName] =
       method.methodKind === "unary" || method.methodKind === "client_streaming"
         ? async (input, ctx) => {
@@ -100,12 +116,16 @@ export function bindService<S extends GenService<GenServiceMethods>>(service: S,
   return { service: service as unknown as DescService, handlers: guarded };
 }
 
-/** Authorises the call; a refusal is logged (who, what, which resource) before it is answered. */
-function enforce(ctx: CallContext, required: Requirement): void {
+/** Authorises the call; a refusal is logged (who, what, which resource) and audited before it is answered. */
+function enforce(ctx: CallContext, required: Requirement, method: string, audit: AccessAudit | undefined): void {
   try {
     authorize(ctx.principal, required);
   } catch (err) {
-    if (err instanceof GantryError) ctx.logger.warn({ principal: ctx.principal.name, denied: err.details }, "permission denied");
+    if (err instanceof GantryError) {
+      ctx.logger.warn({ principal: ctx.principal.name, denied: err.details }, "permission denied");
+      const d = err.details as { action: string; resource: string };
+      audit?.denied(ctx, { principal: ctx.principal.name, action: d.action, resource: d.resource, method });
+    }
     throw err;
   }
 }

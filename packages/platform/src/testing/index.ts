@@ -11,6 +11,8 @@ export { startPostgresFaultProxy } from "./fault-proxy/postgres-fault-proxy.ts";
 export type { PostgresFaultProxy, PostgresFaultProxyOptions, PostgresFaultProxyStats } from "./fault-proxy/postgres-fault-proxy.ts";
 export { startNatsFaultProxy } from "./fault-proxy/nats-fault-proxy.ts";
 export type { NatsFaultProxy, NatsFaultProxyOptions, NatsFaultProxyStats, SwallowPublishOptions } from "./fault-proxy/nats-fault-proxy.ts";
+export { startTcpRelay } from "./fault-proxy/tcp-relay.ts";
+export type { TcpRelay, RelayConnection, RelayHandlers } from "./fault-proxy/tcp-relay.ts";
 export { eventually, within } from "./waits.ts";
 export type { WaitSubject } from "./waits.ts";
 export { openToAuthenticated } from "./open-permissions.ts";

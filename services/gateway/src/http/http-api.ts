@@ -3,6 +3,7 @@ import etag from "@fastify/etag";
 import { GantryError, type Authenticator, type Logger } from "@gantry/platform";
 import type { Backends } from "../backends.ts";
 import { registerAppRoutes } from "./apps.routes.ts";
+import { registerAuthRoutes } from "./auth.routes.ts";
 import { authenticateRequest } from "./caller.ts";
 import { registerDeploymentRoutes } from "./deployments.routes.ts";
 import { registerEventRoutes, type OpenEventFeed } from "./events.routes.ts";
@@ -42,6 +43,7 @@ export async function buildHttpApi(options: { backends: Backends; authenticator:
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ message: `Resource not found: ${request.method} ${request.url.split("?")[0]}` }));
   registerInfoRoutes(app, options.info);
+  registerAuthRoutes(app, options.backends);
   const reads = createReads(options.backends);
   registerAppRoutes(app, options.backends, reads);
   registerTaskRoutes(app, options.backends, reads);

@@ -20,6 +20,7 @@ const anyAuthenticated = { gateway: () => [] };
 /** Every route of the HTTP API, by `METHOD url` as registered. */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   "GET /ping": { public: true },
+  "POST /acs/api/v1/auth/login": { public: true },
   "GET /v2/info": anyAuthenticated,
   "GET /v2/leader": anyAuthenticated,
   "GET /v2/schemas/app": anyAuthenticated,

@@ -4,6 +4,7 @@ import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { eventsV1App } from "@gantry/proto";
 import type { RecordedEvent } from "@gantry/platform";
 import { RegistryProjection } from "../app/registry.projection.ts";
+import { IamProjection } from "../iam/iam.projection.ts";
 import { foldInOrder } from "./log-follower.ts";
 
 const appEvent = (streamVersion: number, instances: number): RecordedEvent => {
@@ -30,8 +31,8 @@ test("a fold that finds a gap reads the missing versions from the stream instead
   const log = [appEvent(1, 1), appEvent(2, 2), appEvent(3, 3)];
   const store = logOf(log);
   const projection = new RegistryProjection();
-  await foldInOrder(store, projection, [log[0]!]);
-  await foldInOrder(store, projection, [log[2]!]); // v2 never delivered
+  await foldInOrder(store, { registry: projection, iam: new IamProjection() }, [log[0]!]);
+  await foldInOrder(store, { registry: projection, iam: new IamProjection() }, [log[2]!]); // v2 never delivered
   assert.deepEqual(store.reads, [2], "the gap was read from the stream, from the first missing version");
   assert.equal(projection.streamVersion("app-/x"), 3);
   assert.deepEqual(projection.apps.get("/x")!.versions(), ["2026-01-03T00:00:00.000Z", "2026-01-02T00:00:00.000Z", "2026-01-01T00:00:00.000Z"], "every version, the missing one included");
@@ -40,7 +41,7 @@ test("a fold that finds a gap reads the missing versions from the stream instead
 test("an older event delivered after a newer one is ignored", async () => {
   const log = [appEvent(1, 1), appEvent(2, 2), appEvent(3, 3)];
   const projection = new RegistryProjection();
-  await foldInOrder(logOf(log), projection, log);
-  await foldInOrder(logOf(log), projection, [log[1]!]);
+  await foldInOrder(logOf(log), { registry: projection, iam: new IamProjection() }, log);
+  await foldInOrder(logOf(log), { registry: projection, iam: new IamProjection() }, [log[1]!]);
   assert.equal(projection.state().apps.get("/x")!.definition.instances, 3, "the newest version stays current");
 });

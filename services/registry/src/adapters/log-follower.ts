@@ -1,8 +1,21 @@
 import { foldInStreamOrder, GantryError, START, type EventStore, type Logger, type Position, type RecordedEvent } from "@gantry/platform";
-import { RegistryProjection } from "../app/registry.projection.ts";
+import type { RegistryProjection } from "../app/registry.projection.ts";
+import { IAM_STREAM_TYPES, type IamProjection } from "../iam/iam.projection.ts";
 
 /** The stream types the registry's projection folds (its own, and the scheduler's `rollout-*`). */
 const REGISTRY_STREAM_TYPES = ["app", "pod", "group", "deployment", "rollout"] as const;
+const FOLLOWED_STREAM_TYPES = [...REGISTRY_STREAM_TYPES, ...IAM_STREAM_TYPES];
+
+/** What the registry folds from the log: desired state and deployments, and principals and grants. */
+export interface RegistryProjections {
+  registry: RegistryProjection;
+  iam: IamProjection;
+}
+
+/** The projection a stream belongs to, by its type (the id's prefix). */
+function projectionOf(projections: RegistryProjections, streamId: string): RegistryProjection | IamProjection {
+  return (IAM_STREAM_TYPES as readonly string[]).includes(streamId.slice(0, streamId.indexOf("-"))) ? projections.iam : projections.registry;
+}
 
 /** A projection kept current from the log; see `followLog`. */
 export interface LogFollower {
@@ -28,7 +41,9 @@ export interface LogFollower {
  * gap: a fold that finds one reads the missing events from the stream before going on. All folds
  * go through one queue, so the follower, catch-ups and direct reads never interleave.
  */
-export async function followLog(store: EventStore, projection: RegistryProjection, logger: Logger, signal: AbortSignal): Promise<LogFollower> {
+export async function followLog(store: EventStore, projections: RegistryProjections, logger: Logger, signal: AbortSignal): Promise<LogFollower> {
+  const projection = projections.registry;
+  const streamVersion = (streamId: string) => projectionOf(projections, streamId).streamVersion(streamId);
   let after: Position = START;
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -36,21 +51,21 @@ export async function followLog(store: EventStore, projection: RegistryProjectio
     queue = next.catch(() => undefined);
     return next;
   };
-  const fold = (events: readonly RecordedEvent[]) => foldInOrder(store, projection, events);
+  const fold = (events: readonly RecordedEvent[]) => foldInOrder(store, projections, events);
   const readTail = () =>
     serial(async () => {
-      for await (const page of store.readAllPages({ after, streamTypes: REGISTRY_STREAM_TYPES })) {
+      for await (const page of store.readAllPages({ after, streamTypes: FOLLOWED_STREAM_TYPES })) {
         await fold(page);
         after = page.next;
       }
     });
 
   await readTail();
-  logger.info({ apps: projection.state().apps.size, pods: projection.state().pods.size, running: projection.running().length }, "registry projection rebuilt from the log");
+  logger.info({ apps: projection.state().apps.size, pods: projection.state().pods.size, running: projection.running().length, principals: projections.iam.principals.size }, "registry projection rebuilt from the log");
   const done = store
     .follow({
       after,
-      streamTypes: REGISTRY_STREAM_TYPES,
+      streamTypes: FOLLOWED_STREAM_TYPES,
       signal,
       // Other paths (catch-ups) may have moved the position on: continue from the furthest.
       handler: (events, next) =>
@@ -76,7 +91,7 @@ export async function followLog(store: EventStore, projection: RegistryProjectio
       const deadline = Date.now() + 5_000;
       for (;;) {
         await readTail();
-        if (conflicts.every((c) => projection.streamVersion(c.streamId) >= c.actualVersion)) return;
+        if (conflicts.every((c) => streamVersion(c.streamId) >= c.actualVersion)) return;
         if (Date.now() > deadline) {
           throw new GantryError("Aborted", `another registry replica changed ${conflicts.map((c) => c.streamId).join(", ")} and its change is not visible yet; retry`);
         }
@@ -100,8 +115,8 @@ export async function followLog(store: EventStore, projection: RegistryProjectio
  * Folds events into the projection with every stream in version order and no gap (the registry
  * forgets no stream, so a gap is always read from the log). See `foldInStreamOrder`.
  */
-export function foldInOrder(store: Pick<EventStore, "readStream">, projection: RegistryProjection, events: readonly RecordedEvent[]): Promise<void> {
-  return foldInStreamOrder(store, { versionOf: (id) => projection.streamVersion(id), apply: (e) => void projection.apply(e) }, events, { fillForgotten: true });
+export function foldInOrder(store: Pick<EventStore, "readStream">, projections: RegistryProjections, events: readonly RecordedEvent[]): Promise<void> {
+  return foldInStreamOrder(store, { versionOf: (id) => projectionOf(projections, id).streamVersion(id), apply: (e) => void projectionOf(projections, e.streamId).apply(e) }, events, { fillForgotten: true });
 }
 
 function isAfter(a: Position, b: Position): boolean {

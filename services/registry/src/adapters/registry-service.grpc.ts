@@ -1,5 +1,5 @@
 import { registryV1 } from "@gantry/proto";
-import { bindService, injectTraceparent, isAllowed, type CallContext, type ServiceBinding } from "@gantry/platform";
+import { bindService, injectTraceparent, isAllowed, type AccessAudit, type CallContext, type ServiceBinding } from "@gantry/platform";
 import type { AppCommands, DeploymentRef } from "../app/app.commands.ts";
 import type { CommandContext } from "../app/change-runner.ts";
 import type { DeploymentCommands } from "../app/deployment.commands.ts";
@@ -57,7 +57,7 @@ function logged(ctx: CallContext, ids: Record<string, unknown>, ref: DeploymentR
  * `registryPermissions` before it runs (lists show only what the caller may read), every change
  * logged with its app/pod/group, deployment and correlation ids.
  */
-export function registryService(h: RegistryHandlers): ServiceBinding {
+export function registryService(h: RegistryHandlers, audit?: AccessAudit): ServiceBinding {
   return bindService(registryV1.RegistryService, {
     async createApp(request, ctx) {
       const change = await h.apps.create(request.definition ?? {}, request.force, commandContext(ctx));
@@ -183,5 +183,5 @@ export function registryService(h: RegistryHandlers): ServiceBinding {
       logged(ctx, { cancelled: request.id, force: request.force }, rollback, rollback ? "deployment cancelled and rolled back" : "deployment cancelled");
       return rollback ? { rollback } : {};
     },
-  }, registryPermissions(h.queries));
+  }, registryPermissions(h.queries), audit);
 }

@@ -1,5 +1,5 @@
 import { schedulerV1 } from "@gantry/proto";
-import { bindService, GantryError, isAllowed, listParkedMessages, onApps, type Bus, type CallContext, type ServiceBinding } from "@gantry/platform";
+import { bindService, GantryError, isAllowed, listParkedMessages, onApps, type AccessAudit, type Bus, type CallContext, type ServiceBinding } from "@gantry/platform";
 import { isTerminal, type Instance } from "../domain/index.ts";
 import type { Scheduler } from "../app/scheduler.ts";
 import { toProtoAgent } from "./agent-view.ts";
@@ -14,7 +14,7 @@ import { taskStateProto } from "../app/task-state-codec.ts";
  * Every method is authorised by its rule in `schedulerPermissions` before it runs; lists of
  * every app's show only the apps the caller may read.
  */
-export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding {
+export function schedulerService(scheduler: Scheduler, bus: Bus, audit?: AccessAudit): ServiceBinding {
   const { state } = scheduler;
   const visible = (inst: Instance, appId: string, includeTerminal: boolean) =>
     (appId === "" || inst.appId === appId) && (includeTerminal || !isTerminal(inst.state));
@@ -125,5 +125,5 @@ export function schedulerService(scheduler: Scheduler, bus: Bus): ServiceBinding
         ctx.signal.removeEventListener("abort", onAbort);
       }
     },
-  }, schedulerPermissions(state));
+  }, schedulerPermissions(state), audit);
 }

@@ -1,14 +1,26 @@
 import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
 import { agentV1 } from "@gantry/proto";
-import { decodeMessage, delay, InOrderHandler, isPermanentFailure, openParking, protobufDecoder, type Bus, type Logger } from "@gantry/platform";
+import { decodeMessage, delay, GantryError, InOrderHandler, isPermanentFailure, openParking, protobufDecoder, watchConsumerStall, type Bus, type Logger } from "@gantry/platform";
 import type { Scheduler } from "../app/scheduler.ts";
 import type { StatusReport } from "../app/task-status.ts";
 
 /** The name the scheduler's status reader parks under (`parked.scheduler_status`). */
 export const STATUS_CONSUMER = "scheduler_status";
 
+/** What the reader hands status reports to: the scheduler. */
+export type StatusRecorder = Pick<Scheduler, "onTaskStatus" | "onTaskStatuses">;
+
 /** Reports recorded in one transaction at most. */
 const MAX_BATCH = 1_000;
+
+/** Pause before the reader starts again after it failed. */
+const RESTART_DELAY_MS = 500;
+
+/** How long a pull for reports waits before it is renewed; the server sends heartbeats every half of it meanwhile. */
+const PULL_EXPIRES_MS = 5_000;
+
+/** A consumer that gave no report, heartbeat or renewed pull for this long is stuck: the reader starts again with a new one. */
+const STALLED_AFTER_MS = 10_000;
 
 /**
  * Agents' status reports, read by the leader in AGENT_STATUS order from `fromSequence` (the
@@ -21,9 +33,26 @@ const MAX_BATCH = 1_000;
  * whole, in place, until it is written or the term ends: nothing behind it is handled first. A
  * report that can never be handled (undecodable, or refused as invalid) goes through the in-order
  * discipline one by one: parked on `parked.scheduler_status`, and the same task's later reports
- * are parked behind it, never applied out of order. Runs until `signal` aborts (the term ended).
+ * are parked behind it, never applied out of order. Runs until `signal` aborts (the term ended),
+ * and never rejects: when the reader fails, it starts again from the first report not recorded
+ * yet. On a NATS 2.9 cluster that lost a server, JetStream may place the new consumer on the dead
+ * server and never answer, and a consumer that was on it stops without a word (see
+ * watchConsumerStall): both end the reader, and the next one makes a new consumer.
  */
-export async function consumeStatusReports(bus: Bus, stream: string, scheduler: Scheduler, fromSequence: bigint, logger: Logger, signal: AbortSignal): Promise<void> {
+export async function consumeStatusReports(bus: Bus, stream: string, scheduler: StatusRecorder, fromSequence: bigint, logger: Logger, signal: AbortSignal): Promise<void> {
+  const cursor = { next: fromSequence };
+  while (!signal.aborted) {
+    try {
+      await readStatusReports(bus, stream, scheduler, cursor, logger, signal);
+    } catch (err) {
+      if (!signal.aborted) logger.warn({ err, from: cursor.next.toString() }, "reading status reports failed; starting again");
+    }
+    await delay(RESTART_DELAY_MS, signal);
+  }
+}
+
+/** One run of the reader from `cursor.next`, moving it past every batch recorded; resolves when the term ended, rejects when the consumer fails. */
+async function readStatusReports(bus: Bus, stream: string, scheduler: StatusRecorder, cursor: { next: bigint }, logger: Logger, signal: AbortSignal): Promise<void> {
   const parking = await openParking(bus, STATUS_CONSUMER);
   const keyOf = (raw: { headers: JsMsg["headers"] | undefined }) => raw.headers?.get("Gantry-Task-Id") || undefined;
   const oneByOne = new InOrderHandler<agentV1.TaskStatusUpdate>({
@@ -76,21 +105,26 @@ export async function consumeStatusReports(bus: Bus, stream: string, scheduler: 
     return false;
   };
 
-  const consumer = await bus.js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(fromSequence) });
-  const messages = await consumer.consume({ max_messages: MAX_BATCH });
+  const consumer = await bus.js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(cursor.next) });
+  const messages = await consumer.consume({ max_messages: MAX_BATCH, expires: PULL_EXPIRES_MS });
   const stop = () => void messages.close();
   signal.addEventListener("abort", stop, { once: true });
   if (signal.aborted) stop();
+  const watch = watchConsumerStall(messages, STALLED_AFTER_MS, stop);
   try {
     let batch: JsMsg[] = [];
     for await (const m of messages) {
+      watch.alive();
       batch.push(m);
       // Take everything already delivered together.
       if (messages.getPending() > 0 && batch.length < MAX_BATCH) continue;
       if (!(await record(batch))) break;
+      cursor.next = BigInt(batch.at(-1)!.seq) + 1n;
       batch = [];
     }
   } finally {
+    watch.stop();
     signal.removeEventListener("abort", stop);
   }
+  if (watch.stalled && !signal.aborted) throw new GantryError("Unavailable", `the status consumer gave no sign of life for ${STALLED_AFTER_MS} ms (its NATS server may be gone)`);
 }

@@ -38,6 +38,8 @@ export interface TcpRelay {
   readonly cuts: number;
   /** Cuts every open connection (both sides) and counts them in `cuts`. New connections are still accepted. */
   cutAll(): void;
+  /** Connects the clients accepted from now on to `targetHost:targetPort` (open connections keep theirs): a fail-over, as a virtual IP moving. */
+  retarget(targetHost: string, targetPort: number): void;
   /** Stops listening and cuts every open connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -55,9 +57,10 @@ export async function startTcpRelay(options: TcpRelayOptions, attach: (conn: Rel
   const open = new Set<RelayConnection>();
   let accepted = 0;
   let cuts = 0;
+  let target = { host: options.targetHost, port: options.targetPort };
   const server = net.createServer((client) => {
     accepted += 1;
-    const conn = relayConnection(client, net.connect({ host: options.targetHost, port: options.targetPort }), open, attach);
+    const conn = relayConnection(client, net.connect(target), open, attach);
     open.add(conn);
   });
   await new Promise<void>((resolve, reject) => {
@@ -85,6 +88,7 @@ export async function startTcpRelay(options: TcpRelayOptions, attach: (conn: Rel
       return cuts;
     },
     cutAll: () => void (cuts += cutAll()),
+    retarget: (host, port) => void (target = { host, port }),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

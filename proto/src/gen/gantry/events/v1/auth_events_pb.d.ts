@@ -30,6 +30,13 @@ export declare type TokenIssued = Message<"gantry.events.v1.TokenIssued"> & {
    * @generated from field: repeated string roles = 3;
    */
   roles: string[];
+
+  /**
+   * RFC 3339; empty when the token never expires.
+   *
+   * @generated from field: string expires_at = 4;
+   */
+  expiresAt: string;
 };
 
 /**
@@ -37,4 +44,312 @@ export declare type TokenIssued = Message<"gantry.events.v1.TokenIssued"> & {
  * Use `create(TokenIssuedSchema)` to create a new message.
  */
 export declare const TokenIssuedSchema: GenMessage<TokenIssued>;
+
+/**
+ * TokenRevoked: a token may no longer be used (a logout, or an operator's revocation).
+ *
+ * @generated from message gantry.events.v1.TokenRevoked
+ */
+export declare type TokenRevoked = Message<"gantry.events.v1.TokenRevoked"> & {
+  /**
+   * @generated from field: string principal = 1;
+   */
+  principal: string;
+
+  /**
+   * @generated from field: string token_id = 2;
+   */
+  tokenId: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.TokenRevoked.
+ * Use `create(TokenRevokedSchema)` to create a new message.
+ */
+export declare const TokenRevokedSchema: GenMessage<TokenRevoked>;
+
+/**
+ * UserCreated: a principal that logs in with a password.
+ *
+ * @generated from message gantry.events.v1.UserCreated
+ */
+export declare type UserCreated = Message<"gantry.events.v1.UserCreated"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 2;
+   */
+  description: string;
+
+  /**
+   * argon2id, PHC string form (`$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>`).
+   *
+   * @generated from field: string password_hash = 3;
+   */
+  passwordHash: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.UserCreated.
+ * Use `create(UserCreatedSchema)` to create a new message.
+ */
+export declare const UserCreatedSchema: GenMessage<UserCreated>;
+
+/**
+ * PasswordChanged: a user's new password, as its hash; tokens issued before it stop working.
+ *
+ * @generated from message gantry.events.v1.PasswordChanged
+ */
+export declare type PasswordChanged = Message<"gantry.events.v1.PasswordChanged"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string password_hash = 2;
+   */
+  passwordHash: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.PasswordChanged.
+ * Use `create(PasswordChangedSchema)` to create a new message.
+ */
+export declare const PasswordChangedSchema: GenMessage<PasswordChanged>;
+
+/**
+ * ServiceAccountCreated: a principal that logs in with an RS256 JWT signed by its private key.
+ *
+ * @generated from message gantry.events.v1.ServiceAccountCreated
+ */
+export declare type ServiceAccountCreated = Message<"gantry.events.v1.ServiceAccountCreated"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 2;
+   */
+  description: string;
+
+  /**
+   * The account's RSA public key, PEM (SPKI).
+   *
+   * @generated from field: string public_key_pem = 3;
+   */
+  publicKeyPem: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.ServiceAccountCreated.
+ * Use `create(ServiceAccountCreatedSchema)` to create a new message.
+ */
+export declare const ServiceAccountCreatedSchema: GenMessage<ServiceAccountCreated>;
+
+/**
+ * PrincipalDeleted: a user or service account is gone, with its grants and memberships; its
+ * tokens stop working.
+ *
+ * @generated from message gantry.events.v1.PrincipalDeleted
+ */
+export declare type PrincipalDeleted = Message<"gantry.events.v1.PrincipalDeleted"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.PrincipalDeleted.
+ * Use `create(PrincipalDeletedSchema)` to create a new message.
+ */
+export declare const PrincipalDeletedSchema: GenMessage<PrincipalDeleted>;
+
+/**
+ * IamGroupCreated: a group of principals; what is granted to it is granted to its members.
+ *
+ * @generated from message gantry.events.v1.IamGroupCreated
+ */
+export declare type IamGroupCreated = Message<"gantry.events.v1.IamGroupCreated"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 2;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.IamGroupCreated.
+ * Use `create(IamGroupCreatedSchema)` to create a new message.
+ */
+export declare const IamGroupCreatedSchema: GenMessage<IamGroupCreated>;
+
+/**
+ * IamGroupDeleted: a group is gone, with its grants; its members keep their own.
+ *
+ * @generated from message gantry.events.v1.IamGroupDeleted
+ */
+export declare type IamGroupDeleted = Message<"gantry.events.v1.IamGroupDeleted"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.IamGroupDeleted.
+ * Use `create(IamGroupDeletedSchema)` to create a new message.
+ */
+export declare const IamGroupDeletedSchema: GenMessage<IamGroupDeleted>;
+
+/**
+ * IamGroupMemberAdded / IamGroupMemberRemoved: on the group's stream.
+ *
+ * @generated from message gantry.events.v1.IamGroupMemberAdded
+ */
+export declare type IamGroupMemberAdded = Message<"gantry.events.v1.IamGroupMemberAdded"> & {
+  /**
+   * @generated from field: string group = 1;
+   */
+  group: string;
+
+  /**
+   * @generated from field: string principal = 2;
+   */
+  principal: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.IamGroupMemberAdded.
+ * Use `create(IamGroupMemberAddedSchema)` to create a new message.
+ */
+export declare const IamGroupMemberAddedSchema: GenMessage<IamGroupMemberAdded>;
+
+/**
+ * @generated from message gantry.events.v1.IamGroupMemberRemoved
+ */
+export declare type IamGroupMemberRemoved = Message<"gantry.events.v1.IamGroupMemberRemoved"> & {
+  /**
+   * @generated from field: string group = 1;
+   */
+  group: string;
+
+  /**
+   * @generated from field: string principal = 2;
+   */
+  principal: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.IamGroupMemberRemoved.
+ * Use `create(IamGroupMemberRemovedSchema)` to create a new message.
+ */
+export declare const IamGroupMemberRemovedSchema: GenMessage<IamGroupMemberRemoved>;
+
+/**
+ * PermissionGranted / PermissionRevoked: on the stream of the principal or group holding it.
+ *
+ * @generated from message gantry.events.v1.PermissionGranted
+ */
+export declare type PermissionGranted = Message<"gantry.events.v1.PermissionGranted"> & {
+  /**
+   * A principal's name, or `group:<name>`.
+   *
+   * @generated from field: string holder = 1;
+   */
+  holder: string;
+
+  /**
+   * e.g. `gantry:apps:/team-a`.
+   *
+   * @generated from field: string resource_id = 2;
+   */
+  resourceId: string;
+
+  /**
+   * create, read, update, delete or full.
+   *
+   * @generated from field: string action = 3;
+   */
+  action: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.PermissionGranted.
+ * Use `create(PermissionGrantedSchema)` to create a new message.
+ */
+export declare const PermissionGrantedSchema: GenMessage<PermissionGranted>;
+
+/**
+ * @generated from message gantry.events.v1.PermissionRevoked
+ */
+export declare type PermissionRevoked = Message<"gantry.events.v1.PermissionRevoked"> & {
+  /**
+   * @generated from field: string holder = 1;
+   */
+  holder: string;
+
+  /**
+   * @generated from field: string resource_id = 2;
+   */
+  resourceId: string;
+
+  /**
+   * @generated from field: string action = 3;
+   */
+  action: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.PermissionRevoked.
+ * Use `create(PermissionRevokedSchema)` to create a new message.
+ */
+export declare const PermissionRevokedSchema: GenMessage<PermissionRevoked>;
+
+/**
+ * AccessDenied: a call was refused for want of a permission (stream `denials-<YYYY-MM-DD>`,
+ * written by the service that refused it; the acting principal is the caller).
+ *
+ * @generated from message gantry.events.v1.AccessDenied
+ */
+export declare type AccessDenied = Message<"gantry.events.v1.AccessDenied"> & {
+  /**
+   * @generated from field: string principal = 1;
+   */
+  principal: string;
+
+  /**
+   * What was missing: e.g. `gantry:apps:/team-b/web` and `update`.
+   *
+   * @generated from field: string resource_id = 2;
+   */
+  resourceId: string;
+
+  /**
+   * @generated from field: string action = 3;
+   */
+  action: string;
+
+  /**
+   * The gRPC method (`/gantry.registry.v1.RegistryService/DeleteApp`) or HTTP route refused.
+   *
+   * @generated from field: string method = 4;
+   */
+  method: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.AccessDenied.
+ * Use `create(AccessDeniedSchema)` to create a new message.
+ */
+export declare const AccessDeniedSchema: GenMessage<AccessDenied>;
 

@@ -8,7 +8,7 @@ import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file gantry/events/v1/auth_events.proto.
  */
 export const file_gantry_events_v1_auth_events = /*@__PURE__*/
-  fileDesc("CiJnYW50cnkvZXZlbnRzL3YxL2F1dGhfZXZlbnRzLnByb3RvEhBnYW50cnkuZXZlbnRzLnYxIkEKC1Rva2VuSXNzdWVkEhEKCXByaW5jaXBhbBgBIAEoCRIQCgh0b2tlbl9pZBgCIAEoCRINCgVyb2xlcxgDIAMoCWIGcHJvdG8z");
+  fileDesc("CiJnYW50cnkvZXZlbnRzL3YxL2F1dGhfZXZlbnRzLnByb3RvEhBnYW50cnkuZXZlbnRzLnYxIlUKC1Rva2VuSXNzdWVkEhEKCXByaW5jaXBhbBgBIAEoCRIQCgh0b2tlbl9pZBgCIAEoCRINCgVyb2xlcxgDIAMoCRISCgpleHBpcmVzX2F0GAQgASgJIjMKDFRva2VuUmV2b2tlZBIRCglwcmluY2lwYWwYASABKAkSEAoIdG9rZW5faWQYAiABKAkiRwoLVXNlckNyZWF0ZWQSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIVCg1wYXNzd29yZF9oYXNoGAMgASgJIjYKD1Bhc3N3b3JkQ2hhbmdlZBIMCgRuYW1lGAEgASgJEhUKDXBhc3N3b3JkX2hhc2gYAiABKAkiUgoVU2VydmljZUFjY291bnRDcmVhdGVkEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSFgoOcHVibGljX2tleV9wZW0YAyABKAkiIAoQUHJpbmNpcGFsRGVsZXRlZBIMCgRuYW1lGAEgASgJIjQKD0lhbUdyb3VwQ3JlYXRlZBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIh8KD0lhbUdyb3VwRGVsZXRlZBIMCgRuYW1lGAEgASgJIjcKE0lhbUdyb3VwTWVtYmVyQWRkZWQSDQoFZ3JvdXAYASABKAkSEQoJcHJpbmNpcGFsGAIgASgJIjkKFUlhbUdyb3VwTWVtYmVyUmVtb3ZlZBINCgVncm91cBgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkiSAoRUGVybWlzc2lvbkdyYW50ZWQSDgoGaG9sZGVyGAEgASgJEhMKC3Jlc291cmNlX2lkGAIgASgJEg4KBmFjdGlvbhgDIAEoCSJIChFQZXJtaXNzaW9uUmV2b2tlZBIOCgZob2xkZXIYASABKAkSEwoLcmVzb3VyY2VfaWQYAiABKAkSDgoGYWN0aW9uGAMgASgJIlYKDEFjY2Vzc0RlbmllZBIRCglwcmluY2lwYWwYASABKAkSEwoLcmVzb3VyY2VfaWQYAiABKAkSDgoGYWN0aW9uGAMgASgJEg4KBm1ldGhvZBgEIAEoCWIGcHJvdG8z");
 
 /**
  * Describes the message gantry.events.v1.TokenIssued.
@@ -16,4 +16,88 @@ export const file_gantry_events_v1_auth_events = /*@__PURE__*/
  */
 export const TokenIssuedSchema = /*@__PURE__*/
   messageDesc(file_gantry_events_v1_auth_events, 0);
+
+/**
+ * Describes the message gantry.events.v1.TokenRevoked.
+ * Use `create(TokenRevokedSchema)` to create a new message.
+ */
+export const TokenRevokedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 1);
+
+/**
+ * Describes the message gantry.events.v1.UserCreated.
+ * Use `create(UserCreatedSchema)` to create a new message.
+ */
+export const UserCreatedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 2);
+
+/**
+ * Describes the message gantry.events.v1.PasswordChanged.
+ * Use `create(PasswordChangedSchema)` to create a new message.
+ */
+export const PasswordChangedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 3);
+
+/**
+ * Describes the message gantry.events.v1.ServiceAccountCreated.
+ * Use `create(ServiceAccountCreatedSchema)` to create a new message.
+ */
+export const ServiceAccountCreatedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 4);
+
+/**
+ * Describes the message gantry.events.v1.PrincipalDeleted.
+ * Use `create(PrincipalDeletedSchema)` to create a new message.
+ */
+export const PrincipalDeletedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 5);
+
+/**
+ * Describes the message gantry.events.v1.IamGroupCreated.
+ * Use `create(IamGroupCreatedSchema)` to create a new message.
+ */
+export const IamGroupCreatedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 6);
+
+/**
+ * Describes the message gantry.events.v1.IamGroupDeleted.
+ * Use `create(IamGroupDeletedSchema)` to create a new message.
+ */
+export const IamGroupDeletedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 7);
+
+/**
+ * Describes the message gantry.events.v1.IamGroupMemberAdded.
+ * Use `create(IamGroupMemberAddedSchema)` to create a new message.
+ */
+export const IamGroupMemberAddedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 8);
+
+/**
+ * Describes the message gantry.events.v1.IamGroupMemberRemoved.
+ * Use `create(IamGroupMemberRemovedSchema)` to create a new message.
+ */
+export const IamGroupMemberRemovedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 9);
+
+/**
+ * Describes the message gantry.events.v1.PermissionGranted.
+ * Use `create(PermissionGrantedSchema)` to create a new message.
+ */
+export const PermissionGrantedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 10);
+
+/**
+ * Describes the message gantry.events.v1.PermissionRevoked.
+ * Use `create(PermissionRevokedSchema)` to create a new message.
+ */
+export const PermissionRevokedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 11);
+
+/**
+ * Describes the message gantry.events.v1.AccessDenied.
+ * Use `create(AccessDeniedSchema)` to create a new message.
+ */
+export const AccessDeniedSchema = /*@__PURE__*/
+  messageDesc(file_gantry_events_v1_auth_events, 12);
 

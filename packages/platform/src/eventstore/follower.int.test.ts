@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import net from "node:net";
+import { test } from "node:test";
+import pg from "pg";
+import { eventually, startTcpRelay } from "../testing/index.ts";
+import { createEventStoreFixture } from "./event-store.test-fixture.ts";
+import { EventStore } from "./event-store.ts";
+
+/** A loopback port nothing listens on: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test("a follower reads on through Postgres going away and coming back, from where it was", { timeout: 30_000 }, async () => {
+  const fx = await createEventStoreFixture("es_follow_outage");
+  const direct = new URL(fx.db.url);
+  // The follower reaches Postgres through a relay: moving its target makes Postgres go away and come back.
+  const relay = await startTcpRelay({ listenHost: "127.0.0.1", targetHost: direct.hostname, targetPort: Number(direct.port) }, (conn) => ({
+    fromClient: (chunk) => conn.toUpstream(chunk),
+    fromUpstream: (chunk) => conn.toClient(chunk),
+  }));
+  const viaRelay = new URL(fx.db.url);
+  viaRelay.host = `127.0.0.1:${relay.port}`;
+  const pool = new pg.Pool({ connectionString: viaRelay.toString(), max: 2 });
+  pool.on("error", () => undefined);
+  const store = new EventStore({ pool });
+  const seen: number[] = [];
+  const stop = new AbortController();
+  let failure: unknown;
+  const following = store
+    .follow({ pollIntervalMs: 50, signal: stop.signal, handler: (events) => void seen.push(...events.map((e) => Number(e.data.n))) })
+    .catch((err: unknown) => (failure = err));
+  try {
+    await fx.store.appendOrThrow("task-before", "no_stream", [{ type: "TaskQueued", data: { n: 1 } }]);
+    await eventually("the event appended before the outage", () => seen.includes(1));
+
+    // Postgres goes away for the follower: its connections are cut and new ones refused.
+    relay.retarget("127.0.0.1", await closedPort());
+    relay.cutAll();
+    const accepted = relay.accepted;
+    await eventually("the follower to try to read, and fail, twice during the outage", () => relay.accepted >= accepted + 2, 10_000, 20);
+    await fx.store.appendOrThrow("task-during", "no_stream", [{ type: "TaskQueued", data: { n: 2 } }]);
+    relay.retarget(direct.hostname, Number(direct.port));
+
+    await eventually("the event appended during the outage", () => failure === undefined && seen.includes(2), 15_000);
+    assert.deepEqual(seen, [1, 2], "each event handed over once, in order");
+    assert.equal(failure, undefined, "the follower never gave up");
+  } finally {
+    stop.abort();
+    await following;
+    await store.close();
+    await pool.end();
+    await relay.close();
+    await fx.close();
+  }
+});

@@ -554,7 +554,10 @@ describe("the log", () => {
   });
 
   test("every event carries the acting principal and correlation id", async () => {
-    const events = (await allEvents()).filter((e) => !e.streamId.startsWith("rollout-"));
+    const all = await allEvents();
+    // Refusals are recorded as the refused caller's (checked here too), not the acting admin's.
+    for (const d of all.filter((e) => e.streamId.startsWith("denials-"))) assert.equal(d.metadata.principal, d.data.principal, "a denial is its caller's");
+    const events = all.filter((e) => !e.streamId.startsWith("rollout-") && !e.streamId.startsWith("denials-"));
     assert.ok(events.length > 20);
     // team-a's own user made its app (see "a team's token …"): every event of that change is hers; the admin's the rest.
     const byTeamA = new Set(events.filter((e) => e.streamId === "app-/team-a/web").map((e) => e.transactionId));

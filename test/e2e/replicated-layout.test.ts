@@ -231,7 +231,7 @@ test(`a ${INSTANCES}-instance rolling upgrade survives kill -9 of a NATS server 
   }
 });
 
-test("a reader whose ordered consumer's NATS server dies reads on: the consumer is found stuck and a new one starts where it stopped", { timeout: 90_000 }, async (t) => {
+test("a reader whose ordered consumer's NATS server dies reads on: the consumer is found stuck and a new one starts where it stopped", { timeout: 150_000 }, async (t) => {
   assert.ok(nats);
   const cluster = nats;
   let finished = false;
@@ -281,10 +281,15 @@ test("a reader whose ordered consumer's NATS server dies reads on: the consumer 
       await messages.close();
       await reading;
       const from = last;
-      // Its creation may go unanswered too (the cluster may place it on the dead server): ask again.
-      const next = await eventually("a new consumer", () => reader.js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 }), 30_000, 0);
-      const m = await next.next({ expires: 10_000 });
-      assert.equal(m?.seq, from + 1, "the new consumer reads on from the message after the last one read");
+      // Its creation may go unanswered, and a new consumer may land on the dead server and stay
+      // silent, as the first did: like the status reader, give up on a silent one and ask again.
+      const m = await eventually("a new consumer that reads", async () => {
+        const next = await reader.js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 });
+        const read = await next.next({ expires: 5_000 });
+        if (!read) await next.delete().catch(() => undefined);
+        return read ?? undefined;
+      }, 60_000, 0);
+      assert.equal(m.seq, from + 1, "the new consumer reads on from the message after the last one read");
       finished = true;
     } finally {
       clearInterval(ticking);

@@ -1,5 +1,6 @@
 import { registryV1, registryV1Iam, schedulerV1 } from "@gantry/proto";
-import { createGrpcClient, type GrpcClient } from "@gantry/platform";
+import { credentials as grpcCredentials } from "@grpc/grpc-js";
+import { channelCredentials, createGrpcClient, type GrpcClient } from "@gantry/platform";
 import type { ClientConfig } from "./client-config.ts";
 
 /** The public gRPC APIs the CLI uses, all through the gateway's one address. */
@@ -12,9 +13,12 @@ export interface ApiClient {
 
 /** Opens clients of the gateway's gRPC pass-through with the configured token. */
 export function openApiClient(config: ClientConfig): ApiClient {
-  const options = { token: config.token, deadlineMs: 30_000 };
+  // HTTPS gateways are checked against the cluster CA when one is given, else the system's CAs.
+  const tls = config.url.startsWith("https:") ? (config.ca ? channelCredentials({ ca: config.ca }) : grpcCredentials.createSsl()) : undefined;
+  const options = { token: config.token, deadlineMs: 30_000, ...(tls ? { credentials: tls } : {}) };
   const registry = createGrpcClient(registryV1.RegistryService, config.grpcTarget, options);
-  const iam = createGrpcClient(registryV1Iam.IamService, config.grpcTarget, config.token ? options : { deadlineMs: options.deadlineMs });
+  const { token: _token, ...anonymous } = options;
+  const iam = createGrpcClient(registryV1Iam.IamService, config.grpcTarget, config.token ? options : anonymous);
   const scheduler = createGrpcClient(schedulerV1.SchedulerService, config.grpcTarget, options);
   return {
     registry,

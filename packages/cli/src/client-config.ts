@@ -10,6 +10,8 @@ export interface ClientConfig {
   /** host:port for gRPC, taken from `url`. */
   grpcTarget: string;
   token: string;
+  /** The CA certificate (PEM) the gateway's HTTPS is checked against, when not a public one: the cluster CA of `gantry up --tls` or `GANTRY_CA_FILE`. */
+  ca?: string;
 }
 
 /** A cluster `gantry up` runs on this machine, as its cluster file says. */
@@ -19,6 +21,8 @@ export interface LocalCluster {
   url: string;
   /** The admin token `gantry up` issued; "" when the file does not say. */
   token: string;
+  /** The cluster CA's certificate file, when the gateway serves HTTPS with a certificate of it. */
+  ca?: string;
 }
 
 /** How the CLI finds its cluster, for `gantry --help`. */
@@ -47,8 +51,8 @@ function readLocalCluster(name: string, env: NodeJS.ProcessEnv): LocalCluster | 
     return undefined;
   }
   if (typeof parsed !== "object" || parsed === null) return undefined;
-  const { url, token } = parsed as { url?: unknown; token?: unknown };
-  return { name, url: typeof url === "string" ? url : "", token: typeof token === "string" ? token : "" };
+  const { url, token, ca } = parsed as { url?: unknown; token?: unknown; ca?: unknown };
+  return { name, url: typeof url === "string" ? url : "", token: typeof token === "string" ? token : "", ...(typeof ca === "string" ? { ca } : {}) };
 }
 
 /**
@@ -124,6 +128,7 @@ export function resolveClientConfig(env: NodeJS.ProcessEnv = process.env, cluste
   let url: string;
   let token: string;
   let source: string;
+  let caFile = env.GANTRY_CA_FILE;
   if (cluster === undefined && env.GANTRY_URL) {
     url = env.GANTRY_URL;
     source = "GANTRY_URL";
@@ -134,13 +139,22 @@ export function resolveClientConfig(env: NodeJS.ProcessEnv = process.env, cluste
     if (!local.url) throw new GantryError("FailedPrecondition", `${localClusterFile(local.name, env)} gives no url; restart \`gantry up --cluster ${local.name}\``);
     url = local.url;
     token = local.token;
+    caFile ??= local.ca;
     source = `the url in ${localClusterFile(local.name, env)}`;
   }
   const parsed = parseUrl(url, source);
   // A login (`gantry auth login`) stands for its user at that gateway, unless GANTRY_TOKEN says otherwise.
   if (!env.GANTRY_TOKEN) token = sessionFor(parsed.origin, env)?.token ?? token;
   if (!token && options.requireToken !== false) throw new GantryError("Unauthenticated", "no token: run `gantry auth login`, or set GANTRY_TOKEN (e.g. to the token `gantry up` printed)");
-  return { url: parsed.origin, grpcTarget: parsed.host, token };
+  return { url: parsed.origin, grpcTarget: parsed.host, token, ...(caFile ? { ca: readCa(caFile) } : {}) };
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new GantryError("InvalidArgument", `the CA certificate ${file} (GANTRY_CA_FILE or the cluster file's "ca"): ${(err as Error).message}`);
+  }
 }
 
 function parseUrl(url: string, source: string): URL {

@@ -12,6 +12,8 @@ export interface ClusterFile {
   /** Absent when the cluster was started by something other than the launcher (the test harness). */
   dataDir?: string;
   pid?: number;
+  /** The cluster CA's certificate (a file), when the gateway serves HTTPS with a certificate of it. */
+  ca?: string;
 }
 
 /** Writes `file` (creating its folder), readable by its owner only. */

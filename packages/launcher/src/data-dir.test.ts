@@ -14,6 +14,7 @@ test("the data dir holds everything of a cluster under one folder", () => {
     natsLog: "/home/u/.gantry/demo/nats-server.log",
     natsPidFile: "/home/u/.gantry/demo/nats/nats-server.pid",
     authKey: "/home/u/.gantry/demo/auth.key",
+    tls: "/home/u/.gantry/demo/tls",
     infrastructure: "/home/u/.gantry/demo/infrastructure.json",
     pidFile: "/home/u/.gantry/demo/gantry.pid",
     logFile: "/home/u/.gantry/demo/gantry.log",

@@ -24,6 +24,8 @@ export interface DataDirLayout {
   agentWorkDir(i: number): string;
   /** The cluster's token signing key (kept, so tokens stay valid across restarts). */
   authKey: string;
+  /** The cluster CA and each part's certificate, with `--tls` (kept, so they stay valid across restarts). */
+  tls: string;
   /** Which PostgreSQL and NATS the cluster used, for `gantry down --purge` and `gantry doctor`. */
   infrastructure: string;
   /** Pid of the running launcher, while it runs. */
@@ -45,6 +47,7 @@ export function dataDirLayout(root: string): DataDirLayout {
     natsPidFile: path.join(root, "nats", "nats-server.pid"),
     agentWorkDir: (i) => path.join(root, "agents", String(i)),
     authKey: at("auth.key"),
+    tls: at("tls"),
     infrastructure: at("infrastructure.json"),
     pidFile: at("gantry.pid"),
     logFile: at("gantry.log"),

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
-import { GantryError } from "@gantry/platform";
+import { GantryError, gatewayFetch } from "@gantry/platform";
 import { readClusterFile, type ClusterFile } from "./cluster-file.ts";
+import { clusterCa } from "./cluster-tls.ts";
 import { dataDirLayout } from "./data-dir.ts";
 import { spawnManaged, untilReady } from "./processes/managed-process.ts";
 import { runningLauncherPid } from "./processes/pid-file.ts";
@@ -36,7 +37,7 @@ export async function startDetached(options: DetachOptions): Promise<ClusterFile
       const file = await readClusterFile(options.clusterFile);
       const pid = child.pid;
       if (!file || pid === undefined || file.pid !== pid) return undefined;
-      const ping = await fetch(new URL("/ping", file.url), { signal: AbortSignal.timeout(2_000) });
+      const ping = await gatewayFetch(await clusterCa(file))(new URL("/ping", file.url), { signal: AbortSignal.timeout(2_000) });
       return ping.ok ? { ...file, pid } : undefined;
     },
     { timeoutMs: options.timeoutMs ?? 180_000, watched: [child] },

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import pg from "pg";
 import { schedulerV1 } from "@gantry/proto";
-import { createGrpcClient } from "@gantry/platform";
+import { channelCredentials, createGrpcClient, gatewayFetch } from "@gantry/platform";
+import { clusterCa, existingMaterial } from "./cluster-tls.ts";
 import { readClusterFile, type ClusterFile } from "./cluster-file.ts";
 import { dataDirLayout, type DataDirLayout } from "./data-dir.ts";
 import { clusterDatabase } from "./infrastructure/cluster-database.ts";
@@ -118,7 +119,7 @@ async function checkNats(options: DoctorOptions, record: InfrastructureRecord | 
   if (!nats) return { name, ok: false, detail: "unknown: the cluster never started here and NATS_URL is not set", fix: `gantry up --cluster ${options.cluster}` };
   const where = new URL(nats.url).host;
   try {
-    const probe = await probeNats(nats.url);
+    const probe = await probeNats(nats.url, await existingMaterial(dataDirLayout(options.dataDir).tls, "launcher"));
     return { name, ok: true, detail: `${where}, server ${probe.version}, JetStream enabled (${probe.streams} streams)` };
   } catch (err) {
     const message = (err as Error).message;
@@ -132,7 +133,7 @@ async function checkGateway(clusterFile: ClusterFile | undefined, options: Docto
   const name = "gateway";
   if (!clusterFile) return { name, ok: false, detail: `no cluster file ${options.clusterFile}: the cluster is not up`, fix: `gantry up --detach --cluster ${options.cluster}` };
   try {
-    const response = await fetch(new URL("/ping", clusterFile.url), { signal: AbortSignal.timeout(3_000) });
+    const response = await gatewayFetch(await clusterCa(clusterFile))(new URL("/ping", clusterFile.url), { signal: AbortSignal.timeout(3_000) });
     const body = (await response.text()).trim();
     if (response.ok && body === "pong") return { name, ok: true, detail: `${clusterFile.url}/ping answers pong` };
     return { name, ok: false, detail: `${clusterFile.url}/ping answered ${response.status} ${body.slice(0, 80)}`, fix: "see the launcher's log" };
@@ -159,7 +160,8 @@ async function checkScheduler(options: DoctorOptions, record: InfrastructureReco
 async function checkAgents(clusterFile: ClusterFile | undefined): Promise<DoctorCheck> {
   const name = "agents";
   if (!clusterFile) return { name, ok: false, detail: "not checked: the cluster is not up" };
-  const scheduler = createGrpcClient(schedulerV1.SchedulerService, new URL(clusterFile.url).host, { token: clusterFile.token, deadlineMs: 3_000 });
+  const ca = await clusterCa(clusterFile);
+  const scheduler = createGrpcClient(schedulerV1.SchedulerService, new URL(clusterFile.url).host, { token: clusterFile.token, deadlineMs: 3_000, credentials: channelCredentials(ca ? { ca } : undefined) });
   try {
     const { agents } = await scheduler.listAgents({});
     const active = agents.filter((a) => a.active).map((a) => a.agentId);

@@ -17,6 +17,7 @@ export interface RawLaunchOptions {
   agentAttributes?: string;
   isolation?: string;
   logFormat: string;
+  tls?: boolean;
 }
 
 /** More local agents than this on one machine is a mistake (each is a process; use `gantry sim agents` for scale). */
@@ -45,6 +46,7 @@ export function compileLaunchOptions(raw: RawLaunchOptions, env: NodeJS.ProcessE
     agents,
     agentSettings: { cpus: raw.agentCpus, mem: raw.agentMem, attributes: raw.agentAttributes, isolation: raw.isolation },
     logFormat: raw.logFormat as LogFormat,
+    tls: raw.tls === true,
     env,
     ...streams,
   };

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { schedulerV1 } from "@gantry/proto";
-import { createGrpcClient } from "@gantry/platform";
+import { channelCredentials, createGrpcClient } from "@gantry/platform";
+import { tlsEnvironment, type ClusterTls } from "./cluster-tls.ts";
 import type { DataDirLayout } from "./data-dir.ts";
 import type { LogSink } from "./log-sink.ts";
 import { spawnManaged, untilReady, type ManagedProcess } from "./processes/managed-process.ts";
@@ -23,14 +24,16 @@ export interface LocalAgentsOptions {
   settings: LocalAgentSettings;
   sink: LogSink;
   env: NodeJS.ProcessEnv;
+  /** With `--tls`: each agent's certificate files (mutual TLS with NATS). */
+  tls?: ClusterTls;
 }
 
 /** Running local agents. */
 export interface LocalAgents {
   ids: string[];
   processes: ManagedProcess[];
-  /** Waits until the scheduler behind `grpcTarget` lists every one of them as active. */
-  registered(grpcTarget: string, token: string): Promise<void>;
+  /** Waits until the scheduler behind `grpcTarget` lists every one of them as active (`ca`: the gateway serves TLS with a certificate of that CA). */
+  registered(grpcTarget: string, token: string, ca?: string): Promise<void>;
   /** Stops them; each kills its tasks first. */
   stop(): Promise<void>;
 }
@@ -77,14 +80,15 @@ export function localAgentCommand(i: number, options: Omit<LocalAgentsOptions, "
 }
 
 /** Starts `count` agent processes, their logs going to the sink. Resolves once they are spawned (see `registered`). */
-export function startLocalAgents(options: LocalAgentsOptions): LocalAgents {
+export async function startLocalAgents(options: LocalAgentsOptions): Promise<LocalAgents> {
   const ids = Array.from({ length: options.count }, (_, n) => localAgentId(n + 1));
-  const processes = ids.map((id, n) => spawnManaged(id, localAgentCommand(n + 1, options), { lines: (text) => options.sink.line(id, text) }, { env: options.env }));
+  const envs = await Promise.all(ids.map(async (id) => (options.tls ? { ...options.env, ...tlsEnvironment(await options.tls.files(id)) } : options.env)));
+  const processes = ids.map((id, n) => spawnManaged(id, localAgentCommand(n + 1, options), { lines: (text) => options.sink.line(id, text) }, { env: envs[n]! }));
   return {
     ids,
     processes,
-    async registered(grpcTarget, token) {
-      const scheduler = createGrpcClient(schedulerV1.SchedulerService, grpcTarget, { token, deadlineMs: 5_000 });
+    async registered(grpcTarget, token, ca) {
+      const scheduler = createGrpcClient(schedulerV1.SchedulerService, grpcTarget, { token, deadlineMs: 5_000, credentials: channelCredentials(ca ? { ca } : undefined) });
       try {
         await untilReady(
           `agents ${ids.join(", ")} registering with the scheduler`,

@@ -14,6 +14,7 @@ import {
   signingKeyFromEnv,
   startTelemetry,
   type Logger,
+  type TlsMaterial,
 } from "@gantry/platform";
 import { startRegistry } from "@gantry/registry";
 import { startScheduler } from "@gantry/scheduler";
@@ -38,6 +39,8 @@ export interface SingleNodeClusterOptions {
   /** Options of the one agent; `false` runs the control plane alone (nothing is ever launched). */
   agent?: RawAgentOptions | false;
   logger?: Logger;
+  /** Mutual TLS between the parts (and HTTPS at the gateway): the control plane's certificate of the cluster CA. */
+  tls?: TlsMaterial;
   /**
    * Write `<gantryHome>/<cluster>/cluster.json` for the CLI (url and token, plus what is given
    * here; default `{}`), removed again on stop; `false` writes none.
@@ -83,7 +86,7 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
     stops.length = 0;
   };
   try {
-    const common = { databaseUrl: options.databaseUrl, natsUrl: options.natsUrl, names, host: "127.0.0.1", port: 0, authenticator };
+    const common = { databaseUrl: options.databaseUrl, natsUrl: options.natsUrl, names, host: "127.0.0.1", port: 0, authenticator, signer, ...(options.tls ? { tls: options.tls } : {}) };
     const registry = await startRegistry({ ...common, logger: root.child({ component: "registry" }) });
     stops.push(() => registry.stop());
     const scheduler = await startScheduler({ ...common, logger: root.child({ component: "scheduler" }) });
@@ -96,12 +99,13 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
       logger: root.child({ component: "gateway" }),
       names,
       natsUrl: options.natsUrl,
+      ...(options.tls ? { tls: options.tls } : {}),
     });
     stops.push(() => gateway.stop());
     let agentId: string | undefined;
     if (options.agent !== false) {
       const agentOptions = compileAgentOptions({ gantryHome: options.gantryHome, ...options.agent });
-      const bus = await connectBus(options.natsUrl, names, "agent");
+      const bus = await connectBus(options.natsUrl, names, "agent", options.tls);
       stops.push(() => bus.close());
       const agent = await startAgent(agentOptions, { bus, logger: root.child({ component: "agent" }) });
       stops.push(() => agent.stop({ killTasks: true }));

@@ -137,3 +137,5 @@ export { runServiceProcess } from "./process/run-service.ts";
 export type { Stoppable } from "./process/run-service.ts";
 export { directoryBucket, directoryEntries, followDirectory, publishDirectory, recordDenials } from "./iam/index.ts";
 export type { FollowedDirectory, LogPoint } from "./iam/index.ts";
+export { channelCredentials, createClusterCa, gatewayFetch, issueCertificate, natsTls, serverCredentials, tlsFromEnv } from "./tls/index.ts";
+export type { PemPair, TlsMaterial } from "./tls/index.ts";

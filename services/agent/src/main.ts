@@ -6,6 +6,7 @@
  */
 import { connectBus } from "@gantry/platform/bus";
 import { clusterNames, infrastructureUrls } from "@gantry/platform/config";
+import { tlsFromEnv } from "@gantry/platform/tls";
 import { createLogger } from "@gantry/platform/logging";
 import { AGENT_USAGE, parseAgentCommandLine } from "./agent-command-line.ts";
 import { compileAgentOptions } from "./agent-options.ts";
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
   }
   const options = compileAgentOptions(commandLine.raw);
   const logger = createLogger("agent");
-  const bus = await connectBus(commandLine.natsUrl ?? infrastructureUrls().natsUrl, clusterNames(commandLine.cluster), `agent/${options.agentId}`);
+  // Mutual TLS with the cluster's NATS when GANTRY_TLS_*_FILE name the agent's certificate.
+  const bus = await connectBus(commandLine.natsUrl ?? infrastructureUrls().natsUrl, clusterNames(commandLine.cluster), `agent/${options.agentId}`, tlsFromEnv());
   const agent = await startAgent(options, { bus, logger });
   logger.info({ agent: agent.agentId, workDir: options.workDir, resources: options.resources, gpus: options.gpus.length }, "agent started");
   const shutdown = async () => {

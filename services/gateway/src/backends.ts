@@ -1,4 +1,5 @@
 import { registryV1, registryV1Iam, schedulerV1 } from "@gantry/proto";
+import type { ChannelCredentials } from "@grpc/grpc-js";
 import { createGrpcClient, type GrpcClient } from "@gantry/platform";
 
 /** Where the gateway finds the services it fronts. */
@@ -19,10 +20,11 @@ export interface Backends {
 }
 
 /** Opens one channel per backend; credentials travel per call (see `callerMetadata`). */
-export function connectBackends(addresses: BackendAddresses): Backends {
-  const registry = createGrpcClient(registryV1.RegistryService, addresses.registry, { deadlineMs: 30_000 });
-  const iam = createGrpcClient(registryV1Iam.IamService, addresses.registry, { deadlineMs: 30_000 });
-  const scheduler = createGrpcClient(schedulerV1.SchedulerService, addresses.scheduler, { deadlineMs: 30_000 });
+export function connectBackends(addresses: BackendAddresses, credentials?: ChannelCredentials): Backends {
+  const options = { deadlineMs: 30_000, ...(credentials ? { credentials } : {}) };
+  const registry = createGrpcClient(registryV1.RegistryService, addresses.registry, options);
+  const iam = createGrpcClient(registryV1Iam.IamService, addresses.registry, options);
+  const scheduler = createGrpcClient(schedulerV1.SchedulerService, addresses.scheduler, options);
   const byService: Record<string, string> = {
     [registryV1.RegistryService.typeName]: addresses.registry,
     [registryV1Iam.IamService.typeName]: addresses.registry,

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import http from "node:http";
+import https from "node:https";
 import { within } from "@gantry/test/support";
 import { classifyOpening, listenSharedPort } from "./shared-port.ts";
 
@@ -39,6 +40,48 @@ test("HTTP split after its first byte still reaches the HTTP server, and a reset
     assert.match(reply, /POST \/split$/);
   } finally {
     for (const s of sockets) s.destroy();
+    await shared.close();
+    grpc.close();
+  }
+});
+
+test("with a certificate: HTTPS and HTTP/2 over TLS reach their servers (http/1.1 preferred in ALPN); a plaintext request gets no answer", async () => {
+  const { createClusterCa, issueCertificate } = await import("@gantry/platform");
+  const http2 = await import("node:http2");
+  const ca = createClusterCa("shared-port-test");
+  const leaf = issueCertificate(ca, "gateway", ["127.0.0.1"]);
+  const server = http.createServer((req, res) => res.end(`http ${req.url}`));
+  const grpc = http2.createServer((_req, res) => res.end("h2 upstream"));
+  await within("the fake gRPC server to listen", new Promise<void>((r) => grpc.listen(0, "127.0.0.1", r)), 5_000);
+  const shared = await listenSharedPort("127.0.0.1", 0, server, (grpc.address() as net.AddressInfo).port, { cert: leaf.certPem, key: leaf.keyPem });
+  try {
+    const viaHttps = await within("an HTTPS answer", new Promise<string>((resolve, reject) => {
+      const offersBoth = { ca: ca.certPem, ALPNProtocols: ["h2", "http/1.1"] } as https.RequestOptions;
+      https.get(`https://127.0.0.1:${shared.port}/ping`, offersBoth, (res) => {
+        let text = "";
+        res.on("data", (d) => (text += d));
+        res.on("end", () => resolve(text));
+      }).on("error", reject);
+    }), 5_000);
+    assert.equal(viaHttps, "http /ping", "a client offering h2 and http/1.1 stays on HTTP/1.1");
+    const session = http2.connect(`https://127.0.0.1:${shared.port}`, { ca: ca.certPem });
+    const viaH2 = await within("an HTTP/2 answer through TLS", new Promise<string>((resolve, reject) => {
+      const req = session.request({ ":path": "/" });
+      let text = "";
+      req.on("data", (d) => (text += d));
+      req.on("end", () => resolve(text));
+      req.on("error", reject);
+    }), 5_000).finally(() => session.close());
+    assert.equal(viaH2, "h2 upstream");
+    const plain = await within("a plaintext request to end", new Promise<string>((resolve) => {
+      const c = net.connect(shared.port, "127.0.0.1", () => c.write("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+      let text = "";
+      c.on("data", (d) => (text += d));
+      c.on("close", () => resolve(text));
+      c.on("error", () => resolve(text));
+    }), 5_000);
+    assert.ok(!plain.includes("http /ping"), "no plaintext answer");
+  } finally {
     await shared.close();
     grpc.close();
   }

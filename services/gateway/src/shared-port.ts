@@ -1,4 +1,5 @@
 import net from "node:net";
+import { createSecureContext, TLSSocket } from "node:tls";
 import type { Server as HttpServer } from "node:http";
 
 /** The HTTP/2 connection preface every gRPC client sends first (RFC 9113 §3.4). */
@@ -25,10 +26,24 @@ export function classifyOpening(head: Buffer): "h2" | "http" | "undecided" {
   return n === H2_PREFACE.length ? "h2" : "undecided";
 }
 
-/** Listens on `host:port` and dispatches each connection to `http` or to the gRPC server at `grpcPort`. */
-export async function listenSharedPort(host: string, port: number, http: HttpServer, grpcPort: number): Promise<SharedPort> {
+/** A certificate (chain) and key to serve HTTPS (and gRPC over TLS) with, PEM. */
+export interface PublicTls {
+  cert: string;
+  key: string;
+}
+
+/**
+ * Listens on `host:port` and dispatches each connection to `http` or to the gRPC server at
+ * `grpcPort`. With `tls`, every connection is TLS first (ALPN offers http/1.1 before h2, so an
+ * HTTP client that speaks both stays on HTTP/1.1 and a gRPC client gets h2), and the decrypted
+ * bytes are dispatched the same way; a plaintext connection then fails its handshake.
+ */
+export async function listenSharedPort(host: string, port: number, http: HttpServer, grpcPort: number, tls?: PublicTls): Promise<SharedPort> {
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const secureContext = tls ? createSecureContext({ cert: tls.cert, key: tls.key }) : undefined;
+  const server = net.createServer((raw) => {
+    const socket = secureContext ? new TLSSocket(raw, { isServer: true, secureContext, ALPNProtocols: ["http/1.1", "h2"] }) : raw;
+    if (socket !== raw) raw.on("error", () => raw.destroy());
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     // Until a server owns the socket, a reset or a silent client is ours to end.

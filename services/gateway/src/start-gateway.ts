@@ -1,8 +1,8 @@
-import { connectBus, createGrpcProxy, followDirectory, type Authenticator, type Bus, type ClusterNames, type FollowedDirectory, type Logger } from "@gantry/platform";
+import { channelCredentials, connectBus, createGrpcProxy, followDirectory, type Authenticator, type Bus, type ClusterNames, type FollowedDirectory, type Logger, type TlsMaterial } from "@gantry/platform";
 import { connectBackends, PROXIED_SERVICES, type BackendAddresses } from "./backends.ts";
 import { openEventFeed } from "./events/event-feed.nats.ts";
 import { buildHttpApi } from "./http/http-api.ts";
-import { listenSharedPort } from "./shared-port.ts";
+import { listenSharedPort, type PublicTls } from "./shared-port.ts";
 
 /** What the gateway needs to run. */
 export interface GatewayOptions {
@@ -15,12 +15,16 @@ export interface GatewayOptions {
   /** The cluster's names (its NATS subjects and streams) and the NATS it uses: `/v2/events` follows the relayed log there. */
   names: ClusterNames;
   natsUrl: string;
+  /** Mutual TLS towards the backends and NATS (the cluster CA and the gateway's certificate). */
+  tls?: TlsMaterial;
+  /** Serve HTTPS (and gRPC over TLS) with this certificate; by default the cluster certificate of `tls` when given, else plain HTTP. */
+  publicTls?: PublicTls;
 }
 
 /** A running gateway. */
 export interface RunningGateway {
   port: number;
-  /** `http://host:port`: the one address clients need. */
+  /** `http(s)://host:port`: the one address clients need. */
   url: string;
   stop(): Promise<void>;
 }
@@ -31,15 +35,16 @@ export interface RunningGateway {
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
-  const backends = connectBackends(options.backends);
+  const backends = connectBackends(options.backends, channelCredentials(options.tls));
+  const publicTls = options.publicTls ?? (options.tls ? { cert: options.tls.cert, key: options.tls.key } : undefined);
   let bus: Bus | undefined;
   let directory: FollowedDirectory | undefined;
-  const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, backendFor: (t) => backends.addressOf(t), reflection: true });
+  const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, backendFor: (t) => backends.addressOf(t), reflection: true, backendCredentials: channelCredentials(options.tls) });
   let http: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
   let shared: Awaited<ReturnType<typeof listenSharedPort>>;
   let publicAddress = "";
   try {
-    bus = await connectBus(options.natsUrl, options.names, "gateway");
+    bus = await connectBus(options.natsUrl, options.names, "gateway", options.tls);
     // Tokens are looked up in the registry's principal directory (grants, revocations) as it changes.
     directory = await followDirectory(bus.nc, options.names);
     options.authenticator.useDirectory?.(directory, { keepExisting: true });
@@ -52,7 +57,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       info: { cluster: options.names.cluster, version: "0.1.0", address: () => publicAddress },
       openEventFeed: (after) => openEventFeed(events, after),
     });
-    shared = await listenSharedPort(options.host, options.port, http.server, grpcPort);
+    shared = await listenSharedPort(options.host, options.port, http.server, grpcPort, publicTls);
   } catch (err) {
     // A busy port must not leave the proxy or the backend channels keeping the process alive.
     await http?.close().catch(() => undefined);
@@ -63,7 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw err;
   }
   publicAddress = `${options.host}:${shared.port}`;
-  const url = `http://${publicAddress}`;
+  const url = `${publicTls ? "https" : "http"}://${publicAddress}`;
   logger.info({ url }, "gateway serving HTTP and gRPC");
   return {
     port: shared.port,

@@ -8,6 +8,7 @@ import {
   directoryEntries,
   publishDirectory,
   recordDenials,
+  serverCredentials,
   type Logger,
   type ServiceEnvironment,
 } from "@gantry/platform";
@@ -79,7 +80,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     const follower = await followLog(store, { registry: projection, iam }, logger, stop.signal);
     // Tokens are looked up in the registry's own view of principals (grants, revocations).
     options.authenticator.useDirectory?.(iam);
-    nc = options.relay === false ? undefined : await connectNats(options.natsUrl, `${options.names.cluster}/registry-relay`);
+    nc = options.relay === false ? undefined : await connectNats(options.natsUrl, `${options.names.cluster}/registry-relay`, options.tls);
     const relay = nc ? await startEventRelay({ store, nc, names: options.names, logger, signal: stop.signal }) : undefined;
     const publishIam = nc ? await directoryPublisher(nc, options, iam, logger) : async () => undefined;
     const runner = new ChangeRunner({ projection, writer: eventStoreWriter(store), catchUp: (conflicts) => follower.catchUpStreams(conflicts), refreshDeployments: (ids) => follower.refreshDeployments(ids), logger });
@@ -102,7 +103,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       ...(options.signer ? { signer: options.signer } : {}),
       tokenTtlSeconds: options.tokenTtlSeconds ?? 12 * 3600,
     });
-    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [service, iamService(iamCommands, iam, audit)], reflection: true });
+    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [service, iamService(iamCommands, iam, audit)], reflection: true, credentials: serverCredentials(options.tls) });
     const port = await grpc.listen(options.host, options.port);
     logger.info({ port }, "registry serving");
     return {

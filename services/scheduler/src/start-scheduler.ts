@@ -4,6 +4,7 @@ import {
   connectBus,
   followDirectory,
   recordDenials,
+  serverCredentials,
   createGrpcServer,
   openClusterDatabase,
   startEventRelay,
@@ -59,7 +60,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
   let bus: Awaited<ReturnType<typeof connectBus>> | undefined;
   const background: Promise<void>[] = [];
   try {
-    bus = await connectBus(options.natsUrl, options.names, "scheduler");
+    bus = await connectBus(options.natsUrl, options.names, "scheduler", options.tls);
     // Tokens are looked up in the registry's principal directory (grants, revocations) as it changes.
     const directory = await followDirectory(bus.nc, options.names);
     stop.signal.addEventListener("abort", () => directory.stop());
@@ -85,7 +86,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
       ...(options.snapshotIntervalSeconds ? { snapshotIntervalMs: options.snapshotIntervalSeconds * 1000 } : {}),
     });
     background.push(roles.done);
-    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [schedulerService(scheduler, bus, recordDenials(store, logger))], reflection: true });
+    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [schedulerService(scheduler, bus, recordDenials(store, logger))], reflection: true, credentials: serverCredentials(options.tls) });
     const port = await grpc.listen(options.host, options.port);
     logger.info({ port }, "scheduler serving");
     return {

@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { gatewayFetch } from "@gantry/platform";
 import { gantryHome, listLocalClusters, type LocalCluster } from "../client-config.ts";
 import { printView, type OutputOptions } from "../output.ts";
 import { renderTable } from "../render/table.ts";
@@ -15,11 +17,12 @@ export interface LocalClusterStatus {
   answers: boolean;
 }
 
-/** Whether the gateway at `url` answers GET /ping with 2xx in time. */
-async function pings(url: string): Promise<boolean> {
+/** Whether the gateway at `url` answers GET /ping with 2xx in time (HTTPS checked against the cluster CA file `caFile`, when given). */
+async function pings(url: string, caFile: string | undefined): Promise<boolean> {
   if (!URL.canParse(url)) return false;
   try {
-    const response = await fetch(new URL("/ping", url), { signal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+    const ca = caFile ? await readFile(caFile, "utf8") : undefined;
+    const response = await gatewayFetch(ca)(new URL("/ping", url), { signal: AbortSignal.timeout(PING_TIMEOUT_MS) });
     await response.body?.cancel();
     return response.ok;
   } catch {
@@ -29,7 +32,7 @@ async function pings(url: string): Promise<boolean> {
 
 /** Every local cluster with whether its gateway answers, looked at in parallel. */
 async function localClusterStatuses(clusters: readonly LocalCluster[]): Promise<LocalClusterStatus[]> {
-  return Promise.all(clusters.map(async (c) => ({ name: c.name, url: c.url, answers: await pings(c.url) })));
+  return Promise.all(clusters.map(async (c) => ({ name: c.name, url: c.url, answers: await pings(c.url, c.ca) })));
 }
 
 /**

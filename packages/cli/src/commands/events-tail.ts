@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { EventSource } from "eventsource";
+import { gatewayFetch } from "@gantry/platform";
 import { resolveClientConfig } from "../client-config.ts";
 import { describeMarathonEvent, MARATHON_EVENT_TYPES } from "../render/marathon-events.ts";
 
@@ -36,7 +37,7 @@ export function addEventsTailCommand(events: Command): void {
       url.searchParams.set("plan-format", "light");
       for (const t of opts.type ?? []) url.searchParams.append("event_type", t);
       const source = new EventSource(url, {
-        fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, authorization: `Bearer ${config.token}` } }),
+        fetch: (input, init) => gatewayFetch(config.ca)(input, { ...init, headers: { ...init.headers, authorization: `Bearer ${config.token}` } }),
       });
       let seen = 0;
       await new Promise<void>((resolve, reject) => {

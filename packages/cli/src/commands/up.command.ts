@@ -39,6 +39,7 @@ export function upCommand(): Command {
     .option("--agent-attributes <attrs>", "attributes every agent gets besides agent:<i>, e.g. rack:r1;zone:a")
     .option("--isolation <mode>", "task isolation: auto, cgroups or none", "auto")
     .option("--log-format <format>", "logs on stderr: pretty (readable lines) or json (pino's)", "pretty")
+    .option("--tls", "mutual TLS between every part (a cluster CA and certificates in <data-dir>/tls; NATS refuses plaintext) and HTTPS at the gateway")
     .option("--detach", "start in the background (log: <data-dir>/gantry.log) and return once the gateway answers; stop with `gantry down`")
     .action(async (flags: UpFlags) => {
       // Loaded only here: every other command stays quick to start and independent of the services' code.

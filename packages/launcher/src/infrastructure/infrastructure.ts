@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import getPort from "get-port";
 import { GantryError } from "@gantry/platform";
+import type { ClusterTls } from "../cluster-tls.ts";
 import type { DataDirLayout } from "../data-dir.ts";
 import type { Progress } from "../progress.ts";
 import { findNatsServer, findSystemPostgres, type FileProbe, type PostgresBinaries } from "./binaries.ts";
@@ -52,7 +53,7 @@ export async function planInfrastructure(env: NodeJS.ProcessEnv, probe: FileProb
  * servers are checked, and the cluster's database is created when missing. Records the result
  * in `infrastructure.json`. Stops what it started when a step fails.
  */
-export async function provideInfrastructure(options: { plan: InfrastructurePlan; cluster: string; layout: DataDirLayout; env: NodeJS.ProcessEnv; progress: Progress }): Promise<Infrastructure> {
+export async function provideInfrastructure(options: { plan: InfrastructurePlan; cluster: string; layout: DataDirLayout; env: NodeJS.ProcessEnv; progress: Progress; tls?: ClusterTls }): Promise<Infrastructure> {
   const { plan, layout, progress } = options;
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -68,7 +69,8 @@ export async function provideInfrastructure(options: { plan: InfrastructurePlan;
       const binary = plan.nats.binary;
       await stopLeftover(progress, "nats-server", layout.natsPidFile);
       const port = await getPort({ host: "127.0.0.1" });
-      const nats = await progress.step(`starting NATS (${natsServerOrigin(binary)}) on 127.0.0.1:${port}`, () => startNats(binary, layout, port));
+      const tls = options.tls && { server: await options.tls.files("nats"), client: await options.tls.material("launcher") };
+      const nats = await progress.step(`starting NATS (${natsServerOrigin(binary)}) on 127.0.0.1:${port}${tls ? ", mutual TLS" : ""}`, () => startNats(binary, layout, port, tls));
       stops.push(nats.stop);
       natsUrl = nats.url;
     }

@@ -1,3 +1,4 @@
+import type { TlsMaterial } from "../tls/tls-material.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { ClusterNames } from "../config/index.ts";
@@ -24,8 +25,8 @@ export interface Bus {
  * Connects to NATS (`natsUrl`: one server, or a cluster's servers comma-separated) for one
  * component; fails with the server's error when it is unreachable. See connectNats.
  */
-export async function connectBus(natsUrl: string, names: ClusterNames, component: string): Promise<Bus> {
-  const nc = await connectNats(natsUrl, `${names.cluster}/${component}`);
+export async function connectBus(natsUrl: string, names: ClusterNames, component: string, tls?: TlsMaterial): Promise<Bus> {
+  const nc = await connectNats(natsUrl, `${names.cluster}/${component}`, tls);
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   const publisher = new PipelinedPublisher(nc);

@@ -4,6 +4,7 @@ import { createAuthenticator, createTokenSigner, signingKeyFromEnv, type Authent
 import { GantryError } from "../errors/index.ts";
 import { clusterNames, type ClusterNames } from "./cluster-names.ts";
 import { infrastructureUrls } from "./environment.ts";
+import { tlsFromEnv, type TlsMaterial } from "../tls/tls-material.ts";
 import { streamReplicasFromEnv } from "./stream-replicas.ts";
 
 /** What every control-plane service process needs, compiled once at its edge. */
@@ -16,6 +17,8 @@ export interface ServiceEnvironment {
   authenticator: Authenticator;
   /** Issues tokens with the cluster's key (the registry's logins); absent where only tokens are checked. */
   signer?: TokenSigner;
+  /** Mutual TLS with the cluster CA for gRPC and NATS (`GANTRY_TLS_*_FILE`); absent: plaintext. */
+  tls?: TlsMaterial;
 }
 
 /**
@@ -42,6 +45,7 @@ export async function serviceEnvironment(argv: string[], defaultPort: number, en
   const key = keyFile ? Buffer.from((await readFile(keyFile, "utf8")).trim(), "base64") : signingKeyFromEnv(env);
   if (!key) throw new GantryError("InvalidArgument", "no signing key: pass --auth-key-file or set GANTRY_AUTH_KEY (base64; the key `gantry up` keeps in ~/.gantry/<cluster>/auth.key)");
   const signer = createTokenSigner(key);
+  const tls = tlsFromEnv(env);
   return {
     ...infrastructureUrls(env),
     names: clusterNames(values.cluster, streamReplicasFromEnv(env)),
@@ -49,5 +53,6 @@ export async function serviceEnvironment(argv: string[], defaultPort: number, en
     port,
     authenticator: createAuthenticator(signer),
     signer,
+    ...(tls ? { tls } : {}),
   };
 }

@@ -16,6 +16,7 @@ export * as registryV1 from "./gen/gantry/registry/v1/registry_pb.js";
 export * as registryV1App from "./gen/gantry/registry/v1/app_pb.js";
 export * as registryV1RunSpec from "./gen/gantry/registry/v1/run_spec_pb.js";
 export * as registryV1Iam from "./gen/gantry/registry/v1/iam_pb.js";
+export * as registryV1Secrets from "./gen/gantry/registry/v1/secrets_pb.js";
 export * as schedulerV1 from "./gen/gantry/scheduler/v1/scheduler_pb.js";
 export * as schedulerV1Model from "./gen/gantry/scheduler/v1/model_pb.js";
 /** `google.rpc.Status`, gRPC's standard rich error (vendored googleapis `google/rpc/status.proto`). */

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { create, type DescMethod } from "@bufbuild/protobuf";
 import { connect } from "@nats-io/transport-node";
-import { registryV1, registryV1Iam, schedulerV1 } from "@gantry/proto";
+import { registryV1, registryV1Iam, registryV1Secrets, schedulerV1 } from "@gantry/proto";
 import { createGrpcClient, createTokenSigner, GantryError, generateSigningKey, infrastructureUrls } from "@gantry/platform";
 import { createTestCluster, createTestDatabase, eventually, type TestDatabase } from "@gantry/platform/testing";
 import { ROUTE_ACCESS } from "@gantry/gateway";
@@ -23,13 +23,13 @@ import { freePort, startServiceProcess, type ServiceProcess } from "@gantry/test
 const key = generateSigningKey();
 const admin = createTokenSigner(key).issue({ name: "root", roles: ["admin"] }).token;
 const cluster = createTestCluster();
-const SERVICES = [registryV1.RegistryService, registryV1Iam.IamService, schedulerV1.SchedulerService];
+const SERVICES = [registryV1.RegistryService, registryV1Iam.IamService, registryV1Secrets.SecretService, schedulerV1.SchedulerService];
 /**
  * Methods any authenticated caller may call: lists show only what the caller may read; who am I;
  * log out; and a kill of task ids that name nothing live (it kills nothing; a live task's kill
  * needs update on its app: see scheduler-permissions.test.ts).
  */
-const FOR_EVERY_CALLER = new Set(["ListApps", "ListPods", "ListDeployments", "ListQueue", "WhoAmI", "Logout", "Login", "KillTasks"]);
+const FOR_EVERY_CALLER = new Set(["ListApps", "ListPods", "ListDeployments", "ListQueue", "ListSecrets", "WhoAmI", "Logout", "Login", "KillTasks"]);
 /**
  * Routes any authenticated caller may call: what the gateway says about itself, and lists (and
  * batches of them) that show or touch only what the caller may see: here, nothing.
@@ -71,7 +71,7 @@ async function login(uid: string, password: string): Promise<string> {
 /** The code a call ends with ("OK" when it succeeds; a stream that stays open a moment is OK). */
 async function outcome(method: DescMethod, token: string | undefined): Promise<string> {
   const client = createGrpcClient(method.parent as never, gateway, { ...(token ? { token } : {}), deadlineMs: 10_000 }) as unknown as Record<string, (r: unknown, o?: unknown) => unknown>;
-  const request = create(method.input, { id: "/team-a/x", appId: "/team-a/x", group: "/team-a", parentId: "/team-a", definition: { id: "/team-a/x" }, definitions: [{ id: "/team-a/x" }], runSpecs: [{ id: "/team-a/x" }], taskIds: ["team-a_x.nope"], agentId: "no-agent", name: "sample", holder: "sample", resourceId: "gantry:apps:/team-a", action: "read", tokenId: "no-token", uid: "sample" } as never);
+  const request = create(method.input, { id: "/team-a/x", appId: "/team-a/x", group: "/team-a", parentId: "/team-a", definition: { id: "/team-a/x" }, definitions: [{ id: "/team-a/x" }], runSpecs: [{ id: "/team-a/x" }], taskIds: ["team-a_x.nope"], agentId: "no-agent", name: "sample", holder: "sample", resourceId: "gantry:apps:/team-a", action: "read", tokenId: "no-token", uid: "sample", path: "/team-a/x" } as never);
   try {
     const call = client[method.localName]!(request, { signal: AbortSignal.timeout(1_000) });
     if (method.methodKind === "server_streaming") {
@@ -96,7 +96,7 @@ describe("every gRPC method and HTTP route", () => {
 
   test("gRPC: anonymous → Unauthenticated; without the permission → PermissionDenied; a superuser → allowed", async () => {
     const methods = SERVICES.flatMap((s) => s.methods);
-    assert.ok(methods.length >= 40, `${methods.length} methods`);
+    assert.ok(methods.length >= 43, `${methods.length} methods`);
     for (const method of methods) {
       const path = `${method.parent.typeName}/${method.name}`;
       if (method.name !== "Login") assert.equal(await outcome(method, undefined), "Unauthenticated", `${path} anonymous`);

@@ -14,6 +14,8 @@ export interface ServiceProcess {
   readonly exited: Promise<number | NodeJS.Signals | null>;
   /** The last lines it wrote (stdout and stderr). */
   output(): string;
+  /** Whether anything it ever wrote (stdout or stderr) contains `text` (a search of its logs). */
+  wrote(text: string): boolean;
   /** kill -9: the process dies at once, whatever it was doing. */
   crash(): Promise<void>;
   /** SIGTERM and wait (then SIGKILL after `graceMs`). */
@@ -35,7 +37,9 @@ export function startServiceProcess(name: string, entry: string, args: string[],
 export function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ServiceProcess {
   const child = spawn(command, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
+  const everything: string[] = [];
   const keep = (chunk: Buffer) => {
+    everything.push(chunk.toString("utf8"));
     lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
     if (lines.length > 200) lines.splice(0, lines.length - 200);
   };
@@ -56,6 +60,7 @@ export function startProcess(name: string, command: string, args: string[], env:
     pid: child.pid!,
     exited,
     output: () => lines.map((l) => `[${name}] ${l}`).join("\n"),
+    wrote: (text) => everything.join("").includes(text),
     async crash() {
       if (alive()) child.kill("SIGKILL");
       await exited;

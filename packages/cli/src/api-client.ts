@@ -1,4 +1,4 @@
-import { registryV1, registryV1Iam, schedulerV1 } from "@gantry/proto";
+import { registryV1, registryV1Iam, registryV1Secrets, schedulerV1 } from "@gantry/proto";
 import { credentials as grpcCredentials } from "@grpc/grpc-js";
 import { channelCredentials, createGrpcClient, type GrpcClient } from "@gantry/platform";
 import type { ClientConfig } from "./client-config.ts";
@@ -7,6 +7,7 @@ import type { ClientConfig } from "./client-config.ts";
 export interface ApiClient {
   registry: GrpcClient<typeof registryV1.RegistryService>;
   iam: GrpcClient<typeof registryV1Iam.IamService>;
+  secrets: GrpcClient<typeof registryV1Secrets.SecretService>;
   scheduler: GrpcClient<typeof schedulerV1.SchedulerService>;
   close(): void;
 }
@@ -19,14 +20,17 @@ export function openApiClient(config: ClientConfig): ApiClient {
   const registry = createGrpcClient(registryV1.RegistryService, config.grpcTarget, options);
   const { token: _token, ...anonymous } = options;
   const iam = createGrpcClient(registryV1Iam.IamService, config.grpcTarget, config.token ? options : anonymous);
+  const secrets = createGrpcClient(registryV1Secrets.SecretService, config.grpcTarget, options);
   const scheduler = createGrpcClient(schedulerV1.SchedulerService, config.grpcTarget, options);
   return {
     registry,
     iam,
+    secrets,
     scheduler,
     close() {
       registry.close();
       iam.close();
+      secrets.close();
       scheduler.close();
     },
   };

@@ -9,6 +9,7 @@ import { downCommand } from "./commands/down.command.ts";
 import { eventsCommand } from "./commands/events.command.ts";
 import { groupCommand } from "./commands/group.command.ts";
 import { iamCommand } from "./commands/iam.command.ts";
+import { secretCommand } from "./commands/secret.command.ts";
 import { nodeCommand } from "./commands/node.command.ts";
 import { podCommand } from "./commands/pod.command.ts";
 import { simCommand } from "./commands/sim.command.ts";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
     .addCommand(eventsCommand())
     .addCommand(authCommand())
     .addCommand(iamCommand())
+    .addCommand(secretCommand())
     .addCommand(simCommand())
     .addCommand(clusterCommand());
 }

@@ -15,6 +15,7 @@ test("the data dir holds everything of a cluster under one folder", () => {
     natsPidFile: "/home/u/.gantry/demo/nats/nats-server.pid",
     authKey: "/home/u/.gantry/demo/auth.key",
     tls: "/home/u/.gantry/demo/tls",
+    secretsKey: "/home/u/.gantry/demo/secrets.key",
     infrastructure: "/home/u/.gantry/demo/infrastructure.json",
     pidFile: "/home/u/.gantry/demo/gantry.pid",
     logFile: "/home/u/.gantry/demo/gantry.log",

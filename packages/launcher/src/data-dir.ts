@@ -24,6 +24,8 @@ export interface DataDirLayout {
   agentWorkDir(i: number): string;
   /** The cluster's token signing key (kept, so tokens stay valid across restarts). */
   authKey: string;
+  /** The cluster's secrets key (base64, mode 0600): seals secrets; the registry and every agent have it. */
+  secretsKey: string;
   /** The cluster CA and each part's certificate, with `--tls` (kept, so they stay valid across restarts). */
   tls: string;
   /** Which PostgreSQL and NATS the cluster used, for `gantry down --purge` and `gantry doctor`. */
@@ -48,6 +50,7 @@ export function dataDirLayout(root: string): DataDirLayout {
     agentWorkDir: (i) => path.join(root, "agents", String(i)),
     authKey: at("auth.key"),
     tls: at("tls"),
+    secretsKey: at("secrets.key"),
     infrastructure: at("infrastructure.json"),
     pidFile: at("gantry.pid"),
     logFile: at("gantry.log"),

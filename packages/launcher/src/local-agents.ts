@@ -20,7 +20,7 @@ export interface LocalAgentsOptions {
   count: number;
   cluster: string;
   natsUrl: string;
-  layout: Pick<DataDirLayout, "agentWorkDir">;
+  layout: Pick<DataDirLayout, "agentWorkDir" | "secretsKey">;
   settings: LocalAgentSettings;
   sink: LogSink;
   env: NodeJS.ProcessEnv;
@@ -82,7 +82,9 @@ export function localAgentCommand(i: number, options: Omit<LocalAgentsOptions, "
 /** Starts `count` agent processes, their logs going to the sink. Resolves once they are spawned (see `registered`). */
 export async function startLocalAgents(options: LocalAgentsOptions): Promise<LocalAgents> {
   const ids = Array.from({ length: options.count }, (_, n) => localAgentId(n + 1));
-  const envs = await Promise.all(ids.map(async (id) => (options.tls ? { ...options.env, ...tlsEnvironment(await options.tls.files(id)) } : options.env)));
+  // Every agent opens sealed secrets with the cluster's secrets key (made by the control plane's start).
+  const withKey = options.env.GANTRY_SECRETS_KEY_FILE || options.env.GANTRY_SECRETS_KEY ? options.env : { ...options.env, GANTRY_SECRETS_KEY_FILE: options.layout.secretsKey };
+  const envs = await Promise.all(ids.map(async (id) => (options.tls ? { ...withKey, ...tlsEnvironment(await options.tls.files(id)) } : withKey)));
   const processes = ids.map((id, n) => spawnManaged(id, localAgentCommand(n + 1, options), { lines: (text) => options.sink.line(id, text) }, { env: envs[n]! }));
   return {
     ids,

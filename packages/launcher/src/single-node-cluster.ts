@@ -10,6 +10,7 @@ import {
   createTokenSigner,
   eventOf,
   loadOrCreateSigningKey,
+  secretsKeyFromEnv,
   openClusterDatabase,
   signingKeyFromEnv,
   startTelemetry,
@@ -75,6 +76,7 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
   const layout = dataDirLayout(options.dataDir ?? defaultDataDir(options.gantryHome, options.cluster));
   await mkdir(layout.root, { recursive: true });
   const key = signingKeyFromEnv() ?? (await loadOrCreateSigningKey(layout.authKey));
+  const secretsKey = secretsKeyFromEnv() ?? (await loadOrCreateSigningKey(layout.secretsKey, "secrets key"));
   const signer = createTokenSigner(key);
   const authenticator = createAuthenticator(signer);
   const issued = signer.issue({ name: "admin", roles: ["admin"] });
@@ -87,7 +89,7 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
   };
   try {
     const common = { databaseUrl: options.databaseUrl, natsUrl: options.natsUrl, names, host: "127.0.0.1", port: 0, authenticator, signer, ...(options.tls ? { tls: options.tls } : {}) };
-    const registry = await startRegistry({ ...common, logger: root.child({ component: "registry" }) });
+    const registry = await startRegistry({ ...common, secretsKey, logger: root.child({ component: "registry" }) });
     stops.push(() => registry.stop());
     const scheduler = await startScheduler({ ...common, logger: root.child({ component: "scheduler" }) });
     stops.push(() => scheduler.stop());
@@ -107,7 +109,7 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
       const agentOptions = compileAgentOptions({ gantryHome: options.gantryHome, ...options.agent });
       const bus = await connectBus(options.natsUrl, names, "agent", options.tls);
       stops.push(() => bus.close());
-      const agent = await startAgent(agentOptions, { bus, logger: root.child({ component: "agent" }) });
+      const agent = await startAgent(agentOptions, { bus, logger: root.child({ component: "agent" }), secretsKey });
       stops.push(() => agent.stop({ killTasks: true }));
       agentId = agentOptions.agentId;
     }

@@ -139,3 +139,4 @@ export { directoryBucket, directoryEntries, followDirectory, publishDirectory, r
 export type { FollowedDirectory, LogPoint } from "./iam/index.ts";
 export { channelCredentials, createClusterCa, gatewayFetch, issueCertificate, natsTls, serverCredentials, tlsFromEnv } from "./tls/index.ts";
 export type { PemPair, TlsMaterial } from "./tls/index.ts";
+export { generateSecretsKey, openSecret, sealSecret, secretsKeyFromEnv, SECRETS_KEY_BYTES } from "./secrets/index.ts";

@@ -363,12 +363,12 @@ describe("agent", () => {
       }
     });
 
-    it("refuses an app whose env refers to a secret, naming it", async () => {
+    it("refuses an app whose env refers to a secret it cannot open, naming it", async () => {
       const instanceId = newTaskId("secret");
       const spec = runSpecOf({ containers: [{ name: "web", shell: "true", env: { DB_PASSWORD: { secret: "db" } } }], secrets: { db: "/prod/db" } });
       send(main.agentId, launchInstanceCommand(instanceId, spec));
       const error = await waitForState(`${instanceId}.web`, TaskState.ERROR);
-      assert.equal(error.message, 'env DB_PASSWORD refers to secret "db" (/prod/db), which this agent cannot resolve yet');
+      assert.equal(error.message, 'env DB_PASSWORD: secret "db" (/prod/db) was not sealed into the run spec');
       assert.equal(existsSync(join(mainOptions.workDir, "sandboxes", `${instanceId}.web`)), false);
     });
 

@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { agentV1, schedulerV1Model } from "@gantry/proto";
 import type { Bus } from "@gantry/platform/bus";
 import type { Logger } from "@gantry/platform/logging";
+import { openSecret } from "@gantry/platform/secrets";
 import { SchedulerEpoch, type AgentOptions } from "./domain/index.ts";
 import { TaskSupervisor } from "./app/task-supervisor.ts";
 import { admitCommandBatch } from "./app/epoch-gate.ts";
@@ -56,7 +57,7 @@ const STOP_DRAIN_MS = 10_000;
  * of an older epoch (a deposed leader) with one warning, running none of its commands.
  * Rejects when NATS/JetStream is unusable or the epoch file is unreadable.
  */
-export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger: Logger }): Promise<RunningAgent> {
+export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger: Logger; secretsKey?: Uint8Array }): Promise<RunningAgent> {
   const { bus } = deps;
   const logger = deps.logger.child({ agent: options.agentId });
   const life = new AbortController();
@@ -93,6 +94,7 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
     users: osUserDirectory(),
     artifacts: osArtifactFetcher({ cacheDir: join(options.workDir, "fetch-cache"), logger }),
     networks: options.networks.kind === "cni" ? cniPodNetworks({ agentId: options.agentId, ...options.networks, logger }) : undefined,
+    openSecret: deps.secretsKey ? (source, sealed) => openSecret(deps.secretsKey!, source, sealed) : undefined,
     logger,
     now: () => new Date(),
     newId: () => randomUUID(),

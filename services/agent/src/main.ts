@@ -6,6 +6,7 @@
  */
 import { connectBus } from "@gantry/platform/bus";
 import { clusterNames, infrastructureUrls } from "@gantry/platform/config";
+import { secretsKeyFromEnv } from "@gantry/platform/secrets";
 import { tlsFromEnv } from "@gantry/platform/tls";
 import { createLogger } from "@gantry/platform/logging";
 import { AGENT_USAGE, parseAgentCommandLine } from "./agent-command-line.ts";
@@ -22,7 +23,9 @@ async function main(): Promise<void> {
   const logger = createLogger("agent");
   // Mutual TLS with the cluster's NATS when GANTRY_TLS_*_FILE name the agent's certificate.
   const bus = await connectBus(commandLine.natsUrl ?? infrastructureUrls().natsUrl, clusterNames(commandLine.cluster), `agent/${options.agentId}`, tlsFromEnv());
-  const agent = await startAgent(options, { bus, logger });
+  // Secrets sealed into run specs are opened with the cluster's secrets key (GANTRY_SECRETS_KEY_FILE).
+  const secretsKey = secretsKeyFromEnv();
+  const agent = await startAgent(options, { bus, logger, ...(secretsKey ? { secretsKey } : {}) });
   logger.info({ agent: agent.agentId, workDir: options.workDir, resources: options.resources, gpus: options.gpus.length }, "agent started");
   const shutdown = async () => {
     await agent.stop({ killTasks: commandLine.killTasksOnExit });

@@ -1,4 +1,4 @@
-import { registryV1, registryV1Iam, schedulerV1 } from "@gantry/proto";
+import { registryV1, registryV1Iam, registryV1Secrets, schedulerV1 } from "@gantry/proto";
 import type { ChannelCredentials } from "@grpc/grpc-js";
 import { createGrpcClient, type GrpcClient } from "@gantry/platform";
 
@@ -28,6 +28,7 @@ export function connectBackends(addresses: BackendAddresses, credentials?: Chann
   const byService: Record<string, string> = {
     [registryV1.RegistryService.typeName]: addresses.registry,
     [registryV1Iam.IamService.typeName]: addresses.registry,
+    [registryV1Secrets.SecretService.typeName]: addresses.registry,
     [schedulerV1.SchedulerService.typeName]: addresses.scheduler,
   };
   return {
@@ -48,4 +49,4 @@ export function connectBackends(addresses: BackendAddresses, credentials?: Chann
 }
 
 /** The services the gateway passes gRPC calls through to. */
-export const PROXIED_SERVICES = [registryV1.RegistryService, registryV1Iam.IamService, schedulerV1.SchedulerService];
+export const PROXIED_SERVICES = [registryV1.RegistryService, registryV1Iam.IamService, registryV1Secrets.SecretService, schedulerV1.SchedulerService];

@@ -26,6 +26,8 @@ import { registryService } from "./adapters/registry-service.grpc.ts";
 import { IamCommands } from "./iam/iam.commands.ts";
 import { IamProjection } from "./iam/iam.projection.ts";
 import { iamService } from "./iam/iam-service.grpc.ts";
+import { SecretCommands } from "./secrets/secret.commands.ts";
+import { secretService } from "./secrets/secret-service.grpc.ts";
 
 /** What the registry needs to run, compiled by the caller (main.ts or `gantry up`). */
 export interface RegistryOptions extends ServiceEnvironment {
@@ -34,6 +36,8 @@ export interface RegistryOptions extends ServiceEnvironment {
   relay?: boolean;
   /** How long a login's token lives (default 12 hours). */
   tokenTtlSeconds?: number;
+  /** The cluster's secrets key (kept outside the database); without it, secrets are refused. */
+  secretsKey?: Uint8Array;
 }
 
 /** A running registry. */
@@ -103,7 +107,9 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       ...(options.signer ? { signer: options.signer } : {}),
       tokenTtlSeconds: options.tokenTtlSeconds ?? 12 * 3600,
     });
-    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [service, iamService(iamCommands, iam, audit)], reflection: true, credentials: serverCredentials(options.tls) });
+    const secretCommands = new SecretCommands({ store, projection, catchUp: (streamId, version) => follower.catchUpStreams([{ streamId, actualVersion: version }]), key: options.secretsKey });
+    const services = [service, iamService(iamCommands, iam, audit), secretService(secretCommands, projection, audit)];
+    const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services, reflection: true, credentials: serverCredentials(options.tls) });
     const port = await grpc.listen(options.host, options.port);
     logger.info({ port }, "registry serving");
     return {

@@ -5,6 +5,7 @@
  *   gantry:tasks:exec[:/path]      a shell in the tasks of apps and pods under the path
  *   gantry:logs:read[:/path]       task logs of apps and pods under the path
  *   gantry:metrics:read[:/path]    task metrics of apps and pods under the path
+ *   gantry:secrets[:/path]         secrets under the path (values are never read back: read lists them, and lets an app use them)
  *   gantry:nodes                   agents: list, explain placements, drain
  *   gantry:events                  the cluster's event stream and parked bus messages
  *   gantry:iam                     users, groups, service accounts and grants
@@ -27,6 +28,7 @@ export const RESOURCES = {
   tasksExec: "gantry:tasks:exec",
   logs: "gantry:logs:read",
   metrics: "gantry:metrics:read",
+  secrets: "gantry:secrets",
   nodes: "gantry:nodes",
   events: "gantry:events",
   iam: "gantry:iam",
@@ -36,7 +38,7 @@ export const RESOURCES = {
 export type ResourceKind = (typeof RESOURCES)[keyof typeof RESOURCES];
 
 /** The resources that take a path (`gantry:apps:/team-a`). */
-const PATH_SCOPED: ReadonlySet<string> = new Set([RESOURCES.apps, RESOURCES.tasksExec, RESOURCES.logs, RESOURCES.metrics]);
+const PATH_SCOPED: ReadonlySet<string> = new Set([RESOURCES.apps, RESOURCES.tasksExec, RESOURCES.logs, RESOURCES.metrics, RESOURCES.secrets]);
 
 /** A permission a call needs, or one a principal was granted: resource, action and (for path-scoped resources) a path. */
 export interface Permission {

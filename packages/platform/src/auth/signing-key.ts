@@ -13,8 +13,9 @@ export function generateSigningKey(): Buffer {
  * new random key when it does not exist: mode 0600 in a directory created with mode 0700.
  * Creation is exclusive (`wx`), so two processes racing end up with the same key.
  * Throws when the file is readable by group or others, or does not hold at least 32 bytes.
+ * (Any 32-byte cluster key kept in a file is made this way: `label` names it in errors.)
  */
-export async function loadOrCreateSigningKey(file: string): Promise<Buffer> {
+export async function loadOrCreateSigningKey(file: string, label = "signing key"): Promise<Buffer> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   try {
     await writeFile(file, generateSigningKey().toString("base64") + "\n", { mode: 0o600, flag: "wx" });
@@ -23,9 +24,9 @@ export async function loadOrCreateSigningKey(file: string): Promise<Buffer> {
   }
   const mode = (await stat(file)).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    throw new Error(`signing key file ${file} has mode ${mode.toString(8)}; it must not be readable by group or others (chmod 600)`);
+    throw new Error(`${label} file ${file} has mode ${mode.toString(8)}; it must not be readable by group or others (chmod 600)`);
   }
-  return decodeKey((await readFile(file, "utf8")).trim(), `signing key file ${file}`);
+  return decodeKey((await readFile(file, "utf8")).trim(), `${label} file ${file}`);
 }
 
 /**

@@ -205,6 +205,8 @@ export interface SupervisorPorts {
   artifacts: ArtifactFetcher;
   /** Container networks; undefined where the agent has none (not root, no CNI plugins). */
   networks: PodNetworks | undefined;
+  /** Opens a secret sealed into a run spec (source path, sealed value); undefined where the agent has no secrets key. */
+  openSecret: ((source: string, sealed: string) => string) | undefined;
   logger: Logger;
   now(): Date;
   newId(): string;

@@ -304,7 +304,7 @@ export class TaskSupervisor {
       for (const id of command.taskIds) this.repeatEnded(id);
       return;
     }
-    const decision = decideInstanceLaunch(command, { gpus: this.options.gpus, gpusInUse: this.gpusInUse() });
+    const decision = decideInstanceLaunch(command, { gpus: this.options.gpus, gpusInUse: this.gpusInUse(), ...(this.ports.openSecret ? { openSecret: this.ports.openSecret } : {}) });
     if (!decision.ok) {
       log.warn({ problem: decision.message }, "instance launch refused");
       this.endUnstarted(decision.taskIds, TaskState.ERROR, decision.message, TaskReason.invalid);

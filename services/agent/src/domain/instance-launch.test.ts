@@ -66,7 +66,7 @@ describe("LaunchInstance decisions: what the agent refuses", () => {
     {
       name: "a secret in the env, named with its source",
       launch: launchOf({ containers: [{ ...web, env: { A: "1", DB_PASSWORD: { secret: "db" } } }], secrets: { db: "/prod/db/password" } }),
-      message: 'env DB_PASSWORD refers to secret "db" (/prod/db/password), which this agent cannot resolve yet',
+      message: 'env DB_PASSWORD: secret "db" (/prod/db/password) was not sealed into the run spec',
     },
     { name: "no command (an image entrypoint)", launch: launchOf({ containers: [{ name: "web" }] }), message: /no command \(shell or argv\)/ },
     { name: "an empty shell command", launch: launchOf({ containers: [{ name: "web", shell: "  " }] }), message: /no command/ },
@@ -251,5 +251,22 @@ describe("LaunchInstance decisions: pods and container networks", () => {
     const decision = decideInstanceLaunch(launchOf({ containers: [{ ...web, endpoints: [{ hostPort: 0, containerPort: 80 }] }], networks: [{ mode: NetworkMode.CONTAINER_BRIDGE }] }, { ports: [{ endpointIndex: 0, hostPort: 31020 }] }), agent);
     assert.ok(decision.ok);
     assert.deepEqual(decision.instance.network, { name: "mesos-bridge", portMappings: [{ hostPort: 31020, containerPort: 80, protocol: "tcp" }] });
+  });
+});
+
+describe("LaunchInstance: secrets", () => {
+  it("a secret sealed into the run spec is opened into the env with the agent's key; without one the launch is refused naming the key", async () => {
+    const { generateSecretsKey, openSecret, sealSecret } = await import("@gantry/platform/secrets");
+    const key = generateSecretsKey();
+    const launch = launchOf({ containers: [{ ...web, env: { A: "1", DB_PASSWORD: { secret: "db" } } }], secrets: { db: "/prod/db/password" } });
+    launch.runSpec!.sealedSecrets["/prod/db/password"] = sealSecret(key, "/prod/db/password", "hunter2-hunter2");
+    const opened = decideInstanceLaunch(launch, { gpus: [], gpusInUse: new Map(), openSecret: (source, sealed) => openSecret(key, source, sealed) });
+    assert.ok(opened.ok);
+    assert.equal(opened.tasks[0]!.env.DB_PASSWORD, "hunter2-hunter2");
+    assert.equal(opened.tasks[0]!.env.A, "1");
+    const keyless = decideInstanceLaunch(launch, { gpus: [], gpusInUse: new Map() });
+    assert.deepEqual(keyless.ok ? undefined : keyless.message, 'env DB_PASSWORD: secret "db" (/prod/db/password): this agent has no secrets key (GANTRY_SECRETS_KEY_FILE)');
+    const wrongKey = decideInstanceLaunch(launch, { gpus: [], gpusInUse: new Map(), openSecret: (source, sealed) => openSecret(generateSecretsKey(), source, sealed) });
+    assert.match(wrongKey.ok ? "" : wrongKey.message, /cannot be opened with this secrets key/);
   });
 });

@@ -44,6 +44,8 @@ export interface InstanceLaunchContext {
   gpus: readonly { index: number; uuid: string }[];
   /** GPUs held by tasks this agent runs now: index → task id. */
   gpusInUse: ReadonlyMap<number, string>;
+  /** Opens a sealed secret (its source path, the sealed value); absent where the agent has no secrets key. */
+  openSecret?: (source: string, sealed: string) => string;
 }
 
 /** The CNI network of Marathon's BRIDGE networking (Mesos' UCR name for it). */
@@ -72,8 +74,8 @@ export function instanceShapeProblem(launch: agentV1.LaunchInstance): string | u
  * a named CNI network, BRIDGE as `mesos-bridge`; several are refused); its volumes (EPHEMERAL
  * and HOST; PERSISTENT and EXTERNAL are refused naming them); GPUs in a pod of several
  * containers (refused: the assignment does not say which container gets which); then each
- * container: secret references in its env (not resolvable yet: the message names the variable
- * and the secret), a command (shell → `/bin/sh -c`, argv → run directly; neither is refused,
+ * container: secret references in its env (opened with the agent's secrets key from the values
+ * sealed into the run spec; refused naming the variable and the secret when they cannot be), a command (shell → `/bin/sh -c`, argv → run directly; neither is refused,
  * image entrypoints are not run), non-negative resources, the assigned host ports (one for every
  * endpoint that has a host port, a fixed one exactly as asked — requirePorts — and none for an
  * endpoint that does not exist), the assigned GPUs (as many as the container asks for, each on
@@ -148,8 +150,10 @@ function containerTask(
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(container.env)) {
     if (value.kind.case === "secret") {
-      const source = runSpec.secrets[value.kind.value];
-      return { ok: false, message: `env ${name} refers to secret "${value.kind.value}"${source ? ` (${source})` : ""}, which this agent cannot resolve yet` };
+      const opened = openEnvSecret(runSpec, value.kind.value, agent);
+      if (!opened.ok) return { ok: false, message: `env ${name}: ${opened.message}` };
+      env[name] = opened.value;
+      continue;
     }
     env[name] = value.kind.case === "value" ? value.kind.value : "";
   }
@@ -269,4 +273,18 @@ function applyGpus(wanted: number, assigned: readonly { index: number; uuid: str
     indices.push(g.index);
   }
   return { ok: true, indices: indices.sort((a, b) => a - b) };
+}
+
+/** The value of the run spec's secret `name`: its source's sealed value, opened (never logged). */
+function openEnvSecret(runSpec: registryV1RunSpec.RunSpec, name: string, agent: InstanceLaunchContext): Applied<{ value: string }> {
+  const source = runSpec.secrets[name];
+  if (!source) return { ok: false, message: `refers to secret "${name}", which the run spec does not define` };
+  const sealed = runSpec.sealedSecrets[source];
+  if (!sealed) return { ok: false, message: `secret "${name}" (${source}) was not sealed into the run spec` };
+  if (!agent.openSecret) return { ok: false, message: `secret "${name}" (${source}): this agent has no secrets key (GANTRY_SECRETS_KEY_FILE)` };
+  try {
+    return { ok: true, value: agent.openSecret(source, sealed) };
+  } catch (err) {
+    return { ok: false, message: `secret "${name}": ${(err as Error).message}` };
+  }
 }

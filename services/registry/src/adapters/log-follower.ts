@@ -3,7 +3,7 @@ import type { RegistryProjection } from "../app/registry.projection.ts";
 import { IAM_STREAM_TYPES, type IamProjection } from "../iam/iam.projection.ts";
 
 /** The stream types the registry's projection folds (its own, and the scheduler's `rollout-*`). */
-const REGISTRY_STREAM_TYPES = ["app", "pod", "group", "deployment", "rollout"] as const;
+const REGISTRY_STREAM_TYPES = ["app", "pod", "group", "deployment", "rollout", "secret"] as const;
 const FOLLOWED_STREAM_TYPES = [...REGISTRY_STREAM_TYPES, ...IAM_STREAM_TYPES];
 
 /** What the registry folds from the log: desired state and deployments, and principals and grants. */

@@ -2,6 +2,7 @@ import { onApps, type Action, type Permission, type Permissions } from "@gantry/
 import type { registryV1 } from "@gantry/proto";
 import type { RegistryQueries } from "../app/registry.queries.ts";
 import { canonicalPath } from "../domain/index.ts";
+import { onSecret } from "../secrets/secret-service.grpc.ts";
 
 /** `gantry:apps` at the canonical path of `id` (the root for an empty or unreadable one). */
 export function appsAt(action: Action, id: unknown, base = "/"): Permission {
@@ -13,6 +14,28 @@ export function appsAt(action: Action, id: unknown, base = "/"): Permission {
  * path (a group is the subtree of what it holds); a deployment is changed through the apps and
  * pods it affects; lists require nothing and show what the caller may read (see the handlers).
  */
+/**
+ * `gantry:secrets:<source> read` for every secret source a definition (an app, a pod, or a group
+ * with its apps, pods and groups) names: using a secret in a task is reading it, so a team's
+ * app cannot carry another team's secret into its environment.
+ */
+function secretReads(definition: unknown): Permission[] {
+  const out: Permission[] = [];
+  const walk = (d: unknown) => {
+    if (d === null || typeof d !== "object") return;
+    const o = d as Record<string, unknown>;
+    if (o.secrets !== null && typeof o.secrets === "object") {
+      for (const s of Object.values(o.secrets as Record<string, unknown>)) {
+        const source = (s as { source?: unknown } | null)?.source;
+        if (typeof source === "string" && source !== "") out.push(onSecret("read", source));
+      }
+    }
+    for (const key of ["apps", "pods", "groups"]) if (Array.isArray(o[key])) (o[key] as unknown[]).forEach(walk);
+  };
+  walk(definition);
+  return out;
+}
+
 export function registryPermissions(queries: RegistryQueries): Permissions<typeof registryV1.RegistryService> {
   const none = () => [];
   /** The apps and pods a running or past deployment affects (the root when it is unknown: the handler answers NotFound to those who may see it). */
@@ -22,9 +45,9 @@ export function registryPermissions(queries: RegistryQueries): Permissions<typeo
     return targets.length > 0 ? targets.map((runSpec) => appsAt(action, runSpec)) : [appsAt(action, "/")];
   };
   return {
-    createApp: (r) => appsAt("create", r.definition?.id),
-    updateApp: (r) => appsAt("update", r.id),
-    updateApps: (r) => r.definitions.map((d) => appsAt("update", d.id)),
+    createApp: (r) => [appsAt("create", r.definition?.id), ...secretReads(r.definition)],
+    updateApp: (r) => [appsAt("update", r.id), ...secretReads(r.definition)],
+    updateApps: (r) => r.definitions.flatMap((d) => [appsAt("update", d.id), ...secretReads(d)]),
     getApp: (r) => appsAt("read", r.id),
     listApps: none,
     listAppVersions: (r) => appsAt("read", r.id),
@@ -32,8 +55,8 @@ export function registryPermissions(queries: RegistryQueries): Permissions<typeo
     deleteApp: (r) => appsAt("delete", r.id),
     restartApp: (r) => appsAt("update", r.id),
 
-    createPod: (r) => appsAt("create", r.definition?.id),
-    updatePod: (r) => appsAt("update", r.id),
+    createPod: (r) => [appsAt("create", r.definition?.id), ...secretReads(r.definition)],
+    updatePod: (r) => [appsAt("update", r.id), ...secretReads(r.definition)],
     getPod: (r) => appsAt("read", r.id),
     listPods: none,
     listPodVersions: (r) => appsAt("read", r.id),
@@ -41,8 +64,8 @@ export function registryPermissions(queries: RegistryQueries): Permissions<typeo
     deletePod: (r) => appsAt("delete", r.id),
 
     getGroup: (r) => appsAt("read", r.id),
-    createGroup: (r) => appsAt("create", r.definition?.id, r.parentId || "/"),
-    updateGroup: (r) => appsAt(r.dryRun ? "read" : "update", r.id),
+    createGroup: (r) => [appsAt("create", r.definition?.id, r.parentId || "/"), ...secretReads(r.definition)],
+    updateGroup: (r) => [appsAt(r.dryRun ? "read" : "update", r.id), ...secretReads(r.definition)],
     deleteGroup: (r) => appsAt("delete", r.id),
     listGroupVersions: (r) => appsAt("read", r.id),
     getGroupVersion: (r) => appsAt("read", r.id),

@@ -105,7 +105,7 @@ export function decideChange(state: RegistryState, target: DesiredState, options
   const add = (streamId: string, ...events: NewEvent[]) => appends.push({ streamId, expectedVersion: state.streamVersion(streamId), events });
   const touched = options.touched ?? new Set<string>();
 
-  const change: RunSpecChange = { version, deploymentId, touched, restart, add, restoredConfig: options.restoredConfig ?? new Map() };
+  const change: RunSpecChange = { version, deploymentId, touched, restart, add, restoredConfig: options.restoredConfig ?? new Map(), sealedSecret: (source) => state.secrets.get(source)?.sealed };
   const apps = decideRunSpecs(state.apps, desired.apps, APP_KIND, change);
   const pods = decideRunSpecs(state.pods, desired.pods, POD_KIND, change);
 

@@ -47,6 +47,8 @@ export interface RegistryState {
   /** Version of the newest change; undefined for an empty log. */
   rootVersion: string | undefined;
   running: readonly RunningDeployment[];
+  /** Secrets by path: their sealed value (never a value in clear) and when it was stored. */
+  secrets: ReadonlyMap<string, { sealed: string; updatedAt: string }>;
   streamVersion(streamId: string): number;
 }
 

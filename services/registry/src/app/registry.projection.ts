@@ -1,5 +1,5 @@
 import { fromJson, type DescMessage, type JsonObject, type MessageShape } from "@bufbuild/protobuf";
-import { eventsV1App, eventsV1Deployment, eventsV1Group, eventsV1Pod, registryV1App, type registryV1RunSpec } from "@gantry/proto";
+import { eventsV1App, eventsV1Auth, eventsV1Deployment, eventsV1Group, eventsV1Pod, registryV1App, type registryV1RunSpec } from "@gantry/proto";
 import { parentOf } from "../domain/index.ts";
 import { appRunSpecOf, podRunSpecOf, type GroupRecord, type RegistryState, type RunningDeployment, type StoredDefinition, type StoredRunSpec } from "./registry-state.ts";
 import { VersionHistory } from "./version-history.ts";
@@ -10,6 +10,8 @@ export interface ProjectedEvent {
   streamVersion: number;
   type: string;
   data: JsonObject;
+  /** When the log recorded it (secrets say when they were stored). */
+  recordedAt?: Date;
 }
 
 interface DeploymentRecord {
@@ -25,7 +27,7 @@ interface DeploymentRecord {
 /** How a deployment ended, or that it still runs. */
 export type DeploymentOutcome = { state: "running" } | { state: "succeeded" } | { state: "failed"; reason: string } | { state: "cancelled"; reason: string };
 
-const FOLDED_STREAM_TYPES = new Set(["app", "pod", "group", "deployment", "rollout"]);
+const FOLDED_STREAM_TYPES = new Set(["app", "pod", "group", "deployment", "rollout", "secret"]);
 
 function decode<Desc extends DescMessage>(schema: Desc, data: JsonObject): MessageShape<Desc> {
   return fromJson(schema, data, { ignoreUnknownFields: true });
@@ -62,6 +64,8 @@ export class RegistryProjection {
   readonly pods = new Map<string, VersionHistory<StoredRunSpec>>();
   readonly groups = new Map<string, VersionHistory<GroupRecord>>();
   private readonly deployments = new Map<string, DeploymentRecord>();
+  /** Secrets by path (sealed values only). */
+  private readonly secrets = new Map<string, { sealed: string; updatedAt: string }>();
   /** Rollout outcomes seen before their plan (different streams carry no mutual order). */
   private readonly finishedEarly = new Map<string, { failure?: string }>();
   private readonly stepsEarly = new Map<string, number>();
@@ -82,7 +86,7 @@ export class RegistryProjection {
     if ((this.versions.get(e.streamId) ?? 0) >= e.streamVersion) return false;
     this.versions.set(e.streamId, e.streamVersion);
     this.revisionCount++;
-    if (!e.type.startsWith("Deployment")) this.treeRevisionCount++;
+    if (!e.type.startsWith("Deployment") && !e.type.startsWith("Secret")) this.treeRevisionCount++;
     switch (e.type) {
       case "AppCreated":
       case "AppUpdated": {
@@ -143,6 +147,14 @@ export class RegistryProjection {
         else this.stepsEarly.set(m.deploymentId, Math.max(this.stepsEarly.get(m.deploymentId) ?? 0, m.step));
         break;
       }
+      case "SecretStored": {
+        const m = decode(eventsV1Auth.SecretStoredSchema, e.data);
+        this.secrets.set(m.path, { sealed: m.sealed, updatedAt: e.recordedAt?.toISOString() ?? "" });
+        break;
+      }
+      case "SecretDeleted":
+        this.secrets.delete(decode(eventsV1Auth.SecretDeletedSchema, e.data).path);
+        break;
       case "DeploymentSucceeded":
       case "DeploymentFailed": {
         const id = String(e.data.deploymentId ?? "");
@@ -253,6 +265,7 @@ export class RegistryProjection {
       groups,
       rootVersion,
       running: version === undefined ? this.running() : [],
+      secrets: this.secrets,
       streamVersion: (streamId) => this.streamVersion(streamId),
     };
   }

@@ -1,8 +1,9 @@
 import { GantryError, invalidObject, type FieldViolation } from "@gantry/platform";
-import { canonicalPath, ID_PATTERN_MESSAGE, invalidSegments, type MarathonValidationOptions, type ValidationFailure } from "../domain/index.ts";
+import { canonicalPath, DCOS_1_9_FEATURES, ID_PATTERN_MESSAGE, invalidSegments, type MarathonValidationOptions, type ValidationFailure } from "../domain/index.ts";
 
 /** Validator options of every registry command: DC/OS 1.9 defaults, Marathon's `/a(0)/b` paths. */
-export const VALIDATION: MarathonValidationOptions = { pathStyle: "marathon" };
+/** How the registry validates: Marathon's paths and messages, DC/OS 1.9's features and secrets (Gantry has a secret store). */
+export const VALIDATION: MarathonValidationOptions = { pathStyle: "marathon", features: [...DCOS_1_9_FEATURES, "secrets"] };
 
 /**
  * Turns a validator failure into the error the edge maps: "Invalid JSON" (shape errors, HTTP 400)

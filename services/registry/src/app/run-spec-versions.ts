@@ -1,6 +1,6 @@
 import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { eventsV1App, eventsV1Pod, type registryV1RunSpec } from "@gantry/proto";
-import { eventOf, type NewEvent } from "@gantry/platform";
+import { eventOf, invalidObject, type NewEvent } from "@gantry/platform";
 import { jsonEqual } from "../domain/index.ts";
 import { appRunSpecOf, appSpecOf, plainJson, podRunSpecOf, podSpecOf, streams, type StoredDefinition, type StoredRunSpec } from "./registry-state.ts";
 
@@ -59,6 +59,8 @@ export interface RunSpecChange {
   /** Ids put back as they were, with the configuration version they ran then (a rollback). */
   restoredConfig: ReadonlyMap<string, string>;
   add: (streamId: string, ...events: NewEvent[]) => void;
+  /** The sealed value of a secret source, undefined when the store has none. */
+  sealedSecret: (source: string) => string | undefined;
 }
 
 /**
@@ -88,7 +90,7 @@ export function decideRunSpecs(
     const diff = before ? compare(kind.specOf(before), next, kind.withoutInstances) : "created";
     if (diff === "same" && !touched.has(id) && !restart.has(id)) continue;
     const stored = storedVersion(id, version, next, before, diff, restart.has(id), restoredConfig.get(id));
-    const spec = { ...stored, runSpec: kind.runSpecOf(stored) };
+    const spec = { ...stored, runSpec: sealSecrets(kind.runSpecOf(stored), change.sealedSecret) };
     written.set(id, spec);
     if (!before) add(kind.stream(id), kind.created(spec, deploymentId));
     else add(kind.stream(id), kind.updated(spec, deploymentId, diff === "scale", restart.has(id)));
@@ -126,4 +128,20 @@ function storedVersion(id: string, version: string, next: object, before: Stored
     lastConfigChangeAt: restored && !restart ? restored : configChanged || !before ? version : before.lastConfigChangeAt,
     lastScalingAt: version,
   };
+}
+
+/**
+ * Seals the current value of every secret source the run spec names into it (`sealed_secrets`),
+ * so the agent can open it at launch; a source the store does not have is refused, at
+ * `/secrets/<name>/source`, before anything is written.
+ */
+function sealSecrets(runSpec: registryV1RunSpec.RunSpec, sealedSecret: (source: string) => string | undefined): registryV1RunSpec.RunSpec {
+  for (const [name, source] of Object.entries(runSpec.secrets)) {
+    const sealed = sealedSecret(source);
+    if (sealed === undefined) {
+      throw invalidObject([{ path: `/secrets/${name}/source`, errors: [`secret "${source}" does not exist: store it first (gantry secret put ${source})`] }]);
+    }
+    runSpec.sealedSecrets[source] = sealed;
+  }
+  return runSpec;
 }

@@ -56,6 +56,7 @@ describe("podRunSpec: the DC/OS overview's /app pod", () => {
       resident: false,
       user: "",
       dependencies: [],
+      sealedSecrets: {},
     });
   });
 });

@@ -353,3 +353,49 @@ export declare type AccessDenied = Message<"gantry.events.v1.AccessDenied"> & {
  */
 export declare const AccessDeniedSchema: GenMessage<AccessDenied>;
 
+/**
+ * SecretStored: a secret's value, sealed (stream `secret-<path>`; the value is never recorded in
+ * clear: AES-256-GCM with the cluster's secrets key, kept outside the database).
+ *
+ * @generated from message gantry.events.v1.SecretStored
+ */
+export declare type SecretStored = Message<"gantry.events.v1.SecretStored"> & {
+  /**
+   * e.g. `/team-a/db-password`.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * `v1.<nonce>.<ciphertext and tag>` (base64url), bound to `path`.
+   *
+   * @generated from field: string sealed = 2;
+   */
+  sealed: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.SecretStored.
+ * Use `create(SecretStoredSchema)` to create a new message.
+ */
+export declare const SecretStoredSchema: GenMessage<SecretStored>;
+
+/**
+ * SecretDeleted: a secret is gone; run specs sealed before keep their copy until they change.
+ *
+ * @generated from message gantry.events.v1.SecretDeleted
+ */
+export declare type SecretDeleted = Message<"gantry.events.v1.SecretDeleted"> & {
+  /**
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message gantry.events.v1.SecretDeleted.
+ * Use `create(SecretDeletedSchema)` to create a new message.
+ */
+export declare const SecretDeletedSchema: GenMessage<SecretDeleted>;
+

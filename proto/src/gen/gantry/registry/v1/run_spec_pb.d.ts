@@ -147,6 +147,15 @@ export declare type RunSpec = Message<"gantry.registry.v1.RunSpec"> & {
    * @generated from field: repeated string dependencies = 21;
    */
   dependencies: string[];
+
+  /**
+   * The value of each secret source `secrets` names, sealed (AES-256-GCM with the cluster's
+   * secrets key, bound to the source's path) when this version was written: the agent opens it
+   * at launch. Never a value in clear.
+   *
+   * @generated from field: map<string, string> sealed_secrets = 22;
+   */
+  sealedSecrets: { [key: string]: string };
 };
 
 /**

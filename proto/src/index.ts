@@ -24,3 +24,5 @@ export * as googleRpc from "./gen/google/rpc/status_pb.js";
 /** The standard error details packed into `google.rpc.Status.details` (BadRequest, ErrorInfo, RetryInfo, …). */
 export * as googleRpcErrorDetails from "./gen/google/rpc/error_details_pb.js";
 export { EVENTS_STREAM, AGENT_STATUS_STREAM, PARKED_STREAM } from "./nats-streams.ts";
+/** Marathon's app JSON schema, as `GET /v2/schemas/app` serves it (generated from the registry's validator fields: `npm run generate`). */
+export { default as marathonAppSchema } from "../schemas/marathon-app.schema.json" with { type: "json" };

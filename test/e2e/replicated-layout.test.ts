@@ -120,7 +120,7 @@ async function runningTasks(): Promise<Json[]> {
   return (answer.json.tasks as Json[]).filter((t) => t.state === "TASK_RUNNING");
 }
 
-test(`a ${INSTANCES}-instance rolling upgrade survives kill -9 of a NATS server and a PostgreSQL fail-over: nothing lost, nothing doubled`, { timeout: 150_000 }, async (t) => {
+test(`a ${INSTANCES}-instance rolling upgrade survives kill -9 of a NATS server and a PostgreSQL fail-over: nothing lost, nothing doubled`, { timeout: 240_000 }, async (t) => {
   const started = Date.now();
   let finished = false;
   t.after(async () => {
@@ -180,7 +180,7 @@ test(`a ${INSTANCES}-instance rolling upgrade survives kill -9 of a NATS server 
     const { outageMs } = await database.failOver();
     const failedOverAt = Date.now();
 
-    await eventually(`deployment ${deploymentId} to finish`, async () => !(await deploymentRunning(deploymentId)), 90_000, 250);
+    await eventually(`deployment ${deploymentId} to finish`, async () => !(await deploymentRunning(deploymentId)), 150_000, 250);
     const tasks = await eventually(`${INSTANCES} tasks of the new version running`, async () => {
       const running = await runningTasks();
       return running.length === INSTANCES && running.every((task) => task.version !== oldVersion) ? running : undefined;

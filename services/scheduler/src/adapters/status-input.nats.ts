@@ -105,6 +105,7 @@ async function readStatusReports(bus: Bus, stream: string, scheduler: StatusReco
     return false;
   };
 
+  logger.info({ from: cursor.next.toString() }, "reading status reports");
   const consumer = await bus.js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(cursor.next) });
   const messages = await consumer.consume({ max_messages: MAX_BATCH, expires: PULL_EXPIRES_MS });
   const stop = () => void messages.close();

@@ -52,7 +52,10 @@ const processes: ServiceProcess[] = [];
 const { api, settled } = marathonHttp(() => ({ url: gatewayUrl, token }));
 
 before(async () => {
-  const [natsStart, postgresStart] = await Promise.allSettled([startNatsCluster({ size: 3 }), startReplicatedPostgres({ databases: [DATABASE] })]);
+  // One after the other: each picks free ports for its servers, and two pickers at once can be
+  // handed the same port (a NATS route port taken by PostgreSQL leaves the cluster unformed).
+  const [natsStart] = await Promise.allSettled([startNatsCluster({ size: 3 })]);
+  const [postgresStart] = await Promise.allSettled([startReplicatedPostgres({ databases: [DATABASE] })]);
   // Whatever started is kept for `after` to stop, even when the other failed.
   if (natsStart.status === "fulfilled") nats = natsStart.value;
   if (postgresStart.status === "fulfilled") postgres = postgresStart.value;
@@ -201,12 +204,21 @@ test(`a ${INSTANCES}-instance rolling upgrade survives kill -9 of a NATS server 
       const log = await readLog(database.replica.url(DATABASE));
       return (await jsm.streams.info("REPLICATED_EVENTS")).state.messages >= log.length ? log : undefined;
     }, 30_000, 250);
-    const relayed: { seq: number; position: string }[] = [];
-    const consumer = await jetstream(nc).consumers.get("REPLICATED_EVENTS");
-    for await (const m of await consumer.fetch({ max_messages: stream.length, expires: 10_000 })) {
-      relayed.push({ seq: m.seq, position: m.headers?.get("Nats-Msg-Id") ?? "" });
-      if (relayed.length === stream.length) break;
-    }
+    // Read with an ordered consumer; with a server dead, NATS 2.9 may place it there and never
+    // answer its creation or its fetch (as the scheduler's reader meets it): ask again.
+    const relayed = await eventually("an ordered consumer that reads the whole events stream", async () => {
+      const read: { seq: number; position: string }[] = [];
+      const consumer = await jetstream(nc).consumers.get("REPLICATED_EVENTS");
+      try {
+        for await (const m of await consumer.fetch({ max_messages: stream.length, expires: 10_000 })) {
+          read.push({ seq: m.seq, position: m.headers?.get("Nats-Msg-Id") ?? "" });
+          if (read.length === stream.length) break;
+        }
+      } finally {
+        await consumer.delete().catch(() => undefined);
+      }
+      return read.length === stream.length ? read : undefined;
+    }, 90_000, 0);
     assert.deepEqual(relayed.map((r) => r.position), stream.map((e) => e.position), "JetStream holds every event once, in commit order");
     assert.deepEqual(relayed.map((r) => r.seq), stream.map((_, i) => i + 1), "JetStream's sequence has no gap");
 

@@ -45,8 +45,16 @@ export interface NatsCluster {
 export async function startNatsCluster(options: { size?: number } = {}): Promise<NatsCluster> {
   const size = options.size ?? 3;
   const dir = await mkdtemp(path.join(tmpdir(), "gantry-nats-"));
+  // Distinct ports: two free-port probes in a row may be handed the same one.
+  const taken = new Set<number>();
+  const distinctPort = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (!taken.has(port)) return taken.add(port), port;
+    }
+  };
   const ports = [];
-  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), route: await freePort() });
+  for (let i = 0; i < size; i++) ports.push({ client: await distinctPort(), route: await distinctPort() });
   const nodes: (NatsNode & { stop(): Promise<void> })[] = [];
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -61,7 +69,8 @@ export async function startNatsCluster(options: { size?: number } = {}): Promise
       nodes.push(natsNode(name, `nats://127.0.0.1:${port.client}`, config));
     }
     await Promise.all(nodes.map((n) => n.start()));
-    await eventually("the cluster to place a stream on every node", () => probeStream(nodes[0]!.url, size), 30_000, 200);
+    // Routes and the JetStream meta leader can take a while on a loaded machine.
+    await eventually(() => `the cluster to place a stream on every node\n${nodes.map((n) => n.output()).join("\n")}`, () => probeStream(nodes[0]!.url, size), 60_000, 200);
   } catch (err) {
     await stop();
     throw err;

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import path from "node:path";
 import { GantryError } from "@gantry/platform";
+import { gantryHome } from "./gantry-home.ts";
 import { sessionFor } from "./session-store.ts";
 
 /** Where the CLI talks to and who it is: the gateway address (HTTP and gRPC) and a bearer token. */
@@ -32,10 +32,7 @@ GANTRY_CLUSTER (like --cluster), else the one local cluster (\`gantry cluster li
 several, pass --cluster). Local clusters are found in $GANTRY_HOME/<name>/cluster.json
 (GANTRY_HOME defaults to ~/.gantry).`;
 
-/** The folder Gantry keeps local state in (`GANTRY_HOME`, default `~/.gantry`). */
-export function gantryHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.GANTRY_HOME ?? path.join(homedir(), ".gantry");
-}
+export { gantryHome } from "./gantry-home.ts";
 
 /** The file `gantry up` writes so that a CLI on the same machine finds the cluster it started. */
 export function localClusterFile(cluster: string, env: NodeJS.ProcessEnv = process.env): string {

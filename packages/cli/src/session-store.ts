@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { gantryHome } from "./client-config.ts";
+import { gantryHome } from "./gantry-home.ts";
 
 /** A login's token for one gateway, as `gantry auth login` keeps it. */
 export interface Session {

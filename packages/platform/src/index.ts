@@ -119,6 +119,7 @@ export {
   RESOURCES,
   covers,
   onApps,
+  onPath,
   grantsOfRoles,
   parseAction,
   parseResourceId,

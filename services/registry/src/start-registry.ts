@@ -50,7 +50,7 @@ export interface RunningRegistry {
 /**
  * Publishes the principal directory (see `publishDirectory`) now and after every change folded
  * from the log (one publication at a time; the last change always gets one). Resolves to a
- * function that publishes and settles once the bucket holds the state folded so far.
+ * function that settles once the bucket holds the state folded so far.
  */
 async function directoryPublisher(nc: NatsConnection, options: RegistryOptions, iam: IamProjection, logger: Logger): Promise<() => Promise<void>> {
   const publish = await publishDirectory(nc, options.names);
@@ -63,7 +63,7 @@ async function directoryPublisher(nc: NatsConnection, options: RegistryOptions, 
   };
   iam.onChange = () => void publishNow();
   await publishNow();
-  return publishNow;
+  return () => queue;
 }
 
 /**

@@ -12,4 +12,4 @@ export type { DirectoryEntry, PrincipalDirectory } from "./principal-directory.t
 export { createAuthenticator, tokenFromAuthorization } from "./authenticator.ts";
 export { authorize, grantsOf, isAllowed } from "./authorize.ts";
 export type { Action, Permission, ResourceKind } from "./permissions.ts";
-export { ACTIONS, RESOURCES, covers, onApps, grantsOfRoles, parseAction, parseResourceId, permits, resourceIdOf } from "./permissions.ts";
+export { ACTIONS, RESOURCES, covers, onApps, onPath, grantsOfRoles, parseAction, parseResourceId, permits, resourceIdOf } from "./permissions.ts";

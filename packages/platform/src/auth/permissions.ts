@@ -76,9 +76,14 @@ function normalisePath(path: string): string {
   return `/${segments.join("/")}`;
 }
 
+/** A path-scoped permission: `resource` at an absolute path (the root when empty). */
+export function onPath(resource: ResourceKind, action: Action, path = "/"): Permission {
+  return { resource, action, path: normalisePath(path) };
+}
+
 /** `gantry:apps` at an absolute path of apps, pods or groups (the root when empty). */
 export function onApps(action: Action, path = "/"): Permission {
-  return { resource: RESOURCES.apps, action, path: normalisePath(path) };
+  return onPath(RESOURCES.apps, action, path);
 }
 
 /** True when `grant` covers `required` (see the module comment). */

@@ -91,8 +91,7 @@ export function createTokenSigner(key: Uint8Array, options: { now?: () => number
     },
     verify(token) {
       const claims = verifyClaims(token);
-      if (!claims) return undefined;
-      return claims.grants ? { name: claims.sub, roles: [...claims.roles], grants: claims.grants.map(parseGrant) } : { name: claims.sub, roles: [...claims.roles] };
+      return claims && principalOf(claims);
     },
     verifyClaims,
   };
@@ -111,6 +110,11 @@ function isClaims(value: unknown): value is TokenClaims {
     typeof c.iat === "number" &&
     (c.exp === undefined || typeof c.exp === "number")
   );
+}
+
+/** The principal verified claims name: subject, roles and the grants the token carries. */
+export function principalOf(claims: TokenClaims): Principal {
+  return claims.grants ? { name: claims.sub, roles: [...claims.roles], grants: claims.grants.map(parseGrant) } : { name: claims.sub, roles: [...claims.roles] };
 }
 
 /** A grant as a token carries it: `"<resource id> <action>"`. */

@@ -1,15 +1,13 @@
 import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { eventsV1Auth } from "@gantry/proto";
-import { ConcurrencyError, eventOf, GantryError, parseAction, parseResourceId, resourceIdOf, type EventStore, type NewEvent, type TokenSigner } from "@gantry/platform";
+import { eventOf, GantryError, parseAction, parseResourceId, resourceIdOf, type EventStore, type NewEvent, type TokenSigner } from "@gantry/platform";
+import { appendDecided, type Actor } from "../app/decided-append.ts";
 import type { IamProjection } from "./iam.projection.ts";
 import { hashPassword, MIN_PASSWORD_LENGTH, passwordMatches } from "./password-hash.ts";
 import { isServiceAccountLogin, rsaPublicKey } from "./service-account-login.ts";
 
 /** Who acts, as recorded in each event's metadata. */
-export interface IamActor {
-  principal: string;
-  correlationId: string;
-}
+export type IamActor = Actor;
 
 /** Principal and group names: what NATS keys, task environments and `group:<name>` holders can carry. */
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -206,20 +204,8 @@ export class IamCommands {
     return g;
   }
 
-  /**
-   * Decides against the folded state and appends at the version it was decided on; when another
-   * replica wrote the stream in between, catches up and decides again (a few times).
-   */
-  private async write(streamId: string, actor: IamActor, decide: () => NewEvent[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const expected = this.o.projection.streamVersion(streamId);
-      const events = decide().map((e) => ({ ...e, metadata: { principal: actor.principal, correlationId: actor.correlationId } }));
-      if (events.length === 0) return;
-      const result = await this.o.store.append(streamId, expected, events);
-      if (result.ok) return this.o.catchUp(streamId, result.nextVersion);
-      if (attempt >= 3) throw new ConcurrencyError(streamId, expected, result.actualVersion);
-      await this.o.catchUp(streamId, result.actualVersion);
-    }
+  private write(streamId: string, actor: IamActor, decide: () => NewEvent[]): Promise<void> {
+    return appendDecided({ store: this.o.store, streamVersion: (id) => this.o.projection.streamVersion(id), catchUp: this.o.catchUp }, streamId, actor, decide);
   }
 }
 

@@ -1,16 +1,12 @@
 import { registryV1Secrets } from "@gantry/proto";
-import { bindService, isAllowed, RESOURCES, type AccessAudit, type Action, type CallContext, type Permission, type Permissions, type ServiceBinding } from "@gantry/platform";
+import { bindService, isAllowed, onPath, RESOURCES, type AccessAudit, type Action, type CallContext, type Permission, type Permissions, type ServiceBinding } from "@gantry/platform";
 import type { RegistryProjection } from "../app/registry.projection.ts";
+import { isUnder } from "../domain/index.ts";
 import type { SecretCommands } from "./secret.commands.ts";
 
 /** `gantry:secrets` at a secret's path. */
 export function onSecret(action: Action, path: string): Permission {
-  return { resource: RESOURCES.secrets, action, ...(path && path !== "/" ? { path } : {}) };
-}
-
-/** Under `under` (a path prefix by whole segments; "" or "/" = everything). */
-function isUnderPath(path: string, under: string): boolean {
-  return under === "" || under === "/" || path === under || path.startsWith(`${under}/`);
+  return onPath(RESOURCES.secrets, action, path);
 }
 
 /**
@@ -34,7 +30,7 @@ export function secretService(commands: SecretCommands, projection: RegistryProj
         return { created };
       },
       async listSecrets(request, ctx) {
-        const secrets = [...projection.state().secrets].filter(([path]) => isUnderPath(path, request.under) && isAllowed(ctx.principal, onSecret("read", path)));
+        const secrets = [...projection.state().secrets].filter(([path]) => isUnder(path, request.under || "/") && isAllowed(ctx.principal, onSecret("read", path)));
         return { secrets: secrets.sort(([a], [b]) => a.localeCompare(b)).map(([path, s]) => ({ path, updatedAt: s.updatedAt })) };
       },
       async deleteSecret(request, ctx) {

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { eventsV1Auth } from "@gantry/proto";
-import { ConcurrencyError, eventOf, GantryError, sealSecret, type EventStore, type NewEvent } from "@gantry/platform";
+import { eventOf, GantryError, sealSecret, type EventStore, type NewEvent } from "@gantry/platform";
+import { appendDecided, type Actor } from "../app/decided-append.ts";
 import type { RegistryProjection } from "../app/registry.projection.ts";
 
 /** A secret path: absolute, segments of letters, digits, `.`, `_`, `-`. */
@@ -38,27 +39,30 @@ export class SecretCommands {
   }
 
   /** Stores `value` at `path`; true when the secret is new. */
-  async put(path: string, value: string, actor: { principal: string; correlationId: string }): Promise<boolean> {
+  async put(path: string, value: string, actor: Actor): Promise<boolean> {
     checkSecretPath(path);
     if (value === "") throw invalid("value", "must not be empty");
     if (Buffer.byteLength(value, "utf8") > MAX_SECRET_BYTES) throw invalid("value", `is larger than ${MAX_SECRET_BYTES} bytes`);
     const key = this.o.key;
     if (!key) throw new GantryError("FailedPrecondition", "this registry has no secrets key: start it with GANTRY_SECRETS_KEY_FILE (gantry up keeps one in its data dir)");
-    const created = !this.o.projection.state().secrets.has(path);
-    await this.write(`secret-${path}`, actor, eventOf(eventsV1Auth.SecretStoredSchema, create(eventsV1Auth.SecretStoredSchema, { path, sealed: sealSecret(key, path, value) })));
+    const sealed = sealSecret(key, path, value);
+    let created = false;
+    await this.write(`secret-${path}`, actor, () => {
+      created = !this.o.projection.state().secrets.has(path);
+      return [eventOf(eventsV1Auth.SecretStoredSchema, create(eventsV1Auth.SecretStoredSchema, { path, sealed }))];
+    });
     return created;
   }
 
-  async delete(path: string, actor: { principal: string; correlationId: string }): Promise<void> {
+  async delete(path: string, actor: Actor): Promise<void> {
     checkSecretPath(path);
-    if (!this.o.projection.state().secrets.has(path)) throw new GantryError("NotFound", `secret "${path}" does not exist`);
-    await this.write(`secret-${path}`, actor, eventOf(eventsV1Auth.SecretDeletedSchema, create(eventsV1Auth.SecretDeletedSchema, { path })));
+    await this.write(`secret-${path}`, actor, () => {
+      if (!this.o.projection.state().secrets.has(path)) throw new GantryError("NotFound", `secret "${path}" does not exist`);
+      return [eventOf(eventsV1Auth.SecretDeletedSchema, create(eventsV1Auth.SecretDeletedSchema, { path }))];
+    });
   }
 
-  private async write(streamId: string, actor: { principal: string; correlationId: string }, event: NewEvent): Promise<void> {
-    const expected = this.o.projection.streamVersion(streamId);
-    const result = await this.o.store.append(streamId, expected, [{ ...event, metadata: { principal: actor.principal, correlationId: actor.correlationId } }]);
-    if (!result.ok) throw new ConcurrencyError(streamId, expected, result.actualVersion);
-    await this.o.catchUp(streamId, result.nextVersion);
+  private write(streamId: string, actor: Actor, decide: () => NewEvent[]): Promise<void> {
+    return appendDecided({ store: this.o.store, streamVersion: (id) => this.o.projection.streamVersion(id), catchUp: this.o.catchUp }, streamId, actor, decide);
   }
 }

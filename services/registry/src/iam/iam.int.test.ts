@@ -121,6 +121,27 @@ describe("IAM", () => {
     await rejects(anonymous.login({ uid: "ci", password: PASSWORD }), "Unauthenticated", /login refused/);
   });
 
+  test("two registry replicas granting to the same principal at once: both grants land (the second writer catches up and decides again)", async () => {
+    const second = await startRegistry({ databaseUrl: testDb.url, natsUrl: "nats://127.0.0.1:1", names: cluster.names, host: "127.0.0.1", port: 0, authenticator: createAuthenticator(signer), signer, logger: createLogger("iam-test-2", { level: "error" }), relay: false });
+    const other = track(createGrpcClient(registryV1Iam.IamService, `127.0.0.1:${second.port}`, { token: admin, deadlineMs: 15_000 }));
+    try {
+      await root.createUser({ name: "erin", password: PASSWORD });
+      await eventually("the second replica to know erin", async () => (await other.listPrincipals({})).principals.some((p) => p.name === "erin"), 5_000);
+      for (let round = 0; round < 5; round++) {
+        await Promise.all([
+          root.grant({ holder: "erin", resourceId: `gantry:apps:/a${round}`, action: "read" }),
+          other.grant({ holder: "erin", resourceId: `gantry:apps:/b${round}`, action: "read" }),
+        ]);
+      }
+      // Every call succeeded (a lost race is retried, not refused); each replica sees all ten once it followed the other's writes.
+      for (const replica of [root, other]) {
+        await eventually("all ten grants", async () => (await replica.listPrincipals({})).principals.find((p) => p.name === "erin")!.permissions.length === 10, 5_000);
+      }
+    } finally {
+      await second.stop();
+    }
+  });
+
   test("bad input is refused naming the field; unknown holders and groups are NotFound; duplicates AlreadyExists", async () => {
     await rejects(root.createUser({ name: "Bad Name", password: PASSWORD }), "InvalidArgument", /^name: "Bad Name" is not a valid name/);
     await rejects(root.createUser({ name: "erin", password: "short" }), "InvalidArgument", /^password: must be at least 8 characters/);

@@ -125,6 +125,10 @@ describe("apps", () => {
     assert.equal(changed.unchanged, false);
     assert.notEqual(changed.version, first.version);
     assert.deepEqual(changed.apps.map((a) => a.id), ["/held/a", "/held/b"]);
+    const withDeployments = await client.listApps({ group: "/held", withDeployments: true });
+    assert.deepEqual(withDeployments.deployments.map((d) => d.id), (await client.listDeployments({})).deployments.map((d) => d.id), "the running deployments, as ListDeployments answers them");
+    assert.ok(withDeployments.deployments.some((d) => d.affectedApps.includes("/held/b")), "the one creating /held/b among them");
+    assert.deepEqual((await client.listApps({ group: "/held" })).deployments, [], "only when asked for");
   });
 
   test("invalid definitions: 422-style violations with Marathon paths, shape errors as Invalid JSON", async () => {

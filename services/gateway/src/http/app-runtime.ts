@@ -1,29 +1,20 @@
-import type { FastifyRequest } from "fastify";
-import type { schedulerV1Model } from "@gantry/proto";
-import type { Backends } from "../backends.ts";
-import { callerMetadata } from "./caller.ts";
-import type { HeldAnswers } from "./held-answers.ts";
+import type { registryV1App, schedulerV1Model } from "@gantry/proto";
+import type { callerMetadata } from "./caller.ts";
+import type { AppListFilters, HeldAnswers } from "./held-answers.ts";
 import type { AppRuntime } from "./marathon-app-view.ts";
 
 const NO_TASKS: readonly schedulerV1Model.Task[] = Object.freeze([]);
 
 /**
- * The runtime state app views are built from, fetched together with the caller's credentials:
- * every live task (the held list while unchanged; with `tasks: false` only their counts per app:
- * a list of 1,000 apps without tasks embedded must not ship 10,000 tasks whenever one changes),
- * the last task failures (only `appId`'s when given) and the registry's running deployments.
- * Answers equal to the last ones are the same objects (`HeldAnswers`), so that bodies rendered
- * from them are reused.
+ * The apps matching `filters` and the runtime state their views are built from, in two calls
+ * made together with the caller's credentials: the registry's apps with the running deployments,
+ * and the scheduler's every live task with the last task failures (with `tasks: false` only each
+ * app's task counts: a list of 1,000 apps without tasks embedded must not ship 10,000 tasks
+ * whenever one changes). Unchanged answers are the held objects (`HeldAnswers`), so that bodies
+ * rendered from them are reused.
  */
-export async function fetchAppRuntime(backends: Backends, held: HeldAnswers, request: FastifyRequest, options: { appId?: string; tasks?: boolean } = {}): Promise<AppRuntime> {
-  const call = callerMetadata(request);
-  const only = options.appId ? { appId: options.appId } : {};
-  const [tasksOrCounts, { deployments }, { failures }] = await Promise.all([
-    options.tasks === false ? held.taskCounts(call).then((counts) => ({ counts })) : held.everyLiveTask(call),
-    backends.registry.listDeployments({}, call),
-    backends.scheduler.listTaskFailures(only, call),
-  ]);
-  const runtime = { deployments: held.keep("deployments", deployments), failures: held.keep(`failures:${options.appId ?? "*"}`, failures) };
-  if ("counts" in tasksOrCounts) return { tasks: NO_TASKS, counts: tasksOrCounts.counts, ...runtime };
-  return { tasks: tasksOrCounts, ...runtime };
+export async function fetchAppsAndRuntime(held: HeldAnswers, call: ReturnType<typeof callerMetadata>, filters: AppListFilters, options: { tasks?: boolean } = {}): Promise<{ apps: registryV1App.AppVersion[]; runtime: AppRuntime }> {
+  const [listing, live] = await Promise.all([held.apps(filters, call), options.tasks === false ? held.taskCounts(call) : held.everyLiveTask(call)]);
+  const runtime = "counts" in live ? { tasks: NO_TASKS, counts: live.counts, deployments: listing.deployments, failures: live.failures } : { tasks: live.tasks, deployments: listing.deployments, failures: live.failures };
+  return { apps: listing.apps, runtime };
 }

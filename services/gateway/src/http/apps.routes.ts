@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { registryV1App } from "@gantry/proto";
 import { GantryError } from "@gantry/platform";
 import type { Backends } from "../backends.ts";
-import { fetchAppRuntime } from "./app-runtime.ts";
+import { fetchAppsAndRuntime } from "./app-runtime.ts";
 import { callerMetadata } from "./caller.ts";
 import { locationOf, sendDeploymentResult } from "./deployment-result.ts";
 import { APP_DETAIL_EMBEDS, marathonApp, needsTasks, NO_RUNTIME, resolveAppEmbeds, type AppEmbeds, type AppRuntime } from "./marathon-app-view.ts";
@@ -37,7 +37,7 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends, read
     const filters = { id: stringParam(q, "id"), cmd: stringParam(q, "cmd"), label: stringParam(q, "label") };
     const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
     const call = callerMetadata(request);
-    const [apps, runtime] = await Promise.all([reads.held.apps(filters, call), fetchAppRuntime(backends, reads.held, request, { tasks: needsTasks(embeds) })]);
+    const { apps, runtime } = await fetchAppsAndRuntime(reads.held, call, filters, { tasks: needsTasks(embeds) });
     return sendRendered(reply, appsBody(`apps ${JSON.stringify(filters)}`, apps, runtime, embeds, (views) => ({ apps: views })));
   });
 
@@ -71,7 +71,7 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends, read
     switch (target.kind) {
       case "group-apps": {
         const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
-        const [apps, runtime] = await Promise.all([reads.held.apps({ group: target.id }, call), fetchAppRuntime(backends, reads.held, request, { tasks: needsTasks(embeds) })]);
+        const { apps, runtime } = await fetchAppsAndRuntime(reads.held, call, { group: target.id }, { tasks: needsTasks(embeds) });
         return sendRendered(reply, appsBody(`group-apps ${target.id}`, apps, runtime, embeds, (views) => ({ "*": views })));
       }
       case "versions": {
@@ -90,7 +90,7 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends, read
       default: {
         // The app from a list filtered by its id (versioned: unchanged answers ship nothing); the
         // registry's GetApp only when the list lacks it, for its NotFound (or a non-canonical id).
-        const [listed, runtime] = await Promise.all([reads.held.apps({ id: target.id }, call), fetchAppRuntime(backends, reads.held, request, { appId: target.id })]);
+        const { apps: listed, runtime } = await fetchAppsAndRuntime(reads.held, call, { id: target.id });
         const found = listed.find((a) => a.id === target.id) ?? (await backends.registry.getApp({ id: target.id }, call)).app!;
         const embeds = resolveAppEmbeds(embedParam(q), APP_DETAIL_EMBEDS);
         const body = reads.bodies.get(`app ${found.id} ${JSON.stringify(embeds)}`, [found, ...runtimeInputs(runtime)], () => ({ app: marathonApp(found, runtime, embeds) }));

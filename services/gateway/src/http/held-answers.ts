@@ -34,63 +34,69 @@ class HeldList<T> {
   }
 }
 
+/** Apps and the running deployments (the registry answers them together, under one version). */
+export interface AppListing {
+  apps: registryV1App.AppVersion[];
+  deployments: registryV1App.Deployment[];
+}
+
+/** Every live task and each app's last task failure (the scheduler answers them together, under one version). */
+export interface LiveTasks {
+  tasks: schedulerV1Model.Task[];
+  failures: schedulerV1.TaskFailure[];
+}
+
+/** Every app's task counts and its last task failure (one answer, one version). */
+export interface TaskCounts {
+  counts: schedulerV1.AppTaskCounts[];
+  failures: schedulerV1.TaskFailure[];
+}
+
 /**
  * The backends' last answers the gateway keeps, so that views built from them are reused while
- * nothing changed (the same answer is the same object; see `RenderedBodies`):
- *
- * - lists the backends version (every app for a set of filters, every live task, every app's
- *   task counts): asked for
- *   with the version held; "unchanged" answers ship nothing and the held list is used;
- * - small answers they do not version (running deployments, task failures, task counts): the
- *   held object is kept when the new answer is equal to it.
+ * nothing changed (the same answer is the same object; see `RenderedBodies`). Each is a list the
+ * backends version (the apps for a set of filters with the running deployments, every live task
+ * with the last failures, every app's task counts with the last failures): asked for with the
+ * version held, an "unchanged" answer ships nothing and the held one is used. An app view thus
+ * costs one registry call and one scheduler call.
  *
  * Every call is still made, with the caller's credentials: only payloads are reused, so a
  * read is as current and as authorised as a fresh one.
  */
 export class HeldAnswers {
   private readonly backends: Backends;
-  private readonly appLists = new BoundedMap<string, HeldList<registryV1App.AppVersion[]>>(64);
-  private readonly liveTasks = new HeldList<schedulerV1Model.Task[]>();
-  private readonly counts = new HeldList<schedulerV1.AppTaskCounts[]>();
-  private readonly kept = new BoundedMap<string, { json: string; value: unknown }>(2_048);
+  private readonly appLists = new BoundedMap<string, HeldList<AppListing>>(64);
+  private readonly liveTasks = new HeldList<LiveTasks>();
+  private readonly counts = new HeldList<TaskCounts>();
 
   constructor(backends: Backends) {
     this.backends = backends;
   }
 
-  /** Apps matching `filters` (ordered by id), the held list while the registry says unchanged. */
-  apps(filters: AppListFilters, call: Call): Promise<registryV1App.AppVersion[]> {
+  /** Apps matching `filters` (ordered by id) and the running deployments, the held ones while the registry says unchanged. */
+  apps(filters: AppListFilters, call: Call): Promise<AppListing> {
     const key = JSON.stringify([filters.id ?? "", filters.cmd ?? "", filters.label ?? "", filters.group ?? ""]);
     let list = this.appLists.get(key);
     if (!list) this.appLists.set(key, (list = new HeldList()));
     return list.refresh(async (knownVersion) => {
-      const a = await this.backends.registry.listApps({ ...filters, knownVersion }, call);
-      return { version: a.version, unchanged: a.unchanged, items: a.apps };
+      const a = await this.backends.registry.listApps({ ...filters, knownVersion, withDeployments: true }, call);
+      return { version: a.version, unchanged: a.unchanged, items: { apps: a.apps, deployments: a.deployments } };
     });
   }
 
-  /** Every live task, the held list while the scheduler says unchanged. */
-  everyLiveTask(call: Call): Promise<schedulerV1Model.Task[]> {
+  /** Every live task and the last failures, the held ones while the scheduler says unchanged. */
+  everyLiveTask(call: Call): Promise<LiveTasks> {
     return this.liveTasks.refresh(async (knownVersion) => {
-      const a = await this.backends.scheduler.listTasks({ knownVersion }, call);
-      return { version: a.version, unchanged: a.unchanged, items: a.tasks };
+      const a = await this.backends.scheduler.listTasks({ knownVersion, withFailures: true }, call);
+      return { version: a.version, unchanged: a.unchanged, items: { tasks: a.tasks, failures: a.failures } };
     });
   }
 
-  /** Every app's task counts, the held ones while the scheduler says unchanged. */
-  taskCounts(call: Call): Promise<schedulerV1.AppTaskCounts[]> {
+  /** Every app's task counts and the last failures, the held ones while the scheduler says unchanged. */
+  taskCounts(call: Call): Promise<TaskCounts> {
     return this.counts.refresh(async (knownVersion) => {
-      const a = await this.backends.scheduler.listTaskCounts({ knownVersion }, call);
-      return { version: a.version, unchanged: a.unchanged, items: a.counts };
+      const a = await this.backends.scheduler.listTaskCounts({ knownVersion, withFailures: true }, call);
+      return { version: a.version, unchanged: a.unchanged, items: { counts: a.counts, failures: a.failures } };
     });
-  }
-
-  /** `value`, or the object held under `slot` when that one is equal to it (same JSON). */
-  keep<T>(slot: string, value: T): T {
-    const json = JSON.stringify(value);
-    const held = this.kept.get(slot);
-    if (held && held.json === json) return held.value as T;
-    this.kept.set(slot, { json, value });
-    return value;
   }
 }

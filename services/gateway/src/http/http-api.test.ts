@@ -51,12 +51,14 @@ const QUEUED_APP = {
 };
 const QUEUED_POD = { ...QUEUED_APP, runSpecId: "/pods/p1", pod: true, agents: [], rejectSummaryLastOffers: [], rejectSummaryLaunchAttempt: [] };
 
+const FAILURE = { appId: "/shop/web", taskId: "shop_web.0", state: 5, message: "exited with 1", host: "h1", agentId: "a1", version: APP.version, timestamp: "2024-01-02T00:00:00.500Z" };
+
 const DEFAULTS: Record<string, (request: Record<string, unknown>) => unknown> = {
   createApp: () => ({ app: APP, deploymentId: "dep-1" }),
   updateApp: () => ({ app: APP, deploymentId: "dep-2", created: false }),
   updateApps: () => ({ deployment: REF }),
   getApp: () => ({ app: APP }),
-  listApps: () => ({ apps: [APP] }),
+  listApps: () => ({ apps: [APP], deployments: [DEPLOYMENT] }),
   listAppVersions: () => ({ versions: ["v2", "v1"] }),
   getAppVersion: () => ({ app: APP }),
   deleteApp: () => REF,
@@ -78,11 +80,10 @@ const DEFAULTS: Record<string, (request: Record<string, unknown>) => unknown> = 
   cancelDeployment: () => ({ rollback: REF }),
   listQueue: () => ({ items: [QUEUED_APP, QUEUED_POD] }),
   resetLaunchDelay: () => ({}),
-  listTaskCounts: () => ({ counts: [{ appId: "/shop/web", staged: 1, running: 1, healthy: 0, unhealthy: 0 }] }),
-  listTaskFailures: () => ({
-    failures: [{ appId: "/shop/web", taskId: "shop_web.0", state: 5, message: "exited with 1", host: "h1", agentId: "a1", version: APP.version, timestamp: "2024-01-02T00:00:00.500Z" }],
-  }),
+  listTaskCounts: () => ({ counts: [{ appId: "/shop/web", staged: 1, running: 1, healthy: 0, unhealthy: 0 }], failures: [FAILURE] }),
+  listTaskFailures: () => ({ failures: [FAILURE] }),
   listTasks: () => ({
+    failures: [FAILURE],
     tasks: [
       { taskId: "shop_web.1", instanceId: "i1", appId: "/shop/web", appVersion: APP.version, agentId: "a1", host: "h1", state: 3, message: "", updatedAt: "2024-01-02T00:00:01.000Z", exitCode: -1, ports: [] },
       { taskId: "shop_web.2", instanceId: "i2", appId: "/shop/web", appVersion: APP.version, agentId: "a1", host: "h1", state: 1, message: "", updatedAt: "2024-01-02T00:00:01.000Z", exitCode: -1, ports: [] },
@@ -152,7 +153,8 @@ describe("/v2/apps", () => {
   test("GET lists with filters, counts and deployments always; tasks only when embedded", async () => {
     const res = await send("GET", "/v2/apps?id=shop&cmd=sleep&label=tier==web");
     assert.equal(res.status, 200);
-    assert.deepEqual(lastCall("listApps").request, { id: "shop", cmd: "sleep", label: "tier==web", knownVersion: "" });
+    assert.deepEqual(lastCall("listApps").request, { id: "shop", cmd: "sleep", label: "tier==web", knownVersion: "", withDeployments: true });
+    assert.deepEqual(calls.map((c) => c.method).sort(), ["listApps", "listTaskCounts"], "one registry call (apps and deployments) and one scheduler call (counts and failures)");
     const [view] = res.body!.apps as Array<Record<string, unknown>>;
     assert.equal(view!.tasksRunning, 1);
     assert.equal(view!.tasksStaged, 1);
@@ -171,15 +173,15 @@ describe("/v2/apps", () => {
     const listed = DEFAULTS.listTasks!({}) as { tasks: unknown[] };
     overrides.listTasks = () => ({ ...listed, version: "s1:7" });
     await send("GET", "/v2/apps?embed=apps.tasks");
-    overrides.listTasks = () => ({ tasks: [], version: "s1:7", unchanged: true });
+    overrides.listTasks = () => ({ tasks: [], failures: [], version: "s1:7", unchanged: true });
     const again = await send("GET", "/v2/apps?embed=apps.tasks");
     assert.equal(lastCall("listTasks").request.knownVersion, "s1:7");
     assert.equal((((again.body!.apps as Record<string, unknown>[])[0]!).tasks as unknown[]).length, 2, "the held tasks");
     delete overrides.listTasks;
     // The registry's list the same way: an unchanged answer keeps the held apps.
-    overrides.listApps = () => ({ apps: [APP], version: "r1:3" });
+    overrides.listApps = () => ({ apps: [APP], deployments: [DEPLOYMENT], version: "r1:3" });
     await send("GET", "/v2/apps?label=held");
-    overrides.listApps = () => ({ apps: [], version: "r1:3", unchanged: true });
+    overrides.listApps = () => ({ apps: [], deployments: [], version: "r1:3", unchanged: true });
     const heldApps = await send("GET", "/v2/apps?label=held");
     assert.equal(lastCall("listApps").request.knownVersion, "r1:3");
     assert.deepEqual((heldApps.body!.apps as Record<string, unknown>[]).map((a) => a.id), ["/shop/web"], "the held apps");
@@ -187,7 +189,7 @@ describe("/v2/apps", () => {
     // And the task counts of a list without tasks.
     overrides.listTaskCounts = () => ({ ...(DEFAULTS.listTaskCounts!({}) as object), version: "s1:9" });
     await send("GET", "/v2/apps");
-    overrides.listTaskCounts = () => ({ counts: [], version: "s1:9", unchanged: true });
+    overrides.listTaskCounts = () => ({ counts: [], failures: [], version: "s1:9", unchanged: true });
     const heldCounts = await send("GET", "/v2/apps");
     assert.equal(lastCall("listTaskCounts").request.knownVersion, "s1:9");
     assert.equal((heldCounts.body!.apps as Record<string, unknown>[])[0]!.tasksRunning, 1, "the held counts");
@@ -214,7 +216,8 @@ describe("/v2/apps", () => {
     assert.equal(one.status, 200);
     assert.equal(lastCall("listApps").request.id, "/shop/web", "found in the list filtered by its id");
     assert.ok(!calls.some((c) => c.method === "getApp"), "no GetApp (and its run spec) for an app the list has");
-    overrides.listApps = () => ({ apps: [] });
+    assert.deepEqual(calls.map((c) => c.method).sort(), ["listApps", "listTasks"], "one app costs one registry and one scheduler call");
+    overrides.listApps = () => ({ apps: [], deployments: [] });
     assert.equal((await send("GET", "/v2/apps/shop/web")).status, 200);
     assert.equal(lastCall("getApp").request.id, "/shop/web", "GetApp when the list lacks it (its NotFound is Marathon's)");
     delete overrides.listApps;
@@ -222,7 +225,8 @@ describe("/v2/apps", () => {
     assert.deepEqual((one.body!.app as Record<string, unknown>).lastTaskFailure, {
       appId: "/shop/web", host: "h1", message: "exited with 1", state: "TASK_FAILED", taskId: "shop_web.0", timestamp: "2024-01-02T00:00:00.500Z", version: APP.version, slaveId: "a1",
     });
-    assert.equal(lastCall("listTaskFailures").request.appId, "/shop/web");
+    assert.equal(lastCall("listTasks").request.withFailures, true, "the last failures come with the tasks");
+    assert.ok(!calls.some((c) => c.method === "listTaskFailures" || c.method === "listDeployments"), "no call of their own");
     const listed = await send("GET", "/v2/apps");
     assert.equal(((listed.body!.apps as Record<string, unknown>[])[0]!).lastTaskFailure, undefined, "only when embedded in lists");
     const embedded = await send("GET", "/v2/apps?embed=apps.lastTaskFailure");
@@ -407,7 +411,7 @@ describe("/v2/groups and /v2/deployments", () => {
     });
     // An app with a readiness check: each of its running tasks has a result.
     overrides.getApp = () => ({ app: { ...APP, definition: { ...APP.definition, readinessChecks: [{ name: "warm" }] } } });
-    overrides.listTasks = () => ({ tasks: [{ taskId: "shop_web.1", instanceId: "i1", appId: "/shop/web", appVersion: APP.version, agentId: "a1", host: "h1", state: 3, ports: [], ready: true }] });
+    overrides.listTasks = () => ({ failures: [], tasks: [{ taskId: "shop_web.1", instanceId: "i1", appId: "/shop/web", appVersion: APP.version, agentId: "a1", host: "h1", state: 3, ports: [], ready: true }] });
     const withReadiness = (await send("GET", "/v2/deployments")).body as unknown as Array<{ currentActions: { readinessCheckResults: unknown[] }[] }>;
     assert.deepEqual(withReadiness[0]!.currentActions[0]!.readinessCheckResults, [{ name: "warm", taskId: "shop_web.1", ready: true, lastResponse: null }]);
     const rollback = await send("DELETE", "/v2/deployments/dep-1");

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { GantryError, hasCode } from "@gantry/platform";
 import type { schedulerV1 } from "@gantry/proto";
 import type { Backends } from "../backends.ts";
-import { fetchAppRuntime } from "./app-runtime.ts";
+import { fetchAppsAndRuntime } from "./app-runtime.ts";
 import { callerMetadata } from "./caller.ts";
 import { APP_DETAIL_EMBEDS, marathonApp, resolveAppEmbeds } from "./marathon-app-view.ts";
 import { marathonPod } from "./marathon-pod-view.ts";
@@ -32,7 +32,7 @@ async function unlessGone<T>(lookup: Promise<T>): Promise<T | undefined> {
  */
 async function runSpecViews(backends: Backends, reads: Reads, request: FastifyRequest, items: schedulerV1.PlacementExplanation[]): Promise<Array<JsonObject | undefined>> {
   const call = callerMetadata(request);
-  const runtime = items.some((i) => !i.pod) ? fetchAppRuntime(backends, reads.held, request) : undefined;
+  const runtime = items.some((i) => !i.pod) ? fetchAppsAndRuntime(reads.held, call, {}).then((r) => r.runtime) : undefined;
   const embeds = resolveAppEmbeds([], APP_DETAIL_EMBEDS);
   return Promise.all(
     items.map(async (item) => {

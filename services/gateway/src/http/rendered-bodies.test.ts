@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Backends } from "../backends.ts";
-import { HeldAnswers } from "./held-answers.ts";
 import { RenderedBodies } from "./rendered-bodies.ts";
 
 describe("rendered bodies", () => {
@@ -26,17 +24,5 @@ describe("rendered bodies", () => {
     const inputs = [{}];
     for (const name of ["a", "b", "c", "a"]) bodies.get(name, inputs, () => (renders++, {}));
     assert.equal(renders, 4, "'a' was forgotten when 'c' came");
-  });
-});
-
-describe("held answers", () => {
-  test("an answer equal to the held one is the held object; a different one replaces it", () => {
-    const held = new HeldAnswers({} as Backends);
-    const first = [{ id: "d1", affectedApps: ["/a"] }];
-    assert.equal(held.keep("deployments", first), first);
-    assert.equal(held.keep("deployments", [{ id: "d1", affectedApps: ["/a"] }]), first);
-    const next = [{ id: "d2", affectedApps: ["/a"] }];
-    assert.equal(held.keep("deployments", next), next);
-    assert.equal(held.keep("failures", [{ id: "d2", affectedApps: ["/a"] }]) === next, false, "slots are separate");
   });
 });

@@ -14,7 +14,7 @@ import { killOptions, killTasks } from "./task-kills.ts";
  */
 export function registerTaskRoutes(app: FastifyInstance, backends: Backends, reads: Reads): void {
   app.get("/v2/tasks", async (request, reply) => {
-    const tasks = await reads.held.everyLiveTask(callerMetadata(request));
+    const { tasks } = await reads.held.everyLiveTask(callerMetadata(request));
     const status = (request.query as { status?: string | string[]; "status[]"?: string | string[] });
     const wanted = [status.status ?? [], status["status[]"] ?? []].flat().map((s) => `TASK_${s.toUpperCase()}`);
     const body = reads.bodies.get(`tasks ${JSON.stringify(wanted)}`, [tasks], () => ({ tasks: tasks.map(marathonTask).filter((t) => wanted.length === 0 || wanted.includes(String(t.state))) }));

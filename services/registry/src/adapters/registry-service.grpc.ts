@@ -58,6 +58,8 @@ function logged(ctx: CallContext, ids: Record<string, unknown>, ref: DeploymentR
  * logged with its app/pod/group, deployment and correlation ids.
  */
 export function registryService(h: RegistryHandlers, audit?: AccessAudit): ServiceBinding {
+  // A deployment is listed to those who may read everything it affects (its ids are theirs to see).
+  const readableDeployments = (ctx: CallContext) => h.queries.listDeployments().filter((d) => mayRead(ctx, [...d.affectedApps, ...d.affectedPods]));
   return bindService(registryV1.RegistryService, {
     async createApp(request, ctx) {
       const change = await h.apps.create(request.definition ?? {}, request.force, commandContext(ctx));
@@ -83,7 +85,8 @@ export function registryService(h: RegistryHandlers, audit?: AccessAudit): Servi
       const version = h.queries.version();
       if (readsAll && request.knownVersion !== "" && request.knownVersion === version) return { version, unchanged: true };
       const apps = h.queries.listApps(request).filter((a) => readsAll || mayRead(ctx, [a.id]));
-      return { apps: apps.map(listedVersionOf), ...(readsAll ? { version } : {}) };
+      const deployments = request.withDeployments ? readableDeployments(ctx) : [];
+      return { apps: apps.map(listedVersionOf), deployments, ...(readsAll ? { version } : {}) };
     },
     async listAppVersions(request, ctx) {
       return { versions: h.queries.appVersions(request.id) };
@@ -166,8 +169,7 @@ export function registryService(h: RegistryHandlers, audit?: AccessAudit): Servi
     },
 
     async listDeployments(_request, ctx) {
-      // A deployment is listed to those who may read everything it affects (its ids are theirs to see).
-      return { deployments: h.queries.listDeployments().filter((d) => mayRead(ctx, [...d.affectedApps, ...d.affectedPods])) };
+      return { deployments: readableDeployments(ctx) };
     },
     async getDeployment(request, ctx) {
       const { deployment, outcome } = h.queries.getDeployment(request.id);

@@ -29,12 +29,21 @@ export function schedulerService(scheduler: Scheduler, bus: Bus, audit?: AccessA
       return may;
     };
   };
+  /** The last task failure of one app, or of every app the caller may read. */
+  const failuresFor = (request: { appId: string }, ctx: CallContext) => {
+    const readable = readableApps(ctx);
+    const failures = request.appId ? [state.lastFailures.get(request.appId)].filter((f) => f !== undefined) : [...state.lastFailures.values()].filter((f) => readable(f.appId));
+    return failures.map((f) => ({ ...f, state: taskStateProto(f.state) }));
+  };
+  /** A list answer with the failures asked for (`with_failures`), except an "unchanged" one: the caller's are current. */
+  const withFailures = <T extends object>(answer: T, request: { appId: string; withFailures: boolean }, ctx: CallContext) =>
+    request.withFailures && !("unchanged" in answer && answer.unchanged) ? { ...answer, failures: failuresFor(request, ctx) } : answer;
   return bindService(schedulerV1.SchedulerService, {
     async listTasks(request, ctx) {
       // A caller who may read every app shares the versioned list; others get theirs, unversioned.
-      if (request.appId || readsAll(ctx)) return taskList(state, request);
+      if (request.appId || readsAll(ctx)) return withFailures(taskList(state, request), request, ctx);
       const readable = readableApps(ctx);
-      return { tasks: taskList(state, { ...request, knownVersion: "" }).tasks.filter((t) => readable(t.appId)) };
+      return withFailures({ tasks: taskList(state, { ...request, knownVersion: "" }).tasks.filter((t) => readable(t.appId)) }, request, ctx);
     },
     async listAgents(_request, ctx) {
       return { agents: [...state.agents.values()].map((a) => toProtoAgent(a, state.ledgerOf(a.agentId))) };
@@ -80,14 +89,12 @@ export function schedulerService(scheduler: Scheduler, bus: Bus, audit?: AccessA
       return { tasks: killed.instances.flatMap(toProtoTasks), unknownIds: killed.unknownIds };
     },
     async listTaskFailures(request, ctx) {
-      const readable = readableApps(ctx);
-      const failures = request.appId ? [state.lastFailures.get(request.appId)].filter((f) => f !== undefined) : [...state.lastFailures.values()].filter((f) => readable(f.appId));
-      return { failures: failures.map((f) => ({ ...f, state: taskStateProto(f.state) })) };
+      return { failures: failuresFor(request, ctx) };
     },
     async listTaskCounts(request, ctx) {
-      if (request.appId || readsAll(ctx)) return taskCountList(state, request);
+      if (request.appId || readsAll(ctx)) return withFailures(taskCountList(state, request), request, ctx);
       const readable = readableApps(ctx);
-      return { counts: taskCountList(state, { ...request, knownVersion: "" }).counts.filter((c) => readable(c.appId)) };
+      return withFailures({ counts: taskCountList(state, { ...request, knownVersion: "" }).counts.filter((c) => readable(c.appId)) }, request, ctx);
     },
     async drainAgent(request, ctx) {
       await scheduler.drainAgent(request.agentId, request.reason);

@@ -112,7 +112,8 @@ export class SchedulerState {
     this.constraints.delete(id);
     this.classVerdicts.delete(id);
     this.backoff.delete(id);
-    this.lastFailures.delete(id);
+    // The last failures are answered with the live tasks, under their version.
+    if (this.lastFailures.delete(id)) this.#instancesChanged++;
     this.explanations.forget(id);
     this.dirty.add(id);
   }

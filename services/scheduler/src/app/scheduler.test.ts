@@ -4,6 +4,7 @@ import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { agentV1, eventsV1App, registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import type { RecordedEvent } from "@gantry/platform";
 import { taskCountList, taskList, toProtoTasks } from "../adapters/task-view.ts";
+import { SchedulerState } from "./scheduler-state.ts";
 import { appCreated, appCreatedOf, appUpdated, at, deploymentPlanned, deploymentPlannedInSteps, harness, healthReport, healthStatus, readyReport, launchedTasks, registration, report, runSpec, status } from "./test-harness.ts";
 
 test("a large cluster's agents are asked to beat less often, recorded in the log, and each is lost only after missing its own interval", async () => {
@@ -499,6 +500,17 @@ test("the last task failure of an app is kept (Marathon's lastTaskFailure), by a
   assert.deepEqual(standby.scheduler.state.lastFailures.get("/web"), failure);
   await h.scheduler.applyLog([at("app-/web", 2, "AppDeleted", { appId: "/web", version: "v2" })]);
   assert.equal(h.scheduler.state.lastFailures.has("/web"), false);
+});
+
+test("forgetting an app's last failure changes the live tasks' version (the failures are answered under it); forgetting an app without one does not", () => {
+  const state = new SchedulerState();
+  state.lastFailures.set("/gone", { appId: "/gone", taskId: "gone.1", state: "TASK_FAILED", message: "exited with 1", host: "h", agentId: "a1", version: "v1", timestamp: "2026-01-01T00:00:00.000Z" });
+  const before = state.instancesVersion;
+  state.deleteRunSpec("/gone");
+  assert.notEqual(state.instancesVersion, before);
+  const after = state.instancesVersion;
+  state.deleteRunSpec("/never-failed");
+  assert.equal(state.instancesVersion, after);
 });
 
 test("the list of every live task carries a version: unchanged while no task changes, new after any change", async () => {

@@ -252,6 +252,14 @@ export declare type ListAppsRequest = Message<"gantry.registry.v1.ListAppsReques
    * @generated from field: string known_version = 5;
    */
   knownVersion: string;
+
+  /**
+   * Also answer the running deployments the caller may read (app views show those affecting
+   * their app): one call serves a view, versioned with the apps.
+   *
+   * @generated from field: bool with_deployments = 6;
+   */
+  withDeployments: boolean;
 };
 
 /**
@@ -285,6 +293,13 @@ export declare type ListAppsResponse = Message<"gantry.registry.v1.ListAppsRespo
    * @generated from field: bool unchanged = 3;
    */
   unchanged: boolean;
+
+  /**
+   * With `with_deployments`: the running deployments the caller may read (the version covers them).
+   *
+   * @generated from field: repeated gantry.registry.v1.Deployment deployments = 4;
+   */
+  deployments: Deployment[];
 };
 
 /**

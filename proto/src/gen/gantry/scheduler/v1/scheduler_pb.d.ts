@@ -29,6 +29,13 @@ export declare type ListTaskCountsRequest = Message<"gantry.scheduler.v1.ListTas
    * @generated from field: string known_version = 2;
    */
   knownVersion: string;
+
+  /**
+   * Also answer the last task failure of each app counted (the version covers them).
+   *
+   * @generated from field: bool with_failures = 3;
+   */
+  withFailures: boolean;
 };
 
 /**
@@ -102,6 +109,13 @@ export declare type ListTaskCountsResponse = Message<"gantry.scheduler.v1.ListTa
    * @generated from field: bool unchanged = 3;
    */
   unchanged: boolean;
+
+  /**
+   * With `with_failures`: the last task failure of each app the caller may read.
+   *
+   * @generated from field: repeated gantry.scheduler.v1.TaskFailure failures = 4;
+   */
+  failures: TaskFailure[];
 };
 
 /**
@@ -279,6 +293,13 @@ export declare type ListTasksRequest = Message<"gantry.scheduler.v1.ListTasksReq
    * @generated from field: string known_version = 3;
    */
   knownVersion: string;
+
+  /**
+   * Also answer the last task failure of each app listed (the version covers them).
+   *
+   * @generated from field: bool with_failures = 4;
+   */
+  withFailures: boolean;
 };
 
 /**
@@ -310,6 +331,13 @@ export declare type ListTasksResponse = Message<"gantry.scheduler.v1.ListTasksRe
    * @generated from field: bool unchanged = 3;
    */
   unchanged: boolean;
+
+  /**
+   * With `with_failures`: the last task failure of each app the caller may read (one app's with `app_id`).
+   *
+   * @generated from field: repeated gantry.scheduler.v1.TaskFailure failures = 4;
+   */
+  failures: TaskFailure[];
 };
 
 /**

@@ -27,4 +27,6 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY . .
 # The `auth` volume takes this folder's owner when first mounted: `node`, whom the services run as.
 RUN mkdir -p /var/lib/gantry/auth && chown node:node /var/lib/gantry/auth
+# Likewise the `metrics` volume, where the metrics service persists its blocks.
+RUN mkdir -p /var/lib/gantry/metrics && chown node:node /var/lib/gantry/metrics
 USER node

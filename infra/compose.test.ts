@@ -14,6 +14,7 @@ import { parse } from "yaml";
 import { generateSigningKey, serviceEnvironment } from "@gantry/platform";
 import { AGENT_FLAG_ENV_NAMES, buildAgentOptions, parseAgentCommandLine, type MachineFacts } from "@gantry/agent";
 import { parseProbeCommand, type ProbeCommand } from "./health/probe-command.ts";
+import { compileLogsSettings } from "@gantry/logs";
 
 interface ComposeService {
   image?: string;
@@ -78,6 +79,9 @@ const CONTAINER: MachineFacts = {
 const ENTRIES: Record<string, (args: string[], env: Record<string, string>) => Promise<Process>> = {
   "services/registry/src/main.ts": (args, env) => platformService(args, env, grpcOnOwnPort),
   "services/scheduler/src/main.ts": (args, env) => platformService(args, env, grpcOnOwnPort),
+  // The logs service reads its own flags (--retention, --partition-interval) before the platform's.
+  "services/logs/src/main.ts": (args, env) => platformService(compileLogsSettings(args, env.DATABASE_URL ?? "postgres://localhost/gantry", env).rest, env, grpcOnOwnPort),
+  "services/metrics/src/main.ts": (args, env) => platformService(args, env, grpcOnOwnPort),
   // `/ping` is the gateway's one public path (no credentials), Marathon's liveness answer.
   "services/gateway/src/main.ts": (args, env) => platformService(args, env, (p) => ({ kind: "http", url: `http://127.0.0.1:${p.listens!.port}/ping` })),
   "services/agent/src/main.ts": async (args, env) => {

@@ -11,35 +11,50 @@
  *   and a revoked grant stops it at once at the gateway and the scheduler too.
  */
 import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { create, type DescMethod } from "@bufbuild/protobuf";
 import { connect } from "@nats-io/transport-node";
-import { registryV1, registryV1Iam, registryV1Secrets, schedulerV1 } from "@gantry/proto";
+import { agentV1Service, logsV1, metricsV1, registryV1, registryV1Iam, registryV1Secrets, schedulerV1 } from "@gantry/proto";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createGrpcClient, createTokenSigner, GantryError, generateSigningKey, infrastructureUrls } from "@gantry/platform";
 import { createTestCluster, createTestDatabase, eventually, type TestDatabase } from "@gantry/platform/testing";
 import { ROUTE_ACCESS } from "@gantry/gateway";
+import { dropLogsDatabase } from "@gantry/logs";
 import { freePort, startServiceProcess, type ServiceProcess } from "@gantry/test/support";
 
 const key = generateSigningKey();
 const admin = createTokenSigner(key).issue({ name: "root", roles: ["admin"] }).token;
 const cluster = createTestCluster();
-const SERVICES = [registryV1.RegistryService, registryV1Iam.IamService, registryV1Secrets.SecretService, schedulerV1.SchedulerService];
+/** The gateway's exec ticket key: it routes exec sessions, so AgentService/Exec and the exec WebSocket route are checked too. */
+const execKeyDir = mkdtempSync(path.join(tmpdir(), "gantry-access-exec-"));
+const execKeyFile = path.join(execKeyDir, "exec-ticket.key");
+writeFileSync(execKeyFile, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+const SERVICES = [registryV1.RegistryService, registryV1Iam.IamService, registryV1Secrets.SecretService, schedulerV1.SchedulerService, logsV1.LogsService, metricsV1.MetricsService];
 /**
  * Methods any authenticated caller may call: lists show only what the caller may read; who am I;
  * log out; and a kill of task ids that name nothing live (it kills nothing; a live task's kill
  * needs update on its app: see scheduler-permissions.test.ts).
  */
 const FOR_EVERY_CALLER = new Set(["ListApps", "ListPods", "ListDeployments", "ListQueue", "ListSecrets", "WhoAmI", "Logout", "Login", "KillTasks"]);
+// Metrics queries that name no app (or a task with no metrics) return only the series the caller may read.
+for (const m of ["Latest", "Range", "ListContainers"]) FOR_EVERY_CALLER.add(m);
 /**
  * Routes any authenticated caller may call: what the gateway says about itself, and lists (and
  * batches of them) that show or touch only what the caller may see: here, nothing.
  */
 const HTTP_FOR_EVERY_CALLER = new Set(["GET /v2/info", "GET /v2/leader", "GET /v2/schemas/app", "HEAD /v2/pods", "GET /v2/apps", "GET /v2/pods", "GET /v2/deployments", "GET /v2/queue", "GET /v2/tasks", "POST /v2/tasks/delete", "PUT /v2/apps", "PATCH /v2/apps"]);
+// The metrics routes answer with what the caller may read (a task of an app it may not read: 403 from the metrics service).
+for (const k of Object.keys(ROUTE_ACCESS)) if (/^GET \/(system\/v1\/(agent\/:agentId\/)?metrics\/v0\/|metrics$)/.test(k)) HTTP_FOR_EVERY_CALLER.add(k);
 const PASSWORD = "team-a password!";
 let testDb: TestDatabase;
 let base = "";
 let gateway = "";
 const processes: ServiceProcess[] = [];
+const metricsDataDir = path.join(tmpdir(), `gantry-access-metrics-${cluster.names.cluster}`);
 
 before(async () => {
   testDb = await createTestDatabase("access");
@@ -47,17 +62,25 @@ before(async () => {
   const [registryPort, schedulerPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   processes.push(startServiceProcess("registry", "services/registry/src/main.ts", ["--port", String(registryPort)], env));
   processes.push(startServiceProcess("scheduler", "services/scheduler/src/main.ts", ["--port", String(schedulerPort)], env));
-  processes.push(startServiceProcess("gateway", "services/gateway/src/main.ts", ["--port", String(gatewayPort)], { ...env, GANTRY_REGISTRY_ADDRESS: `127.0.0.1:${registryPort}`, GANTRY_SCHEDULER_ADDRESS: `127.0.0.1:${schedulerPort}` }));
+  const logsPort = await freePort();
+  processes.push(startServiceProcess("logs", "services/logs/src/main.ts", ["--port", String(logsPort)], { ...env, LOGS_DATABASE_URL: `${testDb.url}_logs` }));
+  const metricsPort = await freePort();
+  processes.push(startServiceProcess("metrics", "services/metrics/src/main.ts", ["--port", String(metricsPort)], { ...env, GANTRY_METRICS_DATA_DIR: metricsDataDir }));
+  processes.push(startServiceProcess("gateway", "services/gateway/src/main.ts", ["--port", String(gatewayPort)], { ...env, GANTRY_REGISTRY_ADDRESS: `127.0.0.1:${registryPort}`, GANTRY_SCHEDULER_ADDRESS: `127.0.0.1:${schedulerPort}`, GANTRY_LOGS_ADDRESS: `127.0.0.1:${logsPort}`, GANTRY_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`, GANTRY_EXEC_KEY_FILE: execKeyFile }));
   gateway = `127.0.0.1:${gatewayPort}`;
   base = `http://${gateway}`;
   await eventually("the gateway and both backends", async () => (await fetch(`${base}/v2/apps`, { headers: { authorization: `Bearer ${admin}` } }).catch(() => undefined))?.status === 200, 60_000, undefined);
+  await eventually("the logs service behind the gateway", async () => [200, 204].includes((await fetch(`${base}/system/v1/logs/v1/range/`, { headers: { authorization: `Bearer ${admin}` } }).catch(() => undefined))?.status ?? 0), 60_000, undefined);
 });
 
 after(async () => {
   for (const p of processes.reverse()) await p.stop(5_000);
   const nc = await connect({ servers: infrastructureUrls().natsUrl });
   await cluster.cleanup(nc).finally(() => nc.close());
+  if (testDb) await dropLogsDatabase(`${testDb.url}_logs`);
   await testDb?.drop();
+  rmSync(execKeyDir, { recursive: true, force: true });
+  await rm(metricsDataDir, { recursive: true, force: true });
 });
 
 const iam = (token?: string) => createGrpcClient(registryV1Iam.IamService, gateway, { ...(token ? { token } : {}), deadlineMs: 10_000 });
@@ -132,6 +155,26 @@ describe("every gRPC method and HTTP route", () => {
       assert.ok(![401, 403].includes(asSuperuser), `${key} as superuser: ${asSuperuser}`);
       if (!HTTP_FOR_EVERY_CALLER.has(key)) assert.equal(await send(nobody), 403, `${key} without the permission`);
     }
+  });
+
+  test("gRPC AgentService/Exec at the gateway (a bidi stream): anonymous → Unauthenticated; without gantry:tasks:exec → PermissionDenied; a superuser → past the check", async () => {
+    const exec = async (token: string | undefined) => {
+      const client = createGrpcClient(agentV1Service.AgentService, gateway, { ...(token ? { token } : {}), deadlineMs: 10_000 });
+      async function* requests() {
+        yield { message: { case: "start" as const, value: { taskId: "team-a_x.nope", command: ["true"] } } };
+      }
+      try {
+        for await (const _ of client.exec(requests())) break;
+        return "OK";
+      } catch (err) {
+        return err instanceof GantryError ? err.code : String(err);
+      } finally {
+        client.close();
+      }
+    };
+    assert.equal(await exec(undefined), "Unauthenticated");
+    assert.equal(await exec(nobody), "PermissionDenied");
+    assert.equal(await exec(admin), "NotFound", "a superuser gets as far as the task look-up");
   });
 });
 

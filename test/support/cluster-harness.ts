@@ -47,6 +47,7 @@ export async function startHarnessCluster(options: { prefix?: string; agent?: Ra
     });
   } catch (err) {
     await database.drop();
+    await dropHarnessLogsDatabase(database.url);
     await rm(gantryHome, { recursive: true, force: true });
     throw err;
   }
@@ -60,7 +61,14 @@ export async function startHarnessCluster(options: { prefix?: string; agent?: Ra
       const nc = await connect({ servers: natsUrl });
       await testCluster.cleanup(nc).finally(() => nc.close());
       await database.drop();
+      await dropHarnessLogsDatabase(database.url);
       await rm(gantryHome, { recursive: true, force: true });
     },
   };
+}
+
+/** Drops the logs service's database beside a test cluster's (`<database>_logs`). */
+async function dropHarnessLogsDatabase(databaseUrl: string): Promise<void> {
+  const { dropLogsDatabase, logsDatabaseUrlOf } = await import("@gantry/logs");
+  await dropLogsDatabase(logsDatabaseUrlOf(databaseUrl));
 }

@@ -7,6 +7,7 @@ import { deploymentCommand } from "./commands/deployment.command.ts";
 import { doctorCommand } from "./commands/doctor.command.ts";
 import { downCommand } from "./commands/down.command.ts";
 import { eventsCommand } from "./commands/events.command.ts";
+import { logCommand } from "./commands/log.command.ts";
 import { groupCommand } from "./commands/group.command.ts";
 import { iamCommand } from "./commands/iam.command.ts";
 import { secretCommand } from "./commands/secret.command.ts";
@@ -14,6 +15,7 @@ import { nodeCommand } from "./commands/node.command.ts";
 import { podCommand } from "./commands/pod.command.ts";
 import { simCommand } from "./commands/sim.command.ts";
 import { taskCommand } from "./commands/task.command.ts";
+import { takeExecExitCode } from "./commands/exec.command.ts";
 import { upCommand } from "./commands/up.command.ts";
 import { reportError } from "./output.ts";
 
@@ -40,6 +42,7 @@ export function buildProgram(): Command {
     .addCommand(taskCommand())
     .addCommand(nodeCommand())
     .addCommand(eventsCommand())
+    .addCommand(logCommand())
     .addCommand(authCommand())
     .addCommand(iamCommand())
     .addCommand(secretCommand())
@@ -51,7 +54,8 @@ export function buildProgram(): Command {
 export async function runCli(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    // `task exec` / `pod exec` exit with their command's code.
+    return takeExecExitCode();
   } catch (err) {
     return reportError(err);
   }

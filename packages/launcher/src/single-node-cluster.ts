@@ -19,7 +19,11 @@ import {
 } from "@gantry/platform";
 import { startRegistry } from "@gantry/registry";
 import { startScheduler } from "@gantry/scheduler";
-import { startGateway } from "@gantry/gateway";
+import { startMetrics } from "@gantry/metrics";
+import { compileLogsSettings, startLogs } from "@gantry/logs";
+import { loadOrCreateExecTicketKeys, startGateway } from "@gantry/gateway";
+import { createPublicKey } from "node:crypto";
+import { join } from "node:path";
 import { startAgent, compileAgentOptions, type RawAgentOptions } from "@gantry/agent";
 import { clusterFilePath, dataDirLayout, defaultDataDir } from "./data-dir.ts";
 import { removeClusterFile, writeClusterFile, type ClusterFile } from "./cluster-file.ts";
@@ -78,6 +82,8 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
   const key = signingKeyFromEnv() ?? (await loadOrCreateSigningKey(layout.authKey));
   const secretsKey = secretsKeyFromEnv() ?? (await loadOrCreateSigningKey(layout.secretsKey, "secrets key"));
   const signer = createTokenSigner(key);
+  // Exec tickets: the gateway signs with the private key, agents verify with `exec-ticket.key.pub`.
+  const execKeys = await loadOrCreateExecTicketKeys(join(layout.root, "exec-ticket.key"));
   const authenticator = createAuthenticator(signer);
   const issued = signer.issue({ name: "admin", roles: ["admin"] });
   await recordTokenIssued(options.databaseUrl, options.cluster, "admin", issued.tokenId, ["admin"]);
@@ -93,23 +99,30 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
     stops.push(() => registry.stop());
     const scheduler = await startScheduler({ ...common, logger: root.child({ component: "scheduler" }) });
     stops.push(() => scheduler.stop());
+    const metrics = await startMetrics({ ...common, dataDir: join(layout.root, "metrics"), logger: root.child({ component: "metrics" }) });
+    stops.push(() => metrics.stop());
+    // Logs: its own database beside the cluster's (`<database>_logs`, or LOGS_DATABASE_URL); retention from GANTRY_LOGS_RETENTION.
+    const logs = await startLogs({ ...common, settings: compileLogsSettings([], options.databaseUrl).settings, logger: root.child({ component: "logs" }) });
+    stops.push(() => logs.stop());
     const gateway = await startGateway({
       host: options.host,
       port: options.port,
-      backends: { registry: `127.0.0.1:${registry.port}`, scheduler: `127.0.0.1:${scheduler.port}` },
+      backends: { registry: `127.0.0.1:${registry.port}`, scheduler: `127.0.0.1:${scheduler.port}`, metrics: `127.0.0.1:${metrics.port}`, logs: `127.0.0.1:${logs.port}` },
       authenticator,
       logger: root.child({ component: "gateway" }),
       names,
       natsUrl: options.natsUrl,
       ...(options.tls ? { tls: options.tls } : {}),
+      exec: { ticketKey: execKeys.privateKey, signer, databaseUrl: options.databaseUrl },
     });
     stops.push(() => gateway.stop());
     let agentId: string | undefined;
     if (options.agent !== false) {
-      const agentOptions = compileAgentOptions({ gantryHome: options.gantryHome, ...options.agent });
+      // The agent's exec endpoint on loopback, like the rest of a single-node cluster (and in its TLS certificates).
+      const agentOptions = compileAgentOptions({ gantryHome: options.gantryHome, grpcListen: "127.0.0.1:0", ...options.agent });
       const bus = await connectBus(options.natsUrl, names, "agent", options.tls);
       stops.push(() => bus.close());
-      const agent = await startAgent(agentOptions, { bus, logger: root.child({ component: "agent" }), secretsKey });
+      const agent = await startAgent(agentOptions, { bus, logger: root.child({ component: "agent" }), secretsKey, execTicketKey: createPublicKey(execKeys.privateKey), ...(options.tls ? { tls: options.tls } : {}) });
       stops.push(() => agent.stop({ killTasks: true }));
       agentId = agentOptions.agentId;
     }

@@ -128,6 +128,7 @@ export {
 } from "./auth/index.ts";
 export type { Principal, TokenClaims, IssuedToken, TokenSigner, Authenticator, Action, Permission, ResourceKind, DirectoryEntry, PrincipalDirectory } from "./auth/index.ts";
 export { startTelemetry, injectTraceparent, extractContext, withExtractedContext, tracer } from "./telemetry/index.ts";
+export { attachControlMetrics, controlBatch, recordPlacements, recordQueueDepth, recordRelayLag, recordApiRequest, timedAppend } from "./telemetry/index.ts";
 export type { Telemetry, TraceCarrier } from "./telemetry/index.ts";
 export { openDatabase, openClusterDatabase } from "./database/database.ts";
 export { claimDatabaseForCluster } from "./database/cluster-claim.ts";

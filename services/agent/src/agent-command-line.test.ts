@@ -20,7 +20,8 @@ test("--nats-url and --cluster are the process's own, with no variable of their 
 test("every option flag has its variable, named after the flag", () => {
   assert.ok(AGENT_FLAG_ENV_NAMES.includes("GANTRY_AGENT_WORK_DIR"));
   assert.ok(AGENT_FLAG_ENV_NAMES.includes("GANTRY_AGENT_SANDBOX_GC_HOURS"));
-  assert.equal(AGENT_FLAG_ENV_NAMES.length, 14);
+  assert.ok(AGENT_FLAG_ENV_NAMES.includes("GANTRY_AGENT_GRPC_LISTEN"));
+  assert.equal(AGENT_FLAG_ENV_NAMES.length, 16);
   for (const name of AGENT_FLAG_ENV_NAMES) assert.match(name, /^GANTRY_AGENT_[A-Z_]+$/);
 });
 

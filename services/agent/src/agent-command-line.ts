@@ -15,6 +15,8 @@ export const AGENT_USAGE = `usage: node services/agent/src/main.ts [flags]
   --sandbox-gc-hours H   remove ended tasks' sandboxes after H hours, default 168 (GANTRY_AGENT_SANDBOX_GC_HOURS)
   --cni-config-dir DIR   CNI network configs, default /etc/gantry/cni (GANTRY_AGENT_CNI_CONFIG_DIR)
   --cni-plugin-dirs D:D  default /usr/lib/cni, /opt/cni/bin where present (GANTRY_AGENT_CNI_PLUGIN_DIRS)
+  --grpc-listen H:P      gRPC endpoint (exec): HOST:PORT, PORT or off; default <hostname>:0 (GANTRY_AGENT_GRPC_LISTEN)
+  --exec-key-file F      the gateway's exec ticket public key, PEM (GANTRY_AGENT_EXEC_KEY_FILE)
   --nats-url URL         default $NATS_URL or nats://127.0.0.1:4222
   --cluster NAME         default $GANTRY_CLUSTER or gantry
   --kill-tasks-on-exit   kill tasks on SIGTERM/SIGINT instead of leaving them for re-attach`;
@@ -35,6 +37,8 @@ const OPTION_FLAGS = {
   "cni-config-dir": "cniConfigDir",
   "cni-plugin-dirs": "cniPluginDirs",
   "sandbox-gc-hours": "sandboxGcHours",
+  "grpc-listen": "grpcListen",
+  "exec-key-file": "execKeyFile",
 } as const satisfies Record<string, keyof RawAgentOptions>;
 
 type OptionFlag = keyof typeof OPTION_FLAGS;

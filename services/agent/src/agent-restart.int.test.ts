@@ -107,7 +107,11 @@ describe("agent crash", () => {
       assert.deepEqual(await within("the first agent process to die of SIGKILL", first.exited, 5_000), { code: null, signal: "SIGKILL" });
       assert.ok(isAlive(cp.pid), "the task outlives its agent's kill -9");
       assert.ok((await pidsOfTask(taskId)).includes(cp.pid), "the live process is the task's");
-      if (cgroups) assert.ok(readFileSync(taskMemoryProcsFile(cgroups, agentId, taskId), "utf8").split("\n").includes(String(cp.pid)), "still in its memory cgroup");
+      if (cgroups) {
+        // cp.pid is the task's launcher, which stays outside the task's groups; its child is the task.
+        const [task] = readFileSync(`/proc/${cp.pid}/task/${cp.pid}/children`, "utf8").trim().split(" ");
+        assert.ok(readFileSync(taskMemoryProcsFile(cgroups, agentId, taskId), "utf8").split("\n").includes(task!), "the task is still in its memory cgroup");
+      }
       // The other task ends while no agent runs: exit 7.
       writeFileSync(join(workDir, "sandboxes", exiterId, "go"), "");
       await eventually("the exiting task to end while the agent is down", async () => (await pidsOfTask(exiterId)).length === 0, 10_000);

@@ -84,6 +84,9 @@ function checkpointOf(workDir: string, taskId: string): TaskCheckpoint {
   return JSON.parse(readFileSync(join(workDir, "sandboxes", taskId, ".gantry", "checkpoint.json"), "utf8"));
 }
 
+/** The pid (as text) of the task a task launcher started: its child. */
+const taskOfLauncher = (launcherPid: number): string => readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, "utf8").trim().split(" ")[0]!;
+
 const alive = (pid: number) => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -144,7 +147,9 @@ describe("agent", () => {
       assert.deepEqual([...cp.cgroupDirs].sort(), expectedTaskCgroupDirs(cgroups, main.agentId, taskId));
       for (const { file, value } of expectedLimitFiles(cgroups, main.agentId, taskId, 0.5, 64)) assert.equal(readFileSync(file, "utf8").trim(), value, file);
       const procs = readFileSync(taskMemoryProcsFile(cgroups, main.agentId, taskId), "utf8").split("\n");
-      assert.ok(procs.includes(String(cp.pid)), "the task joined its memory cgroup");
+      // cp.pid is the task's launcher (outside the task's groups, so that it survives a kill of them); its child is the task.
+      assert.ok(procs.includes(taskOfLauncher(cp.pid)), "the task joined its memory cgroup");
+      assert.ok(!procs.includes(String(cp.pid)), "its launcher did not");
     }
     send(main.agentId, kill(taskId));
     const killed = await waitForState(taskId, TaskState.KILLED);
@@ -448,7 +453,10 @@ describe("agent restart", () => {
     await waitForState(vanishes, TaskState.RUNNING);
     await first.stop({ killTasks: false });
     const { pid } = checkpointOf(opts.workDir, vanishes);
+    // Everything of the task vanishes, its launcher first (so that no exit status is written).
+    const task = taskOfLauncher(pid);
     process.kill(-pid, "SIGKILL");
+    process.kill(-Number(task), "SIGKILL");
     await waitFor("both processes gone", () => !alive(pid) && !alive(checkpointOf(opts.workDir, exits).pid));
 
     const before = scheduler.registrations.length;

@@ -25,6 +25,11 @@ import {
   subscribeCommands,
 } from "./adapters/agent-link.nats.ts";
 import { natsStatusSink } from "./adapters/status-sink.nats.ts";
+import { startLogShipping } from "./log-shipping.ts";
+import { agentMetrics } from "./metrics-wiring.ts";
+import type { KeyObject } from "node:crypto";
+import type { TlsMaterial } from "@gantry/platform/tls";
+import { startExecEndpoint } from "./agent-endpoint-wiring.ts";
 
 /** A started agent. */
 export interface RunningAgent {
@@ -57,7 +62,7 @@ const STOP_DRAIN_MS = 10_000;
  * of an older epoch (a deposed leader) with one warning, running none of its commands.
  * Rejects when NATS/JetStream is unusable or the epoch file is unreadable.
  */
-export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger: Logger; secretsKey?: Uint8Array }): Promise<RunningAgent> {
+export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger: Logger; secretsKey?: Uint8Array; execTicketKey?: KeyObject; tls?: TlsMaterial }): Promise<RunningAgent> {
   const { bus } = deps;
   const logger = deps.logger.child({ agent: options.agentId });
   const life = new AbortController();
@@ -84,7 +89,9 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
 
   await ensureStatusStream(bus);
   const status = natsStatusSink(bus, options.agentId, logger, statusAbort.signal);
+  const metrics = agentMetrics({ agentId: options.agentId, hostname: options.hostname, gpuCount: options.gpus.length }, { bus, logger });
   const supervisor = new TaskSupervisor(options, {
+    statsd: metrics.statsd,
     sandboxes: fsSandboxStore(options.workDir),
     processes: osProcessRuntime(),
     isolator: options.isolation.kind === "cgroups" ? cgroupIsolator(options.isolation.cgroups, options.agentId, logger) : processIsolator(),
@@ -100,6 +107,11 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
     newId: () => randomUUID(),
   });
   await supervisor.recover();
+  // Task output (sandbox stdout/stderr) to the LOGS stream, resuming from each task's shipped offsets.
+  const logShipping = await startLogShipping({ workDir: options.workDir, agentId: options.agentId, hostname: options.hostname, bus, logger });
+  await metrics.start(() => supervisor.metricTargets());
+  // The gRPC endpoint (exec) is up before the registration advertises it.
+  const endpoint = await startExecEndpoint(options, { logger, isRunning: (taskId) => supervisor.runningTaskIds().includes(taskId), ...(deps.execTicketKey ? { ticketKey: deps.execTicketKey } : {}), ...(deps.tls ? { tls: deps.tls } : {}) });
 
   await subscribeCommands(bus, options.agentId, logger, life.signal, async (batch) => {
     if (!admitCommandBatch(epoch, batch, logger, persistEpoch)) return;
@@ -122,6 +134,7 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
     roles: options.roles,
     capabilities: options.capabilities,
     runningTaskIds: supervisor.runningTaskIds(),
+    grpcEndpoint: endpoint?.endpoint ?? "",
   });
   const registered = registerAgent(bus, registration, logger, life.signal).then((answer) => {
     if (!answer) return undefined;
@@ -144,9 +157,13 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
     stop({ killTasks }) {
       stopping ??= (async () => {
         life.abort();
+        metrics.stop();
+        await endpoint?.stop();
         // Reports still unacknowledged after this are re-published from the checkpoints on the next start.
         const giveUp = setTimeout(() => statusAbort.abort(), STOP_DRAIN_MS + (killTasks ? 60_000 : 0));
         await supervisor.stop({ killTasks });
+        if (!(await logShipping.shipper.flush(5_000))) logger.warn("stopped with task output not yet shipped; shipped on the next start");
+        await logShipping.stop();
         const drained = await status.drain(STOP_DRAIN_MS);
         if (!drained) logger.warn("stopped with status updates unacknowledged");
         clearTimeout(giveUp);

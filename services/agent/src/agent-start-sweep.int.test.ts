@@ -5,9 +5,9 @@
  *
  * - a checkpoint written before its process was started, and no process ever started (the crash
  *   came between the two): the task is reported FAILED, never RUNNING;
- * - the same checkpoint, but the launch wrapper did start and wrote its pid: the agent completes
+ * - the same checkpoint, but the task launcher did start and wrote its pid: the agent completes
  *   the checkpoint from that pid, re-attaches, and a kill ends it;
- * - a launch wrapper running in a sandbox that no checkpoint names: killed at start;
+ * - a task launcher running in a sandbox that no checkpoint names: it and its task killed at start;
  * - as root with cgroups, a task group of this agent that no checkpoint names, with a process in
  *   it: the process is killed and the group removed at start; another agent's task group on the
  *   same machine, and its process, are left alone;
@@ -29,7 +29,8 @@ import { eventually, expectedAgentCgroupDirs, expectedTaskCgroupDirs, pidsOfTask
 import { probeMachine } from "./index.ts";
 import { fsSandboxStore } from "./adapters/sandbox-store.fs.ts";
 import { podNetnsName } from "./adapters/pod-network.cni.ts";
-import { wrapperScript } from "./adapters/process-runtime.os.ts";
+import { launcherRunArgs } from "./adapters/task-launcher.ts";
+import { buildTaskLauncher } from "./testing/task-launcher-build.ts";
 import type { TaskCheckpoint } from "./domain/task-checkpoint.ts";
 import { isAlive, killQuietly, removeLeftoverCgroups, startAgentProcess, stopAgentProcesses, type AgentProcess } from "./testing/agent-process.ts";
 import { closeFakeCluster, killCommand, startFakeScheduler, type FakeScheduler } from "./testing/fake-scheduler.ts";
@@ -79,10 +80,10 @@ function startingCheckpoint(taskId: string): TaskCheckpoint {
   };
 }
 
-/** Starts `argv` the way the agent does (its launch wrapper, in the task's sandbox, leading its own process group), tagged with the task id. */
+/** Starts `argv` the way the agent does (its task launcher, in the task's sandbox, leading its own process group), tagged with the task id. */
 function spawnLikeTheAgent(taskId: string, argv: string[]): ChildProcess {
   const paths = store.prepare(taskId);
-  const child = spawn("/bin/sh", ["-c", wrapperScript([], paths.exitStatusFile, paths.pidFile), "gantry-task", ...argv], {
+  const child = spawn(buildTaskLauncher(), launcherRunArgs({ pidFile: paths.pidFile, exitFile: paths.exitStatusFile, cgroupProcs: [], argv }), {
     cwd: paths.sandbox,
     env: { ...process.env, GANTRY_TASK_ID: taskId },
     detached: true,
@@ -135,7 +136,7 @@ after(async () => {
 });
 
 describe("agent start after a crash mid-launch", () => {
-  it("reports a task whose start never happened FAILED, completes and re-attaches one that did, and sweeps wrappers and cgroups no checkpoint names", async (t) => {
+  it("reports a task whose start never happened FAILED, completes and re-attaches one that did, and sweeps launchers and cgroups no checkpoint names", async (t) => {
     try {
       // Crash between the checkpoint and the spawn: nothing ran.
       store.prepare(neverRan);
@@ -145,11 +146,11 @@ describe("agent start after a crash mid-launch", () => {
       store.prepare(startedUnrecorded);
       store.writeCheckpoint(startingCheckpoint(startedUnrecorded));
       const started = spawnLikeTheAgent(startedUnrecorded, ["sleep", "1000"]);
-      await eventually("the wrapper to write its pid", () => existsSync(store.paths(startedUnrecorded).pidFile) && readFileSync(store.paths(startedUnrecorded).pidFile, "utf8").endsWith("\n"), 5_000);
+      await eventually("the launcher to write its pid", () => existsSync(store.paths(startedUnrecorded).pidFile) && readFileSync(store.paths(startedUnrecorded).pidFile, "utf8").endsWith("\n"), 5_000);
 
-      // A wrapper whose checkpoint never reached the disk at all (a sandbox without one).
+      // A launcher whose checkpoint never reached the disk at all (a sandbox without one).
       const stray = spawnLikeTheAgent(strayWrapper, ["sleep", "1000"]);
-      await eventually("the stray wrapper to start", () => existsSync(store.paths(strayWrapper).pidFile), 5_000);
+      await eventually("the stray launcher to start", () => existsSync(store.paths(strayWrapper).pidFile), 5_000);
 
       // A task group of this agent with a process in it and no sandbox at all.
       // And, beside it, a task group of another agent on the same machine.
@@ -169,8 +170,9 @@ describe("agent start after a crash mid-launch", () => {
       const reg = await eventually("the agent to register", () => scheduler.registrations.slice(registrationsBefore).find((r) => r.agentId === agentId), 20_000);
       // The agent recovers and sweeps before it registers.
       assert.deepEqual(reg.runningTaskIds, [startedUnrecorded], "only the task that did start is running");
-      assert.equal(isAlive(stray.pid!), false, "the stray wrapper was killed");
-      assert.deepEqual(await pidsOfTask(strayWrapper), [], "nothing of the stray wrapper's task is left");
+      // Its task is SIGKILLed; the launcher then reaps it and exits (milliseconds).
+      await eventually("the stray launcher to exit", () => !isAlive(stray.pid!), 5_000);
+      assert.deepEqual(await pidsOfTask(strayWrapper), [], "nothing of the stray launcher's task is left");
       if (cgroups) {
         assert.equal(isAlive(inGroup!.pid!), false, "the process in the stray group was killed");
         for (const dir of expectedTaskCgroupDirs(cgroups, agentId, strayCgroup)) assert.equal(existsSync(dir), false, `${dir} removed`);
@@ -191,7 +193,7 @@ describe("agent start after a crash mid-launch", () => {
       assert.equal(reattached.message, "re-attached after agent restart");
       const cp = checkpointOf(startedUnrecorded);
       assert.equal(cp.starting, undefined, "the checkpoint is complete");
-      assert.equal(cp.pid, started.pid, "with the wrapper's pid");
+      assert.equal(cp.pid, started.pid, "with the launcher's pid");
       assert.ok(cp.startTicks > 0, "and its start time");
       assert.ok(isAlive(started.pid!), "re-attaching leaves the task alone");
 

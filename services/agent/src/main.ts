@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const bus = await connectBus(commandLine.natsUrl ?? infrastructureUrls().natsUrl, clusterNames(commandLine.cluster), `agent/${options.agentId}`, tlsFromEnv());
   // Secrets sealed into run specs are opened with the cluster's secrets key (GANTRY_SECRETS_KEY_FILE).
   const secretsKey = secretsKeyFromEnv();
-  const agent = await startAgent(options, { bus, logger, ...(secretsKey ? { secretsKey } : {}) });
+  // The gRPC endpoint (exec) is mutual TLS with the cluster CA too when the agent has a certificate.
+  const tls = tlsFromEnv();
+  const agent = await startAgent(options, { bus, logger, ...(secretsKey ? { secretsKey } : {}), ...(tls ? { tls } : {}) });
   logger.info({ agent: agent.agentId, workDir: options.workDir, resources: options.resources, gpus: options.gpus.length }, "agent started");
   const shutdown = async () => {
     await agent.stop({ killTasks: commandLine.killTasksOnExit });

@@ -2,13 +2,22 @@
  * Runs the gateway as its own process:
  *   node services/gateway/src/main.ts [--host H] [--port P] [--cluster C] [--auth-key-file F]
  * with GANTRY_REGISTRY_ADDRESS and GANTRY_SCHEDULER_ADDRESS (host:port of their gRPC servers)
- * and GANTRY_AUTH_KEY from the environment; with GANTRY_TLS_*_FILE it talks mutual TLS to the
- * backends and NATS and serves HTTPS (GANTRY_PUBLIC_TLS_*_FILE: another certificate for that).
+ * (and GANTRY_METRICS_ADDRESS for the metrics routes, GANTRY_LOGS_ADDRESS for the dcos-log routes, optional) and GANTRY_AUTH_KEY from the environment; with GANTRY_TLS_*_FILE it talks mutual TLS to the
+ * backends and NATS and serves HTTPS (GANTRY_PUBLIC_TLS_*_FILE: another certificate for that);
+ * with GANTRY_EXEC_KEY_FILE (the exec ticket private key) it routes exec sessions to the agents.
  * Stops on SIGINT/SIGTERM.
  */
 import { readFileSync } from "node:fs";
 import { GantryError, runServiceProcess, serviceEnvironment } from "@gantry/platform";
 import { startGateway } from "./start-gateway.ts";
+import { execTicketPrivateKey } from "./exec/exec-ticket-keys.ts";
+
+/** Exec routing when `GANTRY_EXEC_KEY_FILE` names the cluster's exec ticket private key (Ed25519, PEM); none without it. */
+function execFromEnv(env: { databaseUrl: string; signer?: import("@gantry/platform").TokenSigner }) {
+  const file = process.env.GANTRY_EXEC_KEY_FILE;
+  if (!file || !env.signer) return {};
+  return { exec: { ticketKey: execTicketPrivateKey(readFileSync(file, "utf8"), `GANTRY_EXEC_KEY_FILE ${file}`), signer: env.signer, databaseUrl: env.databaseUrl } };
+}
 
 /** A public certificate for HTTPS (`GANTRY_PUBLIC_TLS_CERT_FILE` and `…_KEY_FILE`), instead of the cluster one. */
 function publicTlsFromEnv(): { publicTls?: { cert: string; key: string } } {
@@ -35,7 +44,8 @@ await runServiceProcess("gateway", async (logger) => {
     authenticator: env.authenticator,
     ...(env.tls ? { tls: env.tls } : {}),
     ...publicTlsFromEnv(),
-    backends: { registry: backend("GANTRY_REGISTRY_ADDRESS"), scheduler: backend("GANTRY_SCHEDULER_ADDRESS") },
+    ...execFromEnv(env),
+    backends: { registry: backend("GANTRY_REGISTRY_ADDRESS"), scheduler: backend("GANTRY_SCHEDULER_ADDRESS"), ...(process.env.GANTRY_METRICS_ADDRESS ? { metrics: process.env.GANTRY_METRICS_ADDRESS } : {}), ...(process.env.GANTRY_LOGS_ADDRESS ? { logs: process.env.GANTRY_LOGS_ADDRESS } : {}) },
     logger,
   });
 });

@@ -1,8 +1,10 @@
-import { channelCredentials, connectBus, createGrpcProxy, followDirectory, type Authenticator, type Bus, type ClusterNames, type FollowedDirectory, type Logger, type TlsMaterial } from "@gantry/platform";
+import { attachControlMetrics, channelCredentials, connectBus, createGrpcProxy, followDirectory, type Authenticator, type Bus, type ClusterNames, type FollowedDirectory, type Logger, type TlsMaterial } from "@gantry/platform";
 import { connectBackends, PROXIED_SERVICES, type BackendAddresses } from "./backends.ts";
 import { openEventFeed } from "./events/event-feed.nats.ts";
 import { buildHttpApi } from "./http/http-api.ts";
 import { listenSharedPort, type PublicTls } from "./shared-port.ts";
+import { startComponentLogShipping, type ComponentLogShipping } from "@gantry/logs/shipping";
+import { startExecService, type ExecService, type ExecSettings } from "./exec/exec-wiring.ts";
 
 /** What the gateway needs to run. */
 export interface GatewayOptions {
@@ -19,6 +21,8 @@ export interface GatewayOptions {
   tls?: TlsMaterial;
   /** Serve HTTPS (and gRPC over TLS) with this certificate; by default the cluster certificate of `tls` when given, else plain HTTP. */
   publicTls?: PublicTls;
+  /** Exec routing to the agents (ticket key, look-up signer, audit database); without it no exec is served. */
+  exec?: Omit<ExecSettings, "cluster">;
 }
 
 /** A running gateway. */
@@ -39,12 +43,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const publicTls = options.publicTls ?? (options.tls ? { cert: options.tls.cert, key: options.tls.key } : undefined);
   let bus: Bus | undefined;
   let directory: FollowedDirectory | undefined;
-  const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, backendFor: (t) => backends.addressOf(t), reflection: true, backendCredentials: channelCredentials(options.tls) });
+  let controlMetrics: { stop(): Promise<void> } | undefined;
+  let exec: ExecService | undefined;
+  try {
+    exec = options.exec ? await startExecService({ ...options.exec, cluster: options.names.cluster }, { backends, logger, agentCredentials: channelCredentials(options.tls) }) : undefined;
+  } catch (err) {
+    backends.close();
+    throw err;
+  }
+  const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, own: exec ? [exec.binding] : [], backendFor: (t) => backends.addressOf(t), reflection: true, backendCredentials: channelCredentials(options.tls) });
   let http: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
   let shared: Awaited<ReturnType<typeof listenSharedPort>>;
+  let ownLogs: ComponentLogShipping | undefined;
   let publicAddress = "";
   try {
     bus = await connectBus(options.natsUrl, options.names, "gateway", options.tls);
+    // API latency by route, shipped to the metrics service.
+    controlMetrics = attachControlMetrics(bus, "gateway", logger);
+    // The gateway's own log lines, shipped to the LOGS stream (bounded, never blocking).
+    ownLogs = await startComponentLogShipping({ bus, component: "gateway" });
     // Tokens are looked up in the registry's principal directory (grants, revocations) as it changes.
     directory = await followDirectory(bus.nc, options.names);
     options.authenticator.useDirectory?.(directory, { keepExisting: true });
@@ -56,14 +73,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       logger,
       info: { cluster: options.names.cluster, version: "0.1.0", address: () => publicAddress },
       openEventFeed: (after) => openEventFeed(events, after),
+      ...(exec ? { exec: exec.router } : {}),
     });
     shared = await listenSharedPort(options.host, options.port, http.server, grpcPort, publicTls);
   } catch (err) {
     // A busy port must not leave the proxy or the backend channels keeping the process alive.
     await http?.close().catch(() => undefined);
     await proxy.shutdown(0).catch(() => undefined);
+    await exec?.close().catch(() => undefined);
     backends.close();
     directory?.stop();
+    await controlMetrics?.stop();
+    await ownLogs?.stop();
     await bus?.close();
     throw err;
   }
@@ -77,8 +98,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await shared.close();
       await http!.close();
       await proxy.shutdown(1_000);
+      await exec?.close();
       backends.close();
       directory?.stop();
+      await controlMetrics?.stop();
+      await ownLogs?.stop();
       await bus!.close();
     },
   };

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  attachControlMetrics,
   EventStore,
   connectBus,
   followDirectory,
@@ -18,6 +19,7 @@ import { schedulerService } from "./adapters/scheduler.grpc.ts";
 import { snapshotStore } from "./adapters/snapshot-store.postgres.ts";
 import { DEFAULT_PLACEMENT_POLICY } from "./placement-policy.ts";
 import { startSchedulerRoles, type SchedulerRoles } from "./scheduler-roles.ts";
+import { startComponentLogShipping, type ComponentLogShipping } from "@gantry/logs/shipping";
 
 /** What the scheduler needs to run, compiled by the caller (main.ts or `gantry up`). */
 export interface SchedulerOptions extends ServiceEnvironment {
@@ -58,9 +60,15 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
   const stop = new AbortController();
   const store = new EventStore({ pool: database.pool, logger });
   let bus: Awaited<ReturnType<typeof connectBus>> | undefined;
+  let ownLogs: ComponentLogShipping | undefined;
   const background: Promise<void>[] = [];
   try {
     bus = await connectBus(options.natsUrl, options.names, "scheduler", options.tls);
+    // The scheduler's own log lines, shipped to the LOGS stream (bounded, never blocking).
+    ownLogs = await startComponentLogShipping({ bus, component: "scheduler" });
+    // Placements, queue depth, append latency and relay lag, shipped to the metrics service.
+    const controlMetrics = attachControlMetrics(bus, "scheduler", logger);
+    stop.signal.addEventListener("abort", () => void controlMetrics.stop());
     // Tokens are looked up in the registry's principal directory (grants, revocations) as it changes.
     const directory = await followDirectory(bus.nc, options.names);
     stop.signal.addEventListener("abort", () => directory.stop());
@@ -97,6 +105,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
         await grpc.shutdown(2_000);
         stop.abort();
         await Promise.allSettled(background);
+        await ownLogs?.stop();
         await bus!.close();
         await store.close();
         await database.close();
@@ -106,6 +115,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     // Leave nothing open behind a failed start (a live NATS connection would keep the process up).
     stop.abort();
     await Promise.allSettled(background);
+    await ownLogs?.stop().catch(() => undefined);
     await bus?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await database.close().catch(() => undefined);

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { registryV1, registryV1App, schedulerV1Model } from "@gantry/proto";
-import { printResult } from "../output.ts";
+import { printResult, printView } from "../output.ts";
+import { messageJson } from "../render/message-json.ts";
 import { readDefinition } from "../read-json-input.ts";
 import { summarizeApp } from "../render/run-specs.ts";
 import { renderTable } from "../render/table.ts";
@@ -19,6 +20,7 @@ import {
   type MutationOptions,
 } from "./command-kit.ts";
 import { addDebugCommand } from "./placement-debug.ts";
+import { addAppMetricsCommand } from "./metrics.command.ts";
 
 const EXAMPLES = `Definitions are Marathon 1.4 app JSON, read from FILE, or from stdin when FILE is - or absent.
 Mutations print the deployment that carries them out and follow it until it ends (step i/n, instances
@@ -65,7 +67,8 @@ export function appCommand(): Command {
   ).action(async (opts: ListOptions) => {
     const filter = { id: opts.id ?? "", cmd: opts.cmd ?? "", label: opts.label ?? "", group: opts.group ?? "" };
     const [apps, tasks] = await withClient((api) => Promise.all([api.registry.listApps(filter), api.scheduler.listTasks({})]));
-    printResult(opts, registryV1.ListAppsResponseSchema, apps, () => {
+    // --json prints the apps alone (the answer's other lists are for the gateway's views).
+    printView(opts, () => ({ apps: messageJson(registryV1.ListAppsResponseSchema, apps).apps }), () => {
       const rows = apps.apps.map((a) => {
         const s = summarizeApp(a.definition);
         const running = tasks.tasks.filter((t) => t.appId === a.id && t.state === schedulerV1Model.TaskState.RUNNING).length;
@@ -129,5 +132,6 @@ export function appCommand(): Command {
 
   addDebugCommand(app, "app");
 
+  addAppMetricsCommand(app);
   return app;
 }

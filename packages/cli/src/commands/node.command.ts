@@ -3,6 +3,8 @@ import { schedulerV1, type schedulerV1Model } from "@gantry/proto";
 import { printResult, type OutputOptions } from "../output.ts";
 import { renderAgents } from "../render/agents.ts";
 import { commandGroup, withClient, withJson } from "./command-kit.ts";
+import { addNodeMetricsCommand } from "./metrics.command.ts";
+import { addNodeLogCommand } from "./log.command.ts";
 
 const EXAMPLES = `Draining is maintenance: a draining agent takes no new instances, and those it runs stay
 until they are told to stop (scale, restart or remove them); undrain ends it.
@@ -44,5 +46,7 @@ export function nodeCommand(): Command {
       printResult(opts, schedulerV1.UndrainAgentResponseSchema, result, () => `undrained ${named(agentId, result.agent)}: it takes new instances again`);
     },
   );
+  addNodeMetricsCommand(node);
+  addNodeLogCommand(node);
   return node;
 }

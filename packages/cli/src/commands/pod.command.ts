@@ -6,6 +6,7 @@ import { summarizePod } from "../render/run-specs.ts";
 import { renderTable } from "../render/table.ts";
 import { addCreateCommand, addRemoveCommand, addShowCommand, addVersionsCommand, changed, commandGroup, followChange, withClient, withForce, withJson, type MutationOptions } from "./command-kit.ts";
 import { addDebugCommand } from "./placement-debug.ts";
+import { addPodExecCommand } from "./exec.command.ts";
 
 const EXAMPLES = `Definitions are Marathon 1.4 pod JSON ({id, containers[], scaling, …}), read from FILE, or from
 stdin when FILE is - or absent. Resources shown are the sums over a pod's containers.
@@ -76,6 +77,7 @@ export function podCommand(): Command {
   addVersionsCommand(pod, "pod", registryV1.ListPodVersionsResponseSchema, (api, id) => api.registry.listPodVersions({ id }));
 
   addDebugCommand(pod, "pod");
+  addPodExecCommand(pod);
 
   return pod;
 }

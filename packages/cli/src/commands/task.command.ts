@@ -1,9 +1,13 @@
 import type { Command } from "commander";
 import { schedulerV1 } from "@gantry/proto";
-import { printResult, type OutputOptions } from "../output.ts";
+import { printView, type OutputOptions } from "../output.ts";
+import { messageJson } from "../render/message-json.ts";
 import { taskStateLabel } from "../render/enum-labels.ts";
 import { renderTable } from "../render/table.ts";
 import { commandGroup, withClient, withJson } from "./command-kit.ts";
+import { addTaskExecCommand } from "./exec.command.ts";
+import { addTaskMetricsCommand } from "./metrics.command.ts";
+import { addTaskLogCommand } from "./log.command.ts";
 
 interface TaskListOptions extends OutputOptions {
   app?: string;
@@ -27,10 +31,14 @@ export function taskCommand(): Command {
       .option("--all", "include finished, failed and killed tasks"),
   ).action(async (opts: TaskListOptions) => {
     const result = await withClient((api) => api.scheduler.listTasks({ appId: opts.app ?? "", includeTerminal: opts.all ?? false }));
-    printResult(opts, schedulerV1.ListTasksResponseSchema, result, () => {
+    // --json prints the tasks alone (the answer's other lists are for the gateway's views).
+    printView(opts, () => ({ tasks: messageJson(schedulerV1.ListTasksResponseSchema, result).tasks }), () => {
       const rows = result.tasks.map((t) => [t.taskId, t.appId, t.host, taskStateLabel(t.state), t.updatedAt, t.message]);
       return renderTable(["id", "app", "host", "state", "since", "message"], rows, noTasks(opts));
     });
   });
+  addTaskExecCommand(task);
+  addTaskMetricsCommand(task);
+  addTaskLogCommand(task);
   return task;
 }

@@ -12,6 +12,8 @@ export interface StreamDeclaration {
   duplicateWindowMs?: number;
   /** Oldest message kept (default: forever). */
   maxAgeMs?: number;
+  /** Most bytes kept; the oldest messages go first beyond it (default: unbounded). */
+  maxBytes?: number;
   /** "limits" keeps messages for every consumer (default); "workqueue" removes them once acked. */
   retention?: "limits" | "workqueue";
 }
@@ -37,6 +39,7 @@ export async function ensureStream(bus: Pick<Bus, "jsm" | "names">, declaration:
     retention: declaration.retention === "workqueue" ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     duplicate_window: nanos(declaration.duplicateWindowMs ?? 120_000),
     max_age: declaration.maxAgeMs === undefined ? 0 : nanos(declaration.maxAgeMs),
+    ...(declaration.maxBytes === undefined ? {} : { max_bytes: declaration.maxBytes }),
   };
   for (let attempt = 1; ; attempt++) {
     try {

@@ -10,6 +10,7 @@ import type { Position, RecordedEvent } from "./event.ts";
 import { START } from "./event.ts";
 import type { EventStore } from "./event-store.ts";
 import { encodeRelayedEvent, RelayHeaders } from "./relayed-event.ts";
+import { recordRelayLag } from "../telemetry/control-metrics.ts";
 
 /** The checkpoint the relay records its progress under (informational: JetStream's tail is the truth). */
 export const RELAY_SUBSCRIPTION_ID = "relay";
@@ -102,6 +103,7 @@ async function relayWhileHolding(relay: Relay, term: LeaseTerm): Promise<void> {
           const acked = publishBatch(relay, events, sequence).then(async () => {
             await before;
             await store.setCheckpoint(RELAY_SUBSCRIPTION_ID, next);
+            recordRelayLag(events.at(-1)!.recordedAt);
           });
           acked.catch(() => undefined);
           sequence += events.length;

@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { Logger } from "../logging/index.ts";
 import type { AppendManyResult, AppendResult, ExpectedVersion, StreamAppend } from "./append-result.ts";
 import { appendStreams } from "./append-streams.ts";
+import { timedAppend } from "../telemetry/control-metrics.ts";
 import { readAllPage, type ReadAllOptions, type ReadPage } from "./commit-order-reader.ts";
 import { ConcurrencyError } from "./concurrency-error.ts";
 import type { NewEvent, Position, RecordedEvent } from "./event.ts";
@@ -61,7 +62,7 @@ export class EventStore {
    * a value; throws InvalidArgument for an empty batch or a malformed stream id or event type.
    */
   async append(streamId: string, expectedVersion: ExpectedVersion, events: NewEvent[]): Promise<AppendResult> {
-    const result = await appendStreams(this.#pool, this.#channel, [{ streamId, expectedVersion, events }]);
+    const result = await timedAppend(1, appendStreams(this.#pool, this.#channel, [{ streamId, expectedVersion, events }]));
     if (!result.ok) return { ok: false, actualVersion: result.conflicts[0]!.actualVersion };
     return { ok: true, nextVersion: result.streams[0]!.nextVersion, firstPosition: result.firstPosition, lastPosition: result.lastPosition };
   }
@@ -79,7 +80,7 @@ export class EventStore {
    * in input order. Throws InvalidArgument for no streams, a stream listed twice or an empty batch.
    */
   appendMany(appends: StreamAppend[]): Promise<AppendManyResult> {
-    return appendStreams(this.#pool, this.#channel, appends);
+    return timedAppend(appends.length, appendStreams(this.#pool, this.#channel, appends));
   }
 
   /** Like `appendMany`, but a conflict throws ConcurrencyError for the first conflicting stream (all in `details.conflicts`). */

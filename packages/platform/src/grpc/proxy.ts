@@ -25,6 +25,7 @@ import { composePipeline, type CallState } from "./pipeline.ts";
 import { addReflection } from "./reflection.ts";
 import { addService, handlerRunner, serverHandle, serverInterceptors, type GrpcServer } from "./server.ts";
 import { PassThroughStatus } from "./status-mapping.ts";
+import type { ServiceBinding } from "./types.ts";
 
 /** Options of `createGrpcProxy`. */
 export interface GrpcProxyOptions {
@@ -33,6 +34,8 @@ export interface GrpcProxyOptions {
   authenticator: Authenticator;
   /** The services to forward: every method of each, whatever its kind. */
   services: readonly DescService[];
+  /** Services the proxy serves itself (handlers, through the same pipeline), e.g. the gateway's exec routing. */
+  own?: readonly ServiceBinding[];
   /** The backend address (`host:port`) of a service, by its type name; called per call, may throw. */
   backendFor(serviceTypeName: string): string;
   reflection?: boolean;
@@ -77,6 +80,9 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcServer {
   const runner = (info: MethodInfo): CallRunner => (io) =>
     composePipeline(interceptors, (call) => forward(backend(options.backendFor(info.service)), info, call, io));
   for (const service of options.services) addService(server, service, "raw", options.logger, runner);
+  for (const { service, handlers } of options.own ?? []) {
+    addService(server, service, "server", options.logger, (info, output) => handlerRunner(info, output, handlers[info.localName]!, interceptors));
+  }
 
   const health = options.health === false ? undefined : createHealth(options.services.map((s) => s.typeName));
   if (health) {
@@ -86,7 +92,7 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcServer {
       handlerRunner(info, output, handlers[info.localName]!, interceptors),
     );
   }
-  if (options.reflection) addReflection(server, [...options.services, ...(health ? [health.binding.service] : [])]);
+  if (options.reflection) addReflection(server, [...options.services, ...(options.own ?? []).map((b) => b.service), ...(health ? [health.binding.service] : [])]);
 
   const handle = serverHandle(server, options.credentials, () => health?.drain());
   return {

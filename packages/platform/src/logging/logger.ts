@@ -1,5 +1,6 @@
 import { pino, type Logger } from "pino";
 import { trace } from "@opentelemetry/api";
+import { tapStream } from "./log-tap.ts";
 
 export type { Logger } from "pino";
 
@@ -23,6 +24,10 @@ export function createLogger(component: string, options: { level?: string; desti
         return { trace_id: ctx.traceId, span_id: ctx.spanId };
       },
     },
-    options.destination ?? pino.destination({ fd: 2, sync: false }),
+    // Every line also goes to the log taps (shipping to the LOGS stream), which only queue it.
+    pino.multistream([
+      { level: "trace", stream: options.destination ?? pino.destination({ fd: 2, sync: false }) },
+      { level: "trace", stream: tapStream },
+    ]),
   );
 }

@@ -1,34 +1,143 @@
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { shellQuote, wrapperScript } from "./process-runtime.os.ts";
+import { eventually, within } from "@gantry/platform/testing";
+import type { ProcessRuntime, SandboxPaths } from "../app/ports.ts";
+import { buildTaskLauncher } from "../testing/task-launcher-build.ts";
+import { osProcessRuntime } from "./process-runtime.os.ts";
+import { launcherRunArgs } from "./task-launcher.ts";
 
-describe("launch wrapper", () => {
-  it("quotes for /bin/sh", () => {
-    assert.equal(shellQuote("a b"), "'a b'");
-    assert.equal(shellQuote("it's"), `'it'\\''s'`);
+let launcher = "";
+let root = "";
+let runtime: ProcessRuntime;
+const started: number[] = [];
+
+before(() => {
+  launcher = buildTaskLauncher();
+  root = mkdtempSync(join(tmpdir(), "gantry-runtime-"));
+  // The fallback look is made an hour long: a watch that ends must have been woken by the event.
+  runtime = osProcessRuntime({ launcher, watchFallbackMs: 3_600_000 });
+});
+
+after(() => {
+  for (const pid of started) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A sandbox laid out as the agent's sandbox store does. */
+function sandbox(name: string): SandboxPaths {
+  const dir = join(root, name);
+  mkdirSync(join(dir, ".gantry"), { recursive: true });
+  return { sandbox: dir, stdout: join(dir, "stdout"), stderr: join(dir, "stderr"), exitStatusFile: join(dir, ".gantry", "exit-status"), pidFile: join(dir, ".gantry", "pid") };
+}
+
+/** The task process (the launcher's child) once it exec'd `program`. */
+function taskOf(launcherPid: number, program: string): Promise<number> {
+  return eventually(`the task of launcher ${launcherPid} to run ${program}`, () => {
+    const [t] = readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, "utf8").trim().split(" ").filter((s) => s !== "").map(Number);
+    return t !== undefined && readFileSync(`/proc/${t}/cmdline`, "utf8").startsWith(program) ? t : undefined;
+  }, 10_000);
+}
+
+describe("OS process runtime (task launcher)", () => {
+  it("starts the task through the launcher, in its sandbox with its environment and output files; the launcher leads the group and records the status", async () => {
+    const paths = sandbox("start");
+    const p = runtime.start({ argv: ["/bin/sh", "-c", 'echo "$(pwd) $GANTRY_TEST_VAR"; echo oops >&2; exit 5'], env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GANTRY_TEST_VAR: "seen" }, paths, joinFiles: [] });
+    started.push(p.pid);
+    assert.equal(p.pgid, p.pid);
+    assert.ok(p.startTicks > 0);
+    assert.deepEqual(await within("the launcher to exit", p.ended, 10_000), { signal: undefined });
+    assert.equal(readFileSync(paths.stdout, "utf8"), `${paths.sandbox} seen\n`);
+    assert.equal(readFileSync(paths.stderr, "utf8"), "oops\n");
+    assert.equal(runtime.readExitStatus(paths.exitStatusFile), 5);
+    assert.equal(readFileSync(paths.pidFile, "utf8"), `${p.pid}\n`);
+    assert.equal(runtime.groupAlive(p.pgid), false);
   });
 
-  it("writes its pid first, runs the task as its child, records and returns the task's exit status; a failed cgroup join is exit 125 and runs nothing", () => {
-    const dir = mkdtempSync(join(tmpdir(), "gantry-wrapper-"));
-    try {
-      const status = join(dir, "it's status");
-      const pidFile = join(dir, "pid");
-      const r = spawnSync("/bin/sh", ["-c", wrapperScript([], status, pidFile), "gantry-task", "/bin/sh", "-c", "echo \"$1\"; exit 7", "sh", "a b"], { encoding: "utf8" });
-      assert.equal(r.status, 7);
-      assert.equal(r.stdout, "a b\n");
-      assert.equal(readFileSync(status, "utf8"), "7\n");
-      assert.equal(readFileSync(pidFile, "utf8"), `${r.pid}\n`, "the wrapper's own pid");
-      const marker = join(dir, "ran");
-      const j = spawnSync("/bin/sh", ["-c", wrapperScript([join(dir, "no/such/cgroup.procs")], status, pidFile), "gantry-task", "/usr/bin/touch", marker], { encoding: "utf8" });
-      assert.equal(j.status, 125);
-      assert.equal(readFileSync(pidFile, "utf8"), `${j.pid}\n`, "written before the join was tried");
-      assert.throws(() => readFileSync(marker));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it("SIGTERM reaches the task through the launcher, which records its status; SIGKILL goes to the task's group, not the launcher, which records 137", async () => {
+    const term = sandbox("term");
+    const t = runtime.start({ argv: ["sleep", "600"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths: term, joinFiles: [] });
+    started.push(t.pid);
+    await taskOf(t.pid, "sleep");
+    assert.equal(runtime.groupAlive(t.pgid), true);
+    runtime.signalGroup(t.pgid, "SIGTERM");
+    await within("the launcher to exit", t.ended, 10_000);
+    assert.equal(runtime.readExitStatus(term.exitStatusFile), 143);
+
+    const kill = sandbox("kill");
+    // The task ignores SIGTERM: only the SIGKILL ends it.
+    const k = runtime.start({ argv: ["/bin/sh", "-c", "trap '' TERM; sleep 600 & wait"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths: kill, joinFiles: [] });
+    started.push(k.pid);
+    const task = await taskOf(k.pid, "/bin/sh");
+    await eventually("the task's sleep to start", () => readFileSync(`/proc/${task}/task/${task}/children`, "utf8").trim() !== "", 10_000);
+    runtime.signalGroup(k.pgid, "SIGKILL");
+    await within("the launcher to exit", k.ended, 10_000);
+    assert.equal(runtime.readExitStatus(kill.exitStatusFile), 137);
+    assert.equal(runtime.groupAlive(k.pgid), false);
+    assert.throws(() => runtime.signalGroup(1, "SIGKILL"), /refusing to signal process group 1/);
+  });
+
+  it("after a restart (not the parent): finds the launcher from its pid file, and its exit wakes the watch through the status file", async () => {
+    const paths = sandbox("orphan");
+    const ready = join(paths.sandbox, "go");
+    // Started by a shell that exits at once: the launcher is not this process's child, as after an agent restart.
+    const args = launcherRunArgs({ pidFile: paths.pidFile, exitFile: paths.exitStatusFile, cgroupProcs: [], argv: ["/bin/sh", "-c", `while [ ! -e ${ready} ]; do sleep 0.05; done; exit 9`] });
+    const sh = spawnSync("/bin/sh", ["-c", 'cd "$1" && shift && "$@" >/dev/null 2>&1 &', "sh", paths.sandbox, launcher, ...args]);
+    assert.equal(sh.status, 0);
+    const found = await eventually("the launcher's pid file", () => runtime.findWrapper(paths), 10_000);
+    started.push(found.pid);
+    assert.equal(found.running, true);
+    assert.ok(runtime.isAlive(found.pid, found.startTicks));
+    assert.deepEqual(runtime.wrappersUnder(root).filter((w) => w.taskId === "orphan"), [{ pid: found.pid, taskId: "orphan" }]);
+    const abort = new AbortController();
+    const watched = runtime.watch(found.pid, found.startTicks, abort.signal, paths.exitStatusFile);
+    writeFileSync(ready, "");
+    await within("the watch to see the exit (the fallback look is an hour away)", watched, 10_000);
+    assert.equal(runtime.isAlive(found.pid, found.startTicks), false);
+    assert.equal(runtime.readExitStatus(paths.exitStatusFile), 9);
+    assert.deepEqual(runtime.findWrapper(paths), { pid: found.pid, startTicks: 0, running: false });
+  });
+
+  it("recognises only task launchers in their own sandbox, and the /bin/sh wrappers of agents before it", async () => {
+    const paths = sandbox("foreign");
+    const other = spawn("sleep", ["600"], { cwd: paths.sandbox, stdio: "ignore", detached: true });
+    started.push(other.pid!);
+    writeFileSync(paths.pidFile, `${other.pid}\n`);
+    assert.deepEqual(runtime.findWrapper(paths), { pid: other.pid, startTicks: 0, running: false }, "a process that is not a launcher");
+    const legacy = sandbox("legacy");
+    const sh = spawn("/bin/sh", ["-c", `echo $$ > ${legacy.pidFile}; "$@"`, "gantry-task", "sleep", "600"], { cwd: legacy.sandbox, stdio: "ignore", detached: true });
+    started.push(sh.pid!);
+    await eventually("the legacy wrapper's pid file", () => existsSync(legacy.pidFile) && readFileSync(legacy.pidFile, "utf8").endsWith("\n"), 10_000);
+    assert.equal(runtime.findWrapper(legacy)?.running, true);
+    assert.equal(runtime.findWrapper({ ...legacy, sandbox: paths.sandbox })?.running, false, "not in that sandbox");
+    assert.equal(runtime.groupAlive(sh.pid!), true);
+    runtime.signalGroup(sh.pid!, "SIGKILL");
+    await eventually("the legacy wrapper's group to be gone", () => !runtime.groupAlive(sh.pid!), 10_000);
+    other.kill("SIGKILL");
+  });
+
+  it("says how to build the launcher when it is missing", () => {
+    assert.throws(() => osProcessRuntimeWith(join(root, "none")), /GANTRY_TASK_LAUNCHER=.*none is not an executable file/);
   });
 });
+
+/** A runtime with GANTRY_TASK_LAUNCHER pointing at `path` (restored after). */
+function osProcessRuntimeWith(path: string): ProcessRuntime {
+  const before = process.env.GANTRY_TASK_LAUNCHER;
+  process.env.GANTRY_TASK_LAUNCHER = path;
+  try {
+    return osProcessRuntime();
+  } finally {
+    if (before === undefined) delete process.env.GANTRY_TASK_LAUNCHER;
+    else process.env.GANTRY_TASK_LAUNCHER = before;
+  }
+}

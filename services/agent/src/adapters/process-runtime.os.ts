@@ -1,67 +1,95 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, watch as watchDir, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import { parseProcStat } from "../domain/index.ts";
 import type { ProcessRuntime, ProcessSpec, StartedProcess } from "../app/ports.ts";
+import { isLauncherRun, launcherPath, launcherRunArgs } from "./task-launcher.ts";
 
-/** How often a task the agent is not the parent of is checked (after an agent restart). */
-const WATCH_POLL_MS = 250;
+/**
+ * How often a re-attached task's launcher is looked at besides the event on its exit status
+ * file: only a launcher killed before it could write one (SIGKILL from someone else than the
+ * agent) goes unseen by the event.
+ */
+const WATCH_FALLBACK_MS = 2_000;
 
-/** The wrapper's $0: how its processes are told apart from everything else. */
-const WRAPPER_MARK = "gantry-task";
+/** After the exit status file appeared: how long the launcher is given to exit, checked every `EXIT_SETTLE_MS`. */
+const EXIT_SETTLE_MS = 10;
+const EXIT_SETTLE_TRIES = 200;
 
-/** A process group id a task can have: a wrapper's pid, never 0 (the caller's own group) or 1 (init; -1 means every process). */
+/** `$0` of the `/bin/sh` wrappers agents before the launcher started tasks with (still recognised: their tasks are re-attached after an upgrade). */
+const LEGACY_WRAPPER_MARK = "gantry-task";
+
+/** A process group id a task can have: a launcher's pid, never 0 (the caller's own group) or 1 (init; -1 means every process). */
 function isTaskGroup(pgid: number): boolean {
   return Number.isInteger(pgid) && pgid > 1;
 }
 
-/** Quotes a string for /bin/sh. */
-export function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
+function procStat(pid: number) {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function cmdline(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `argv` is a task launcher (`gantry-task-launcher run …`) or a legacy `/bin/sh -c <wrapper> gantry-task …`. */
+function isTaskLauncher(argv: readonly string[]): boolean {
+  return isLauncherRun(argv) || (argv[0] === "/bin/sh" && argv[1] === "-c" && argv[3] === LEGACY_WRAPPER_MARK);
+}
+
+/** The working directory of `pid` when it is a task launcher (its sandbox), else undefined. */
+function launcherIn(pid: number): string | undefined {
+  const argv = cmdline(pid);
+  if (argv === undefined || !isTaskLauncher(argv)) return undefined;
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pids whose parent is `pid` (/proc/<pid>/task/<pid>/children). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter((s) => s.trim() !== "").map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // ESRCH: already gone.
+  }
 }
 
 /**
- * The launch wrapper: a `/bin/sh` that first writes its pid (so an agent that died before
- * recording it still finds the task), joins the task's cgroups (before anything of the task
- * runs, so every process it ever forks is accounted and limited), runs the task as its child,
- * and writes the task's exit status to a file. The file is how an agent that restarted, and so
- * is no longer the parent, still learns how the task ended. Exit 125 means the join failed.
+ * Task processes on Linux, started by `gantry-task-launcher run` (services/agent/launcher): the
+ * launcher leads its own session (pid = pgid, recorded in the checkpoint), writes its pid file,
+ * and forks the task, which joins its cgroups, enters the instance's network namespace and
+ * becomes its user before it execs, in a session and process group of its own. The launcher
+ * stays outside the task's cgroups, forwards SIGTERM to the task's group, and records the
+ * task's exit status. Output goes to files (no pipes to the agent, so tasks outlive an agent
+ * restart). Throws at creation, saying how to build it, when the launcher is missing.
+ *
+ * Exits are seen without scanning /proc: the launcher's exit event when the agent is its parent;
+ * after an agent restart, an inotify event (fs.watch) on the exit status file the launcher
+ * writes, with a slow fallback look at the launcher for one killed before it could write it
+ * (`watchFallbackMs`, default 2 s; tests set it high to see that the event alone suffices).
  */
-export function wrapperScript(joinFiles: readonly string[], exitStatusFile: string, pidFile: string): string {
-  const join = joinFiles.map((f) => `echo $$ > ${shellQuote(f)}`).join(" && ");
-  return [
-    `echo $$ > ${shellQuote(pidFile)}`,
-    join === "" ? "" : `${join} || exit 125`,
-    `"$@"`,
-    `s=$?`,
-    `echo $s > ${shellQuote(exitStatusFile)}`,
-    `exit $s`,
-  ].filter((l) => l !== "").join("\n");
-}
-
-/**
- * Task processes on Linux: each task is `/bin/sh -c <wrapper> gantry-task <argv…>`, detached
- * (its own session and process group, pgid = pid, so a kill reaches every child), in its sandbox,
- * stdout/stderr appended to files (no pipes to the agent, so tasks outlive an agent restart).
- */
-export function osProcessRuntime(): ProcessRuntime {
-  const procStat = (pid: number) => {
-    try {
-      return parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    } catch {
-      return undefined;
-    }
-  };
-  /** The working directory of `pid` when it is a launch wrapper (`/bin/sh -c … gantry-task …`), else undefined. */
-  const isWrapperIn = (pid: number): string | undefined => {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (argv[0] !== "/bin/sh" || argv[1] !== "-c" || argv[3] !== WRAPPER_MARK) return undefined;
-      return readlinkSync(`/proc/${pid}/cwd`);
-    } catch {
-      return undefined;
-    }
-  };
+export function osProcessRuntime(options: { launcher?: string; watchFallbackMs?: number } = {}): ProcessRuntime {
+  const launcher = options.launcher ?? launcherPath();
+  const fallbackMs = options.watchFallbackMs ?? WATCH_FALLBACK_MS;
   const isAlive = (pid: number, startTicks: number) => {
     const s = procStat(pid);
     return s !== undefined && s.state !== "Z" && s.startTicks === startTicks;
@@ -71,14 +99,10 @@ export function osProcessRuntime(): ProcessRuntime {
       const out = openSync(spec.paths.stdout, "a");
       const err = openSync(spec.paths.stderr, "a");
       try {
-        const child = spawn("/bin/sh", ["-c", wrapperScript(spec.joinFiles, spec.paths.exitStatusFile, spec.paths.pidFile), WRAPPER_MARK, ...spec.argv], {
-          cwd: spec.paths.sandbox,
-          env: spec.env,
-          detached: true,
-          stdio: ["ignore", out, err],
-        });
+        const args = launcherRunArgs({ pidFile: spec.paths.pidFile, exitFile: spec.paths.exitStatusFile, cgroupProcs: spec.joinFiles, netns: spec.netnsPath, user: spec.user, argv: spec.argv });
+        const child = spawn(launcher, args, { cwd: spec.paths.sandbox, env: spec.env, detached: true, stdio: ["ignore", out, err] });
         const pid = child.pid;
-        if (pid === undefined) throw new Error("spawn of /bin/sh failed");
+        if (pid === undefined) throw new Error(`spawn of ${launcher} failed`);
         const ended = new Promise<{ signal: string | undefined }>((resolve) => {
           child.once("exit", (_code, signal) => resolve({ signal: signal ?? undefined }));
           child.once("error", () => resolve({ signal: undefined }));
@@ -86,7 +110,7 @@ export function osProcessRuntime(): ProcessRuntime {
         child.unref();
         // The child is not reaped before the event loop runs, so its /proc entry is there to read.
         const stat = procStat(pid);
-        if (!stat) throw new Error(`cannot read /proc/${pid}/stat of the new task process`);
+        if (!stat) throw new Error(`cannot read /proc/${pid}/stat of the new task launcher`);
         return { pid, pgid: pid, startTicks: stat.startTicks, ended };
       } finally {
         closeSync(out);
@@ -94,19 +118,56 @@ export function osProcessRuntime(): ProcessRuntime {
       }
     },
     isAlive,
-    async watch(pid, startTicks, signal) {
-      while (!signal.aborted && isAlive(pid, startTicks)) {
-        await new Promise((r) => setTimeout(r, WATCH_POLL_MS));
-      }
+    watch(pid, startTicks, signal, exitStatusFile) {
+      return new Promise<void>((resolve) => {
+        let watcher: FSWatcher | undefined;
+        let timer: NodeJS.Timeout | undefined;
+        let settling = false;
+        const done = () => {
+          watcher?.close();
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const look = () => {
+          if (signal.aborted || !isAlive(pid, startTicks)) return done();
+          timer = setTimeout(look, fallbackMs);
+        };
+        // The status file appears just before the launcher exits: give it those milliseconds
+        // (then back to the fallback look, should it still run).
+        const settle = (tries: number) => {
+          if (signal.aborted || !isAlive(pid, startTicks)) return done();
+          timer = tries === 0 ? setTimeout(look, fallbackMs) : setTimeout(() => settle(tries - 1), EXIT_SETTLE_MS);
+        };
+        signal.addEventListener("abort", done, { once: true });
+        if (exitStatusFile !== undefined) {
+          try {
+            watcher = watchDir(dirname(exitStatusFile), (_event, name) => {
+              if (settling || name !== basename(exitStatusFile)) return;
+              settling = true;
+              clearTimeout(timer);
+              settle(EXIT_SETTLE_TRIES);
+            });
+            watcher.on("error", () => watcher?.close());
+          } catch {
+            // No directory to watch: the fallback look alone.
+          }
+        }
+        // Checked once the watch is in place, so that an exit just before is not missed.
+        look();
+      });
     },
     groupAlive(pgid) {
       if (!isTaskGroup(pgid)) return false;
+      // The launcher leading the group lives until its task's processes are gone (it kills and reaps them).
+      const leader = procStat(pgid);
+      if (leader !== undefined && leader.state !== "Z" && leader.pgrp === pgid) return true;
       try {
         process.kill(-pgid, 0);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
       }
-      // kill(0) also counts zombies; a re-attached task's wrapper may stay one when no init reaps it.
+      // Members without a live leader (a legacy wrapper's group, or a zombie leader): kill(0) also counts zombies.
       for (const name of readdirSync("/proc")) {
         if (!/^\d+$/.test(name)) continue;
         const s = procStat(Number(name));
@@ -117,11 +178,18 @@ export function osProcessRuntime(): ProcessRuntime {
     signalGroup(pgid, signal) {
       // kill(-0) or kill(-1) would signal the agent's own group or every process: never a task's.
       if (!isTaskGroup(pgid)) throw new Error(`refusing to signal process group ${pgid}: not a task's`);
-      try {
-        process.kill(-pgid, signal);
-      } catch {
-        // ESRCH: the group is already gone.
+      const argv = cmdline(pgid);
+      if (signal === "SIGKILL" && argv !== undefined && isLauncherRun(argv)) {
+        // The task's groups, not the launcher: it survives to record the status (137) and then
+        // kills and reaps whatever the task left.
+        for (const child of childrenOf(pgid)) {
+          signalQuietly(-child, "SIGKILL");
+          signalQuietly(child, "SIGKILL");
+        }
+        return;
       }
+      // SIGTERM: the launcher passes it on to the task's group and stays to record the status.
+      signalQuietly(-pgid, signal);
     },
     findWrapper(paths) {
       let pid: number;
@@ -133,7 +201,7 @@ export function osProcessRuntime(): ProcessRuntime {
         return undefined;
       }
       const stat = procStat(pid);
-      const running = stat !== undefined && stat.state !== "Z" && isWrapperIn(pid) === paths.sandbox;
+      const running = stat !== undefined && stat.state !== "Z" && launcherIn(pid) === paths.sandbox;
       return { pid, startTicks: running ? stat.startTicks : 0, running };
     },
     environOf(pid) {
@@ -152,7 +220,7 @@ export function osProcessRuntime(): ProcessRuntime {
       const found: { pid: number; taskId: string }[] = [];
       for (const name of readdirSync("/proc")) {
         if (!/^\d+$/.test(name)) continue;
-        const cwd = isWrapperIn(Number(name));
+        const cwd = launcherIn(Number(name));
         if (cwd !== undefined && dirname(cwd) === sandboxesRoot) found.push({ pid: Number(name), taskId: basename(cwd) });
       }
       return found;

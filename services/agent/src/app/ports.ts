@@ -7,9 +7,9 @@ export interface SandboxPaths {
   sandbox: string;
   stdout: string;
   stderr: string;
-  /** Written by the launch wrapper with the task command's exit status. */
+  /** Written by the task launcher with the task command's exit status. */
   exitStatusFile: string;
-  /** Written by the launch wrapper with its own pid, before anything else it does. */
+  /** Written by the task launcher with its own pid, before anything else it does. */
   pidFile: string;
 }
 
@@ -39,9 +39,13 @@ export interface ProcessSpec {
   paths: SandboxPaths;
   /** cgroup.procs files the process joins before it execs the task. */
   joinFiles: string[];
+  /** The user the task runs as (a name; its groups too), entered after the joins; undefined: the agent's. */
+  user?: string | undefined;
+  /** The network namespace the task enters (its instance's), after the cgroup joins and as root; undefined: the agent's. */
+  netnsPath?: string | undefined;
 }
 
-/** A started task process: the wrapper leading its own process group. */
+/** A started task process: the task launcher leading its own process group. */
 export interface StartedProcess {
   pid: number;
   pgid: number;
@@ -55,8 +59,11 @@ export interface ProcessRuntime {
   start(spec: ProcessSpec): StartedProcess;
   /** True while `pid` runs and is the same process (same start time), not a zombie. */
   isAlive(pid: number, startTicks: number): boolean;
-  /** Resolves when `pid` is no longer that process (polling: the agent may not be its parent); resolves early on abort. */
-  watch(pid: number, startTicks: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves when `pid` is no longer that process (the agent may not be its parent: after a
+   * restart), woken by `exitStatusFile` appearing when given; resolves early on abort.
+   */
+  watch(pid: number, startTicks: number, signal: AbortSignal, exitStatusFile?: string): Promise<void>;
   /** True while any process is in the group. */
   groupAlive(pgid: number): boolean;
   signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): void;
@@ -207,6 +214,8 @@ export interface SupervisorPorts {
   networks: PodNetworks | undefined;
   /** Opens a secret sealed into a run spec (source path, sealed value); undefined where the agent has no secrets key. */
   openSecret: ((source: string, sealed: string) => string) | undefined;
+  /** Per-task StatsD listeners (their address goes into STATSD_UDP_HOST/PORT); absent: none offered. */
+  statsd?: { open(taskId: string): Promise<{ host: string; port: number }>; close(taskId: string): void };
   logger: Logger;
   now(): Date;
   newId(): string;

@@ -21,6 +21,8 @@ import { InstanceRuntime, type PreparedInstance } from "./instance-runtime.ts";
 import { collectSandboxes } from "./sandbox-gc.ts";
 import { TaskCommands } from "./task-command.ts";
 import type { SandboxPaths, StartedProcess, SupervisorPorts, TaskIsolation } from "./ports.ts";
+import type { MetricTarget } from "./metrics-points.ts";
+import { prometheusScrapeOf } from "./metrics-scrape.ts";
 
 const { TaskState } = schedulerV1Model;
 
@@ -53,6 +55,8 @@ interface ActiveTask {
   isolation?: TaskIsolation;
   /** Settles when the task ended and its final status was handed to the sink (or the agent stopped). */
   done: Promise<void>;
+  /** Dimensions its metrics carry beyond the checkpoint's ids (unknown for a task re-attached after a restart). */
+  metricDims?: { containerName: string; labels: Record<string, string>; scrape?: { port: number; path: string } };
 }
 
 /**
@@ -118,6 +122,17 @@ export class TaskSupervisor {
     return [...this.tasks.keys()];
   }
 
+  /** The running tasks with a process, and where their usage is read, for the metrics collector. */
+  metricTargets(): MetricTarget[] {
+    const out: MetricTarget[] = [];
+    for (const t of this.tasks.values()) {
+      const c = t.checkpoint;
+      if (!c || c.pgid <= 0 || c.final) continue;
+      out.push({ taskId: t.taskId, instanceId: t.instanceId, appId: t.appId, containerName: t.metricDims?.containerName ?? "", labels: t.metricDims?.labels ?? {}, cgroupDirs: c.cgroupDirs, pgid: c.pgid, ...(t.metricDims?.scrape ? { scrape: t.metricDims.scrape } : {}) });
+    }
+    return out;
+  }
+
   /**
    * Reads every checkpoint under the work directory: re-attaches to live processes (same pid
    * and start time), reports tasks that ended while the agent was down, and re-publishes final
@@ -175,7 +190,7 @@ export class TaskSupervisor {
         } else {
           this.signalKill(task);
         }
-        const ended = this.ports.processes.watch(cp.pid, cp.startTicks, this.abort.signal).then(() => ({ signal: undefined }));
+        const ended = this.ports.processes.watch(cp.pid, cp.startTicks, this.abort.signal, task.paths.exitStatusFile).then(() => ({ signal: undefined }));
         task.done = this.track(this.supervise(task, cp.pgid, ended, false));
       } else {
         log.warn({ pid: cp.pid }, "task process ended while the agent was down");
@@ -429,6 +444,11 @@ export class TaskSupervisor {
         inherited: process.env,
         gpuIndices: this.options.gpus.length > 0 ? gpuIndices : undefined,
       });
+      const scrape = prometheusScrapeOf(launch.labels, env);
+      task.metricDims = { containerName: launch.container ?? "", labels: { ...launch.labels }, ...(scrape ? { scrape } : {}) };
+      // Listeners are on the agent's loopback: not reachable from a pod's own network namespace.
+      const statsd = instance?.netnsPath ? undefined : await this.ports.statsd?.open(task.taskId);
+      if (statsd) Object.assign(env, { STATSD_UDP_HOST: statsd.host, STATSD_UDP_PORT: String(statsd.port) });
       // Write-ahead: on disk before the process exists, so a crash in between leaves nothing unnamed.
       task.checkpoint = {
         version: 1,
@@ -453,14 +473,14 @@ export class TaskSupervisor {
       this.ports.sandboxes.writeCheckpoint(task.checkpoint);
       taskEnv = env;
       if (runAs !== undefined) Object.assign(env, { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home });
-      // As its user (setpriv, with the user's groups), in the instance's network namespace when it
-      // has one (nsenter joins it first, as root), then the task is exec'd.
-      const argv = this.commands.wrap(launch.argv, runAs, instance?.netnsPath);
-      started = this.ports.processes.start({ argv, env, paths: task.paths, joinFiles: task.isolation.joinFiles });
+      // The launcher's child joins the cgroups, enters the instance's network namespace (as root),
+      // becomes the user (with the user's groups), then execs the task.
+      started = this.ports.processes.start({ argv: [...launch.argv], env, paths: task.paths, joinFiles: task.isolation.joinFiles, user: runAs?.name, netnsPath: instance?.netnsPath });
     } catch (err) {
       delete task.fetching;
       await task.isolation?.destroy();
       this.tasks.delete(task.taskId);
+      this.ports.statsd?.close(task.taskId);
       const killed = task.killRequestedAt !== undefined;
       if (killed) log.info("task killed before it started");
       else log.error({ err }, "task could not be started");
@@ -573,6 +593,7 @@ export class TaskSupervisor {
     const final = this.reporter.finalOf(outcome);
     this.tasks.delete(task.taskId);
     this.ended.set(task.taskId, final);
+    this.ports.statsd?.close(task.taskId);
     this.ports.logger.info({ task: task.taskId, app: task.appId, state: schedulerV1Model.TaskState[final.state], message: final.message, exitCode: final.exitCode, signal: final.signal }, "task ended");
     if (task.checkpoint) {
       task.checkpoint.final = final;

@@ -11,6 +11,7 @@ import {
   type GpuDeviceSpec,
   type PortRangeSpec,
 } from "./option-parsers.ts";
+import type { AgentEndpointSettings } from "./exec-endpoint-options.ts";
 
 /** How tasks are isolated: `auto` uses cgroups when root on Linux with cpu+memory controllers, `none` never, `cgroups` insists. */
 export type IsolationMode = "auto" | "none" | "cgroups";
@@ -46,6 +47,10 @@ export interface RawAgentOptions {
   cniConfigDir?: string;
   /** Where CNI plugins are, `:`-separated; default the directories of `MachineFacts.cniPluginDirs`. */
   cniPluginDirs?: string;
+  /** The agent's gRPC endpoint (exec): `HOST:PORT`, `PORT` or `off`; default `<hostname>:0` (see exec-endpoint-options.ts). */
+  grpcListen?: string;
+  /** PEM file of the gateway's exec ticket public key (Ed25519). */
+  execKeyFile?: string;
 }
 
 /** Facts about the machine the defaults come from (probed by the OS adapter; faked in tests). */
@@ -91,6 +96,8 @@ export interface AgentOptions {
   /** Container networks: CNI (root on Linux, plugins found or named), else none and why. */
   networks: { kind: "cni"; configDir: string; pluginDirs: string[]; stateDir: string } | { kind: "none"; reason: string };
   capabilities: string[];
+  /** The gRPC endpoint (exec); absent: none (set by compileAgentOptions, see exec-endpoint-options.ts). */
+  endpoint?: AgentEndpointSettings;
 }
 
 export type CompiledOptions = { ok: true; options: AgentOptions } | { ok: false; violations: FieldViolation[] };

@@ -18,12 +18,17 @@ import { DebugRequestLogs } from "./request-logs.ts";
 import { createReads } from "./reads.ts";
 import { registerSchemaRoutes } from "./schemas.routes.ts";
 import { registerTaskRoutes } from "./tasks.routes.ts";
+import { registerLogsRoutes } from "./logs.routes.ts";
+import { registerMetricsRoutes } from "./metrics.routes.ts";
+import { recordApiLatency } from "./metrics-api-latency.ts";
+import { registerExecWebSocket } from "../exec/exec-websocket.routes.ts";
+import type { ExecRouter } from "../exec/exec-router.ts";
 
 /**
  * The gateway's HTTP API (fastify): Marathon's REST endpoints in front of the backends.
  * Every request is authenticated before routing; every error leaves through `toMarathonError`.
  */
-export async function buildHttpApi(options: { backends: Backends; authenticator: Authenticator; logger: Logger; info: GatewayInfo; openEventFeed: OpenEventFeed }): Promise<FastifyInstance> {
+export async function buildHttpApi(options: { backends: Backends; authenticator: Authenticator; logger: Logger; info: GatewayInfo; openEventFeed: OpenEventFeed; exec?: ExecRouter }): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, logController: new DebugRequestLogs(), bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: 1000 } });
   installJsonBody(app);
   // Every answer has an ETag (SHA-1 of the body); a client that sends it back in If-None-Match
@@ -31,6 +36,7 @@ export async function buildHttpApi(options: { backends: Backends; authenticator:
   await app.register(etag);
   app.addHook("onRequest", async (request) => authenticateRequest(options.authenticator, request));
   enforceRouteAccess(app);
+  recordApiLatency(app);
   app.setErrorHandler((err: unknown, request, reply) => {
     const fastifyCode = (err as { statusCode?: number; code?: string }).statusCode;
     if (!(err instanceof GantryError) && fastifyCode && fastifyCode < 500) {
@@ -53,6 +59,10 @@ export async function buildHttpApi(options: { backends: Backends; authenticator:
   registerQueueRoutes(app, options.backends, reads);
   registerEventRoutes(app, options.backends, options.openEventFeed);
   registerSchemaRoutes(app);
+  registerLogsRoutes(app, options.backends);
+  registerMetricsRoutes(app, options.backends, options.info.cluster);
+  // Exec for browser terminals (WebSocket); 503 when the gateway routes no exec sessions.
+  await registerExecWebSocket(app, options.exec);
   await app.ready();
   return app;
 }

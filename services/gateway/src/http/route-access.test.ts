@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import Fastify, { type FastifyInstance } from "fastify";
 import { createLogger, type Authenticator } from "@gantry/platform";
-import { registryV1, schedulerV1 } from "@gantry/proto";
+import { logsV1, metricsV1, registryV1, schedulerV1 } from "@gantry/proto";
 import type { Backends } from "../backends.ts";
 import { buildHttpApi } from "./http-api.ts";
 import { enforceRouteAccess, ROUTE_ACCESS } from "./route-access.ts";
@@ -18,7 +18,7 @@ before(async () => {
 after(() => api.close());
 
 test("every declared route exists, and every backend method a route names is a real gRPC method", () => {
-  const methods = new Set([registryV1.RegistryService, schedulerV1.SchedulerService].flatMap((s) => s.methods.map((m) => `${s.typeName}/${m.name}`)));
+  const methods = new Set([registryV1.RegistryService, schedulerV1.SchedulerService, metricsV1.MetricsService, logsV1.LogsService].flatMap((s) => s.methods.map((m) => `${s.typeName}/${m.name}`)));
   for (const [key, access] of Object.entries(ROUTE_ACCESS)) {
     const [method, url] = key.split(" ") as [string, string];
     assert.ok(api.hasRoute({ method: method as "GET", url }), `${key} is a route of the API`);

@@ -15,7 +15,9 @@ export type RouteAccess = { public: true } | { gateway: (request: FastifyRequest
 
 const registry = (...methods: string[]) => methods.map((m) => `gantry.registry.v1.RegistryService/${m}`);
 const scheduler = (...methods: string[]) => methods.map((m) => `gantry.scheduler.v1.SchedulerService/${m}`);
+const logs = (...methods: string[]) => methods.map((m) => `gantry.logs.v1.LogsService/${m}`);
 const anyAuthenticated = { gateway: () => [] };
+const metrics = (...methods: string[]) => methods.map((m) => `gantry.metrics.v1.MetricsService/${m}`);
 
 /** Every route of the HTTP API, by `METHOD url` as registered. */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
@@ -58,6 +60,31 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   "DELETE /v2/queue/*": { backend: scheduler("ResetLaunchDelay") },
   "GET /v2/tasks": { backend: scheduler("ListTasks") },
   "POST /v2/tasks/delete": { backend: [...scheduler("ListTasks", "KillTasks"), ...registry("KillAndScale")] },
+  // Exec over WebSocket (exec-websocket.routes.ts): the exec router checks gantry:tasks:exec on the task's app, as for gRPC Exec (refusals recorded).
+  "GET /v2/tasks/:taskId/exec": anyAuthenticated,
+
+  // dcos-log v1 (logs.routes.ts): the logs service decides (task output: gantry:logs:read on the app; node logs: gantry:nodes).
+  "GET /system/v1/logs/v1/range/": { backend: logs("QueryLogs") },
+  "GET /system/v1/logs/v1/range/framework/:frameworkId/executor/:executorId/container/:containerId": { backend: logs("QueryLogs") },
+  "GET /system/v1/logs/v1/stream/": { backend: logs("QueryLogs", "FollowLogs") },
+  "GET /system/v1/logs/v1/stream/framework/:frameworkId/executor/:executorId/container/:containerId": { backend: logs("QueryLogs", "FollowLogs") },
+  "GET /system/v1/agent/:agentId/logs/v1/range/": { backend: logs("QueryLogs") },
+  "GET /system/v1/agent/:agentId/logs/v1/range/framework/:frameworkId/executor/:executorId/container/:containerId": { backend: logs("QueryLogs") },
+  "GET /system/v1/agent/:agentId/logs/v1/stream/": { backend: logs("QueryLogs", "FollowLogs") },
+  "GET /system/v1/agent/:agentId/logs/v1/stream/framework/:frameworkId/executor/:executorId/container/:containerId": { backend: logs("QueryLogs", "FollowLogs") },
+  "GET /system/v1/metrics/v0/ping": anyAuthenticated,
+  "GET /system/v1/metrics/v0/node": { backend: metrics("Latest") },
+  "GET /system/v1/metrics/v0/containers": { backend: metrics("ListContainers") },
+  "GET /system/v1/metrics/v0/containers/:id": { backend: metrics("Latest") },
+  "GET /system/v1/metrics/v0/containers/:id/app": { backend: metrics("Latest") },
+  "GET /system/v1/metrics/v0/containers/:id/app/:metric": { backend: metrics("Latest") },
+  "GET /system/v1/agent/:agentId/metrics/v0/ping": anyAuthenticated,
+  "GET /system/v1/agent/:agentId/metrics/v0/node": { backend: metrics("Latest") },
+  "GET /system/v1/agent/:agentId/metrics/v0/containers": { backend: metrics("ListContainers") },
+  "GET /system/v1/agent/:agentId/metrics/v0/containers/:id": { backend: metrics("Latest") },
+  "GET /system/v1/agent/:agentId/metrics/v0/containers/:id/app": { backend: metrics("Latest") },
+  "GET /system/v1/agent/:agentId/metrics/v0/containers/:id/app/:metric": { backend: metrics("Latest") },
+  "GET /metrics": { backend: metrics("Latest") },
 };
 
 /** The access of `METHOD url` (a HEAD fastify adds to a GET has the GET's); undefined for a route nobody declared. */

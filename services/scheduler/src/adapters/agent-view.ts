@@ -21,6 +21,7 @@ export function toProtoAgent(a: AgentNode, ledger: AgentLedger): schedulerV1Mode
     freeByRole: roles.map((role) => ({ role, resources: ledger.freeOf(role) })),
     portRanges: a.portRanges.map((r) => ({ begin: r.begin, end: r.end })),
     portsInUse: ledger.portsInUse(),
+    grpcEndpoint: a.grpcEndpoint ?? "",
     gpus: (a.gpus.length > 0 ? a.gpus : Array.from({ length: a.total.gpus }, (_, index) => ({ index, uuid: "", model: "" }))).map((g) => ({ ...g, inUse: inUse.has(g.index) })),
   });
 }

@@ -39,6 +39,7 @@ export function agentNodeOf(r: agentV1.AgentRegistration, registeredAt: number, 
     draining,
     lastSeenAt: registeredAt,
     heartbeatIntervalSeconds,
+    ...(r.grpcEndpoint ? { grpcEndpoint: r.grpcEndpoint } : {}),
   };
   return { ...node, classKey: agentClassKey(node) };
 }

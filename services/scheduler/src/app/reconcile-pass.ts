@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { eventsV1Instance } from "@gantry/proto";
+import { recordPlacements, recordQueueDepth } from "@gantry/platform";
 import {
   candidateLimit,
   createPlacementStack,
@@ -102,9 +103,11 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
       throw err;
     }
     const written = ports.now();
+    recordPlacements(tentative.length);
     commands.send(ctx);
     ports.logger.info({ placed: tentative.length, killed, agents: commands.agents, decideMs: decided - now, writeMs: written - decided, sendMs: ports.now() - written }, "reconciled");
   }
+  recordQueueDepth([...state.explanations.waitingIds()].length);
   await advanceDeployments(ctx);
 }
 

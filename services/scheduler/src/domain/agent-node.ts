@@ -39,6 +39,8 @@ export interface AgentNode {
   lastSeenAt: number;
   /** Seconds between heartbeats it was asked for (0: the scheduler's base interval). */
   heartbeatIntervalSeconds: number;
+  /** Its gRPC endpoint (`host:port`) for exec, as advertised at registration; absent when it has none. */
+  grpcEndpoint?: string;
   classKey: string;
 }
 

@@ -126,6 +126,14 @@ export declare type AgentRegistration = Message<"gantry.agent.v1.AgentRegistrati
    * @generated from field: repeated gantry.scheduler.v1.RoleResources reservations = 10;
    */
   reservations: RoleResources[];
+
+  /**
+   * The agent's gRPC endpoint (`host:port`, gantry.agent.v1.AgentService: exec), reached by the
+   * gateway only; "" for agents without one (simulated agents, older agents).
+   *
+   * @generated from field: string grpc_endpoint = 11;
+   */
+  grpcEndpoint: string;
 };
 
 /**

@@ -328,6 +328,13 @@ export declare type Agent = Message<"gantry.scheduler.v1.Agent"> & {
    * @generated from field: repeated gantry.scheduler.v1.GpuView gpus = 15;
    */
   gpus: GpuView[];
+
+  /**
+   * The agent's gRPC endpoint (host:port) for exec, as it advertised it; "" when it has none.
+   *
+   * @generated from field: string grpc_endpoint = 16;
+   */
+  grpcEndpoint: string;
 };
 
 /**

@@ -1,0 +1,139 @@
+import type { agentV1Service } from "@gantry/proto";
+import { GantryError } from "@gantry/platform";
+import type { ApiClient } from "../api-client.ts";
+
+type Request = agentV1Service.ExecRequest["message"];
+
+/** Ctrl-P then Ctrl-Q: the client leaves the session (docker's detach keys). */
+const CTRL_P = 0x10;
+const CTRL_Q = 0x11;
+
+/** What `gantry task exec` asks for. */
+export interface ExecAsk {
+  taskId: string;
+  command: string[];
+  /** -i: stream stdin. */
+  interactive: boolean;
+  /** -t: a PTY, the local terminal in raw mode. */
+  tty: boolean;
+}
+
+/** The terminal a session runs on: the process's own, or one a test gives. */
+export interface ExecTerminal {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown; pause(): unknown; resume(): unknown };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number; on(event: "resize", listener: () => void): unknown; off(event: "resize", listener: () => void): unknown };
+  stderr: NodeJS.WritableStream;
+}
+
+/** A request stream fed by events: `push` queues a message, `end` half-closes. */
+function requestQueue() {
+  const queue: { message: Request }[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  return {
+    push(message: Request) {
+      if (ended) return;
+      queue.push({ message });
+      poke();
+    },
+    end() {
+      ended = true;
+      poke();
+    },
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        const next = queue.shift();
+        if (next) yield next;
+        else if (ended) return;
+        else await new Promise<void>((r) => (wake = r));
+      }
+    },
+  };
+}
+
+/** Finds Ctrl-P Ctrl-Q in typed input (also split across reads): the bytes before it are still sent. */
+export function detachScanner(): (chunk: Buffer) => { send: Buffer; detach: boolean } {
+  let pendingCtrlP = false;
+  return (chunk) => {
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (pendingCtrlP && byte === CTRL_Q) return { send: chunk.subarray(0, Math.max(0, i - 1)), detach: true };
+      pendingCtrlP = byte === CTRL_P;
+    }
+    return { send: chunk, detach: false };
+  };
+}
+
+/**
+ * Runs one exec session through the gateway and resolves with the exit code the CLI should
+ * exit with: the command's (128+signal when killed), 0 when the user detached (Ctrl-P Ctrl-Q),
+ * 130 after Ctrl-C without a PTY (the session is cancelled: the agent kills the command).
+ * With `tty`, the local terminal is put in raw mode (when it is one) and restored however the
+ * session ends; its size is sent at the start and on every resize. Rejects with the gateway's
+ * or agent's error (not found, not allowed, …) or when the session was cut before an exit.
+ */
+export async function runExecSession(api: ApiClient, ask: ExecAsk, term: ExecTerminal): Promise<number> {
+  const requests = requestQueue();
+  const size = () => ({ columns: term.stdout.columns ?? 80, rows: term.stdout.rows ?? 24 });
+  requests.push({ case: "start", value: { taskId: ask.taskId, command: ask.command, tty: ask.tty, stdin: ask.interactive, ...(ask.tty ? { size: size(), term: process.env.TERM ?? "" } : {}) } as agentV1Service.ExecStart });
+  const cancel = new AbortController();
+  let detached = false;
+  let interrupted = false;
+  const scan = detachScanner();
+  const onData = (chunk: Buffer | string) => {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    const { send, detach } = ask.tty ? scan(bytes) : { send: bytes, detach: false };
+    if (send.length > 0) requests.push({ case: "stdin", value: send });
+    if (detach) {
+      detached = true;
+      cancel.abort();
+    }
+  };
+  const onEnd = () => requests.push({ case: "closeStdin", value: true });
+  const onResize = () => requests.push({ case: "resize", value: size() as agentV1Service.TerminalSize });
+  const onSigint = () => {
+    interrupted = true;
+    cancel.abort();
+  };
+  const raw = ask.tty && term.stdin.isTTY === true && typeof term.stdin.setRawMode === "function";
+  if (raw) term.stdin.setRawMode!(true);
+  if (ask.interactive) {
+    term.stdin.on("data", onData);
+    term.stdin.on("end", onEnd);
+    term.stdin.resume();
+  }
+  if (ask.tty) term.stdout.on("resize", onResize);
+  process.on("SIGINT", onSigint);
+  let exit: agentV1Service.ExecExited | undefined;
+  try {
+    for await (const m of api.exec.exec(requests, { signal: cancel.signal })) {
+      if (m.message.case === "stdout") term.stdout.write(m.message.value);
+      else if (m.message.case === "stderr") term.stderr.write(m.message.value);
+      else if (m.message.case === "exited") exit = m.message.value;
+    }
+  } catch (err) {
+    if (!detached && !interrupted) throw err;
+  } finally {
+    requests.end();
+    process.off("SIGINT", onSigint);
+    if (ask.tty) term.stdout.off("resize", onResize);
+    if (ask.interactive) {
+      term.stdin.off("data", onData);
+      term.stdin.off("end", onEnd);
+      term.stdin.pause();
+    }
+    if (raw) term.stdin.setRawMode!(false);
+  }
+  if (detached) {
+    term.stderr.write("\r\n[detached: the session is closed]\r\n");
+    return 0;
+  }
+  if (interrupted) return 130;
+  if (!exit) throw new GantryError("Unavailable", "the exec session ended without the command's exit status");
+  return exit.exitCode;
+}

@@ -1,0 +1,35 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { schedulerV1Model } from "@gantry/proto";
+import { resolvePodTask, resolveTask } from "./exec.command.ts";
+import { detachScanner } from "./exec-session.ts";
+
+const task = (taskId: string, instanceId = "", appId = "/a") => create(schedulerV1Model.TaskSchema, { taskId, instanceId, appId });
+const tasks = [task("shop_web.1a2b"), task("shop_web.1a9z"), task("shop_db.77"), task("inst-9f.web", "inst-9f", "/p"), task("inst-9f.cache", "inst-9f", "/p"), task("inst-8e.web", "inst-8e", "/p")];
+
+test("a task by its full id, or by the one id containing the part given", () => {
+  assert.equal(resolveTask(tasks, "shop_db.77").taskId, "shop_db.77");
+  assert.equal(resolveTask(tasks, "db").taskId, "shop_db.77");
+  assert.equal(resolveTask(tasks, "1a9").taskId, "shop_web.1a9z");
+});
+
+test("no match is NotFound; several list the candidates", () => {
+  assert.throws(() => resolveTask(tasks, "nope"), (e: Error & { code?: string }) => e.code === "NotFound" && /no running task matches "nope"/.test(e.message));
+  assert.throws(() => resolveTask(tasks, "shop_web.1a"), (e: Error & { code?: string }) => e.code === "InvalidArgument" && e.message.includes("shop_web.1a2b") && e.message.includes("shop_web.1a9z"));
+});
+
+test("a pod container by instance (or part of it) and container name", () => {
+  assert.equal(resolvePodTask(tasks, "9f", "cache").taskId, "inst-9f.cache");
+  assert.throws(() => resolvePodTask(tasks, "inst", "web"), /matches 2 pod instances/);
+  assert.throws(() => resolvePodTask(tasks, "9f", "db"), /no running pod instance matching "9f" has a container "db"/);
+});
+
+test("Ctrl-P Ctrl-Q detaches, also split across reads; what was typed before still goes", () => {
+  const scan = detachScanner();
+  assert.deepEqual(scan(Buffer.from("ls\x10")), { send: Buffer.from("ls\x10"), detach: false });
+  assert.deepEqual(scan(Buffer.from("\x11")), { send: Buffer.from(""), detach: true });
+  const again = detachScanner();
+  assert.deepEqual(again(Buffer.from("ab\x10\x11cd")), { send: Buffer.from("ab"), detach: true });
+  assert.deepEqual(detachScanner()(Buffer.from("\x10x\x11")), { send: Buffer.from("\x10x\x11"), detach: false });
+});

@@ -1,0 +1,113 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { agentV1Service } from "@gantry/proto";
+
+/** How the command of an exec session ended: exit code (128+n for signal n) and the signal's name. */
+export interface ExecExit {
+  exitCode: number;
+  signal: string;
+}
+
+/** A running exec process, as the session drives it (see adapters/exec-process.os.ts). */
+export interface ExecProcess {
+  onOutput(listener: (stream: "stdout" | "stderr", data: Buffer) => void): void;
+  write(data: Uint8Array): void;
+  closeStdin(): void;
+  resize(columns: number, rows: number): void;
+  pause(): void;
+  resume(): void;
+  /** Signals its whole process group (default SIGKILL); nothing once it ended. */
+  kill(signal?: NodeJS.Signals): void;
+  /** Once it ended and all its output went to the listener. */
+  readonly exited: Promise<ExecExit>;
+}
+
+type Response = MessageInitShape<typeof agentV1Service.ExecResponseSchema>;
+
+/** Output held for the client beyond which the process is paused (flow control), and below which it resumes. */
+const HIGH_WATER_BYTES = 1 << 20;
+const LOW_WATER_BYTES = 256 << 10;
+/** Output is sent in messages of at most this size (gRPC's default limit is 4 MiB). */
+const MAX_CHUNK_BYTES = 64 << 10;
+
+/**
+ * Drives one session: the client's messages after `start` (stdin, resize, close_stdin) go to the
+ * process; its output comes back as stdout/stderr messages, then `exited` last. Output waiting
+ * for a slow client beyond 1 MiB pauses the process's output (so a `cat` of a large file cannot
+ * fill the agent's memory). The session ends when the process ended and its output was sent,
+ * when the client closes the call (`signal`) or its stream fails: then the process group is
+ * killed. `onEnd` receives the exit (or undefined when the session was cut before it).
+ */
+export async function* driveExecSession(proc: ExecProcess, requests: AsyncIterator<{ message: { case: string | undefined; value?: unknown } }>, signal: AbortSignal): AsyncGenerator<Response, ExecExit | undefined> {
+  const queue: Response[] = [];
+  let queued = 0;
+  let paused = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  let exit: ExecExit | undefined;
+  let cut = false;
+  proc.onOutput((stream, data) => {
+    for (let at = 0; at < data.length; at += MAX_CHUNK_BYTES) {
+      const chunk = data.subarray(at, at + MAX_CHUNK_BYTES);
+      queue.push({ message: { case: stream, value: chunk } });
+      queued += chunk.length;
+    }
+    if (!paused && queued > HIGH_WATER_BYTES) {
+      paused = true;
+      proc.pause();
+    }
+    notify();
+  });
+  void proc.exited.then((e) => {
+    exit = e;
+    notify();
+  });
+  const stop = () => {
+    cut = true;
+    notify();
+  };
+  signal.addEventListener("abort", stop, { once: true });
+  void (async () => {
+    try {
+      for (;;) {
+        const next = await requests.next();
+        if (next.done) return; // half-close: the client sends nothing more; output still flows
+        const m = next.value.message;
+        if (m.case === "stdin") proc.write(m.value as Uint8Array);
+        else if (m.case === "resize") {
+          const size = m.value as { columns: number; rows: number };
+          proc.resize(size.columns, size.rows);
+        } else if (m.case === "closeStdin") proc.closeStdin();
+      }
+    } catch {
+      stop(); // the client's stream failed (cancelled, connection lost)
+    }
+  })();
+  try {
+    for (;;) {
+      if (cut) return undefined;
+      const next = queue.shift();
+      if (next) {
+        queued -= (next.message?.value as Uint8Array).length;
+        if (paused && queued < LOW_WATER_BYTES) {
+          paused = false;
+          proc.resume();
+        }
+        yield next;
+        continue;
+      }
+      if (exit) {
+        yield { message: { case: "exited", value: { exitCode: exit.exitCode, signal: exit.signal } } };
+        return exit;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    signal.removeEventListener("abort", stop);
+    // However the session ended: nothing it started outlives it.
+    proc.kill("SIGKILL");
+  }
+}

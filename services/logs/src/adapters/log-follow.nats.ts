@@ -1,0 +1,96 @@
+import { DeliverPolicy } from "@nats-io/jetstream";
+import { fromBinary } from "@bufbuild/protobuf";
+import { logsV1, LOGS_STREAM, logsComponentSubject, logsTaskSubject } from "@gantry/proto";
+import type { Bus } from "@gantry/platform/bus";
+import { positionOf } from "../domain/log-position.ts";
+import { matchesSelection, type LogSelection } from "../domain/log-query.ts";
+import { storedThrough } from "./log-ingest.nats.ts";
+import type { LogStore, StoredLine } from "./log-store.postgres.ts";
+
+const PAGE = 1_000;
+
+/**
+ * Follows lines matching `selection` strictly after position `after` (undefined: from the
+ * beginning), until `signal` aborts. Two parts with one seam and no overlap:
+ *
+ *   1. stored lines: everything in batches at or below the ingest's ack floor F (all of them are
+ *      committed, since the ingest acknowledges after commit), read from PostgreSQL in pages;
+ *   2. live lines: an ordered consumer on the LOGS stream from sequence F+1 (or the cursor's own
+ *      batch when it is newer), so lines reach the follower as soon as JetStream has them,
+ *      whether or not the logs service has stored them yet.
+ *
+ * Positions come from stream sequences in both parts, so a line is yielded once, in position
+ * order, and a cursor taken from either part resumes exactly after it.
+ */
+export async function* followLines(bus: Bus, store: LogStore, selection: LogSelection, after: bigint | undefined, signal: AbortSignal): AsyncGenerator<StoredLine[]> {
+  const floor = await storedThrough(bus);
+  const upTo = positionOf(floor + 1, 0) - 1n;
+  let last = after;
+  while (!signal.aborted) {
+    const page = await store.between(selection, last, upTo, PAGE);
+    if (page.length > 0) {
+      last = page[page.length - 1]!.pos;
+      yield page;
+    }
+    if (page.length < PAGE) break;
+  }
+  const fromSeq = Math.max(floor + 1, last === undefined ? 0 : Number(last / 65_536n));
+  const consumer = await bus.js.consumers.get(bus.names.stream(LOGS_STREAM.name), {
+    filter_subjects: bus.names.subject(subjectFor(selection)),
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: fromSeq,
+  });
+  const messages = await consumer.consume({ max_messages: 256 });
+  const stop = () => void messages.close().catch(() => undefined);
+  signal.addEventListener("abort", stop, { once: true });
+  try {
+    for await (const m of messages) {
+      const lines = linesOf(m.seq, fromBinary(logsV1.LogBatchSchema, m.data)).filter((l) => (last === undefined || l.pos > last) && matchesSelection(selection, l));
+      if (lines.length === 0) continue;
+      last = lines[lines.length - 1]!.pos;
+      yield lines;
+    }
+  } finally {
+    signal.removeEventListener("abort", stop);
+    stop();
+  }
+}
+
+/** The narrowest LOGS subject a selection's lines travel on (NATS 2.9: one filter subject). */
+export function subjectFor(s: LogSelection): string {
+  if (s.component !== undefined) return logsComponentSubject(s.component);
+  const taskOnly = s.taskId !== undefined || s.taskIdPrefix !== undefined || s.instanceId !== undefined || s.appId !== undefined || s.stream === "stdout" || s.stream === "stderr";
+  if (taskOnly) return s.agentId !== undefined ? logsTaskSubject(s.agentId) : "logs.task.>";
+  return "logs.>";
+}
+
+/** The lines of one batch, with the positions the store gives them. */
+export function linesOf(seq: number, batch: logsV1.LogBatch): StoredLine[] {
+  const out: StoredLine[] = [];
+  let index = 0;
+  for (const c of batch.chunks) {
+    for (let i = 0; i < c.texts.length; i++, index++) {
+      out.push({
+        pos: positionOf(seq, index),
+        timeMicros: c.timesUnixMicros[i] ?? 0n,
+        agentId: batch.agentId,
+        hostname: batch.hostname,
+        appId: c.appId,
+        instanceId: c.instanceId,
+        taskId: c.taskId,
+        container: c.container,
+        stream: c.stream,
+        component: c.component,
+        level: c.levels[i] ?? 0,
+        text: c.texts[i]!,
+      });
+    }
+  }
+  return out;
+}
+
+/** The position just past every line the LOGS stream holds now: following from it yields only lines shipped later. */
+export async function streamEndPosition(bus: Bus): Promise<bigint> {
+  const info = await bus.jsm.streams.info(bus.names.stream(LOGS_STREAM.name));
+  return positionOf(info.state.last_seq + 1, 0) - 1n;
+}

@@ -1,0 +1,103 @@
+/**
+ * "No line lost, none duplicated" across a crash: the logs service runs as its own process and is
+ * killed with SIGKILL while batches stream in (some committed and not yet acknowledged, some
+ * half-copied, some unread, and one committed whose ack the NATS fault proxy lost); a new process
+ * takes over the durable consumer. Every published line
+ * is then stored exactly once.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { create, toBinary } from "@bufbuild/protobuf";
+import pg from "pg";
+import { logsV1, logsTaskSubject } from "@gantry/proto";
+import { connectBus, generateSigningKey } from "@gantry/platform";
+import type { Bus } from "@gantry/platform/bus";
+import { createTestCluster, createTestDatabase, eventually, startNatsFaultProxy, type NatsFaultProxy, type TestDatabase } from "@gantry/platform/testing";
+import { startServiceProcess, type ServiceProcess } from "@gantry/test/support";
+import { dropLogsDatabase } from "./adapters/logs-database.postgres.ts";
+
+const cluster = createTestCluster();
+const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+const BATCHES = 400;
+const LINES = 250;
+
+let testDb: TestDatabase;
+let logsUrl: string;
+let bus: Bus;
+let running: ServiceProcess | undefined;
+let proxy: NatsFaultProxy;
+
+const env = () => ({ DATABASE_URL: testDb.url, LOGS_DATABASE_URL: logsUrl, NATS_URL: proxy.url, GANTRY_CLUSTER: cluster.names.cluster, GANTRY_AUTH_KEY: Buffer.from(generateSigningKey()).toString("base64"), GANTRY_LOG_LEVEL: "warn" });
+const startService = () => startServiceProcess("logs", "services/logs/src/main.ts", ["--port", "0"], env());
+
+async function counts(): Promise<{ total: number; distinct: number }> {
+  const client = new pg.Client({ connectionString: logsUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ total: string; distinct: string }>("SELECT count(*) AS total, count(DISTINCT pos) AS distinct FROM log_lines");
+    return { total: Number(rows[0]!.total), distinct: Number(rows[0]!.distinct) };
+  } catch (err) {
+    if ((err as { code?: string }).code === "42P01") return { total: 0, distinct: 0 };
+    throw err;
+  } finally {
+    await client.end();
+  }
+}
+
+before(async () => {
+  testDb = await createTestDatabase("logs_crash");
+  logsUrl = `${testDb.url}_logs`;
+  bus = await connectBus(natsUrl, cluster.names, "logs-crash-test");
+  const target = new URL(natsUrl.replace(/^nats:/, "http:"));
+  proxy = await startNatsFaultProxy({ targetHost: target.hostname, targetPort: Number(target.port || 4222) });
+});
+
+after(async () => {
+  await running?.stop();
+  await proxy?.close();
+  await cluster.cleanup(bus.nc);
+  await bus?.close();
+  await dropLogsDatabase(logsUrl);
+  await testDb?.drop();
+});
+
+test("a logs service killed with SIGKILL mid-stream loses no line and stores none twice", async () => {
+  running = startService();
+  await eventually("the ingest consumer exists", async () => {
+    try {
+      return (await bus.jsm.consumers.info(cluster.names.stream("LOGS"), cluster.names.consumer("logs_ingest"))) !== undefined;
+    } catch {
+      return false;
+    }
+  }, 30_000);
+  const text = "x".repeat(100);
+  const publishing = (async () => {
+    for (let b = 0; b < BATCHES; b++) {
+      const now = BigInt(Date.now()) * 1000n;
+      const batch = create(logsV1.LogBatchSchema, {
+        agentId: "agent-crash",
+        hostname: "h",
+        chunks: [{ appId: "/crash", instanceId: "i", taskId: "t", stream: "stdout", timesUnixMicros: Array(LINES).fill(now), levels: Array(LINES).fill(0), texts: Array.from({ length: LINES }, (_, i) => `${b}:${i} ${text}`) }],
+      });
+      await bus.js.publish(cluster.names.subject(logsTaskSubject("agent-crash")), toBinary(logsV1.LogBatchSchema, batch), { msgID: `crash:${b}` });
+      if (b % 20 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  // One batch is committed and its ack lost on the way: only the batch records keep it from being stored twice.
+  proxy.swallowPublish({ subjectPrefix: "$JS.ACK.", nth: 3 });
+  await eventually("some lines stored, more coming", async () => (await counts()).total >= 10 * LINES, 30_000, 5);
+  assert.equal(proxy.stats.publishesSwallowed, 1, "an ack was lost");
+  await running.crash();
+  const atCrash = await counts();
+  assert.ok(atCrash.total < BATCHES * LINES, `the crash came mid-stream (${atCrash.total} stored)`);
+  await publishing;
+  running = startService();
+  const final = await eventually("every line stored", async () => {
+    const c = await counts();
+    return c.total >= BATCHES * LINES ? c : undefined;
+  }, 60_000);
+  // Let redeliveries (ack deadlines of the killed process) come and go.
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.deepEqual(await counts(), { total: BATCHES * LINES, distinct: BATCHES * LINES });
+  assert.equal(final.distinct, final.total);
+});

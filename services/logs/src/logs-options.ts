@@ -1,0 +1,62 @@
+import { parseArgs } from "node:util";
+import { GantryError } from "@gantry/platform/errors";
+import { parseDurationMs, type PartitionPlanOptions } from "./domain/partition-plan.ts";
+
+/** The logs service's own settings, compiled once at its edge. */
+export interface LogsSettings {
+  /** The logs database (its own, beside the cluster's): `LOGS_DATABASE_URL`, default `<DATABASE_URL's database>_logs`, created when missing. */
+  logsDatabaseUrl: string;
+  partitions: PartitionPlanOptions;
+  /** How often partitions are created ahead and expired ones dropped, ms. */
+  maintenanceEveryMs: number;
+}
+
+export const DEFAULT_RETENTION = "7d";
+export const DEFAULT_PARTITION_INTERVAL = "1d";
+
+/**
+ * Reads `--retention` (`GANTRY_LOGS_RETENTION`, default 7d) and `--partition-interval`
+ * (`GANTRY_LOGS_PARTITION_INTERVAL`, default 1d), durations such as `90m`, `12h`, `7d`, and
+ * returns them with the arguments left for `serviceEnvironment`. Throws InvalidArgument naming
+ * the flag: an interval under a minute or not whole minutes, a retention shorter than one interval.
+ */
+export function compileLogsSettings(argv: string[], databaseUrl: string, env: NodeJS.ProcessEnv = process.env): { settings: LogsSettings; rest: string[] } {
+  const { values, tokens } = parseArgs({
+    args: argv,
+    options: { retention: { type: "string" }, "partition-interval": { type: "string" } },
+    strict: false,
+    tokens: true,
+  });
+  const own = new Set<number>();
+  for (const t of tokens ?? []) if (t.kind === "option" && (t.name === "retention" || t.name === "partition-interval")) {
+    own.add(t.index);
+    if (t.inlineValue === false) own.add(t.index + 1);
+  }
+  const rest = argv.filter((_, i) => !own.has(i));
+  const retentionText = String(values.retention ?? env.GANTRY_LOGS_RETENTION ?? DEFAULT_RETENTION);
+  const intervalText = String(values["partition-interval"] ?? env.GANTRY_LOGS_PARTITION_INTERVAL ?? DEFAULT_PARTITION_INTERVAL);
+  const retentionMs = parseDurationMs(retentionText);
+  const intervalMs = parseDurationMs(intervalText);
+  if (intervalMs === undefined || intervalMs < 60_000 || intervalMs % 60_000 !== 0) {
+    throw new GantryError("InvalidArgument", `--partition-interval "${intervalText}" must be a whole number of minutes, at least 1m (e.g. 1h, 1d)`);
+  }
+  if (retentionMs === undefined || retentionMs < intervalMs) {
+    throw new GantryError("InvalidArgument", `--retention "${retentionText}" must be a duration (e.g. 7d, 12h) no shorter than the partition interval ${intervalText}`);
+  }
+  return {
+    settings: {
+      logsDatabaseUrl: env.LOGS_DATABASE_URL ?? logsDatabaseUrlOf(databaseUrl),
+      partitions: { intervalMs, retentionMs, ahead: 2 },
+      maintenanceEveryMs: Math.min(intervalMs / 4, 15 * 60_000),
+    },
+    rest,
+  };
+}
+
+/** `postgres://…/gantry` → `postgres://…/gantry_logs`: the logs database beside a cluster's. */
+export function logsDatabaseUrlOf(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1)) || "postgres";
+  url.pathname = `/${name}_logs`;
+  return url.toString();
+}

@@ -1,0 +1,174 @@
+/**
+ * The logs service against the real PostgreSQL and NATS: batches published on the LOGS stream are
+ * stored (COPY into time partitions) and served by LogsService: filters, last N lines, cursors,
+ * follow (stored, then live, no line twice), permissions, bad input, retention dropping whole
+ * partitions, and a redelivered batch stored once.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { logsV1, logsTaskSubject, logsComponentSubject } from "@gantry/proto";
+import { connectBus, createAuthenticator, createGrpcClient, createLogger, createTokenSigner, GantryError, generateSigningKey, onPath, RESOURCES, type GrpcClient } from "@gantry/platform";
+import type { Bus } from "@gantry/platform/bus";
+import { createTestCluster, createTestDatabase, eventually, type TestDatabase } from "@gantry/platform/testing";
+import { startLogs, type RunningLogs } from "./start-logs.ts";
+import { dropLogsDatabase } from "./adapters/logs-database.postgres.ts";
+import { compileLogsSettings } from "./logs-options.ts";
+
+const signer = createTokenSigner(generateSigningKey());
+const authenticator = createAuthenticator(signer);
+const admin = signer.issue({ name: "alice", roles: ["admin"] }).token;
+const webReader = signer.issue({ name: "wendy", roles: [], grants: [onPath(RESOURCES.logs, "read", "/web")] }).token;
+const logger = createLogger("logs-test", { level: process.env.GANTRY_LOG_LEVEL ?? "warn" });
+const cluster = createTestCluster();
+const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+const DEADLINE_MS = 15_000;
+
+let testDb: TestDatabase;
+let bus: Bus;
+let logs: RunningLogs;
+let client: GrpcClient<typeof logsV1.LogsService>;
+let batchNo = 0;
+
+const micros = (ms: number) => BigInt(ms) * 1000n;
+
+/** Publishes one batch of `texts` for a task (or a component) and waits for JetStream's ack. */
+async function publish(opts: { task?: string; app?: string; agent?: string; stream?: string; component?: string; level?: number; timeMs?: number }, texts: string[]): Promise<number> {
+  const agent = opts.agent ?? "agent-1";
+  const t = micros(opts.timeMs ?? Date.now());
+  const batch = create(logsV1.LogBatchSchema, {
+    agentId: agent,
+    hostname: "host-1",
+    chunks: [{ appId: opts.app ?? "", instanceId: opts.task ? `inst-${opts.task}` : "", taskId: opts.task ?? "", container: "", stream: opts.stream ?? (opts.component ? "log" : "stdout"), component: opts.component ?? "", timesUnixMicros: texts.map(() => t), levels: texts.map(() => opts.level ?? 0), texts }],
+  });
+  const subject = cluster.names.subject(opts.component ? logsComponentSubject(opts.component) : logsTaskSubject(agent));
+  const ack = await bus.js.publish(subject, toBinary(logsV1.LogBatchSchema, batch), { msgID: `test:${++batchNo}` });
+  return ack.seq;
+}
+
+const texts = (r: logsV1.QueryLogsResponse | logsV1.FollowLogsResponse) => r.lines.map((l) => l.text);
+const filter = (f: MessageInitShape<typeof logsV1.LogFilterSchema>) => ({ filter: f });
+
+async function start(argv: string[] = []): Promise<RunningLogs> {
+  const { settings } = compileLogsSettings(argv, testDb.url, { LOGS_DATABASE_URL: `${testDb.url}_logs` });
+  return startLogs({ databaseUrl: testDb.url, natsUrl, names: cluster.names, host: "127.0.0.1", port: 0, authenticator, logger, settings });
+}
+
+before(async () => {
+  testDb = await createTestDatabase("logs");
+  bus = await connectBus(natsUrl, cluster.names, "logs-test");
+  logs = await start();
+  client = createGrpcClient(logsV1.LogsService, `127.0.0.1:${logs.port}`, { token: admin, deadlineMs: DEADLINE_MS });
+});
+
+after(async () => {
+  await logs?.stop();
+  await cluster.cleanup(bus.nc);
+  await bus?.close();
+  await dropLogsDatabase(`${testDb.url}_logs`);
+  await testDb?.drop();
+});
+
+describe("logs service", () => {
+  test("stores shipped lines and answers by task, app, agent, stream and text", async () => {
+    await publish({ task: "web.t1", app: "/web" }, ["hello 1", "hello 2", "boom ERROR x"]);
+    await publish({ task: "web.t1", app: "/web", stream: "stderr" }, ["err 1"]);
+    await publish({ task: "db.t1", app: "/db", agent: "agent-2" }, ["db line"]);
+    await eventually("5 lines stored", () => logs.stats.lines >= 5, 10_000);
+    assert.deepEqual(texts(await client.queryLogs(filter({ taskId: "web.t1" }))), ["hello 1", "hello 2", "boom ERROR x", "err 1"]);
+    assert.deepEqual(texts(await client.queryLogs(filter({ taskId: "web.t1", stream: "stderr" }))), ["err 1"]);
+    assert.deepEqual(texts(await client.queryLogs(filter({ appId: "/db" }))), ["db line"]);
+    assert.deepEqual(texts(await client.queryLogs(filter({ agentId: "agent-2" }))), ["db line"]);
+    assert.deepEqual(texts(await client.queryLogs(filter({ appId: "/web", text: "error" }))), ["boom ERROR x"]);
+    assert.deepEqual(texts(await client.queryLogs(filter({ taskIdPrefix: "web." }))), ["hello 1", "hello 2", "boom ERROR x", "err 1"]);
+    const line = (await client.queryLogs(filter({ taskId: "db.t1" }))).lines[0]!;
+    assert.equal(line.agentId, "agent-2");
+    assert.equal(line.hostname, "host-1");
+    assert.equal(line.instanceId, "inst-db.t1");
+  });
+
+  test("last N lines, then the cursor continues after them and stays stable", async () => {
+    await publish({ task: "tail.t1", app: "/tail" }, Array.from({ length: 50 }, (_, i) => `line ${i}`));
+    await eventually("tail lines stored", async () => (await client.queryLogs(filter({ taskId: "tail.t1" }))).lines.length === 50, 10_000);
+    const last = await client.queryLogs({ ...filter({ taskId: "tail.t1" }), skipPrev: 3 });
+    assert.deepEqual(texts(last), ["line 47", "line 48", "line 49"]);
+    const page1 = await client.queryLogs({ ...filter({ taskId: "tail.t1" }), limit: 10 });
+    assert.deepEqual(texts(page1), Array.from({ length: 10 }, (_, i) => `line ${i}`));
+    const page2 = await client.queryLogs({ ...filter({ taskId: "tail.t1" }), limit: 2, cursor: page1.nextCursor });
+    assert.deepEqual(texts(page2), ["line 10", "line 11"]);
+    assert.equal(page1.lines[9]!.cursor, page1.nextCursor);
+  });
+
+  test("component logs by level and time window", async () => {
+    const now = Date.now();
+    await publish({ component: "scheduler", level: 30, timeMs: now - 20 * 60_000 }, ["old info"]);
+    await publish({ component: "scheduler", level: 40, timeMs: now - 60_000 }, ["recent warn"]);
+    await publish({ component: "scheduler", level: 30, timeMs: now - 60_000 }, ["recent info"]);
+    await eventually("scheduler lines", async () => (await client.queryLogs(filter({ component: "scheduler" }))).lines.length === 3, 10_000);
+    assert.deepEqual(texts(await client.queryLogs(filter({ component: "scheduler", minLevel: 40 }))), ["recent warn"]);
+    assert.deepEqual(texts(await client.queryLogs(filter({ component: "scheduler", sinceUnixMicros: micros(now - 10 * 60_000) }))), ["recent warn", "recent info"]);
+  });
+
+  test("follow sends the last lines, then new lines as they are shipped, each once", async () => {
+    await publish({ task: "f.t1", app: "/f" }, ["before 1", "before 2"]);
+    await eventually("stored", async () => (await client.queryLogs(filter({ taskId: "f.t1" }))).lines.length === 2, 10_000);
+    const abort = new AbortController();
+    const got: string[] = [];
+    const following = (async () => {
+      try {
+        for await (const r of client.followLogs({ ...filter({ taskId: "f.t1" }), skipPrev: 1 }, { signal: abort.signal, deadlineMs: 60_000 })) got.push(...texts(r));
+      } catch (err) {
+        if (!abort.signal.aborted) throw err;
+      }
+    })();
+    await eventually("the last line first", () => got.length >= 1, 10_000);
+    await publish({ task: "f.t1", app: "/f" }, ["live 1"]);
+    await publish({ task: "other.t1", app: "/other" }, ["not mine"]);
+    await publish({ task: "f.t1", app: "/f" }, ["live 2"]);
+    await eventually("live lines", () => got.length >= 3, 10_000);
+    abort.abort();
+    await following;
+    assert.deepEqual(got, ["before 2", "live 1", "live 2"]);
+  });
+
+  test("a reader of one app's logs reads that app's task lines and nothing else", async () => {
+    const wendy = createGrpcClient(logsV1.LogsService, `127.0.0.1:${logs.port}`, { token: webReader, deadlineMs: DEADLINE_MS });
+    assert.deepEqual(texts(await wendy.queryLogs(filter({ taskId: "web.t1", stream: "stderr" }))), ["err 1"]);
+    for (const denied of [filter({ appId: "/db" }), filter({ taskId: "db.t1" }), filter({ component: "scheduler" }), filter({})]) {
+      await assert.rejects(wendy.queryLogs(denied), (err: GantryError) => err.code === "PermissionDenied");
+    }
+  });
+
+  test("bad input names the field and the service stays up", async () => {
+    await assert.rejects(client.queryLogs(filter({ stream: "stdin" })), (err: GantryError) => err.code === "InvalidArgument" && err.message.includes("/filter/stream"));
+    await assert.rejects(client.queryLogs({ cursor: "nonsense" }), (err: GantryError) => err.code === "InvalidArgument" && err.message.includes("cursor"));
+    await assert.rejects(client.queryLogs({ limit: 1_000_000 }), (err: GantryError) => err.code === "InvalidArgument" && err.message.includes("limit"));
+    assert.ok((await client.queryLogs(filter({ taskId: "web.t1" }))).lines.length > 0);
+  });
+
+  test("a batch published again (same stream sequence redelivered) is stored once", async () => {
+    const seq = await publish({ task: "dup.t1", app: "/dup" }, ["only once"]);
+    await eventually("stored", async () => (await client.queryLogs(filter({ taskId: "dup.t1" }))).lines.length === 1, 10_000);
+    // What a redelivery after a crash between commit and ack looks like to the store.
+    const raw = await bus.jsm.streams.getMessage(cluster.names.stream("LOGS"), { seq });
+    const outcome = await logs.store.storeBatches([{ seq, batch: fromBinary(logsV1.LogBatchSchema, raw!.data) }]);
+    assert.deepEqual(outcome, { stored: 0, duplicates: 1, expired: 0 });
+    assert.deepEqual(texts(await client.queryLogs(filter({ taskId: "dup.t1" }))), ["only once"]);
+  });
+
+  test("retention drops whole partitions older than it; lines older than it are not stored", async () => {
+    const twoDaysAgo = Date.now() - 2 * 86_400_000;
+    await publish({ task: "old.t1", app: "/old", timeMs: twoDaysAgo }, ["two days old"]);
+    await publish({ task: "old.t1", app: "/old" }, ["fresh"]);
+    await eventually("both stored", async () => (await client.queryLogs(filter({ taskId: "old.t1" }))).lines.length === 2, 10_000);
+    await logs.stop();
+    logs = await start(["--retention", "1d", "--partition-interval", "1h"]);
+    client = createGrpcClient(logsV1.LogsService, `127.0.0.1:${logs.port}`, { token: admin, deadlineMs: DEADLINE_MS });
+    assert.deepEqual(texts(await client.queryLogs(filter({ taskId: "old.t1" }))), ["fresh"]);
+    assert.ok((await logs.partitions.existing()).every((p) => p.endMs > Date.now() - 86_400_000 - 3_600_000));
+    await publish({ task: "old.t2", app: "/old", timeMs: twoDaysAgo }, ["too old to keep"]);
+    await publish({ task: "old.t2", app: "/old" }, ["kept"]);
+    await eventually("the fresh one stored", async () => (await client.queryLogs(filter({ taskId: "old.t2" }))).lines.length === 1, 10_000);
+    assert.equal(logs.stats.expired, 1);
+  });
+});

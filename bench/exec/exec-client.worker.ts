@@ -5,38 +5,13 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { agentV1Service } from "@gantry/proto";
-import { createGrpcClient } from "@gantry/platform";
+import { createGrpcClient, pushable } from "@gantry/platform";
 
 type Request = agentV1Service.ExecRequest["message"];
 const { target, token, taskId, sessions, keystrokes, file } = workerData as { target: string; token: string; taskId: string; sessions: number; keystrokes: number; file: string };
 // The CLI's channel options (packages/cli/src/api-client.ts): an 8 MiB HTTP/2 window.
 const client = createGrpcClient(agentV1Service.AgentService, target, { token, channelOptions: { "grpc-node.flow_control_window": 8 << 20 } });
 
-/** A request stream fed by `push`; `end` half-closes. */
-function queue() {
-  const items: { message: Request }[] = [];
-  let wake: (() => void) | undefined;
-  let ended = false;
-  return {
-    push(message: Request) {
-      items.push({ message });
-      wake?.();
-    },
-    end() {
-      ended = true;
-      wake?.();
-    },
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        const next = items.shift();
-        if (next) yield next;
-        else if (ended) return;
-        else await new Promise<void>((r) => (wake = r));
-        wake = undefined;
-      }
-    },
-  };
-}
 
 const start = (command: string[], tty: boolean, stdin: boolean): Request => ({ case: "start", value: { taskId, command, tty, stdin, size: { columns: 80, rows: 24 } } as agentV1Service.ExecStart });
 
@@ -44,8 +19,8 @@ const start = (command: string[], tty: boolean, stdin: boolean): Request => ({ c
 async function setup(): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < sessions; i++) {
-    const q = queue();
-    q.push(start(["true"], false, false));
+    const q = pushable<{ message: Request }>();
+    q.push({ message: start(["true"], false, false) });
     q.end();
     const t0 = performance.now();
     for await (const m of client.exec(q)) if (m.message.case === "started") times.push(performance.now() - t0);
@@ -55,8 +30,8 @@ async function setup(): Promise<number[]> {
 
 /** Keystroke echo: one byte typed into a PTY running `cat` → the same byte echoed back (the PTY's line discipline echoes). */
 async function echo(): Promise<number[]> {
-  const q = queue();
-  q.push(start(["cat"], true, true));
+  const q = pushable<{ message: Request }>();
+  q.push({ message: start(["cat"], true, true) });
   const times: number[] = [];
   let waiting: ((data: string) => void) | undefined;
   const session = (async () => {
@@ -72,22 +47,22 @@ async function echo(): Promise<number[]> {
     const key = String.fromCharCode(97 + (i % 26));
     const seen = next();
     const t0 = performance.now();
-    q.push({ case: "stdin", value: Buffer.from(key) });
+    q.push({ message: { case: "stdin", value: Buffer.from(key) } });
     let got = await seen;
     while (!got.includes(key)) got += await next();
     if (i >= warmup) times.push(performance.now() - t0);
-    if (i % 64 === 63) q.push({ case: "stdin", value: Buffer.from("\r") }); // keep cat's line short
+    if (i % 64 === 63) q.push({ message: { case: "stdin", value: Buffer.from("\r") } }); // keep cat's line short
   }
-  q.push({ case: "stdin", value: Buffer.from("\x04") });
-  q.push({ case: "closeStdin", value: true });
+  q.push({ message: { case: "stdin", value: Buffer.from("\x04") } });
+  q.push({ message: { case: "closeStdin", value: true } });
   await session;
   return times;
 }
 
 /** Throughput: `cat <file>` without a PTY, bytes received / (started → exited). */
 async function throughput(): Promise<{ bytes: number; seconds: number }> {
-  const q = queue();
-  q.push(start(["cat", file], false, false));
+  const q = pushable<{ message: Request }>();
+  q.push({ message: start(["cat", file], false, false) });
   q.end();
   let bytes = 0;
   let t0 = 0;

@@ -6,7 +6,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -115,6 +115,27 @@ test("stdin piped through -i reaches the command; a partial id matching several 
   const none = await gantry(["task", "exec", "no-such-task", "--", "true"]);
   assert.equal(none.code, 1);
   assert.match(none.stderr, /no running task matches "no-such-task"/);
+});
+
+test("kill -9 of the CLI mid-session: the gateway and the agent end the session, the command is killed, the end is recorded as cut", async () => {
+  const cli = spawn(process.execPath, [GANTRY_BIN, "task", "exec", taskId, "--", "sleep", "4321"], { env: cluster.clientEnv, stdio: "ignore" });
+  const sleeper = async () => {
+    for (const pid of await pidsOfTask(taskId)) {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, "utf8") === "sleep\u00004321\u0000") return pid;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return undefined;
+  };
+  const pid = await eventually("the exec's command running in the task", sleeper, 20_000, 50);
+  cli.kill("SIGKILL");
+  await eventually("the exec's command killed", async () => ((await sleeper()) === undefined ? true : undefined), 20_000, 100);
+  assert.equal(existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("sleep"), false);
+  const ended = await eventually("the cut session's end recorded", async () => (await auditEvents()).find((e) => e.type === "ExecSessionEnded" && e.data.taskId === taskId && e.data.exitCode === -1), 20_000, 100);
+  assert.equal(ended.data.reason, "client closed");
+  assert.ok(cluster.agentId && (await pidsOfTask(taskId)).length > 0, "the task itself still runs");
 });
 
 test("an interactive -i -t shell driven through tmux: runs a command, follows a resize, exits with the chosen code", async () => {

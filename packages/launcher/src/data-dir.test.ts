@@ -16,6 +16,7 @@ test("the data dir holds everything of a cluster under one folder", () => {
     authKey: "/home/u/.gantry/demo/auth.key",
     tls: "/home/u/.gantry/demo/tls",
     secretsKey: "/home/u/.gantry/demo/secrets.key",
+    execTicketKey: "/home/u/.gantry/demo/exec-ticket.key",
     infrastructure: "/home/u/.gantry/demo/infrastructure.json",
     pidFile: "/home/u/.gantry/demo/gantry.pid",
     logFile: "/home/u/.gantry/demo/gantry.log",

@@ -26,6 +26,8 @@ export interface DataDirLayout {
   authKey: string;
   /** The cluster's secrets key (base64, mode 0600): seals secrets; the registry and every agent have it. */
   secretsKey: string;
+  /** The exec ticket key pair: the private key (PEM, mode 0600, the gateway's) and `<file>.pub` (every agent's). */
+  execTicketKey: string;
   /** The cluster CA and each part's certificate, with `--tls` (kept, so they stay valid across restarts). */
   tls: string;
   /** Which PostgreSQL and NATS the cluster used, for `gantry down --purge` and `gantry doctor`. */
@@ -51,6 +53,7 @@ export function dataDirLayout(root: string): DataDirLayout {
     authKey: at("auth.key"),
     tls: at("tls"),
     secretsKey: at("secrets.key"),
+    execTicketKey: at("exec-ticket.key"),
     infrastructure: at("infrastructure.json"),
     pidFile: at("gantry.pid"),
     logFile: at("gantry.log"),

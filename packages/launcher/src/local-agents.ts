@@ -20,7 +20,7 @@ export interface LocalAgentsOptions {
   count: number;
   cluster: string;
   natsUrl: string;
-  layout: Pick<DataDirLayout, "agentWorkDir" | "secretsKey">;
+  layout: Pick<DataDirLayout, "agentWorkDir" | "secretsKey" | "execTicketKey">;
   settings: LocalAgentSettings;
   sink: LogSink;
   env: NodeJS.ProcessEnv;
@@ -84,7 +84,9 @@ export async function startLocalAgents(options: LocalAgentsOptions): Promise<Loc
   const ids = Array.from({ length: options.count }, (_, n) => localAgentId(n + 1));
   // Every agent opens sealed secrets with the cluster's secrets key (made by the control plane's start).
   const withKey = options.env.GANTRY_SECRETS_KEY_FILE || options.env.GANTRY_SECRETS_KEY ? options.env : { ...options.env, GANTRY_SECRETS_KEY_FILE: options.layout.secretsKey };
-  const envs = await Promise.all(ids.map(async (id) => (options.tls ? { ...withKey, ...tlsEnvironment(await options.tls.files(id)) } : withKey)));
+  // …and checks exec tickets with the public key of the pair the control plane's start made; its endpoint on loopback, like the rest.
+  const withExec = { GANTRY_AGENT_EXEC_KEY_FILE: `${options.layout.execTicketKey}.pub`, GANTRY_AGENT_GRPC_LISTEN: "127.0.0.1:0", ...withKey };
+  const envs = await Promise.all(ids.map(async (id) => (options.tls ? { ...withExec, ...tlsEnvironment(await options.tls.files(id)) } : withExec)));
   const processes = ids.map((id, n) => spawnManaged(id, localAgentCommand(n + 1, options), { lines: (text) => options.sink.line(id, text) }, { env: envs[n]! }));
   return {
     ids,

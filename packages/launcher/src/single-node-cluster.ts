@@ -83,7 +83,7 @@ export async function startSingleNodeCluster(options: SingleNodeClusterOptions):
   const secretsKey = secretsKeyFromEnv() ?? (await loadOrCreateSigningKey(layout.secretsKey, "secrets key"));
   const signer = createTokenSigner(key);
   // Exec tickets: the gateway signs with the private key, agents verify with `exec-ticket.key.pub`.
-  const execKeys = await loadOrCreateExecTicketKeys(join(layout.root, "exec-ticket.key"));
+  const execKeys = await loadOrCreateExecTicketKeys(layout.execTicketKey);
   const authenticator = createAuthenticator(signer);
   const issued = signer.issue({ name: "admin", roles: ["admin"] });
   await recordTokenIssued(options.databaseUrl, options.cluster, "admin", issued.tokenId, ["admin"]);

@@ -102,6 +102,8 @@ export type {
 export { runForLease } from "./leadership/index.ts";
 export type { LeaseOptions, LeaseTerm } from "./leadership/index.ts";
 export { delay } from "./async/delay.ts";
+export { pushable } from "./async/pushable.ts";
+export type { Pushable } from "./async/pushable.ts";
 export {
   ANONYMOUS,
   createTokenSigner,

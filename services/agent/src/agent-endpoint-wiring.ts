@@ -4,6 +4,7 @@ import type { Logger } from "@gantry/platform/logging";
 import type { TlsMaterial } from "@gantry/platform/tls";
 import type { AgentOptions } from "./domain/index.ts";
 import { osUserDirectory } from "./adapters/users.os.ts";
+import { processEnvironment } from "./adapters/proc-environ.os.ts";
 import { execTicketPublicKey } from "./adapters/exec-ticket.ts";
 import { execTargets } from "./adapters/exec-targets.fs.ts";
 import { startAgentEndpoint, type AgentEndpoint } from "./agent-endpoint.ts";
@@ -28,7 +29,7 @@ export async function startExecEndpoint(options: AgentOptions, deps: { logger: L
     ticketKey,
     ...(deps.tls ? { tls: deps.tls } : {}),
     logger: deps.logger.child({ component: "agent-endpoint" }),
-    targetOf: execTargets(options.workDir, osUserDirectory(), deps.isRunning),
+    targetOf: execTargets(options.workDir, osUserDirectory(), deps.isRunning, processEnvironment),
   });
   deps.logger.info({ endpoint: endpoint.endpoint, exec: ticketKey !== undefined }, "agent gRPC endpoint serving");
   return endpoint;

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SignJWT } from "jose";
 import { agentV1Service, schedulerV1Model } from "@gantry/proto";
+import { pushable } from "@gantry/platform/async";
 import { connectBus, type Bus } from "@gantry/platform/bus";
 import { clusterNames, infrastructureUrls } from "@gantry/platform/config";
 import { createGrpcClient, type GrpcClient } from "@gantry/platform/grpc";
@@ -30,31 +31,6 @@ const logger = createLogger("agent-endpoint-test", { level: process.env.GANTRY_L
 type Request = agentV1Service.ExecRequest["message"];
 type Response = agentV1Service.ExecResponse;
 
-/** A request stream the test writes to: `push` messages, `end` half-closes. */
-function requestStream() {
-  const queue: { message: Request }[] = [];
-  let wake: (() => void) | undefined;
-  let ended = false;
-  return {
-    push(message: Request) {
-      queue.push({ message });
-      wake?.();
-    },
-    end() {
-      ended = true;
-      wake?.();
-    },
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        const next = queue.shift();
-        if (next) yield next;
-        else if (ended) return;
-        else await new Promise<void>((r) => (wake = r));
-        wake = undefined;
-      }
-    },
-  };
-}
 
 /** Everything a session answered: its output, exit, and the error it failed with (if any). */
 interface SessionResult {
@@ -119,8 +95,8 @@ function ticket(t: TicketInit): Promise<string> {
 /** Opens a session with a ticket for exactly what it asks, unless `token` is given. */
 async function exec(start: { cmd: string[]; tty?: boolean; stdin?: boolean; columns?: number; rows?: number }, options: { token?: string; signal?: AbortSignal; onOutput?: (text: string, all: string) => void } = {}) {
   const token = options.token ?? (await ticket({ cmd: start.cmd, tty: start.tty ?? false, stdin: start.stdin ?? false }));
-  const requests = requestStream();
-  requests.push({ case: "start", value: { taskId, command: start.cmd, tty: start.tty ?? false, stdin: start.stdin ?? false, size: { columns: start.columns ?? 80, rows: start.rows ?? 24 } } as agentV1Service.ExecStart });
+  const requests = pushable<{ message: Request }>();
+  requests.push({ message: { case: "start", value: { taskId, command: start.cmd, tty: start.tty ?? false, stdin: start.stdin ?? false, size: { columns: start.columns ?? 80, rows: start.rows ?? 24 } } as agentV1Service.ExecStart } });
   const result = collect(client.exec(requests, { metadata: { authorization: `Bearer ${token}` }, ...(options.signal ? { signal: options.signal } : {}) }), options.onOutput);
   return { requests, result };
 }
@@ -171,9 +147,9 @@ describe("agent endpoint: exec", () => {
 
   it("streams stdin (-i) to the command until the client closes it", async () => {
     const { requests, result } = await exec({ cmd: ["cat"], stdin: true });
-    requests.push({ case: "stdin", value: Buffer.from("hello ") });
-    requests.push({ case: "stdin", value: Buffer.from("world") });
-    requests.push({ case: "closeStdin", value: true });
+    requests.push({ message: { case: "stdin", value: Buffer.from("hello ") } });
+    requests.push({ message: { case: "stdin", value: Buffer.from("world") } });
+    requests.push({ message: { case: "closeStdin", value: true } });
     const r = await result;
     assert.equal(r.stdout, "hello world");
     assert.equal(r.exit?.exitCode, 0);
@@ -185,8 +161,8 @@ describe("agent endpoint: exec", () => {
       onOutput: (_text, all) => {
         if (!resized && all.includes("30 100")) {
           resized = true;
-          requests.push({ case: "resize", value: { columns: 132, rows: 43 } as agentV1Service.TerminalSize });
-          requests.push({ case: "stdin", value: Buffer.from("go\r") });
+          requests.push({ message: { case: "resize", value: { columns: 132, rows: 43 } as agentV1Service.TerminalSize } });
+          requests.push({ message: { case: "stdin", value: Buffer.from("go\r") } });
         }
       },
     });
@@ -236,8 +212,8 @@ describe("agent endpoint: exec", () => {
   it("refuses an exec into a task it does not run", async () => {
     const cmd = ["true"];
     const other = `test_exec.${randomUUID()}`;
-    const requests = requestStream();
-    requests.push({ case: "start", value: { taskId: other, command: cmd, tty: false, stdin: false } as agentV1Service.ExecStart });
+    const requests = pushable<{ message: Request }>();
+    requests.push({ message: { case: "start", value: { taskId: other, command: cmd, tty: false, stdin: false } as agentV1Service.ExecStart } });
     const r = await collect(client.exec(requests, { metadata: { authorization: `Bearer ${await ticket({ cmd, task: other })}` } }));
     assert.equal(r.error?.code, "NotFound");
   });

@@ -9,6 +9,8 @@ export { parseAgentCommandLine, AGENT_FLAG_ENV_NAMES, AGENT_USAGE } from "./agen
 export type { AgentCommandLine } from "./agent-command-line.ts";
 export { startAgent } from "./agent-service.ts";
 export type { RunningAgent } from "./agent-service.ts";
+export { startLogShipping } from "./log-shipping.ts";
+export type { RunningLogShipping } from "./log-shipping.ts";
 export { probeMachine } from "./adapters/machine-probe.ts";
 export { DEFAULT_HEARTBEAT_SECONDS } from "./adapters/agent-link.nats.ts";
 export { buildAgentOptions, OOM_MESSAGE, GONE_MESSAGE } from "./domain/index.ts";

@@ -6,6 +6,9 @@ import { listenSharedPort, type PublicTls } from "./shared-port.ts";
 import { startComponentLogShipping, type ComponentLogShipping } from "@gantry/logs/shipping";
 import { startExecService, type ExecService, type ExecSettings } from "./exec/exec-wiring.ts";
 
+/** Clients that vanish without closing (a laptop's network gone) are noticed: an exec session then ends and its command is killed. */
+const CLIENT_KEEPALIVE = { "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_timeout_ms": 10_000 };
+
 /** What the gateway needs to run. */
 export interface GatewayOptions {
   host: string;
@@ -51,7 +54,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     backends.close();
     throw err;
   }
-  const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, own: exec ? [exec.binding] : [], backendFor: (t) => backends.addressOf(t), reflection: true, backendCredentials: channelCredentials(options.tls) });
+  const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, own: exec ? [exec.binding] : [], channelOptions: CLIENT_KEEPALIVE, backendFor: (t) => backends.addressOf(t), reflection: true, backendCredentials: channelCredentials(options.tls) });
   let http: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
   let shared: Awaited<ReturnType<typeof listenSharedPort>>;
   let ownLogs: ComponentLogShipping | undefined;

@@ -53,7 +53,7 @@ export async function startLogs(options: LogsOptions): Promise<RunningLogs> {
     const directory = await followDirectory(bus.nc, options.names);
     stop.signal.addEventListener("abort", () => directory.stop());
     options.authenticator.useDirectory?.(directory, { keepExisting: true });
-    let stats: IngestStats = { lines: 0, batches: 0, commits: 0, duplicates: 0, expired: 0, parked: 0 };
+    let stats: IngestStats = { lines: 0, batches: 0, commits: 0, duplicates: 0, expired: 0, parked: 0, storeMs: 0 };
     if (options.ingest !== false) {
       const ingest = await startIngest({ bus, store, logger: logger.child({ component: "logs-ingest" }), signal: stop.signal });
       stats = ingest.stats;

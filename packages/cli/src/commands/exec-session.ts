@@ -1,5 +1,5 @@
 import type { agentV1Service } from "@gantry/proto";
-import { GantryError } from "@gantry/platform";
+import { GantryError, pushable } from "@gantry/platform";
 import type { ApiClient } from "../api-client.ts";
 
 type Request = agentV1Service.ExecRequest["message"];
@@ -25,36 +25,6 @@ export interface ExecTerminal {
   stderr: NodeJS.WritableStream;
 }
 
-/** A request stream fed by events: `push` queues a message, `end` half-closes. */
-function requestQueue() {
-  const queue: { message: Request }[] = [];
-  let wake: (() => void) | undefined;
-  let ended = false;
-  const poke = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  return {
-    push(message: Request) {
-      if (ended) return;
-      queue.push({ message });
-      poke();
-    },
-    end() {
-      ended = true;
-      poke();
-    },
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        const next = queue.shift();
-        if (next) yield next;
-        else if (ended) return;
-        else await new Promise<void>((r) => (wake = r));
-      }
-    },
-  };
-}
 
 /** Finds Ctrl-P Ctrl-Q in typed input (also split across reads): the bytes before it are still sent. */
 export function detachScanner(): (chunk: Buffer) => { send: Buffer; detach: boolean } {
@@ -78,9 +48,9 @@ export function detachScanner(): (chunk: Buffer) => { send: Buffer; detach: bool
  * or agent's error (not found, not allowed, …) or when the session was cut before an exit.
  */
 export async function runExecSession(api: ApiClient, ask: ExecAsk, term: ExecTerminal): Promise<number> {
-  const requests = requestQueue();
+  const requests = pushable<{ message: Request }>();
   const size = () => ({ columns: term.stdout.columns ?? 80, rows: term.stdout.rows ?? 24 });
-  requests.push({ case: "start", value: { taskId: ask.taskId, command: ask.command, tty: ask.tty, stdin: ask.interactive, ...(ask.tty ? { size: size(), term: process.env.TERM ?? "" } : {}) } as agentV1Service.ExecStart });
+  requests.push({ message: { case: "start", value: { taskId: ask.taskId, command: ask.command, tty: ask.tty, stdin: ask.interactive, ...(ask.tty ? { size: size(), term: process.env.TERM ?? "" } : {}) } as agentV1Service.ExecStart } });
   const cancel = new AbortController();
   let detached = false;
   let interrupted = false;
@@ -88,14 +58,14 @@ export async function runExecSession(api: ApiClient, ask: ExecAsk, term: ExecTer
   const onData = (chunk: Buffer | string) => {
     const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     const { send, detach } = ask.tty ? scan(bytes) : { send: bytes, detach: false };
-    if (send.length > 0) requests.push({ case: "stdin", value: send });
+    if (send.length > 0) requests.push({ message: { case: "stdin", value: send } });
     if (detach) {
       detached = true;
       cancel.abort();
     }
   };
-  const onEnd = () => requests.push({ case: "closeStdin", value: true });
-  const onResize = () => requests.push({ case: "resize", value: size() as agentV1Service.TerminalSize });
+  const onEnd = () => requests.push({ message: { case: "closeStdin", value: true } });
+  const onResize = () => requests.push({ message: { case: "resize", value: size() as agentV1Service.TerminalSize } });
   const onSigint = () => {
     interrupted = true;
     cancel.abort();

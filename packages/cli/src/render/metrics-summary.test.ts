@@ -5,7 +5,7 @@ import { formatValue, renderMetricsSummary, sparkline } from "./metrics-summary.
 test("sparklines scale between min and max, keep the newest values and show flat series low", () => {
   assert.equal(sparkline([0, 1, 2, 3, 4, 5, 6, 7]), "▁▂▃▄▅▆▇█");
   assert.equal(sparkline([5, 5, 5]), "▁▁▁");
-  assert.equal(sparkline([1, 2, 3, 4], 2), "▁█");
+  assert.equal(sparkline([5, 1, 2], 2), "▁█", "the newest two: 1, 2");
   assert.equal(sparkline([]), "");
 });
 

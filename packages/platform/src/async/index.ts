@@ -1,1 +1,3 @@
 export { delay } from "./delay.ts";
+export { pushable } from "./pushable.ts";
+export type { Pushable } from "./pushable.ts";

@@ -15,6 +15,12 @@
 #define EXIT_NOT_EXECUTABLE 126
 #define EXIT_NOT_FOUND 127
 
+/* A device the task may not use (any access): `c 195:1`, as in v1's devices.deny. */
+struct device_rule {
+  char type; /* 'c' or 'b' */
+  unsigned major, minor;
+};
+
 /* What `run` is told to do. */
 struct run_options {
   const char *pid_file;
@@ -23,6 +29,8 @@ struct run_options {
   size_t n_cgroup_procs;
   const char *netns;         /* NULL: stay in the launcher's network namespace */
   const char *user;          /* NULL: stay the launcher's user */
+  struct device_rule *denied_devices; /* on cgroup v2: filtered in the task's v2 group */
+  size_t n_denied_devices;
   char **argv;               /* NULL-terminated, at least one element */
 };
 
@@ -40,14 +48,27 @@ int join_mode(const struct join_options *o);
 /* Prints "gantry-task-launcher: <message>" to stderr. */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Writes `text` to `path` atomically: `<path>.tmp`, fsync, rename. 0, or -1 with errno set. */
-int write_file_atomically(const char *path, const char *text);
+/*
+ * Writes `text` to `path` atomically: `<path>.tmp`, then rename (a reader sees no file or the
+ * whole text). With `durable`, the file and then its directory are fsync'd too, so that the file
+ * also survives a crash of the machine. 0, or -1 with errno set.
+ */
+int write_file_atomically(const char *path, const char *text, int durable);
 
 /* Writes `pid` (decimal) to a cgroup.procs file. 0, or -1 with errno set. */
 int join_cgroup(const char *procs_file, pid_t pid);
 
 /* Becomes `user` (name service lookup, its groups, then gid and uid). 0, or -1 having said why. */
 int become_user(const char *user);
+
+/* Parses "c 195:1" (optionally followed by an access such as "rwm", which is not narrowed: every access is denied). 0, or -1. */
+int parse_device_rule(const char *text, struct device_rule *rule);
+
+/* Whether `dir` is on a cgroup v2 file system. */
+int is_cgroup2_dir(const char *dir);
+
+/* Attaches to the v2 group `dir` a device program denying `rules` and allowing every other device. 0, or -1 having said why. */
+int deny_devices_v2(const char *dir, const struct device_rule *rules, size_t n);
 
 /* The exit status a shell gives a command that could not be executed (errno of execvp). */
 int exec_failure_status(int err);

@@ -2,7 +2,7 @@
  * gantry-task-launcher: argument parsing and mode dispatch.
  *
  *   gantry-task-launcher run --pid-file F --exit-file F [--cgroup-procs FILE]... [--netns PATH]
- *                            [--user NAME] -- argv...
+ *                            [--user NAME] [--deny-device 'c MAJOR:MINOR']... -- argv...
  *   gantry-task-launcher join --pid PID [--user NAME] [--cwd DIR] -- argv...
  *
  * A bad command line exits 125 with one line on stderr naming the option and the problem.
@@ -18,7 +18,7 @@
 #include <string.h>
 
 static const char USAGE[] =
-    "usage: gantry-task-launcher run --pid-file FILE --exit-file FILE [--cgroup-procs FILE]... [--netns PATH] [--user NAME] -- COMMAND [ARG]...\n"
+    "usage: gantry-task-launcher run --pid-file FILE --exit-file FILE [--cgroup-procs FILE]... [--netns PATH] [--user NAME] [--deny-device 'c|b MAJOR:MINOR']... -- COMMAND [ARG]...\n"
     "       gantry-task-launcher join --pid PID [--user NAME] [--cwd DIR] -- COMMAND [ARG]...\n";
 
 /* Says what is wrong with the command line, shows the usage, and gives the status to exit with. */
@@ -77,12 +77,15 @@ static int parse_run(int argc, char **argv) {
       {"cgroup-procs", required_argument, 0, 'c'},
       {"netns", required_argument, 0, 'n'},
       {"user", required_argument, 0, 'u'},
+      {"deny-device", required_argument, 0, 'D'},
       {0, 0, 0, 0},
   };
   struct run_options o = {0};
   const char **procs = calloc((size_t)argc + 1, sizeof *procs);
-  if (procs == NULL) return EXIT_SETUP;
+  struct device_rule *denied = calloc((size_t)argc + 1, sizeof *denied);
+  if (procs == NULL || denied == NULL) return EXIT_SETUP;
   o.cgroup_procs = procs;
+  o.denied_devices = denied;
   int c = exact_options(argc, argv, longs);
   if (c != 0) return c;
   while ((c = getopt_long(argc, argv, "+:", longs, NULL)) != -1) {
@@ -106,6 +109,10 @@ static int parse_run(int argc, char **argv) {
       case 'u':
         if (o.user) return bad_usage("option %s is given twice", "--user");
         o.user = optarg;
+        break;
+      case 'D':
+        if (parse_device_rule(optarg, &denied[o.n_denied_devices]) < 0) return bad_usage("option --deny-device: \"%s\" is not a device (c or b, then MAJOR:MINOR, e.g. \"c 195:1\")", optarg);
+        o.n_denied_devices++;
         break;
       default:
         return option_problem(c, argc, argv);

@@ -1,10 +1,11 @@
 /*
  * `run`: starts a task and stays as its parent until it ends.
  *
- *   1. writes its own pid to --pid-file (temp file, fsync, rename): an agent that died before
- *      it recorded the pid still finds the task;
+ *   1. writes its own pid to --pid-file (temp file, rename): an agent that died before it
+ *      recorded the pid still finds the task;
  *   2. becomes a child subreaper and forks the task; the child, before it execs anything of the
- *      task: starts its own session (the task's process group), joins the task's cgroups
+ *      task: starts its own session (the task's process group), on cgroup v2 attaches a device
+ *      filter denying --deny-device to the task's group, joins the task's cgroups
  *      (--cgroup-procs), enters the network namespace (--netns), becomes the user (--user),
  *      asks for SIGKILL if the launcher dies, then execs argv. A failure there is reported to
  *      the launcher through a close-on-exec pipe: nothing of the task ran, status 125 (126/127
@@ -56,9 +57,25 @@ static void child_fail(int pipe_fd, int status, const char *fmt, ...) {
   _exit(status);
 }
 
+/* On cgroup v2: the device filter on the task's v2 group (the one among --cgroup-procs), before the task joins it. */
+static void deny_devices(const struct run_options *o, int pipe_fd) {
+  for (size_t i = 0; i < o->n_cgroup_procs; i++) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", o->cgroup_procs[i]);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) continue;
+    *slash = '\0';
+    if (!is_cgroup2_dir(dir)) continue;
+    if (deny_devices_v2(dir, o->denied_devices, o->n_denied_devices) < 0) child_fail(pipe_fd, EXIT_SETUP, "cannot filter the devices of cgroup %s (see above)", dir);
+    return;
+  }
+  child_fail(pipe_fd, EXIT_SETUP, "--deny-device needs a cgroup v2 group among --cgroup-procs (on v1 the devices hierarchy's devices.deny does it)");
+}
+
 /* The child's part: every privileged step, then the task. Never returns. */
 static void start_task(const struct run_options *o, int pipe_fd, pid_t launcher, const sigset_t *original_mask) {
   if (setsid() < 0) child_fail(pipe_fd, EXIT_SETUP, "setsid failed: %s", strerror(errno));
+  if (o->n_denied_devices > 0) deny_devices(o, pipe_fd);
   pid_t self = getpid();
   for (size_t i = 0; i < o->n_cgroup_procs; i++) {
     if (join_cgroup(o->cgroup_procs[i], self) < 0) child_fail(pipe_fd, EXIT_SETUP, "cannot join cgroup %s: %s", o->cgroup_procs[i], strerror(errno));
@@ -110,7 +127,7 @@ static int status_of(int wstatus) {
 static int finish(const struct run_options *o, int status) {
   char text[16];
   snprintf(text, sizeof text, "%d\n", status);
-  if (write_file_atomically(o->exit_file, text) < 0) say("cannot write the exit status %d to %s: %s", status, o->exit_file, strerror(errno));
+  if (write_file_atomically(o->exit_file, text, 1) < 0) say("cannot write the exit status %d to %s: %s", status, o->exit_file, strerror(errno));
   return status;
 }
 
@@ -125,7 +142,13 @@ int run_mode(const struct run_options *o) {
 
   char pid_text[32];
   snprintf(pid_text, sizeof pid_text, "%d\n", (int)launcher);
-  if (write_file_atomically(o->pid_file, pid_text) < 0) {
+  /*
+   * Not fsync'd: the pid file has to outlive the agent's death, not the machine's (no task
+   * survives a power loss, and the page cache outlives any process); a sync here would hold up
+   * every task's start by a journal commit. The exit status is synced: it is the one record of
+   * how the task ended.
+   */
+  if (write_file_atomically(o->pid_file, pid_text, 0) < 0) {
     say("cannot write the pid file %s: %s", o->pid_file, strerror(errno));
     return EXIT_SETUP;
   }
@@ -157,11 +180,21 @@ int run_mode(const struct run_options *o) {
   if (failed) say("%s", failure.message);
 
   int status = -1;
-  for (;;) {
-    int wstatus;
-    pid_t p;
-    while ((p = waitpid(-1, &wstatus, WNOHANG)) > 0) {
-      if (p == task) status = failed ? failure.status : status_of(wstatus);
+  while (status < 0) {
+    /* Look at each ended child without reaping it first (WNOWAIT): the task's group is killed while its zombie still holds the group id, so that id cannot have been reused. */
+    for (;;) {
+      siginfo_t ended;
+      ended.si_pid = 0;
+      if (waitid(P_ALL, 0, &ended, WEXITED | WNOHANG | WNOWAIT) < 0 || ended.si_pid == 0) break;
+      int wstatus = 0;
+      if (ended.si_pid == task) {
+        /* The task's first process ended: nothing of its group outlives it. */
+        (void)kill(-task, SIGKILL);
+        (void)waitpid(task, &wstatus, 0);
+        status = failed ? failure.status : status_of(wstatus);
+        break;
+      }
+      (void)waitpid(ended.si_pid, &wstatus, 0); /* an orphan handed to us */
     }
     if (status >= 0) break;
     siginfo_t info;
@@ -170,8 +203,7 @@ int run_mode(const struct run_options *o) {
     signal_task(task, sig);
   }
 
-  /* The task's first process ended: nothing of the task outlives it (its group, the orphans handed to us). */
-  (void)kill(-task, SIGKILL);
+  /* Nor do the orphans handed to us (processes that left the task's group). */
   for (;;) {
     int any = kill_children();
     int wstatus;

@@ -40,7 +40,7 @@ static int write_all(int fd, const char *text, size_t len) {
   return 0;
 }
 
-int write_file_atomically(const char *path, const char *text) {
+int write_file_atomically(const char *path, const char *text, int durable) {
   char tmp[4096];
   if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
     errno = ENAMETOOLONG;
@@ -48,7 +48,7 @@ int write_file_atomically(const char *path, const char *text) {
   }
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return -1;
-  if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+  if (write_all(fd, text, strlen(text)) < 0 || (durable && fsync(fd) < 0)) {
     int e = errno;
     close(fd);
     unlink(tmp);
@@ -61,6 +61,7 @@ int write_file_atomically(const char *path, const char *text) {
     errno = e;
     return -1;
   }
+  if (!durable) return 0;
   /* The rename is durable once the directory is synced too. */
   char dir[4096];
   snprintf(dir, sizeof dir, "%s", path);

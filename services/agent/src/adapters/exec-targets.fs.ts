@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseCheckpoint, TASK_ID_PATTERN } from "../domain/index.ts";
 import type { UserDirectory } from "../app/ports.ts";
@@ -8,26 +7,13 @@ import { taskProcessOf, type ExecTarget } from "./exec-join.os.ts";
 /** A running task's world, with the environment its process has; or why there is none. */
 export type ExecTargetLookup = { ok: true; target: ExecTarget; env: NodeJS.ProcessEnv } | { ok: false; reason: string };
 
-/** The environment of `pid` (`/proc/<pid>/environ`); empty when it cannot be read. */
-function environOf(pid: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  try {
-    for (const entry of readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")) {
-      const eq = entry.indexOf("=");
-      if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-    }
-  } catch {
-    // gone
-  }
-  return env;
-}
 
 /**
  * Finds where an exec into `taskId` runs, from the task's checkpoint (what the agent recorded
  * when it started it: pid, user, sandbox; the launcher's join finds its cgroups and namespaces): only a task this agent runs now
- * (`isRunning`) whose process started. Its environment is read from its process.
+ * (`isRunning`) whose process started. Its environment is read from its process (`environOf`).
  */
-export function execTargets(workDir: string, users: UserDirectory, isRunning: (taskId: string) => boolean): (taskId: string) => ExecTargetLookup {
+export function execTargets(workDir: string, users: UserDirectory, isRunning: (taskId: string) => boolean, environOf: (pid: number) => NodeJS.ProcessEnv): (taskId: string) => ExecTargetLookup {
   return (taskId) => {
     if (!TASK_ID_PATTERN.test(taskId) || !isRunning(taskId)) return { ok: false, reason: `task ${taskId} is not running on this agent` };
     const sandbox = join(workDir, "sandboxes", taskId);

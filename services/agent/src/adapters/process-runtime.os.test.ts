@@ -86,6 +86,19 @@ describe("OS process runtime (task launcher)", () => {
     assert.throws(() => runtime.signalGroup(1, "SIGKILL"), /refusing to signal process group 1/);
   });
 
+  it("SIGKILL of a launcher that has not forked its task yet ends the launcher, and the task never runs", async () => {
+    const paths = sandbox("prefork");
+    // The pid file's temporary file is a FIFO nobody reads: the launcher blocks before it forks.
+    spawnSync("mkfifo", [`${paths.pidFile}.tmp`]);
+    const marker = join(paths.sandbox, "ran");
+    const p = runtime.start({ argv: ["/usr/bin/touch", marker], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths, joinFiles: [] });
+    started.push(p.pid);
+    await eventually("the launcher to block on its pid file", () => readFileSync(`/proc/${p.pid}/wchan`, "utf8").includes("fifo") || readFileSync(`/proc/${p.pid}/stat`, "utf8").includes(") S "), 10_000);
+    runtime.signalGroup(p.pgid, "SIGKILL");
+    assert.deepEqual(await within("the launcher to die", p.ended, 10_000), { signal: "SIGKILL" });
+    assert.equal(existsSync(marker), false, "nothing of the task ran");
+  });
+
   it("after a restart (not the parent): finds the launcher from its pid file, and its exit wakes the watch through the status file", async () => {
     const paths = sandbox("orphan");
     const ready = join(paths.sandbox, "go");

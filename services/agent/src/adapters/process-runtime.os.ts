@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, watch as watchDir, type FSWatcher } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSync, watch as watchDir, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import { parseProcStat } from "../domain/index.ts";
 import type { ProcessRuntime, ProcessSpec, StartedProcess } from "../app/ports.ts";
 import { isLauncherRun, launcherPath, launcherRunArgs } from "./task-launcher.ts";
+import { processEnvironment } from "./proc-environ.os.ts";
 
 /**
  * How often a re-attached task's launcher is looked at besides the event on its exit status
@@ -65,6 +66,18 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+/** The magic number of the cgroup v2 file system (statfs f_type). */
+const CGROUP2_MAGIC = 0x63677270;
+
+/** Whether a cgroup.procs file is in a cgroup v2 group. */
+function onCgroup2(procsFile: string): boolean {
+  try {
+    return statfsSync(dirname(procsFile)).type === CGROUP2_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
 function signalQuietly(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);
@@ -99,7 +112,9 @@ export function osProcessRuntime(options: { launcher?: string; watchFallbackMs?:
       const out = openSync(spec.paths.stdout, "a");
       const err = openSync(spec.paths.stderr, "a");
       try {
-        const args = launcherRunArgs({ pidFile: spec.paths.pidFile, exitFile: spec.paths.exitStatusFile, cgroupProcs: spec.joinFiles, netns: spec.netnsPath, user: spec.user, argv: spec.argv });
+        // On cgroup v2 the launcher filters devices with a BPF program; on v1 the isolator's devices group does.
+        const deniedDevices = spec.deniedDevices !== undefined && spec.deniedDevices.length > 0 && spec.joinFiles.some(onCgroup2) ? spec.deniedDevices : undefined;
+        const args = launcherRunArgs({ pidFile: spec.paths.pidFile, exitFile: spec.paths.exitStatusFile, cgroupProcs: spec.joinFiles, netns: spec.netnsPath, user: spec.user, deniedDevices, argv: spec.argv });
         const child = spawn(launcher, args, { cwd: spec.paths.sandbox, env: spec.env, detached: true, stdio: ["ignore", out, err] });
         const pid = child.pid;
         if (pid === undefined) throw new Error(`spawn of ${launcher} failed`);
@@ -153,8 +168,12 @@ export function osProcessRuntime(options: { launcher?: string; watchFallbackMs?:
             // No directory to watch: the fallback look alone.
           }
         }
-        // Checked once the watch is in place, so that an exit just before is not missed.
-        look();
+        // Checked once the watch is in place, so that an exit just before is not missed (a status
+        // already on file: the launcher is exiting, no event will come).
+        if (exitStatusFile !== undefined && existsSync(exitStatusFile)) {
+          settling = true;
+          settle(EXIT_SETTLE_TRIES);
+        } else look();
       });
     },
     groupAlive(pgid) {
@@ -179,15 +198,18 @@ export function osProcessRuntime(options: { launcher?: string; watchFallbackMs?:
       // kill(-0) or kill(-1) would signal the agent's own group or every process: never a task's.
       if (!isTaskGroup(pgid)) throw new Error(`refusing to signal process group ${pgid}: not a task's`);
       const argv = cmdline(pgid);
-      if (signal === "SIGKILL" && argv !== undefined && isLauncherRun(argv)) {
+      const children = signal === "SIGKILL" && argv !== undefined && isLauncherRun(argv) ? childrenOf(pgid) : [];
+      if (children.length > 0) {
         // The task's groups, not the launcher: it survives to record the status (137) and then
         // kills and reaps whatever the task left.
-        for (const child of childrenOf(pgid)) {
+        for (const child of children) {
           signalQuietly(-child, "SIGKILL");
           signalQuietly(child, "SIGKILL");
         }
         return;
       }
+      // A launcher without a child has not forked its task yet (or its task is gone): it goes
+      // itself, and a task forked just now dies with it (it checks its parent before it execs).
       // SIGTERM: the launcher passes it on to the task's group and stays to record the status.
       signalQuietly(-pgid, signal);
     },
@@ -204,18 +226,7 @@ export function osProcessRuntime(options: { launcher?: string; watchFallbackMs?:
       const running = stat !== undefined && stat.state !== "Z" && launcherIn(pid) === paths.sandbox;
       return { pid, startTicks: running ? stat.startTicks : 0, running };
     },
-    environOf(pid) {
-      const env: NodeJS.ProcessEnv = {};
-      try {
-        for (const entry of readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")) {
-          const eq = entry.indexOf("=");
-          if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-        }
-      } catch {
-        // gone, or not ours to read
-      }
-      return env;
-    },
+    environOf: processEnvironment,
     wrappersUnder(sandboxesRoot) {
       const found: { pid: number; taskId: string }[] = [];
       for (const name of readdirSync("/proc")) {

@@ -58,6 +58,7 @@ describe("gantry-task-launcher: command line", () => {
     ["run with an option given twice", ["run", "--pid-file", "p", "--pid-file", "q", "--exit-file", "e", "--", "true"], /option --pid-file is given twice/],
     ["run with an empty --netns", ["run", "--pid-file", "p", "--exit-file", "e", "--netns", "", "--", "true"], /option --netns needs a non-empty value/],
     ["run without a command", ["run", "--pid-file", "p", "--exit-file", "e", "--"], /no command: put it after --/],
+    ["run with a --deny-device that is no device", ["run", "--pid-file", "p", "--exit-file", "e", "--deny-device", "c 195", "--", "true"], /option --deny-device: "c 195" is not a device/],
     ["run with the command not after --", ["run", "--pid-file", "p", "--exit-file", "e", "true"], /unexpected argument "true": put the command after --/],
     ["join without --pid", ["join", "--", "true"], /option --pid is required/],
     ["join with a --pid that is no pid", ["join", "--pid", "12x", "--", "true"], /option --pid: "12x" is not a process id/],

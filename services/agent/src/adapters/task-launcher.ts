@@ -59,6 +59,12 @@ export interface LauncherRun {
   netns?: string | undefined;
   /** The user the task becomes (its groups too); undefined: the launcher's own. */
   user?: string | undefined;
+  /**
+   * Devices the task may not use, as v1's devices.deny writes them (`c 195:1 rwm`): filtered by a
+   * BPF device program on the task's cgroup v2 group (one must be among `cgroupProcs`). Not for
+   * v1, where the devices hierarchy's own group does it.
+   */
+  deniedDevices?: readonly string[] | undefined;
   argv: readonly string[];
 }
 
@@ -71,6 +77,7 @@ export function launcherRunArgs(run: LauncherRun): string[] {
     ...run.cgroupProcs.flatMap((f) => ["--cgroup-procs", f]),
     ...(run.netns === undefined ? [] : ["--netns", run.netns]),
     ...(run.user === undefined ? [] : ["--user", run.user]),
+    ...(run.deniedDevices ?? []).flatMap((d) => ["--deny-device", d]),
     "--",
     ...run.argv,
   ];

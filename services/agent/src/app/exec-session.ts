@@ -23,22 +23,42 @@ export interface ExecProcess {
 
 type Response = MessageInitShape<typeof agentV1Service.ExecResponseSchema>;
 
+/** The next output message: the first chunk queued, with the chunks of the same stream right after it, up to MAX_MESSAGE_BYTES. */
+export function takeMessage(queue: { stream: "stdout" | "stderr"; data: Buffer }[]): { stream: "stdout" | "stderr"; data: Buffer } | undefined {
+  const first = queue.shift();
+  if (!first) return undefined;
+  const parts = [first.data];
+  let size = first.data.length;
+  while (queue.length > 0 && queue[0]!.stream === first.stream && size + queue[0]!.data.length <= MAX_MESSAGE_BYTES) {
+    const more = queue.shift()!;
+    parts.push(more.data);
+    size += more.data.length;
+  }
+  return { stream: first.stream, data: parts.length === 1 ? first.data : Buffer.concat(parts, size) };
+}
+
 /** Output held for the client beyond which the process is paused (flow control), and below which it resumes. */
 const HIGH_WATER_BYTES = 1 << 20;
 const LOW_WATER_BYTES = 256 << 10;
-/** Output is sent in messages of at most this size (gRPC's default limit is 4 MiB). */
-const MAX_CHUNK_BYTES = 64 << 10;
+/**
+ * Output is sent in messages of at most this size (gRPC's default limit is 4 MiB): output that
+ * piled up while the previous message was sent goes out together, so a busy machine (where each
+ * wake-up costs milliseconds) still moves a `cat` of a large file in few messages.
+ */
+const MAX_MESSAGE_BYTES = 1 << 20;
 
 /**
  * Drives one session: the client's messages after `start` (stdin, resize, close_stdin) go to the
  * process; its output comes back as stdout/stderr messages, then `exited` last. Output waiting
  * for a slow client beyond 1 MiB pauses the process's output (so a `cat` of a large file cannot
  * fill the agent's memory). The session ends when the process ended and its output was sent,
- * when the client closes the call (`signal`) or its stream fails: then the process group is
- * killed. `onEnd` receives the exit (or undefined when the session was cut before it).
+ * when the client closes the call (`signal`) or its stream fails. Returns the exit, or undefined
+ * when the session was cut before it. The caller kills the process group afterwards, however the
+ * session ended (also when it never got here).
  */
 export async function* driveExecSession(proc: ExecProcess, requests: AsyncIterator<{ message: { case: string | undefined; value?: unknown } }>, signal: AbortSignal): AsyncGenerator<Response, ExecExit | undefined> {
-  const queue: Response[] = [];
+  /** Output not yet sent, in order. */
+  const queue: { stream: "stdout" | "stderr"; data: Buffer }[] = [];
   let queued = 0;
   let paused = false;
   let wake: (() => void) | undefined;
@@ -50,9 +70,9 @@ export async function* driveExecSession(proc: ExecProcess, requests: AsyncIterat
   let exit: ExecExit | undefined;
   let cut = false;
   proc.onOutput((stream, data) => {
-    for (let at = 0; at < data.length; at += MAX_CHUNK_BYTES) {
-      const chunk = data.subarray(at, at + MAX_CHUNK_BYTES);
-      queue.push({ message: { case: stream, value: chunk } });
+    for (let at = 0; at < data.length; at += MAX_MESSAGE_BYTES) {
+      const chunk = data.subarray(at, at + MAX_MESSAGE_BYTES);
+      queue.push({ stream, data: chunk });
       queued += chunk.length;
     }
     if (!paused && queued > HIGH_WATER_BYTES) {
@@ -89,14 +109,18 @@ export async function* driveExecSession(proc: ExecProcess, requests: AsyncIterat
   try {
     for (;;) {
       if (cut) return undefined;
-      const next = queue.shift();
+      // One event-loop turn first: the pipe's other reads of this poll join the message, so a
+      // stream of output goes out in few large messages (each one costs the same to send).
+      if (queue.length > 0 && queued < MAX_MESSAGE_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (cut) return undefined;
+      const next = takeMessage(queue);
       if (next) {
-        queued -= (next.message?.value as Uint8Array).length;
+        queued -= next.data.length;
         if (paused && queued < LOW_WATER_BYTES) {
           paused = false;
           proc.resume();
         }
-        yield next;
+        yield { message: { case: next.stream, value: next.data } };
         continue;
       }
       if (exit) {
@@ -107,7 +131,5 @@ export async function* driveExecSession(proc: ExecProcess, requests: AsyncIterat
     }
   } finally {
     signal.removeEventListener("abort", stop);
-    // However the session ended: nothing it started outlives it.
-    proc.kill("SIGKILL");
   }
 }

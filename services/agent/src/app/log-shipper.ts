@@ -176,24 +176,27 @@ export class LogShipper {
   /** Ships one file up to its current end; true when everything in it was shipped. */
   async #ship(f: Followed, stream: OutputStream, ended: boolean): Promise<boolean> {
     const at = f.offsets[stream];
-    if (at.pending) await this.#publishRange(f, stream, at.pending.start, at.pending.end, true);
+    if (at.pending) {
+      const { start, end } = at.pending;
+      await this.#publishRange(f, stream, start, end, splitLines(this.#ports.read(f.task.taskId, stream, start, end - start), true).lines);
+    }
     const size = this.#ports.size(f.task.taskId, stream);
     while (at.offset < size && !this.#stopped) {
       const length = Math.min(size - at.offset, BATCH_BYTES);
       const last = at.offset + length === size;
-      const { consumed } = splitLines(this.#ports.read(f.task.taskId, stream, at.offset, length), ended && last);
+      const { lines, consumed } = splitLines(this.#ports.read(f.task.taskId, stream, at.offset, length), ended && last);
       if (consumed === 0) return false; // a partial line: wait for its end (or the task's)
-      await this.#publishRange(f, stream, at.offset, at.offset + consumed, ended && last);
+      await this.#publishRange(f, stream, at.offset, at.offset + consumed, lines);
     }
     this.#ports.rotate(f.task.taskId, stream, at.offset);
     return at.offset >= size;
   }
 
-  async #publishRange(f: Followed, stream: OutputStream, start: number, end: number, final: boolean): Promise<void> {
+  /** Publishes the lines of bytes [start, end) of a file, announced first, recorded once acknowledged. */
+  async #publishRange(f: Followed, stream: OutputStream, start: number, end: number, lines: string[]): Promise<void> {
     const at = f.offsets[stream];
     at.pending = { start, end };
     this.#ports.saveOffsets(f.task.taskId, f.offsets);
-    const { lines } = splitLines(this.#ports.read(f.task.taskId, stream, start, end - start), final);
     const now = BigInt(this.#ports.now()) * 1000n;
     const batch: TaskLogBatch = {
       task: f.task,

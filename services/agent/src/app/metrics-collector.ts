@@ -80,6 +80,7 @@ export function startMetricsCollector(options: MetricsCollectorOptions, ports: M
       const next = backlog[0]!;
       try {
         await ports.publish(next.batch, next.msgId);
+        backlog.shift();
       } catch (err) {
         ports.logger.warn({ err, waiting: backlog.length }, "publishing metrics failed; retrying next tick");
         break;

@@ -43,6 +43,8 @@ export interface ProcessSpec {
   user?: string | undefined;
   /** The network namespace the task enters (its instance's), after the cgroup joins and as root; undefined: the agent's. */
   netnsPath?: string | undefined;
+  /** Devices the task may not use (`c 195:1 rwm`: the agent's GPUs it was not given); enforced here on cgroup v2 (v1: the isolator's devices group). */
+  deniedDevices?: readonly string[] | undefined;
 }
 
 /** A started task process: the task launcher leading its own process group. */

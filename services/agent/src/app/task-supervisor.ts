@@ -475,7 +475,7 @@ export class TaskSupervisor {
       if (runAs !== undefined) Object.assign(env, { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home });
       // The launcher's child joins the cgroups, enters the instance's network namespace (as root),
       // becomes the user (with the user's groups), then execs the task.
-      started = this.ports.processes.start({ argv: [...launch.argv], env, paths: task.paths, joinFiles: task.isolation.joinFiles, user: runAs?.name, netnsPath: instance?.netnsPath });
+      started = this.ports.processes.start({ argv: [...launch.argv], env, paths: task.paths, joinFiles: task.isolation.joinFiles, user: runAs?.name, netnsPath: instance?.netnsPath, deniedDevices: gpuDeviceDenials(this.options.gpus, gpuIndices) });
     } catch (err) {
       delete task.fetching;
       await task.isolation?.destroy();

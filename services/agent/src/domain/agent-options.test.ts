@@ -113,6 +113,9 @@ describe("buildAgentOptions", () => {
     const noGpus = compile({}, { cgroups: { version: 1, cpuRoot: "/c", memoryRoot: "/m", devicesRoot: "/d" } });
     assert.ok(noGpus.ok);
     assert.ok(!noGpus.options.capabilities.includes("cgroups/v1:devices"), "nothing to withhold without GPUs");
+    const v2 = compile({ gpus: "0:GPU-a:x" }, { cgroups: { version: 2, root: "/sys/fs/cgroup" } });
+    assert.ok(v2.ok);
+    assert.deepEqual(v2.options.capabilities, ["process", "cgroups/v2:cpu", "cgroups/v2:memory", "gpus/env", "cgroups/v2:devices"], "the launcher's BPF device filter");
     assert.ok(!compile({ gpus: "0:GPU-a:x,0:GPU-b:y" }).ok);
   });
 

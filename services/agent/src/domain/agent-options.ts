@@ -215,10 +215,12 @@ export function buildAgentOptions(raw: RawAgentOptions, machine: MachineFacts): 
 
 /**
  * How the agent isolates GPUs: `gpus/env` (CUDA_VISIBLE_DEVICES / NVIDIA_VISIBLE_DEVICES) on any
- * GPU agent, plus `cgroups/v1:devices` where the v1 devices cgroup withholds the other GPUs.
+ * GPU agent, plus `cgroups/v1:devices` where the v1 devices cgroup withholds the other GPUs, or
+ * `cgroups/v2:devices` where the task launcher's BPF device program on the task's v2 group does.
  */
 function gpuCapabilities(gpus: readonly GpuDeviceSpec[], isolation: AgentOptions["isolation"]): string[] {
   if (gpus.length === 0) return [];
+  if (isolation.kind === "cgroups" && isolation.cgroups.version === 2) return ["gpus/env", "cgroups/v2:devices"];
   const devices = isolation.kind === "cgroups" && isolation.cgroups.version === 1 && isolation.cgroups.devicesRoot !== undefined;
   return devices ? ["gpus/env", "cgroups/v1:devices"] : ["gpus/env"];
 }

@@ -22,3 +22,9 @@ test("a pod task's container comes from its id", () => {
   assert.equal(containerOfTask("inst-1.web", "inst-1"), "web");
   assert.equal(containerOfTask("app.123", "other"), "");
 });
+
+test("UTF-8 output is cut by bytes and decoded per line", () => {
+  const buf = bytes("héllo\nwörld\npart");
+  assert.deepEqual(splitLines(buf, false), { lines: ["héllo", "wörld"], consumed: bytes("héllo\nwörld\n").length });
+  assert.deepEqual(splitLines(buf, true).lines, ["héllo", "wörld", "part"]);
+});

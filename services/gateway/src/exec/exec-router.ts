@@ -10,7 +10,12 @@ import type { ExecTicketSigner } from "./exec-ticket-signer.ts";
  * HTTP/2 receive window of the channels that carry a session's output: HTTP/2's default 64 KiB
  * would stall every 64 KiB output message for a window update (a `cat` of a large file).
  */
-export const EXEC_CHANNEL_OPTIONS = { "grpc-node.flow_control_window": 8 << 20 };
+export const EXEC_CHANNEL_OPTIONS = {
+  "grpc-node.flow_control_window": 8 << 20,
+  // A dead agent (or the network to it) is noticed within 15 s: the session ends as cut.
+  "grpc.keepalive_time_ms": 10_000,
+  "grpc.keepalive_timeout_ms": 5_000,
+};
 
 /** The method every exec refusal names. */
 export const EXEC_METHOD = `/${agentV1Service.AgentService.typeName}/Exec`;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import websocket from "@fastify/websocket";
 import type { WebSocket } from "ws";
 import type { agentV1Service } from "@gantry/proto";
-import { GantryError, type CallContext, type Logger } from "@gantry/platform";
+import { GantryError, pushable, type CallContext, type Logger } from "@gantry/platform";
 import type { ExecRouter } from "./exec-router.ts";
 
 /** The WebSocket exec route (see the gateway README, "Exec"). */
@@ -49,27 +49,16 @@ function callContext(request: FastifyRequest, signal: AbortSignal): CallContext 
 }
 
 /** The client's frames as exec requests: start first, then stdin and resizes; ends when the socket closes. */
-function requestsFrom(socket: WebSocket, start: agentV1Service.ExecStart, closed: AbortSignal): AsyncIterable<agentV1Service.ExecRequest> {
-  const queue: agentV1Service.ExecRequest["message"][] = [{ case: "start", value: start }];
-  let wake: (() => void) | undefined;
+function requestsFrom(socket: WebSocket, start: agentV1Service.ExecStart): AsyncIterable<agentV1Service.ExecRequest> {
+  const requests = pushable<agentV1Service.ExecRequest>();
+  requests.push({ message: { case: "start", value: start } } as agentV1Service.ExecRequest);
   socket.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     const resize = isBinary ? undefined : resizeOf(bytes.toString("utf8"));
-    queue.push(resize ? { case: "resize", value: resize as agentV1Service.TerminalSize } : { case: "stdin", value: bytes });
-    wake?.();
+    requests.push({ message: resize ? { case: "resize", value: resize as agentV1Service.TerminalSize } : { case: "stdin", value: bytes } } as agentV1Service.ExecRequest);
   });
-  closed.addEventListener("abort", () => wake?.(), { once: true });
-  return {
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        const message = queue.shift();
-        if (message) yield { message } as agentV1Service.ExecRequest;
-        else if (closed.aborted) return;
-        else await new Promise<void>((r) => (wake = r));
-        wake = undefined;
-      }
-    },
-  };
+  socket.once("close", () => requests.end());
+  return requests;
 }
 
 /**
@@ -102,7 +91,7 @@ export async function registerExecWebSocket(app: FastifyInstance, configured: Ex
           try {
             const router = routerOf();
             const start = startFromQuery(request.params.taskId, request.query);
-            for await (const m of router.run(requestsFrom(socket, start, closed.signal), callContext(request, closed.signal))) {
+            for await (const m of router.run(requestsFrom(socket, start), callContext(request, closed.signal))) {
               const message = m.message as agentV1Service.ExecResponse["message"];
               if (message.case === "stdout" || message.case === "stderr") socket.send(message.value, { binary: true });
               else if (message.case === "exited") socket.close(1000, JSON.stringify({ exitCode: message.value.exitCode, signal: message.value.signal }));

@@ -18,6 +18,8 @@ export interface IngestStats {
   duplicates: number;
   expired: number;
   parked: number;
+  /** Milliseconds spent in storing transactions (the rest of the time the ingest waited for lines). */
+  storeMs: number;
 }
 
 /** A running ingester. */
@@ -56,7 +58,20 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const settings = { filter_subject: bus.names.subject("logs.>"), ack_wait: nanos(ackWaitMs), max_deliver: -1, max_ack_pending: 50_000 };
   await attachIngestConsumer(bus, stream, durable, settings, logger);
   const parking = await openParking(bus, INGEST_DURABLE);
-  const stats: IngestStats = { lines: 0, batches: 0, commits: 0, duplicates: 0, expired: 0, parked: 0 };
+  const stats: IngestStats = { lines: 0, batches: 0, commits: 0, duplicates: 0, expired: 0, parked: 0, storeMs: 0 };
+  // One line a minute (when lines came) saying how the ingest fares: rate, commit size, time in PostgreSQL.
+  let reported = { ...stats, at: performance.now() };
+  const report = setInterval(() => {
+    const now = performance.now();
+    const lines = stats.lines - reported.lines;
+    if (lines > 0) {
+      const commits = stats.commits - reported.commits;
+      logger.info({ lines, linesPerSec: Math.round((lines * 1000) / (now - reported.at)), commits, linesPerCommit: Math.round(lines / Math.max(1, commits)), storingPercent: Math.round((100 * (stats.storeMs - reported.storeMs)) / (now - reported.at)), waiting: queue.length }, "log ingest");
+    }
+    reported = { ...stats, at: now };
+  }, Number(process.env.GANTRY_LOGS_INGEST_REPORT_MS ?? 60_000));
+  report.unref();
+  signal.addEventListener("abort", () => clearInterval(report), { once: true });
   const consumer = await bus.js.consumers.get(stream, durable);
   const messages = await consumer.consume({ max_messages: 4_000 });
   signal.addEventListener("abort", () => void messages.close().catch(() => undefined), { once: true });
@@ -102,7 +117,9 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       }
       for (let pauseMs = 100; !signal.aborted; pauseMs = Math.min(pauseMs * 2, 5_000)) {
         try {
+          const began = performance.now();
           const outcome = await store.storeBatches(batches);
+          stats.storeMs += performance.now() - began;
           stats.lines += outcome.stored;
           stats.duplicates += outcome.duplicates;
           stats.expired += outcome.expired;

@@ -1,9 +1,10 @@
 import type pg from "pg";
+import { createHash } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import copyStreams from "pg-copy-streams";
 import type { logsV1 } from "@gantry/proto";
-import { positionOf } from "../domain/log-position.ts";
+import { LINES_PER_BATCH_LIMIT } from "../domain/log-position.ts";
 import type { LogQuery, LogSelection } from "../domain/log-query.ts";
 import type { PartitionKeeper } from "./partition-keeper.postgres.ts";
 
@@ -73,20 +74,31 @@ export class LogStore {
       let stored = 0;
       let expired = 0;
       const rows: string[] = [];
+      // Lines of one batch mostly share their time: its text and retention verdict are computed once per distinct time.
+      let lastMicros = -1n;
+      let lastTime = "";
+      let lastKept = true;
       for (const { seq, batch } of batches) {
         if (!freshSeqs.has(seq)) continue;
         const agent = esc(batch.agentId);
         const host = esc(batch.hostname);
+        // Positions as plain numbers: seq < 2^37 keeps seq * 65536 + index below 2^53.
+        const base = seq * LINES_PER_BATCH_LIMIT;
         let index = 0;
         for (const chunk of batch.chunks) {
           const prefix = `${agent}\t${host}\t${esc(chunk.appId)}\t${esc(chunk.instanceId)}\t${esc(chunk.taskId)}\t${esc(chunk.container)}\t${esc(chunk.stream)}\t${esc(chunk.component)}\t`;
           for (let i = 0; i < chunk.texts.length; i++, index++) {
             const micros = chunk.timesUnixMicros[i] ?? 0n;
-            if (!keep(Math.floor(Number(micros) / 60_000_000) * 60_000)) {
+            if (micros !== lastMicros) {
+              lastMicros = micros;
+              lastTime = timestampText(micros);
+              lastKept = keep(Math.floor(Number(micros) / 60_000_000) * 60_000);
+            }
+            if (!lastKept) {
               expired++;
               continue;
             }
-            rows.push(`${positionOf(seq, index)}\t${timestampText(micros)}\t${prefix}${chunk.levels[i] ?? 0}\t${esc(chunk.texts[i]!)}\n`);
+            rows.push(`${base + index}\t${lastTime}\t${prefix}${chunk.levels[i] ?? 0}\t${esc(chunk.texts[i]!)}\n`);
             stored++;
           }
         }
@@ -111,7 +123,7 @@ export class LogStore {
         where.push(`pos <= $${params.length}`);
       }
       params.push(q.skipPrev);
-      const { rows } = await this.#pool.query(`SELECT ${COLUMNS} FROM log_lines WHERE ${where.join(" AND ") || "true"} ORDER BY pos DESC LIMIT $${params.length}`, params);
+      const { rows } = await this.#pool.query(prepared(`SELECT ${COLUMNS} FROM log_lines WHERE ${where.join(" AND ") || "true"} ORDER BY pos DESC LIMIT $${params.length}`, params));
       return rows.reverse().map(toLine);
     }
     if (q.after !== undefined) {
@@ -119,7 +131,7 @@ export class LogStore {
       where.push(`pos > $${params.length}`);
     }
     params.push(q.limit);
-    const { rows } = await this.#pool.query(`SELECT ${COLUMNS} FROM log_lines WHERE ${where.join(" AND ") || "true"} ORDER BY pos LIMIT $${params.length}`, params);
+    const { rows } = await this.#pool.query(prepared(`SELECT ${COLUMNS} FROM log_lines WHERE ${where.join(" AND ") || "true"} ORDER BY pos LIMIT $${params.length}`, params));
     return rows.map(toLine);
   }
 
@@ -131,7 +143,7 @@ export class LogStore {
       where.push(`pos > $${params.length}`);
     }
     params.push(String(upTo), limit);
-    const { rows } = await this.#pool.query(`SELECT ${COLUMNS} FROM log_lines WHERE ${[...where, `pos <= $${params.length - 1}`].join(" AND ")} ORDER BY pos LIMIT $${params.length}`, params);
+    const { rows } = await this.#pool.query(prepared(`SELECT ${COLUMNS} FROM log_lines WHERE ${[...where, `pos <= $${params.length - 1}`].join(" AND ")} ORDER BY pos LIMIT $${params.length}`, params));
     return rows.map(toLine);
   }
 
@@ -152,6 +164,15 @@ export class LogStore {
     const { rowCount } = await this.#pool.query("DELETE FROM log_batches WHERE stored_at < $1", [new Date(beforeMs)]);
     return rowCount ?? 0;
   }
+}
+
+/**
+ * A named (prepared) statement: planning a query over every partition and its indexes costs more
+ * than running it (≈ 10 ms against ≈ 1 ms for the last 1,000 lines of a task); a connection plans
+ * each query shape once, then PostgreSQL prunes partitions at run time. The name is the text's hash.
+ */
+function prepared(text: string, values: unknown[]): { name: string; text: string; values: unknown[] } {
+  return { name: `logs_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`, text, values };
 }
 
 const COLUMNS = "pos::text AS pos_text, (extract(epoch FROM time) * 1000000)::int8::text AS t, agent_id, hostname, app_id, instance_id, task_id, container, stream, component, level, text";
@@ -191,7 +212,8 @@ function whereOf(s: LogSelection): { where: string[]; params: unknown[] } {
   if (s.appId !== undefined) eq("app_id", s.appId, true);
   if (s.agentId !== undefined) eq("agent_id", s.agentId);
   if (s.component !== undefined) eq("component", s.component, true);
-  if (s.stream !== undefined) eq("stream", s.stream);
+  // A literal (the value is one of LOG_STREAMS): a prepared statement's generic plan can then use the partial index on stream 'log'.
+  if (s.stream !== undefined) where.push(`stream = '${s.stream}'`);
   if (s.minLevel !== undefined) {
     params.push(s.minLevel);
     where.push(`level >= $${params.length}`);

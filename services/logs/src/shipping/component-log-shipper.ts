@@ -78,15 +78,17 @@ async function startShipping(options: ComponentLogShippingOptions): Promise<Comp
       stats.dropped++;
       return;
     }
-    const v = JSON.parse(line) as { component?: unknown; agent?: unknown; level?: unknown; time?: unknown; msg?: unknown };
+    const v = JSON.parse(line) as { component?: unknown; agent?: unknown; level?: unknown; time?: unknown; msg?: unknown; [field: string]: unknown };
+    const { level: _l, time: _t, component: _c, msg: _m, pid: _p, hostname: _h, ...fields } = v;
+    const rest = Object.keys(fields).length > 0 ? JSON.stringify(fields) : "";
     const ms = typeof v.time === "string" ? Date.parse(v.time) : typeof v.time === "number" ? v.time : Date.now();
     buffer.push({
       component: typeof v.component === "string" ? v.component : options.component,
       agentId: typeof v.agent === "string" ? v.agent : "",
       time: BigInt(Number.isFinite(ms) ? ms : Date.now()) * 1000n,
       level: typeof v.level === "number" ? v.level : 30,
-      // The whole structured line: its fields (ids, errors) are what an operator searches.
-      text: typeof v.msg === "string" ? `${v.msg} ${line.trimEnd()}` : line.trimEnd(),
+      // The message, then the line's other fields (ids, errors): what an operator searches.
+      text: [typeof v.msg === "string" ? v.msg : "", rest].filter((t) => t !== "").join(" "),
     });
   });
 

@@ -68,24 +68,23 @@ export class BitReader {
 
   /** Reads `n` bits (0 ≤ n ≤ 32) as an unsigned number. */
   read(n: number): number {
-    if (this.pos + n > this.bitLength) throw new RangeError(`bit stream ends at bit ${this.bitLength}, asked for ${n} bits at ${this.pos}`);
-    let out = 0;
-    let remaining = n;
-    while (remaining > 0) {
-      const pos = this.pos;
-      const avail = 8 - (pos & 7);
-      const take = avail < remaining ? avail : remaining;
-      const bits = (this.buf[pos >>> 3]! >>> (avail - take)) & ((1 << take) - 1);
-      // Multiplication, not <<, so 32-bit reads stay unsigned.
-      out = out * (1 << take) + bits;
-      this.pos = pos + take;
-      remaining -= take;
-    }
-    return out;
+    const pos = this.pos;
+    if (pos + n > this.bitLength) throw new RangeError(`bit stream ends at bit ${this.bitLength}, asked for ${n} bits at ${pos}`);
+    this.pos = pos + n;
+    if (n === 0) return 0;
+    // A 40-bit window from the byte holding the first bit covers any 32 bits at any offset; bytes
+    // past the end read as 0 (never used: the bounds check above). Float arithmetic keeps it exact.
+    const b = this.buf;
+    const i = pos >>> 3;
+    const window = (b[i] ?? 0) * 4294967296 + ((((b[i + 1] ?? 0) << 24) | ((b[i + 2] ?? 0) << 16) | ((b[i + 3] ?? 0) << 8) | (b[i + 4] ?? 0)) >>> 0);
+    return Math.floor(window / 2 ** (40 - (pos & 7) - n)) % 2 ** n;
   }
 
   /** Reads one bit. */
   bit(): boolean {
-    return this.read(1) === 1;
+    const pos = this.pos;
+    if (pos >= this.bitLength) throw new RangeError(`bit stream ends at bit ${this.bitLength}, asked for 1 bit at ${pos}`);
+    this.pos = pos + 1;
+    return ((this.buf[pos >>> 3]! >>> (7 - (pos & 7))) & 1) === 1;
   }
 }

@@ -130,6 +130,9 @@ async function processOf(name: string, service: ComposeService): Promise<Process
 }
 
 /** Whether `service` waits for `dependency`, directly or through what it waits for. */
+/** The services that make the cluster's keys once and exit. */
+const INIT_SERVICES = ["auth-key", "exec-key"];
+
 function startsAfter(service: ComposeService, dependency: string): boolean {
   return Object.keys(service.depends_on ?? {}).some((d) => d === dependency || startsAfter(compose.services[d]!, dependency));
 }
@@ -160,6 +163,27 @@ function sourcesOf(entry: string): string {
 function codeReads(sources: string, name: string): boolean {
   return new RegExp(`\\benv\\.${name}\\b|["']${name}["']`).test(sources) || AGENT_FLAG_ENV_NAMES.includes(name);
 }
+
+describe("infra/compose.yaml: exec keys", () => {
+  test("the exec key pair is made by its init service; only the gateway mounts the private key, the agents the public one", () => {
+    const command = compose.services["exec-key"]!.command!;
+    const [privateFile, publicFile] = command.slice(command.indexOf("ensure-exec") + 1);
+    const mounts = (service: ComposeService) => (service.volumes ?? []).map((v) => v.split(":")[0]!);
+    const gateway = compose.services.gateway!;
+    assert.ok(privateFile && gateway.environment?.GANTRY_EXEC_KEY_FILE === privateFile, "the gateway reads the private key the init service made");
+    for (const [name, service] of services) {
+      if (name === "exec-key") continue;
+      assert.equal(mounts(service).includes("exec-key"), name === "gateway", `${name}: ${name === "gateway" ? "mounts" : "does not mount"} the private key's volume`);
+    }
+    const agents = gantryServices.filter(([, s]) => s.command?.[1] === "services/agent/src/main.ts");
+    for (const [name, agent] of agents) {
+      assert.equal(agent.environment?.GANTRY_AGENT_EXEC_KEY_FILE, publicFile, `${name}: checks tickets with the public key`);
+      assert.ok(mounts(agent).includes("exec-public"), `${name}: mounts the public key's volume`);
+      assert.ok(startsAfter(agent, "exec-key"), `${name}: starts after the key pair exists`);
+    }
+    assert.ok(startsAfter(gateway, "exec-key"), "the gateway starts after the key pair exists");
+  });
+});
 
 describe("infra/compose.yaml", () => {
   test("every Gantry process runs a main.ts this test reads with the code's own parser, and its flags parse", async () => {
@@ -194,12 +218,13 @@ describe("infra/compose.yaml", () => {
   });
 
   test("every service restarts on failure, and waits for what it needs to be healthy (the init service to have finished)", () => {
+    const isInit = (name: string) => INIT_SERVICES.includes(name);
     for (const [name, service] of services) {
-      const init = name === "auth-key";
+      const init = isInit(name);
       assert.equal(service.restart, init ? "no" : "unless-stopped", `${name}: restart policy`);
       if (!init) assert.ok(service.healthcheck, `${name}: has a health check`);
       for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
-        assert.equal(condition, dependency === "auth-key" ? "service_completed_successfully" : "service_healthy", `${name} → ${dependency}`);
+        assert.equal(condition, isInit(dependency) ? "service_completed_successfully" : "service_healthy", `${name} → ${dependency}`);
       }
     }
   });

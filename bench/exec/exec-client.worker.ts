@@ -60,19 +60,23 @@ async function echo(): Promise<number[]> {
 }
 
 /** Throughput: `cat <file>` without a PTY, bytes received / (started → exited). */
-async function throughput(): Promise<{ bytes: number; seconds: number }> {
+async function throughput(): Promise<{ bytes: number; seconds: number; messages: number }> {
   const q = pushable<{ message: Request }>();
   q.push({ message: start(["cat", file], false, false) });
   q.end();
   let bytes = 0;
+  let messages = 0;
   let t0 = 0;
   let t1 = 0;
   for await (const m of client.exec(q)) {
     if (m.message.case === "started") t0 = performance.now();
-    else if (m.message.case === "stdout") bytes += m.message.value.length;
+    else if (m.message.case === "stdout") {
+      bytes += m.message.value.length;
+      messages++;
+    }
     else if (m.message.case === "exited") t1 = performance.now();
   }
-  return { bytes, seconds: (t1 - t0) / 1000 };
+  return { bytes, seconds: (t1 - t0) / 1000, messages };
 }
 
 try {

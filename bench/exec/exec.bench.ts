@@ -46,7 +46,7 @@ try {
   if (created.status !== 201) throw new Error(`app not created: ${created.text}`);
   const task = await eventually("the task running", async () => ((await api("GET", "/v2/apps/bench/exec/tasks")).json.tasks as Json[]).find((t) => t.state === "TASK_RUNNING"), 60_000, 100);
   const { synchronous_commit } = await withPostgresClient(cluster.databaseUrl, async (c) => (await c.query("SHOW synchronous_commit")).rows[0] as { synchronous_commit: string });
-  const result = await new Promise<{ setupMs: number[]; echoMs: number[]; cat: { bytes: number; seconds: number }; error?: string }>((resolve, reject) => {
+  const result = await new Promise<{ setupMs: number[]; echoMs: number[]; cat: { bytes: number; seconds: number; messages: number }; error?: string }>((resolve, reject) => {
     const worker = new Worker(new URL("./exec-client.worker.ts", import.meta.url), { workerData: { target: new URL(cluster.url).host, token: cluster.token, taskId: task.id, sessions: SESSIONS, keystrokes: KEYSTROKES, file } });
     worker.once("message", resolve);
     worker.once("error", reject);
@@ -64,7 +64,7 @@ try {
   console.log(`exec benchmark: client (worker thread) → gateway gRPC → agent endpoint → launcher join → process, loopback, ${process.getuid?.() === 0 ? "root (cgroups)" : "not root"}; audit appends with synchronous_commit=${synchronous_commit}; a shared, loaded machine`);
   console.log(`  session set-up    ${SESSIONS} sessions: p50 ${percentile(result.setupMs, 50).toFixed(1)} ms, p99 ${figures.sessionSetupP99Ms} ms`);
   console.log(`  keystroke echo    ${KEYSTROKES} × 1-byte stdin → echo through a PTY: p50 ${figures.echoP50Ms} ms, p99 ${figures.echoP99Ms} ms`);
-  console.log(`  cat throughput    ${MIB} MiB in ${result.cat.seconds.toFixed(2)} s: ${figures.throughputMiBPerSec} MiB/s (messages ≤ 1 MiB: output that piled up is sent together)`);
+  console.log(`  cat throughput    ${MIB} MiB in ${result.cat.seconds.toFixed(2)} s: ${figures.throughputMiBPerSec} MiB/s, ${result.cat.messages} messages of ${(result.cat.bytes / result.cat.messages / 1024).toFixed(0)} KiB on average (≤ 1 MiB: output that piled up is sent together)`);
   console.log(JSON.stringify(figures));
 } finally {
   await cluster.destroy();

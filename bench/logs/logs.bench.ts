@@ -168,8 +168,6 @@ async function main(): Promise<void> {
     await appender;
     const ingestLinesPerSec = (lines * 1000) / ingestMs;
     console.log(`ingest:        ${fmt(ingestLinesPerSec)} lines/s (${fmt(lines)} lines file → JetStream → PostgreSQL COPY in ${fmt(ingestMs)} ms, ${((lines * LINE_BYTES) / 1048576 / (ingestMs / 1000)).toFixed(1)} MiB/s of text)`);
-    if (process.env.LOGS_BENCH_DEBUG) for (const a of agents) console.log(a.output());
-    if (process.env.LOGS_BENCH_DEBUG) console.log(logs.output());
     // The service's own account of the ingest (every 2 s): rate, commit size, share of time in PostgreSQL.
     for (const l of logs.output().split("\n").filter((l) => l.includes('"msg":"log ingest"'))) {
       const r = JSON.parse(l.slice(l.indexOf("{"))) as { linesPerSec: number; linesPerCommit: number; storingPercent: number; waiting: number };

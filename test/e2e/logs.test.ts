@@ -38,7 +38,7 @@ const http = (method: string, url: string, body?: unknown) =>
   fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
 const startLogsProcess = (args: string[] = []) => processes.set("logs", startServiceProcess("logs", "services/logs/src/main.ts", ["--port", String(logsPort), ...args], { ...env, LOGS_DATABASE_URL: `${testDb.url}_logs` }));
 const startAgentProcess = () =>
-  processes.set("agent", startServiceProcess("agent", "services/agent/src/main.ts", ["--cluster", cluster.names.cluster, "--agent-id", "log-agent", "--work-dir", path.join(home, "agent"), "--isolation", "none", "--cpus", "2", "--mem", "2048"], env));
+  processes.set("agent", startServiceProcess("agent", "services/agent/src/main.ts", ["--cluster", cluster.names.cluster, "--agent-id", "log-agent", "--work-dir", path.join(home, "agent"), "--isolation", "none", "--cpus", "2", "--mem", "2048", "--kill-tasks-on-exit"], env));
 
 /** The ids of an app's tasks (running or not) as Marathon lists them. */
 async function taskIds(appId: string): Promise<string[]> {

@@ -1,4 +1,6 @@
 import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { startComponentLogShipping, type ComponentLogShipping } from "@gantry/logs/shipping";
 import {
   EventStore,
   connectNats,
@@ -78,6 +80,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const stop = new AbortController();
   const store = new EventStore({ pool, logger });
   let nc: NatsConnection | undefined;
+  let ownLogs: ComponentLogShipping | undefined;
   try {
     const projection = new RegistryProjection();
     const iam = new IamProjection();
@@ -86,6 +89,8 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     options.authenticator.useDirectory?.(iam);
     nc = options.relay === false ? undefined : await connectNats(options.natsUrl, `${options.names.cluster}/registry-relay`, options.tls);
     const relay = nc ? await startEventRelay({ store, nc, names: options.names, logger, signal: stop.signal }) : undefined;
+    // The registry's own log lines, shipped to the LOGS stream (bounded, never blocking).
+    ownLogs = nc ? await startComponentLogShipping({ bus: { js: jetstream(nc), jsm: await jetstreamManager(nc), names: options.names }, component: "registry" }) : undefined;
     const publishIam = nc ? await directoryPublisher(nc, options, iam, logger) : async () => undefined;
     const runner = new ChangeRunner({ projection, writer: eventStoreWriter(store), catchUp: (conflicts) => follower.catchUpStreams(conflicts), refreshDeployments: (ids) => follower.refreshDeployments(ids), logger });
     const audit = recordDenials(store, logger);
@@ -118,6 +123,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
         await grpc.shutdown(2_000);
         stop.abort();
         await Promise.allSettled([follower.done, relay?.done]);
+        await ownLogs?.stop();
         await nc?.drain().catch(() => undefined);
         await store.close();
         await database.close();
@@ -126,6 +132,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   } catch (err) {
     // Leave nothing open behind a failed start (a live NATS connection would keep the process up).
     stop.abort();
+    await ownLogs?.stop().catch(() => undefined);
     await nc?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await database.close().catch(() => undefined);

@@ -43,8 +43,8 @@ export function detachScanner(): (chunk: Buffer) => { send: Buffer; detach: bool
  * Runs one exec session through the gateway and resolves with the exit code the CLI should
  * exit with: the command's (128+signal when killed), 0 when the user detached (Ctrl-P Ctrl-Q),
  * 130 after Ctrl-C without a PTY (the session is cancelled: the agent kills the command).
- * With `tty`, the local terminal is put in raw mode (when it is one) and restored however the
- * session ends; its size is sent at the start and on every resize. Rejects with the gateway's
+ * With `tty` and `interactive`, the local terminal is put in raw mode (when it is one) and
+ * restored however the session ends; with `tty` its size is sent at the start and on every resize. Rejects with the gateway's
  * or agent's error (not found, not allowed, …) or when the session was cut before an exit.
  */
 export async function runExecSession(api: ApiClient, ask: ExecAsk, term: ExecTerminal): Promise<number> {
@@ -70,7 +70,8 @@ export async function runExecSession(api: ApiClient, ask: ExecAsk, term: ExecTer
     interrupted = true;
     cancel.abort();
   };
-  const raw = ask.tty && term.stdin.isTTY === true && typeof term.stdin.setRawMode === "function";
+  // Raw only when the keys go to the remote terminal (-i -t): with -t alone, Ctrl-C must still stop gantry.
+  const raw = ask.tty && ask.interactive && term.stdin.isTTY === true && typeof term.stdin.setRawMode === "function";
   if (raw) term.stdin.setRawMode!(true);
   if (ask.interactive) {
     term.stdin.on("data", onData);

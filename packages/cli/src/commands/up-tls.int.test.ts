@@ -54,6 +54,9 @@ test("gantry up --tls: HTTPS and gRPC over TLS checked against the cluster CA, a
     const list = await runGantry(["--cluster", cluster, "task", "list", "--json"], env);
     return list.code === 0 && list.stdout.includes("TASK_RUNNING");
   }, 60_000);
+  // Exec: CLI → gateway (TLS) → the agent's endpoint (mutual TLS with the cluster CA, a ticket).
+  const exec = ok(await runGantry(["--cluster", cluster, "task", "exec", "secure", "--", "echo", "over-tls"], env), "gantry task exec");
+  assert.equal(exec.stdout, "over-tls\n");
 
   // NATS: mutual TLS only.
   const record = JSON.parse(readFileSync(path.join(dataDir, "infrastructure.json"), "utf8")) as { nats: { url: string } };

@@ -151,14 +151,23 @@ describe("gantry-task-launcher run", () => {
 
   it("kills what the task left behind when its first process ends: its group and the orphans that left it (setsid)", () => {
     const f = files("leftovers");
-    const pids = join(dir, "leftover-pids");
-    // One child stays in the group, one starts its own session; the task's shell exits at once.
-    const r = spawnSync(launcher, launcherRunArgs({ ...f, cgroupProcs: [], argv: ["/bin/sh", "-c", `sleep 600 & a=$!; setsid sleep 600 & b=$!; echo "$a $b" > ${pids}; exit 0`] }), { encoding: "utf8", timeout: 20_000 });
-    assert.equal(r.status, 0, r.stderr);
+    const inGroup = join(dir, "leftover-in-group");
+    const ownSession = join(dir, "leftover-own-session");
+    // One child stays in the group, one starts a session of its own; each writes its own pid
+    // (then execs sleep), and the task's shell exits once both have.
+    const script = [
+      `/bin/sh -c 'echo $$ > ${inGroup}; exec sleep 600' &`,
+      `setsid /bin/sh -c 'echo $$ > ${ownSession}; exec sleep 600' &`,
+      `while [ ! -s ${inGroup} ] || [ ! -s ${ownSession} ]; do sleep 0.05; done`,
+      "exit 0",
+    ].join("\n");
+    const r = spawnSync(launcher, launcherRunArgs({ ...f, cgroupProcs: [], argv: ["/bin/sh", "-c", script] }), { stdio: "ignore", timeout: 20_000 });
+    assert.equal(r.status, 0);
     assert.equal(readFileSync(f.exitFile, "utf8"), "0\n");
-    const left = readFileSync(pids, "utf8").trim().split(" ").map(Number);
-    assert.equal(left.length, 2);
-    for (const pid of left) assert.equal(alive(pid), false, `process ${pid} was killed and reaped`);
+    for (const file of [inGroup, ownSession]) {
+      const pid = Number(readFileSync(file, "utf8"));
+      assert.equal(alive(pid), false, `${file}: process ${pid} was killed`);
+    }
   });
 
   it("takes its task with it when it is killed itself (SIGKILL): no unsupervised task", async () => {

@@ -13,7 +13,8 @@ export interface ComponentLogShipping {
 }
 
 export interface ComponentLogShippingOptions {
-  bus: Bus;
+  /** A bus, or just a JetStream client and manager with the cluster's names (what a bare NATS connection gives). */
+  bus: Pick<Bus, "js" | "jsm" | "names">;
   /** The component a line without one is counted as (the process's). */
   component: string;
   /** Lines kept while NATS is slow; beyond it new lines are dropped and counted (default 10,000). */

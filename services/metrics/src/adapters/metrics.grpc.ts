@@ -42,7 +42,7 @@ export function metricsService(store: SeriesStore, now: () => number, audit?: Ac
         const series = store
           .select(selectorOf(request.selector))
           .filter((s) => visible(s.meta))
-          .map((s) => ({ series: seriesInfo(s.meta), points: rangeOf(s, range).map(([t, v]) => ({ timestampMs: BigInt(t), value: v })) }));
+          .map((s) => ({ series: seriesInfo(s.meta), points: rangeOf(s, range, grpcPoint) }));
         return { series };
       },
       async aggregateApp(request) {
@@ -99,6 +99,9 @@ function timeRange(startMs: bigint, endMs: bigint, stepMs: bigint, now: number):
   if (step > 0 && (to - from) / step > MAX_STEPS) throw bad("/stepMs", `too small: the range would have more than ${MAX_STEPS} steps`);
   return { from, to, stepMs: step };
 }
+
+/** A point of a gRPC answer. */
+const grpcPoint = (t: number, v: number) => ({ timestampMs: BigInt(t), value: v });
 
 /** The proto form of a series' identity. */
 export function seriesInfo(meta: SeriesMeta): metricsV1.SeriesInfo {

@@ -14,14 +14,20 @@ export interface TimeRange {
 /** One series' points over a range. */
 export type Points = Array<[t: number, v: number]>;
 
+const asTuple = (t: number, v: number): [number, number] => [t, v];
+
 /**
  * A series' samples over a range; with a step, one point per step that has samples, at the step's
  * start: the average of its samples, or the last one for counters (so rates stay computable).
+ * Each point is made by `make` (default `[t, v]`), so a caller building its own shape (a gRPC
+ * answer) allocates one object per point, not two.
  */
-export function rangeOf(s: Series, range: TimeRange): Points {
-  const out: Points = [];
+export function rangeOf(s: Series, range: TimeRange): Points;
+export function rangeOf<T>(s: Series, range: TimeRange, make: (t: number, v: number) => T): T[];
+export function rangeOf<T>(s: Series, range: TimeRange, make: (t: number, v: number) => T = asTuple as unknown as (t: number, v: number) => T): T[] {
+  const out: T[] = [];
   if (range.stepMs <= 0) {
-    s.visit(range.from, range.to, (t, v) => out.push([t, v]));
+    s.visit(range.from, range.to, (t, v) => out.push(make(t, v)));
     return out;
   }
   const step = range.stepMs;
@@ -31,7 +37,7 @@ export function rangeOf(s: Series, range: TimeRange): Points {
   let n = 0;
   let lastV = 0;
   const flush = () => {
-    if (n > 0) out.push([start, last ? lastV : sum / n]);
+    if (n > 0) out.push(make(start, last ? lastV : sum / n));
   };
   s.visit(range.from, range.to, (t, v) => {
     const b = t - (t % step);

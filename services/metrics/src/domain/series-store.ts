@@ -1,5 +1,5 @@
 import { GorillaEncoder, decodeChunk } from "./gorilla-chunk.ts";
-import { recordKey, type Dimensions, type MetricKind, type Scope, type SeriesMeta } from "./sample.ts";
+import { dimensionsKey, recordKey, type Dimensions, type MetricKind, type Scope, type SeriesMeta } from "./sample.ts";
 
 /** A closed, immutable Gorilla block of one series. */
 export interface Chunk {
@@ -135,7 +135,9 @@ export interface StoreStats {
  */
 export class SeriesStore {
   readonly options: SeriesStoreOptions;
-  private readonly series = new Map<string, Series>();
+  /** Series by their source (`dimensionsKey`), then by scope, name and tags: a batch group's dimensions are hashed once, not once per sample. */
+  private readonly bySource = new Map<string, Map<string, Series>>();
+  private count = 0;
   private readonly byAgent = new Map<string, Set<Series>>();
   private readonly byTask = new Map<string, Set<Series>>();
   private readonly byApp = new Map<string, Set<Series>>();
@@ -147,18 +149,18 @@ export class SeriesStore {
 
   /** Appends one sample; `dimsKey` is `dimensionsKey(dims)`, computed once for a group of samples. */
   append(dims: Dimensions, dimsKey: string, p: IncomingPoint, now: number): AppendOutcome {
-    const key = `${dimsKey}\u0001${p.scope}\u0001${p.name}\u0001${recordKey(p.tags)}`;
-    let s = this.series.get(key);
+    const local = `${p.scope}\u0001${p.name}\u0001${recordKey(p.tags)}`;
+    let s = this.bySource.get(dimsKey)?.get(local);
     if (p.t < now - this.options.maxAgeMs) {
       this.stats.tooOld++;
       return "too-old";
     }
     if (!s) {
-      if (this.series.size >= this.options.maxSeries) {
+      if (this.count >= this.options.maxSeries) {
         this.stats.refusedSeries++;
         return "series-limit";
       }
-      s = this.add(new Series({ name: p.name, unit: p.unit, kind: p.kind, scope: p.scope, dims, tags: p.tags }, key));
+      s = this.add(new Series({ name: p.name, unit: p.unit, kind: p.kind, scope: p.scope, dims, tags: p.tags }, `${dimsKey}\u0001${local}`));
     }
     return this.appendTo(s, p.t, p.v);
   }
@@ -190,8 +192,12 @@ export class SeriesStore {
 
   /** Adds a series restored from a snapshot (or a new one), indexing it; returns it. */
   add(s: Series): Series {
-    this.series.set(s.key, s);
-    this.stats.series = this.series.size;
+    const [source, local] = splitKey(s);
+    let inner = this.bySource.get(source);
+    if (!inner) this.bySource.set(source, (inner = new Map()));
+    if (!inner.has(local)) this.count++;
+    inner.set(local, s);
+    this.stats.series = this.count;
     const d = s.meta.dims;
     index(this.byAgent, d.agentId, s);
     if (d.taskId) index(this.byTask, d.taskId, s);
@@ -199,19 +205,14 @@ export class SeriesStore {
     return s;
   }
 
-  /** The series with this key, if any (see `seriesKey`). */
-  get(key: string): Series | undefined {
-    return this.series.get(key);
-  }
-
-  /** Every series, in insertion order. */
-  all(): IterableIterator<Series> {
-    return this.series.values();
+  /** Every series, grouped by source. */
+  *all(): IterableIterator<Series> {
+    for (const inner of this.bySource.values()) yield* inner.values();
   }
 
   /** The series a selector matches (through the narrowest index it names). */
   select(sel: Selector): Series[] {
-    const source: Iterable<Series> = sel.taskId !== undefined ? (this.byTask.get(sel.taskId) ?? []) : sel.appId !== undefined ? (this.byApp.get(sel.appId) ?? []) : sel.agentId !== undefined ? (this.byAgent.get(sel.agentId) ?? []) : this.series.values();
+    const source: Iterable<Series> = sel.taskId !== undefined ? (this.byTask.get(sel.taskId) ?? []) : sel.appId !== undefined ? (this.byApp.get(sel.appId) ?? []) : sel.agentId !== undefined ? (this.byAgent.get(sel.agentId) ?? []) : this.all();
     const out: Series[] = [];
     for (const s of source) {
       const d = s.meta.dims;
@@ -244,7 +245,7 @@ export class SeriesStore {
   compact(now: number): number {
     const { rawRetentionMs, maxAgeMs } = this.options;
     let forgotten = 0;
-    for (const s of [...this.series.values()]) {
+    for (const s of [...this.all()]) {
       if (s.lastT < now - maxAgeMs) {
         this.remove(s);
         forgotten++;
@@ -261,14 +262,14 @@ export class SeriesStore {
   /** Bytes held in blocks, all series together. */
   blockBytes(): number {
     let n = 0;
-    for (const s of this.series.values()) n += s.blockBytes();
+    for (const s of this.all()) n += s.blockBytes();
     return n;
   }
 
   /** Samples held, all series together. */
   sampleCount(): number {
     let n = 0;
-    for (const s of this.series.values()) n += s.sampleCount();
+    for (const s of this.all()) n += s.sampleCount();
     return n;
   }
 
@@ -306,13 +307,25 @@ export class SeriesStore {
   }
 
   private remove(s: Series): void {
-    this.series.delete(s.key);
-    this.stats.series = this.series.size;
+    const [source, local] = splitKey(s);
+    const inner = this.bySource.get(source);
+    if (inner?.get(local) === s) {
+      inner.delete(local);
+      this.count--;
+      if (inner.size === 0) this.bySource.delete(source);
+    }
+    this.stats.series = this.count;
     const d = s.meta.dims;
     unindex(this.byAgent, d.agentId, s);
     if (d.taskId) unindex(this.byTask, d.taskId, s);
     if (d.appId) unindex(this.byApp, d.appId, s);
   }
+}
+
+/** A series' source (its `dimensionsKey`) and the rest of its key (scope, name, tags). */
+function splitKey(s: Series): [string, string] {
+  const source = dimensionsKey(s.meta.dims);
+  return [source, s.key.slice(source.length + 1)];
 }
 
 function index(map: Map<string, Set<Series>>, key: string, s: Series): void {

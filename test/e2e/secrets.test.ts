@@ -40,7 +40,7 @@ before(async () => {
   processes.push(startServiceProcess("registry", "services/registry/src/main.ts", ["--port", String(registryPort)], env));
   processes.push(startServiceProcess("scheduler", "services/scheduler/src/main.ts", ["--port", String(schedulerPort)], env));
   processes.push(startServiceProcess("gateway", "services/gateway/src/main.ts", ["--port", String(gatewayPort)], { ...env, GANTRY_REGISTRY_ADDRESS: `127.0.0.1:${registryPort}`, GANTRY_SCHEDULER_ADDRESS: `127.0.0.1:${schedulerPort}` }));
-  processes.push(startServiceProcess("agent", "services/agent/src/main.ts", ["--cluster", cluster.names.cluster, "--agent-id", "secret-agent", "--work-dir", workDir, "--isolation", "none", "--cpus", "2", "--mem", "2048"], env));
+  processes.push(startServiceProcess("agent", "services/agent/src/main.ts", ["--cluster", cluster.names.cluster, "--agent-id", "secret-agent", "--work-dir", workDir, "--isolation", "none", "--cpus", "2", "--mem", "2048", "--kill-tasks-on-exit"], env));
   gateway = `127.0.0.1:${gatewayPort}`;
   base = `http://${gateway}`;
   await eventually("the gateway, both backends and the agent", async () => {

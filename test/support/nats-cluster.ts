@@ -138,7 +138,9 @@ listen: 127.0.0.1:${clientPort}
 jetstream {
   store_dir: "${storeDir}"
   max_memory_store: 256MB
-  max_file_store: 2GB
+  # A limit, not an allocation: the LOGS (8 GiB) and METRICS (4 GiB) streams reserve their
+  # max_bytes on every replica, and a stream that does not fit is refused.
+  max_file_store: 32GB
 }
 cluster {
   name: gantry-test

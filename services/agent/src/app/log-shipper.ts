@@ -84,6 +84,7 @@ export class LogShipper {
   readonly #agentId: string;
   readonly #followed = new Map<string, Followed>();
   #timer: NodeJS.Timeout | undefined;
+  #soon: NodeJS.Timeout | undefined;
   #stopped = false;
   readonly #inFlight = new Set<Promise<void>>();
   /** Lines published since start (for logs and benchmarks). */
@@ -99,6 +100,19 @@ export class LogShipper {
     this.rescan();
     this.#timer = setInterval(() => this.rescan(), rescanMs);
     this.#timer.unref();
+  }
+
+  /**
+   * A rescan in `delayMs` (a task started or changed state: its output is followed at once, not
+   * at the next periodic rescan); calls in between share that one.
+   */
+  rescanSoon(delayMs = 20): void {
+    if (this.#stopped || this.#soon) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      this.rescan();
+    }, delayMs);
+    this.#soon.unref();
   }
 
   /** Finds new tasks and tasks that ended, and pumps every followed file once. */
@@ -135,6 +149,7 @@ export class LogShipper {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#soon);
     for (const f of this.#followed.values()) f.unwatch();
     await Promise.allSettled([...this.#inFlight]);
   }

@@ -30,29 +30,29 @@ async function createIfMissing(url: string): Promise<void> {
   } finally {
     await probe.end().catch(() => undefined);
   }
-  const admin = new URL(url);
-  const name = decodeURIComponent(admin.pathname.slice(1));
-  admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-  } catch (err) {
-    if ((err as { code?: string }).code !== "42P04") throw err;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  await withMaintenance(url, async (client, name) => {
+    try {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "42P04") throw err;
+    }
+  });
 }
 
 /** Drops a logs database (tests and teardown; never at run time). */
 export async function dropLogsDatabase(url: string): Promise<void> {
+  await withMaintenance(url, (client, name) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+}
+
+/** Runs `work` on the same server's maintenance database `postgres`, with the name of the database `url` names. */
+async function withMaintenance<T>(url: string, work: (client: pg.Client, name: string) => Promise<T>): Promise<T> {
   const admin = new URL(url);
   const name = decodeURIComponent(admin.pathname.slice(1));
   admin.pathname = "/postgres";
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
+    return await work(client, name);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -1,11 +1,11 @@
 import type { KeyObject } from "node:crypto";
 import { agentV1Service } from "@gantry/proto";
 import { GantryError } from "@gantry/platform/errors";
-import { bindService, createGrpcServer, type CallContext } from "@gantry/platform/grpc";
+import { bindService, createGrpcServer, encodeBytesField, type CallContext } from "@gantry/platform/grpc";
 import type { Logger } from "@gantry/platform/logging";
 import type { TlsMaterial } from "@gantry/platform/tls";
 import { serverCredentials } from "@gantry/platform/tls/grpc";
-import { driveExecSession } from "./app/exec-session.ts";
+import { driveExecSession, type ExecOutput } from "./app/exec-session.ts";
 import { execTicketGate, type ExecTicket } from "./adapters/exec-ticket.ts";
 import { joinArgv } from "./adapters/exec-join.os.ts";
 import { startExecProcess } from "./adapters/exec-process.os.ts";
@@ -42,6 +42,11 @@ export interface AgentEndpoint {
 const KEEPALIVE = { "grpc.keepalive_time_ms": 10_000, "grpc.keepalive_timeout_ms": 5_000, "grpc.keepalive_permit_without_calls": 1, "grpc.http2.min_ping_interval_without_data_ms": 5_000 };
 
 const sameCommand = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+const { ExecResponseSchema } = agentV1Service;
+const OUTPUT_FIELD = { stdout: ExecResponseSchema.field.stdout.number, stderr: ExecResponseSchema.field.stderr.number };
+/** An output message, encoded straight from the chunks read (protobuf-es would copy every byte several times). */
+const encodeOutput = (output: ExecOutput) => encodeBytesField(ExecResponseSchema, OUTPUT_FIELD[output.stream], output.parts);
 
 /**
  * Serves `gantry.agent.v1.AgentService` on the agent: Exec only, authenticated by exec tickets
@@ -81,7 +86,7 @@ export async function startAgentEndpoint(options: AgentEndpointOptions): Promise
     log.info({ command: start.command, tty: start.tty, pid: proc.pid }, "exec session started");
     try {
       yield { message: { case: "started" as const, value: { sessionId: ticket.sessionId, taskId: start.taskId, agentId: options.agentId } } };
-      const ended = yield* driveExecSession(proc, input, session.signal);
+      const ended = yield* driveExecSession(proc, input, session.signal, encodeOutput);
       log.info(ended ? { exitCode: ended.exitCode, signal: ended.signal } : { cut: true }, "exec session ended");
     } finally {
       ctx.signal.removeEventListener("abort", onCancel);

@@ -4,7 +4,18 @@ import net from "node:net";
 import http from "node:http";
 import https from "node:https";
 import { within } from "@gantry/test/support";
+import type { ClientHttp2Session } from "node:http2";
 import { classifyOpening, listenSharedPort } from "./shared-port.ts";
+
+/** The body of `GET /` on an HTTP/2 session, within 5 s. */
+const h2Root = (session: ClientHttp2Session, what: string) =>
+  within(what, new Promise<string>((resolve, reject) => {
+    const req = session.request({ ":path": "/" });
+    let text = "";
+    req.on("data", (d) => (text += d));
+    req.on("end", () => resolve(text));
+    req.on("error", reject);
+  }), 5_000);
 
 test("a connection is told apart only once its opening bytes decide", () => {
   assert.equal(classifyOpening(Buffer.from("P")), "undecided", "POST and PUT start with P too");
@@ -15,9 +26,7 @@ test("a connection is told apart only once its opening bytes decide", () => {
 
 test("HTTP split after its first byte still reaches the HTTP server, and a reset before any byte harms nothing", async () => {
   const server = http.createServer((req, res) => res.end(`${req.method} ${req.url}`));
-  const grpc = net.createServer((s) => s.destroy());
-  await within("the fake gRPC server to listen", new Promise<void>((r) => grpc.listen(0, "127.0.0.1", r)), 5_000);
-  const shared = await listenSharedPort("127.0.0.1", 0, server, (grpc.address() as net.AddressInfo).port);
+  const shared = await listenSharedPort("127.0.0.1", 0, server, (s) => s.destroy());
   const sockets: net.Socket[] = [];
   try {
     const reset = net.connect(shared.port, "127.0.0.1");
@@ -41,6 +50,27 @@ test("HTTP split after its first byte still reaches the HTTP server, and a reset
   } finally {
     for (const s of sockets) s.destroy();
     await shared.close();
+  }
+});
+
+test("an HTTP/2 connection is handed to the gRPC server as it is (the client's own socket, not a relay), opening bytes included", async () => {
+  const http2 = await import("node:http2");
+  const server = http.createServer((_req, res) => res.end("http"));
+  const grpc = http2.createServer((_req, res) => res.end("h2 in-process"));
+  const handed: net.Socket[] = [];
+  const shared = await listenSharedPort("127.0.0.1", 0, server, (s) => {
+    handed.push(s as net.Socket);
+    grpc.emit("connection", s);
+  });
+  const session = http2.connect(`http://127.0.0.1:${shared.port}`);
+  try {
+    const answer = await h2Root(session, "an HTTP/2 answer");
+    assert.equal(answer, "h2 in-process");
+    assert.equal(handed.length, 1);
+    assert.equal(handed[0]!.remotePort, session.socket.localPort, "the gRPC server reads the client's connection itself");
+  } finally {
+    session.close();
+    await shared.close();
     grpc.close();
   }
 });
@@ -52,8 +82,7 @@ test("with a certificate: HTTPS and HTTP/2 over TLS reach their servers (http/1.
   const leaf = issueCertificate(ca, "gateway", ["127.0.0.1"]);
   const server = http.createServer((req, res) => res.end(`http ${req.url}`));
   const grpc = http2.createServer((_req, res) => res.end("h2 upstream"));
-  await within("the fake gRPC server to listen", new Promise<void>((r) => grpc.listen(0, "127.0.0.1", r)), 5_000);
-  const shared = await listenSharedPort("127.0.0.1", 0, server, (grpc.address() as net.AddressInfo).port, { cert: leaf.certPem, key: leaf.keyPem });
+  const shared = await listenSharedPort("127.0.0.1", 0, server, (s) => grpc.emit("connection", s), { cert: leaf.certPem, key: leaf.keyPem });
   try {
     const viaHttps = await within("an HTTPS answer", new Promise<string>((resolve, reject) => {
       const offersBoth = { ca: ca.certPem, ALPNProtocols: ["h2", "http/1.1"] } as https.RequestOptions;
@@ -65,13 +94,7 @@ test("with a certificate: HTTPS and HTTP/2 over TLS reach their servers (http/1.
     }), 5_000);
     assert.equal(viaHttps, "http /ping", "a client offering h2 and http/1.1 stays on HTTP/1.1");
     const session = http2.connect(`https://127.0.0.1:${shared.port}`, { ca: ca.certPem });
-    const viaH2 = await within("an HTTP/2 answer through TLS", new Promise<string>((resolve, reject) => {
-      const req = session.request({ ":path": "/" });
-      let text = "";
-      req.on("data", (d) => (text += d));
-      req.on("end", () => resolve(text));
-      req.on("error", reject);
-    }), 5_000).finally(() => session.close());
+    const viaH2 = await h2Root(session, "an HTTP/2 answer through TLS").finally(() => session.close());
     assert.equal(viaH2, "h2 upstream");
     const plain = await within("a plaintext request to end", new Promise<string>((resolve) => {
       const c = net.connect(shared.port, "127.0.0.1", () => c.write("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));

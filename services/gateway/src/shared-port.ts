@@ -1,5 +1,6 @@
 import net from "node:net";
-import { createSecureContext, TLSSocket } from "node:tls";
+import type { Duplex } from "node:stream";
+import { createServer as createTlsServer } from "node:tls";
 import type { Server as HttpServer } from "node:http";
 
 /** The HTTP/2 connection preface every gRPC client sends first (RFC 9113 §3.4). */
@@ -9,8 +10,9 @@ const SNIFF_TIMEOUT_MS = 10_000;
 
 /**
  * One public port for HTTP/1.1 and gRPC: the first bytes of each connection decide. A
- * connection that opens with the HTTP/2 preface is piped to the gateway's internal gRPC
- * server (on loopback); anything else is handed to the HTTP server in-process. Clients then
+ * connection that opens with the HTTP/2 preface is handed to the gateway's gRPC server
+ * in-process (no relay: a relay through a loopback socket cost every byte of an exec's output
+ * another two socket copies and a wake-up); anything else to the HTTP server. Clients then
  * need one address only.
  */
 export interface SharedPort {
@@ -32,20 +34,19 @@ export interface PublicTls {
   key: string;
 }
 
+/** Takes a connection for the gRPC server, its opening bytes put back (grpc-js's connection injector). */
+export type GrpcConnectionSink = (connection: Duplex) => void;
+
 /**
- * Listens on `host:port` and dispatches each connection to `http` or to the gRPC server at
- * `grpcPort`. With `tls`, every connection is TLS first (ALPN offers http/1.1 before h2, so an
- * HTTP client that speaks both stays on HTTP/1.1 and a gRPC client gets h2), and the decrypted
- * bytes are dispatched the same way; a plaintext connection then fails its handshake.
+ * Listens on `host:port` and dispatches each connection to `http` or to `grpc`. With `tls`,
+ * every connection is TLS first (ALPN offers http/1.1 before h2, so an HTTP client that speaks
+ * both stays on HTTP/1.1 and a gRPC client gets h2), and the decrypted bytes are dispatched the
+ * same way; a plaintext connection then fails its handshake.
  */
-export async function listenSharedPort(host: string, port: number, http: HttpServer, grpcPort: number, tls?: PublicTls): Promise<SharedPort> {
+export async function listenSharedPort(host: string, port: number, http: HttpServer, grpc: GrpcConnectionSink, tls?: PublicTls): Promise<SharedPort> {
   const sockets = new Set<net.Socket>();
-  const secureContext = tls ? createSecureContext({ cert: tls.cert, key: tls.key }) : undefined;
-  const server = net.createServer((raw) => {
-    const socket = secureContext ? new TLSSocket(raw, { isServer: true, secureContext, ALPNProtocols: ["http/1.1", "h2"] }) : raw;
-    if (socket !== raw) raw.on("error", () => raw.destroy());
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+  /** Reads a connection's opening bytes (decrypted, with TLS) and hands it, bytes put back, to the server they call for. */
+  const dispatch = (socket: net.Socket) => {
     // Until a server owns the socket, a reset or a silent client is ours to end.
     const drop = () => socket.destroy();
     socket.on("error", drop);
@@ -59,14 +60,28 @@ export async function listenSharedPort(host: string, port: number, http: HttpSer
       socket.pause();
       socket.setTimeout(0);
       socket.off("error", drop);
-      if (kind === "h2") pipeToGrpc(socket, head, grpcPort);
+      socket.unshift(head);
+      if (kind === "h2") grpc(socket);
       else {
-        socket.unshift(head);
         http.emit("connection", socket);
         socket.resume();
       }
     };
     socket.on("data", onData);
+  };
+  // A TLS server that never listens: it is handed each connection. Its sockets are secure when
+  // dispatched (as HTTP/2 expects of a TLS socket), and a failed handshake ends the connection.
+  const tlsServer = tls ? createTlsServer({ cert: tls.cert, key: tls.key, ALPNProtocols: ["http/1.1", "h2"], handshakeTimeout: SNIFF_TIMEOUT_MS }, dispatch) : undefined;
+  tlsServer?.on("tlsClientError", (_err, socket) => socket.destroy());
+  // Nagle off, as Node's HTTP server has it on the sockets it accepts itself (not on those it is
+  // handed): a small write held behind an unacknowledged one waits for the peer's delayed ACK,
+  // 40 ms. (An HTTP/2 session turns it off on its socket as well.)
+  const server = net.createServer({ noDelay: true }, (raw) => {
+    sockets.add(raw);
+    raw.once("close", () => sockets.delete(raw));
+    if (!tlsServer) return dispatch(raw);
+    raw.on("error", () => raw.destroy());
+    tlsServer.emit("connection", raw);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -81,17 +96,4 @@ export async function listenSharedPort(host: string, port: number, http: HttpSer
         for (const s of sockets) s.destroy();
       }),
   };
-}
-
-function pipeToGrpc(socket: net.Socket, head: Buffer, grpcPort: number): void {
-  const upstream = net.connect(grpcPort, "127.0.0.1");
-  const teardown = () => {
-    socket.destroy();
-    upstream.destroy();
-  };
-  upstream.on("error", teardown);
-  socket.on("error", teardown);
-  upstream.write(head);
-  socket.pipe(upstream).pipe(socket);
-  socket.resume();
 }

@@ -69,7 +69,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     directory = await followDirectory(bus.nc, options.names);
     options.authenticator.useDirectory?.(directory, { keepExisting: true });
     const events = bus;
-    const grpcPort = await proxy.listen("127.0.0.1", 0);
     http = await buildHttpApi({
       backends,
       authenticator: options.authenticator,
@@ -78,7 +77,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       openEventFeed: (after) => openEventFeed(events, after),
       ...(exec ? { exec: exec.router } : {}),
     });
-    shared = await listenSharedPort(options.host, options.port, http.server, grpcPort, publicTls);
+    shared = await listenSharedPort(options.host, options.port, http.server, (socket) => proxy.accept(socket), publicTls);
   } catch (err) {
     // A busy port must not leave the proxy or the backend channels keeping the process alive.
     await http?.close().catch(() => undefined);

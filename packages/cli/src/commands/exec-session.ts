@@ -40,6 +40,26 @@ export function detachScanner(): (chunk: Buffer) => { send: Buffer; detach: bool
 }
 
 /**
+ * Writes `data` and, when `stream` is full, waits until it drains (or closes): a slow terminal
+ * or pipe holds up the session's output all the way to the command (the agent pauses it)
+ * instead of piling up in the CLI's memory.
+ */
+async function writeOut(stream: NodeJS.WritableStream, data: Uint8Array): Promise<void> {
+  if (stream.write(data)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+    stream.on("error", done);
+  });
+}
+
+/**
  * Runs one exec session through the gateway and resolves with the exit code the CLI should
  * exit with: the command's (128+signal when killed), 0 when the user detached (Ctrl-P Ctrl-Q),
  * 130 after Ctrl-C without a PTY (the session is cancelled: the agent kills the command).
@@ -83,8 +103,8 @@ export async function runExecSession(api: ApiClient, ask: ExecAsk, term: ExecTer
   let exit: agentV1Service.ExecExited | undefined;
   try {
     for await (const m of api.exec.exec(requests, { signal: cancel.signal })) {
-      if (m.message.case === "stdout") term.stdout.write(m.message.value);
-      else if (m.message.case === "stderr") term.stderr.write(m.message.value);
+      if (m.message.case === "stdout") await writeOut(term.stdout, m.message.value);
+      else if (m.message.case === "stderr") await writeOut(term.stderr, m.message.value);
       else if (m.message.case === "exited") exit = m.message.value;
     }
   } catch (err) {

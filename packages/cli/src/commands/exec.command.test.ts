@@ -2,8 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { schedulerV1Model } from "@gantry/proto";
+import { PassThrough, Writable } from "node:stream";
+import { eventually, within } from "@gantry/platform/testing";
+import type { ApiClient } from "../api-client.ts";
 import { resolvePodTask, resolveTask } from "./exec.command.ts";
-import { detachScanner } from "./exec-session.ts";
+import { detachScanner, runExecSession } from "./exec-session.ts";
 
 const task = (taskId: string, instanceId = "", appId = "/a") => create(schedulerV1Model.TaskSchema, { taskId, instanceId, appId });
 const tasks = [task("shop_web.1a2b"), task("shop_web.1a9z"), task("shop_db.77"), task("inst-9f.web", "inst-9f", "/p"), task("inst-9f.cache", "inst-9f", "/p"), task("inst-8e.web", "inst-8e", "/p")];
@@ -32,4 +35,29 @@ test("Ctrl-P Ctrl-Q detaches, also split across reads; what was typed before sti
   const again = detachScanner();
   assert.deepEqual(again(Buffer.from("ab\x10\x11cd")), { send: Buffer.from("ab"), detach: true });
   assert.deepEqual(detachScanner()(Buffer.from("\x10x\x11")), { send: Buffer.from("\x10x\x11"), detach: false });
+});
+
+test("output waits for a full terminal to drain before the next message is taken (flow control reaches the command)", async () => {
+  let taken = 0;
+  const responses = [
+    { message: { case: "started", value: {} } },
+    { message: { case: "stdout", value: Buffer.from("first") } },
+    { message: { case: "stdout", value: Buffer.from("second") } },
+    { message: { case: "exited", value: { exitCode: 7, signal: "" } } },
+  ];
+  const api = { exec: { exec: async function* () { for (const r of responses) { taken++; yield r; } } } } as unknown as ApiClient;
+  const written: string[] = [];
+  let release: (() => void) | undefined;
+  // A terminal that takes one write and holds it (highWaterMark 1: full at once).
+  const stdout = Object.assign(new Writable({ highWaterMark: 1, write(chunk: Buffer, _enc, callback) { written.push(chunk.toString()); release = callback; } }), { columns: 80, rows: 24 });
+  const stdin = Object.assign(new PassThrough(), { isTTY: false });
+  const session = runExecSession(api, { taskId: "t", command: ["cat"], interactive: false, tty: false }, { stdin, stdout, stderr: new PassThrough() });
+  await eventually("the first output written", () => written.length === 1, 5_000, 5);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(taken, 2, "the next message is not taken while the terminal is full");
+  assert.deepEqual(written, ["first"]);
+  release!();
+  await eventually("the second output written", () => written.length === 2, 5_000, 5);
+  release!();
+  assert.equal(await within("the session's exit code", session, 5_000), 7);
 });

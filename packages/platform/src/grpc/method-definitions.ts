@@ -1,5 +1,6 @@
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+import { EncodedMessage } from "./encoded-message.ts";
 import type { MethodKind } from "./types.ts";
 
 /** What the call pipeline needs to know about a method, whichever way it is served. */
@@ -35,9 +36,15 @@ export type Codec = "message" | "raw" | "server";
 
 const identity = (bytes: Buffer) => bytes;
 
-/** Encodes a message or init object of `schema` (create() returns a message of this type unchanged). */
+/** The same bytes as a Buffer (grpc-js wants one), not a copy. */
+const asBuffer = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+
+/**
+ * Encodes a message or init object of `schema` (create() returns a message of this type
+ * unchanged); an `EncodedMessage` is sent as it is.
+ */
 export function messageSerializer(schema: DescMessage) {
-  return (value: unknown) => Buffer.from(toBinary(schema, create(schema, value as never)));
+  return (value: unknown) => asBuffer(value instanceof EncodedMessage ? value.bytes : toBinary(schema, create(schema, value as never)));
 }
 
 function messageDeserializer(schema: DescMessage) {

@@ -98,6 +98,7 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcServer {
   return {
     server,
     listen: handle.listen,
+    accept: handle.accept,
     async shutdown(graceMs) {
       await handle.shutdown(graceMs);
       for (const client of backends.values()) client.close();

@@ -1,4 +1,5 @@
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
+import type { Duplex } from "node:stream";
 import { Server, ServerCredentials, type ChannelOptions, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Authenticator } from "../auth/index.ts";
 import type { Logger } from "../logging/index.ts";
@@ -38,6 +39,12 @@ export interface GrpcServer {
   readonly server: Server;
   /** Binds `host:port` (port 0 picks a free one) and starts serving; resolves to the bound port. */
   listen(host: string, port: number): Promise<number>;
+  /**
+   * Serves a connection accepted elsewhere (a port shared with HTTP), with the server's
+   * credentials; any bytes already read from it must have been put back (`unshift`). Works
+   * without `listen`; `shutdown` closes these connections too.
+   */
+  accept(connection: Duplex): void;
   /**
    * Reports NOT_SERVING on health, stops accepting calls, waits up to `graceMs` (default 5000) for
    * calls in flight, then cancels the rest (their `ctx.signal` aborts). Resolves when closed.
@@ -125,8 +132,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
 
 /** listen/shutdown around a grpc-js server (shared with the proxy). */
 export function serverHandle(server: Server, credentials: ServerCredentials | undefined, onDrain: () => void): GrpcServer {
+  let injector: ReturnType<Server["createConnectionInjector"]> | undefined;
   return {
     server,
+    accept(connection) {
+      injector ??= server.createConnectionInjector(credentials ?? ServerCredentials.createInsecure());
+      injector.injectConnection(connection);
+    },
     listen(host, port) {
       const address = host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
       return new Promise((resolve, reject) => {

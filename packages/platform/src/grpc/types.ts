@@ -2,6 +2,7 @@ import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { authorize, type Permission, type Principal } from "../auth/index.ts";
 import { GantryError } from "../errors/index.ts";
+import type { EncodedMessage } from "./encoded-message.ts";
 import type { Logger } from "../logging/index.ts";
 
 /** The four gRPC call shapes, as protobuf-es names them. */
@@ -28,15 +29,18 @@ export type In<M> = M extends { input: infer I extends DescMessage } ? I : never
 /** The output message descriptor of a method. */
 export type Out<M> = M extends { output: infer O extends DescMessage } ? O : never;
 
-/** The handler of one method, by its kind: async function for unary outputs, async generator for streamed ones. */
+/**
+ * The handler of one method, by its kind: async function for unary outputs, async generator for
+ * streamed ones (which may yield a response already encoded: `EncodedMessage`).
+ */
 export type MethodHandler<M> = M extends { methodKind: "unary" }
   ? (request: MessageShape<In<M>>, ctx: CallContext) => Promise<MessageInitShape<Out<M>>>
   : M extends { methodKind: "server_streaming" }
-    ? (request: MessageShape<In<M>>, ctx: CallContext) => AsyncIterable<MessageInitShape<Out<M>>>
+    ? (request: MessageShape<In<M>>, ctx: CallContext) => AsyncIterable<MessageInitShape<Out<M>> | EncodedMessage<Out<M>>>
     : M extends { methodKind: "client_streaming" }
       ? (requests: AsyncIterable<MessageShape<In<M>>>, ctx: CallContext) => Promise<MessageInitShape<Out<M>>>
       : M extends { methodKind: "bidi_streaming" }
-        ? (requests: AsyncIterable<MessageShape<In<M>>>, ctx: CallContext) => AsyncIterable<MessageInitShape<Out<M>>>
+        ? (requests: AsyncIterable<MessageShape<In<M>>>, ctx: CallContext) => AsyncIterable<MessageInitShape<Out<M>> | EncodedMessage<Out<M>>>
         : never;
 
 /** The handlers of a service, keyed by method localName (`createApp`, `watchTasks`). Every method needs one. */

@@ -4,7 +4,8 @@
  * where that hierarchy is mounted), enters the task's net, ipc, uts and mnt namespaces where
  * they differ from its own, becomes the user, changes directory and execs the command with the
  * environment it was given. Exit 125 with a message on stderr when any of that fails; 126/127
- * when the command cannot be executed (as a shell says).
+ * when the command cannot be executed (as a shell says). The command gets SIGKILL when the
+ * process that started it (the agent's exec session) dies: no exec outlives a dead agent.
  */
 #define _GNU_SOURCE
 #include "launcher.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -174,6 +176,7 @@ fail:
 }
 
 int join_mode(const struct join_options *o) {
+  pid_t starter = getppid();
   if (kill(o->pid, 0) < 0 && errno == ESRCH) {
     say("no process %d to join", (int)o->pid);
     return EXIT_SETUP;
@@ -183,6 +186,18 @@ int join_mode(const struct join_options *o) {
   if (o->user != NULL && become_user(o->user) < 0) return EXIT_SETUP;
   if (o->cwd != NULL && chdir(o->cwd) < 0) {
     say("cannot change directory to %s: %s", o->cwd, strerror(errno));
+    return EXIT_SETUP;
+  }
+  /*
+   * Set last: a change of user clears it. execvp keeps it (unless the command is set-user-ID or
+   * has file capabilities). A starter that died before it was set is seen by getppid().
+   */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+    say("prctl(PR_SET_PDEATHSIG) failed: %s", strerror(errno));
+    return EXIT_SETUP;
+  }
+  if (getppid() != starter) {
+    say("the process that started this exec is gone");
     return EXIT_SETUP;
   }
   execvp(o->argv[0], o->argv);

@@ -23,18 +23,24 @@ export interface ExecProcess {
 
 type Response = MessageInitShape<typeof agentV1Service.ExecResponseSchema>;
 
+/** One output message to send: chunks of one stream, in order, `size` bytes together (at most MAX_MESSAGE_BYTES). */
+export interface ExecOutput {
+  stream: "stdout" | "stderr";
+  parts: Buffer[];
+  size: number;
+}
+
 /** The next output message: the first chunk queued, with the chunks of the same stream right after it, up to MAX_MESSAGE_BYTES. */
-export function takeMessage(queue: { stream: "stdout" | "stderr"; data: Buffer }[]): { stream: "stdout" | "stderr"; data: Buffer } | undefined {
+export function takeOutput(queue: { stream: "stdout" | "stderr"; data: Buffer }[]): ExecOutput | undefined {
   const first = queue.shift();
   if (!first) return undefined;
-  const parts = [first.data];
-  let size = first.data.length;
-  while (queue.length > 0 && queue[0]!.stream === first.stream && size + queue[0]!.data.length <= MAX_MESSAGE_BYTES) {
+  const output: ExecOutput = { stream: first.stream, parts: [first.data], size: first.data.length };
+  while (queue.length > 0 && queue[0]!.stream === first.stream && output.size + queue[0]!.data.length <= MAX_MESSAGE_BYTES) {
     const more = queue.shift()!;
-    parts.push(more.data);
-    size += more.data.length;
+    output.parts.push(more.data);
+    output.size += more.data.length;
   }
-  return { stream: first.stream, data: parts.length === 1 ? first.data : Buffer.concat(parts, size) };
+  return output;
 }
 
 /** Output held for the client beyond which the process is paused (flow control), and below which it resumes. */
@@ -49,14 +55,21 @@ const MAX_MESSAGE_BYTES = 1 << 20;
 
 /**
  * Drives one session: the client's messages after `start` (stdin, resize, close_stdin) go to the
- * process; its output comes back as stdout/stderr messages, then `exited` last. Output waiting
+ * process; its output comes back as stdout/stderr messages built by `encode` (the endpoint
+ * encodes the chunks straight into one wire message: no copy to join them first), then
+ * `exited` last. Output waiting
  * for a slow client beyond 1 MiB pauses the process's output (so a `cat` of a large file cannot
  * fill the agent's memory). The session ends when the process ended and its output was sent,
  * when the client closes the call (`signal`) or its stream fails. Returns the exit, or undefined
  * when the session was cut before it. The caller kills the process group afterwards, however the
  * session ended (also when it never got here).
  */
-export async function* driveExecSession(proc: ExecProcess, requests: AsyncIterator<{ message: { case: string | undefined; value?: unknown } }>, signal: AbortSignal): AsyncGenerator<Response, ExecExit | undefined> {
+export async function* driveExecSession<Out>(
+  proc: ExecProcess,
+  requests: AsyncIterator<{ message: { case: string | undefined; value?: unknown } }>,
+  signal: AbortSignal,
+  encode: (output: ExecOutput) => Out,
+): AsyncGenerator<Response | Out, ExecExit | undefined> {
   /** Output not yet sent, in order. */
   const queue: { stream: "stdout" | "stderr"; data: Buffer }[] = [];
   let queued = 0;
@@ -113,14 +126,14 @@ export async function* driveExecSession(proc: ExecProcess, requests: AsyncIterat
       // stream of output goes out in few large messages (each one costs the same to send).
       if (queue.length > 0 && queued < MAX_MESSAGE_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
       if (cut) return undefined;
-      const next = takeMessage(queue);
+      const next = takeOutput(queue);
       if (next) {
-        queued -= next.data.length;
+        queued -= next.size;
         if (paused && queued < LOW_WATER_BYTES) {
           paused = false;
           proc.resume();
         }
-        yield { message: { case: next.stream, value: next.data } };
+        yield encode(next);
         continue;
       }
       if (exit) {

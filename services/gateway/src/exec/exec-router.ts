@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ChannelCredentials } from "@grpc/grpc-js";
 import { agentV1Service, schedulerV1, schedulerV1Model } from "@gantry/proto";
-import { authorize, bindService, createGrpcClient, GantryError, grantsOf, onPath, RESOURCES, type CallContext, type GrpcClient, type Permission, type ServiceBinding } from "@gantry/platform";
+import { authorize, bindService, createGrpcClient, encodeBytesField, GantryError, grantsOf, onPath, RESOURCES, type CallContext, type GrpcClient, type Permission, type ServiceBinding } from "@gantry/platform";
 import type { ExecAudit, ExecSessionRecord } from "./exec-audit.ts";
 import type { ExecTicketSigner } from "./exec-ticket-signer.ts";
 
@@ -39,6 +39,9 @@ export interface ExecRoute {
 }
 
 type Start = agentV1Service.ExecStart;
+
+const { ExecResponseSchema } = agentV1Service;
+const OUTPUT_FIELD = { stdout: ExecResponseSchema.field.stdout.number, stderr: ExecResponseSchema.field.stderr.number };
 
 /** The gateway's exec routing: as a gRPC service, and as the same session for other transports (the WebSocket). */
 export interface ExecRouter {
@@ -154,9 +157,17 @@ export function execRouter(deps: ExecRouterDeps): ExecRouter {
     }
   }
 
+  /** The gRPC method: `exec`, its output encoded with one copy of each byte (protobuf-es would make several). */
+  async function* execOverGrpc(requests: AsyncIterable<agentV1Service.ExecRequest>, ctx: CallContext) {
+    for await (const response of exec(requests, ctx)) {
+      const { message } = response;
+      yield message?.case === "stdout" || message?.case === "stderr" ? encodeBytesField(ExecResponseSchema, OUTPUT_FIELD[message.case], [message.value]) : response;
+    }
+  }
+
   return {
     // Authorisation needs the task's app path, known only from the first message: it is checked in the handler.
-    binding: bindService(agentV1Service.AgentService, { exec }, { exec: () => [] }),
+    binding: bindService(agentV1Service.AgentService, { exec: execOverGrpc }, { exec: () => [] }),
     run: exec,
     checkMayExec,
     close() {

@@ -11,6 +11,18 @@ export const EXEC_WEBSOCKET_ROUTE = "/v2/tasks/:taskId/exec";
 /** WebSocket close codes: 1000 with the exit as JSON when the command ended; 4000 + the HTTP status of a refusal. */
 const CLOSE_CODES: Partial<Record<string, number>> = { InvalidArgument: 4400, Unauthenticated: 4401, PermissionDenied: 4403, NotFound: 4404, FailedPrecondition: 4409, Unavailable: 4503 };
 
+/** Output queued for a browser beyond which the session waits for it: a slow browser slows the command (the agent pauses it), the gateway does not hold its output. */
+const SEND_HIGH_WATER_BYTES = 1 << 20;
+
+/** Sends output as a binary frame; when the browser is behind by more than the high-water mark, resolves once this frame went out (or the socket failed). */
+function sendOutput(socket: WebSocket, data: Uint8Array): Promise<void> | undefined {
+  if (socket.bufferedAmount < SEND_HIGH_WATER_BYTES) {
+    socket.send(data, { binary: true });
+    return undefined;
+  }
+  return new Promise((resolve) => socket.send(data, { binary: true }, () => resolve()));
+}
+
 /** A close reason fits in 123 bytes. */
 const reason = (text: string) => Buffer.from(text).subarray(0, 123).toString("utf8").replace(/\uFFFD$/, "");
 
@@ -93,7 +105,7 @@ export async function registerExecWebSocket(app: FastifyInstance, configured: Ex
             const start = startFromQuery(request.params.taskId, request.query);
             for await (const m of router.run(requestsFrom(socket, start), callContext(request, closed.signal))) {
               const message = m.message as agentV1Service.ExecResponse["message"];
-              if (message.case === "stdout" || message.case === "stderr") socket.send(message.value, { binary: true });
+              if (message.case === "stdout" || message.case === "stderr") await sendOutput(socket, message.value);
               else if (message.case === "exited") socket.close(1000, JSON.stringify({ exitCode: message.value.exitCode, signal: message.value.signal }));
             }
             if (socket.readyState === socket.OPEN) socket.close(1011, "the session ended without an exit status");

@@ -16,7 +16,7 @@ export function createReads(backends: Backends): Reads {
   return { held: new HeldAnswers(backends), bodies: new RenderedBodies() };
 }
 
-/** Answers a rendered body as is, with its ETag (no second serialisation or hash). */
+/** Answers a rendered body as is, with its ETag (no second serialisation, hash or encoding). */
 export function sendRendered(reply: FastifyReply, body: RenderedBody): FastifyReply {
-  return reply.header("etag", body.etag).type("application/json; charset=utf-8").send(body.text);
+  return reply.header("etag", body.etag).type("application/json; charset=utf-8").send(body.bytes);
 }

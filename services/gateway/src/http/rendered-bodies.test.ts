@@ -9,12 +9,12 @@ describe("rendered bodies", () => {
     const apps = [{ id: "/a" }];
     const render = () => (renders++, { apps });
     const first = bodies.get("apps", [apps, undefined], render);
-    assert.equal(first.text, '{"apps":[{"id":"/a"}]}');
+    assert.equal(first.bytes.toString(), '{"apps":[{"id":"/a"}]}');
     assert.match(first.etag, /^"[A-Za-z0-9+/=]+"$/);
     assert.equal(bodies.get("apps", [apps, undefined], render), first);
     assert.equal(renders, 1);
     const changed = [{ id: "/b" }];
-    assert.equal(bodies.get("apps", [changed, undefined], () => (renders++, { apps: changed })).text, '{"apps":[{"id":"/b"}]}');
+    assert.equal(bodies.get("apps", [changed, undefined], () => (renders++, { apps: changed })).bytes.toString(), '{"apps":[{"id":"/b"}]}');
     assert.equal(renders, 2);
   });
 

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { BoundedMap } from "./bounded-map.ts";
 
-/** A JSON answer rendered once: its text and its ETag. */
+/** A JSON answer rendered once: its UTF-8 bytes (sent as they are, never encoded again) and its ETag. */
 export interface RenderedBody {
-  text: string;
+  bytes: Buffer;
   etag: string;
 }
 
@@ -12,7 +12,7 @@ export interface RenderedBody {
  * route, its filters and embeds) with the objects it was made of, and reused while a request
  * brings the very same objects (`HeldAnswers` hands out the same object for an unchanged
  * answer). A poller of `GET /v2/apps?embed=apps.tasks` at 10,000 tasks is then answered without
- * building, serialising or hashing 4 MB of JSON again. Bounded: the oldest names are forgotten.
+ * building, serialising, hashing or UTF-8-encoding 4 MB of JSON again. Bounded: the oldest names are forgotten.
  */
 export class RenderedBodies {
   private readonly bodies: BoundedMap<string, { inputs: readonly unknown[]; body: RenderedBody }>;
@@ -25,8 +25,8 @@ export class RenderedBodies {
   get(name: string, inputs: readonly unknown[], render: () => unknown): RenderedBody {
     const held = this.bodies.get(name);
     if (held && held.inputs.length === inputs.length && held.inputs.every((input, i) => input === inputs[i])) return held.body;
-    const text = JSON.stringify(render());
-    const body = { text, etag: `"${createHash("sha1").update(text).digest("base64")}"` };
+    const bytes = Buffer.from(JSON.stringify(render()), "utf8");
+    const body = { bytes, etag: `"${createHash("sha1").update(bytes).digest("base64")}"` };
     this.bodies.set(name, { inputs, body });
     return body;
   }

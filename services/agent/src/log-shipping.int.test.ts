@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { logsV1 } from "@gantry/proto";
+import { linesOfBlock, unpackBlock } from "@gantry/logs/shipping";
 import { connectBus, createLogger } from "@gantry/platform";
 import type { Bus } from "@gantry/platform/bus";
 import { createTestCluster, eventually } from "@gantry/platform/testing";
@@ -40,7 +41,7 @@ async function shipped(taskId: string): Promise<string[]> {
   for (let seq = 1; seq <= last; seq++) {
     const m = await bus.jsm.streams.getMessage(stream, { seq });
     const batch = fromBinary(logsV1.LogBatchSchema, m!.data);
-    for (const c of batch.chunks) if (c.taskId === taskId) out.push(...c.texts.map((t) => `${c.stream}:${t}`));
+    for (const c of batch.chunks) if (c.taskId === taskId) out.push(...linesOfBlock(unpackBlock({ codec: c.blockCodec, data: c.block }), c.lineCount).map((t) => `${c.stream}:${t}`));
   }
   return out;
 }

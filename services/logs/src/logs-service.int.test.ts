@@ -14,6 +14,8 @@ import { createTestCluster, createTestDatabase, eventually, type TestDatabase } 
 import { startLogs, type RunningLogs } from "./start-logs.ts";
 import { dropLogsDatabase } from "./adapters/logs-database.postgres.ts";
 import { compileLogsSettings } from "./logs-options.ts";
+import { chunksOfBatch } from "./domain/log-chunk.ts";
+import { packBlock } from "./domain/line-block.ts";
 
 const signer = createTokenSigner(generateSigningKey());
 const authenticator = createAuthenticator(signer);
@@ -109,6 +111,71 @@ describe("logs service", () => {
     assert.deepEqual(texts(await client.queryLogs(filter({ component: "scheduler", sinceUnixMicros: micros(now - 10 * 60_000) }))), ["recent warn", "recent info"]);
   });
 
+  test("a chunk whose lines have their own times and levels is answered line by line (level, window, cursors)", async () => {
+    const now = Date.now();
+    const batch = create(logsV1.LogBatchSchema, {
+      agentId: "agent-1",
+      hostname: "host-1",
+      chunks: [{ component: "registry", stream: "log", timesUnixMicros: [micros(now - 3_000), micros(now - 2_000), micros(now - 1_000)], levels: [30, 50, 40], texts: ["started", "boom\nsecond line", "slow"] }],
+    });
+    await bus.js.publish(cluster.names.subject(logsComponentSubject("registry")), toBinary(logsV1.LogBatchSchema, batch), { msgID: `test:${++batchNo}` });
+    await eventually("registry lines", async () => (await client.queryLogs(filter({ component: "registry" }))).lines.length === 3, 10_000);
+    const all = (await client.queryLogs(filter({ component: "registry" }))).lines;
+    assert.deepEqual(all.map((l) => [l.text, l.level, Number(l.timeUnixMicros / 1000n)]), [["started", 30, now - 3_000], ["boom\u2424second line", 50, now - 2_000], ["slow", 40, now - 1_000]], "a line break inside a text is kept as ␤");
+    assert.deepEqual(texts(await client.queryLogs(filter({ component: "registry", minLevel: 40 }))), ["boom\u2424second line", "slow"]);
+    assert.deepEqual(texts(await client.queryLogs(filter({ component: "registry", sinceUnixMicros: micros(now - 2_500), untilUnixMicros: micros(now - 1_500) }))), ["boom\u2424second line"]);
+    assert.deepEqual(texts(await client.queryLogs({ ...filter({ component: "registry", minLevel: 40 }), skipPrev: 1 })), ["slow"]);
+    assert.deepEqual(texts(await client.queryLogs({ ...filter({ component: "registry" }), cursor: all[0]!.cursor, limit: 1 })), ["boom\u2424second line"], "a cursor inside a chunk");
+    assert.deepEqual(texts(await client.queryLogs({ ...filter({ component: "registry" }), cursor: all[2]!.cursor, skipPrev: 2 })), ["boom\u2424second line", "slow"], "the last lines up to a cursor, the cursor's line included");
+  });
+
+  test("packed blocks, as agents ship them, are stored and followed as they came; a block that does not hold what it says is parked", async () => {
+    const block = (lines: string[]) => packBlock(Buffer.from(lines.map((l) => `${l}\n`).join("")));
+    const publishBlocks = async (chunks: { task: string; lines: string[]; lineCount?: number }[]) => {
+      const batch = create(logsV1.LogBatchSchema, {
+        agentId: "agent-1",
+        hostname: "host-1",
+        chunks: chunks.map((c) => {
+          const packed = block(c.lines);
+          return { appId: "/pk", instanceId: `inst-${c.task}`, taskId: c.task, stream: "stdout", timesUnixMicros: [micros(Date.now())], block: packed.data, blockCodec: packed.codec, lineCount: c.lineCount ?? c.lines.length };
+        }),
+      });
+      await bus.js.publish(cluster.names.subject(logsTaskSubject("agent-1")), toBinary(logsV1.LogBatchSchema, batch), { msgID: `test:${++batchNo}` });
+    };
+    const many = Array.from({ length: 300 }, (_, i) => `packed ${i} ${"abc".repeat(i % 7)}`);
+    const parkedBefore = logs.stats.parked;
+    await publishBlocks([{ task: "pk.t1", lines: many }, { task: "pk.t2", lines: ["small 1", "small 2"] }]);
+    await publishBlocks([{ task: "pk.t1", lines: ["a", "b", "c", "d"], lineCount: 5 }]);
+    await publishBlocks([{ task: "pk.t2", lines: ["small 3"] }]);
+    await eventually("the good blocks stored", async () => (await client.queryLogs(filter({ taskId: "pk.t2" }))).lines.length === 3, 10_000);
+    assert.equal(logs.stats.parked, parkedBefore + 1, "the malformed batch is parked");
+    const stored = (await client.queryLogs(filter({ taskId: "pk.t1" }))).lines;
+    assert.deepEqual(stored.map((l) => l.text), many);
+    assert.deepEqual(texts(await client.queryLogs(filter({ taskId: "pk.t2" }))), ["small 1", "small 2", "small 3"]);
+    assert.deepEqual(texts(await client.queryLogs({ ...filter({ appId: "/pk", text: "PACKED 29" }) })), many.filter((l) => l.startsWith("packed 29")));
+
+    // Follow from a cursor inside the stored block, then a live block: positions agree across the seam.
+    const abort = new AbortController();
+    const got: logsV1.LogLine[] = [];
+    const following = (async () => {
+      try {
+        for await (const r of client.followLogs({ ...filter({ taskId: "pk.t1" }), cursor: stored[249]!.cursor }, { signal: abort.signal, deadlineMs: 60_000 })) got.push(...r.lines);
+      } catch (err) {
+        if (!abort.signal.aborted) throw err;
+      }
+    })();
+    await eventually("the stored rest", () => got.length >= 50, 10_000);
+    await publishBlocks([{ task: "pk.t1", lines: ["live 1", "live 2"] }]);
+    await eventually("the live lines", () => got.length >= 52, 10_000);
+    abort.abort();
+    await following;
+    assert.deepEqual(got.map((l) => l.text), [...many.slice(250), "live 1", "live 2"]);
+    assert.deepEqual(got.slice(0, 50).map((l) => l.cursor), stored.slice(250).map((l) => l.cursor));
+    await eventually("the live lines stored", async () => (await client.queryLogs(filter({ taskId: "pk.t1" }))).lines.length === 302, 10_000);
+    const after = await client.queryLogs({ ...filter({ taskId: "pk.t1" }), cursor: stored[299]!.cursor });
+    assert.deepEqual(after.lines.map((l) => [l.text, l.cursor]), got.slice(50).map((l) => [l.text, l.cursor]), "a live line's cursor is its stored line's");
+  });
+
   test("follow sends the last lines, then new lines as they are shipped, each once", async () => {
     await publish({ task: "f.t1", app: "/f" }, ["before 1", "before 2"]);
     await eventually("stored", async () => (await client.queryLogs(filter({ taskId: "f.t1" }))).lines.length === 2, 10_000);
@@ -151,7 +218,9 @@ describe("logs service", () => {
     await eventually("stored", async () => (await client.queryLogs(filter({ taskId: "dup.t1" }))).lines.length === 1, 10_000);
     // What a redelivery after a crash between commit and ack looks like to the store.
     const raw = await bus.jsm.streams.getMessage(cluster.names.stream("LOGS"), { seq });
-    const outcome = await logs.store.storeBatches([{ seq, batch: fromBinary(logsV1.LogBatchSchema, raw!.data) }]);
+    const checked = chunksOfBatch(seq, fromBinary(logsV1.LogBatchSchema, raw!.data));
+    assert.ok(checked.ok);
+    const outcome = await logs.store.storeBatches([{ seq, chunks: checked.chunks }]);
     assert.deepEqual(outcome, { stored: 0, duplicates: 1, expired: 0 });
     assert.deepEqual(texts(await client.queryLogs(filter({ taskId: "dup.t1" }))), ["only once"]);
   });

@@ -29,7 +29,8 @@ export interface RunningLogs {
 /**
  * Starts the logs service: its database (created and migrated), the time partitions (created
  * ahead, expired ones dropped, then again every `maintenanceEveryMs`), the LOGS ingest (durable
- * consumer → COPY, acknowledged after commit) and `gantry.logs.v1.LogsService` over gRPC.
+ * consumer → one COPY of chunks per group of batches, acknowledged after commit) and
+ * `gantry.logs.v1.LogsService` over gRPC.
  */
 export async function startLogs(options: LogsOptions): Promise<RunningLogs> {
   const { logger, settings } = options;
@@ -44,7 +45,7 @@ export async function startLogs(options: LogsOptions): Promise<RunningLogs> {
     await partitions.maintain(Date.now());
     const store = new LogStore(database.pool, partitions);
     timer = setInterval(() => {
-      partitions.maintain(Date.now()).then(() => store.pruneBatchRecords(Date.now() - 4 * 24 * 3600 * 1000)).catch((err) => logger.warn({ err }, "log partition maintenance failed; will retry"));
+      partitions.maintain(Date.now()).catch((err) => logger.warn({ err }, "log partition maintenance failed; will retry"));
     }, settings.maintenanceEveryMs);
     timer.unref();
     bus = await connectBus(options.natsUrl, options.names, "logs", options.tls);

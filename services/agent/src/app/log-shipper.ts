@@ -1,5 +1,5 @@
 import type { Logger } from "@gantry/platform/logging";
-import { containerOfTask, splitLines } from "../domain/log-line-splitter.ts";
+import { containerOfTask, cutLineBlock } from "../domain/log-line-splitter.ts";
 
 /** The two output files of a task. */
 export type OutputStream = "stdout" | "stderr";
@@ -36,8 +36,11 @@ export interface TaskLogBatch {
   stream: OutputStream;
   /** Message id: `<agent>/<task>/<stream>/<start>-<end>`, so a re-publish of the same range is stored once. */
   msgId: string;
-  times: bigint[];
-  lines: string[];
+  /** When the lines were read (µs since the epoch): the time of every line of the batch. */
+  time: bigint;
+  /** The lines as a line block (each followed by `\n`; see `@gantry/logs/shipping`), bytes of the file as they are. */
+  block: Uint8Array;
+  lineCount: number;
 }
 
 /** What the shipper needs from the node (adapters/log-files.fs.ts) and the bus (adapters/log-publisher.nats.ts). */
@@ -65,6 +68,8 @@ interface Followed {
   task: ShippableTask;
   offsets: LogOffsets;
   busy: boolean;
+  /** Offsets moved (a batch acknowledged) since they were last saved. */
+  unsaved: boolean;
   dirty: boolean;
   unwatch: () => void;
 }
@@ -72,10 +77,11 @@ interface Followed {
 /**
  * Ships every task's stdout and stderr from its sandbox files to the LOGS stream: follows each
  * file by offset (woken by inotify through `watch`, plus a rescan every `rescanMs` that also finds
- * new and ended tasks), cuts complete lines, publishes them in batches of up to 256 KiB, and
- * records the offset in the task's sandbox only after JetStream acknowledged the batch. A batch
- * is announced (`pending`) before it is published, so an agent killed in between re-publishes the
- * same range under the same msg id (stored once). A task that ended is read to its last byte (a
+ * new and ended tasks), cuts complete lines into line blocks (the file's bytes), publishes them in
+ * batches of up to 256 KiB, and records the offset in the task's sandbox only after JetStream
+ * acknowledged the batch. A batch is announced (`pending`, with the offset of the batch before:
+ * one offsets write per batch while output streams) before it is published, so an agent killed in
+ * between re-publishes the same range under the same msg id (stored once). A task that ended is read to its last byte (a
  * partial last line included), then marked done. A publish that fails is retried with backoff;
  * nothing after it in that file is shipped meanwhile.
  */
@@ -127,7 +133,7 @@ export class LogShipper {
       }
       const offsets = this.#ports.loadOffsets(task.taskId) ?? { stdout: { offset: 0 }, stderr: { offset: 0 } };
       if (offsets.done) continue;
-      const f: Followed = { task, offsets, busy: false, dirty: false, unwatch: () => undefined };
+      const f: Followed = { task, offsets, busy: false, unsaved: false, dirty: false, unwatch: () => undefined };
       f.unwatch = this.#ports.watch(task.taskId, () => this.#pump(f));
       this.#followed.set(task.taskId, f);
       this.#pump(f);
@@ -191,35 +197,46 @@ export class LogShipper {
   /** Ships one file up to its current end; true when everything in it was shipped. */
   async #ship(f: Followed, stream: OutputStream, ended: boolean): Promise<boolean> {
     const at = f.offsets[stream];
-    if (at.pending) {
-      const { start, end } = at.pending;
-      await this.#publishRange(f, stream, start, end, splitLines(this.#ports.read(f.task.taskId, stream, start, end - start), true).lines);
+    try {
+      if (at.pending) {
+        const { start, end } = at.pending;
+        const cut = cutLineBlock(this.#ports.read(f.task.taskId, stream, start, end - start), true);
+        await this.#publishRange(f, stream, start, end, cut.block, cut.lines);
+      }
+      const size = this.#ports.size(f.task.taskId, stream);
+      while (at.offset < size && !this.#stopped) {
+        const length = Math.min(size - at.offset, BATCH_BYTES);
+        const last = at.offset + length === size;
+        const { block, lines, consumed } = cutLineBlock(this.#ports.read(f.task.taskId, stream, at.offset, length), ended && last);
+        if (consumed === 0) return false; // a partial line: wait for its end (or the task's)
+        await this.#publishRange(f, stream, at.offset, at.offset + consumed, block, lines);
+      }
+      this.#ports.rotate(f.task.taskId, stream, at.offset);
+      return at.offset >= size;
+    } finally {
+      // The offset of the last batch acknowledged, unless the next batch's announcement carried it.
+      if (f.unsaved) this.#save(f);
     }
-    const size = this.#ports.size(f.task.taskId, stream);
-    while (at.offset < size && !this.#stopped) {
-      const length = Math.min(size - at.offset, BATCH_BYTES);
-      const last = at.offset + length === size;
-      const { lines, consumed } = splitLines(this.#ports.read(f.task.taskId, stream, at.offset, length), ended && last);
-      if (consumed === 0) return false; // a partial line: wait for its end (or the task's)
-      await this.#publishRange(f, stream, at.offset, at.offset + consumed, lines);
-    }
-    this.#ports.rotate(f.task.taskId, stream, at.offset);
-    return at.offset >= size;
+  }
+
+  #save(f: Followed): void {
+    this.#ports.saveOffsets(f.task.taskId, f.offsets);
+    f.unsaved = false;
   }
 
   /** Publishes the lines of bytes [start, end) of a file, announced first, recorded once acknowledged. */
-  async #publishRange(f: Followed, stream: OutputStream, start: number, end: number, lines: string[]): Promise<void> {
+  async #publishRange(f: Followed, stream: OutputStream, start: number, end: number, block: Uint8Array, lineCount: number): Promise<void> {
     const at = f.offsets[stream];
     at.pending = { start, end };
-    this.#ports.saveOffsets(f.task.taskId, f.offsets);
-    const now = BigInt(this.#ports.now()) * 1000n;
+    this.#save(f);
     const batch: TaskLogBatch = {
       task: f.task,
       container: containerOfTask(f.task.taskId, f.task.instanceId),
       stream,
       msgId: `${this.#agentId}/${f.task.taskId}/${stream}/${start}-${end}`,
-      times: lines.map(() => now),
-      lines,
+      time: BigInt(this.#ports.now()) * 1000n,
+      block,
+      lineCount,
     };
     for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, 5_000)) {
       try {
@@ -231,9 +248,12 @@ export class LogShipper {
         await new Promise((r) => setTimeout(r, pauseMs));
       }
     }
-    this.shippedLines += lines.length;
+    this.shippedLines += lineCount;
     at.offset = end;
     delete at.pending;
-    this.#ports.saveOffsets(f.task.taskId, f.offsets);
+    // Saved with the next batch's announcement when one follows at once (one write per batch
+    // while output streams), else when this file's shipping pauses (#ship). Killed in between,
+    // the agent re-publishes this batch under its msg id: stored once.
+    f.unsaved = true;
   }
 }

@@ -3,9 +3,10 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { logsV1, LOGS_STREAM, logsComponentSubject, logsTaskSubject } from "@gantry/proto";
 import type { Bus } from "@gantry/platform/bus";
 import { positionOf } from "../domain/log-position.ts";
-import { matchesSelection, type LogSelection } from "../domain/log-query.ts";
+import type { LogSelection } from "../domain/log-query.ts";
+import { chunkMayMatch, chunksOfBatch, linesOfChunk, type StoredLine } from "../domain/log-chunk.ts";
 import { storedThrough } from "./log-ingest.nats.ts";
-import type { LogStore, StoredLine } from "./log-store.postgres.ts";
+import type { LogStore } from "./log-store.postgres.ts";
 
 const PAGE = 1_000;
 
@@ -45,10 +46,11 @@ export async function* followLines(bus: Bus, store: LogStore, selection: LogSele
   signal.addEventListener("abort", stop, { once: true });
   try {
     for await (const m of messages) {
-      const lines = linesOf(m.seq, fromBinary(logsV1.LogBatchSchema, m.data)).filter((l) => (last === undefined || l.pos > last) && matchesSelection(selection, l));
+      const lines = matchingLinesOf(m.seq, fromBinary(logsV1.LogBatchSchema, m.data), selection, last);
       if (lines.length === 0) continue;
       last = lines[lines.length - 1]!.pos;
-      yield lines;
+      // In pages, as the stored part: a batch may hold 65,535 short lines, more than one gRPC message should.
+      for (let i = 0; i < lines.length; i += PAGE) yield lines.slice(i, i + PAGE);
     }
   } finally {
     signal.removeEventListener("abort", stop);
@@ -64,27 +66,17 @@ export function subjectFor(s: LogSelection): string {
   return "logs.>";
 }
 
-/** The lines of one batch, with the positions the store gives them. */
-export function linesOf(seq: number, batch: logsV1.LogBatch): StoredLine[] {
+/**
+ * The lines of one batch that match `selection` and come after `after`, with the positions the
+ * store gives them; none for a batch the ingest parks (it is never stored either).
+ */
+export function matchingLinesOf(seq: number, batch: logsV1.LogBatch, selection: LogSelection, after: bigint | undefined): StoredLine[] {
+  const checked = chunksOfBatch(seq, batch);
+  if (!checked.ok) return [];
   const out: StoredLine[] = [];
-  let index = 0;
-  for (const c of batch.chunks) {
-    for (let i = 0; i < c.texts.length; i++, index++) {
-      out.push({
-        pos: positionOf(seq, index),
-        timeMicros: c.timesUnixMicros[i] ?? 0n,
-        agentId: batch.agentId,
-        hostname: batch.hostname,
-        appId: c.appId,
-        instanceId: c.instanceId,
-        taskId: c.taskId,
-        container: c.container,
-        stream: c.stream,
-        component: c.component,
-        level: c.levels[i] ?? 0,
-        text: c.texts[i]!,
-      });
-    }
+  for (const chunk of checked.chunks) {
+    if (!chunkMayMatch(selection, chunk)) continue;
+    for (const line of linesOfChunk(chunk, selection, { ...(after === undefined ? {} : { after }), max: chunk.lineCount })) out.push(line);
   }
   return out;
 }

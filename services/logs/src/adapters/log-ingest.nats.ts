@@ -5,6 +5,7 @@ import { logsV1, LOGS_STREAM } from "@gantry/proto";
 import { delay } from "@gantry/platform/async";
 import { ensureStream, openParking, type Bus } from "@gantry/platform/bus";
 import type { Logger } from "@gantry/platform/logging";
+import { chunksOfBatch } from "../domain/log-chunk.ts";
 import type { IncomingBatch, LogStore } from "./log-store.postgres.ts";
 
 /** The durable consumer of the LOGS stream that stores lines (`<cluster>_logs_ingest`). */
@@ -34,7 +35,7 @@ export interface IngestOptions {
   store: LogStore;
   logger: Logger;
   signal: AbortSignal;
-  /** Most lines in one transaction (default 50,000). */
+  /** Most lines in one commit (default 200,000). */
   maxLinesPerCommit?: number;
   /** Ack deadline (default 30 s); messages waiting on a slow commit are kept alive meanwhile. */
   ackWaitMs?: number;
@@ -42,16 +43,17 @@ export interface IngestOptions {
 
 /**
  * Runs the ingest of the LOGS stream: a durable pull consumer (explicit acks) feeds a group
- * commit: whatever arrived while the previous transaction ran is stored in the next one (one
- * COPY), then acknowledged, so the batch size follows the load (one message when idle, thousands
- * of lines under load). A transaction that fails is retried in place with backoff, the messages
- * kept alive, until PostgreSQL is back; nothing is acknowledged before its commit. A payload that
- * is not a LogBatch is parked (PARKED stream, `parked.logs_ingest`) and acknowledged, never
- * dropped in silence. Redeliveries are skipped by the store's batch records.
+ * commit: whatever arrived while the previous commit ran is stored in the next one (one binary
+ * COPY of its chunks), then acknowledged, so the batch size follows the load (one message when
+ * idle, hundreds of thousands of lines under load). A commit that fails is retried in place with
+ * backoff, the messages kept alive, until PostgreSQL is back; nothing is acknowledged before its
+ * commit. A payload that is not a LogBatch, or one whose chunks do not hold what they say
+ * (domain/log-chunk.ts), is parked (PARKED stream, `parked.logs_ingest`) and acknowledged, never
+ * dropped in silence. Redeliveries are skipped by the store (their chunks' positions are stored).
  */
 export async function startIngest(options: IngestOptions): Promise<RunningIngest> {
   const { bus, store, logger, signal } = options;
-  const maxLines = options.maxLinesPerCommit ?? 50_000;
+  const maxLines = options.maxLinesPerCommit ?? 200_000;
   const ackWaitMs = options.ackWaitMs ?? 30_000;
   const stream = await ensureStream(bus, LOGS_STREAM);
   const durable = bus.names.consumer(INGEST_DURABLE);
@@ -107,13 +109,19 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       while (queue.length > 0 && lines < maxLines) {
         const m = queue.shift()!;
         taken.push(m);
+        let checked;
         try {
-          const batch = fromBinary(logsV1.LogBatchSchema, m.data);
-          batches.push({ seq: m.seq, batch });
-          lines += batch.chunks.reduce((n, c) => n + c.texts.length, 0);
+          checked = chunksOfBatch(m.seq, fromBinary(logsV1.LogBatchSchema, m.data));
         } catch (err) {
-          await parkUndecodable(m, err);
+          await park(m, `not a gantry.logs.v1.LogBatch: ${(err as Error).message}`);
+          continue;
         }
+        if (!checked.ok) {
+          await park(m, `a malformed gantry.logs.v1.LogBatch: ${checked.reason}`);
+          continue;
+        }
+        batches.push({ seq: m.seq, chunks: checked.chunks });
+        lines += checked.lines;
       }
       for (let pauseMs = 100; !signal.aborted; pauseMs = Math.min(pauseMs * 2, 5_000)) {
         try {
@@ -137,13 +145,12 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     }
   })();
 
-  async function parkUndecodable(m: JsMsg, err: unknown): Promise<void> {
-    const reason = `not a gantry.logs.v1.LogBatch: ${(err as Error).message}`;
+  async function park(m: JsMsg, reason: string): Promise<void> {
     for (let pauseMs = 100; !signal.aborted; pauseMs = Math.min(pauseMs * 2, 5_000)) {
       try {
         await parking.sink({ consumer: INGEST_DURABLE, message: { stream, subject: m.subject, seq: m.seq, data: m.data, headers: m.headers }, reason, attempts: 1, key: undefined, parkedAt: new Date() });
         stats.parked++;
-        logger.error({ stream, seq: m.seq, subject: m.subject, reason }, "parked a log message that is not a LogBatch");
+        logger.error({ stream, seq: m.seq, subject: m.subject, reason }, "parked a log message that cannot be stored");
         return;
       } catch (parkErr) {
         logger.warn({ err: parkErr, retryInMs: pauseMs }, "parking a log message failed; retrying");
@@ -164,7 +171,7 @@ export async function storedThrough(bus: Bus): Promise<number> {
 /**
  * Creates the durable, or updates it; when a previous process left deliveries unacknowledged (it
  * crashed between receiving and acknowledging), recreates it from its ack floor so they come
- * again at once rather than after their ack deadline (the batch records skip what was committed).
+ * again at once rather than after their ack deadline (the store skips the chunks already committed).
  */
 async function attachIngestConsumer(bus: Bus, stream: string, durable: string, settings: Partial<ConsumerConfig>, logger: Logger): Promise<void> {
   let info;

@@ -1,17 +1,21 @@
 import type pg from "pg";
 import { createHash } from "node:crypto";
-import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import copyStreams from "pg-copy-streams";
-import type { logsV1 } from "@gantry/proto";
+import { linesOfChunk, type LogChunkRecord, type StoredLine } from "../domain/log-chunk.ts";
+import type { BlockCodecNumber } from "../domain/line-block.ts";
 import { LINES_PER_BATCH_LIMIT } from "../domain/log-position.ts";
 import type { LogQuery, LogSelection } from "../domain/log-query.ts";
+import { CHUNK_COPY_SQL, chunkCopyData } from "./chunk-copy.postgres.ts";
 import type { PartitionKeeper } from "./partition-keeper.postgres.ts";
 
-/** A batch as it came off the stream: its sequence and decoded lines. */
+export type { StoredLine } from "../domain/log-chunk.ts";
+
+/** A batch as it came off the stream: its sequence and its checked chunks (domain/log-chunk.ts chunksOfBatch). */
 export interface IncomingBatch {
   seq: number;
-  batch: logsV1.LogBatch;
+  chunks: LogChunkRecord[];
 }
 
 /** What one `storeBatches` call did. */
@@ -20,167 +24,182 @@ export interface StoreOutcome {
   stored: number;
   /** Batches already stored (redeliveries), skipped whole. */
   duplicates: number;
-  /** Lines older than the retention horizon, not stored. */
+  /** Lines of chunks whose newest line is older than the retention horizon, not stored. */
   expired: number;
 }
 
-/** One stored line as queries return it. */
-export interface StoredLine {
-  pos: bigint;
-  timeMicros: bigint;
-  agentId: string;
-  hostname: string;
-  appId: string;
-  instanceId: string;
-  taskId: string;
-  container: string;
-  stream: string;
-  component: string;
-  level: number;
-  text: string;
-}
-
-const COPY_SQL = "COPY log_lines (pos, time, agent_id, hostname, app_id, instance_id, task_id, container, stream, component, level, text) FROM STDIN";
+/** Chunks fetched per query page at first; each further page of the same query fetches 4× more, up to MAX_PAGE. */
+const FIRST_PAGE = 64;
+const MAX_PAGE = 4_096;
+const NO_POSITION = -1n;
+const APPS_OF_TASKS_KEPT = 10_000;
+const PAST_EVERY_POSITION = 2n ** 62n;
 
 /**
- * The line table: bulk ingest with COPY (one transaction per group of batches, their sequences
- * recorded in `log_batches` in the same transaction: a redelivered batch is skipped, so across
- * crashes and restarts no line is stored twice and, acknowledging only after commit, none is lost)
- * and the range queries of the API.
+ * The chunk table (`log_chunks`, one row per chunk of lines; see domain/log-chunk.ts): ingest of
+ * checked batches (one binary COPY per group of batches; a redelivered batch's chunks are found
+ * by their first position and skipped, so across crashes no line is stored twice and,
+ * acknowledging only after commit, none is lost) and the range queries of the API, which read
+ * chunks in position order and decode only the lines they return.
  */
 export class LogStore {
   readonly #pool: pg.Pool;
   readonly #partitions: PartitionKeeper;
+  /** Task id → app id, oldest first (the first entry is dropped when full). */
+  readonly #appOfTask = new Map<string, string>();
 
   constructor(pool: pg.Pool, partitions: PartitionKeeper) {
     this.#pool = pool;
     this.#partitions = partitions;
   }
 
-  /** Stores batches in one transaction; resolves once committed. Throws when PostgreSQL fails (nothing of the call is stored then). */
+  /** Stores batches with one COPY; resolves once committed. Throws when PostgreSQL fails (nothing of the call is stored then). */
   async storeBatches(batches: readonly IncomingBatch[], nowMs = Date.now()): Promise<StoreOutcome> {
-    if (batches.length === 0) return { stored: 0, duplicates: 0, expired: 0 };
-    const times = new Set<number>();
-    for (const { batch } of batches) for (const chunk of batch.chunks) for (const t of chunk.timesUnixMicros) times.add(Math.floor(Number(t) / 60_000_000) * 60_000);
-    const keep = await this.#partitions.prepareFor(times, nowMs);
+    const minuteOf = (c: LogChunkRecord) => Math.floor(Number(c.lastMicros) / 60_000_000) * 60_000;
+    const minutes = new Set<number>();
+    for (const b of batches) for (const c of b.chunks) minutes.add(minuteOf(c));
+    if (minutes.size === 0) return { stored: 0, duplicates: 0, expired: 0 };
+    const keep = await this.#partitions.prepareFor(minutes, nowMs);
+    const rows: LogChunkRecord[] = [];
+    const batchOf = new Map<bigint, number>();
+    let expired = 0;
+    for (const b of batches) {
+      for (const c of b.chunks) {
+        if (!keep(minuteOf(c))) {
+          expired += c.lineCount;
+          continue;
+        }
+        rows.push(c);
+        batchOf.set(c.firstPos, b.seq);
+      }
+    }
+    if (rows.length === 0) return { stored: 0, duplicates: 0, expired };
+    // Redelivered chunks are found by their positions and left out; should another ingester store
+    // one meanwhile, the unique index fails this COPY and the caller retries (then finds it).
+    const { rows: found } = await this.#pool.query<{ fp: string }>(prepared("SELECT first_pos::text AS fp FROM log_chunks WHERE first_pos = ANY($1::int8[])", [rows.map((c) => String(c.firstPos))]));
+    const already = new Set(found.map((r) => BigInt(r.fp)));
+    const fresh = rows.filter((c) => !already.has(c.firstPos));
+    if (fresh.length > 0) await this.#copy(fresh);
+    let stored = 0;
+    const storedBatches = new Set<number>();
+    for (const c of fresh) {
+      stored += c.lineCount;
+      storedBatches.add(batchOf.get(c.firstPos)!);
+    }
+    const duplicates = new Set([...batchOf.values()].filter((seq) => !storedBatches.has(seq))).size;
+    return { stored, duplicates, expired };
+  }
+
+  /** Writes chunks with one binary COPY (atomic: all of them or, when it throws, none). */
+  async #copy(chunks: readonly LogChunkRecord[]): Promise<void> {
     const client = await this.#pool.connect();
     try {
-      await client.query("BEGIN");
-      const fresh = await client.query<{ seq: string }>(
-        "INSERT INTO log_batches (seq, lines) SELECT * FROM unnest($1::int8[], $2::int4[]) ON CONFLICT (seq) DO NOTHING RETURNING seq",
-        [batches.map((b) => b.seq), batches.map((b) => b.batch.chunks.reduce((n, c) => n + c.texts.length, 0))],
-      );
-      const freshSeqs = new Set(fresh.rows.map((r) => Number(r.seq)));
-      let stored = 0;
-      let expired = 0;
-      const rows: string[] = [];
-      // Lines of one batch mostly share their time: its text and retention verdict are computed once per distinct time.
-      let lastMicros = -1n;
-      let lastTime = "";
-      let lastKept = true;
-      for (const { seq, batch } of batches) {
-        if (!freshSeqs.has(seq)) continue;
-        const agent = esc(batch.agentId);
-        const host = esc(batch.hostname);
-        // Positions as plain numbers: seq < 2^37 keeps seq * 65536 + index below 2^53.
-        const base = seq * LINES_PER_BATCH_LIMIT;
-        let index = 0;
-        for (const chunk of batch.chunks) {
-          const prefix = `${agent}\t${host}\t${esc(chunk.appId)}\t${esc(chunk.instanceId)}\t${esc(chunk.taskId)}\t${esc(chunk.container)}\t${esc(chunk.stream)}\t${esc(chunk.component)}\t`;
-          for (let i = 0; i < chunk.texts.length; i++, index++) {
-            const micros = chunk.timesUnixMicros[i] ?? 0n;
-            if (micros !== lastMicros) {
-              lastMicros = micros;
-              lastTime = timestampText(micros);
-              lastKept = keep(Math.floor(Number(micros) / 60_000_000) * 60_000);
-            }
-            if (!lastKept) {
-              expired++;
-              continue;
-            }
-            rows.push(`${base + index}\t${lastTime}\t${prefix}${chunk.levels[i] ?? 0}\t${esc(chunk.texts[i]!)}\n`);
-            stored++;
-          }
-        }
-      }
-      if (rows.length > 0) await pipeline(Readable.from(chunked(rows)), client.query(copyStreams.from(COPY_SQL)));
-      await client.query("COMMIT");
-      return { stored, duplicates: batches.length - freshSeqs.size, expired };
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
+      await pipeline(Readable.from(chunkCopyData(chunks)), client.query(copyStreams.from(CHUNK_COPY_SQL)));
       client.release();
+    } catch (err) {
+      client.release(err as Error); // a COPY that failed midway leaves the connection in doubt: not reused
+      throw err;
     }
   }
 
   /** Lines matching a query, oldest first (see LogQuery for after / skipPrev / limit). */
   async query(q: LogQuery): Promise<StoredLine[]> {
-    const { where, params } = whereOf(q.selection);
-    if (q.skipPrev > 0) {
-      if (q.after !== undefined) {
-        params.push(String(q.after));
-        where.push(`pos <= $${params.length}`);
-      }
-      params.push(q.skipPrev);
-      const { rows } = await this.#pool.query(prepared(`SELECT ${COLUMNS} FROM log_lines WHERE ${where.join(" AND ") || "true"} ORDER BY pos DESC LIMIT $${params.length}`, params));
-      return rows.reverse().map(toLine);
-    }
-    if (q.after !== undefined) {
-      params.push(String(q.after));
-      where.push(`pos > $${params.length}`);
-    }
-    params.push(q.limit);
-    const { rows } = await this.#pool.query(prepared(`SELECT ${COLUMNS} FROM log_lines WHERE ${where.join(" AND ") || "true"} ORDER BY pos LIMIT $${params.length}`, params));
-    return rows.map(toLine);
+    if (q.skipPrev > 0) return (await this.#collect(q.selection, { ...(q.after === undefined ? {} : { upTo: q.after }), newestFirst: true }, q.skipPrev)).reverse();
+    return this.#collect(q.selection, q.after === undefined ? {} : { after: q.after }, q.limit);
   }
 
   /** Lines matching a selection with after < pos ≤ upTo, oldest first, at most `limit` (for follow's stored part). */
   async between(selection: LogSelection, after: bigint | undefined, upTo: bigint, limit: number): Promise<StoredLine[]> {
-    const { where, params } = whereOf(selection);
-    if (after !== undefined) {
-      params.push(String(after));
-      where.push(`pos > $${params.length}`);
-    }
-    params.push(String(upTo), limit);
-    const { rows } = await this.#pool.query(prepared(`SELECT ${COLUMNS} FROM log_lines WHERE ${[...where, `pos <= $${params.length - 1}`].join(" AND ")} ORDER BY pos LIMIT $${params.length}`, params));
-    return rows.map(toLine);
+    return this.#collect(selection, { ...(after === undefined ? {} : { after }), upTo }, limit);
   }
 
-  /** The app a task's lines belong to, from any stored line of it; undefined when none is stored. */
+  /**
+   * The app a task's lines belong to, from its newest stored chunk; undefined when none is stored.
+   * Remembered once found (a task never changes app): every query by task asks it, for its permission check.
+   */
   async appOfTask(taskId: string): Promise<string | undefined> {
-    const { rows } = await this.#pool.query<{ app_id: string }>("SELECT app_id FROM log_lines WHERE task_id = $1 AND task_id <> '' ORDER BY pos DESC LIMIT 1", [taskId]);
-    return rows[0]?.app_id;
+    const known = this.#appOfTask.get(taskId);
+    if (known !== undefined) return known;
+    const { rows } = await this.#pool.query<{ app_id: string }>(prepared("SELECT app_id FROM log_chunks WHERE task_id = $1 AND task_id <> '' ORDER BY first_pos DESC LIMIT 1", [taskId]));
+    const app = rows[0]?.app_id;
+    if (app !== undefined) {
+      if (this.#appOfTask.size >= APPS_OF_TASKS_KEPT) this.#appOfTask.delete(this.#appOfTask.keys().next().value!);
+      this.#appOfTask.set(taskId, app);
+    }
+    return app;
   }
 
   /** The app of an instance's lines, like appOfTask. */
   async appOfInstance(instanceId: string): Promise<string | undefined> {
-    const { rows } = await this.#pool.query<{ app_id: string }>("SELECT app_id FROM log_lines WHERE instance_id = $1 LIMIT 1", [instanceId]);
+    const { rows } = await this.#pool.query<{ app_id: string }>(prepared("SELECT app_id FROM log_chunks WHERE instance_id = $1 AND instance_id <> '' ORDER BY first_pos DESC LIMIT 1", [instanceId]));
     return rows[0]?.app_id;
   }
 
-  /** Forgets batch sequences stored before `beforeMs` (the stream no longer holds them, so none can be redelivered). */
-  async pruneBatchRecords(beforeMs: number): Promise<number> {
-    const { rowCount } = await this.#pool.query("DELETE FROM log_batches WHERE stored_at < $1", [new Date(beforeMs)]);
-    return rowCount ?? 0;
+  /**
+   * At most `max` lines matching `selection` within the bounds (after < pos ≤ upTo), the oldest
+   * first or, with `newestFirst`, the newest first: pages of chunks in position order, each page
+   * cut in SQL to the chunks that hold the lines still wanted (when no line-level filter can drop
+   * lines, their line counts say which), so the last 1,000 lines of a task read one or two chunks.
+   */
+  async #collect(selection: LogSelection, bounds: { after?: bigint; upTo?: bigint; newestFirst?: boolean }, max: number): Promise<StoredLine[]> {
+    const out: StoredLine[] = [];
+    const { where, params } = whereOf(selection);
+    const exact = selection.text === undefined && selection.minLevel === undefined && selection.sinceMicros === undefined && selection.untilMicros === undefined;
+    const after = bounds.after ?? NO_POSITION;
+    const upTo = bounds.upTo ?? PAST_EVERY_POSITION;
+    // A chunk lies inside its batch's sequence: one holding a line after `after` starts above after − 65,536.
+    let edge = bounds.newestFirst ? upTo + 1n : after - BigInt(LINES_PER_BATCH_LIMIT);
+    const n = params.length;
+    const order = bounds.newestFirst ? "DESC" : "";
+    const text = `
+      SELECT ${COLUMNS} FROM (
+        SELECT *, sum(line_count) OVER (ORDER BY first_pos ${order}) AS running
+          FROM log_chunks
+         WHERE ${[...where, bounds.newestFirst ? `first_pos < $${n + 1}` : `first_pos > $${n + 1}`, `first_pos + line_count - 1 > $${n + 2}`, `first_pos <= $${n + 3}`].join(" AND ")}
+         ORDER BY first_pos ${order}
+         LIMIT $${n + 4}
+      ) c
+      WHERE running - line_count < $${n + 5}
+      ORDER BY first_pos ${order}`;
+    for (let page = FIRST_PAGE; out.length < max; page = Math.min(page * 4, MAX_PAGE)) {
+      const wanted = exact ? max - out.length : MAX_PAGE * LINES_PER_BATCH_LIMIT;
+      const { rows } = await this.#pool.query(prepared(text, [...params, String(edge), String(after), String(upTo), page, wanted]));
+      for (const row of rows) {
+        const chunk = toChunk(row);
+        out.push(...linesOfChunk(chunk, selection, { ...bounds, max: max - out.length }));
+        edge = chunk.firstPos;
+        if (out.length >= max) break;
+      }
+      // Fewer chunks than the page and fewer lines than wanted: no chunk is left. (A page cut to
+      // the lines wanted may come short when a bound cut its first chunk: the next page goes on.)
+      let lines = 0;
+      for (const row of rows) lines += row.line_count as number;
+      if (rows.length < page && lines < wanted) break;
+    }
+    return out;
   }
 }
 
 /**
  * A named (prepared) statement: planning a query over every partition and its indexes costs more
- * than running it (≈ 10 ms against ≈ 1 ms for the last 1,000 lines of a task); a connection plans
- * each query shape once, then PostgreSQL prunes partitions at run time. The name is the text's hash.
+ * than running it; a connection plans each query shape once, then PostgreSQL prunes partitions
+ * at run time. The name is the text's hash.
  */
 function prepared(text: string, values: unknown[]): { name: string; text: string; values: unknown[] } {
   return { name: `logs_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`, text, values };
 }
 
-const COLUMNS = "pos::text AS pos_text, (extract(epoch FROM time) * 1000000)::int8::text AS t, agent_id, hostname, app_id, instance_id, task_id, container, stream, component, level, text";
+const COLUMNS = `first_pos::text AS fp, line_count, (extract(epoch FROM first_time) * 1000000)::int8::text AS ft, (extract(epoch FROM last_time) * 1000000)::int8::text AS lt,
+  agent_id, hostname, app_id, instance_id, task_id, container, stream, component, min_level, max_level, times::text[] AS times, levels, codec, block`;
 
-function toLine(r: Record<string, unknown>): StoredLine {
+function toChunk(r: Record<string, unknown>): LogChunkRecord {
+  const times = r.times as string[] | null;
+  const levels = r.levels as number[] | null;
   return {
-    pos: BigInt(r.pos_text as string),
-    timeMicros: BigInt(r.t as string),
+    firstPos: BigInt(r.fp as string),
+    lineCount: r.line_count as number,
+    firstMicros: BigInt(r.ft as string),
+    lastMicros: BigInt(r.lt as string),
     agentId: r.agent_id as string,
     hostname: r.hostname as string,
     appId: r.app_id as string,
@@ -189,46 +208,48 @@ function toLine(r: Record<string, unknown>): StoredLine {
     container: r.container as string,
     stream: r.stream as string,
     component: r.component as string,
-    level: Number(r.level),
-    text: r.text as string,
+    minLevel: r.min_level as number,
+    maxLevel: r.max_level as number,
+    ...(times ? { times: times.map(BigInt) } : {}),
+    ...(levels ? { levels } : {}),
+    codec: r.codec as BlockCodecNumber,
+    data: r.block as Buffer,
   };
 }
 
-/** SQL conditions of a selection. Each id filter also states `<> ''` so the partial indexes apply. */
+/** SQL conditions on chunks of a selection (domain/log-chunk.ts chunkMayMatch). Each id filter also states `<> ''` so the partial indexes apply. */
 function whereOf(s: LogSelection): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
-  const eq = (column: string, value: unknown, partial = false) => {
+  const eq = (column: string, value: unknown) => {
     params.push(value);
-    where.push(`${column} = $${params.length}`);
-    if (partial) where.push(`${column} <> ''`);
+    where.push(`${column} = $${params.length}`, `${column} <> ''`);
   };
-  if (s.taskId !== undefined) eq("task_id", s.taskId, true);
+  if (s.taskId !== undefined) eq("task_id", s.taskId);
   if (s.taskIdPrefix !== undefined) {
     params.push(`${likeEscape(s.taskIdPrefix)}%`);
     where.push(`task_id LIKE $${params.length}`, "task_id <> ''");
   }
   if (s.instanceId !== undefined) eq("instance_id", s.instanceId);
-  if (s.appId !== undefined) eq("app_id", s.appId, true);
-  if (s.agentId !== undefined) eq("agent_id", s.agentId);
-  if (s.component !== undefined) eq("component", s.component, true);
-  // A literal (the value is one of LOG_STREAMS): a prepared statement's generic plan can then use the partial index on stream 'log'.
+  if (s.appId !== undefined) eq("app_id", s.appId);
+  if (s.agentId !== undefined) {
+    params.push(s.agentId);
+    where.push(`agent_id = $${params.length}`);
+  }
+  if (s.component !== undefined) eq("component", s.component);
+  // A literal (the value is one of LOG_STREAMS).
   if (s.stream !== undefined) where.push(`stream = '${s.stream}'`);
   if (s.minLevel !== undefined) {
     params.push(s.minLevel);
-    where.push(`level >= $${params.length}`);
+    where.push(`max_level >= $${params.length}`);
   }
   if (s.sinceMicros !== undefined) {
     params.push(timestampText(s.sinceMicros));
-    where.push(`time >= $${params.length}::timestamptz`);
+    where.push(`last_time >= $${params.length}::timestamptz`);
   }
   if (s.untilMicros !== undefined) {
     params.push(timestampText(s.untilMicros));
-    where.push(`time < $${params.length}::timestamptz`);
-  }
-  if (s.text !== undefined) {
-    params.push(`%${likeEscape(s.text)}%`);
-    where.push(`text ILIKE $${params.length}`);
+    where.push(`first_time < $${params.length}::timestamptz`);
   }
   return { where, params };
 }
@@ -237,28 +258,10 @@ function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** COPY text format: backslash, tab, newline and carriage return escaped. */
-function esc(value: string): string {
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r")) : value;
-}
-
 /** µs since the epoch as a timestamptz literal with its µs (`2026-11-30T12:00:00.123456Z`). */
 function timestampText(micros: bigint): string {
   const ms = micros / 1000n;
   const iso = new Date(Number(ms)).toISOString();
   const sub = ((micros % 1_000_000n) + 1_000_000n) % 1_000_000n;
   return `${iso.slice(0, 19)}.${sub.toString().padStart(6, "0")}Z`;
-}
-
-/** Groups rows into ~64 KiB chunks, so the COPY stream is a few writes, not one per line. */
-function* chunked(rows: string[]): Generator<string> {
-  let buf = "";
-  for (const r of rows) {
-    buf += r;
-    if (buf.length >= 65_536) {
-      yield buf;
-      buf = "";
-    }
-  }
-  if (buf) yield buf;
 }

@@ -3,7 +3,7 @@ import type { Logger } from "@gantry/platform/logging";
 import { expiredPartitions, partitionAt, retentionHorizonMs, wantedPartitions, type PartitionPlanOptions, type PartitionRange } from "../domain/partition-plan.ts";
 
 /**
- * Keeps the time partitions of `log_lines`: creates those wanted (the retention window plus
+ * Keeps the time partitions of `log_chunks`: creates those wanted (the retention window plus
  * `ahead` intervals) and any an incoming line needs, drops those older than the retention (whole
  * tables: no DELETE, no vacuum debt). Knows the partitions that exist from the catalogue, so a
  * change of interval between runs never creates overlapping ones (an existing partition that
@@ -32,7 +32,7 @@ export class PartitionKeeper {
               (extract(epoch FROM (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\)'))[1]::timestamptz) * 1000)::int8 AS lo,
               (extract(epoch FROM (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz) * 1000)::int8 AS hi
          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = 'log_lines'::regclass`,
+        WHERE i.inhparent = 'log_chunks'::regclass`,
     );
     this.#known = rows.map((r) => ({ name: r.name, startMs: Number(r.lo), endMs: Number(r.hi) })).sort((a, b) => a.startMs - b.startMs);
     return this.#known;
@@ -78,7 +78,7 @@ export class PartitionKeeper {
     if (this.#known.some((k) => k.startMs < p.endMs && p.startMs < k.endMs)) return;
     try {
       await this.#pool.query(
-        `CREATE TABLE IF NOT EXISTS ${quoteIdent(p.name)} PARTITION OF log_lines FOR VALUES FROM ('${new Date(p.startMs).toISOString()}') TO ('${new Date(p.endMs).toISOString()}')`,
+        `CREATE TABLE IF NOT EXISTS ${quoteIdent(p.name)} PARTITION OF log_chunks FOR VALUES FROM ('${new Date(p.startMs).toISOString()}') TO ('${new Date(p.endMs).toISOString()}')`,
       );
     } catch (err) {
       // Another replica created it (or an overlapping one) meanwhile: the catalogue says what exists.

@@ -43,14 +43,14 @@ test("a selection matches lines as the SQL does (live lines of a follow)", () =>
 test("partitions: named by their UTC start, wanted from the retention horizon to `ahead` past now, expired when wholly older", () => {
   const day = 86_400_000;
   const now = Date.parse("2026-11-30T12:34:00Z");
-  assert.equal(partitionName(partitionAt(now, day).startMs), "log_lines_p20261130t0000");
-  assert.equal(partitionName(partitionAt(now, 3_600_000).startMs), "log_lines_p20261130t1200");
+  assert.equal(partitionName(partitionAt(now, day).startMs), "log_chunks_p20261130t0000");
+  assert.equal(partitionName(partitionAt(now, 3_600_000).startMs), "log_chunks_p20261130t1200");
   const plan = { intervalMs: day, retentionMs: 7 * day, ahead: 2 };
   const wanted = wantedPartitions(now, plan);
-  assert.equal(wanted[0]!.name, "log_lines_p20261123t0000");
-  assert.equal(wanted.at(-1)!.name, "log_lines_p20261202t0000");
+  assert.equal(wanted[0]!.name, "log_chunks_p20261123t0000");
+  assert.equal(wanted.at(-1)!.name, "log_chunks_p20261202t0000");
   assert.deepEqual(expiredPartitions(wanted, now, plan), [], "the partition holding the horizon is kept");
-  assert.deepEqual(expiredPartitions(wanted, now + day, plan).map((p) => p.name), ["log_lines_p20261123t0000"]);
+  assert.deepEqual(expiredPartitions(wanted, now + day, plan).map((p) => p.name), ["log_chunks_p20261123t0000"]);
   assert.equal(parseDurationMs("10m"), 600_000);
   assert.equal(parseDurationMs("7d"), 7 * day);
   assert.equal(parseDurationMs("7 days"), undefined);

@@ -99,15 +99,33 @@ export function compileQuery(request: { filter?: LogFilterFields; cursor: string
   return { selection, ...(after === undefined ? {} : { after }), skipPrev: request.skipPrev, limit: request.limit || DEFAULT_LIMIT };
 }
 
-/** Whether a line's metadata matches a selection (the same rule the SQL applies, for lines not yet stored). */
-export function matchesSelection(s: LogSelection, line: { taskId: string; instanceId: string; appId: string; agentId: string; component: string; stream: string; level: number; timeMicros: bigint; text: string }): boolean {
-  if (s.taskId !== undefined && line.taskId !== s.taskId) return false;
-  if (s.taskIdPrefix !== undefined && !line.taskId.startsWith(s.taskIdPrefix)) return false;
-  if (s.instanceId !== undefined && line.instanceId !== s.instanceId) return false;
-  if (s.appId !== undefined && line.appId !== s.appId) return false;
-  if (s.agentId !== undefined && line.agentId !== s.agentId) return false;
-  if (s.component !== undefined && line.component !== s.component) return false;
-  if (s.stream !== undefined && line.stream !== s.stream) return false;
+/** Where a line comes from: the metadata every line of a chunk shares. */
+export interface LineSource {
+  agentId: string;
+  hostname: string;
+  appId: string;
+  instanceId: string;
+  taskId: string;
+  container: string;
+  stream: string;
+  component: string;
+}
+
+/** Whether a source's metadata matches a selection's id and stream filters. */
+export function matchesSource(s: LogSelection, src: Omit<LineSource, "hostname" | "container">): boolean {
+  if (s.taskId !== undefined && src.taskId !== s.taskId) return false;
+  if (s.taskIdPrefix !== undefined && !src.taskId.startsWith(s.taskIdPrefix)) return false;
+  if (s.instanceId !== undefined && src.instanceId !== s.instanceId) return false;
+  if (s.appId !== undefined && src.appId !== s.appId) return false;
+  if (s.agentId !== undefined && src.agentId !== s.agentId) return false;
+  if (s.component !== undefined && src.component !== s.component) return false;
+  if (s.stream !== undefined && src.stream !== s.stream) return false;
+  return true;
+}
+
+/** Whether a line matches a selection (the same rule the SQL applies to chunks, line by line). */
+export function matchesSelection(s: LogSelection, line: Omit<LineSource, "hostname" | "container"> & { level: number; timeMicros: bigint; text: string }): boolean {
+  if (!matchesSource(s, line)) return false;
   if (s.minLevel !== undefined && line.level < s.minLevel) return false;
   if (s.sinceMicros !== undefined && line.timeMicros < s.sinceMicros) return false;
   if (s.untilMicros !== undefined && line.timeMicros >= s.untilMicros) return false;

@@ -1,6 +1,6 @@
 /**
- * Time partitions of the line table: each covers `[start, start + interval)` in UTC, named after
- * its start (`log_lines_p20261130t1200`). Retention drops whole partitions whose end is older
+ * Time partitions of the chunk table: each covers `[start, start + interval)` in UTC, named after
+ * its start (`log_chunks_p20261130t1200`). Retention drops whole partitions whose end is older
  * than `now - retention`, which costs a catalogue change, not a DELETE of millions of rows.
  */
 export interface PartitionPlanOptions {
@@ -25,10 +25,10 @@ export function partitionAt(ms: number, intervalMs: number): PartitionRange {
   return { name: partitionName(startMs), startMs, endMs: startMs + intervalMs };
 }
 
-/** `log_lines_pYYYYMMDDtHHMM` of a start time (UTC). */
+/** `log_chunks_pYYYYMMDDtHHMM` of a start time (UTC). */
 export function partitionName(startMs: number): string {
   const iso = new Date(startMs).toISOString(); // 2026-11-30T12:00:00.000Z
-  return `log_lines_p${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}t${iso.slice(11, 13)}${iso.slice(14, 16)}`;
+  return `log_chunks_p${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}t${iso.slice(11, 13)}${iso.slice(14, 16)}`;
 }
 
 /** The oldest time still kept at `nowMs`: lines before it are dropped at ingest and by retention. */

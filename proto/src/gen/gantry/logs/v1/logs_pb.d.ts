@@ -2,7 +2,7 @@
 // @generated from file gantry/logs/v1/logs.proto (package gantry.logs.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
@@ -304,7 +304,8 @@ export declare type LogBatch = Message<"gantry.logs.v1.LogBatch"> & {
 export declare const LogBatchSchema: GenMessage<LogBatch>;
 
 /**
- * LogChunk is consecutive lines of one source.
+ * LogChunk is consecutive lines of one source. The lines come either as `texts` (one string each)
+ * or, cheaper to ship and to store, as one `block` of `line_count` lines.
  *
  * @generated from message gantry.logs.v1.LogChunk
  */
@@ -342,21 +343,45 @@ export declare type LogChunk = Message<"gantry.logs.v1.LogChunk"> & {
   component: string;
 
   /**
-   * One entry per line: time (µs since the epoch), level (0 for task output) and text.
+   * Time (µs since the epoch) of each line, or one entry: the time of every line.
    *
    * @generated from field: repeated int64 times_unix_micros = 7;
    */
   timesUnixMicros: bigint[];
 
   /**
+   * Level of each line, or one entry: the level of every line; none: 0 (task output).
+   *
    * @generated from field: repeated uint32 levels = 8;
    */
   levels: number[];
 
   /**
+   * One entry per line (when `block_codec` is unspecified).
+   *
    * @generated from field: repeated string texts = 9;
    */
   texts: string[];
+
+  /**
+   * The lines as one block: each line's UTF-8 bytes followed by "\n" (a line never holds a "\n"),
+   * encoded as `block_codec` says. The logs service stores it as it comes.
+   *
+   * @generated from field: bytes block = 10;
+   */
+  block: Uint8Array;
+
+  /**
+   * @generated from field: gantry.logs.v1.BlockCodec block_codec = 11;
+   */
+  blockCodec: BlockCodec;
+
+  /**
+   * How many lines `block` holds.
+   *
+   * @generated from field: uint32 line_count = 12;
+   */
+  lineCount: number;
 };
 
 /**
@@ -364,6 +389,39 @@ export declare type LogChunk = Message<"gantry.logs.v1.LogChunk"> & {
  * Use `create(LogChunkSchema)` to create a new message.
  */
 export declare const LogChunkSchema: GenMessage<LogChunk>;
+
+/**
+ * BlockCodec says how a chunk's `block` is encoded.
+ *
+ * @generated from enum gantry.logs.v1.BlockCodec
+ */
+export enum BlockCodec {
+  /**
+   * No block: the chunk's lines are in `texts`.
+   *
+   * @generated from enum value: BLOCK_CODEC_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The block as is.
+   *
+   * @generated from enum value: BLOCK_CODEC_PLAIN = 1;
+   */
+  PLAIN = 1,
+
+  /**
+   * The block compressed with Zstandard (one frame).
+   *
+   * @generated from enum value: BLOCK_CODEC_ZSTD = 2;
+   */
+  ZSTD = 2,
+}
+
+/**
+ * Describes the enum gantry.logs.v1.BlockCodec.
+ */
+export declare const BlockCodecSchema: GenEnum<BlockCodec>;
 
 /**
  * LogsService serves the log lines of tasks, agents and the control plane: range queries (by

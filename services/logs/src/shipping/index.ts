@@ -1,0 +1,8 @@
+/**
+ * `@gantry/logs/shipping`: what shippers of log lines use without the logs service: the shipper of
+ * a process's own (pino) lines, and the line-block codec task output travels in.
+ */
+export { startComponentLogShipping } from "./component-log-shipper.ts";
+export type { ComponentLogShipping, ComponentLogShippingOptions } from "./component-log-shipper.ts";
+export { BLOCK_CODEC, countLines, linesOfBlock, packBlock, unpackBlock } from "../domain/line-block.ts";
+export type { BlockCodecNumber, PackedBlock } from "../domain/line-block.ts";

@@ -1,9 +1,11 @@
 /**
  * Builds the agent as one file for the nodes: `dist/gantry-agent.mjs` (+ `.map`), the agent's
  * `main.ts` and everything it imports bundled and minified by esbuild. A node then needs only
- * Node 24 and that file (`node --enable-source-maps dist/gantry-agent.mjs --agent-id …`), and the
- * agent runs in about half the memory of the source form (no TypeScript stripping at start, no
- * unused modules loaded: see services/agent/README.md, "Deploying").
+ * Node 24 and that file, started with the agent's Node flags (`node --max-semi-space-size=1
+ * --no-opt --no-maglev --enable-source-maps dist/gantry-agent.mjs --agent-id …`: AGENT_NODE_FLAGS
+ * in services/agent/src/agent-node-flags.ts), and the agent runs in about 60% of the memory of
+ * the source form (no TypeScript stripping at start, no unused modules loaded: see
+ * services/agent/README.md, "Deploying").
  * The task launcher (gantry-task-launcher, C) is built too and copied beside the bundle.
  *   node scripts/build-agent.ts [--outfile dist/gantry-agent.mjs]
  */

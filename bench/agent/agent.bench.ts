@@ -1,6 +1,7 @@
 /**
  * Agent benchmark: one real agent process in its deployed form (`dist/gantry-agent.mjs`, built
- * here by scripts/build-agent.ts; cgroup isolation when run as root) on a fresh work directory and cluster name, driven over the real
+ * here by scripts/build-agent.ts, started with the agent's Node flags, AGENT_NODE_FLAGS;
+ * cgroup isolation when run as root) on a fresh work directory and cluster name, driven over the real
  * NATS by a fake scheduler (the one the agent's tests use: registrations answered, commands sent
  * as `AgentCommands` batches of 50 on core NATS, status read from the durable JetStream stream,
  * file storage, acknowledged publishes). Tasks are `sleep 1000` (0.01 cpu, 16 MB, 1 s kill grace);

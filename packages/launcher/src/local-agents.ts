@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { schedulerV1 } from "@gantry/proto";
+import { AGENT_NODE_FLAGS } from "@gantry/agent";
 import { channelCredentials, createGrpcClient } from "@gantry/platform";
 import { tlsEnvironment, type ClusterTls } from "./cluster-tls.ts";
 import type { DataDirLayout } from "./data-dir.ts";
@@ -56,7 +57,7 @@ export function localAgentPorts(i: number, count: number): string {
 }
 
 /**
- * The command line of local agent `i`: `node services/agent/src/main.ts` with its id, work dir
+ * The command line of local agent `i`: `node <the agent's Node flags> services/agent/src/main.ts` with its id, work dir
  * `<data-dir>/agents/<i>`, attribute `agent:<i>`, its share of the host ports, the cluster's NATS,
  * and `--kill-tasks-on-exit` (stopping the cluster stops its tasks, as Ctrl-C on `gantry up` says).
  */
@@ -65,6 +66,7 @@ export function localAgentCommand(i: number, options: Omit<LocalAgentsOptions, "
   const attributes = [settings.attributes, `agent:${i}`].filter((a) => a !== undefined && a !== "").join(";");
   return [
     process.execPath,
+    ...AGENT_NODE_FLAGS,
     fileURLToPath(new URL("./main.ts", import.meta.resolve("@gantry/agent"))),
     "--agent-id", localAgentId(i),
     "--work-dir", options.layout.agentWorkDir(i),

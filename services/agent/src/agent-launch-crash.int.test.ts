@@ -1,9 +1,9 @@
 /**
  * `kill -9` of the agent process in the middle of a launch, for real: the agent (its own
- * process, cgroups as root) is given a batch of launches, and its task launcher
- * (GANTRY_TASK_LAUNCHER, a script in front of the real one) SIGKILLs the agent as it is spawned
- * for the third task, then becomes the real launcher: that launcher writes its pid file and
- * runs its task while no agent runs. Whether the agent got to record the pid first is a race
+ * process, cgroups as root) is given a batch of launches, and the third task SIGKILLs the agent
+ * as soon as it runs: its launcher, which wrote its pid file before it forked the task, runs on
+ * while no agent runs (the agent's launcher server dies with the agent; a launcher dies with the
+ * server only until its pid is on file). Whether the agent got to record the pid first is a race
  * (when not, the checkpoint is still `starting`: agent-start-sweep.int.test.ts lays that state
  * out by hand); the agent is held where the fourth task's write-ahead checkpoint is written (a
  * FIFO in its place blocks it), so the kill lands there at the latest: the fourth task has its
@@ -21,7 +21,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { schedulerV1Model } from "@gantry/proto";
@@ -31,7 +31,6 @@ import { createLogger } from "@gantry/platform/logging";
 import { eventually, expectedAgentCgroupDirs, expectedTaskCgroupDirs, pidsOfTask, within } from "@gantry/test/support";
 import { probeMachine } from "./index.ts";
 import type { TaskCheckpoint } from "./domain/task-checkpoint.ts";
-import { LAUNCHER_ENV } from "./adapters/task-launcher.ts";
 import { buildTaskLauncher } from "./testing/task-launcher-build.ts";
 import { isAlive, killQuietly, removeLeftoverCgroups, startAgentProcess, stopAgentProcesses, type AgentProcess } from "./testing/agent-process.ts";
 import { closeFakeCluster, killCommand, launchCommand, startFakeScheduler, type FakeScheduler } from "./testing/fake-scheduler.ts";
@@ -79,26 +78,17 @@ after(async () => {
 describe("kill -9 of the agent mid-launch", () => {
   it("leaves the task whose launcher was starting running and accounted for: re-attached after restart, its later exit reported with its code, nothing orphaned", async (t) => {
     try {
-      // The launcher the first agent uses: the real one, after it killed the agent for the third task.
-      const real = buildTaskLauncher();
-      const crashing = join(workDir, "crashing-launcher.sh");
-      writeFileSync(crashing, `#!/bin/sh\nif [ "$GANTRY_TASK_ID" = "${crashAt}" ]; then kill -9 "$PPID"; fi\nexec "${real}" "$@"\n`);
-      chmodSync(crashing, 0o755);
+      buildTaskLauncher();
       // The fourth task's write-ahead checkpoint blocks the agent (nothing ever reads this FIFO).
       mkdirSync(join(sandboxOf(taskIds[3]!), ".gantry"), { recursive: true });
       execFileSync("mkfifo", [join(sandboxOf(taskIds[3]!), ".gantry", "checkpoint.json.tmp")]);
-      process.env[LAUNCHER_ENV] = crashing;
       const first = startAgentProcess({ agentId, workDir, cluster, natsUrl, cgroups: cgroups !== undefined });
-      delete process.env[LAUNCHER_ENV];
       processes.push(first);
       await eventually("the first agent to register", () => scheduler.registrations.some((r) => r.agentId === agentId), 20_000);
 
-      // The third task exits 5 once told to (a `go` file in its sandbox): told after the restart.
-      scheduler.send(
-        agentId,
-        EPOCH,
-        ...taskIds.map((id) => launchCommand(id, { appId: "/test/lcrash", cmd: id === crashAt ? "while [ ! -f go ]; do sleep 0.05; done; exit 5" : "sleep 1000" })),
-      );
+      // The third task kills the agent, then exits 5 once told to (a `go` file in its sandbox): told after the restart.
+      const crashing = `kill -9 ${first.child.pid}; while [ ! -f go ]; do sleep 0.05; done; exit 5`;
+      scheduler.send(agentId, EPOCH, ...taskIds.map((id) => launchCommand(id, { appId: "/test/lcrash", cmd: id === crashAt ? crashing : "sleep 1000" })));
       assert.deepEqual(await within("the first agent to die of SIGKILL", first.exited, 20_000), { code: null, signal: "SIGKILL" });
 
       // While no agent runs: the third task's launcher wrote its pid and runs the task; nothing after it started.
@@ -137,8 +127,6 @@ describe("kill -9 of the agent mid-launch", () => {
     } catch (err) {
       for (const [i, p] of processes.entries()) t.diagnostic(`agent process ${i + 1} (pid ${p.child.pid}) output:\n${p.output.join("")}`);
       throw err;
-    } finally {
-      delete process.env[LAUNCHER_ENV];
     }
   });
 });

@@ -21,6 +21,7 @@ import {
   expectedLimitFiles,
   expectedTaskCgroupDirs,
   leftoverAgentCgroupDirs,
+  pidsOfTask,
   taskMemoryProcsFile,
   within,
   type WaitSubject,
@@ -196,6 +197,18 @@ describe("agent", () => {
     send(main.agentId, kill(taskId));
     await waitForState(taskId, TaskState.KILLED);
     assert.equal(alive(child), false, "background child killed with its task");
+  });
+
+  it("a kill in the launch's own batch (its launcher still being started) ends it KILLED, never RUNNING, nothing left", async () => {
+    const taskId = newTaskId("launch-kill");
+    send(main.agentId, launch(taskId, { cmd: "sleep 1000" }), kill(taskId));
+    const killed = await waitForState(taskId, TaskState.KILLED);
+    assert.equal(killed.message, "killed on request");
+    assert.deepEqual(statesOf(taskId), [TaskState.STAGING, TaskState.KILLING, TaskState.KILLED]);
+    const cp = checkpointOf(mainOptions.workDir, taskId);
+    assert.ok(cp.pid > 0 && cp.killRequestedAt !== undefined, "its launcher ran and was killed");
+    assert.equal(alive(cp.pid), false, "launcher gone");
+    assert.deepEqual(await pidsOfTask(taskId), [], "nothing of the task runs");
   });
 
   it("ignores a second launch of a running task id", async () => {

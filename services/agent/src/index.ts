@@ -8,6 +8,7 @@ export { compileAgentOptions } from "./agent-options.ts";
 export { parseAgentCommandLine, AGENT_FLAG_ENV_NAMES, AGENT_USAGE } from "./agent-command-line.ts";
 export type { AgentCommandLine } from "./agent-command-line.ts";
 export { startAgent } from "./agent-service.ts";
+export { AGENT_NODE_FLAGS } from "./agent-node-flags.ts";
 export type { RunningAgent } from "./agent-service.ts";
 export { startLogShipping } from "./log-shipping.ts";
 export type { RunningLogShipping } from "./log-shipping.ts";

@@ -1,5 +1,6 @@
 import { METRICS_STREAM, metricsV1 } from "@gantry/proto";
-import { ensureStream, publishDurable, type Bus, type Logger } from "@gantry/platform";
+import { ensureStream, publishDurable, type Bus } from "@gantry/platform/bus";
+import type { Logger } from "@gantry/platform/logging";
 import { startMetricsCollector } from "./app/metrics-collector.ts";
 import type { MetricTarget } from "./app/metrics-points.ts";
 import { scrapePrometheus } from "./app/metrics-scrape.ts";

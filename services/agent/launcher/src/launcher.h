@@ -44,6 +44,11 @@ struct join_options {
 
 int run_mode(const struct run_options *o);
 int join_mode(const struct join_options *o);
+/* The agent's launcher server (a zygote): starts programs on request over stdin/stdout; see serve-mode.c. */
+int serve_mode(void);
+
+/* Writes all of `text` to `fd` (again after EINTR or a short write). 0, or -1 with errno set. */
+int write_all(int fd, const char *text, size_t len);
 
 /* Prints "gantry-task-launcher: <message>" to stderr. */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -4,6 +4,7 @@
  *   gantry-task-launcher run --pid-file F --exit-file F [--cgroup-procs FILE]... [--netns PATH]
  *                            [--user NAME] [--deny-device 'c MAJOR:MINOR']... -- argv...
  *   gantry-task-launcher join --pid PID [--user NAME] [--cwd DIR] -- argv...
+ *   gantry-task-launcher serve          (the agent's launcher server: see serve-mode.c)
  *
  * A bad command line exits 125 with one line on stderr naming the option and the problem.
  */
@@ -19,7 +20,8 @@
 
 static const char USAGE[] =
     "usage: gantry-task-launcher run --pid-file FILE --exit-file FILE [--cgroup-procs FILE]... [--netns PATH] [--user NAME] [--deny-device 'c|b MAJOR:MINOR']... -- COMMAND [ARG]...\n"
-    "       gantry-task-launcher join --pid PID [--user NAME] [--cwd DIR] -- COMMAND [ARG]...\n";
+    "       gantry-task-launcher join --pid PID [--user NAME] [--cwd DIR] -- COMMAND [ARG]...\n"
+    "       gantry-task-launcher serve\n";
 
 /* Says what is wrong with the command line, shows the usage, and gives the status to exit with. */
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -170,13 +172,17 @@ static int parse_join(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) return bad_usage("%s", "no mode: run or join");
+  if (argc < 2) return bad_usage("%s", "no mode: run, join or serve");
   /* The mode's own options start after the mode word. */
   if (strcmp(argv[1], "run") == 0) return parse_run(argc - 1, argv + 1);
   if (strcmp(argv[1], "join") == 0) return parse_join(argc - 1, argv + 1);
+  if (strcmp(argv[1], "serve") == 0) {
+    if (argc > 2) return bad_usage("%s", "serve takes no arguments");
+    return serve_mode();
+  }
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(USAGE, stdout);
     return 0;
   }
-  return bad_usage("unknown mode \"%s\": run or join", argv[1]);
+  return bad_usage("unknown mode \"%s\": run, join or serve", argv[1]);
 }

@@ -152,6 +152,12 @@ int run_mode(const struct run_options *o) {
     say("cannot write the pid file %s: %s", o->pid_file, strerror(errno));
     return EXIT_SETUP;
   }
+  /*
+   * Started by the agent's launcher server (serve), this launcher was to die with the server
+   * until its pid was on file (so that none runs the agent cannot find); from here on it
+   * outlives it, like the task.
+   */
+  (void)prctl(PR_SET_PDEATHSIG, 0);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) say("prctl(PR_SET_CHILD_SUBREAPER) failed: %s; orphans of the task go to init", strerror(errno));
 
   int pipe_fds[2];

@@ -27,7 +27,7 @@ void say(const char *fmt, ...) {
   if (m > 0) (void)!write(STDERR_FILENO, line, (size_t)m < sizeof line ? (size_t)m : sizeof line - 1);
 }
 
-static int write_all(int fd, const char *text, size_t len) {
+int write_all(int fd, const char *text, size_t len) {
   while (len > 0) {
     ssize_t w = write(fd, text, len);
     if (w < 0) {

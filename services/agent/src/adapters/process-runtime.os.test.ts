@@ -23,6 +23,7 @@ before(() => {
 });
 
 after(() => {
+  runtime.close();
   for (const pid of started) {
     try {
       process.kill(-pid, "SIGKILL");
@@ -40,6 +41,20 @@ function sandbox(name: string): SandboxPaths {
   return { sandbox: dir, stdout: join(dir, "stdout"), stderr: join(dir, "stderr"), exitStatusFile: join(dir, ".gantry", "exit-status"), pidFile: join(dir, ".gantry", "pid") };
 }
 
+/**
+ * A launcher of a task that would create `marker`, blocked before its pid is on file (and so
+ * before it forks): the pid file's temporary file is a FIFO nobody reads.
+ */
+async function launcherBlockedBeforeItsPid(name: string) {
+  const paths = sandbox(name);
+  spawnSync("mkfifo", [`${paths.pidFile}.tmp`]);
+  const marker = join(paths.sandbox, "ran");
+  const p = await runtime.start({ argv: ["/usr/bin/touch", marker], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths, joinFiles: [] });
+  started.push(p.pid);
+  await eventually("the launcher to block on its pid file", () => readFileSync(`/proc/${p.pid}/wchan`, "utf8").includes("fifo") || readFileSync(`/proc/${p.pid}/stat`, "utf8").includes(") S "), 10_000);
+  return { p, marker };
+}
+
 /** The task process (the launcher's child) once it exec'd `program`. */
 function taskOf(launcherPid: number, program: string): Promise<number> {
   return eventually(`the task of launcher ${launcherPid} to run ${program}`, () => {
@@ -51,7 +66,7 @@ function taskOf(launcherPid: number, program: string): Promise<number> {
 describe("OS process runtime (task launcher)", () => {
   it("starts the task through the launcher, in its sandbox with its environment and output files; the launcher leads the group and records the status", async () => {
     const paths = sandbox("start");
-    const p = runtime.start({ argv: ["/bin/sh", "-c", 'echo "$(pwd) $GANTRY_TEST_VAR"; echo oops >&2; exit 5'], env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GANTRY_TEST_VAR: "seen" }, paths, joinFiles: [] });
+    const p = await runtime.start({ argv: ["/bin/sh", "-c", 'echo "$(pwd) $GANTRY_TEST_VAR"; echo oops >&2; exit 5'], env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GANTRY_TEST_VAR: "seen" }, paths, joinFiles: [] });
     started.push(p.pid);
     assert.equal(p.pgid, p.pid);
     assert.ok(p.startTicks > 0);
@@ -65,7 +80,7 @@ describe("OS process runtime (task launcher)", () => {
 
   it("SIGTERM reaches the task through the launcher, which records its status; SIGKILL goes to the task's group, not the launcher, which records 137", async () => {
     const term = sandbox("term");
-    const t = runtime.start({ argv: ["sleep", "600"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths: term, joinFiles: [] });
+    const t = await runtime.start({ argv: ["sleep", "600"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths: term, joinFiles: [] });
     started.push(t.pid);
     await taskOf(t.pid, "sleep");
     assert.equal(runtime.groupAlive(t.pgid), true);
@@ -75,7 +90,7 @@ describe("OS process runtime (task launcher)", () => {
 
     const kill = sandbox("kill");
     // The task ignores SIGTERM: only the SIGKILL ends it.
-    const k = runtime.start({ argv: ["/bin/sh", "-c", "trap '' TERM; sleep 600 & wait"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths: kill, joinFiles: [] });
+    const k = await runtime.start({ argv: ["/bin/sh", "-c", "trap '' TERM; sleep 600 & wait"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths: kill, joinFiles: [] });
     started.push(k.pid);
     const task = await taskOf(k.pid, "/bin/sh");
     await eventually("the task's sleep to start", () => readFileSync(`/proc/${task}/task/${task}/children`, "utf8").trim() !== "", 10_000);
@@ -87,15 +102,53 @@ describe("OS process runtime (task launcher)", () => {
   });
 
   it("SIGKILL of a launcher that has not forked its task yet ends the launcher, and the task never runs", async () => {
-    const paths = sandbox("prefork");
-    // The pid file's temporary file is a FIFO nobody reads: the launcher blocks before it forks.
-    spawnSync("mkfifo", [`${paths.pidFile}.tmp`]);
-    const marker = join(paths.sandbox, "ran");
-    const p = runtime.start({ argv: ["/usr/bin/touch", marker], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths, joinFiles: [] });
-    started.push(p.pid);
-    await eventually("the launcher to block on its pid file", () => readFileSync(`/proc/${p.pid}/wchan`, "utf8").includes("fifo") || readFileSync(`/proc/${p.pid}/stat`, "utf8").includes(") S "), 10_000);
+    const { p, marker } = await launcherBlockedBeforeItsPid("prefork");
     runtime.signalGroup(p.pgid, "SIGKILL");
     assert.deepEqual(await within("the launcher to die", p.ended, 10_000), { signal: "SIGKILL" });
+    assert.equal(existsSync(marker), false, "nothing of the task ran");
+  });
+
+  it("starts launchers through its launcher server, whose death leaves them running: their ends are still learned, and the next start runs a new server", async () => {
+    const paths = sandbox("server-death");
+    const ready = join(paths.sandbox, "go");
+    const p = await runtime.start({ argv: ["/bin/sh", "-c", `while [ ! -e ${ready} ]; do sleep 0.05; done; exit 7`], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths, joinFiles: [] });
+    started.push(p.pid);
+    // Once it forked its task, a launcher has its pid on file and no longer dies with the server.
+    await taskOf(p.pid, "/bin/sh");
+    const server = parentOf(p.pid);
+    assert.match(readFileSync(`/proc/${server}/cmdline`, "utf8"), /gantry-task-launcher\0serve\0$/, "the launcher's parent is the server");
+    process.kill(server, "SIGKILL");
+    await eventually("the server to be gone", () => parentOf(p.pid) !== server, 10_000);
+    assert.ok(runtime.isAlive(p.pid, p.startTicks), "the launcher outlived its server");
+    writeFileSync(ready, "");
+    assert.deepEqual(await within("the end of the task to be learned from its status file (the fallback look is an hour away)", p.ended, 10_000), { signal: undefined });
+    assert.equal(runtime.readExitStatus(paths.exitStatusFile), 7);
+
+    const next = sandbox("server-next");
+    const q = await runtime.start({ argv: ["/bin/true"], env: {}, paths: next, joinFiles: [] });
+    started.push(q.pid);
+    assert.deepEqual(await within("the task to end", q.ended, 10_000), { signal: undefined });
+    assert.equal(runtime.readExitStatus(next.exitStatusFile), 0);
+  });
+
+  it("answers many starts in flight at once, each with its own launcher; refuses one it cannot start, saying why", async () => {
+    const many = Array.from({ length: 20 }, (_, i) => sandbox(`many-${i}`));
+    const all = await Promise.all(many.map((paths, i) => runtime.start({ argv: ["/bin/sh", "-c", `exit ${i}`], env: {}, paths, joinFiles: [] })));
+    started.push(...all.map((p) => p.pid));
+    await within("every launcher to end", Promise.all(all.map((p) => p.ended)), 10_000);
+    for (const [i, paths] of many.entries()) {
+      assert.equal(readFileSync(paths.pidFile, "utf8"), `${all[i]!.pid}\n`, "the pid answered is the launcher's of that sandbox");
+      assert.equal(runtime.readExitStatus(paths.exitStatusFile), i);
+    }
+    const missing = { ...sandbox("missing"), sandbox: join(root, "no-such-dir") };
+    await assert.rejects(runtime.start({ argv: ["/bin/true"], env: {}, paths: missing, joinFiles: [] }), /cannot change to .*no-such-dir: No such file or directory/);
+  });
+
+  it("a launcher dies with its server until its pid is on file: no task runs that the agent could not find", async () => {
+    const { p, marker } = await launcherBlockedBeforeItsPid("server-death-early");
+    process.kill(parentOf(p.pid), "SIGKILL");
+    assert.deepEqual(await within("the launcher to die with the server", p.ended, 10_000), { signal: undefined });
+    assert.equal(runtime.isAlive(p.pid, p.startTicks), false);
     assert.equal(existsSync(marker), false, "nothing of the task ran");
   });
 
@@ -142,6 +195,16 @@ describe("OS process runtime (task launcher)", () => {
     assert.throws(() => osProcessRuntimeWith(join(root, "none")), /GANTRY_TASK_LAUNCHER=.*none is not an executable file/);
   });
 });
+
+/** The parent pid of `pid` (field 4 of /proc/<pid>/stat); 0 when it is gone. */
+function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return 0;
+  }
+}
 
 /** A runtime with GANTRY_TASK_LAUNCHER pointing at `path` (restored after). */
 function osProcessRuntimeWith(path: string): ProcessRuntime {

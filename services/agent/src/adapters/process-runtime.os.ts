@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSync, watch as watchDir, type FSWatcher } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, statfsSync, watch as watchDir, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import { parseProcStat } from "../domain/index.ts";
-import type { ProcessRuntime, ProcessSpec, StartedProcess } from "../app/ports.ts";
+import type { ProcessRuntime, ProcessSpec, SandboxPaths, StartedProcess } from "../app/ports.ts";
+import { LauncherServer, LauncherServerLost } from "./launcher-server.os.ts";
 import { isLauncherRun, launcherPath, launcherRunArgs } from "./task-launcher.ts";
 import { processEnvironment } from "./proc-environ.os.ts";
 
@@ -95,8 +95,12 @@ function signalQuietly(pid: number, signal: NodeJS.Signals): void {
  * task's exit status. Output goes to files (no pipes to the agent, so tasks outlive an agent
  * restart). Throws at creation, saying how to build it, when the launcher is missing.
  *
- * Exits are seen without scanning /proc: the launcher's exit event when the agent is its parent;
- * after an agent restart, an inotify event (fs.watch) on the exit status file the launcher
+ * Launchers are started by the launcher server (`gantry-task-launcher serve`, see
+ * `launcher-server.os.ts`), a small process the agent runs once: forking it costs a fraction of
+ * forking the agent. Should it die, the next start runs another; running tasks are unaffected.
+ *
+ * Exits are seen without scanning /proc: the server's report of its child's exit; after an agent
+ * restart (or the server's death), an inotify event (fs.watch) on the exit status file the launcher
  * writes, with a slow fallback look at the launcher for one killed before it could write it
  * (`watchFallbackMs`, default 2 s; tests set it high to see that the event alone suffices).
  */
@@ -107,75 +111,94 @@ export function osProcessRuntime(options: { launcher?: string; watchFallbackMs?:
     const s = procStat(pid);
     return s !== undefined && s.state !== "Z" && s.startTicks === startTicks;
   };
+  /** `justOrphaned`: its parent (the launcher server) just died, which kills a launcher that had not yet written its pid: looked at closely at first. */
+  const watch = (pid: number, startTicks: number, signal: AbortSignal, exitStatusFile?: string, justOrphaned = false): Promise<void> => {
+    return new Promise<void>((resolve) => {
+      let watcher: FSWatcher | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let settling = false;
+      const done = () => {
+        watcher?.close();
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const look = () => {
+        if (signal.aborted || !isAlive(pid, startTicks)) return done();
+        timer = setTimeout(look, fallbackMs);
+      };
+      // The status file appears just before the launcher exits: give it those milliseconds
+      // (then back to the fallback look, should it still run).
+      const settle = (tries: number) => {
+        if (signal.aborted || !isAlive(pid, startTicks)) return done();
+        if (tries > 0) timer = setTimeout(() => settle(tries - 1), EXIT_SETTLE_MS);
+        else {
+          settling = false; // a status file appearing later wakes it again
+          timer = setTimeout(look, fallbackMs);
+        }
+      };
+      signal.addEventListener("abort", done, { once: true });
+      if (exitStatusFile !== undefined) {
+        try {
+          watcher = watchDir(dirname(exitStatusFile), (_event, name) => {
+            if (settling || name !== basename(exitStatusFile)) return;
+            settling = true;
+            clearTimeout(timer);
+            settle(EXIT_SETTLE_TRIES);
+          });
+          watcher.on("error", () => watcher?.close());
+        } catch {
+          // No directory to watch: the fallback look alone.
+        }
+      }
+      // Checked once the watch is in place, so that an exit just before is not missed (a status
+      // already on file: the launcher is exiting, no event will come).
+      if (justOrphaned || (exitStatusFile !== undefined && existsSync(exitStatusFile))) {
+        settling = true;
+        settle(EXIT_SETTLE_TRIES);
+      } else look();
+    });
+  };
+  const findWrapper = (paths: SandboxPaths): { pid: number; startTicks: number; running: boolean } | undefined => {
+    let pid: number;
+    try {
+      const text = readFileSync(paths.pidFile, "utf8").trim();
+      if (!/^\d+$/.test(text)) return undefined;
+      pid = Number(text);
+    } catch {
+      return undefined;
+    }
+    const stat = procStat(pid);
+    const running = stat !== undefined && stat.state !== "Z" && launcherIn(pid) === paths.sandbox;
+    return { pid, startTicks: running ? stat.startTicks : 0, running };
+  };
+  const server = new LauncherServer(launcher);
+  const closed = new AbortController();
   return {
-    start(spec: ProcessSpec): StartedProcess {
-      const out = openSync(spec.paths.stdout, "a");
-      const err = openSync(spec.paths.stderr, "a");
-      try {
-        // On cgroup v2 the launcher filters devices with a BPF program; on v1 the isolator's devices group does.
-        const deniedDevices = spec.deniedDevices !== undefined && spec.deniedDevices.length > 0 && spec.joinFiles.some(onCgroup2) ? spec.deniedDevices : undefined;
-        const args = launcherRunArgs({ pidFile: spec.paths.pidFile, exitFile: spec.paths.exitStatusFile, cgroupProcs: spec.joinFiles, netns: spec.netnsPath, user: spec.user, deniedDevices, argv: spec.argv });
-        const child = spawn(launcher, args, { cwd: spec.paths.sandbox, env: spec.env, detached: true, stdio: ["ignore", out, err] });
-        const pid = child.pid;
-        if (pid === undefined) throw new Error(`spawn of ${launcher} failed`);
-        const ended = new Promise<{ signal: string | undefined }>((resolve) => {
-          child.once("exit", (_code, signal) => resolve({ signal: signal ?? undefined }));
-          child.once("error", () => resolve({ signal: undefined }));
-        });
-        child.unref();
-        // The child is not reaped before the event loop runs, so its /proc entry is there to read.
-        const stat = procStat(pid);
-        if (!stat) throw new Error(`cannot read /proc/${pid}/stat of the new task launcher`);
-        return { pid, pgid: pid, startTicks: stat.startTicks, ended };
-      } finally {
-        closeSync(out);
-        closeSync(err);
+    async start(spec: ProcessSpec): Promise<StartedProcess> {
+      // On cgroup v2 the launcher filters devices with a BPF program; on v1 the isolator's devices group does.
+      const deniedDevices = spec.deniedDevices !== undefined && spec.deniedDevices.length > 0 && spec.joinFiles.some(onCgroup2) ? spec.deniedDevices : undefined;
+      const args = launcherRunArgs({ pidFile: spec.paths.pidFile, exitFile: spec.paths.exitStatusFile, cgroupProcs: spec.joinFiles, netns: spec.netnsPath, user: spec.user, deniedDevices, argv: spec.argv });
+      // A launcher whose parent (the server) died is watched as after an agent restart.
+      const orphaned = (pid: number, startTicks: number) => watch(pid, startTicks, closed.signal, spec.paths.exitStatusFile, true).then(() => ({ signal: undefined }));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const started = await server.start({ argv: [launcher, ...args], env: spec.env, cwd: spec.paths.sandbox, stdout: spec.paths.stdout, stderr: spec.paths.stderr });
+          const ended = started.ended.then((end) => (end === "lost" ? orphaned(started.pid, started.startTicks) : end));
+          return { pid: started.pid, pgid: started.pid, startTicks: started.startTicks, ended };
+        } catch (err) {
+          if (!(err instanceof LauncherServerLost)) throw err;
+          // The server died with this start in flight. A launcher runs on only once its pid is on
+          // file (until then it dies with the server): the pid file says whether it began.
+          const wrapper = findWrapper(spec.paths);
+          if (wrapper?.running) return { pid: wrapper.pid, pgid: wrapper.pid, startTicks: wrapper.startTicks, ended: orphaned(wrapper.pid, wrapper.startTicks) };
+          // Nothing began: once more, on a new server.
+          if (wrapper !== undefined || attempt === 2) throw err;
+        }
       }
     },
     isAlive,
-    watch(pid, startTicks, signal, exitStatusFile) {
-      return new Promise<void>((resolve) => {
-        let watcher: FSWatcher | undefined;
-        let timer: NodeJS.Timeout | undefined;
-        let settling = false;
-        const done = () => {
-          watcher?.close();
-          clearTimeout(timer);
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        const look = () => {
-          if (signal.aborted || !isAlive(pid, startTicks)) return done();
-          timer = setTimeout(look, fallbackMs);
-        };
-        // The status file appears just before the launcher exits: give it those milliseconds
-        // (then back to the fallback look, should it still run).
-        const settle = (tries: number) => {
-          if (signal.aborted || !isAlive(pid, startTicks)) return done();
-          timer = tries === 0 ? setTimeout(look, fallbackMs) : setTimeout(() => settle(tries - 1), EXIT_SETTLE_MS);
-        };
-        signal.addEventListener("abort", done, { once: true });
-        if (exitStatusFile !== undefined) {
-          try {
-            watcher = watchDir(dirname(exitStatusFile), (_event, name) => {
-              if (settling || name !== basename(exitStatusFile)) return;
-              settling = true;
-              clearTimeout(timer);
-              settle(EXIT_SETTLE_TRIES);
-            });
-            watcher.on("error", () => watcher?.close());
-          } catch {
-            // No directory to watch: the fallback look alone.
-          }
-        }
-        // Checked once the watch is in place, so that an exit just before is not missed (a status
-        // already on file: the launcher is exiting, no event will come).
-        if (exitStatusFile !== undefined && existsSync(exitStatusFile)) {
-          settling = true;
-          settle(EXIT_SETTLE_TRIES);
-        } else look();
-      });
-    },
+    watch,
     groupAlive(pgid) {
       if (!isTaskGroup(pgid)) return false;
       // The launcher leading the group lives until its task's processes are gone (it kills and reaps them).
@@ -213,18 +236,10 @@ export function osProcessRuntime(options: { launcher?: string; watchFallbackMs?:
       // SIGTERM: the launcher passes it on to the task's group and stays to record the status.
       signalQuietly(-pgid, signal);
     },
-    findWrapper(paths) {
-      let pid: number;
-      try {
-        const text = readFileSync(paths.pidFile, "utf8").trim();
-        if (!/^\d+$/.test(text)) return undefined;
-        pid = Number(text);
-      } catch {
-        return undefined;
-      }
-      const stat = procStat(pid);
-      const running = stat !== undefined && stat.state !== "Z" && launcherIn(pid) === paths.sandbox;
-      return { pid, startTicks: running ? stat.startTicks : 0, running };
+    findWrapper,
+    close() {
+      server.close();
+      closed.abort();
     },
     environOf: processEnvironment,
     wrappersUnder(sandboxesRoot) {
@@ -234,7 +249,9 @@ export function osProcessRuntime(options: { launcher?: string; watchFallbackMs?:
         const cwd = launcherIn(Number(name));
         if (cwd !== undefined && dirname(cwd) === sandboxesRoot) found.push({ pid: Number(name), taskId: basename(cwd) });
       }
-      return found;
+      // A launcher's child that has not exec'd its task yet still looks like a launcher: not one.
+      const pids = new Set(found.map((w) => w.pid));
+      return found.filter((w) => !pids.has(procStat(w.pid)?.ppid ?? 0));
     },
     readExitStatus(file) {
       try {

@@ -168,11 +168,11 @@ describe("gantry-task-launcher as root", { skip }, () => {
       const sandbox = join(dir, "rt");
       mkdirSync(join(sandbox, ".gantry"), { recursive: true });
       const paths = { sandbox, stdout: join(sandbox, "stdout"), stderr: join(sandbox, "stderr"), exitStatusFile: join(sandbox, ".gantry", "exit-status"), pidFile: join(sandbox, ".gantry", "pid") };
-      const p = runtime.start({ argv: ["/bin/sh", "-c", probe], env: { PATH: "/usr/bin:/bin" }, paths, joinFiles: [join(fresh, "cgroup.procs")], deniedDevices: ["c 1:7 rwm"] });
+      const p = await runtime.start({ argv: ["/bin/sh", "-c", probe], env: { PATH: "/usr/bin:/bin" }, paths, joinFiles: [join(fresh, "cgroup.procs")], deniedDevices: ["c 1:7 rwm"] });
       await within("the task to end", p.ended, 10_000);
       assert.equal(readFileSync(paths.stdout, "utf8"), "zero-ok\n");
       // On v1 (the task's groups are v1 here, or none) nothing is passed: the devices hierarchy does it there.
-      const v1 = runtime.start({ argv: ["/bin/sh", "-c", probe], env: { PATH: "/usr/bin:/bin" }, paths: { ...paths, stdout: join(sandbox, "stdout-v1") }, joinFiles: groups.map((g) => join(g, "cgroup.procs")), deniedDevices: ["c 1:7 rwm"] });
+      const v1 = await runtime.start({ argv: ["/bin/sh", "-c", probe], env: { PATH: "/usr/bin:/bin" }, paths: { ...paths, stdout: join(sandbox, "stdout-v1") }, joinFiles: groups.map((g) => join(g, "cgroup.procs")), deniedDevices: ["c 1:7 rwm"] });
       await within("the task to end", v1.ended, 10_000);
       assert.equal(readFileSync(join(sandbox, "stdout-v1"), "utf8"), "zero-ok\nfull-ok\n");
     } finally {

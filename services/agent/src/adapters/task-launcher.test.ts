@@ -49,7 +49,7 @@ function files(name: string) {
 
 describe("gantry-task-launcher: command line", () => {
   const cases: [string, string[], RegExp][] = [
-    ["no mode", [], /no mode: run or join/],
+    ["no mode", [], /no mode: run, join or serve/],
     ["an unknown mode", ["start"], /unknown mode "start"/],
     ["run without --pid-file", ["run", "--exit-file", "e", "--", "true"], /option --pid-file is required/],
     ["run without --exit-file", ["run", "--pid-file", "p", "--", "true"], /option --exit-file is required/],

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { metricsV1 } from "@gantry/proto";
-import type { Logger } from "@gantry/platform";
+import type { Logger } from "@gantry/platform/logging";
 import type { MetricPoint, MetricTarget } from "./metrics-points.ts";
 import type { StatsdPoint } from "./statsd-parser.ts";
 

@@ -58,7 +58,8 @@ export interface StartedProcess {
 
 /** Operating system processes. */
 export interface ProcessRuntime {
-  start(spec: ProcessSpec): StartedProcess;
+  /** Starts the task's launcher; resolves once it runs (its pid known), rejects when it could not be started. */
+  start(spec: ProcessSpec): Promise<StartedProcess>;
   /** True while `pid` runs and is the same process (same start time), not a zombie. */
   isAlive(pid: number, startTicks: number): boolean;
   /**
@@ -80,6 +81,8 @@ export interface ProcessRuntime {
   environOf(pid: number): NodeJS.ProcessEnv;
   /** Launch wrappers running in any sandbox under `sandboxesRoot`, by the task id of their sandbox (a one-time scan of /proc, at start). */
   wrappersUnder(sandboxesRoot: string): { pid: number; taskId: string }[];
+  /** Releases what starting tasks holds (the launcher server); the tasks keep running. Starts after it are not supported. */
+  close(): void;
 }
 
 /** A task's isolation (cgroups), or nothing for plain processes. */

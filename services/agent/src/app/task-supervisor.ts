@@ -260,7 +260,7 @@ export class TaskSupervisor {
     if (swept.length > 0) this.ports.logger.warn({ tasks: swept }, "swept cgroups no checkpoint named");
   }
 
-  /** Acts on one command. Commands of a batch are applied in order; a launch returns once the process started. */
+  /** Acts on one command. Commands of a batch are applied in order; a launch returns once its launcher was asked for (a kill after it is signalled once the launcher runs). */
   async handle(command: agentV1.AgentCommand): Promise<void> {
     if (this.stopping) return;
     switch (command.command.case) {
@@ -300,6 +300,7 @@ export class TaskSupervisor {
       task.readiness?.stop();
     }
     this.abort.abort();
+    this.ports.processes.close();
   }
 
   private async launchTask(command: agentV1.LaunchTask): Promise<void> {
@@ -402,15 +403,20 @@ export class TaskSupervisor {
     };
     this.tasks.set(task.taskId, task);
     this.reporter.report(task.taskId, TaskState.STAGING, "launch received");
-    const running = this.run(task, launch, instance, gpuIndices);
-    if (launch.artifacts.length === 0) return running;
-    // Fetching can take long: it goes on in the background so that later commands (a kill of
-    // this very task) are not held up behind it. `stop` waits for it like for a running task.
+    let asked = () => {};
+    const launcherAsked = new Promise<void>((resolve) => (asked = resolve));
+    const running = this.run(task, launch, instance, gpuIndices, asked);
+    // The next command waits until this task's launcher was asked for (sandbox, cgroups and
+    // write-ahead checkpoint done), not for its exec: its pid, RUNNING and supervision follow
+    // when the launcher server answers, while later launches are prepared. Fetching artifacts
+    // can take long: it goes on in the background so that later commands (a kill of this very
+    // task) are not held up behind it. `stop` waits for both like for a running task.
     task.done = this.track(running);
+    if (launch.artifacts.length === 0) await Promise.race([launcherAsked, running]);
   }
 
   /** Sets up and starts a registered task: sandbox, volumes, artifacts, user, cgroups, environment, write-ahead checkpoint, process. */
-  private async run(task: ActiveTask, launch: TaskLaunch, instance: PreparedInstance | undefined, gpuIndices: number[]): Promise<void> {
+  private async run(task: ActiveTask, launch: TaskLaunch, instance: PreparedInstance | undefined, gpuIndices: number[], asked: () => void): Promise<void> {
     const log = this.ports.logger.child({ task: launch.taskId, app: launch.appId, instance: launch.instanceId });
     let started: StartedProcess;
     let taskEnv: NodeJS.ProcessEnv = {};
@@ -449,6 +455,7 @@ export class TaskSupervisor {
       // Listeners are on the agent's loopback: not reachable from a pod's own network namespace.
       const statsd = instance?.netnsPath ? undefined : await this.ports.statsd?.open(task.taskId);
       if (statsd) Object.assign(env, { STATSD_UDP_HOST: statsd.host, STATSD_UDP_PORT: String(statsd.port) });
+      if (task.killRequestedAt !== undefined) throw new Error("killed before it started");
       // Write-ahead: on disk before the process exists, so a crash in between leaves nothing unnamed.
       task.checkpoint = {
         version: 1,
@@ -475,7 +482,9 @@ export class TaskSupervisor {
       if (runAs !== undefined) Object.assign(env, { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home });
       // The launcher's child joins the cgroups, enters the instance's network namespace (as root),
       // becomes the user (with the user's groups), then execs the task.
-      started = this.ports.processes.start({ argv: [...launch.argv], env, paths: task.paths, joinFiles: task.isolation.joinFiles, user: runAs?.name, netnsPath: instance?.netnsPath, deniedDevices: gpuDeviceDenials(this.options.gpus, gpuIndices) });
+      const starting = this.ports.processes.start({ argv: [...launch.argv], env, paths: task.paths, joinFiles: task.isolation.joinFiles, user: runAs?.name, netnsPath: instance?.netnsPath, deniedDevices: gpuDeviceDenials(this.options.gpus, gpuIndices) });
+      asked();
+      started = await starting;
     } catch (err) {
       delete task.fetching;
       await task.isolation?.destroy();
@@ -505,9 +514,14 @@ export class TaskSupervisor {
     task.checkpoint.startTicks = started.startTicks;
     this.ports.sandboxes.writeCheckpoint(task.checkpoint);
     log.info({ pid: started.pid, sandbox: task.paths.sandbox, isolated: task.isolation.dirs.length > 0, gpus: gpuIndices, ports: launch.assignedPorts.map((p) => p.hostPort) }, "task running");
-    this.reporter.report(task.taskId, TaskState.RUNNING, "process started");
-    const where = { env: () => taskEnv, instanceIp: () => instance?.ip, wrap: this.commands.wrapperFor(launch.user, () => instance?.netnsPath) };
-    this.checks.start(task, { health: launch.healthChecks, readiness: launch.readinessChecks }, this.ports.now().getTime(), where);
+    if (task.killRequestedAt === undefined) {
+      this.reporter.report(task.taskId, TaskState.RUNNING, "process started");
+      const where = { env: () => taskEnv, instanceIp: () => instance?.ip, wrap: this.commands.wrapperFor(launch.user, () => instance?.netnsPath) };
+      this.checks.start(task, { health: launch.healthChecks, readiness: launch.readinessChecks }, this.ports.now().getTime(), where);
+    } else {
+      // Killed while its launcher was being started: the signals it could not be sent then.
+      this.signalKill(task);
+    }
     task.done = this.track(this.supervise(task, started.pgid, started.ended, false));
   }
 
@@ -555,7 +569,8 @@ export class TaskSupervisor {
   /** SIGTERM to the task's process group now, SIGKILL to the group and its cgroups after the grace period. */
   private signalKill(task: ActiveTask): void {
     const pgid = task.checkpoint?.pgid;
-    if (pgid === undefined) return;
+    // No process yet (still starting): `run` signals it once its launcher runs.
+    if (pgid === undefined || pgid <= 0) return;
     this.ports.processes.signalGroup(pgid, "SIGTERM");
     task.escalation = setTimeout(() => {
       if (this.stopped) return;

@@ -88,14 +88,15 @@ export function parseCheckpoint(text: string): TaskCheckpoint | undefined {
 }
 
 /** Parses state (field 3), process group (field 5) and start time (field 22) out of /proc/<pid>/stat text; the command name may hold spaces and parentheses. */
-export function parseProcStat(text: string): { state: string; pgrp: number; startTicks: number } | undefined {
+export function parseProcStat(text: string): { state: string; ppid: number; pgrp: number; startTicks: number } | undefined {
   const close = text.lastIndexOf(")");
   if (close < 0) return undefined;
   const fields = text.slice(close + 2).split(" ");
   // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
   const state = fields[0];
+  const ppid = Number(fields[1]);
   const pgrp = Number(fields[2]);
   const start = Number(fields[19]);
-  if (state === undefined || !Number.isInteger(start) || !Number.isInteger(pgrp)) return undefined;
-  return { state, pgrp, startTicks: start };
+  if (state === undefined || !Number.isInteger(start) || !Number.isInteger(pgrp) || !Number.isInteger(ppid)) return undefined;
+  return { state, ppid, pgrp, startTicks: start };
 }

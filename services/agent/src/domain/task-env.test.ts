@@ -216,7 +216,7 @@ describe("launch rules", () => {
 describe("checkpoints and /proc", () => {
   it("parses /proc/<pid>/stat with spaces and parentheses in the command name", () => {
     const stat = "1234 (my (odd) cmd) S 1 1234 1234 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 1000 10 18446744073709551615";
-    assert.deepEqual(parseProcStat(stat), { state: "S", pgrp: 1234, startTicks: 987654 });
+    assert.deepEqual(parseProcStat(stat), { state: "S", ppid: 1, pgrp: 1234, startTicks: 987654 });
   });
 
   it("reads only checkpoints it wrote", () => {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { eventually, within } from "@gantry/platform/testing";
+import { AGENT_NODE_FLAGS } from "../agent-node-flags.ts";
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "main.ts");
 
@@ -29,6 +30,8 @@ export interface AgentProcessOptions {
   entry?: string;
   /** What the agent offers (default 2 cpus, 1 GiB of memory and of disk). */
   resources?: { cpus: number; mem: number; disk: number };
+  /** Node's own flags, before the entry point (default: the agent's own, `AGENT_NODE_FLAGS`). */
+  nodeFlags?: readonly string[];
 }
 
 /** Starts an agent process; SIGTERM then kills what is left of its tasks and removes its cgroups. */
@@ -36,6 +39,7 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeFlags ?? AGENT_NODE_FLAGS),
       options.entry ?? MAIN,
       "--agent-id", options.agentId,
       "--work-dir", options.workDir,

@@ -91,10 +91,10 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
   const statusSink = natsStatusSink(bus, options.agentId, logger, statusAbort.signal);
   // Every status a task reports also tells the log shipper to look (a task that just started has
   // its output followed from its first line, not from the next periodic rescan).
-  let taskChanged = () => {};
+  let taskChanged = (_taskId: string) => {};
   const status: typeof statusSink = {
     report(update) {
-      taskChanged();
+      taskChanged(update.taskId);
       return statusSink.report(update);
     },
     drain: (timeoutMs) => statusSink.drain(timeoutMs),
@@ -119,7 +119,7 @@ export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger
   await supervisor.recover();
   // Task output (sandbox stdout/stderr) to the LOGS stream, resuming from each task's shipped offsets.
   const logShipping = await startLogShipping({ workDir: options.workDir, agentId: options.agentId, hostname: options.hostname, bus, logger });
-  taskChanged = () => logShipping.shipper.rescanSoon();
+  taskChanged = (taskId) => logShipping.shipper.taskChanged(taskId);
   await metrics.start(() => supervisor.metricTargets());
   // The gRPC endpoint (exec) is up before the registration advertises it.
   const endpoint = await startExecEndpoint(options, { logger, isRunning: (taskId) => supervisor.runningTaskIds().includes(taskId), ...(deps.execTicketKey ? { ticketKey: deps.execTicketKey } : {}), ...(deps.tls ? { tls: deps.tls } : {}) });

@@ -27,12 +27,13 @@ export function fsLogFiles(workDir: string, agentId: string, keepBytes = DEFAULT
   const offsetsFile = (taskId: string) => join(root, taskId, ".gantry", "log-offsets.json");
   const freedUpTo = new Map<string, number>();
   return {
-    listTasks() {
-      return idDirectories(root).flatMap((taskId) => {
-        const cp = readParsed(join(root, taskId, ".gantry", "checkpoint.json"), parseCheckpoint);
-        if (!cp || cp.agentId !== agentId) return [];
-        return [{ taskId, instanceId: cp.instanceId, appId: cp.appId, ended: cp.final !== undefined }];
-      });
+    taskIds() {
+      return idDirectories(root);
+    },
+    taskOf(taskId) {
+      const cp = readParsed(join(root, taskId, ".gantry", "checkpoint.json"), parseCheckpoint);
+      if (!cp || cp.agentId !== agentId) return undefined;
+      return { taskId, instanceId: cp.instanceId, appId: cp.appId, ended: cp.final !== undefined };
     },
     size(taskId, stream) {
       try {

@@ -45,8 +45,10 @@ export interface TaskLogBatch {
 
 /** What the shipper needs from the node (adapters/log-files.fs.ts) and the bus (adapters/log-publisher.nats.ts). */
 export interface LogShipperPorts {
-  /** The tasks with sandboxes on this node that belong to this agent. */
-  listTasks(): ShippableTask[];
+  /** The ids of the sandboxes on this node (a directory listing: no file of theirs is read). */
+  taskIds(): string[];
+  /** A sandbox's task as its checkpoint describes it; undefined when it is not this agent's or has no checkpoint. */
+  taskOf(taskId: string): ShippableTask | undefined;
   size(taskId: string, stream: OutputStream): number;
   read(taskId: string, stream: OutputStream, start: number, length: number): Uint8Array;
   loadOffsets(taskId: string): LogOffsets | undefined;
@@ -76,19 +78,26 @@ interface Followed {
 
 /**
  * Ships every task's stdout and stderr from its sandbox files to the LOGS stream: follows each
- * file by offset (woken by inotify through `watch`, plus a rescan every `rescanMs` that also finds
- * new and ended tasks), cuts complete lines into line blocks (the file's bytes), publishes them in
+ * file by offset (woken by inotify through `watch`; a task that reports a status is looked at
+ * at once, `taskChanged`; a rescan every `rescanMs` is the safety net), cuts complete lines into line blocks (the file's bytes), publishes them in
  * batches of up to 256 KiB, and records the offset in the task's sandbox only after JetStream
  * acknowledged the batch. A batch is announced (`pending`, with the offset of the batch before:
  * one offsets write per batch while output streams) before it is published, so an agent killed in
  * between re-publishes the same range under the same msg id (stored once). A task that ended is read to its last byte (a
  * partial last line included), then marked done. A publish that fails is retried with backoff;
- * nothing after it in that file is shipped meanwhile.
+ * nothing after it in that file is shipped meanwhile. Tasks whose output was all shipped are
+ * remembered (`done`), so neither rescans nor status changes read their checkpoints again: a node
+ * keeps ended sandboxes for days, and reading each of them per status change cost the agent a
+ * fifth of its CPU while launching.
  */
 export class LogShipper {
   readonly #ports: LogShipperPorts;
   readonly #agentId: string;
   readonly #followed = new Map<string, Followed>();
+  /** Tasks all of whose output was shipped (their offsets say `done`): never looked at again. */
+  readonly #done = new Set<string>();
+  /** Tasks that reported a status since the last look (`taskChanged`). */
+  readonly #changed = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #soon: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -109,35 +118,52 @@ export class LogShipper {
   }
 
   /**
-   * A rescan in `delayMs` (a task started or changed state: its output is followed at once, not
-   * at the next periodic rescan); calls in between share that one.
+   * Looks at `taskId` in `delayMs` (it started or changed state: its output is followed at once,
+   * not at the next periodic rescan, and its end is read to the last byte); changes in between
+   * share that one look, which reads only their checkpoints.
    */
-  rescanSoon(delayMs = 20): void {
-    if (this.#stopped || this.#soon) return;
+  taskChanged(taskId: string, delayMs = 20): void {
+    if (this.#stopped) return;
+    this.#changed.add(taskId);
+    if (this.#soon) return;
     this.#soon = setTimeout(() => {
       this.#soon = undefined;
-      this.rescan();
+      const ids = [...this.#changed];
+      this.#changed.clear();
+      for (const id of ids) this.#look(id);
     }, delayMs);
     this.#soon.unref();
   }
 
-  /** Finds new tasks and tasks that ended, and pumps every followed file once. */
+  /** Finds new tasks and tasks that ended among the sandboxes, and pumps every followed file once. */
   rescan(): void {
     if (this.#stopped) return;
-    for (const task of this.#ports.listTasks()) {
-      const known = this.#followed.get(task.taskId);
-      if (known) {
-        known.task = task;
-        this.#pump(known);
-        continue;
-      }
-      const offsets = this.#ports.loadOffsets(task.taskId) ?? { stdout: { offset: 0 }, stderr: { offset: 0 } };
-      if (offsets.done) continue;
-      const f: Followed = { task, offsets, busy: false, unsaved: false, dirty: false, unwatch: () => undefined };
-      f.unwatch = this.#ports.watch(task.taskId, () => this.#pump(f));
-      this.#followed.set(task.taskId, f);
-      this.#pump(f);
+    const ids = this.#ports.taskIds();
+    const present = new Set(ids);
+    for (const id of this.#done) if (!present.has(id)) this.#done.delete(id); // its sandbox was removed
+    for (const id of ids) this.#look(id);
+  }
+
+  /** Follows a task not followed yet, or pumps it with its checkpoint's news (ended); skips tasks done. */
+  #look(taskId: string): void {
+    if (this.#stopped || this.#done.has(taskId)) return;
+    const task = this.#ports.taskOf(taskId);
+    if (!task) return;
+    const known = this.#followed.get(taskId);
+    if (known) {
+      known.task = task;
+      this.#pump(known);
+      return;
     }
+    const offsets = this.#ports.loadOffsets(taskId) ?? { stdout: { offset: 0 }, stderr: { offset: 0 } };
+    if (offsets.done) {
+      this.#done.add(taskId);
+      return;
+    }
+    const f: Followed = { task, offsets, busy: false, unsaved: false, dirty: false, unwatch: () => undefined };
+    f.unwatch = this.#ports.watch(taskId, () => this.#pump(f));
+    this.#followed.set(taskId, f);
+    this.#pump(f);
   }
 
   /** Ships what the files hold now (tasks that ended included), waiting at most `timeoutMs`; true when all of it went. */
@@ -181,6 +207,7 @@ export class LogShipper {
             this.#ports.saveOffsets(f.task.taskId, f.offsets);
             f.unwatch();
             this.#followed.delete(f.task.taskId);
+            this.#done.add(f.task.taskId);
             return;
           }
         } while (f.dirty && !this.#stopped);

@@ -8,7 +8,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { metricsV1 } from "@gantry/proto";
+import { float64Column, metricsV1 } from "@gantry/proto";
 import { createGrpcClient, type GrpcClient } from "@gantry/platform";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { eventually, freePort, marathonHttp, runGantry, startHarnessCluster, startServiceProcess, type HarnessCluster, type ServiceProcess } from "../support/index.ts";
@@ -64,7 +64,11 @@ test("gRPC: the task's memory and cpu with its app, instance and task dimensions
   instanceId = d.instanceId;
   assert.ok(samples.get("cpus.user.time")!.value >= 0);
   const range = await grpc.range({ selector: { taskId, names: ["mem.total"] }, startMs: BigInt(Date.now() - 600_000) });
-  assert.ok(range.series[0]!.points.length >= 1);
+  const times = float64Column(range.series[0]!.timestampsMs);
+  const values = float64Column(range.series[0]!.values);
+  assert.ok(values.length >= 1 && times.length === values.length, "one timestamp per value");
+  assert.ok(times.every((t, i) => t > Date.now() - 700_000 && (i === 0 || t > times[i - 1]!)), `epoch milliseconds, ascending: ${times.join(",")}`);
+  assert.ok(values.every((v) => v > 0), `memory in bytes: ${values.join(",")}`);
 });
 
 test("HTTP (dcos-metrics v0): the node, the containers, the task's container and app metrics", async () => {
@@ -139,9 +143,10 @@ test("CLI: gantry task/node/app metrics print a summary with sparklines, and eve
   assert.match(task.stdout, /\ne2e\.requests\s+route=home\s+\d+/);
   const json = await runGantry(["task", "metrics", taskId, "--json", "--name", "mem.total", "--step", "1s"], cluster.clientEnv);
   assert.equal(json.code, 0, json.stderr);
-  const series = (JSON.parse(json.stdout) as { series: Array<{ series: { name: string; dimensions: { taskId: string; agentId: string } }; points: unknown[] }> }).series;
+  const series = (JSON.parse(json.stdout) as { series: Array<{ series: { name: string; dimensions: { taskId: string; agentId: string } }; timestampsMs: number[]; values: number[] }> }).series;
   assert.deepEqual(series.map((s) => [s.series.name, s.series.dimensions.taskId]), [["mem.total", taskId]]);
-  assert.ok(series[0]!.points.length >= 2);
+  assert.ok(series[0]!.values.length >= 2 && series[0]!.timestampsMs.length === series[0]!.values.length);
+  assert.ok(series[0]!.timestampsMs.every((t) => Number.isInteger(t) && t > 1.7e12), "epoch milliseconds as JSON numbers");
   const agentId = series[0]!.series.dimensions.agentId;
   const node = await runGantry(["node", "metrics", agentId, "--name", "load.1min"], cluster.clientEnv);
   assert.equal(node.code, 0, node.stderr);
@@ -165,8 +170,10 @@ test("a metrics service killed with -9 and restarted has every sample, including
       GANTRY_METRICS_PERSIST_MS: "1000",
     }));
   const client = createGrpcClient(metricsV1.MetricsService, `127.0.0.1:${port}`, { token: cluster.token, deadlineMs: 5_000 });
-  const points = async (c: GrpcClient<typeof metricsV1.MetricsService>, from: number, to: number) =>
-    (await c.range({ selector: { taskId, names: ["mem.total"] }, startMs: BigInt(from), endMs: BigInt(to) })).series[0]?.points.map((p) => Number(p.timestampMs)) ?? [];
+  const points = async (c: GrpcClient<typeof metricsV1.MetricsService>, from: number, to: number) => {
+    const column = (await c.range({ selector: { taskId, names: ["mem.total"] }, startMs: BigInt(from), endMs: BigInt(to) })).series[0]?.timestampsMs;
+    return column ? [...float64Column(column)] : [];
+  };
   try {
     start();
     await eventually("the second metrics service holds the task's samples", async () => (await points(client, 1, Date.now())).length >= 3, 30_000);

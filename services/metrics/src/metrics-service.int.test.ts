@@ -10,7 +10,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { metricsV1, METRICS_STREAM } from "@gantry/proto";
+import { float64Column, metricsV1, METRICS_STREAM } from "@gantry/proto";
 import { connectBus, createGrpcClient, createTokenSigner, ensureStream, generateSigningKey, onPath, publishDurable, RESOURCES, type Bus, type GrpcClient } from "@gantry/platform";
 import { createTestCluster } from "@gantry/platform/testing";
 import { eventually, freePort, startServiceProcess, type ServiceProcess } from "@gantry/test/support";
@@ -58,7 +58,7 @@ async function publishTick(i: number): Promise<void> {
 
 const taskPoints = async (client: GrpcClient<typeof metricsV1.MetricsService>) => {
   const r = await client.range({ selector: { taskId: "task-a" }, startMs: BigInt(T0 - 1), endMs: BigInt(T0 + 1_000_000) });
-  return r.series[0]?.points.map((p) => p.value) ?? [];
+  return r.series[0] ? [...float64Column(r.series[0].values)] : [];
 };
 
 before(async () => {
@@ -92,7 +92,7 @@ test("serves what agents publish, filtered by what the caller may read, and lose
     await assert.rejects(ann.latest({ selector: { appId: "/team-b/web" } }), (err: Error & { code?: string }) => err.code === "PermissionDenied");
     await assert.rejects(client.range({ selector: { taskId: "task-a" }, startMs: 10n, endMs: 5n }), /startMs/);
     const agg = await client.aggregateApp({ appId: "/team-a/web", startMs: BigInt(T0), endMs: BigInt(T0 + 9_999), stepMs: 10_000n, aggregation: metricsV1.Aggregation.MAX });
-    assert.deepEqual(agg.series.map((s) => [s.name, s.points.map((p) => p.value)]), [["mem.total", [4.5]]]); // the step average of 0..9, max over the app's one task
+    assert.deepEqual(agg.series.map((s) => [s.name, [...float64Column(s.timestampsMs)], [...float64Column(s.values)]]), [["mem.total", [T0], [4.5]]]); // the step average of 0..9, max over the app's one task
     ann.close();
 
     // Blocks persisted, then more ingested, then kill -9 (what came after the last persist is only in the stream).
@@ -112,7 +112,8 @@ test("serves what agents publish, filtered by what the caller may read, and lose
       return true;
     }, 30_000);
     const node = await client.range({ selector: { agentId: "agent-1", scopes: [metricsV1.Scope.NODE] }, startMs: BigInt(T0 - 1), endMs: BigInt(T0 + 1_000_000) });
-    assert.deepEqual(node.series[0]!.points.map((p) => p.value), expected);
+    assert.deepEqual([...float64Column(node.series[0]!.values)], expected);
+    assert.deepEqual([...float64Column(node.series[0]!.timestampsMs)], expected.map((i) => T0 + i * 1000));
   } finally {
     client.close();
     if (!proc.child.killed) await proc.stop();

@@ -1,7 +1,8 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { metricsV1 } from "@gantry/proto";
-import { printResult, type OutputOptions } from "../output.ts";
+import { float64Column, metricsV1 } from "@gantry/proto";
+import { printView, type OutputOptions } from "../output.ts";
 import { renderMetricsSummary, summaryRows } from "../render/metrics-summary.ts";
+import { pointsJson } from "../render/metric-points-json.ts";
 import { withClient, withJson } from "./command-kit.ts";
 
 /** The switches of the metrics commands. */
@@ -37,8 +38,8 @@ export function addTaskMetricsCommand(task: Command): void {
     async (taskId: string, opts: MetricsOptions) => {
       const now = Date.now();
       const result = await withClient((api) => api.metrics.range({ selector: { taskId, names: opts.name ?? [] }, startMs: BigInt(now - opts.since), endMs: BigInt(now), stepMs: BigInt(opts.step) }));
-      printResult(opts, metricsV1.RangeResponseSchema, result, () =>
-        renderMetricsSummary(`task ${taskId}, last ${spanText(opts.since)}`, summaryRows(result.series.map((s) => ({ ...s.series!, points: s.points }))), `no metrics of task ${taskId} in the last ${spanText(opts.since)}`),
+      printView(opts, () => pointsJson(metricsV1.RangeResponseSchema, result), () =>
+        renderMetricsSummary(`task ${taskId}, last ${spanText(opts.since)}`, summaryRows(result.series.map((s) => ({ ...s.series!, values: Array.from(float64Column(s.values)) }))), `no metrics of task ${taskId} in the last ${spanText(opts.since)}`),
       );
     },
   );
@@ -52,8 +53,8 @@ export function addNodeMetricsCommand(node: Command): void {
       const result = await withClient((api) =>
         api.metrics.range({ selector: { agentId, scopes: [metricsV1.Scope.NODE, metricsV1.Scope.GPU], names: opts.name ?? [] }, startMs: BigInt(now - opts.since), endMs: BigInt(now), stepMs: BigInt(opts.step) }),
       );
-      printResult(opts, metricsV1.RangeResponseSchema, result, () =>
-        renderMetricsSummary(`node ${agentId}, last ${spanText(opts.since)}`, summaryRows(result.series.map((s) => ({ ...s.series!, points: s.points }))), `no metrics of node ${agentId} in the last ${spanText(opts.since)}`),
+      printView(opts, () => pointsJson(metricsV1.RangeResponseSchema, result), () =>
+        renderMetricsSummary(`node ${agentId}, last ${spanText(opts.since)}`, summaryRows(result.series.map((s) => ({ ...s.series!, values: Array.from(float64Column(s.values)) }))), `no metrics of node ${agentId} in the last ${spanText(opts.since)}`),
       );
     },
   );
@@ -74,8 +75,8 @@ export function addAppMetricsCommand(app: Command): void {
       const result = await withClient((api) =>
         api.metrics.aggregateApp({ appId, startMs: BigInt(now - opts.since), endMs: BigInt(now), stepMs: BigInt(opts.step), aggregation: AGGREGATIONS[opts.aggregate ?? "sum"]!, names: opts.name ?? [] }),
       );
-      printResult(opts, metricsV1.AggregateAppResponseSchema, result, () =>
-        renderMetricsSummary(`${appId}: ${opts.aggregate ?? "sum"} over ${result.taskIds.length} task(s), last ${spanText(opts.since)}`, summaryRows(result.series), `no metrics of ${appId} in the last ${spanText(opts.since)}`),
+      printView(opts, () => pointsJson(metricsV1.AggregateAppResponseSchema, result), () =>
+        renderMetricsSummary(`${appId}: ${opts.aggregate ?? "sum"} over ${result.taskIds.length} task(s), last ${spanText(opts.since)}`, summaryRows(result.series.map((s) => ({ ...s, values: Array.from(float64Column(s.values)) }))), `no metrics of ${appId} in the last ${spanText(opts.since)}`),
       );
     });
 }

@@ -1,4 +1,3 @@
-import type { metricsV1 } from "@gantry/proto";
 import { renderTable } from "./table.ts";
 
 const BARS = "▁▂▃▄▅▆▇█";
@@ -33,20 +32,24 @@ export function formatValue(value: number, unit: string): string {
   return unit && unit !== "count" ? `${text} ${unit}` : text;
 }
 
-/** One row of a summary: a series (its name and tags), its latest value and its points. */
+/** One row of a summary: a series (its name and tags) and its values over the range, oldest first. */
 export interface SummaryRow {
   name: string;
   tags: Readonly<Record<string, string>>;
   unit: string;
-  points: readonly { value: number }[];
+  values: readonly number[];
 }
 
-/** Rows of series over a range (Range or AggregateApp answers), sorted by name then tags. */
-export function summaryRows(series: ReadonlyArray<{ name: string; unit: string; tags: Readonly<Record<string, string>>; points: readonly metricsV1.Point[] }>): SummaryRow[] {
+/** Rows of series over a range (Range or AggregateApp answers: their `values` column), sorted by name then tags. */
+export function summaryRows(series: ReadonlyArray<SummaryRow>): SummaryRow[] {
   return series
-    .map((s) => ({ name: s.name, unit: s.unit, tags: s.tags, points: s.points }))
+    .map((s) => ({ name: s.name, unit: s.unit, tags: s.tags, values: s.values }))
     .sort((a, b) => a.name.localeCompare(b.name) || tagText(a.tags).localeCompare(tagText(b.tags)));
 }
+
+// reduce, not Math.min(...values): a day at 10 s steps is more arguments than a call should take.
+const min = (a: number, b: number) => (b < a ? b : a);
+const max = (a: number, b: number) => (b > a ? b : a);
 
 const tagText = (tags: Readonly<Record<string, string>>) =>
   Object.entries(tags)
@@ -62,9 +65,9 @@ export function renderMetricsSummary(title: string, rows: readonly SummaryRow[],
   const table = renderTable(
     ["metric", "tags", "last", "min", "max", "trend"],
     rows.map((r) => {
-      const values = r.points.map((p) => p.value);
+      const { values } = r;
       const last = values.at(-1);
-      return [r.name, tagText(r.tags), last === undefined ? "" : formatValue(last, r.unit), values.length ? formatValue(Math.min(...values), r.unit) : "", values.length ? formatValue(Math.max(...values), r.unit) : "", sparkline(values)];
+      return [r.name, tagText(r.tags), last === undefined ? "" : formatValue(last, r.unit), values.length ? formatValue(values.reduce(min), r.unit) : "", values.length ? formatValue(values.reduce(max), r.unit) : "", sparkline(values)];
     }),
     empty,
   );

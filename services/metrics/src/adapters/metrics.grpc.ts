@@ -1,4 +1,4 @@
-import { metricsV1 } from "@gantry/proto";
+import { columnBytes, metricsV1 } from "@gantry/proto";
 import { bindService, GantryError, type AccessAudit, type ServiceBinding } from "@gantry/platform";
 import type { SeriesMeta, Scope } from "../domain/sample.ts";
 import type { Selector, SeriesStore } from "../domain/series-store.ts";
@@ -42,7 +42,10 @@ export function metricsService(store: SeriesStore, now: () => number, audit?: Ac
         const series = store
           .select(selectorOf(request.selector))
           .filter((s) => visible(s.meta))
-          .map((s) => ({ series: seriesInfo(s.meta), points: rangeOf(s, range, grpcPoint) }));
+          .map((s) => {
+            const { timestamps, values } = rangeOf(s, range);
+            return { series: seriesInfo(s.meta), timestampsMs: columnBytes(timestamps), values: columnBytes(values) };
+          });
         return { series };
       },
       async aggregateApp(request) {
@@ -58,7 +61,8 @@ export function metricsService(store: SeriesStore, now: () => number, audit?: Ac
           scope: protoScope(a.scope),
           tags: { ...a.tags },
           sources: a.sources,
-          points: a.points.map(([t, v]) => ({ timestampMs: BigInt(t), value: v })),
+          timestampsMs: columnBytes(a.points.timestamps),
+          values: columnBytes(a.points.values),
         }));
         return { series, taskIds };
       },
@@ -99,9 +103,6 @@ function timeRange(startMs: bigint, endMs: bigint, stepMs: bigint, now: number):
   if (step > 0 && (to - from) / step > MAX_STEPS) throw bad("/stepMs", `too small: the range would have more than ${MAX_STEPS} steps`);
   return { from, to, stepMs: step };
 }
-
-/** A point of a gRPC answer. */
-const grpcPoint = (t: number, v: number) => ({ timestampMs: BigInt(t), value: v });
 
 /** The proto form of a series' identity. */
 export function seriesInfo(meta: SeriesMeta): metricsV1.SeriesInfo {

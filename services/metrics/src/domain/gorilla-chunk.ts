@@ -1,4 +1,5 @@
 import { BitReader, BitWriter } from "./bit-stream.ts";
+import type { SlotPool } from "./slot-pool.ts";
 
 /**
  * Gorilla compression of one series' samples (Pelkonen et al., VLDB 2015; Prometheus' XOR chunk):
@@ -40,8 +41,9 @@ export class GorillaEncoder {
   private leading = -1;
   private trailing = 0;
 
-  constructor(initialBytes = 32) {
-    this.writer = new BitWriter(initialBytes);
+  /** An empty chunk of `initialBytes` (it grows as needed), in a slot of `pool` when given one (then `release` it when done). */
+  constructor(initialBytes = 32, pool?: SlotPool) {
+    this.writer = new BitWriter(initialBytes, pool);
   }
 
   /** Appends a sample; returns a refusal instead when it cannot be stored in this chunk. */
@@ -91,6 +93,16 @@ export class GorillaEncoder {
     return this.writer.bytes();
   }
 
+  /** The encoded bytes without a copy, valid until the next append (for decoding the head in place). */
+  view(): Uint8Array {
+    return this.writer.view();
+  }
+
+  /** Gives its pool slot back (see BitWriter.release): the chunk is done with, its bytes copied out or dropped. */
+  release(): void {
+    this.writer.release();
+  }
+
   private writeValue(xh: number, xl: number): void {
     const w = this.writer;
     xh >>>= 0;
@@ -137,10 +149,24 @@ function writeMeaningful(w: BitWriter, xh: number, xl: number, shift: number, co
 }
 
 /**
- * Decodes `count` samples of a chunk, calling `visit(t, v)` for each in order. Throws a RangeError
- * when the bytes end early (a corrupt chunk).
+ * Decodes `count` samples of a chunk, calling `visit(t, v)` for each in order (downsampling and
+ * snapshot loads; queries use `decodeChunkInto`). Throws a RangeError when the bytes end early (a
+ * corrupt chunk), before visiting any.
  */
 export function decodeChunk(bytes: Uint8Array, count: number, visit: (t: number, v: number) => void): void {
+  const timestamps = new Float64Array(count);
+  const values = new Float64Array(count);
+  decodeChunkInto(bytes, count, timestamps, values, 0);
+  for (let i = 0; i < count; i++) visit(timestamps[i]!, values[i]!);
+}
+
+/**
+ * Decodes the `count` samples of a chunk into `timestamps` and `values` from index `at` (both must
+ * have room: a typed array drops writes past its end). Throws a RangeError when the bytes end
+ * early (a corrupt chunk). The query path: samples go straight into the answer's arrays, with no
+ * call and no boxed number per sample.
+ */
+export function decodeChunkInto(bytes: Uint8Array, count: number, timestamps: Float64Array, values: Float64Array, at: number): void {
   if (count === 0) return;
   const r = new BitReader(bytes);
   let t = r.read(32) * TWO32 + r.read(32);
@@ -148,7 +174,8 @@ export function decodeChunk(bytes: Uint8Array, count: number, visit: (t: number,
   let lo = r.read(32);
   u32[HI] = hi;
   u32[LO] = lo;
-  visit(t, f64[0]!);
+  timestamps[at] = t;
+  values[at] = f64[0]!;
   let delta = 0;
   let leading = 0;
   let trailing = 0;
@@ -191,7 +218,8 @@ export function decodeChunk(bytes: Uint8Array, count: number, visit: (t: number,
     }
     u32[HI] = hi;
     u32[LO] = lo;
-    visit(t, f64[0]!);
+    timestamps[at + i] = t;
+    values[at + i] = f64[0]!;
   }
 }
 

@@ -11,48 +11,55 @@ export interface TimeRange {
   stepMs: number;
 }
 
-/** One series' points over a range. */
-export type Points = Array<[t: number, v: number]>;
-
-const asTuple = (t: number, v: number): [number, number] => [t, v];
+/**
+ * Points over a range as two columns: the i-th point is `(timestamps[i], values[i])`, timestamps
+ * ascending. Float64Arrays, the form the gRPC answer carries them in (`columnBytes`): a range of
+ * thousands of points is two buffers, not an object (or a boxed number) per point.
+ */
+export interface PointColumns {
+  timestamps: Float64Array;
+  values: Float64Array;
+}
 
 /**
  * A series' samples over a range; with a step, one point per step that has samples, at the step's
  * start: the average of its samples, or the last one for counters (so rates stay computable).
- * Each point is made by `make` (default `[t, v]`), so a caller building its own shape (a gRPC
- * answer) allocates one object per point, not two.
  */
-export function rangeOf(s: Series, range: TimeRange): Points;
-export function rangeOf<T>(s: Series, range: TimeRange, make: (t: number, v: number) => T): T[];
-export function rangeOf<T>(s: Series, range: TimeRange, make: (t: number, v: number) => T = asTuple as unknown as (t: number, v: number) => T): T[] {
-  const out: T[] = [];
-  if (range.stepMs <= 0) {
-    s.visit(range.from, range.to, (t, v) => out.push(make(t, v)));
-    return out;
-  }
+export function rangeOf(s: Series, range: TimeRange): PointColumns {
+  const raw = s.points(range.from, range.to);
+  if (range.stepMs <= 0) return raw;
+  // Reduced in place: a step's point goes at or before the index of its first sample, which is
+  // read before anything is written there.
+  const { timestamps, values } = raw;
   const step = range.stepMs;
   const last = s.meta.kind === "counter";
+  let n = 0;
   let start = Number.NaN;
   let sum = 0;
-  let n = 0;
+  let inStep = 0;
   let lastV = 0;
-  const flush = () => {
-    if (n > 0) out.push(make(start, last ? lastV : sum / n));
-  };
-  s.visit(range.from, range.to, (t, v) => {
+  for (let i = 0; i < timestamps.length; i++) {
+    const t = timestamps[i]!;
+    const v = values[i]!;
     const b = t - (t % step);
     if (b !== start) {
-      flush();
+      if (inStep > 0) {
+        timestamps[n] = start;
+        values[n++] = last ? lastV : sum / inStep;
+      }
       start = b;
       sum = 0;
-      n = 0;
+      inStep = 0;
     }
     sum += v;
-    n++;
+    inStep++;
     lastV = v;
-  });
-  flush();
-  return out;
+  }
+  if (inStep > 0) {
+    timestamps[n] = start;
+    values[n++] = last ? lastV : sum / inStep;
+  }
+  return { timestamps: timestamps.subarray(0, n), values: values.subarray(0, n) };
 }
 
 /** One combined series of an app: a metric name and tags, and how many task series went into it. */
@@ -62,7 +69,7 @@ export interface AggregatedSeries {
   unit: string;
   tags: Readonly<Record<string, string>>;
   sources: number;
-  points: Points;
+  points: PointColumns;
 }
 
 /**
@@ -79,7 +86,10 @@ export function aggregateSeries(series: readonly Series[], range: TimeRange, agg
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { first: s, sources: 0, buckets: new Map() }));
     g.sources++;
-    for (const [t, v] of rangeOf(s, stepped)) {
+    const { timestamps, values } = rangeOf(s, stepped);
+    for (let i = 0; i < timestamps.length; i++) {
+      const t = timestamps[i]!;
+      const v = values[i]!;
       const b = g.buckets.get(t);
       if (!b) g.buckets.set(t, { sum: v, n: 1, min: v, max: v });
       else {
@@ -92,9 +102,12 @@ export function aggregateSeries(series: readonly Series[], range: TimeRange, agg
   }
   const out: AggregatedSeries[] = [];
   for (const g of groups.values()) {
-    const points: Points = [...g.buckets.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([t, b]) => [t, agg === "sum" ? b.sum : agg === "avg" ? b.sum / b.n : agg === "min" ? b.min : b.max]);
+    const steps = [...g.buckets.entries()].sort((x, y) => x[0] - y[0]);
+    const points: PointColumns = { timestamps: new Float64Array(steps.length), values: new Float64Array(steps.length) };
+    steps.forEach(([t, b], i) => {
+      points.timestamps[i] = t;
+      points.values[i] = agg === "sum" ? b.sum : agg === "avg" ? b.sum / b.n : agg === "min" ? b.min : b.max;
+    });
     out.push({ name: g.first.meta.name, scope: g.first.meta.scope, unit: g.first.meta.unit, tags: g.first.meta.tags, sources: g.sources, points });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -31,9 +31,9 @@ export interface SeriesMeta {
   tags: Readonly<Record<string, string>>;
 }
 
-/** The key of a series: name, scope and every dimension and tag, in a stable order. */
-export function seriesKey(meta: Pick<SeriesMeta, "name" | "scope" | "dims" | "tags">): string {
-  return `${dimensionsKey(meta.dims)}\u0001${meta.scope}\u0001${meta.name}\u0001${recordKey(meta.tags)}`;
+/** The key of a series among those of one source: scope, name and tags, in a stable order (ends in \u0001 when it has no tags). */
+export function localSeriesKey(meta: Pick<SeriesMeta, "name" | "scope" | "tags">): string {
+  return `${meta.scope}\u0001${meta.name}\u0001${recordKey(meta.tags)}`;
 }
 
 /** The part of a series key its dimensions make; computed once per batch group. */

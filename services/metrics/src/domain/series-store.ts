@@ -1,5 +1,7 @@
-import { GorillaEncoder, decodeChunk } from "./gorilla-chunk.ts";
-import { dimensionsKey, recordKey, type Dimensions, type MetricKind, type Scope, type SeriesMeta } from "./sample.ts";
+import { GorillaEncoder, decodeChunk, decodeChunkInto } from "./gorilla-chunk.ts";
+import type { PointColumns } from "./range-query.ts";
+import { SlotPool } from "./slot-pool.ts";
+import { dimensionsKey, localSeriesKey, type Dimensions, type MetricKind, type Scope, type SeriesMeta } from "./sample.ts";
 
 /** A closed, immutable Gorilla block of one series. */
 export interface Chunk {
@@ -56,7 +58,8 @@ export type AppendOutcome = "stored" | "duplicate" | "out-of-order" | "too-old" 
 /** One series in memory: raw blocks (closed + head), downsampled blocks (closed + head) and the latest sample. */
 export class Series {
   readonly meta: SeriesMeta;
-  readonly key: string;
+  /** Scope, name and tags (`localSeriesKey`): the series' key among those of its source; with the source's `dimensionsKey`, its key in the store. */
+  readonly localKey: string;
   raw: Chunk[] = [];
   head: GorillaEncoder | undefined;
   down: Chunk[] = [];
@@ -65,21 +68,53 @@ export class Series {
   lastT = Number.NEGATIVE_INFINITY;
   lastV = Number.NaN;
 
-  constructor(meta: SeriesMeta, key: string) {
+  constructor(meta: SeriesMeta, localKey = localSeriesKey(meta)) {
     this.meta = meta;
-    this.key = key;
+    this.localKey = localKey;
   }
 
-  /** Visits samples with from ≤ t ≤ to in time order: downsampled ones first, then raw. */
-  visit(from: number, to: number, visitor: (t: number, v: number) => void): void {
-    const inRange = (t: number, v: number) => {
-      if (t >= from && t <= to) visitor(t, v);
-    };
-    for (const c of this.down) if (c.maxT >= from && c.minT <= to) decodeChunk(c.bytes, c.count, inRange);
-    if (this.downHead && this.downHead.count > 0 && this.downHead.lastT >= from && this.downHead.firstT <= to) decodeChunk(this.downHead.bytes(), this.downHead.count, inRange);
-    if (this.pending) inRange(this.pending.start, bucketValue(this.meta.kind, this.pending));
-    for (const c of this.raw) if (c.maxT >= from && c.minT <= to) decodeChunk(c.bytes, c.count, inRange);
-    if (this.head && this.head.count > 0 && this.head.lastT >= from && this.head.firstT <= to) decodeChunk(this.head.bytes(), this.head.count, inRange);
+  /**
+   * The samples with from ≤ t ≤ to in time order (downsampled ones first, then raw), as columns:
+   * each block that overlaps the range is decoded straight into them, and those outside it (only
+   * at the range's ends) dropped.
+   */
+  points(from: number, to: number): PointColumns {
+    const blocks: Array<[bytes: Uint8Array, count: number]> = [];
+    for (const c of this.down) if (c.maxT >= from && c.minT <= to) blocks.push([c.bytes, c.count]);
+    const dh = this.downHead;
+    if (dh && dh.count > 0 && dh.lastT >= from && dh.firstT <= to) blocks.push([dh.view(), dh.count]);
+    const rawFrom = blocks.length;
+    for (const c of this.raw) if (c.maxT >= from && c.minT <= to) blocks.push([c.bytes, c.count]);
+    const h = this.head;
+    if (h && h.count > 0 && h.lastT >= from && h.firstT <= to) blocks.push([h.view(), h.count]);
+    let capacity = this.pending ? 1 : 0;
+    for (const [, count] of blocks) capacity += count;
+    const timestamps = new Float64Array(capacity);
+    const values = new Float64Array(capacity);
+    let n = 0;
+    for (let b = 0; b <= blocks.length; b++) {
+      if (b === rawFrom && this.pending) n = this.pendingInto(from, to, timestamps, values, n);
+      if (b === blocks.length) break;
+      const [bytes, count] = blocks[b]!;
+      decodeChunkInto(bytes, count, timestamps, values, n);
+      const end = n + count;
+      for (let i = n; i < end; i++) {
+        const t = timestamps[i]!;
+        if (t < from || t > to) continue;
+        timestamps[n] = t;
+        values[n++] = values[i]!;
+      }
+    }
+    return { timestamps: timestamps.subarray(0, n), values: values.subarray(0, n) };
+  }
+
+  /** Writes the pending downsampling bucket's point at `n` when it is in range; returns the next index. */
+  private pendingInto(from: number, to: number, timestamps: Float64Array, values: Float64Array, n: number): number {
+    const p = this.pending!;
+    if (p.start < from || p.start > to) return n;
+    timestamps[n] = p.start;
+    values[n] = bucketValue(this.meta.kind, p);
+    return n + 1;
   }
 
   /** Bytes the series' blocks hold (encoded data and head buffers, not object overhead). */
@@ -136,21 +171,26 @@ export interface StoreStats {
 export class SeriesStore {
   readonly options: SeriesStoreOptions;
   /** Series by their source (`dimensionsKey`), then by scope, name and tags: a batch group's dimensions are hashed once, not once per sample. */
-  private readonly bySource = new Map<string, Map<string, Series>>();
+  private readonly bySource = new Map<string, Source>();
   private count = 0;
-  private readonly byAgent = new Map<string, Set<Series>>();
-  private readonly byTask = new Map<string, Set<Series>>();
-  private readonly byApp = new Map<string, Set<Series>>();
+  // Indexes hold sources, not series: a source's series share its dimensions, and a task has ten or
+  // more series, so an index entry per series would cost more than the rest of the index.
+  private readonly byAgent = new Map<string, Set<Source>>();
+  private readonly byTask = new Map<string, Set<Source>>();
+  private readonly byApp = new Map<string, Set<Source>>();
   readonly stats: StoreStats = { series: 0, stored: 0, duplicates: 0, outOfOrder: 0, tooOld: 0, refusedSeries: 0, droppedSeries: 0 };
+  /** The buffers of open blocks (heads), sized for a full block at about a byte per sample plus the first sample's 16. */
+  private readonly heads: SlotPool;
 
   constructor(options: Partial<SeriesStoreOptions> = {}) {
     this.options = { ...DEFAULT_STORE_OPTIONS, ...options };
+    this.heads = new SlotPool(16 + this.options.samplesPerChunk);
   }
 
   /** Appends one sample; `dimsKey` is `dimensionsKey(dims)`, computed once for a group of samples. */
   append(dims: Dimensions, dimsKey: string, p: IncomingPoint, now: number): AppendOutcome {
-    const local = `${p.scope}\u0001${p.name}\u0001${recordKey(p.tags)}`;
-    let s = this.bySource.get(dimsKey)?.get(local);
+    const local = localSeriesKey(p);
+    let s = this.bySource.get(dimsKey)?.series.get(local);
     if (p.t < now - this.options.maxAgeMs) {
       this.stats.tooOld++;
       return "too-old";
@@ -160,7 +200,7 @@ export class SeriesStore {
         this.stats.refusedSeries++;
         return "series-limit";
       }
-      s = this.add(new Series({ name: p.name, unit: p.unit, kind: p.kind, scope: p.scope, dims, tags: p.tags }, `${dimsKey}\u0001${local}`));
+      s = this.add(new Series({ name: p.name, unit: p.unit, kind: p.kind, scope: p.scope, dims, tags: p.tags }, local), dimsKey);
     }
     return this.appendTo(s, p.t, p.v);
   }
@@ -176,11 +216,11 @@ export class SeriesStore {
       return "out-of-order";
     }
     let head = s.head;
-    if (!head) head = s.head = new GorillaEncoder(16 + this.options.samplesPerChunk);
+    if (!head) head = s.head = this.openBlock();
     if (head.append(t, v) !== undefined) {
       // Only a gap too wide for one block gets here (order was checked above): start a new block.
       this.closeHead(s);
-      head = s.head = new GorillaEncoder(16 + this.options.samplesPerChunk);
+      head = s.head = this.openBlock();
       head.append(t, v);
     }
     s.lastT = t;
@@ -190,48 +230,56 @@ export class SeriesStore {
     return "stored";
   }
 
-  /** Adds a series restored from a snapshot (or a new one), indexing it; returns it. */
-  add(s: Series): Series {
-    const [source, local] = splitKey(s);
-    let inner = this.bySource.get(source);
-    if (!inner) this.bySource.set(source, (inner = new Map()));
-    if (!inner.has(local)) this.count++;
-    inner.set(local, s);
+  /**
+   * Adds a series restored from a snapshot (or a new one), indexing its source; returns it. A
+   * series of a known source takes that source's dimensions object, and one without tags a shared
+   * empty record: per-series objects are what a million series cost (also after a restore).
+   */
+  add(s: Series, sourceKey = dimensionsKey(s.meta.dims)): Series {
+    let source = this.bySource.get(sourceKey);
+    if (!source) {
+      source = { dims: s.meta.dims, series: new Map() };
+      this.bySource.set(sourceKey, source);
+      const d = source.dims;
+      index(this.byAgent, d.agentId, source);
+      if (d.taskId) index(this.byTask, d.taskId, source);
+      if (d.appId) index(this.byApp, d.appId, source);
+    } else s.meta.dims = source.dims;
+    if (s.localKey.endsWith("\u0001")) s.meta.tags = NO_TAGS; // the local key ends so when there are no tags
+    if (!source.series.has(s.localKey)) this.count++;
+    source.series.set(s.localKey, s);
     this.stats.series = this.count;
-    const d = s.meta.dims;
-    index(this.byAgent, d.agentId, s);
-    if (d.taskId) index(this.byTask, d.taskId, s);
-    if (d.appId) index(this.byApp, d.appId, s);
     return s;
   }
 
   /** Every series, grouped by source. */
   *all(): IterableIterator<Series> {
-    for (const inner of this.bySource.values()) yield* inner.values();
+    for (const source of this.bySource.values()) yield* source.series.values();
   }
 
   /** The series a selector matches (through the narrowest index it names). */
   select(sel: Selector): Series[] {
-    const source: Iterable<Series> = sel.taskId !== undefined ? (this.byTask.get(sel.taskId) ?? []) : sel.appId !== undefined ? (this.byApp.get(sel.appId) ?? []) : sel.agentId !== undefined ? (this.byAgent.get(sel.agentId) ?? []) : this.all();
+    const sources: Iterable<Source> = sel.taskId !== undefined ? (this.byTask.get(sel.taskId) ?? []) : sel.appId !== undefined ? (this.byApp.get(sel.appId) ?? []) : sel.agentId !== undefined ? (this.byAgent.get(sel.agentId) ?? []) : this.bySource.values();
     const out: Series[] = [];
-    for (const s of source) {
-      const d = s.meta.dims;
+    for (const { dims: d, series } of sources) {
       if (sel.agentId !== undefined && d.agentId !== sel.agentId) continue;
       if (sel.taskId !== undefined && d.taskId !== sel.taskId) continue;
       if (sel.appId !== undefined && d.appId !== sel.appId) continue;
-      if (sel.scopes && !sel.scopes.includes(s.meta.scope)) continue;
-      if (sel.names && sel.names.length > 0 && !sel.names.includes(s.meta.name)) continue;
-      out.push(s);
+      for (const s of series.values()) {
+        if (sel.scopes && !sel.scopes.includes(s.meta.scope)) continue;
+        if (sel.names && sel.names.length > 0 && !sel.names.includes(s.meta.name)) continue;
+        out.push(s);
+      }
     }
     return out;
   }
 
-  /** Task ids known, with the dimensions of one of each task's series. */
+  /** Task ids known, with the dimensions of one of each task's sources. */
   tasks(agentId?: string): Dimensions[] {
     const out: Dimensions[] = [];
     for (const set of this.byTask.values()) {
-      for (const s of set) {
-        if (agentId === undefined || s.meta.dims.agentId === agentId) out.push(s.meta.dims);
+      for (const { dims } of set) {
+        if (agentId === undefined || dims.agentId === agentId) out.push(dims);
         break;
       }
     }
@@ -273,10 +321,20 @@ export class SeriesStore {
     return n;
   }
 
+  /** How many open blocks hold a slot of the shared head buffers (the rest have outgrown theirs or were restored). */
+  pooledHeads(): number {
+    return this.heads.inUse();
+  }
+
+  private openBlock(): GorillaEncoder {
+    return new GorillaEncoder(this.heads.slotBytes, this.heads);
+  }
+
   private closeHead(s: Series): void {
     const h = s.head;
     if (!h || h.count === 0) return;
     s.raw.push({ minT: h.firstT, maxT: h.lastT, count: h.count, bytes: h.bytes() });
+    h.release();
     s.head = undefined;
   }
 
@@ -298,45 +356,51 @@ export class SeriesStore {
 
   private appendDown(s: Series, t: number, v: number): void {
     let h = s.downHead;
-    if (!h) h = s.downHead = new GorillaEncoder(16 + this.options.samplesPerChunk);
+    if (!h) h = s.downHead = this.openBlock();
     h.append(t, v);
     if (h.count >= this.options.samplesPerChunk) {
       s.down.push({ minT: h.firstT, maxT: h.lastT, count: h.count, bytes: h.bytes() });
+      h.release();
       s.downHead = undefined;
     }
   }
 
   private remove(s: Series): void {
-    const [source, local] = splitKey(s);
-    const inner = this.bySource.get(source);
-    if (inner?.get(local) === s) {
-      inner.delete(local);
-      this.count--;
-      if (inner.size === 0) this.bySource.delete(source);
-    }
+    const key = dimensionsKey(s.meta.dims);
+    const source = this.bySource.get(key);
+    if (!source || source.series.get(s.localKey) !== s) return;
+    source.series.delete(s.localKey);
+    s.head?.release();
+    s.downHead?.release();
+    this.count--;
     this.stats.series = this.count;
-    const d = s.meta.dims;
-    unindex(this.byAgent, d.agentId, s);
-    if (d.taskId) unindex(this.byTask, d.taskId, s);
-    if (d.appId) unindex(this.byApp, d.appId, s);
+    if (source.series.size > 0) return;
+    this.bySource.delete(key);
+    const d = source.dims;
+    unindex(this.byAgent, d.agentId, source);
+    if (d.taskId) unindex(this.byTask, d.taskId, source);
+    if (d.appId) unindex(this.byApp, d.appId, source);
   }
 }
 
-/** A series' source (its `dimensionsKey`) and the rest of its key (scope, name, tags). */
-function splitKey(s: Series): [string, string] {
-  const source = dimensionsKey(s.meta.dims);
-  return [source, s.key.slice(source.length + 1)];
+/** The series of one source (one set of dimensions: a node, or a task's container), by local key. */
+interface Source {
+  readonly dims: Dimensions;
+  readonly series: Map<string, Series>;
 }
 
-function index(map: Map<string, Set<Series>>, key: string, s: Series): void {
+/** The tags of every series without tags. */
+const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
+
+function index(map: Map<string, Set<Source>>, key: string, source: Source): void {
   let set = map.get(key);
   if (!set) map.set(key, (set = new Set()));
-  set.add(s);
+  set.add(source);
 }
 
-function unindex(map: Map<string, Set<Series>>, key: string, s: Series): void {
+function unindex(map: Map<string, Set<Source>>, key: string, source: Source): void {
   const set = map.get(key);
   if (!set) return;
-  set.delete(s);
+  set.delete(source);
   if (set.size === 0) map.delete(key);
 }

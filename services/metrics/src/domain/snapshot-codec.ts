@@ -1,6 +1,6 @@
 import { GorillaEncoder, decodeChunk } from "./gorilla-chunk.ts";
 import { Series, type Chunk, type SeriesStore } from "./series-store.ts";
-import { seriesKey as seriesKeyOf, type SeriesMeta } from "./sample.ts";
+import type { SeriesMeta } from "./sample.ts";
 
 /**
  * The binary form of a whole SeriesStore, with the last stream sequence it holds:
@@ -72,7 +72,7 @@ export function decodeSnapshot(data: Buffer, store: SeriesStore): { lastSeq: num
     o += 4;
     const meta = JSON.parse(data.subarray(o, o + metaLen).toString()) as SeriesMeta;
     o += metaLen;
-    const s = new Series(meta, seriesKeyOf(meta));
+    const s = new Series(meta);
     s.lastT = data.readDoubleLE(o);
     s.lastV = data.readDoubleLE(o + 8);
     o += 16;

@@ -323,29 +323,6 @@ export declare type LatestResponse = Message<"gantry.metrics.v1.LatestResponse">
 export declare const LatestResponseSchema: GenMessage<LatestResponse>;
 
 /**
- * Point is one sample of a range.
- *
- * @generated from message gantry.metrics.v1.Point
- */
-export declare type Point = Message<"gantry.metrics.v1.Point"> & {
-  /**
-   * @generated from field: int64 timestamp_ms = 1;
-   */
-  timestampMs: bigint;
-
-  /**
-   * @generated from field: double value = 2;
-   */
-  value: number;
-};
-
-/**
- * Describes the message gantry.metrics.v1.Point.
- * Use `create(PointSchema)` to create a new message.
- */
-export declare const PointSchema: GenMessage<Point>;
-
-/**
  * RangeRequest selects series and a time range (inclusive, epoch ms; end 0 = now, start 0 = an hour before end).
  *
  * @generated from message gantry.metrics.v1.RangeRequest
@@ -381,7 +358,11 @@ export declare type RangeRequest = Message<"gantry.metrics.v1.RangeRequest"> & {
 export declare const RangeRequestSchema: GenMessage<RangeRequest>;
 
 /**
- * SeriesPoints is one series over a range.
+ * SeriesPoints is one series over a range, as two columns of little-endian IEEE 754 float64s
+ * (8 bytes a point): the i-th point is (timestamps_ms[i], values[i]). Columns of bytes, not a
+ * message (or a packed number) per point, so that a client decodes an answer of thousands of
+ * points without an object per point (Float64Array in JavaScript, numpy.frombuffer('<f8') in
+ * Python, binary.LittleEndian + math.Float64frombits in Go), and the server sends them as stored.
  *
  * @generated from message gantry.metrics.v1.SeriesPoints
  */
@@ -392,9 +373,18 @@ export declare type SeriesPoints = Message<"gantry.metrics.v1.SeriesPoints"> & {
   series?: SeriesInfo | undefined;
 
   /**
-   * @generated from field: repeated gantry.metrics.v1.Point points = 2;
+   * Epoch milliseconds, ascending: whole numbers as float64 (exact below 2^53).
+   *
+   * @generated from field: bytes timestamps_ms = 3;
    */
-  points: Point[];
+  timestampsMs: Uint8Array;
+
+  /**
+   * One value per timestamp, float64.
+   *
+   * @generated from field: bytes values = 4;
+   */
+  values: Uint8Array;
 };
 
 /**
@@ -504,9 +494,18 @@ export declare type AggregatedSeries = Message<"gantry.metrics.v1.AggregatedSeri
   sources: number;
 
   /**
-   * @generated from field: repeated gantry.metrics.v1.Point points = 6;
+   * The steps' starts, epoch milliseconds, ascending: little-endian float64s, as in SeriesPoints.
+   *
+   * @generated from field: bytes timestamps_ms = 7;
    */
-  points: Point[];
+  timestampsMs: Uint8Array;
+
+  /**
+   * The combined value at each step: little-endian float64s.
+   *
+   * @generated from field: bytes values = 8;
+   */
+  values: Uint8Array;
 };
 
 /**

@@ -12,7 +12,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
 import { generateSigningKey, serviceEnvironment } from "@gantry/platform";
-import { AGENT_FLAG_ENV_NAMES, buildAgentOptions, parseAgentCommandLine, type MachineFacts } from "@gantry/agent";
+import { AGENT_FLAG_ENV_NAMES, AGENT_NODE_FLAGS, buildAgentOptions, parseAgentCommandLine, type MachineFacts } from "@gantry/agent";
 import { parseProbeCommand, type ProbeCommand } from "./health/probe-command.ts";
 import { compileLogsSettings } from "@gantry/logs";
 
@@ -115,12 +115,18 @@ function flagValue(args: string[], flag: string): string | undefined {
   return i < 0 ? undefined : args[i + 1];
 }
 
-function commandOf(name: string, service: ComposeService): { entry: string; args: string[] } {
-  const [program, entry, ...args] = service.command ?? [];
+/** A service's `node [node flags] <entry> [args]` command line, taken apart. */
+function commandOf(name: string, service: ComposeService): { nodeFlags: string[]; entry: string; args: string[] } {
+  const [program, ...rest] = service.command ?? [];
   assert.equal(program, "node", `${name}: runs node`);
-  assert.ok(entry, `${name}: names the script node runs`);
-  return { entry, args };
+  const at = rest.findIndex((a) => !a.startsWith("--"));
+  const entry = rest[at];
+  assert.ok(at >= 0 && entry, `${name}: names the script node runs`);
+  return { nodeFlags: rest.slice(0, at), entry, args: rest.slice(at + 1) };
 }
+
+/** The script a service's node runs (after Node's own flags); undefined for other programs. */
+const entryOf = (service: ComposeService) => service.command?.slice(1).find((a) => !a.startsWith("--"));
 
 async function processOf(name: string, service: ComposeService): Promise<Process> {
   const { entry, args } = commandOf(name, service);
@@ -175,7 +181,7 @@ describe("infra/compose.yaml: exec keys", () => {
       if (name === "exec-key") continue;
       assert.equal(mounts(service).includes("exec-key"), name === "gateway", `${name}: ${name === "gateway" ? "mounts" : "does not mount"} the private key's volume`);
     }
-    const agents = gantryServices.filter(([, s]) => s.command?.[1] === "services/agent/src/main.ts");
+    const agents = gantryServices.filter(([, s]) => entryOf(s) === "services/agent/src/main.ts");
     for (const [name, agent] of agents) {
       assert.equal(agent.environment?.GANTRY_AGENT_EXEC_KEY_FILE, publicFile, `${name}: checks tickets with the public key`);
       assert.ok(mounts(agent).includes("exec-public"), `${name}: mounts the public key's volume`);
@@ -193,9 +199,9 @@ describe("infra/compose.yaml", () => {
   });
 
   test("a flag the code does not have fails the parse (the check above can fail)", async () => {
-    const [name, registry] = gantryServices.find(([, s]) => s.command?.[1] === "services/registry/src/main.ts")!;
+    const [name, registry] = gantryServices.find(([, s]) => entryOf(s) === "services/registry/src/main.ts")!;
     await assert.rejects(processOf(name, { ...registry, command: [...registry.command!, "--no-such-flag"] }), /no-such-flag/);
-    const [agentName, agent] = gantryServices.find(([, s]) => s.command?.[1] === "services/agent/src/main.ts")!;
+    const [agentName, agent] = gantryServices.find(([, s]) => entryOf(s) === "services/agent/src/main.ts")!;
     await assert.rejects(processOf(agentName, { ...agent, command: [...agent.command!, "--no-such-flag"] }), /no-such-flag/);
   });
 
@@ -261,17 +267,18 @@ describe("infra/compose.yaml", () => {
       }
     }
     const schedulers = byName(compose.services.gateway!.environment!.GANTRY_SCHEDULER_ADDRESS!.split(":")[0]!);
-    assert.ok(schedulers.length >= 2 && schedulers.every(([, s]) => s.command?.[1] === "services/scheduler/src/main.ts"), "two schedulers behind one name");
+    assert.ok(schedulers.length >= 2 && schedulers.every(([, s]) => entryOf(s) === "services/scheduler/src/main.ts"), "two schedulers behind one name");
   });
 
   test("the gateway is published on 8080; the agents are privileged root; nothing but the agents is", async () => {
     const gateway = compose.services.gateway!;
     assert.deepEqual(gateway.ports, [`8080:${(await processOf("gateway", gateway)).listens!.port}`]);
-    const agents = gantryServices.filter(([, s]) => s.command?.[1] === "services/agent/src/main.ts");
+    const agents = gantryServices.filter(([, s]) => entryOf(s) === "services/agent/src/main.ts");
     assert.equal(agents.length, 2);
     for (const [name, agent] of agents) {
       assert.equal(agent.privileged, true, `${name}: privileged (cgroups, network namespaces, iptables)`);
       assert.equal(agent.user, "root", `${name}: root`);
+      assert.deepEqual(commandOf(name, agent).nodeFlags, [...AGENT_NODE_FLAGS], `${name}: Node runs with the agent's flags (a small heap, no optimizing compilers)`);
       assert.deepEqual(agent.entrypoint, ["/opt/gantry/infra/agent-entrypoint.sh"], `${name}: prepares cgroup v2 first`);
     }
     for (const [name, service] of services.filter(([, s]) => !agents.some(([, a]) => a === s))) assert.ok(!service.privileged && !service.user, `${name}: unprivileged`);

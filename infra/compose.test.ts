@@ -15,6 +15,7 @@ import { generateSigningKey, serviceEnvironment } from "@gantry/platform";
 import { AGENT_FLAG_ENV_NAMES, AGENT_NODE_FLAGS, buildAgentOptions, parseAgentCommandLine, type MachineFacts } from "@gantry/agent";
 import { parseProbeCommand, type ProbeCommand } from "./health/probe-command.ts";
 import { compileLogsSettings } from "@gantry/logs";
+import { METRICS_NODE_FLAGS } from "@gantry/metrics";
 
 interface ComposeService {
   image?: string;
@@ -192,6 +193,14 @@ describe("infra/compose.yaml: exec keys", () => {
 });
 
 describe("infra/compose.yaml", () => {
+  test("the agents and the metrics service run with their own Node flags (heap sizes); the other services with Node's defaults", () => {
+    for (const [name, service] of gantryServices.filter(([, s]) => s.healthcheck)) {
+      const { entry, nodeFlags } = commandOf(name, service);
+      const expected = entry === "services/agent/src/main.ts" ? AGENT_NODE_FLAGS : entry === "services/metrics/src/main.ts" ? METRICS_NODE_FLAGS : [];
+      assert.deepEqual(nodeFlags, [...expected], `${name}: Node's flags`);
+    }
+  });
+
   test("every Gantry process runs a main.ts this test reads with the code's own parser, and its flags parse", async () => {
     const entries = gantryServices.filter(([, s]) => s.healthcheck).map(([name, s]) => commandOf(name, s).entry);
     assert.deepEqual([...new Set(entries)].sort(), Object.keys(ENTRIES).sort(), "every service process runs in the layout");
@@ -278,7 +287,6 @@ describe("infra/compose.yaml", () => {
     for (const [name, agent] of agents) {
       assert.equal(agent.privileged, true, `${name}: privileged (cgroups, network namespaces, iptables)`);
       assert.equal(agent.user, "root", `${name}: root`);
-      assert.deepEqual(commandOf(name, agent).nodeFlags, [...AGENT_NODE_FLAGS], `${name}: Node runs with the agent's flags (a small heap, no optimizing compilers)`);
       assert.deepEqual(agent.entrypoint, ["/opt/gantry/infra/agent-entrypoint.sh"], `${name}: prepares cgroup v2 first`);
     }
     for (const [name, service] of services.filter(([, s]) => !agents.some(([, a]) => a === s))) assert.ok(!service.privileged && !service.user, `${name}: unprivileged`);

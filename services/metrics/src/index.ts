@@ -4,3 +4,4 @@
  */
 export { startMetrics } from "./start-metrics.ts";
 export type { MetricsOptions, RunningMetrics } from "./start-metrics.ts";
+export { METRICS_NODE_FLAGS } from "./metrics-node-flags.ts";

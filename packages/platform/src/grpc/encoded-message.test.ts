@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
-import { agentV1Service } from "@gantry/proto";
-import { encodeBytesField, EncodedMessage } from "./encoded-message.ts";
+import { agentV1Service, registryV1, registryV1App } from "@gantry/proto";
+import { encodeBytesField, encodeFields, EncodedMessage } from "./encoded-message.ts";
 import { messageSerializer } from "./method-definitions.ts";
 
 const { ExecResponseSchema } = agentV1Service;
@@ -46,4 +46,25 @@ test("the serializer sends an encoded message as it is (not a copy), and still e
   assert.equal(Buffer.from(decoded.value as Uint8Array).toString(), "!");
   const init = serialize({ message: { case: "exited", value: { exitCode: 3 } } });
   assert.deepEqual(fromBinary(ExecResponseSchema, init).message.value, create(agentV1Service.ExecExitedSchema, { exitCode: 3 }));
+});
+
+test("a message encoded from parts (fields, a sub-message, fields already encoded) is protobuf-es's own, byte for byte", () => {
+  const { GetAppResponseSchema } = registryV1;
+  const { AppVersionSchema } = registryV1App;
+  const definition = { id: "/web", cpus: 0.5, labels: { tier: "x".repeat(200) } };
+  const whole = create(GetAppResponseSchema, { app: { id: "/web", version: "v".repeat(130), definition } });
+  const ours = encodeFields<typeof GetAppResponseSchema>([
+    {
+      number: GetAppResponseSchema.field.app.number,
+      content: [
+        { number: AppVersionSchema.field.id.number, content: Buffer.from("/web") },
+        { number: AppVersionSchema.field.version.number, content: Buffer.from("v".repeat(130)) },
+        toBinary(AppVersionSchema, create(AppVersionSchema, { definition })),
+      ],
+    },
+  ]);
+  assert.deepEqual(Buffer.from(ours.bytes), Buffer.from(toBinary(GetAppResponseSchema, whole)));
+  assert.deepEqual(fromBinary(GetAppResponseSchema, ours.bytes), whole);
+  const empty = encodeFields<typeof GetAppResponseSchema>([{ number: GetAppResponseSchema.field.app.number, content: [] }]);
+  assert.deepEqual(Buffer.from(empty.bytes), Buffer.from(toBinary(GetAppResponseSchema, create(GetAppResponseSchema, { app: {} }))));
 });

@@ -7,7 +7,7 @@ import { trace } from "@opentelemetry/api";
 import { googleRpc, googleRpcErrorDetails, registryV1, schedulerV1 } from "@gantry/proto";
 import { GantryError, invalidObject } from "../errors/index.ts";
 import { startTelemetry, tracer, type Telemetry } from "../telemetry/index.ts";
-import { createGrpcClient, createGrpcServer, bindService, type CallContext, type GrpcServer } from "./index.ts";
+import { createGrpcClient, createGrpcServer, bindService, encodeFields, type CallContext, type GrpcServer } from "./index.ts";
 import { HealthService } from "./health.ts";
 import { eventually, within } from "../testing/waits.ts";
 import { openToAuthenticated } from "../testing/open-permissions.ts";
@@ -42,6 +42,7 @@ const registry = bindService(registryV1.RegistryService, withUnusedMethods(regis
   async getApp(request, ctx) {
     remember("getApp", ctx);
     if (request.id === "/slow") return waitForAbort(ctx);
+    if (request.id === "/encoded") return encodeFields<typeof registryV1.GetAppResponseSchema>([{ number: 1, content: [{ number: 1, content: Buffer.from("/encoded") }, { number: 2, content: Buffer.from("v7") }] }]);
     if (request.id === "/boom") throw new Error("database password is hunter2");
     throw new GantryError("NotFound", `app ${request.id} not found`, { details: { appId: request.id, n: 3n } });
   },
@@ -128,6 +129,18 @@ describe("round trips", () => {
       assert.deepEqual(response.app?.definition, { id: "/web", cpus: 0.5, labels: { tier: "frontend" } });
       assert.equal(response.deploymentId, "deploy-alice");
       assert.deepEqual(seen.at(-1)?.ctx.principal, { name: "alice", roles: ["admin"] });
+    } finally {
+      client.close();
+    }
+  });
+
+  test("unary: a response the handler encoded itself (EncodedMessage) arrives as the message it encodes", async () => {
+    const client = createGrpcClient(registryV1.RegistryService, address, { token: auth.admin });
+    try {
+      const response = await client.getApp({ id: "/encoded" });
+      assert.equal(response.$typeName, "gantry.registry.v1.GetAppResponse");
+      assert.equal(response.app?.id, "/encoded");
+      assert.equal(response.app?.version, "v7");
     } finally {
       client.close();
     }

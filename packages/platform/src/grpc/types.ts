@@ -31,14 +31,14 @@ export type Out<M> = M extends { output: infer O extends DescMessage } ? O : nev
 
 /**
  * The handler of one method, by its kind: async function for unary outputs, async generator for
- * streamed ones (which may yield a response already encoded: `EncodedMessage`).
+ * streamed ones. Either may give a response already encoded (`EncodedMessage`), sent as it is.
  */
 export type MethodHandler<M> = M extends { methodKind: "unary" }
-  ? (request: MessageShape<In<M>>, ctx: CallContext) => Promise<MessageInitShape<Out<M>>>
+  ? (request: MessageShape<In<M>>, ctx: CallContext) => Promise<MessageInitShape<Out<M>> | EncodedMessage<Out<M>>>
   : M extends { methodKind: "server_streaming" }
     ? (request: MessageShape<In<M>>, ctx: CallContext) => AsyncIterable<MessageInitShape<Out<M>> | EncodedMessage<Out<M>>>
     : M extends { methodKind: "client_streaming" }
-      ? (requests: AsyncIterable<MessageShape<In<M>>>, ctx: CallContext) => Promise<MessageInitShape<Out<M>>>
+      ? (requests: AsyncIterable<MessageShape<In<M>>>, ctx: CallContext) => Promise<MessageInitShape<Out<M>> | EncodedMessage<Out<M>>>
       : M extends { methodKind: "bidi_streaming" }
         ? (requests: AsyncIterable<MessageShape<In<M>>>, ctx: CallContext) => AsyncIterable<MessageInitShape<Out<M>> | EncodedMessage<Out<M>>>
         : never;

@@ -1,8 +1,10 @@
-import { columnBytes, metricsV1 } from "@gantry/proto";
+import { metricsV1 } from "@gantry/proto";
 import { bindService, GantryError, type AccessAudit, type ServiceBinding } from "@gantry/platform";
 import type { SeriesMeta, Scope } from "../domain/sample.ts";
 import type { Selector, SeriesStore } from "../domain/series-store.ts";
 import { aggregateSeries, rangeOf, type Aggregation } from "../domain/range-query.ts";
+import { ColumnArena } from "../domain/column-arena.ts";
+import { encodeAggregateAppResponse, encodeRangeResponse } from "./range-response.encoding.ts";
 import { protoScope, scopeOf } from "../app/metrics-ingest.ts";
 import { metricsPermissions, seriesVisibility } from "./metrics-permissions.ts";
 
@@ -25,6 +27,7 @@ const AGGREGATIONS: Record<number, Aggregation> = {
  * holds only series the caller may read (see metrics-permissions.ts).
  */
 export function metricsService(store: SeriesStore, now: () => number, audit?: AccessAudit): ServiceBinding {
+  const arena = new ColumnArena();
   return bindService(
     metricsV1.MetricsService,
     {
@@ -39,14 +42,14 @@ export function metricsService(store: SeriesStore, now: () => number, audit?: Ac
       async range(request, ctx) {
         const range = timeRange(request.startMs, request.endMs, request.stepMs, now());
         const visible = seriesVisibility(ctx.principal);
+        // Decoded into the arena and copied once into the encoding before the handler returns
+        // (nothing awaited in between), so the next call may reuse the arena.
+        arena.reset();
         const series = store
           .select(selectorOf(request.selector))
           .filter((s) => visible(s.meta))
-          .map((s) => {
-            const { timestamps, values } = rangeOf(s, range);
-            return { series: seriesInfo(s.meta), timestampsMs: columnBytes(timestamps), values: columnBytes(values) };
-          });
-        return { series };
+          .map((s) => ({ info: seriesInfo(s.meta), columns: rangeOf(s, range, arena.columns) }));
+        return encodeRangeResponse(series);
       },
       async aggregateApp(request) {
         if (!request.appId) throw new GantryError("InvalidArgument", "app_id: required (the app or pod whose tasks to combine)", { violations: [{ path: "/appId", errors: ["required"] }] });
@@ -56,15 +59,10 @@ export function metricsService(store: SeriesStore, now: () => number, audit?: Ac
         const selected = store.select({ appId: request.appId, scopes: ["container", "app"], ...(request.names.length ? { names: request.names } : {}) });
         const taskIds = [...new Set(selected.map((s) => s.meta.dims.taskId))].sort();
         const series = aggregateSeries(selected, range, aggregation).map((a) => ({
-          name: a.name,
-          unit: a.unit,
-          scope: protoScope(a.scope),
-          tags: { ...a.tags },
-          sources: a.sources,
-          timestampsMs: columnBytes(a.points.timestamps),
-          values: columnBytes(a.points.values),
+          head: { name: a.name, unit: a.unit, scope: protoScope(a.scope), tags: { ...a.tags }, sources: a.sources },
+          columns: a.points,
         }));
-        return { series, taskIds };
+        return encodeAggregateAppResponse(series, taskIds);
       },
       async listContainers(request, ctx) {
         const visible = seriesVisibility(ctx.principal);

@@ -1,5 +1,6 @@
 import { recordKey, type Scope } from "./sample.ts";
 import type { Series } from "./series-store.ts";
+import type { ColumnAllocator } from "./column-arena.ts";
 
 /** How the series of an app's tasks are combined, step by step. */
 export type Aggregation = "sum" | "avg" | "min" | "max";
@@ -24,9 +25,10 @@ export interface PointColumns {
 /**
  * A series' samples over a range; with a step, one point per step that has samples, at the step's
  * start: the average of its samples, or the last one for counters (so rates stay computable).
+ * The columns come from `allocate` (see `Series.points`).
  */
-export function rangeOf(s: Series, range: TimeRange): PointColumns {
-  const raw = s.points(range.from, range.to);
+export function rangeOf(s: Series, range: TimeRange, allocate?: ColumnAllocator): PointColumns {
+  const raw = s.points(range.from, range.to, allocate);
   if (range.stepMs <= 0) return raw;
   // Reduced in place: a step's point goes at or before the index of its first sample, which is
   // read before anything is written there.

@@ -1,4 +1,5 @@
 import { GorillaEncoder, decodeChunk, decodeChunkInto } from "./gorilla-chunk.ts";
+import { freshColumns, type ColumnAllocator } from "./column-arena.ts";
 import type { PointColumns } from "./range-query.ts";
 import { SlotPool } from "./slot-pool.ts";
 import { dimensionsKey, localSeriesKey, type Dimensions, type MetricKind, type Scope, type SeriesMeta } from "./sample.ts";
@@ -76,9 +77,10 @@ export class Series {
   /**
    * The samples with from ≤ t ≤ to in time order (downsampled ones first, then raw), as columns:
    * each block that overlaps the range is decoded straight into them, and those outside it (only
-   * at the range's ends) dropped.
+   * at the range's ends) dropped. The columns come from `allocate` (new ones by default), views of
+   * them as long as the points found.
    */
-  points(from: number, to: number): PointColumns {
+  points(from: number, to: number, allocate: ColumnAllocator = freshColumns): PointColumns {
     const blocks: Array<[bytes: Uint8Array, count: number]> = [];
     for (const c of this.down) if (c.maxT >= from && c.minT <= to) blocks.push([c.bytes, c.count]);
     const dh = this.downHead;
@@ -89,8 +91,7 @@ export class Series {
     if (h && h.count > 0 && h.lastT >= from && h.firstT <= to) blocks.push([h.view(), h.count]);
     let capacity = this.pending ? 1 : 0;
     for (const [, count] of blocks) capacity += count;
-    const timestamps = new Float64Array(capacity);
-    const values = new Float64Array(capacity);
+    const { timestamps, values } = allocate(capacity);
     let n = 0;
     for (let b = 0; b <= blocks.length; b++) {
       if (b === rawFrom && this.pending) n = this.pendingInto(from, to, timestamps, values, n);

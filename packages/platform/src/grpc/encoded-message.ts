@@ -17,9 +17,11 @@ export class EncodedMessage<D extends DescMessage = DescMessage> {
   }
 }
 
-const varintSize = (n: number) => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5);
+/** Bytes of the protobuf varint of `n` (a uint32: tags, lengths). */
+export const varintSize = (n: number) => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5);
 
-function writeVarint(into: Uint8Array, at: number, n: number): number {
+/** Writes the protobuf varint of `n` (a uint32) at `at`; returns the offset after it. */
+export function writeVarint(into: Uint8Array, at: number, n: number): number {
   while (n > 0x7f) {
     into[at++] = (n & 0x7f) | 0x80;
     n >>>= 7;

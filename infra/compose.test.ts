@@ -116,18 +116,23 @@ function flagValue(args: string[], flag: string): string | undefined {
   return i < 0 ? undefined : args[i + 1];
 }
 
+/** A `node [node flags] <entry> [args]` command line taken apart (entry undefined when there is none). */
+function splitNodeCommand(command: readonly string[]): { program?: string; nodeFlags: string[]; entry?: string; args: string[] } {
+  const [program, ...rest] = command;
+  const at = rest.findIndex((a) => !a.startsWith("--"));
+  return at < 0 ? { program, nodeFlags: rest, args: [] } : { program, nodeFlags: rest.slice(0, at), entry: rest[at], args: rest.slice(at + 1) };
+}
+
 /** A service's `node [node flags] <entry> [args]` command line, taken apart. */
 function commandOf(name: string, service: ComposeService): { nodeFlags: string[]; entry: string; args: string[] } {
-  const [program, ...rest] = service.command ?? [];
+  const { program, nodeFlags, entry, args } = splitNodeCommand(service.command ?? []);
   assert.equal(program, "node", `${name}: runs node`);
-  const at = rest.findIndex((a) => !a.startsWith("--"));
-  const entry = rest[at];
-  assert.ok(at >= 0 && entry, `${name}: names the script node runs`);
-  return { nodeFlags: rest.slice(0, at), entry, args: rest.slice(at + 1) };
+  assert.ok(entry, `${name}: names the script node runs`);
+  return { nodeFlags, entry, args };
 }
 
 /** The script a service's node runs (after Node's own flags); undefined for other programs. */
-const entryOf = (service: ComposeService) => service.command?.slice(1).find((a) => !a.startsWith("--"));
+const entryOf = (service: ComposeService) => splitNodeCommand(service.command ?? []).entry;
 
 async function processOf(name: string, service: ComposeService): Promise<Process> {
   const { entry, args } = commandOf(name, service);
@@ -136,10 +141,10 @@ async function processOf(name: string, service: ComposeService): Promise<Process
   return read(args, service.environment ?? {});
 }
 
-/** Whether `service` waits for `dependency`, directly or through what it waits for. */
 /** The services that make the cluster's keys once and exit. */
 const INIT_SERVICES = ["auth-key", "exec-key"];
 
+/** Whether `service` waits for `dependency`, directly or through what it waits for. */
 function startsAfter(service: ComposeService, dependency: string): boolean {
   return Object.keys(service.depends_on ?? {}).some((d) => d === dependency || startsAfter(compose.services[d]!, dependency));
 }

@@ -20,7 +20,7 @@ import pg from "pg";
 import { logsV1 } from "@gantry/proto";
 import { connectBus, createGrpcClient, createLogger, createTokenSigner, EventStore, generateSigningKey, infrastructureUrls, openClusterDatabase, startEventRelay } from "@gantry/platform";
 import { createTestCluster, createTestDatabase } from "@gantry/platform/testing";
-import { dropLogsDatabase } from "@gantry/logs";
+import { dropLogsDatabase, logsDatabaseUrlOf } from "@gantry/logs";
 import { freePort, startServiceProcess } from "@gantry/test/support";
 
 const AGENTS = 2;
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const key = generateSigningKey();
   const token = createTokenSigner(key).issue({ name: "bench", roles: ["admin"] }).token;
   const db = await createTestDatabase("logs_bench");
-  const logsUrl = `${db.url}_logs`;
+  const logsUrl = logsDatabaseUrlOf(db.url);
   const cluster = createTestCluster();
   const { natsUrl } = infrastructureUrls();
   const bus = await connectBus(natsUrl, cluster.names, "logs-bench");

@@ -38,6 +38,7 @@ import { SeriesStore } from "../../services/metrics/src/domain/series-store.ts";
 import { ingestBatch } from "../../services/metrics/src/app/metrics-ingest.ts";
 import { metricsService } from "../../services/metrics/src/adapters/metrics.grpc.ts";
 import { dimensionsKey, type Dimensions } from "../../services/metrics/src/domain/sample.ts";
+import { METRICS_NODE_FLAGS } from "../../services/metrics/src/metrics-node-flags.ts";
 
 const { values } = parseArgs({ options: { tasks: { type: "string", default: "1000" }, ticks: { type: "string", default: "360" }, "rss-series": { type: "string", default: "200000" }, "rss-only": { type: "string" } } });
 const TASKS = Number(values.tasks);
@@ -65,6 +66,10 @@ if (values["rss-only"]) {
   console.log(JSON.stringify({ series: big.stats.series, rssBeforeMb: mb(rssBefore), rssAfterMb: mb(after.rss), liveMb: mb(after.heapUsed + after.arrayBuffers - heapBefore), blockBytes: big.blockBytes() }));
   process.exit(0);
 }
+
+// The service's own Node flags (METRICS_NODE_FLAGS): the query figure is the service's as deployed.
+const missingFlags = METRICS_NODE_FLAGS.filter((f) => !process.execArgv.includes(f));
+if (missingFlags.length > 0) throw new Error(`run as the metrics service runs, with Node's ${missingFlags.join(" ")} (npm run bench:metrics does)`);
 const STEP = 10_000;
 const T0 = Math.floor((Date.now() - TICKS * STEP) / STEP) * STEP;
 const { Scope, Kind } = metricsV1;

@@ -135,7 +135,7 @@ export type { Telemetry, TraceCarrier } from "./telemetry/index.ts";
 export { openDatabase, openClusterDatabase } from "./database/database.ts";
 export { claimDatabaseForCluster } from "./database/cluster-claim.ts";
 export type { Database, ClusterDatabase } from "./database/database.ts";
-export { bindService, createGrpcServer, createGrpcClient, createGrpcProxy, CORRELATION_ID_KEY, currentCorrelationId, EncodedMessage, encodeBytesField, encodeFields, varintSize, writeVarint, type EncodedPart, type LengthDelimitedField } from "./grpc/index.ts";
+export { bindService, createGrpcServer, createGrpcClient, createGrpcProxy, CORRELATION_ID_KEY, currentCorrelationId, EncodedMessage, encodeBytesField, encodeFields, lengthDelimitedSize, varintSize, writeLengthDelimitedHeader, writeVarint, type EncodedPart, type LengthDelimitedField } from "./grpc/index.ts";
 export type { AccessAudit, CallContext, Denial, Handlers, Permissions, Requirement, ServiceBinding, GrpcServer, GrpcClient, GrpcClientOptions, GrpcCallOptions, GrpcProxyOptions } from "./grpc/index.ts";
 export { runServiceProcess } from "./process/run-service.ts";
 export type { Stoppable } from "./process/run-service.ts";

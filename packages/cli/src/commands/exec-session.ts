@@ -45,7 +45,8 @@ export function detachScanner(): (chunk: Buffer) => { send: Buffer; detach: bool
  * instead of piling up in the CLI's memory.
  */
 async function writeOut(stream: NodeJS.WritableStream, data: Uint8Array): Promise<void> {
-  if (stream.write(data)) return;
+  // A stream already destroyed refuses the write and will never drain, close or fail again.
+  if (stream.write(data) || (stream as NodeJS.WritableStream & { destroyed?: boolean }).destroyed) return;
   await new Promise<void>((resolve) => {
     const done = () => {
       stream.off("drain", done);

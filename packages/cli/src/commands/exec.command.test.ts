@@ -61,3 +61,19 @@ test("output waits for a full terminal to drain before the next message is taken
   release!();
   assert.equal(await within("the session's exit code", session, 5_000), 7);
 });
+
+test("a terminal that is gone (its stream destroyed) does not hold the session: the command's exit code still comes", async () => {
+  const responses = [
+    { message: { case: "started", value: {} } },
+    { message: { case: "stdout", value: Buffer.from("first") } },
+    { message: { case: "stdout", value: Buffer.from("second") } },
+    { message: { case: "exited", value: { exitCode: 7, signal: "" } } },
+  ];
+  const api = { exec: { exec: async function* () { yield* responses; } } } as unknown as ApiClient;
+  const stdout = Object.assign(new Writable({ write: (_chunk, _enc, callback) => callback() }), { columns: 80, rows: 24 });
+  stdout.on("error", () => undefined);
+  stdout.destroy();
+  const stdin = Object.assign(new PassThrough(), { isTTY: false });
+  const session = runExecSession(api, { taskId: "t", command: ["cat"], interactive: false, tty: false }, { stdin, stdout, stderr: new PassThrough() });
+  assert.equal(await within("the session's exit code", session, 5_000), 7);
+});

@@ -31,7 +31,7 @@ export function writeVarint(into: Uint8Array, at: number, n: number): number {
 }
 
 /** The bytes a length-delimited field (wire type 2) takes: its tag, its length, its `length` bytes of content. */
-function lengthDelimitedSize(fieldNumber: number, length: number): number {
+export function lengthDelimitedSize(fieldNumber: number, length: number): number {
   return varintSize(fieldNumber * 8 + 2) + varintSize(length) + length;
 }
 
@@ -39,7 +39,7 @@ function lengthDelimitedSize(fieldNumber: number, length: number): number {
  * Writes the tag and length of a length-delimited field `fieldNumber` of `length` bytes at `at`;
  * returns where its content goes (the caller writes the content there).
  */
-function writeLengthDelimitedHeader(into: Uint8Array, at: number, fieldNumber: number, length: number): number {
+export function writeLengthDelimitedHeader(into: Uint8Array, at: number, fieldNumber: number, length: number): number {
   return writeVarint(into, writeVarint(into, at, fieldNumber * 8 + 2), length);
 }
 

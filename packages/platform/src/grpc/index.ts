@@ -10,7 +10,7 @@ export type { GrpcClient, GrpcClientOptions, GrpcCallOptions, ClientMethod } fro
 export { createGrpcClient } from "./client.ts";
 export type { GrpcProxyOptions } from "./proxy.ts";
 export { createGrpcProxy } from "./proxy.ts";
-export { EncodedMessage, encodeBytesField, encodeFields, varintSize, writeVarint, type EncodedPart, type LengthDelimitedField } from "./encoded-message.ts";
+export { EncodedMessage, encodeBytesField, encodeFields, lengthDelimitedSize, varintSize, writeLengthDelimitedHeader, writeVarint, type EncodedPart, type LengthDelimitedField } from "./encoded-message.ts";
 export { GANTRY_ERROR_TRAILER, grpcStatusFor, errorCodeFor, toGrpcStatus, fromGrpcStatus } from "./status-mapping.ts";
 export { CORRELATION_ID_KEY } from "./correlation.interceptor.ts";
 export { currentCorrelationId } from "./pipeline.ts";

@@ -2,6 +2,7 @@ import { spawn as spawnPipes } from "node:child_process";
 import { constants } from "node:os";
 import type { IPty } from "@lydell/node-pty";
 import type { ExecExit, ExecProcess } from "../app/exec-session.ts";
+import { signalName } from "./signal-name.ts";
 
 /** How an exec session's process is started (argv already wrapped to join the task's world). */
 export interface ExecProcessSpec {
@@ -18,8 +19,6 @@ export interface ExecProcessSpec {
 
 /** A started exec process, with its pid (the leader of its process group). */
 export type StartedExecProcess = ExecProcess & { readonly pid: number };
-
-const signalName = (n: number): string => Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? `SIG${n}`;
 
 /** Signals a process group, never 0 or 1 (the agent's own group, every process); a gone group is fine. */
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {

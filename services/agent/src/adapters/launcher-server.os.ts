@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { constants } from "node:os";
+import { signalName } from "./signal-name.ts";
 
 /** What the launcher server is asked to start: one program, detached, in its directory, output appended to files. */
 export interface ServerStart {
@@ -26,8 +26,6 @@ export class LauncherServerLost extends Error {
     this.name = "LauncherServerLost";
   }
 }
-
-const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 interface Pending {
   resolve(started: ServerStarted): void;
@@ -56,6 +54,13 @@ interface Server {
  * start runs a new server. `close()` ends the server (stdin closed: it answers what it was
  * asked before, then exits); what it started keeps running; later starts are refused.
  */
+/**
+ * The largest start request the server takes (`MAX_REQUEST` in launcher/src/serve-mode.c, which
+ * exits on a larger one: a request is refused here first, so one task's huge environment cannot
+ * end the server under other tasks' starts).
+ */
+export const MAX_START_REQUEST_BYTES = 8 << 20;
+
 export class LauncherServer {
   private readonly program: string;
   private server: Server | undefined;
@@ -71,8 +76,9 @@ export class LauncherServer {
     const words = [String(this.nextId++), start.cwd, start.stdout, start.stderr, String(start.argv.length), ...start.argv, ...Object.entries(start.env).map(([k, v]) => `${k}=${v}`)];
     if (words.some((w) => w.includes("\0"))) return Promise.reject(new Error("a start request's argument or environment contains a NUL byte"));
     if (this.closed) return Promise.reject(new Error("the task launcher server was closed (the agent is stopping)"));
-    const server = this.running();
     const payload = Buffer.from(`${words.join("\0")}\0`, "utf8");
+    if (payload.length > MAX_START_REQUEST_BYTES) return Promise.reject(new Error(`a start request of ${payload.length} bytes (arguments and environment) is above the launcher's ${MAX_START_REQUEST_BYTES}`));
+    const server = this.running();
     const frame = Buffer.allocUnsafe(4 + payload.length);
     frame.writeUInt32LE(payload.length, 0);
     payload.copy(frame, 4);
@@ -134,7 +140,7 @@ export class LauncherServer {
     } else if (kind === "exited") {
       const pid = Number(a);
       const signal = Number(c);
-      server.running.get(pid)?.({ signal: signal > 0 ? SIGNAL_NAMES.get(signal) ?? `signal ${signal}` : undefined });
+      server.running.get(pid)?.({ signal: signal > 0 ? signalName(signal) : undefined });
       server.running.delete(pid);
     }
   }

@@ -13,7 +13,9 @@ import type { TaskLogBatch } from "../app/log-shipper.ts";
 export async function natsLogPublisher(bus: Bus, agentId: string, hostname: string): Promise<(batch: TaskLogBatch) => Promise<void>> {
   await ensureStream(bus, LOGS_STREAM);
   const subject = bus.names.subject(logsTaskSubject(agentId));
-  return async (b) => {
+  // A batch the shipper publishes again (after a failed publish) is not packed and encoded again.
+  const encoded = new WeakMap<TaskLogBatch, Uint8Array>();
+  const encode = (b: TaskLogBatch): Uint8Array => {
     // Packed here, on the node: the logs service stores the block as it comes (no per-line work there).
     const packed = packBlock(b.block);
     const message = create(logsV1.LogBatchSchema, {
@@ -21,6 +23,11 @@ export async function natsLogPublisher(bus: Bus, agentId: string, hostname: stri
       hostname,
       chunks: [{ appId: b.task.appId, instanceId: b.task.instanceId, taskId: b.task.taskId, container: b.container, stream: b.stream, timesUnixMicros: [b.time], block: packed.data, blockCodec: packed.codec, lineCount: b.lineCount }],
     });
-    await bus.js.publish(subject, toBinary(logsV1.LogBatchSchema, message), { msgID: b.msgId, timeout: 10_000 });
+    return toBinary(logsV1.LogBatchSchema, message);
+  };
+  return async (b) => {
+    let data = encoded.get(b);
+    if (!data) encoded.set(b, (data = encode(b)));
+    await bus.js.publish(subject, data, { msgID: b.msgId, timeout: 10_000 });
   };
 }

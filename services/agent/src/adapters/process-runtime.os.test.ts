@@ -144,6 +144,23 @@ describe("OS process runtime (task launcher)", () => {
     await assert.rejects(runtime.start({ argv: ["/bin/true"], env: {}, paths: missing, joinFiles: [] }), /cannot change to .*no-such-dir: No such file or directory/);
   });
 
+  it("refuses a start too large for the launcher server, and the starts beside it still run on the same server", async () => {
+    const ready = sandbox("beside-huge");
+    const go = join(ready.sandbox, "go");
+    const beside = await runtime.start({ argv: ["/bin/sh", "-c", `while [ ! -e ${go} ]; do sleep 0.05; done`], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths: ready, joinFiles: [] });
+    started.push(beside.pid);
+    await taskOf(beside.pid, "/bin/sh");
+    const server = parentOf(beside.pid);
+    const huge = { BIG: "x".repeat(9 << 20) };
+    await assert.rejects(runtime.start({ argv: ["/bin/true"], env: huge, paths: sandbox("huge"), joinFiles: [] }), /start request of \d+ bytes .* is above the launcher's 8388608/);
+    const after = await runtime.start({ argv: ["/bin/sh", "-c", `while [ ! -e ${go} ]; do sleep 0.05; done`], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, paths: sandbox("after-huge"), joinFiles: [] });
+    started.push(after.pid);
+    await taskOf(after.pid, "/bin/sh");
+    assert.equal(parentOf(after.pid), server, "the same server started it: the refused request did not end it");
+    writeFileSync(go, "");
+    await within("both tasks to end", Promise.all([beside.ended, after.ended]), 10_000);
+  });
+
   it("a launcher dies with its server until its pid is on file: no task runs that the agent could not find", async () => {
     const { p, marker } = await launcherBlockedBeforeItsPid("server-death-early");
     process.kill(parentOf(p.pid), "SIGKILL");

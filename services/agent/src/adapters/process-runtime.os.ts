@@ -180,7 +180,8 @@ export function osProcessRuntime(options: { launcher?: string; watchFallbackMs?:
       const deniedDevices = spec.deniedDevices !== undefined && spec.deniedDevices.length > 0 && spec.joinFiles.some(onCgroup2) ? spec.deniedDevices : undefined;
       const args = launcherRunArgs({ pidFile: spec.paths.pidFile, exitFile: spec.paths.exitStatusFile, cgroupProcs: spec.joinFiles, netns: spec.netnsPath, user: spec.user, deniedDevices, argv: spec.argv });
       // A launcher whose parent (the server) died is watched as after an agent restart.
-      const orphaned = (pid: number, startTicks: number) => watch(pid, startTicks, closed.signal, spec.paths.exitStatusFile, true).then(() => ({ signal: undefined }));
+      // Looked at closely only when it may die with the server: before its pid is on file.
+      const orphaned = (pid: number, startTicks: number) => watch(pid, startTicks, closed.signal, spec.paths.exitStatusFile, !existsSync(spec.paths.pidFile)).then(() => ({ signal: undefined }));
       for (let attempt = 1; ; attempt++) {
         try {
           const started = await server.start({ argv: [launcher, ...args], env: spec.env, cwd: spec.paths.sandbox, stdout: spec.paths.stdout, stderr: spec.paths.stderr });

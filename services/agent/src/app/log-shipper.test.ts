@@ -44,9 +44,11 @@ test("a task that starts between periodic rescans is followed as soon as it repo
     node.stdout.set("web.1", new TextEncoder().encode("first line\n"));
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(node.published.length, 0, "not found before anything asks (the periodic rescan is a minute away)");
+    node.looks.length = 0;
     shipper.taskChanged("web.1");
     shipper.taskChanged("web.1");
     await eventually("the new task's first line shipped", () => node.published.length > 0, 1_000);
+    assert.deepEqual(node.looks, ["web.1"], "two changes in a burst share one look");
     assert.deepEqual(node.published.map((b) => [Buffer.from(b.block).toString(), b.lineCount]), [["first line\n", 1]]);
   } finally {
     await shipper.stop();

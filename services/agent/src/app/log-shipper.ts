@@ -63,6 +63,9 @@ export interface LogShipperPorts {
   now(): number;
 }
 
+/** How long status changes are gathered before their tasks are looked at (one look for a burst). */
+const LOOK_DELAY_MS = 20;
+
 /** The most bytes read into one batch. */
 const BATCH_BYTES = 256 * 1024;
 
@@ -102,8 +105,6 @@ export class LogShipper {
   #soon: NodeJS.Timeout | undefined;
   #stopped = false;
   readonly #inFlight = new Set<Promise<void>>();
-  /** Lines published since start (for logs and benchmarks). */
-  shippedLines = 0;
 
   constructor(agentId: string, ports: LogShipperPorts) {
     this.#agentId = agentId;
@@ -118,11 +119,11 @@ export class LogShipper {
   }
 
   /**
-   * Looks at `taskId` in `delayMs` (it started or changed state: its output is followed at once,
+   * Looks at `taskId` within LOOK_DELAY_MS (it started or changed state: its output is followed at once,
    * not at the next periodic rescan, and its end is read to the last byte); changes in between
    * share that one look, which reads only their checkpoints.
    */
-  taskChanged(taskId: string, delayMs = 20): void {
+  taskChanged(taskId: string): void {
     if (this.#stopped) return;
     this.#changed.add(taskId);
     if (this.#soon) return;
@@ -131,7 +132,7 @@ export class LogShipper {
       const ids = [...this.#changed];
       this.#changed.clear();
       for (const id of ids) this.#look(id);
-    }, delayMs);
+    }, LOOK_DELAY_MS);
     this.#soon.unref();
   }
 
@@ -275,7 +276,6 @@ export class LogShipper {
         await new Promise((r) => setTimeout(r, pauseMs));
       }
     }
-    this.shippedLines += lineCount;
     at.offset = end;
     delete at.pending;
     // Saved with the next batch's announcement when one follows at once (one write per batch

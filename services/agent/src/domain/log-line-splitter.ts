@@ -1,8 +1,10 @@
+import { MAX_LINES_PER_BATCH } from "@gantry/logs/shipping";
+
 /** The longest line shipped whole; a longer one is cut into pieces of this many bytes. */
 export const MAX_LINE_BYTES = 16 * 1024;
 
-/** The most lines in one block: a batch's line positions are 16 bits. */
-export const MAX_LINES_PER_BLOCK = 65_535;
+/** The most lines in one block (a batch carries one block per task stream): the logs service's limit. */
+export const MAX_LINES_PER_BLOCK = MAX_LINES_PER_BATCH;
 
 /** Complete lines cut from a buffer of task output, as a line block, and how many bytes of it they used. */
 export interface LineBlockCut {
@@ -26,7 +28,6 @@ const NEWLINE_BYTES = Uint8Array.of(NEWLINE);
  */
 export function cutLineBlock(buf: Uint8Array, final: boolean, maxLines = MAX_LINES_PER_BLOCK): LineBlockCut {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const hasCarriageReturn = b.indexOf(CARRIAGE_RETURN) >= 0;
   // Set once the block differs from the input: the block is pieces + b[copied, start).
   let pieces: Uint8Array[] | undefined;
   let copied = 0;
@@ -54,7 +55,7 @@ export function cutLineBlock(buf: Uint8Array, final: boolean, maxLines = MAX_LIN
       }
       break;
     }
-    if (hasCarriageReturn && nl > start && b[nl - 1] === CARRIAGE_RETURN) endLineAt(nl - 1, nl + 1);
+    if (nl > start && b[nl - 1] === CARRIAGE_RETURN) endLineAt(nl - 1, nl + 1);
     start = nl + 1;
     lines++;
   }

@@ -3,7 +3,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { logsV1, LOGS_STREAM, logsComponentSubject, logsTaskSubject } from "@gantry/proto";
 import type { Bus } from "@gantry/platform/bus";
 import { positionOf } from "../domain/log-position.ts";
-import type { LogSelection } from "../domain/log-query.ts";
+import { matchesSource, type LogSelection } from "../domain/log-query.ts";
 import { chunkMayMatch, chunksOfBatch, linesOfChunk, type StoredLine } from "../domain/log-chunk.ts";
 import { storedThrough } from "./log-ingest.nats.ts";
 import type { LogStore } from "./log-store.postgres.ts";
@@ -71,6 +71,8 @@ export function subjectFor(s: LogSelection): string {
  * store gives them; none for a batch the ingest parks (it is never stored either).
  */
 export function matchingLinesOf(seq: number, batch: logsV1.LogBatch, selection: LogSelection, after: bigint | undefined): StoredLine[] {
+  // Other sources' batches (a task follower reads every agent's) are not unpacked at all.
+  if (!batch.chunks.some((c) => matchesSource(selection, { agentId: batch.agentId, appId: c.appId, instanceId: c.instanceId, taskId: c.taskId, stream: c.stream, component: c.component }))) return [];
   const checked = chunksOfBatch(seq, batch);
   if (!checked.ok) return [];
   const out: StoredLine[] = [];

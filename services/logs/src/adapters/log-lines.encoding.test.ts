@@ -4,7 +4,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { logsV1 } from "@gantry/proto";
 import { encodeCursor } from "../domain/log-position.ts";
 import { encodeLogLines } from "./log-lines.encoding.ts";
-import type { StoredLine } from "./log-store.postgres.ts";
+import type { StoredLine } from "../domain/log-chunk.ts";
 
 const source = { agentId: "agent-1", hostname: "host-1", appId: "/web", instanceId: "web.i1", taskId: "web.t1", container: "", stream: "stdout", component: "" };
 const line = (pos: bigint, text: string, extra: Partial<StoredLine> = {}): StoredLine => ({ ...source, pos, timeMicros: 1_764_500_000_000_000n, level: 0, text, ...extra });

@@ -1,8 +1,8 @@
 import { logsV1 } from "@gantry/proto";
-import { EncodedMessage, varintSize, writeVarint } from "@gantry/platform";
+import { EncodedMessage, lengthDelimitedSize, varintSize, writeLengthDelimitedHeader, writeVarint } from "@gantry/platform";
 import { encodeCursor } from "../domain/log-position.ts";
 import type { LineSource } from "../domain/log-query.ts";
-import type { StoredLine } from "./log-store.postgres.ts";
+import type { StoredLine } from "../domain/log-chunk.ts";
 
 /** Message types whose field 1 is `repeated LogLine lines` (and, for QueryLogsResponse, field 2 `string next_cursor`). */
 type LinesAnswer = typeof logsV1.QueryLogsResponseSchema | typeof logsV1.FollowLogsResponseSchema;
@@ -34,8 +34,8 @@ function int64Varint(value: bigint): Buffer {
 function stringField(number: number, text: string): Buffer {
   if (text === "") return Buffer.alloc(0);
   const length = Buffer.byteLength(text, "utf8");
-  const out = Buffer.allocUnsafe(varintSize(number * 8 + 2) + varintSize(length) + length);
-  out.write(text, writeVarint(out, writeVarint(out, 0, number * 8 + 2), length), "utf8");
+  const out = Buffer.allocUnsafe(lengthDelimitedSize(number, length));
+  out.write(text, writeLengthDelimitedHeader(out, 0, number, length), "utf8");
   return out;
 }
 

@@ -10,7 +10,6 @@ import type { LogQuery, LogSelection } from "../domain/log-query.ts";
 import { CHUNK_COPY_SQL, chunkCopyData } from "./chunk-copy.postgres.ts";
 import type { PartitionKeeper } from "./partition-keeper.postgres.ts";
 
-export type { StoredLine } from "../domain/log-chunk.ts";
 
 /** A batch as it came off the stream: its sequence and its checked chunks (domain/log-chunk.ts chunksOfBatch). */
 export interface IncomingBatch {
@@ -76,7 +75,13 @@ export class LogStore {
     if (rows.length === 0) return { stored: 0, duplicates: 0, expired };
     // Redelivered chunks are found by their positions and left out; should another ingester store
     // one meanwhile, the unique index fails this COPY and the caller retries (then finds it).
-    const { rows: found } = await this.#pool.query<{ fp: string }>(prepared("SELECT first_pos::text AS fp FROM log_chunks WHERE first_pos = ANY($1::int8[])", [rows.map((c) => String(c.firstPos))]));
+    // With the chunks' last times too (the partition key): only the partitions they land in are probed.
+    const { rows: found } = await this.#pool.query<{ fp: string }>(
+      prepared("SELECT first_pos::text AS fp FROM log_chunks WHERE first_pos = ANY($1::int8[]) AND last_time = ANY(ARRAY(SELECT timestamptz 'epoch' + m * interval '1 microsecond' FROM unnest($2::int8[]) m))", [
+        rows.map((c) => String(c.firstPos)),
+        rows.map((c) => String(c.lastMicros)),
+      ]),
+    );
     const already = new Set(found.map((r) => BigInt(r.fp)));
     const fresh = rows.filter((c) => !already.has(c.firstPos));
     if (fresh.length > 0) await this.#copy(fresh);
@@ -129,7 +134,7 @@ export class LogStore {
     return app;
   }
 
-  /** The app of an instance's lines, like appOfTask. */
+  /** The app of an instance's lines, from its newest stored chunk (not remembered: instance queries are rare). */
   async appOfInstance(instanceId: string): Promise<string | undefined> {
     const { rows } = await this.#pool.query<{ app_id: string }>(prepared("SELECT app_id FROM log_chunks WHERE instance_id = $1 AND instance_id <> '' ORDER BY first_pos DESC LIMIT 1", [instanceId]));
     return rows[0]?.app_id;
@@ -186,8 +191,13 @@ export class LogStore {
  * at run time. The name is the text's hash.
  */
 function prepared(text: string, values: unknown[]): { name: string; text: string; values: unknown[] } {
-  return { name: `logs_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`, text, values };
+  let name = statementNames.get(text);
+  if (name === undefined) statementNames.set(text, (name = `logs_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`));
+  return { name, text, values };
 }
+
+/** Statement names by text: a handful of query shapes, hashed once each. */
+const statementNames = new Map<string, string>();
 
 const COLUMNS = `first_pos::text AS fp, line_count, (extract(epoch FROM first_time) * 1000000)::int8::text AS ft, (extract(epoch FROM last_time) * 1000000)::int8::text AS lt,
   agent_id, hostname, app_id, instance_id, task_id, container, stream, component, min_level, max_level, times::text[] AS times, levels, codec, block`;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { logsV1 } from "@gantry/proto";
-import { BLOCK_CODEC, blockOfTexts, countLines, linesOfBlock, packBlock, unpackBlock } from "./line-block.ts";
+import { BLOCK_CODEC, blockOfTexts, countLines, linesOfBlock, MAX_BLOCK_BYTES, packBlock, unpackBlock } from "./line-block.ts";
 import { chunkMayMatch, chunksOfBatch, linesOfChunk, type LogChunkRecord } from "./log-chunk.ts";
 import { positionOf } from "./log-position.ts";
 
@@ -70,6 +70,10 @@ test("a batch whose chunks do not hold what they say is refused with the reason"
   assert.match(reason([{ timesUnixMicros: [1n], block: packed.data, blockCodec: packed.codec, lineCount: 3 }]), /chunk 0: block holds 2 lines, line_count says 3/);
   assert.match(reason([{ timesUnixMicros: [1n], block: Buffer.from("x\ny"), blockCodec: logsV1.BlockCodec.PLAIN, lineCount: 2 }]), /does not end with a newline/);
   assert.match(reason([{ timesUnixMicros: [1n], block: Buffer.from("junk"), blockCodec: logsV1.BlockCodec.ZSTD, lineCount: 1 }]), /does not unpack/);
+  // A small block that would unpack past MAX_BLOCK_BYTES (a decompression bomb) is refused, not unpacked.
+  const bomb = packBlock(Buffer.alloc(MAX_BLOCK_BYTES + 1, 10));
+  assert.ok(bomb.data.length < 64 * 1024, "the bomb is small on the wire");
+  assert.match(reason([{ timesUnixMicros: [1n], block: bomb.data, blockCodec: bomb.codec, lineCount: MAX_BLOCK_BYTES + 1 }]), /does not unpack/);
   assert.match(reason([{ timesUnixMicros: [1n], block: packed.data, blockCodec: 9 as logsV1.BlockCodec, lineCount: 2 }]), /unknown block codec 9/);
   assert.match(reason([{ timesUnixMicros: [1n, 2n, 3n], texts: ["a", "b"] }]), /3 times for 2 lines/);
   assert.match(reason([{ timesUnixMicros: [], texts: ["a"] }]), /0 times for 1 lines/);

@@ -8,6 +8,9 @@ import { GantryError } from "@gantry/platform/errors";
  */
 export const LINES_PER_BATCH_LIMIT = 65_536;
 
+/** The most lines one batch may carry (its line indexes are 16 bits); shippers cut their blocks to it. */
+export const MAX_LINES_PER_BATCH = LINES_PER_BATCH_LIMIT - 1;
+
 /** The position of line `index` of the batch with stream sequence `seq`. */
 export function positionOf(seq: number | bigint, index: number): bigint {
   return BigInt(seq) * BigInt(LINES_PER_BATCH_LIMIT) + BigInt(index);

@@ -17,13 +17,13 @@ const cluster = createTestCluster();
 let bus: Bus;
 const quiet = new Writable({ write: (_c, _e, cb) => cb() });
 
-async function shippedLines(): Promise<{ component: string; level: number; text: string }[]> {
+async function shippedLines(): Promise<{ component: string; agentId: string; level: number; text: string }[]> {
   const stream = cluster.names.stream("LOGS");
   const last = (await bus.jsm.streams.info(stream)).state.last_seq;
-  const out: { component: string; level: number; text: string }[] = [];
+  const out: { component: string; agentId: string; level: number; text: string }[] = [];
   for (let seq = 1; seq <= last; seq++) {
     const batch = fromBinary(logsV1.LogBatchSchema, (await bus.jsm.streams.getMessage(stream, { seq }))!.data);
-    for (const c of batch.chunks) c.texts.forEach((text, i) => out.push({ component: c.component, level: c.levels[i]!, text }));
+    for (const c of batch.chunks) c.texts.forEach((text, i) => out.push({ component: c.component, agentId: batch.agentId, level: c.levels[i]!, text }));
   }
   return out;
 }
@@ -51,4 +51,12 @@ test("a full buffer drops lines without blocking; the drops are counted and repo
   assert.ok(mine.every((l) => l.level === 40));
   assert.ok(lines.some((l) => l.component === "tester" && l.level === 40 && l.text.includes("dropped 15 lines")), "the drops are reported");
   assert.equal(shipping.stats.shipped, 11);
+});
+
+test("a line's text is its message, then its other fields; the agent it names goes to the agent id, not the text", async () => {
+  const shipping = await startComponentLogShipping({ bus, component: "tester", flushEveryMs: 60_000 });
+  createLogger("agent", { destination: quiet, level: "info" }).child({ agent: "agent-7" }).info({ taskId: "web.1" }, "task started");
+  await shipping.stop();
+  const mine = (await shippedLines()).filter((l) => l.component === "agent");
+  assert.deepEqual(mine.map(({ agentId, text }) => ({ agentId, text })), [{ agentId: "agent-7", text: 'task started {"taskId":"web.1"}' }]);
 });

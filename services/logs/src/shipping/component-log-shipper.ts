@@ -80,7 +80,7 @@ async function startShipping(options: ComponentLogShippingOptions): Promise<Comp
       return;
     }
     const v = JSON.parse(line) as { component?: unknown; agent?: unknown; level?: unknown; time?: unknown; msg?: unknown; [field: string]: unknown };
-    const { level: _l, time: _t, component: _c, msg: _m, pid: _p, hostname: _h, ...fields } = v;
+    const { level: _l, time: _t, component: _c, agent: _a, msg: _m, pid: _p, hostname: _h, ...fields } = v;
     const rest = Object.keys(fields).length > 0 ? JSON.stringify(fields) : "";
     const ms = typeof v.time === "string" ? Date.parse(v.time) : typeof v.time === "number" ? v.time : Date.now();
     buffer.push({

@@ -4,5 +4,5 @@
  */
 export { startComponentLogShipping } from "./component-log-shipper.ts";
 export type { ComponentLogShipping, ComponentLogShippingOptions } from "./component-log-shipper.ts";
-export { BLOCK_CODEC, countLines, linesOfBlock, packBlock, unpackBlock } from "../domain/line-block.ts";
-export type { BlockCodecNumber, PackedBlock } from "../domain/line-block.ts";
+export { linesOfBlock, packBlock, unpackBlock } from "../domain/line-block.ts";
+export { MAX_LINES_PER_BATCH } from "../domain/log-position.ts";

@@ -1,8 +1,8 @@
 import { metricsV1 } from "@gantry/proto";
 import { bindService, GantryError, type AccessAudit, type ServiceBinding } from "@gantry/platform";
 import type { SeriesMeta, Scope } from "../domain/sample.ts";
-import type { Selector, SeriesStore } from "../domain/series-store.ts";
-import { aggregateSeries, rangeOf, type Aggregation } from "../domain/range-query.ts";
+import type { Selector, Series, SeriesStore } from "../domain/series-store.ts";
+import { aggregateSeries, rangeOf, type Aggregation, type TimeRange } from "../domain/range-query.ts";
 import { ColumnArena } from "../domain/column-arena.ts";
 import { encodeAggregateAppResponse, encodeRangeResponse } from "./range-response.encoding.ts";
 import { protoScope, scopeOf } from "../app/metrics-ingest.ts";
@@ -28,6 +28,14 @@ const AGGREGATIONS: Record<number, Aggregation> = {
  */
 export function metricsService(store: SeriesStore, now: () => number, audit?: AccessAudit): ServiceBinding {
   const arena = new ColumnArena();
+  /**
+   * A Range answer: the series decoded into the arena and copied into the encoding in ONE
+   * synchronous step (no await can come between them), so the next answer may reuse the arena.
+   */
+  const encodedRange = (series: readonly Series[], range: TimeRange) => {
+    arena.reset();
+    return encodeRangeResponse(series.map((s) => ({ info: seriesInfo(s.meta), columns: rangeOf(s, range, arena.columns) })));
+  };
   return bindService(
     metricsV1.MetricsService,
     {
@@ -40,16 +48,8 @@ export function metricsService(store: SeriesStore, now: () => number, audit?: Ac
         return { samples };
       },
       async range(request, ctx) {
-        const range = timeRange(request.startMs, request.endMs, request.stepMs, now());
         const visible = seriesVisibility(ctx.principal);
-        // Decoded into the arena and copied once into the encoding before the handler returns
-        // (nothing awaited in between), so the next call may reuse the arena.
-        arena.reset();
-        const series = store
-          .select(selectorOf(request.selector))
-          .filter((s) => visible(s.meta))
-          .map((s) => ({ info: seriesInfo(s.meta), columns: rangeOf(s, range, arena.columns) }));
-        return encodeRangeResponse(series);
+        return encodedRange(store.select(selectorOf(request.selector)).filter((s) => visible(s.meta)), timeRange(request.startMs, request.endMs, request.stepMs, now()));
       },
       async aggregateApp(request) {
         if (!request.appId) throw new GantryError("InvalidArgument", "app_id: required (the app or pod whose tasks to combine)", { violations: [{ path: "/appId", errors: ["required"] }] });

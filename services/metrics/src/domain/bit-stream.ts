@@ -67,11 +67,6 @@ export class BitWriter {
     return this.cap;
   }
 
-  /** Shrinks the buffer to what is written (a chunk that will not grow further). */
-  trim(): void {
-    this.own(this.bytes());
-  }
-
   /**
    * Gives the pool slot back (a writer of its own buffer has nothing to give); the writer is empty
    * after. Call it when the block is closed (its bytes copied out) or dropped, or the slot leaks.

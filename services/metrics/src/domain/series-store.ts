@@ -322,12 +322,13 @@ export class SeriesStore {
     return n;
   }
 
-  /** How many open blocks hold a slot of the shared head buffers (the rest have outgrown theirs or were restored). */
+  /** How many open blocks hold a slot of the shared head buffers (the rest have outgrown theirs). */
   pooledHeads(): number {
     return this.heads.inUse();
   }
 
-  private openBlock(): GorillaEncoder {
+  /** A new open block in a slot of the shared head buffers (a snapshot's restore opens its heads here too). */
+  openBlock(): GorillaEncoder {
     return new GorillaEncoder(this.heads.slotBytes, this.heads);
   }
 

@@ -18,6 +18,7 @@ test("a snapshot restores every block, head, pending bucket and latest value, an
   assert.deepEqual(decodeSnapshot(Buffer.concat(encodeSnapshot(store, 42)), restored), { lastSeq: 42 });
   const s = [...restored.all()][0]!;
   assert.deepEqual(rangeOf(s, { from: 0, to: Infinity, stepMs: 0 }), before);
+  assert.equal(restored.pooledHeads(), store.pooledHeads(), "restored open blocks live in the shared slots, as before the snapshot");
   assert.equal(s.lastV, 44 * 1.5);
   assert.equal(restored.select({ taskId: "t" }).length, 1);
   assert.equal(restored.append(d, k, { name: "m", unit: "", kind: "gauge", scope: "container", tags: { gpu: "0" }, t: T0 + 44 * 5000, v: 1 }, T0), "duplicate", "the restored series is found by its key");

@@ -1,4 +1,4 @@
-import { GorillaEncoder, decodeChunk } from "./gorilla-chunk.ts";
+import { decodeChunk } from "./gorilla-chunk.ts";
 import { Series, type Chunk, type SeriesStore } from "./series-store.ts";
 import type { SeriesMeta } from "./sample.ts";
 
@@ -94,7 +94,7 @@ export function decodeSnapshot(data: Buffer, store: SeriesStore): { lastSeq: num
       if (tier === 0) s.raw.push({ minT, maxT, count, bytes });
       else if (tier === 1) s.down.push({ minT, maxT, count, bytes });
       else {
-        const head = new GorillaEncoder(bytes.length + 16);
+        const head = store.openBlock();
         decodeChunk(bytes, count, (t, v) => void head.append(t, v));
         if (tier === 2) s.head = head;
         else s.downHead = head;

@@ -31,6 +31,10 @@ export {
   openParking,
   ParkedHeaders,
   listParkedMessages,
+  ListVersionAnnouncer,
+  ListVersionWatch,
+  listVersionsSubject,
+  LIST_VERSION_TIMING,
 } from "./bus/index.ts";
 export type {
   Bus,

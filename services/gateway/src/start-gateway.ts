@@ -1,7 +1,8 @@
-import { attachControlMetrics, channelCredentials, connectBus, createGrpcProxy, followDirectory, type Authenticator, type Bus, type ClusterNames, type FollowedDirectory, type Logger, type TlsMaterial } from "@gantry/platform";
+import { attachControlMetrics, channelCredentials, connectBus, createGrpcProxy, followDirectory, ListVersionWatch, type Authenticator, type Bus, type ClusterNames, type FollowedDirectory, type Logger, type TlsMaterial } from "@gantry/platform";
 import { connectBackends, PROXIED_SERVICES, type BackendAddresses } from "./backends.ts";
 import { openEventFeed } from "./events/event-feed.nats.ts";
 import { buildHttpApi } from "./http/http-api.ts";
+import { createReads } from "./http/reads.ts";
 import { listenSharedPort, type PublicTls } from "./shared-port.ts";
 import { startComponentLogShipping, type ComponentLogShipping } from "@gantry/logs/shipping";
 import { startExecService, type ExecService, type ExecSettings } from "./exec/exec-wiring.ts";
@@ -54,7 +55,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     backends.close();
     throw err;
   }
-  const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, own: exec ? [exec.binding] : [], channelOptions: CLIENT_KEEPALIVE, backendFor: (t) => backends.addressOf(t), reflection: true, backendCredentials: channelCredentials(options.tls) });
+  // Lists held for the HTTP reads, used without asking while the backends announce them current;
+  // any call forwarded to a backend may be a write, so held answers are asked for again after it.
+  const listVersions = new ListVersionWatch();
+  const reads = createReads(backends, listVersions);
+  const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, own: exec ? [exec.binding] : [], channelOptions: CLIENT_KEEPALIVE, backendFor: (t) => backends.addressOf(t), reflection: true, backendCredentials: channelCredentials(options.tls), onForwarded: () => reads.held.invalidate() });
   let http: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
   let shared: Awaited<ReturnType<typeof listenSharedPort>>;
   let ownLogs: ComponentLogShipping | undefined;
@@ -68,6 +73,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Tokens are looked up in the registry's principal directory (grants, revocations) as it changes.
     directory = await followDirectory(bus.nc, options.names);
     options.authenticator.useDirectory?.(directory, { keepExisting: true });
+    listVersions.start(bus.nc, options.names);
     const events = bus;
     http = await buildHttpApi({
       backends,
@@ -75,6 +81,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       logger,
       info: { cluster: options.names.cluster, version: "0.1.0", address: () => publicAddress },
       openEventFeed: (after) => openEventFeed(events, after),
+      reads,
       ...(exec ? { exec: exec.router } : {}),
     });
     shared = await listenSharedPort(options.host, options.port, http.server, (socket) => proxy.accept(socket), publicTls);
@@ -85,6 +92,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await exec?.close().catch(() => undefined);
     backends.close();
     directory?.stop();
+    listVersions.stop();
     await controlMetrics?.stop();
     await ownLogs?.stop();
     await bus?.close();
@@ -103,6 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await exec?.close();
       backends.close();
       directory?.stop();
+      listVersions.stop();
       await controlMetrics?.stop();
       await ownLogs?.stop();
       await bus!.close();

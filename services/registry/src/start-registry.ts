@@ -11,6 +11,7 @@ import {
   publishDirectory,
   recordDenials,
   serverCredentials,
+  ListVersionAnnouncer,
   type Logger,
   type ServiceEnvironment,
 } from "@gantry/platform";
@@ -94,14 +95,17 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     const publishIam = nc ? await directoryPublisher(nc, options, iam, logger) : async () => undefined;
     const runner = new ChangeRunner({ projection, writer: eventStoreWriter(store), catchUp: (conflicts) => follower.catchUpStreams(conflicts), refreshDeployments: (ids) => follower.refreshDeployments(ids), logger });
     const audit = recordDenials(store, logger);
+    const queries = new RegistryQueries(projection);
     const service = registryService({
       apps: new AppCommands(runner),
       pods: new PodCommands(runner),
       groups: new GroupCommands(runner, projection),
       deployments: new DeploymentCommands(runner, projection),
       killAndScale: new KillAndScaleCommands(runner),
-      queries: new RegistryQueries(projection),
+      queries,
     }, audit);
+    // The apps lists' version, announced so that the gateway uses its held lists without asking.
+    const listVersion = nc ? new ListVersionAnnouncer(nc, options.names, () => queries.version()).start() : undefined;
     const iamCommands = new IamCommands({
       store,
       projection: iam,
@@ -121,6 +125,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       port,
       async stop() {
         await grpc.shutdown(2_000);
+        listVersion?.stop();
         stop.abort();
         await Promise.allSettled([follower.done, relay?.done]);
         await ownLogs?.stop();

@@ -9,6 +9,7 @@ import {
   createGrpcServer,
   openClusterDatabase,
   startEventRelay,
+  ListVersionAnnouncer,
   type Logger,
   type ServiceEnvironment,
 } from "@gantry/platform";
@@ -95,6 +96,9 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     });
     background.push(roles.done);
     const grpc = createGrpcServer({ logger, authenticator: options.authenticator, services: [schedulerService(scheduler, bus, recordDenials(store, logger))], reflection: true, credentials: serverCredentials(options.tls) });
+    // The live tasks' version, announced so that the gateway uses its held lists without asking.
+    const listVersion = new ListVersionAnnouncer(bus.nc, options.names, () => scheduler.state.instancesVersion).start();
+    stop.signal.addEventListener("abort", () => listVersion.stop());
     const port = await grpc.listen(options.host, options.port);
     logger.info({ port }, "scheduler serving");
     return {

@@ -85,6 +85,21 @@ describe("token signer", () => {
     assert.equal(signer.verify(forever)?.name, "svc");
   });
 
+  test("a token verified once is not a pass for another signature or a changed payload", () => {
+    const signer = createTokenSigner(key);
+    const token = signer.issue({ name: "ops", roles: ["admin"] }).token;
+    assert.equal(signer.verify(token)?.name, "ops");
+    const [payload = "", sig = ""] = token.split(".");
+    const otherSig = (sig[0] === "A" ? "B" : "A") + sig.slice(1);
+    assert.equal(signer.verify(`${payload}.${otherSig}`), undefined);
+    const forged = "gty_" + Buffer.from(JSON.stringify({ sub: "ops", roles: ["admin", "x"], jti: "y", iat: 1 })).toString("base64url");
+    assert.equal(signer.verify(`${forged}.${sig}`), undefined);
+    // What a caller does to the principal it got does not reach the next caller.
+    signer.verify(token)!.roles.push("intruder");
+    assert.deepEqual(signer.verify(token)?.roles, ["admin"]);
+    assert.throws(() => (signer.verifyClaims(token)!.roles as string[]).push("intruder"), TypeError);
+  });
+
   test("refuses keys shorter than 32 bytes", () => {
     assert.throws(() => createTokenSigner(Buffer.alloc(31)), RangeError);
     assert.doesNotThrow(() => createTokenSigner(Buffer.alloc(32, 1)));

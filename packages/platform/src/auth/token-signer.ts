@@ -1,4 +1,4 @@
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, randomUUID, timingSafeEqual } from "node:crypto";
 import { parseAction, parseResourceId, resourceIdOf, type Permission } from "./permissions.ts";
 import type { Principal } from "./principal.ts";
 
@@ -8,6 +8,8 @@ export const MIN_SIGNING_KEY_BYTES = 32;
 const PREFIX = "gty_";
 const SIG_BYTES = 32;
 // A token is `gty_<payload>.<sig>`, both parts unpadded base64url.
+/** Tokens whose signature and claims were checked, remembered (every request brings one; few callers bring many). */
+const VERIFIED_TOKENS_KEPT = 1_024;
 const TOKEN_SHAPE = /^gty_([A-Za-z0-9_-]{1,4096})\.([A-Za-z0-9_-]{43})$/;
 
 /**
@@ -53,12 +55,32 @@ export function createTokenSigner(key: Uint8Array, options: { now?: () => number
   if (key.byteLength < MIN_SIGNING_KEY_BYTES) {
     throw new RangeError(`signing key must be at least ${MIN_SIGNING_KEY_BYTES} bytes, got ${key.byteLength}`);
   }
-  const secret = Buffer.from(key); // copied so later mutation of the caller's buffer cannot change it
+  // A key object made once (copied from the caller's buffer, so later mutation of it cannot change
+  // the key): importing the key on every signature check was most of a check's cost.
+  const secret = createSecretKey(Buffer.from(key));
   const now = options.now ?? Date.now;
   const sign = (signedText: string) => createHmac("sha256", secret).update(signedText, "ascii").digest();
+  // Claims of tokens already verified, by the whole token: a token is immutable, so only its
+  // expiry needs checking again (revocation is the directory's, checked on every call).
+  const verified = new Map<string, TokenClaims>();
 
   function verifyClaims(token: string): TokenClaims | undefined {
     if (typeof token !== "string") return undefined;
+    const known = verified.get(token);
+    if (known) return unexpired(known);
+    const claims = checkToken(token);
+    if (!claims) return undefined;
+    if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value!);
+    verified.set(token, claims);
+    return unexpired(claims);
+  }
+
+  function unexpired(claims: TokenClaims): TokenClaims | undefined {
+    return claims.exp !== undefined && now() >= claims.exp * 1000 ? undefined : claims;
+  }
+
+  /** The claims of a well-formed, correctly signed token (frozen: they are handed out again), expired or not. */
+  function checkToken(token: string): TokenClaims | undefined {
     const match = TOKEN_SHAPE.exec(token);
     if (!match) return undefined;
     const [, payload = "", sig = ""] = match;
@@ -74,8 +96,9 @@ export function createTokenSigner(key: Uint8Array, options: { now?: () => number
     if (!isClaims(claims)) return undefined;
     // Signed but naming an unknown resource or action (a newer or older cluster's): refused whole.
     if (claims.grants?.some((g) => !isGrant(g))) return undefined;
-    if (claims.exp !== undefined && now() >= claims.exp * 1000) return undefined;
-    return claims;
+    Object.freeze(claims.roles);
+    if (claims.grants) Object.freeze(claims.grants);
+    return Object.freeze(claims);
   }
 
   return {

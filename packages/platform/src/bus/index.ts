@@ -18,3 +18,4 @@ export { listParkedMessages } from "./parked-messages.ts";
 export type { ParkedMessagesReport, ParkedMessageSummary, ParkedConsumerCount, ListParkedOptions } from "./parked-messages.ts";
 export { PipelinedPublisher } from "./pipelined-publisher.ts";
 export type { OutgoingMessage, PublishOutcome } from "./pipelined-publisher.ts";
+export { ListVersionAnnouncer, ListVersionWatch, listVersionsSubject, LIST_VERSION_TIMING } from "./list-versions.ts";

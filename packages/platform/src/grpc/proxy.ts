@@ -44,6 +44,8 @@ export interface GrpcProxyOptions {
   /** Credentials towards the backends (default insecure). */
   backendCredentials?: ChannelCredentials;
   channelOptions?: ChannelOptions;
+  /** Called as each forwarded call ends, before its answer goes back (e.g. to stop trusting answers held from before it). */
+  onForwarded?: (info: MethodInfo) => void;
 }
 
 // Connection-level headers that belong to each hop, never forwarded.
@@ -78,7 +80,7 @@ export function createGrpcProxy(options: GrpcProxyOptions): GrpcServer {
     return client;
   };
   const runner = (info: MethodInfo): CallRunner => (io) =>
-    composePipeline(interceptors, (call) => forward(backend(options.backendFor(info.service)), info, call, io));
+    composePipeline(interceptors, (call) => forward(backend(options.backendFor(info.service)), info, call, io).finally(() => options.onForwarded?.(info)));
   for (const service of options.services) addService(server, service, "raw", options.logger, runner);
   for (const { service, handlers } of options.own ?? []) {
     addService(server, service, "server", options.logger, (info, output) => handlerRunner(info, output, handlers[info.localName]!, interceptors));

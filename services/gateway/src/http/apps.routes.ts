@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { registryV1App } from "@gantry/proto";
 import { GantryError } from "@gantry/platform";
 import type { Backends } from "../backends.ts";
-import { fetchAppsAndRuntime } from "./app-runtime.ts";
+import { appById, fetchAppsAndRuntime } from "./app-runtime.ts";
+import { askerOf } from "./held-answers.ts";
 import { callerMetadata } from "./caller.ts";
 import { locationOf, sendDeploymentResult } from "./deployment-result.ts";
 import { APP_DETAIL_EMBEDS, marathonApp, needsTasks, NO_RUNTIME, resolveAppEmbeds, type AppEmbeds, type AppRuntime } from "./marathon-app-view.ts";
@@ -36,8 +37,7 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends, read
     const q = query(request);
     const filters = { id: stringParam(q, "id"), cmd: stringParam(q, "cmd"), label: stringParam(q, "label") };
     const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
-    const call = callerMetadata(request);
-    const { apps, runtime } = await fetchAppsAndRuntime(reads.held, call, filters, { tasks: needsTasks(embeds) });
+    const { apps, runtime } = await fetchAppsAndRuntime(reads.held, askerOf(request), filters, { tasks: needsTasks(embeds) });
     return sendRendered(reply, appsBody(`apps ${JSON.stringify(filters)}`, apps, runtime, embeds, (views) => ({ apps: views })));
   });
 
@@ -71,7 +71,7 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends, read
     switch (target.kind) {
       case "group-apps": {
         const embeds = resolveAppEmbeds(embedParam(q), { counts: true, deployments: true });
-        const { apps, runtime } = await fetchAppsAndRuntime(reads.held, call, { group: target.id }, { tasks: needsTasks(embeds) });
+        const { apps, runtime } = await fetchAppsAndRuntime(reads.held, askerOf(request), { group: target.id }, { tasks: needsTasks(embeds) });
         return sendRendered(reply, appsBody(`group-apps ${target.id}`, apps, runtime, embeds, (views) => ({ "*": views })));
       }
       case "versions": {
@@ -88,12 +88,14 @@ export function registerAppRoutes(app: FastifyInstance, backends: Backends, read
         return { tasks: tasks.filter((t) => t.appId === target.id).map(marathonTask) };
       }
       default: {
-        // The app from a list filtered by its id (versioned: unchanged answers ship nothing); the
-        // registry's GetApp only when the list lacks it, for its NotFound (or a non-canonical id).
-        const { apps: listed, runtime } = await fetchAppsAndRuntime(reads.held, call, { id: target.id });
-        const found = listed.find((a) => a.id === target.id) ?? (await backends.registry.getApp({ id: target.id }, call)).app!;
+        // The app from the whole listing for a caller who may read every app (versioned, one held
+        // answer for every app's GET), else from a list filtered by its id; the registry's GetApp
+        // only when the list lacks it, for its NotFound (or a non-canonical id).
+        const asker = askerOf(request);
+        const { apps: listed, runtime } = await fetchAppsAndRuntime(reads.held, asker, asker.readsAll ? {} : { id: target.id });
+        const found = appById(listed, target.id) ?? (await backends.registry.getApp({ id: target.id }, call)).app!;
         const embeds = resolveAppEmbeds(embedParam(q), APP_DETAIL_EMBEDS);
-        const body = reads.bodies.get(`app ${found.id} ${JSON.stringify(embeds)}`, [found, ...runtimeInputs(runtime)], () => ({ app: marathonApp(found, runtime, embeds) }));
+        const body = reads.appBodies.get(`app ${found.id} ${JSON.stringify(embeds)}`, [found, ...runtimeInputs(runtime)], () => ({ app: marathonApp(found, runtime, embeds) }));
         return sendRendered(reply, body);
       }
     }

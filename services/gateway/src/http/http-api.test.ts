@@ -1,10 +1,11 @@
 import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { FastifyInstance } from "fastify";
-import { createLogger, GantryError, type Authenticator } from "@gantry/platform";
+import { createLogger, GantryError, ListVersionWatch, type Authenticator } from "@gantry/platform";
 import type { Backends } from "../backends.ts";
 import { buildHttpApi } from "./http-api.ts";
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "./json-body.ts";
+import { createReads } from "./reads.ts";
 
 // The HTTP layer in-process against recording fake backends: routing of ids with slashes and
 // suffixes, query flags and their defaults, status codes, headers, and the credentials forwarded.
@@ -114,10 +115,13 @@ const authenticator: Authenticator = {
 const AUTH = { authorization: "Bearer good" };
 
 let app: FastifyInstance;
+/** The backends' announced list versions (nothing announced: every read asks, unless a test announces). */
+const versions = new ListVersionWatch();
 
 before(async () => {
   app = await buildHttpApi({ backends, authenticator, logger: createLogger("test", { level: "silent" }), info: { cluster: "c", version: "0", address: () => "127.0.0.1:1" },
     openEventFeed: () => Promise.reject(new Error("no event feed in this test")),
+    reads: createReads(backends, versions),
   });
 });
 after(() => app.close());
@@ -214,7 +218,7 @@ describe("/v2/apps", () => {
   test("GET /v2/apps/{id} with slashes, and its /versions, /versions/{v}, /tasks and /* suffixes", async () => {
     const one = await send("GET", "/v2/apps/shop/web/");
     assert.equal(one.status, 200);
-    assert.equal(lastCall("listApps").request.id, "/shop/web", "found in the list filtered by its id");
+    assert.equal(lastCall("listApps").request.id, undefined, "found in the whole list (held for every app's GET: the caller may read every app)");
     assert.ok(!calls.some((c) => c.method === "getApp"), "no GetApp (and its run spec) for an app the list has");
     assert.deepEqual(calls.map((c) => c.method).sort(), ["listApps", "listTasks"], "one app costs one registry and one scheduler call");
     overrides.listApps = () => ({ apps: [], deployments: [] });
@@ -242,6 +246,25 @@ describe("/v2/apps", () => {
     const group = await send("GET", "/v2/apps/shop/*");
     assert.equal(lastCall("listApps").request.group, "/shop");
     assert.equal((group.body!["*"] as unknown[]).length, 1);
+  });
+
+  test("lists announced current are used without asking; after a write through the gateway they are asked for again", async () => {
+    const listed = DEFAULTS.listTasks!({}) as object;
+    overrides.listApps = () => ({ apps: [APP], deployments: [], version: "r9:1" });
+    overrides.listTasks = () => ({ ...listed, version: "s9:1" });
+    await send("GET", "/v2/apps/shop/web");
+    versions.heard(JSON.stringify({ id: "registry", version: "r9:1" }));
+    versions.heard(JSON.stringify({ id: "scheduler", version: "s9:1" }));
+    calls.length = 0;
+    const again = await send("GET", "/v2/apps/shop/web");
+    assert.equal(again.status, 200);
+    assert.equal((again.body!.app as Record<string, unknown>).id, "/shop/web");
+    assert.equal(calls.length, 0, "no backend call");
+    assert.equal((await send("POST", "/v2/apps", { id: "/other", cmd: "sleep 1" })).status, 201);
+    calls.length = 0;
+    await send("GET", "/v2/apps/shop/web");
+    assert.deepEqual(calls.map((c) => c.method).sort(), ["listApps", "listTasks"], "asked again after the write");
+    versions.forget();
   });
 
   test("PUT defaults to partialUpdate=true and answers 200 {deploymentId, version}, or 201 + Location when it created the app; PATCH is always partial", async () => {

@@ -15,7 +15,7 @@ import { registerPodRoutes } from "./pods.routes.ts";
 import { registerQueueRoutes } from "./queue.routes.ts";
 import { enforceRouteAccess } from "./route-access.ts";
 import { DebugRequestLogs } from "./request-logs.ts";
-import { createReads } from "./reads.ts";
+import { createReads, invalidateOnWrites, type Reads } from "./reads.ts";
 import { registerSchemaRoutes } from "./schemas.routes.ts";
 import { registerTaskRoutes } from "./tasks.routes.ts";
 import { registerLogsRoutes } from "./logs.routes.ts";
@@ -28,7 +28,7 @@ import type { ExecRouter } from "../exec/exec-router.ts";
  * The gateway's HTTP API (fastify): Marathon's REST endpoints in front of the backends.
  * Every request is authenticated before routing; every error leaves through `toMarathonError`.
  */
-export async function buildHttpApi(options: { backends: Backends; authenticator: Authenticator; logger: Logger; info: GatewayInfo; openEventFeed: OpenEventFeed; exec?: ExecRouter }): Promise<FastifyInstance> {
+export async function buildHttpApi(options: { backends: Backends; authenticator: Authenticator; logger: Logger; info: GatewayInfo; openEventFeed: OpenEventFeed; exec?: ExecRouter; reads?: Reads }): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, logController: new DebugRequestLogs(), bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: 1000 } });
   installJsonBody(app);
   // Every answer has an ETag (SHA-1 of the body); a client that sends it back in If-None-Match
@@ -50,7 +50,8 @@ export async function buildHttpApi(options: { backends: Backends; authenticator:
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ message: `Resource not found: ${request.method} ${request.url.split("?")[0]}` }));
   registerInfoRoutes(app, options.info);
   registerAuthRoutes(app, options.backends);
-  const reads = createReads(options.backends);
+  const reads = options.reads ?? createReads(options.backends);
+  invalidateOnWrites(app, reads);
   registerAppRoutes(app, options.backends, reads);
   registerTaskRoutes(app, options.backends, reads);
   registerPodRoutes(app, options.backends);

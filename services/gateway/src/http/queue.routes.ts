@@ -5,6 +5,7 @@ import type { schedulerV1 } from "@gantry/proto";
 import type { Backends } from "../backends.ts";
 import { fetchAppsAndRuntime } from "./app-runtime.ts";
 import { callerMetadata } from "./caller.ts";
+import { askerOf } from "./held-answers.ts";
 import { APP_DETAIL_EMBEDS, marathonApp, resolveAppEmbeds } from "./marathon-app-view.ts";
 import { marathonPod } from "./marathon-pod-view.ts";
 import { marathonQueueItem } from "./marathon-queue-view.ts";
@@ -32,7 +33,7 @@ async function unlessGone<T>(lookup: Promise<T>): Promise<T | undefined> {
  */
 async function runSpecViews(backends: Backends, reads: Reads, request: FastifyRequest, items: schedulerV1.PlacementExplanation[]): Promise<Array<JsonObject | undefined>> {
   const call = callerMetadata(request);
-  const runtime = items.some((i) => !i.pod) ? fetchAppsAndRuntime(reads.held, call, {}).then((r) => r.runtime) : undefined;
+  const runtime = items.some((i) => !i.pod) ? fetchAppsAndRuntime(reads.held, askerOf(request), {}).then((r) => r.runtime) : undefined;
   const embeds = resolveAppEmbeds([], APP_DETAIL_EMBEDS);
   return Promise.all(
     items.map(async (item) => {

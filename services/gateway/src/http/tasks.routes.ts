@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Backends } from "../backends.ts";
 import { callerMetadata } from "./caller.ts";
 import { sendDeploymentResult } from "./deployment-result.ts";
+import { askerOf } from "./held-answers.ts";
 import { marathonTask } from "./marathon-task-view.ts";
 import { sendRendered, type Reads } from "./reads.ts";
 import { badRequest, requireObjectBody, type Query } from "./request-params.ts";
@@ -14,7 +15,7 @@ import { killOptions, killTasks } from "./task-kills.ts";
  */
 export function registerTaskRoutes(app: FastifyInstance, backends: Backends, reads: Reads): void {
   app.get("/v2/tasks", async (request, reply) => {
-    const { tasks } = await reads.held.everyLiveTask(callerMetadata(request));
+    const { tasks } = await reads.held.everyLiveTask(askerOf(request));
     const status = (request.query as { status?: string | string[]; "status[]"?: string | string[] });
     const wanted = [status.status ?? [], status["status[]"] ?? []].flat().map((s) => `TASK_${s.toUpperCase()}`);
     const body = reads.bodies.get(`tasks ${JSON.stringify(wanted)}`, [tasks], () => ({ tasks: tasks.map(marathonTask).filter((t) => wanted.length === 0 || wanted.includes(String(t.state))) }));

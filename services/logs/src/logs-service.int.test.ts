@@ -83,10 +83,14 @@ describe("logs service", () => {
     assert.deepEqual(texts(await client.queryLogs(filter({ agentId: "agent-2" }))), ["db line"]);
     assert.deepEqual(texts(await client.queryLogs(filter({ appId: "/web", text: "error" }))), ["boom ERROR x"]);
     assert.deepEqual(texts(await client.queryLogs(filter({ taskIdPrefix: "web." }))), ["hello 1", "hello 2", "boom ERROR x", "err 1"]);
-    const line = (await client.queryLogs(filter({ taskId: "db.t1" }))).lines[0]!;
-    assert.equal(line.agentId, "agent-2");
-    assert.equal(line.hostname, "host-1");
-    assert.equal(line.instanceId, "inst-db.t1");
+    const db = await client.queryLogs(filter({ taskId: "db.t1" }));
+    assert.deepEqual([db.lines[0]!.source, db.sources.length], [0, 1]);
+    const source = db.sources[0]!;
+    assert.deepEqual([source.agentId, source.hostname, source.instanceId, source.appId, source.stream], ["agent-2", "host-1", "inst-db.t1", "/db", "stdout"]);
+    // Each source once per answer; lines name theirs by index.
+    const web = await client.queryLogs(filter({ taskId: "web.t1" }));
+    assert.deepEqual(web.sources.map((s) => s.stream), ["stdout", "stderr"]);
+    assert.deepEqual(web.lines.map((l) => [l.text, web.sources[l.source]!.stream]), [["hello 1", "stdout"], ["hello 2", "stdout"], ["boom ERROR x", "stdout"], ["err 1", "stderr"]]);
   });
 
   test("last N lines, then the cursor continues after them and stays stable", async () => {

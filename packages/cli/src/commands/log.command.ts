@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { toJsonString, type MessageInitShape } from "@bufbuild/protobuf";
+import { toJson, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import { logsV1 } from "@gantry/proto";
 import { GantryError } from "@gantry/platform";
 import type { ApiClient } from "../api-client.ts";
@@ -35,25 +35,50 @@ function withLogSwitches(cmd: Command, defaultLines: number): Command {
   return cmd
     .option("-f, --follow", "keep printing new lines as they are shipped (Ctrl-C ends)")
     .option("-n, --lines <n>", "print the last N lines first", lineCount, defaultLines)
-    .option("--json", "one JSON object per line (gantry.logs.v1.LogLine) instead of text");
+    .option("--json", "one JSON object per line (gantry.logs.v1.LogLine with its LogSource's fields) instead of text");
+}
+
+/** How a line's text is printed, given the line and its source. */
+type RenderLine = (l: logsV1.LogLine, s: logsV1.LogSource) => string;
+
+/**
+ * A line as `--json` prints it: the LogLine's JSON (less its source index) with its LogSource's
+ * fields among them (agentId, taskId, …): the object `--json` printed when each line carried its
+ * source itself. Proto3 defaults are left out, as toJson leaves them.
+ */
+export function logLineJson(l: logsV1.LogLine, s: logsV1.LogSource): string {
+  const { cursor, timeUnixMicros, level, text } = toJson(logsV1.LogLineSchema, l) as JsonObject;
+  return JSON.stringify({ cursor, timeUnixMicros, ...(toJson(logsV1.LogSourceSchema, s) as JsonObject), level, text });
+}
+
+/** A line's source in its answer (each answer sends its lines' sources once; a line names its own by index). */
+function sourceOfLine(answer: { sources: logsV1.LogSource[] }, l: logsV1.LogLine): logsV1.LogSource {
+  const s = answer.sources[l.source];
+  if (s === undefined) throw new GantryError("Unavailable", `the logs service sent a line naming source ${l.source} of ${answer.sources.length}`);
+  return s;
 }
 
 /**
  * Prints the last `lines` lines matching `filter`, then, with --follow, every new one until Ctrl-C.
  * Follow starts from the last line printed (its cursor), so nothing is skipped or printed twice.
  */
-async function printLogs(api: ApiClient, filter: LogFilterInit, opts: LogOptions, render: (l: logsV1.LogLine) => string): Promise<void> {
-  const write = (l: logsV1.LogLine) => process.stdout.write(`${opts.json ? toJsonString(logsV1.LogLineSchema, l) : render(l)}\n`);
+async function printLogs(api: ApiClient, filter: LogFilterInit, opts: LogOptions, render: RenderLine): Promise<void> {
+  const print = opts.json ? logLineJson : render;
+  const write = (answer: logsV1.QueryLogsResponse | logsV1.FollowLogsResponse) => {
+    let out = "";
+    for (const l of answer.lines) out += `${print(l, sourceOfLine(answer, l))}\n`;
+    if (out) process.stdout.write(out);
+  };
   if (!opts.follow) {
-    const { lines } = await api.logs.queryLogs({ filter, skipPrev: opts.lines || 1, limit: 0 });
-    for (const l of opts.lines === 0 ? [] : lines) write(l);
+    const answer = await api.logs.queryLogs({ filter, skipPrev: opts.lines || 1, limit: 0 });
+    if (opts.lines > 0) write(answer);
     return;
   }
   const interruption = listenForInterruption({ forced: "stopped" });
   const abort = new AbortController();
   void interruption.requested.then(() => abort.abort());
   try {
-    for await (const r of api.logs.followLogs({ filter, skipPrev: opts.lines }, { signal: abort.signal, deadlineMs: 365 * 24 * 3600 * 1000 })) for (const l of r.lines) write(l);
+    for await (const r of api.logs.followLogs({ filter, skipPrev: opts.lines }, { signal: abort.signal, deadlineMs: 365 * 24 * 3600 * 1000 })) write(r);
   } catch (err) {
     if (!abort.signal.aborted) throw err;
   } finally {
@@ -71,8 +96,8 @@ export async function resolveTaskId(api: ApiClient, partial: string): Promise<st
   if (known.includes(partial)) return partial;
   let candidates = [...new Set(known.filter((id) => id.includes(partial)))];
   if (candidates.length === 0) {
-    const { lines } = await api.logs.queryLogs({ filter: { taskIdPrefix: partial }, skipPrev: 1000, limit: 0 });
-    candidates = [...new Set(lines.map((l) => l.taskId))];
+    const { sources } = await api.logs.queryLogs({ filter: { taskIdPrefix: partial }, skipPrev: 1000, limit: 0 });
+    candidates = [...new Set(sources.map((s) => s.taskId))];
   }
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length === 0) throw new GantryError("NotFound", `no task matches '${partial}' (see \`gantry task list --all\`)`);
@@ -98,7 +123,7 @@ export function addNodeLogCommand(node: Command): void {
   withLogSwitches(node.command("log").description("print an agent's own logs (its structured log lines); --follow for new lines").argument("<agentId>", "agent id (see `gantry node list`)"), 20)
     .option("--level <level>", "at least this level (trace, debug, info, warn, error, fatal)", levelOf)
     .action(async (agentId: string, opts: LogOptions & { level?: number }) => {
-      await withClient((api) => printLogs(api, { agentId, stream: "log", ...(opts.level ? { minLevel: opts.level } : {}) }, opts, (l) => `${timeOf(l)} ${LEVEL_NAMES[l.level] ?? l.level} ${l.component} ${l.text}`));
+      await withClient((api) => printLogs(api, { agentId, stream: "log", ...(opts.level ? { minLevel: opts.level } : {}) }, opts, (l, s) => `${timeOf(l)} ${LEVEL_NAMES[l.level] ?? l.level} ${s.component} ${l.text}`));
     });
 }
 
@@ -120,7 +145,7 @@ export function logCommand(): Command {
         ...(opts.since ? { sinceUnixMicros: BigInt(Date.now() - opts.since) * 1000n } : {}),
         ...(opts.grep ? { text: opts.grep } : {}),
       };
-      await withClient((api) => printLogs(api, filter, opts, (l) => `${timeOf(l)} ${LEVEL_NAMES[l.level] ?? l.level} ${l.component}${l.agentId ? `@${l.agentId}` : ""} ${l.text}`));
+      await withClient((api) => printLogs(api, filter, opts, (l, s) => `${timeOf(l)} ${LEVEL_NAMES[l.level] ?? l.level} ${s.component}${s.agentId ? `@${s.agentId}` : ""} ${l.text}`));
     });
   return cmd;
 }

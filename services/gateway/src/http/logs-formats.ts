@@ -1,4 +1,5 @@
-import type { logsV1 } from "@gantry/proto";
+import { create } from "@bufbuild/protobuf";
+import { logsV1 } from "@gantry/proto";
 
 /** The three answers dcos-log gives, chosen by `Accept`. */
 export type LogFormat = "text" | "json" | "sse";
@@ -13,29 +14,37 @@ export function logFormatOf(accept: string | undefined): LogFormat {
 
 export const CONTENT_TYPES: Record<LogFormat, string> = { text: "text/plain; charset=utf-8", json: "application/json", sse: "text/event-stream" };
 
-/** dcos-log's JSON entry: journald-style upper-case fields, the cursor, and the time in µs. */
-export function logEntryJson(l: logsV1.LogLine): string {
+/** A source with every field empty: what a line naming no source of its answer is shown with. */
+const NO_SOURCE = create(logsV1.LogSourceSchema);
+
+/** A line's source in a QueryLogs / FollowLogs answer (sent once per answer, named by index). */
+export function sourceOfLine(answer: { sources: logsV1.LogSource[] }, l: logsV1.LogLine): logsV1.LogSource {
+  return answer.sources[l.source] ?? NO_SOURCE;
+}
+
+/** dcos-log's JSON entry: journald-style upper-case fields (the line's and its source's), the cursor, and the time in µs. */
+export function logEntryJson(l: logsV1.LogLine, s: logsV1.LogSource): string {
   const fields: Record<string, string> = { MESSAGE: l.text };
-  if (l.agentId) fields.AGENT_ID = l.agentId;
-  if (l.hostname) fields._HOSTNAME = l.hostname;
-  if (l.appId) fields.APP_ID = l.appId;
-  if (l.instanceId) fields.INSTANCE_ID = l.instanceId;
-  if (l.taskId) {
-    fields.TASK_ID = l.taskId;
-    fields.EXECUTOR_ID = l.taskId;
-    fields.CONTAINER_ID = l.taskId;
+  if (s.agentId) fields.AGENT_ID = s.agentId;
+  if (s.hostname) fields._HOSTNAME = s.hostname;
+  if (s.appId) fields.APP_ID = s.appId;
+  if (s.instanceId) fields.INSTANCE_ID = s.instanceId;
+  if (s.taskId) {
+    fields.TASK_ID = s.taskId;
+    fields.EXECUTOR_ID = s.taskId;
+    fields.CONTAINER_ID = s.taskId;
   }
-  if (l.container) fields.CONTAINER_NAME = l.container;
-  if (l.stream) fields.STREAM = l.stream.toUpperCase();
-  if (l.component) fields.COMPONENT = l.component;
+  if (s.container) fields.CONTAINER_NAME = s.container;
+  if (s.stream) fields.STREAM = s.stream.toUpperCase();
+  if (s.component) fields.COMPONENT = s.component;
   if (l.level) fields.LEVEL = String(l.level);
   return JSON.stringify({ fields, cursor: l.cursor, monotonic_timestamp: 0, realtime_timestamp: Number(l.timeUnixMicros) });
 }
 
-/** One line in a format: `YYYY-MM-DD HH:MM:SS: MESSAGE`, an NDJSON object, or an SSE event whose id is the cursor (for Last-Event-ID). */
-export function renderLogLine(l: logsV1.LogLine, format: LogFormat): string {
-  if (format === "json") return `${logEntryJson(l)}\n`;
-  if (format === "sse") return `id: ${l.cursor}\ndata: ${logEntryJson(l)}\n\n`;
+/** One line (from `source`) in a format: `YYYY-MM-DD HH:MM:SS: MESSAGE`, an NDJSON object, or an SSE event whose id is the cursor (for Last-Event-ID). */
+export function renderLogLine(l: logsV1.LogLine, source: logsV1.LogSource, format: LogFormat): string {
+  if (format === "json") return `${logEntryJson(l, source)}\n`;
+  if (format === "sse") return `id: ${l.cursor}\ndata: ${logEntryJson(l, source)}\n\n`;
   const time = new Date(Number(l.timeUnixMicros / 1000n)).toISOString();
   return `${time.slice(0, 10)} ${time.slice(11, 19)}: ${l.text}\n`;
 }

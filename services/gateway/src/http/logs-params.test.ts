@@ -33,13 +33,14 @@ test("Last-Event-ID replaces the cursor and resets the skips on streams", () => 
 });
 
 test("formats: text with whole seconds, NDJSON with journald-style fields, SSE with the cursor as id", () => {
-  const line = { $typeName: "gantry.logs.v1.LogLine" as const, cursor: "g1.9", timeUnixMicros: BigInt(Date.parse("2026-11-30T12:34:56.789Z")) * 1000n, agentId: "a", hostname: "h", appId: "/web", instanceId: "i", taskId: "web.1", container: "", stream: "stdout", component: "", level: 0, text: "hello" };
-  assert.equal(renderLogLine(line, "text"), "2026-11-30 12:34:56: hello\n");
-  const json = JSON.parse(renderLogLine(line, "json"));
+  const line = { $typeName: "gantry.logs.v1.LogLine" as const, cursor: "g1.9", timeUnixMicros: BigInt(Date.parse("2026-11-30T12:34:56.789Z")) * 1000n, level: 0, text: "hello", source: 0 };
+  const source = { $typeName: "gantry.logs.v1.LogSource" as const, agentId: "a", hostname: "h", appId: "/web", instanceId: "i", taskId: "web.1", container: "", stream: "stdout", component: "" };
+  assert.equal(renderLogLine(line, source, "text"), "2026-11-30 12:34:56: hello\n");
+  const json = JSON.parse(renderLogLine(line, source, "json"));
   assert.equal(json.fields.MESSAGE, "hello");
   assert.equal(json.fields.STREAM, "STDOUT");
   assert.equal(json.cursor, "g1.9");
-  assert.match(renderLogLine(line, "sse"), /^id: g1\.9\ndata: \{.*\}\n\n$/);
+  assert.match(renderLogLine(line, source, "sse"), /^id: g1\.9\ndata: \{.*\}\n\n$/);
   assert.equal(logFormatOf("text/event-stream"), "sse");
   assert.equal(logFormatOf("application/json"), "json");
   assert.equal(logFormatOf("*/*"), "text");

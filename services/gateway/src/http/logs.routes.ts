@@ -4,7 +4,7 @@ import { GantryError } from "@gantry/platform";
 import type { logsV1 } from "@gantry/proto";
 import type { Backends } from "../backends.ts";
 import { callerMetadata } from "./caller.ts";
-import { CONTENT_TYPES, logFormatOf, renderLogLine } from "./logs-formats.ts";
+import { CONTENT_TYPES, logFormatOf, renderLogLine, sourceOfLine } from "./logs-formats.ts";
 import { compileLogRequest, type LogRequest } from "./logs-params.ts";
 import type { Query } from "./request-params.ts";
 
@@ -52,22 +52,23 @@ export function registerLogsRoutes(app: FastifyInstance, backends: Backends): vo
   const range = async (request: FastifyRequest, reply: FastifyReply) => {
     const req = compile(request, false);
     const format = logFormatOf(request.headers.accept);
+    let answer: logsV1.QueryLogsResponse;
     let lines: logsV1.LogLine[];
     let skippedNext = 0;
     if (req.skipPrev > 0) {
-      lines = (await asRequestError(client().queryLogs({ filter: req.filter, cursor: req.cursor, skipPrev: Math.min(req.skipPrev, MAX_RANGE_LINES) }, callerMetadata(request)))).lines;
-      if (req.limit > 0) lines = lines.slice(0, req.limit);
+      answer = await asRequestError(client().queryLogs({ filter: req.filter, cursor: req.cursor, skipPrev: Math.min(req.skipPrev, MAX_RANGE_LINES) }, callerMetadata(request)));
+      lines = req.limit > 0 ? answer.lines.slice(0, req.limit) : answer.lines;
     } else {
       const limit = Math.min((req.limit || MAX_RANGE_LINES) + req.skipNext, MAX_RANGE_LINES);
-      const all = (await asRequestError(client().queryLogs({ filter: req.filter, cursor: req.cursor, limit }, callerMetadata(request)))).lines;
-      skippedNext = Math.min(req.skipNext, all.length);
-      lines = all.slice(skippedNext);
+      answer = await asRequestError(client().queryLogs({ filter: req.filter, cursor: req.cursor, limit }, callerMetadata(request)));
+      skippedNext = Math.min(req.skipNext, answer.lines.length);
+      lines = answer.lines.slice(skippedNext);
     }
     if (req.readReverse) lines.reverse();
     reply.header("cache-control", "no-cache").header("access-control-allow-origin", "*");
     reply.header("x-journal-skip-prev", String(req.skipPrev > 0 ? lines.length : 0)).header("x-journal-skip-next", String(skippedNext));
     if (lines.length === 0) return reply.code(204).send();
-    return reply.type(CONTENT_TYPES[format]).send(lines.map((l) => renderLogLine(l, format)).join(""));
+    return reply.type(CONTENT_TYPES[format]).send(lines.map((l) => renderLogLine(l, sourceOfLine(answer, l), format)).join(""));
   };
 
   const stream = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -90,7 +91,7 @@ export function registerLogsRoutes(app: FastifyInstance, backends: Backends): vo
             toSkip--;
             continue;
           }
-          text += renderLogLine(l, format);
+          text += renderLogLine(l, sourceOfLine(r, l), format);
         }
         if (text && !out.write(text)) await once(out, "drain");
       }

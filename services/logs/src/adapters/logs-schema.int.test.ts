@@ -64,7 +64,7 @@ test("0003 converts stored lines into chunks that answer exactly as the lines di
     [positionOf(6, 0), "third", BigInt(start + 4_000) * 1000n],
     [positionOf(6, 2), "fourth", BigInt(start + 4_000) * 1000n],
   ]);
-  assert.deepEqual(task.map((l) => [l.appId, l.instanceId, l.agentId, l.hostname, l.stream]).at(0), ["/a", "i1", "ag", "h", "stdout"]);
+  assert.deepEqual(task.map(({ source: s }) => [s.appId, s.instanceId, s.agentId, s.hostname, s.stream]).at(0), ["/a", "i1", "ag", "h", "stdout"]);
   const component = await store.query({ selection: { component: "scheduler" }, skipPrev: 0, limit: 100 });
   assert.deepEqual(component.map((l) => [l.text, l.level, l.timeMicros]), [["placed", 30, BigInt(start + 2_000) * 1000n], ["failed", 50, BigInt(start + 3_000) * 1000n]]);
   assert.deepEqual((await store.query({ selection: { taskId: "t1" }, after: positionOf(5, 2), skipPrev: 0, limit: 100 })).map((l) => l.text), ["third", "fourth"], "a cursor from before the upgrade");

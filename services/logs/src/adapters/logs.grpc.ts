@@ -4,13 +4,14 @@ import type { Bus } from "@gantry/platform/bus";
 import { compileQuery, compileSelection, MAX_LIMIT } from "../domain/log-query.ts";
 import { decodeCursor, encodeCursor } from "../domain/log-position.ts";
 import { followLines, streamEndPosition } from "./log-follow.nats.ts";
-import { encodeLogLines } from "./log-lines.encoding.ts";
+import { encodeFollowLogsResponse, encodeQueryLogsResponse } from "./log-lines.encoding.ts";
 import type { LogStore } from "./log-store.postgres.ts";
 import { authorizeSelection, logsPermissions } from "./logs-permissions.ts";
 
 /**
  * `gantry.logs.v1.LogsService`: range queries from PostgreSQL, follow from PostgreSQL then the
- * LOGS stream (see followLines); answers are encoded by hand, once (log-lines.encoding.ts).
+ * LOGS stream (see followLines); answers are encoded by hand, once, each line's source once per
+ * answer (log-lines.encoding.ts).
  * Every call is authorised by `logsPermissions` and then `authorizeSelection`; a bad filter is
  * InvalidArgument naming the field.
  */
@@ -22,7 +23,7 @@ export function logsService(store: LogStore, bus: Bus, audit?: AccessAudit): Ser
         const q = compileQuery(request);
         await authorizeSelection(ctx, q.selection, store);
         const lines = await store.query(q);
-        return encodeLogLines<typeof logsV1.QueryLogsResponseSchema>(lines, lines.length > 0 ? encodeCursor(lines[lines.length - 1]!.pos) : request.cursor);
+        return encodeQueryLogsResponse(lines, lines.length > 0 ? encodeCursor(lines[lines.length - 1]!.pos) : request.cursor);
       },
       async *followLogs(request, ctx) {
         const selection = compileSelection(request.filter);
@@ -31,13 +32,13 @@ export function logsService(store: LogStore, bus: Bus, audit?: AccessAudit): Ser
         if (request.skipPrev > 0) {
           const prev = await store.query({ selection, ...(after === undefined ? {} : { after }), skipPrev: Math.min(request.skipPrev, MAX_LIMIT), limit: 0 });
           if (prev.length > 0) {
-            yield encodeLogLines<typeof logsV1.FollowLogsResponseSchema>(prev);
+            yield encodeFollowLogsResponse(prev);
             after = prev[prev.length - 1]!.pos;
           }
         }
         // No cursor and nothing asked from before: only what is shipped from now on.
         if (after === undefined && request.skipPrev === 0) after = await streamEndPosition(bus);
-        for await (const lines of followLines(bus, store, selection, after, ctx.signal)) yield encodeLogLines<typeof logsV1.FollowLogsResponseSchema>(lines);
+        for await (const lines of followLines(bus, store, selection, after, ctx.signal)) yield encodeFollowLogsResponse(lines);
       },
     },
     logsPermissions(),

@@ -103,7 +103,7 @@ test("a chunk's lines within position bounds, oldest or newest first, at most ma
   assert.deepEqual(texts({ after: c.firstPos + 4n, max: 10 }), []);
   assert.deepEqual(texts({ after: c.firstPos - 100n, upTo: c.firstPos - 1n, max: 10 }), []);
   const l = linesOfChunk(c, {}, { after: c.firstPos + 2n, max: 1 })[0]!;
-  assert.deepEqual([l.pos, l.timeMicros, l.taskId, l.level], [c.firstPos + 3n, 100n, "t", 0]);
+  assert.deepEqual([l.pos, l.timeMicros, l.source.taskId, l.level], [c.firstPos + 3n, 100n, "t", 0]);
 });
 
 test("lines are filtered one by one only where the chunk's ranges do not settle it", () => {

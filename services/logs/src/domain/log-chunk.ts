@@ -26,12 +26,16 @@ export interface LogChunkRecord extends LineSource {
   data: Uint8Array;
 }
 
-/** One line with its metadata, as queries and follow return it. */
-export interface StoredLine extends LineSource {
+/**
+ * One line as queries and follow return it: what differs per line, and its source (the chunk's
+ * metadata, one object shared by every line of the chunk, so answers send each source once).
+ */
+export interface StoredLine {
   pos: bigint;
   timeMicros: bigint;
   level: number;
   text: string;
+  source: LineSource;
 }
 
 /** The chunks of a batch, or why the batch cannot be stored (it is parked then). */
@@ -130,6 +134,11 @@ export function chunkMayMatch(s: LogSelection, c: LogChunkRecord): boolean {
   return true;
 }
 
+/** A chunk's source as an object of its own (the lines keep it, not the chunk and its block). */
+function sourceOf(c: LineSource): LineSource {
+  return { agentId: c.agentId, hostname: c.hostname, appId: c.appId, instanceId: c.instanceId, taskId: c.taskId, container: c.container, stream: c.stream, component: c.component };
+}
+
 /**
  * The lines of a chunk that match `selection` (metadata, level, time, text) with `after < pos ≤
  * upTo`, in position order, or the newest first when `newestFirst`; at most `max`. Decodes only
@@ -153,19 +162,13 @@ export function linesOfChunk(chunk: LogChunkRecord, selection: LogSelection, bou
     }
   }
   const texts = linesOfBlock(unpackBlock(chunk), chunk.lineCount, from, to);
+  const source = sourceOf(chunk);
   const line = (i: number): StoredLine => ({
     pos: chunk.firstPos + BigInt(i),
     timeMicros: chunk.times ? chunk.times[i]! : chunk.firstMicros,
-    agentId: chunk.agentId,
-    hostname: chunk.hostname,
-    appId: chunk.appId,
-    instanceId: chunk.instanceId,
-    taskId: chunk.taskId,
-    container: chunk.container,
-    stream: chunk.stream,
-    component: chunk.component,
     level: chunk.levels ? chunk.levels[i]! : chunk.minLevel,
     text: texts[i - from]!,
+    source,
   });
   if (bounds.newestFirst) {
     for (let i = to - 1; i >= from && out.length < bounds.max; i--) {

@@ -32,7 +32,7 @@ test("a filter is validated field by field, every problem at once", () => {
 });
 
 test("a selection matches lines as the SQL does (live lines of a follow)", () => {
-  const line = { taskId: "web.1", instanceId: "i", appId: "/web", agentId: "a", component: "", stream: "stdout", level: 0, timeMicros: 5_000_000n, text: "Hello World" };
+  const line = { source: { taskId: "web.1", instanceId: "i", appId: "/web", agentId: "a", component: "", stream: "stdout" }, level: 0, timeMicros: 5_000_000n, text: "Hello World" };
   assert.ok(matchesSelection({ taskIdPrefix: "web.", text: "world" }, line));
   assert.ok(!matchesSelection({ stream: "stderr" }, line));
   assert.ok(!matchesSelection({ sinceMicros: 6_000_000n }, line));

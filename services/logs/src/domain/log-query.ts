@@ -124,8 +124,8 @@ export function matchesSource(s: LogSelection, src: Omit<LineSource, "hostname" 
 }
 
 /** Whether a line matches a selection (the same rule the SQL applies to chunks, line by line). */
-export function matchesSelection(s: LogSelection, line: Omit<LineSource, "hostname" | "container"> & { level: number; timeMicros: bigint; text: string }): boolean {
-  if (!matchesSource(s, line)) return false;
+export function matchesSelection(s: LogSelection, line: { source: Omit<LineSource, "hostname" | "container">; level: number; timeMicros: bigint; text: string }): boolean {
+  if (!matchesSource(s, line.source)) return false;
   if (s.minLevel !== undefined && line.level < s.minLevel) return false;
   if (s.sinceMicros !== undefined && line.timeMicros < s.sinceMicros) return false;
   if (s.untilMicros !== undefined && line.timeMicros >= s.untilMicros) return false;

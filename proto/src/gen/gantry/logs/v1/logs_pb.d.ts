@@ -133,6 +133,8 @@ export declare const QueryLogsRequestSchema: GenMessage<QueryLogsRequest>;
  */
 export declare type QueryLogsResponse = Message<"gantry.logs.v1.QueryLogsResponse"> & {
   /**
+   * Each line names its source by index into `sources`.
+   *
    * @generated from field: repeated gantry.logs.v1.LogLine lines = 1;
    */
   lines: LogLine[];
@@ -143,6 +145,13 @@ export declare type QueryLogsResponse = Message<"gantry.logs.v1.QueryLogsRespons
    * @generated from field: string next_cursor = 2;
    */
   nextCursor: string;
+
+  /**
+   * The sources of `lines`, each once (the answer's lines mostly share one or a few).
+   *
+   * @generated from field: repeated gantry.logs.v1.LogSource sources = 3;
+   */
+  sources: LogSource[];
 };
 
 /**
@@ -183,13 +192,25 @@ export declare type FollowLogsRequest = Message<"gantry.logs.v1.FollowLogsReques
 export declare const FollowLogsRequestSchema: GenMessage<FollowLogsRequest>;
 
 /**
+ * FollowLogsResponse is a run of lines; each message is whole on its own (its lines index its own
+ * `sources`).
+ *
  * @generated from message gantry.logs.v1.FollowLogsResponse
  */
 export declare type FollowLogsResponse = Message<"gantry.logs.v1.FollowLogsResponse"> & {
   /**
+   * Each line names its source by index into `sources`.
+   *
    * @generated from field: repeated gantry.logs.v1.LogLine lines = 1;
    */
   lines: LogLine[];
+
+  /**
+   * The sources of `lines`, each once.
+   *
+   * @generated from field: repeated gantry.logs.v1.LogSource sources = 2;
+   */
+  sources: LogSource[];
 };
 
 /**
@@ -199,7 +220,9 @@ export declare type FollowLogsResponse = Message<"gantry.logs.v1.FollowLogsRespo
 export declare const FollowLogsResponseSchema: GenMessage<FollowLogsResponse>;
 
 /**
- * LogLine is one stored line with its metadata.
+ * LogLine is one stored line: what differs from line to line. What its source shares with every
+ * other line of it is in the answer's `sources[source]` (sent once per answer, not per line: a
+ * 1,000-line answer of one task is about 40 % fewer bytes and half the decoding).
  *
  * @generated from message gantry.logs.v1.LogLine
  */
@@ -217,46 +240,6 @@ export declare type LogLine = Message<"gantry.logs.v1.LogLine"> & {
   timeUnixMicros: bigint;
 
   /**
-   * @generated from field: string agent_id = 3;
-   */
-  agentId: string;
-
-  /**
-   * @generated from field: string hostname = 4;
-   */
-  hostname: string;
-
-  /**
-   * @generated from field: string app_id = 5;
-   */
-  appId: string;
-
-  /**
-   * @generated from field: string instance_id = 6;
-   */
-  instanceId: string;
-
-  /**
-   * @generated from field: string task_id = 7;
-   */
-  taskId: string;
-
-  /**
-   * @generated from field: string container = 8;
-   */
-  container: string;
-
-  /**
-   * @generated from field: string stream = 9;
-   */
-  stream: string;
-
-  /**
-   * @generated from field: string component = 10;
-   */
-  component: string;
-
-  /**
    * @generated from field: uint32 level = 11;
    */
   level: number;
@@ -265,6 +248,13 @@ export declare type LogLine = Message<"gantry.logs.v1.LogLine"> & {
    * @generated from field: string text = 12;
    */
   text: string;
+
+  /**
+   * Index of the line's source in the answer's `sources`.
+   *
+   * @generated from field: uint32 source = 13;
+   */
+  source: number;
 };
 
 /**
@@ -272,6 +262,64 @@ export declare type LogLine = Message<"gantry.logs.v1.LogLine"> & {
  * Use `create(LogLineSchema)` to create a new message.
  */
 export declare const LogLineSchema: GenMessage<LogLine>;
+
+/**
+ * LogSource is where lines come from: one task's stream (its agent, app, instance, task,
+ * container) or one component's own log, on an agent or a control-plane host.
+ *
+ * @generated from message gantry.logs.v1.LogSource
+ */
+export declare type LogSource = Message<"gantry.logs.v1.LogSource"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string hostname = 2;
+   */
+  hostname: string;
+
+  /**
+   * @generated from field: string app_id = 3;
+   */
+  appId: string;
+
+  /**
+   * @generated from field: string instance_id = 4;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string task_id = 5;
+   */
+  taskId: string;
+
+  /**
+   * @generated from field: string container = 6;
+   */
+  container: string;
+
+  /**
+   * "stdout", "stderr" or "log".
+   *
+   * @generated from field: string stream = 7;
+   */
+  stream: string;
+
+  /**
+   * A control-plane component ("scheduler", "agent", ...); empty for task output.
+   *
+   * @generated from field: string component = 8;
+   */
+  component: string;
+};
+
+/**
+ * Describes the message gantry.logs.v1.LogSource.
+ * Use `create(LogSourceSchema)` to create a new message.
+ */
+export declare const LogSourceSchema: GenMessage<LogSource>;
 
 /**
  * LogBatch is what agents and services publish on JetStream (`<cluster>.logs.task.<agent>` and

@@ -30,6 +30,8 @@ export * as googleRpcErrorDetails from "./gen/google/rpc/error_details_pb.js";
 export { EVENTS_STREAM, AGENT_STATUS_STREAM, PARKED_STREAM } from "./nats-streams.ts";
 export { LOGS_STREAM, logsTaskSubject, logsComponentSubject } from "./nats-streams.ts";
 export { METRICS_STREAM } from "./nats-streams.ts";
+/** A log line's source in its answer (sent once per answer, named by index). */
+export { sourceOfLine } from "./log-sources.ts";
 /** Encoding and decoding of the float64 point columns of metrics range answers. */
 export { columnBytes, float64Column } from "./metric-columns.ts";
 /** Marathon's app JSON schema, as `GET /v2/schemas/app` serves it (generated from the registry's validator fields: `npm run generate`). */

@@ -3,6 +3,7 @@ import { connectBackends, PROXIED_SERVICES, type BackendAddresses } from "./back
 import { openEventFeed } from "./events/event-feed.nats.ts";
 import { buildHttpApi } from "./http/http-api.ts";
 import { createReads } from "./http/reads.ts";
+import { mayWrite } from "./forwarded-writes.ts";
 import { listenSharedPort, type PublicTls } from "./shared-port.ts";
 import { startComponentLogShipping, type ComponentLogShipping } from "@gantry/logs/shipping";
 import { startExecService, type ExecService, type ExecSettings } from "./exec/exec-wiring.ts";
@@ -56,10 +57,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw err;
   }
   // Lists held for the HTTP reads, used without asking while the backends announce them current;
-  // any call forwarded to a backend may be a write, so held answers are asked for again after it.
+  // a forwarded call that may write makes them be asked for again, before its caller gets the answer.
   const listVersions = new ListVersionWatch();
   const reads = createReads(backends, listVersions);
-  const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, own: exec ? [exec.binding] : [], channelOptions: CLIENT_KEEPALIVE, backendFor: (t) => backends.addressOf(t), reflection: true, backendCredentials: channelCredentials(options.tls), onForwarded: () => reads.held.invalidate() });
+  const proxy = createGrpcProxy({ logger, authenticator: options.authenticator, services: PROXIED_SERVICES, own: exec ? [exec.binding] : [], channelOptions: CLIENT_KEEPALIVE, backendFor: (t) => backends.addressOf(t), reflection: true, backendCredentials: channelCredentials(options.tls), onForwarded: (method) => mayWrite(method) && reads.held.invalidate() });
   let http: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
   let shared: Awaited<ReturnType<typeof listenSharedPort>>;
   let ownLogs: ComponentLogShipping | undefined;

@@ -82,6 +82,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const store = new EventStore({ pool, logger });
   let nc: NatsConnection | undefined;
   let ownLogs: ComponentLogShipping | undefined;
+  let listVersion: ListVersionAnnouncer | undefined;
   try {
     const projection = new RegistryProjection();
     const iam = new IamProjection();
@@ -105,7 +106,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       queries,
     }, audit);
     // The apps lists' version, announced so that the gateway uses its held lists without asking.
-    const listVersion = nc ? new ListVersionAnnouncer(nc, options.names, () => queries.version()).start() : undefined;
+    listVersion = nc ? new ListVersionAnnouncer(nc, options.names, () => queries.version()).start() : undefined;
     const iamCommands = new IamCommands({
       store,
       projection: iam,
@@ -136,6 +137,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     };
   } catch (err) {
     // Leave nothing open behind a failed start (a live NATS connection would keep the process up).
+    listVersion?.stop();
     stop.abort();
     await ownLogs?.stop().catch(() => undefined);
     await nc?.close().catch(() => undefined);

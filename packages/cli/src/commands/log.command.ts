@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { toJson, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
-import { logsV1 } from "@gantry/proto";
+import { logsV1, sourceOfLine } from "@gantry/proto";
 import { GantryError } from "@gantry/platform";
 import type { ApiClient } from "../api-client.ts";
 import { listenForInterruption } from "../interruption.ts";
@@ -49,13 +49,6 @@ type RenderLine = (l: logsV1.LogLine, s: logsV1.LogSource) => string;
 export function logLineJson(l: logsV1.LogLine, s: logsV1.LogSource): string {
   const { cursor, timeUnixMicros, level, text } = toJson(logsV1.LogLineSchema, l) as JsonObject;
   return JSON.stringify({ cursor, timeUnixMicros, ...(toJson(logsV1.LogSourceSchema, s) as JsonObject), level, text });
-}
-
-/** A line's source in its answer (each answer sends its lines' sources once; a line names its own by index). */
-function sourceOfLine(answer: { sources: logsV1.LogSource[] }, l: logsV1.LogLine): logsV1.LogSource {
-  const s = answer.sources[l.source];
-  if (s === undefined) throw new GantryError("Unavailable", `the logs service sent a line naming source ${l.source} of ${answer.sources.length}`);
-  return s;
 }
 
 /**

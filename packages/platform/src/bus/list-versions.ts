@@ -1,4 +1,4 @@
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { NatsConnection, Status, Subscription } from "@nats-io/transport-node";
 import type { ClusterNames } from "../config/cluster-names.ts";
 
 /**
@@ -10,7 +10,11 @@ import type { ClusterNames } from "../config/cluster-names.ts";
  *
  * Announcements are at most once; what keeps a reader honest is that it trusts an announcer only
  * while it hears from it: every announcer repeats its version each `heartbeatMs`, a reader stops
- * trusting one not heard for `trustMs`, and forgets them all when its connection drops.
+ * trusting one not heard for `trustMs`, and forgets them all when its connection drops. So a
+ * reader is behind a change by the announcement's delay (≤ `pollMs` plus a NATS hop), at worst by
+ * `heartbeatMs` when an announcement is lost and by `trustMs` when its announcer goes silent.
+ * Whoever may publish on the cluster's subjects could announce any version: NATS is trusted, as
+ * for every other subject of the cluster.
  */
 export const LIST_VERSION_TIMING = Object.freeze({ pollMs: 5, heartbeatMs: 500, trustMs: 1_500 });
 
@@ -65,7 +69,13 @@ export class ListVersionAnnouncer {
     if (!always && version === this.lastAnnounced) return;
     if (this.nc.isClosed()) return;
     const announcement: Announcement = { id: this.id, version };
-    this.nc.publish(this.subject, JSON.stringify(announcement));
+    try {
+      this.nc.publish(this.subject, JSON.stringify(announcement));
+    } catch {
+      // A draining or closing connection refuses publishes: readers stop trusting this announcer
+      // once its heartbeats stop, which is what a closing backend wants.
+      return;
+    }
     this.lastAnnounced = version;
     this.lastAnnouncedAt = Date.now();
   }
@@ -83,7 +93,7 @@ export class ListVersionWatch {
   private readonly trustMs: number;
   private readonly now: () => number;
   private subscription: Subscription | undefined;
-  private stopped = false;
+  private statuses: (AsyncIterable<Status> & { stop?: () => void }) | undefined;
 
   constructor(options: { trustMs?: number; now?: () => number } = {}) {
     this.trustMs = options.trustMs ?? LIST_VERSION_TIMING.trustMs;
@@ -98,9 +108,9 @@ export class ListVersionWatch {
         this.heard(msg.string());
       },
     });
+    const statuses = (this.statuses = nc.status());
     void (async () => {
-      for await (const status of nc.status()) {
-        if (this.stopped) return;
+      for await (const status of statuses) {
         if (status.type === "disconnect" || status.type === "reconnect" || status.type === "slowConsumer" || status.type === "staleConnection") this.forget();
       }
     })();
@@ -121,6 +131,8 @@ export class ListVersionWatch {
     this.announcers.set(a.id, { version: a.version, heardAt: this.now() });
     this.byVersion.set(a.version, a.id);
     if (this.announcers.size > 64) this.dropSilent();
+    // Bounded whatever is published: beyond 1,024 announcers heard within trustMs, trust none.
+    if (this.announcers.size > 1_024) this.forget();
   }
 
   /** Whether `version` is, as far as announcements tell, the current version of its list. */
@@ -138,7 +150,7 @@ export class ListVersionWatch {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.statuses?.stop?.();
     this.subscription?.unsubscribe();
     this.forget();
   }

@@ -105,6 +105,7 @@ before(async () => {
       routed.push(service);
       return backendAddress;
     },
+    onForwarded: (info) => forwarded.push(info.name),
   });
   proxyAddress = `127.0.0.1:${await proxy.listen("127.0.0.1", 0)}`;
   // A second proxy for the bidi variant (its path is the real WatchTasks path on another backend).
@@ -113,6 +114,8 @@ before(async () => {
 });
 let bidiProxy: GrpcServer;
 let bidiProxyAddress: string;
+/** Methods whose forwarded call ended (`onForwarded`), in order. */
+const forwarded: string[] = [];
 
 after(async () => {
   await proxy.shutdown(100);
@@ -120,6 +123,17 @@ after(async () => {
   await backend.shutdown(100);
   await bidiBackend.shutdown(100);
   await telemetry.shutdown();
+});
+
+test("onForwarded is called as a forwarded call ends, before its answer reaches the caller", async () => {
+  const client = createGrpcClient(registryV1.RegistryService, proxyAddress, { token: auth.admin });
+  try {
+    forwarded.length = 0;
+    const seenWhenAnswered = await client.getApp({ id: "/web" }).then(() => [...forwarded]);
+    assert.deepEqual(seenWhenAnswered, ["GetApp"]);
+  } finally {
+    client.close();
+  }
 });
 
 test("unary calls pass through with metadata: the backend sees the user's token, correlation id, headers and trace", async () => {

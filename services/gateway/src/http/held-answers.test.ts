@@ -44,12 +44,14 @@ describe("held answers", () => {
     assert.equal(again.apps[0]!.id, "/app-at-r:1");
   });
 
-  test("a caller who may read only part is always asked for (the backend decides what it sees)", async () => {
+  test("a caller who may read only part is always asked for its own part, never handed a held list", async () => {
     await held.apps({}, everyone);
     announce("r:1");
+    // This registry would answer "unchanged" to a held version: the partial caller must not send one.
+    const mine = await held.apps({}, partial);
     await held.apps({}, partial);
-    await held.apps({}, partial);
-    assert.equal(registry.asked.length, 3);
+    assert.deepEqual(registry.asked, ["", "", ""]);
+    assert.equal(mine.apps[0]!.id, "/app-at-r:1", "its own answer");
   });
 
   test("a newer announced version makes the held list stale: asked with the held version", async () => {

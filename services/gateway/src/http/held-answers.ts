@@ -52,8 +52,10 @@ class HeldList<T> {
    * answer gives the held items (the same object).
    */
   async refresh(ask: (knownVersion: string) => Promise<VersionedAnswer<T>>, trust: Trust): Promise<T> {
+    // A caller who may read only part never gets a held list, asked for by anyone: its own part, fresh.
+    if (!trust.asker.readsAll) return (await ask("")).items;
     const held = this.held;
-    if (held && trust.asker.readsAll && held.epoch === trust.epoch && trust.isCurrent(held.version)) return held.items;
+    if (held && held.epoch === trust.epoch && trust.isCurrent(held.version)) return held.items;
     const answer = await ask(held?.version ?? "");
     if (answer.unchanged && held) {
       // Confirmed current as of this ask (an answer asked before a later write never is).
@@ -120,7 +122,11 @@ export class HeldAnswers {
   apps(filters: AppListFilters, asker: Asker): Promise<AppListing> {
     const key = JSON.stringify([filters.id ?? "", filters.cmd ?? "", filters.label ?? "", filters.group ?? ""]);
     let list = this.appLists.get(key);
-    if (!list) this.appLists.set(key, (list = new HeldList()));
+    // Only lists that can be held take a place (partial callers' lists would push shared ones out).
+    if (!list) {
+      list = new HeldList();
+      if (asker.readsAll) this.appLists.set(key, list);
+    }
     return list.refresh(async (knownVersion) => {
       const a = await this.backends.registry.listApps({ ...filters, knownVersion, withDeployments: true }, asker.call);
       return { version: a.version, unchanged: a.unchanged, items: { apps: a.apps, deployments: a.deployments } };

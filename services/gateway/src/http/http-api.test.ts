@@ -128,6 +128,7 @@ after(() => app.close());
 beforeEach(() => {
   calls.length = 0;
   overrides = {};
+  versions.forget();
 });
 
 function lastCall(method: string): Call {
@@ -264,7 +265,17 @@ describe("/v2/apps", () => {
     calls.length = 0;
     await send("GET", "/v2/apps/shop/web");
     assert.deepEqual(calls.map((c) => c.method).sort(), ["listApps", "listTasks"], "asked again after the write");
-    versions.forget();
+    // A refused write counts as one too (it may have changed something before it failed).
+    calls.length = 0;
+    await send("GET", "/v2/apps/shop/web");
+    assert.equal(calls.length, 0, "held again");
+    overrides.deleteApp = () => {
+      throw new GantryError("FailedPrecondition", "locked");
+    };
+    assert.equal((await send("DELETE", "/v2/apps/shop/web")).status, 409);
+    calls.length = 0;
+    await send("GET", "/v2/apps/shop/web");
+    assert.deepEqual(calls.map((c) => c.method).sort(), ["listApps", "listTasks"], "asked again after the refused write");
   });
 
   test("PUT defaults to partialUpdate=true and answers 200 {deploymentId, version}, or 201 + Location when it created the app; PATCH is always partial", async () => {

@@ -1,5 +1,4 @@
-import { create } from "@bufbuild/protobuf";
-import { logsV1 } from "@gantry/proto";
+import type { logsV1 } from "@gantry/proto";
 
 /** The three answers dcos-log gives, chosen by `Accept`. */
 export type LogFormat = "text" | "json" | "sse";
@@ -13,14 +12,6 @@ export function logFormatOf(accept: string | undefined): LogFormat {
 }
 
 export const CONTENT_TYPES: Record<LogFormat, string> = { text: "text/plain; charset=utf-8", json: "application/json", sse: "text/event-stream" };
-
-/** A source with every field empty: what a line naming no source of its answer is shown with. */
-const NO_SOURCE = create(logsV1.LogSourceSchema);
-
-/** A line's source in a QueryLogs / FollowLogs answer (sent once per answer, named by index). */
-export function sourceOfLine(answer: { sources: logsV1.LogSource[] }, l: logsV1.LogLine): logsV1.LogSource {
-  return answer.sources[l.source] ?? NO_SOURCE;
-}
 
 /** dcos-log's JSON entry: journald-style upper-case fields (the line's and its source's), the cursor, and the time in µs. */
 export function logEntryJson(l: logsV1.LogLine, s: logsV1.LogSource): string {

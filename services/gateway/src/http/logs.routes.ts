@@ -1,10 +1,10 @@
 import { once } from "node:events";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { GantryError } from "@gantry/platform";
-import type { logsV1 } from "@gantry/proto";
+import { sourceOfLine, type logsV1 } from "@gantry/proto";
 import type { Backends } from "../backends.ts";
 import { callerMetadata } from "./caller.ts";
-import { CONTENT_TYPES, logFormatOf, renderLogLine, sourceOfLine } from "./logs-formats.ts";
+import { CONTENT_TYPES, logFormatOf, renderLogLine } from "./logs-formats.ts";
 import { compileLogRequest, type LogRequest } from "./logs-params.ts";
 import type { Query } from "./request-params.ts";
 

@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { eventsV1Deployment, eventsV1Group, registryV1App } from "@gantry/proto";
 import { invalidObject, type NewEvent, type StreamAppend } from "@gantry/platform";
-import { checkGroupTree, checkResidentUpdates, computeDeploymentPlan, jsonEqual, runSpecSetOf, type DeploymentPlan } from "../domain/index.ts";
+import { checkGroupTree, checkResidentUpdates, computeDeploymentPlan, computeScopedDeploymentPlan, jsonEqual, runSpecSetOf, type AppDefinition, type DeploymentPlan } from "../domain/index.ts";
+import { scopeOfChange, type ChangeScope } from "./change-scope.ts";
 import { conflictingDeployments, lockedError } from "./deployment-locks.ts";
 import { desiredFrom, treeOf, withAncestors, type DesiredState } from "./group-tree.ts";
 import { streams, type RegistryState, type StoredRunSpec } from "./registry-state.ts";
@@ -80,18 +81,21 @@ function currentSideOf(state: RegistryState): { current: DesiredState; runSpecs:
  * group events for groups whose own attributes changed, a GroupUpdated of the root (`group-/`,
  * the root version timeline, which also serialises concurrent changes), DeploymentPlanned and
  * DeploymentCancelled. Throws InvalidArgument (tree violations) or FailedPrecondition (lock).
+ *
+ * `path` "scoped" (the default) checks and plans only the run specs the change may act on when
+ * that gives the same decision (`scopeOfChange`: a tree without dependencies or external
+ * volumes), and the whole tree otherwise; "whole tree" always takes the whole-tree path (the
+ * reference the scoped one is tested against).
  */
-export function decideChange(state: RegistryState, target: DesiredState, options: ChangeOptions): ChangeDecision {
+export function decideChange(state: RegistryState, target: DesiredState, options: ChangeOptions, path: "scoped" | "whole tree" = "scoped"): ChangeDecision {
   const desired = withAncestors(target);
-  const targetTree = treeOf(desired);
-  const violations = checkGroupTree(targetTree, VALIDATION.pathStyle);
-  if (violations.length > 0) throw invalidObject(violations);
-  const { current, runSpecs } = currentSideOf(state);
   const restart = options.restart ?? new Set<string>();
-  const plan = computeDeploymentPlan(runSpecs, runSpecSetOf(targetTree), { restart });
+  const touched = options.touched ?? new Set<string>();
+  const scope = path === "scoped" ? scopeOfChange(state, desired, new Set([...touched, ...restart])) : undefined;
+  const { plan, currentApps } = scope ? planScope(scope, restart) : planWholeTree(state, desired, restart);
   // Marathon's deployment plan validator: resident apps keep their volumes and resources.
   const updatedApps = plan.affectedApps.flatMap((id) => desired.apps.get(id) ?? []);
-  const residentViolations = checkResidentUpdates(current.apps, updatedApps, VALIDATION.pathStyle);
+  const residentViolations = checkResidentUpdates(currentApps, updatedApps, VALIDATION.pathStyle);
   if (residentViolations.length > 0) throw invalidObject(residentViolations);
 
   const explicit = new Set(options.cancel ?? []);
@@ -103,11 +107,10 @@ export function decideChange(state: RegistryState, target: DesiredState, options
   const { deploymentId } = options;
   const appends: StreamAppend[] = [];
   const add = (streamId: string, ...events: NewEvent[]) => appends.push({ streamId, expectedVersion: state.streamVersion(streamId), events });
-  const touched = options.touched ?? new Set<string>();
 
   const change: RunSpecChange = { version, deploymentId, touched, restart, add, restoredConfig: options.restoredConfig ?? new Map(), sealedSecret: (source) => state.secrets.get(source)?.sealed };
-  const apps = decideRunSpecs(state.apps, desired.apps, APP_KIND, change);
-  const pods = decideRunSpecs(state.pods, desired.pods, POD_KIND, change);
+  const apps = decideRunSpecs(state.apps, desired.apps, APP_KIND, change, scope?.apps);
+  const pods = decideRunSpecs(state.pods, desired.pods, POD_KIND, change, scope?.pods);
 
   for (const id of union(state.groups.keys(), desired.groups.keys())) {
     const before = state.groups.get(id);
@@ -141,4 +144,20 @@ export function decideChange(state: RegistryState, target: DesiredState, options
     add(streams.deployment(id), event(eventsV1Deployment.DeploymentCancelledSchema, { deploymentId: id, supersededBy: deploymentId, reason: options.reason ?? "superseded" }));
   }
   return { version, deployment, plan, appends, apps, pods, cancelled };
+}
+
+/** The plan and the apps as they are now, from the whole current and target trees (every tree rule checked). */
+function planWholeTree(state: RegistryState, desired: DesiredState, restart: ReadonlySet<string>): { plan: DeploymentPlan; currentApps: ReadonlyMap<string, AppDefinition> } {
+  const targetTree = treeOf(desired);
+  const violations = checkGroupTree(targetTree, VALIDATION.pathStyle);
+  if (violations.length > 0) throw invalidObject(violations);
+  const { current, runSpecs } = currentSideOf(state);
+  return { plan: computeDeploymentPlan(runSpecs, runSpecSetOf(targetTree), { restart }), currentApps: current.apps };
+}
+
+/** The same plan from the change's scope alone (see `scopeOfChange` for when it is the same). */
+function planScope(scope: ChangeScope, restart: ReadonlySet<string>): { plan: DeploymentPlan; currentApps: ReadonlyMap<string, AppDefinition> } {
+  const currentApps = new Map<string, AppDefinition>();
+  for (const [id, s] of scope.before) if (s.kind === "app") currentApps.set(id, s.def);
+  return { plan: computeScopedDeploymentPlan(scope.before, scope.after, { restart }), currentApps };
 }

@@ -66,17 +66,19 @@ export interface RunSpecChange {
 /**
  * Decides the new versions of one kind of run spec, in id order: a Deleted event for each one
  * gone, a Created/Updated event (with its full new version, RunSpec included) for each one new,
- * changed, touched or restarted. Returns the versions written.
+ * changed, touched or restarted. Returns the versions written. `ids` (sorted) limits the look to
+ * the run specs that may have changed (a change's scope); every other one must be unchanged.
  */
 export function decideRunSpecs(
   current: ReadonlyMap<string, StoredRunSpec>,
   desired: ReadonlyMap<string, object>,
   kind: RunSpecKind,
   change: RunSpecChange,
+  ids: readonly string[] = union(current.keys(), desired.keys()),
 ): Map<string, StoredRunSpec> {
   const { version, deploymentId, touched, restart, restoredConfig, add } = change;
   const written = new Map<string, StoredRunSpec>();
-  for (const id of union(current.keys(), desired.keys())) {
+  for (const id of ids) {
     const before = current.get(id);
     const after = desired.get(id);
     if (before && !after) {

@@ -18,7 +18,8 @@ export {
   describeCycle,
 } from "./marathon/dependency-graph.ts";
 export type { DependencyGraph, RunSpecNode, GroupDependencies } from "./marathon/dependency-graph.ts";
-export { computeDeploymentPlan, runSpecSetOf } from "./marathon/deployment-plan.ts";
+export { computeDeploymentPlan, computeScopedDeploymentPlan, runSpecSetOf } from "./marathon/deployment-plan.ts";
+export { usesExternalVolumes } from "./marathon/external-volumes.ts";
 export type {
   DeploymentPlan,
   DeploymentStep,
@@ -27,6 +28,7 @@ export type {
   PodActionName,
   RunSpecSet,
   DeploymentPlanOptions,
+  PlannedRunSpec,
 } from "./marathon/deployment-plan.ts";
 export { appJsonSchema } from "./marathon/app.schema.ts";
 export { compileOptions, DCOS_1_9_FEATURES } from "./marathon/common-rules.ts";

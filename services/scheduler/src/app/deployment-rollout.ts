@@ -4,21 +4,34 @@ import { deploymentOutcome, stepUnderWay, type ActiveDeployment, type Instance, 
 import type { OutgoingEvent, StreamBatch } from "./ports.ts";
 import type { SchedulerContext } from "./scheduler.ts";
 
+/** What moving the running deployments on writes, and whether a step started (its run specs are then due for a pass). */
+export interface DeploymentProgress {
+  batches: StreamBatch[];
+  stepStarted: boolean;
+}
+
+/** Live instances of one app or pod, as a decision sees them. */
+export type InstancesOf = (appId: string) => Iterable<Instance>;
+
 /**
- * Moves every running deployment on, in one transaction on their `rollout-<id>` streams: the
- * first step is announced as under way (DeploymentStepStarted 1); a step whose apps and pods all
- * reached their target is recorded (DeploymentStepSucceeded) and the next one starts, its run
- * specs due for a pass now (they were held back until then); a deployment whose every app and
- * pod reached its target ends (its remaining steps recorded, then DeploymentSucceeded).
+ * How every running deployment moves on, on their `rollout-<id>` streams, judged on the
+ * instances `instancesOf` gives (default: the state's; a decision passes the instances as its
+ * own events will leave them, so the progress is written in the SAME transaction as the
+ * decision that made it): the first step is announced as under way (DeploymentStepStarted 1);
+ * a step whose apps and pods all reached their target is recorded (DeploymentStepSucceeded) and
+ * the next one starts, its run specs marked due for a pass (they were held back until then); a
+ * deployment whose every app and pod reached its target ends (its remaining steps recorded, then
+ * DeploymentSucceeded). Writes nothing itself.
  */
-export async function advanceDeployments(ctx: SchedulerContext): Promise<void> {
+export function deploymentProgress(ctx: SchedulerContext, instancesOf: InstancesOf = (appId) => ctx.state.instancesOf(appId)): DeploymentProgress {
   const { state, ports } = ctx;
   const batches: StreamBatch[] = [];
-  const demands = new Map([...state.runSpecs].map(([id, k]) => [id, k.demand]));
-  const instancesOf = (scope: StepScope) => liveInstancesOf(ctx, [...scope.affectedApps, ...scope.affectedPods]);
+  // Looked up, not copied: this runs on every pass and status batch, with thousands of run specs.
+  const demands = { get: (id: string) => state.runSpecs.get(id)?.demand };
+  const scopeInstances = (scope: StepScope) => liveInstancesOf(instancesOf, [...scope.affectedApps, ...scope.affectedPods]);
   let stepStarted = false;
   for (const deployment of state.deployments.values()) {
-    const outcome = deploymentOutcome(deployment, demands, instancesOf(deployment));
+    const outcome = deploymentOutcome(deployment, demands, scopeInstances(deployment));
     const events: OutgoingEvent[] = [];
     if (outcome.state === "succeeded") {
       events.push(...stepEvents(deployment, deployment.steps.length + 1));
@@ -26,7 +39,7 @@ export async function advanceDeployments(ctx: SchedulerContext): Promise<void> {
     } else if (outcome.state === "failed") {
       events.push(event(deployment, eventsV1Deployment.DeploymentFailedSchema, { deploymentId: deployment.id, reason: outcome.reason }));
     } else {
-      const step = stepUnderWay(deployment, demands, instancesOf);
+      const step = stepUnderWay(deployment, demands, scopeInstances);
       events.push(...stepEvents(deployment, step));
       if (step > deployment.currentStep) {
         stepStarted = true;
@@ -38,9 +51,7 @@ export async function advanceDeployments(ctx: SchedulerContext): Promise<void> {
     batches.push({ streamId, expectedVersion: state.versionOf(streamId), events });
     if (outcome.state !== "running") ports.logger.info({ deployment: deployment.id, outcome: outcome.state, ...(outcome.state === "failed" ? { reason: outcome.reason } : {}) }, "deployment finished");
   }
-  if (batches.length === 0) return;
-  await ctx.append(batches);
-  if (stepStarted) ctx.reconcileSoon();
+  return { batches, stepStarted };
 }
 
 /**
@@ -68,6 +79,6 @@ function scopeIds(scope: StepScope | undefined): string[] {
   return scope ? [...scope.affectedApps, ...scope.affectedPods] : [];
 }
 
-function* liveInstancesOf(ctx: SchedulerContext, appIds: readonly string[]): Iterable<Instance> {
-  for (const appId of appIds) yield* ctx.state.instancesOf(appId);
+function* liveInstancesOf(instancesOf: InstancesOf, appIds: readonly string[]): Iterable<Instance> {
+  for (const appId of appIds) yield* instancesOf(appId);
 }

@@ -12,7 +12,7 @@ import {
   type RunSpecDemand,
 } from "../domain/index.ts";
 import { CommandBatches, killCommands, launchInstanceCommand } from "./agent-commands.ts";
-import { advanceDeployments } from "./deployment-rollout.ts";
+import { deploymentProgress, type InstancesOf } from "./deployment-rollout.ts";
 import { everyTaskChange, killRequest } from "./instance-events.ts";
 import { firstRefusalOf, type AgentCheck } from "./placement-explanations.ts";
 import type { StreamBatch } from "./ports.ts";
@@ -53,7 +53,8 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
   const batches: StreamBatch[] = [];
   const commands = new CommandBatches();
   const tentative: Tentative[] = [];
-  let killed = 0;
+  const killedIds = new Set<string>();
+  const expungedIds = new Set<string>();
   const dirty = [...state.dirty];
   state.dirty.clear();
   // Run specs a later step of a deployment acts on wait for their step (deployment-rollout.ts).
@@ -72,11 +73,14 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
     else state.rolling.delete(id);
     if (plan.unreachable) state.awaitingAgents.add(id);
     else state.awaitingAgents.delete(id);
-    for (const inst of plan.expunge) batches.push(expunged(ctx, inst, known?.demand, now));
+    for (const inst of plan.expunge) {
+      batches.push(expunged(ctx, inst, known?.demand, now));
+      expungedIds.add(inst.instanceId);
+    }
     for (const { instance, reason } of plan.kills) {
       batches.push(killRequest(ctx, instance, reason));
       commands.add(instance.agentId, ...killCommands(ctx, instance));
-      killed++;
+      killedIds.add(instance.instanceId);
     }
     if (!known || plan.launch === 0) {
       state.explanations.placed(id);
@@ -89,6 +93,10 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
     }
     placeInstances(ctx, stack, policy, known, Math.min(plan.launch, MAX_PLACEMENTS_PER_PASS - tentative.length), now, tentative, batches, commands);
   }
+  // How deployments move on, judged on the instances as this decision leaves them, and written
+  // in the same transaction (a create's first step starts with its placements).
+  const progress = deploymentProgress(ctx, afterDecision(ctx, tentative, killedIds, expungedIds));
+  batches.push(...progress.batches);
   const decided = ports.now();
   if (batches.length > 0) {
     try {
@@ -105,10 +113,30 @@ export async function reconcileNow(ctx: SchedulerContext, policy: PlacementPolic
     const written = ports.now();
     recordPlacements(tentative.length);
     commands.send(ctx);
-    ports.logger.info({ placed: tentative.length, killed, agents: commands.agents, decideMs: decided - now, writeMs: written - decided, sendMs: ports.now() - written }, "reconciled");
+    ports.logger.info({ placed: tentative.length, killed: killedIds.size, agents: commands.agents, decideMs: decided - now, writeMs: written - decided, sendMs: ports.now() - written }, "reconciled");
   }
   recordQueueDepth([...state.explanations.waitingIds()].length);
-  await advanceDeployments(ctx);
+  if (progress.stepStarted) ctx.reconcileSoon();
+}
+
+/**
+ * The live instances of an app as the pass's decision leaves them once folded: its placements
+ * added (staging), its kills marked, its expunged instances gone.
+ */
+function afterDecision(ctx: SchedulerContext, tentative: readonly Tentative[], killed: ReadonlySet<string>, expunged: ReadonlySet<string>): InstancesOf {
+  const placed = new Map<string, Instance[]>();
+  for (const t of tentative) {
+    const list = placed.get(t.instance.appId);
+    if (list) list.push(t.instance);
+    else placed.set(t.instance.appId, [t.instance]);
+  }
+  return function* (appId) {
+    for (const inst of ctx.state.instancesOf(appId)) {
+      if (expunged.has(inst.instanceId)) continue;
+      yield killed.has(inst.instanceId) && !inst.killRequested ? { ...inst, killRequested: true } : inst;
+    }
+    yield* placed.get(appId) ?? [];
+  };
 }
 
 /** Places up to `count` instances of one run spec; what cannot be placed is recorded as waiting, with why. */

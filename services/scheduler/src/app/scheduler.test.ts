@@ -180,10 +180,21 @@ test("a planned deployment succeeds once its app's instances run, recorded on th
   await h.scheduler.applyLog([appCreated("/web", 2)]);
   await h.settle();
   assert.ok(h.scheduler.state.deployments.has("d1"), "still running while tasks stage");
-  for (const inst of h.instances()) await report(h, inst.taskId);
+  const [first, last] = h.instances();
+  await report(h, first!.taskId);
+  await h.settle();
+  assert.ok(h.scheduler.state.deployments.has("d1"), "one of two runs");
+  await report(h, last!.taskId);
   await h.settle();
   assert.equal(h.scheduler.state.deployments.has("d1"), false);
-  assert.deepEqual(h.appended.at(-1), [{ streamId: "rollout-d1", expectedVersion: 1, types: ["DeploymentStepSucceeded", "DeploymentSucceeded"] }], "the plan's one step was announced when it started");
+  assert.deepEqual(
+    h.appended.at(-1),
+    [
+      { streamId: `instance-${last!.instanceId}`, expectedVersion: 1, types: ["TaskStatusChanged"] },
+      { streamId: "rollout-d1", expectedVersion: 1, types: ["DeploymentStepSucceeded", "DeploymentSucceeded"] },
+    ],
+    "the report that completes the plan and its end are one transaction",
+  );
 });
 
 test("with readiness checks, a new instance counts in a rolling upgrade only once ready; old instances placed without them count as they did", async () => {
@@ -341,6 +352,11 @@ test("a deployment of an app with health checks succeeds only once its tasks are
   spec.containers[0]!.healthChecks.push(create(registryV1RunSpec.HealthCheckSpecSchema, { protocol: registryV1RunSpec.HealthCheckProtocol.HTTP, endpointIndex: 0, path: "/health" }));
   await h.scheduler.applyLog([deploymentPlanned("d1", "/web"), appCreatedOf(spec)]);
   await h.settle();
+  assert.deepEqual(
+    h.appended.at(-1)?.map((b) => `${b.streamId.startsWith("instance-") ? "instance" : b.streamId} ${b.types.join(",")}`),
+    ["instance InstancePlaced", "instance InstancePlaced", "rollout-d1 DeploymentStepStarted"],
+    "the plan's one step is announced in the transaction that places its instances",
+  );
   const [a, b] = h.instances();
   await report(h, a!.taskId);
   await report(h, b!.taskId);
@@ -353,7 +369,11 @@ test("a deployment of an app with health checks succeeds only once its tasks are
   await healthReport(h, b!.taskId, true);
   await h.settle();
   assert.equal(h.scheduler.state.deployments.has("d1"), false);
-  assert.deepEqual(h.appended.at(-1), [{ streamId: "rollout-d1", expectedVersion: 1, types: ["DeploymentStepSucceeded", "DeploymentSucceeded"] }], "the plan's one step was announced when it started");
+  assert.deepEqual(
+    h.appended.at(-1)?.map((b) => `${b.streamId.startsWith("instance-") ? "instance" : b.streamId} ${b.types.join(",")}`),
+    ["instance TaskHealthChanged", "rollout-d1 DeploymentStepSucceeded,DeploymentSucceeded"],
+    "the verdict that completes the plan and its end are one transaction",
+  );
 });
 
 test("each recorded report carries its status-stream sequence, where a new leader resumes", async () => {

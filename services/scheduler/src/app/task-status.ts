@@ -2,6 +2,7 @@ import type { agentV1 } from "@gantry/proto";
 import { afterFailure, instanceState, isProgress, isTerminal, type BackoffState, type Instance, type TaskStateName } from "../domain/index.ts";
 import { CommandBatches, killTaskCommand } from "./agent-commands.ts";
 import { DecisionBuilder } from "./decision-builder.ts";
+import { deploymentProgress } from "./deployment-rollout.ts";
 import { backoffChange, healthChange, readyChange, statusChange, type HealthChange } from "./instance-events.ts";
 import type { SchedulerContext } from "./scheduler.ts";
 import { taskStateName } from "./task-state-codec.ts";
@@ -22,7 +23,8 @@ export interface StatusReport {
  * in ONE transaction. Reports that change nothing (duplicates, late ones, tasks that ended or
  * were never placed) are not recorded: the heartbeat repairs whatever an agent still runs that
  * the scheduler does not want. A pod instance ends as a whole: when one task ends, the others
- * are killed.
+ * are killed. The deployments these reports complete (a step, or the whole plan) are recorded
+ * in the same transaction, judged on the instances as the reports leave them.
  */
 export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly StatusReport[]): Promise<void> {
   ctx.leading();
@@ -80,6 +82,13 @@ export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly St
     healthChanged.push({ inst, change });
   }
   if (decision.size === 0) return;
+  const touched = new Map<string, Instance>();
+  for (const inst of [...changed.map((c) => c.inst), ...healthChanged.map((h) => h.inst), ...becameReady]) touched.set(inst.instanceId, inst);
+  const after = new Map([...touched.values()].map((inst) => [inst.instanceId, afterReports(inst, taskStates, verdicts, readied)]));
+  const progress = deploymentProgress(ctx, function* (appId) {
+    for (const inst of state.instancesOf(appId)) yield after.get(inst.instanceId) ?? inst;
+  });
+  for (const batch of progress.batches) decision.add(batch);
   await ctx.append(decision.batches());
   const kills = new CommandBatches();
   for (const { inst, taskId, next, message } of changed) {
@@ -96,5 +105,19 @@ export async function onTaskStatuses(ctx: SchedulerContext, reports: readonly St
   // deployment, or let a rolling upgrade kill an old instance.
   const serving = [...changed.filter((c) => c.next === "TASK_RUNNING"), ...healthChanged.filter((h) => h.change.healthy), ...becameReady.map((inst) => ({ inst }))];
   for (const { inst } of serving) if (state.rolling.has(inst.appId)) state.dirty.add(inst.appId);
-  if (serving.length > 0 || changed.some((c) => isTerminal(c.next))) ctx.reconcileSoon();
+  if (serving.length > 0 || progress.stepStarted || changed.some((c) => isTerminal(c.next))) ctx.reconcileSoon();
+}
+
+/** An instance as the batch's TaskStatusChanged, TaskHealthChanged and TaskReady events leave it once folded (what deployments are judged on). */
+function afterReports(inst: Instance, taskStates: ReadonlyMap<string, TaskStateName>, verdicts: ReadonlyMap<string, boolean>, readied: ReadonlySet<string>): Instance {
+  const tasks = inst.tasks.map((t) => {
+    const verdict = verdicts.get(t.taskId);
+    return {
+      ...t,
+      state: taskStates.get(t.taskId) ?? t.state,
+      ...(verdict === undefined ? {} : { health: { healthy: verdict, message: "", changedAt: "" } }),
+      ...(readied.has(t.taskId) ? { ready: { message: "", at: "" } } : {}),
+    };
+  });
+  return { ...inst, tasks, state: instanceState(tasks) };
 }

@@ -36,7 +36,7 @@ export type DeploymentOutcome = { state: "running" } | { state: "succeeded" } | 
  */
 export function deploymentOutcome(
   deployment: StepScope,
-  apps: ReadonlyMap<string, Pick<RunSpecDemand, "configVersion" | "instances" | "healthCheckedContainers">>,
+  apps: Pick<ReadonlyMap<string, Pick<RunSpecDemand, "configVersion" | "instances" | "healthCheckedContainers">>, "get">,
   instances: Iterable<Instance>,
 ): DeploymentOutcome {
   const runSpecs = [...deployment.affectedApps, ...deployment.affectedPods];

@@ -56,7 +56,9 @@ export function runSpecSetOf(root: GroupDefinition): RunSpecSet {
   return { apps: flat.apps, pods: flat.pods, groupDependencies: graphInputsOf(root).groups };
 }
 
-type Spec = { kind: "app"; def: AppDefinition } | { kind: "pod"; def: PodDefinition };
+/** One run spec on one side of a change, as the plan compares it. */
+export type PlannedRunSpec = { kind: "app"; def: AppDefinition } | { kind: "pod"; def: PodDefinition };
+type Spec = PlannedRunSpec;
 
 function specsOf(set: RunSpecSet): Map<string, Spec> {
   const out = new Map<string, Spec>();
@@ -86,7 +88,30 @@ function action(s: Spec, verb: "Start" | "Stop" | "Scale" | "Restart"): Deployme
 export function computeDeploymentPlan(current: RunSpecSet, target: RunSpecSet, options: DeploymentPlanOptions = {}): DeploymentPlan {
   const before = specsOf(current);
   const after = specsOf(target);
-  const restart = new Set(options.restart ?? []);
+  // Layers: group target run specs by the length of their longest dependency path.
+  const graph = buildDependencyGraph(
+    [...after.values()].map((s) => ({ id: s.def.id, dependencies: s.kind === "app" ? s.def.dependencies : [] })),
+    target.groupDependencies ?? [],
+  );
+  const lengths = longestPathLengths(graph);
+  return planSteps(before, after, new Set(options.restart ?? []), (id) => lengths.get(id) ?? 0);
+}
+
+/**
+ * The plan of a change whose target has no dependency edges (no app and no group declares a
+ * dependency), from the run specs that may have changed only: `before` and `after` hold those
+ * (their current and target definitions; absent on a side where the run spec does not exist).
+ * Precondition: every run spec left out exists on both sides with the SAME definition and is
+ * not restarted; such a run spec takes no action in `computeDeploymentPlan` (it is not changed,
+ * added or removed, and with no edges every layer is 0), so both give the same plan. This is
+ * what makes a change among thousands of apps cost what it changes, not the size of the tree.
+ */
+export function computeScopedDeploymentPlan(before: ReadonlyMap<string, PlannedRunSpec>, after: ReadonlyMap<string, PlannedRunSpec>, options: DeploymentPlanOptions = {}): DeploymentPlan {
+  return planSteps(before, after, new Set(options.restart ?? []), () => 0);
+}
+
+/** The steps from `before` to `after`, each changed target run spec in the layer `layerOf` gives it. */
+function planSteps(before: ReadonlyMap<string, Spec>, after: ReadonlyMap<string, Spec>, restart: ReadonlySet<string>, layerOf: (id: string) => number): DeploymentPlan {
   const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const steps: DeploymentStep[] = [];
 
@@ -96,26 +121,21 @@ export function computeDeploymentPlan(current: RunSpecSet, target: RunSpecSet, o
     return a === undefined || b === undefined || restart.has(id) || !jsonEqual(a.def, b.def);
   };
 
-  const resolve = [...after.values()]
+  const targetIds = [...after.keys()].sort(byId);
+  const resolve = targetIds
+    .map((id) => after.get(id) as Spec)
     .filter((s): s is Extract<Spec, { kind: "app" }> => s.kind === "app" && s.def.storeUrls.length > 0 && changed(s.def.id))
-    .sort((a, b) => byId(a.def.id, b.def.id))
     .map((s): DeploymentAction => ({ action: "ResolveArtifacts", app: s.def.id }));
   steps.push({ actions: resolve });
 
   const removed = [...before.keys()].filter((id) => !after.has(id)).sort(byId);
   steps.push({ actions: removed.map((id) => action(before.get(id) as Spec, "Stop")) });
 
-  const added = [...after.keys()].filter((id) => !before.has(id)).sort(byId);
+  const added = targetIds.filter((id) => !before.has(id));
   steps.push({ actions: added.map((id) => action(after.get(id) as Spec, "Start")) });
 
-  // Layers: group target run specs by the length of their longest dependency path.
-  const graph = buildDependencyGraph(
-    [...after.values()].map((s) => ({ id: s.def.id, dependencies: s.kind === "app" ? s.def.dependencies : [] })),
-    target.groupDependencies ?? [],
-  );
-  const lengths = longestPathLengths(graph);
   const layers = new Map<number, DeploymentAction[]>();
-  for (const id of [...after.keys()].sort(byId)) {
+  for (const id of targetIds) {
     if (!changed(id)) continue;
     const next = after.get(id) as Spec;
     const prev = before.get(id);
@@ -123,7 +143,7 @@ export function computeDeploymentPlan(current: RunSpecSet, target: RunSpecSet, o
     if (prev === undefined) act = action(next, "Scale");
     else if (!restart.has(id) && (jsonEqual(withoutInstances(prev), withoutInstances(next)) || instancesOf(next) === 0)) act = action(next, "Scale");
     else act = action(next, "Restart");
-    const layer = lengths.get(id) ?? 0;
+    const layer = layerOf(id);
     layers.set(layer, [...(layers.get(layer) ?? []), act]);
   }
   for (const layer of [...layers.keys()].sort((a, b) => a - b)) steps.push({ actions: layers.get(layer) ?? [] });

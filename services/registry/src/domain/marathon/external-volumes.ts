@@ -137,6 +137,11 @@ function externalVolumesOf(app: AppDefinition): ExternalVolume[] {
   return (app.container?.volumes ?? []).filter((v): v is ExternalVolume => v.external !== undefined);
 }
 
+/** True when the app declares an external volume: only such apps can raise `externalVolumeTreeIssues`. */
+export function usesExternalVolumes(app: AppDefinition): boolean {
+  return externalVolumesOf(app).length > 0;
+}
+
 const isDvdi = (v: ExternalVolume): boolean => v.external.provider === DVDI_PROVIDER;
 
 /**

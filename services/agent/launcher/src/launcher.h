@@ -6,6 +6,7 @@
 #ifndef GANTRY_TASK_LAUNCHER_H
 #define GANTRY_TASK_LAUNCHER_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -49,6 +50,9 @@ int serve_mode(void);
 
 /* Writes all of `text` to `fd` (again after EINTR or a short write). 0, or -1 with errno set. */
 int write_all(int fd, const char *text, size_t len);
+
+/* Formats into `buf` (`size` bytes), cut to fit: the length written, or -1 when it cannot be formatted. */
+int format_clamped(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* Prints "gantry-task-launcher: <message>" to stderr. */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -57,13 +57,10 @@ static void reply(const char *fmt, ...) {
   char line[1024];
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(line, sizeof line, fmt, ap);
+  int n = format_clamped(line, sizeof line, fmt, ap);
   va_end(ap);
   if (n < 0) return;
-  if ((size_t)n >= sizeof line) {
-    n = sizeof line - 1;
-    line[n - 1] = '\n';
-  }
+  if (n == (int)sizeof line - 1) line[n - 1] = '\n'; /* cut short: still one line */
   if (write_all(STDOUT_FILENO, line, (size_t)n) < 0) _exit(0);
 }
 

@@ -13,14 +13,19 @@
 #include <string.h>
 #include <unistd.h>
 
+int format_clamped(char *buf, size_t size, const char *fmt, va_list ap) {
+  int n = vsnprintf(buf, size, fmt, ap);
+  if (n < 0) return -1;
+  return (size_t)n >= size ? (int)size - 1 : n;
+}
+
 void say(const char *fmt, ...) {
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  int n = format_clamped(buf, sizeof buf, fmt, ap);
   va_end(ap);
   if (n < 0) return;
-  if ((size_t)n >= sizeof buf) n = sizeof buf - 1;
   /* One write, so that the line is not interleaved with the task's own output. */
   char line[1100];
   int m = snprintf(line, sizeof line, "gantry-task-launcher: %.*s\n", n, buf);

@@ -1,4 +1,6 @@
 import { GantryError, type FieldViolation } from "@gantry/platform/errors";
+import type { Message } from "@bufbuild/protobuf";
+import type { logsV1 } from "@gantry/proto";
 import { decodeCursor } from "./log-position.ts";
 
 /** The streams a line can come from: a task's `stdout` or `stderr`, or a component's structured `log`. */
@@ -99,17 +101,8 @@ export function compileQuery(request: { filter?: LogFilterFields; cursor: string
   return { selection, ...(after === undefined ? {} : { after }), skipPrev: request.skipPrev, limit: request.limit || DEFAULT_LIMIT };
 }
 
-/** Where a line comes from: the metadata every line of a chunk shares. */
-export interface LineSource {
-  agentId: string;
-  hostname: string;
-  appId: string;
-  instanceId: string;
-  taskId: string;
-  container: string;
-  stream: string;
-  component: string;
-}
+/** Where a line comes from: the metadata every line of a chunk shares (the API's LogSource fields). */
+export type LineSource = Omit<logsV1.LogSource, keyof Message>;
 
 /** Whether a source's metadata matches a selection's id and stream filters. */
 export function matchesSource(s: LogSelection, src: Omit<LineSource, "hostname" | "container">): boolean {

@@ -12,6 +12,11 @@
  *   appsListEmbedTasksP99Ms   GET /v2/apps?embed=apps.tasks (every task too; ~5 MB answer)
  *   appGetP99Ms               GET /v2/apps/{id} (tasks, counts, last failure), 500 random apps
  *   listRps                   GET /v2/apps answered per second with 8 requests outstanding
+ *   createSteadyP99Ms         then, at 1,000 apps and 10,000 tasks, 200 more creates (10 instances
+ *                             each), each after the last one's deployment ended: a create's own
+ *                             latency, not queued behind the launches of the ones before it
+ *   deploySteadyP99Ms         those creates, from POST to their deployment recorded as succeeded
+ *                             (10 tasks placed, launched and RUNNING; polled in the log each 5 ms)
  *
  * Every p99 is taken over 100 samples or more (the lists: 100 each; one app: 500; creates: 1,000).
  *
@@ -28,6 +33,7 @@ const { values } = parseArgs({ options: { apps: { type: "string", default: "1000
 const APPS = Number(values.apps);
 const INSTANCES = Number(values.instances);
 const AGENTS = 100;
+const STEADY_CREATES = 200;
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1));
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
@@ -125,6 +131,27 @@ async function main(): Promise<void> {
     const listRps = answered / 10;
     console.log(`list rate:     ${fmt(listRps)} GET /v2/apps per second (${OUTSTANDING} outstanding, 10 s)`);
 
+    const steadyCreates: number[] = [];
+    const steadyDeploys: number[] = [];
+    for (let i = 0; i < STEADY_CREATES; i++) {
+      const app = { id: `/bench/steady/app-${i}`, cmd: "sleep 3600", cpus: 0.01, mem: 16, instances: INSTANCES };
+      const t = performance.now();
+      const res = await fetch(base + "/v2/apps", { method: "POST", headers, body: JSON.stringify(app) });
+      const deploymentId = res.headers.get("marathon-deployment-id");
+      await res.arrayBuffer();
+      steadyCreates.push(performance.now() - t);
+      if (res.status !== 201 || !deploymentId) throw new Error(`POST ${app.id}: HTTP ${res.status}, deployment ${deploymentId}`);
+      await until(`the deployment of ${app.id} recorded as ended`, async () => {
+        const r = await database.pool.query<{ event_type: string }>("SELECT event_type FROM events WHERE stream_id = $1 AND event_type IN ('DeploymentSucceeded', 'DeploymentFailed')", [`rollout-${deploymentId}`]);
+        if (r.rows.length === 0) return false;
+        if (r.rows[0]!.event_type !== "DeploymentSucceeded") throw new Error(`the deployment of ${app.id} ended with ${r.rows[0]!.event_type}`);
+        return true;
+      }, 60_000, processes, 5);
+      steadyDeploys.push(performance.now() - t);
+    }
+    console.log(`steady create: p99 ${fmt(percentile(steadyCreates, 99))} ms, p50 ${fmt(percentile(steadyCreates, 50))} ms (${STEADY_CREATES} more apps, each after the last one's deployment ended)`);
+    console.log(`… deployed:    p99 ${fmt(percentile(steadyDeploys, 99))} ms, p50 ${fmt(percentile(steadyDeploys, 50))} ms (POST → DeploymentSucceeded in the log, ${INSTANCES} tasks RUNNING)`);
+
     console.log(
       JSON.stringify({
         bench: "api",
@@ -138,6 +165,8 @@ async function main(): Promise<void> {
         appsListP50Ms: Number(list.p50.toFixed(1)),
         appGetP50Ms: Number(percentile(gets, 50).toFixed(1)),
         createP50Ms: Number(percentile(creates, 50).toFixed(1)),
+        createSteadyP99Ms: Number(percentile(steadyCreates, 99).toFixed(1)),
+        deploySteadyP99Ms: Number(percentile(steadyDeploys, 99).toFixed(1)),
         listBytes: list.bytes,
         synchronousCommit: sync,
         fsync,

@@ -22,6 +22,7 @@ export {
   contextFromHeaders,
   runDurableConsumer,
   watchConsumerStall,
+  deliveredBatches,
   subscribeCore,
   protobufDecoder,
   jsonDecoder,

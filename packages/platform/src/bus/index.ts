@@ -7,6 +7,7 @@ export { publishDurable, publishCore, requestReply, decodeMessage, messageHeader
 export type { PublishOptions } from "./messages.ts";
 export { runDurableConsumer, subscribeCore, protobufDecoder, jsonDecoder } from "./consumers.ts";
 export { watchConsumerStall } from "./consumer-stall-watch.ts";
+export { deliveredBatches } from "./delivered-batches.ts";
 export type { ConsumerStallWatch } from "./consumer-stall-watch.ts";
 export type { DurableConsumerOptions, CoreSubscriptionOptions } from "./consumers.ts";
 export { InOrderHandler, isPermanentFailure } from "./in-order-handler.ts";

@@ -51,3 +51,39 @@ test("the status reader outlives a consumer creation JetStream never answers, an
   }
   assert.equal(failure, undefined, "the reader never failed");
 });
+
+test("reports that arrived together are recorded at once, never held back until a later report comes", { timeout: 60_000 }, async () => {
+  const stream = await ensureAgentStatusStream(bus);
+  const info = await bus.jsm.streams.info(stream);
+  const from = BigInt(info.state.last_seq) + 1n;
+  const recorded: string[] = [];
+  const recorder: StatusRecorder = {
+    onTaskStatus: async (update) => void recorded.push(update.taskId),
+    // Slow enough that reports pile up in the consumer while a batch is written (pulls renewed among them).
+    onTaskStatuses: async (reports) => {
+      await new Promise((r) => setTimeout(r, 3));
+      recorded.push(...reports.map((r) => r.update.taskId));
+    },
+  };
+  const term = new AbortController();
+  const reading = consumeStatusReports(bus, stream, recorder, from, createLogger("status-input-test", { level: "silent" }), term.signal);
+  try {
+    let published = 0;
+    for (let burst = 0; burst < 12; burst++) {
+      const size = 150 + burst * 37;
+      await Promise.all(
+        Array.from({ length: size }, (_, i) => {
+          const taskId = `burst-${burst}-${i}`;
+          const update = create(agentV1.TaskStatusUpdateSchema, { taskId, agentId: "a1", state: schedulerV1Model.TaskState.RUNNING, updateId: `u-${taskId}` });
+          return bus.js.publish(cluster.names.subject("agent.status.a1"), toBinary(agentV1.TaskStatusUpdateSchema, update), { headers: messageHeaders({ "Gantry-Task-Id": taskId }) });
+        }),
+      );
+      published += size;
+      // Nothing more is published until this burst is recorded: a reader holding reports back for a later one waits here.
+      await eventually(`burst ${burst} recorded (${published} reports)`, () => recorded.length === published, 8_000);
+    }
+  } finally {
+    term.abort();
+    await reading;
+  }
+});

@@ -1,6 +1,6 @@
 import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
 import { agentV1 } from "@gantry/proto";
-import { decodeMessage, delay, GantryError, InOrderHandler, isPermanentFailure, openParking, protobufDecoder, watchConsumerStall, type Bus, type Logger } from "@gantry/platform";
+import { decodeMessage, delay, deliveredBatches, GantryError, InOrderHandler, isPermanentFailure, openParking, protobufDecoder, watchConsumerStall, type Bus, type Logger } from "@gantry/platform";
 import type { Scheduler } from "../app/scheduler.ts";
 import type { StatusReport } from "../app/task-status.ts";
 
@@ -113,15 +113,11 @@ async function readStatusReports(bus: Bus, stream: string, scheduler: StatusReco
   if (signal.aborted) stop();
   const watch = watchConsumerStall(messages, STALLED_AFTER_MS, stop);
   try {
-    let batch: JsMsg[] = [];
-    for await (const m of messages) {
+    // Everything already delivered is taken together.
+    for await (const batch of deliveredBatches(messages, MAX_BATCH)) {
       watch.alive();
-      batch.push(m);
-      // Take everything already delivered together.
-      if (messages.getPending() > 0 && batch.length < MAX_BATCH) continue;
       if (!(await record(batch))) break;
       cursor.next = BigInt(batch.at(-1)!.seq) + 1n;
-      batch = [];
     }
   } finally {
     watch.stop();

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { fork } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
-import { logsV1 } from "@gantry/proto";
+import { logsV1, readLogLines } from "@gantry/proto";
 import { connectBus, createGrpcClient, createLogger, createTokenSigner, EventStore, generateSigningKey, infrastructureUrls, openClusterDatabase, startEventRelay } from "@gantry/platform";
 import { createTestCluster, createTestDatabase } from "@gantry/platform/testing";
 import { dropLogsDatabase, logsDatabaseUrlOf } from "@gantry/logs";
@@ -205,8 +205,9 @@ async function main(): Promise<void> {
       try {
         for await (const r of client.followLogs({ filter: { taskId: follower.taskId } }, { signal: abort.signal, deadlineMs: 600_000 })) {
           const now = performance.now();
-          for (const l of r.lines) {
-            const t = written.get(l.text);
+          const lines = readLogLines(r);
+          for (let i = 0; i < lines.count; i++) {
+            const t = written.get(lines.text(i));
             if (t !== undefined) followLags.push(now - t);
           }
         }

@@ -7,16 +7,22 @@
  *
  *   fork("bench/logs/tail-client.process.ts", [JSON.stringify({ target, token, taskIds, samples, warmup })])
  */
-import { logsV1 } from "@gantry/proto";
+import { logsV1, readLogLines } from "@gantry/proto";
 import { createGrpcClient } from "@gantry/platform";
 
 const { target, token, taskIds, samples, warmup } = JSON.parse(process.argv[2]!) as { target: string; token: string; taskIds: string[]; samples: number; warmup: number };
 const client = createGrpcClient(logsV1.LogsService, target, { token, deadlineMs: 30_000 });
 
-/** One tail call; throws unless it gave 1,000 lines (every bench task holds more). */
+/**
+ * One tail call, decoded as a client shows it: the answer's columns read and checked
+ * (readLogLines: every column one entry per line, every line's source present), the texts
+ * decoded (the first and last line's text read). Throws unless it gave 1,000 lines of the task
+ * (every bench task holds more).
+ */
 async function tail(taskId: string): Promise<void> {
-  const r = await client.queryLogs({ filter: { taskId }, skipPrev: 1000 });
-  if (r.lines.length !== 1000) throw new Error(`tail of ${taskId} gave ${r.lines.length} lines`);
+  const lines = readLogLines(await client.queryLogs({ filter: { taskId }, skipPrev: 1000 }));
+  if (lines.count !== 1000) throw new Error(`tail of ${taskId} gave ${lines.count} lines`);
+  if (lines.source(999).taskId !== taskId || lines.text(0) === "" || lines.text(999) === "") throw new Error(`tail of ${taskId}: lines of another task, or empty texts`);
 }
 
 let result: { tailMs: number[] } | { error: string };

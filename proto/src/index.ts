@@ -30,8 +30,10 @@ export * as googleRpcErrorDetails from "./gen/google/rpc/error_details_pb.js";
 export { EVENTS_STREAM, AGENT_STATUS_STREAM, PARKED_STREAM } from "./nats-streams.ts";
 export { LOGS_STREAM, logsTaskSubject, logsComponentSubject } from "./nats-streams.ts";
 export { METRICS_STREAM } from "./nats-streams.ts";
-/** A log line's source in its answer (sent once per answer, named by index). */
-export { sourceOfLine } from "./log-sources.ts";
+/** The lines of a QueryLogs / FollowLogs answer, read from its columns; their cursors. */
+export { LogLinesReader, readLogLines } from "./log-lines.ts";
+export type { LogLinesAnswer } from "./log-lines.ts";
+export { logCursor, logCursorPosition } from "./log-cursor.ts";
 /** Encoding and decoding of the float64 point columns of metrics range answers. */
 export { columnBytes, float64Column } from "./metric-columns.ts";
 /** Marathon's app JSON schema, as `GET /v2/schemas/app` serves it (generated from the registry's validator fields: `npm run generate`). */

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import { logsV1, logsTaskSubject, logsComponentSubject } from "@gantry/proto";
+import { logsV1, logsTaskSubject, logsComponentSubject, readLogLines } from "@gantry/proto";
 import { connectBus, createAuthenticator, createGrpcClient, createLogger, createTokenSigner, GantryError, generateSigningKey, onPath, RESOURCES, type GrpcClient } from "@gantry/platform";
 import type { Bus } from "@gantry/platform/bus";
 import { createTestCluster, createTestDatabase, eventually, type TestDatabase } from "@gantry/platform/testing";
@@ -48,7 +48,12 @@ async function publish(opts: { task?: string; app?: string; agent?: string; stre
   return ack.seq;
 }
 
-const texts = (r: logsV1.QueryLogsResponse | logsV1.FollowLogsResponse) => r.lines.map((l) => l.text);
+/** An answer's lines, each as an object (what a test compares), read with the clients' reader. */
+const linesOf = (r: logsV1.QueryLogsResponse | logsV1.FollowLogsResponse) => {
+  const v = readLogLines(r);
+  return Array.from({ length: v.count }, (_, i) => ({ text: v.text(i), cursor: v.cursor(i), level: v.level(i), timeUnixMicros: v.timeUnixMicros(i), source: v.source(i) }));
+};
+const texts = (r: logsV1.QueryLogsResponse | logsV1.FollowLogsResponse) => linesOf(r).map((l) => l.text);
 const filter = (f: MessageInitShape<typeof logsV1.LogFilterSchema>) => ({ filter: f });
 
 async function start(argv: string[] = []): Promise<RunningLogs> {
@@ -84,25 +89,26 @@ describe("logs service", () => {
     assert.deepEqual(texts(await client.queryLogs(filter({ appId: "/web", text: "error" }))), ["boom ERROR x"]);
     assert.deepEqual(texts(await client.queryLogs(filter({ taskIdPrefix: "web." }))), ["hello 1", "hello 2", "boom ERROR x", "err 1"]);
     const db = await client.queryLogs(filter({ taskId: "db.t1" }));
-    assert.deepEqual([db.lines[0]!.source, db.sources.length], [0, 1]);
+    assert.deepEqual([db.lines?.sources, db.sources.length], [[0], 1]);
     const source = db.sources[0]!;
     assert.deepEqual([source.agentId, source.hostname, source.instanceId, source.appId, source.stream], ["agent-2", "host-1", "inst-db.t1", "/db", "stdout"]);
     // Each source once per answer; lines name theirs by index.
     const web = await client.queryLogs(filter({ taskId: "web.t1" }));
     assert.deepEqual(web.sources.map((s) => s.stream), ["stdout", "stderr"]);
-    assert.deepEqual(web.lines.map((l) => [l.text, web.sources[l.source]!.stream]), [["hello 1", "stdout"], ["hello 2", "stdout"], ["boom ERROR x", "stdout"], ["err 1", "stderr"]]);
+    assert.deepEqual(web.lines?.sources, [0, 0, 0, 1]);
+    assert.deepEqual(linesOf(web).map((l) => [l.text, l.source.stream]), [["hello 1", "stdout"], ["hello 2", "stdout"], ["boom ERROR x", "stdout"], ["err 1", "stderr"]]);
   });
 
   test("last N lines, then the cursor continues after them and stays stable", async () => {
     await publish({ task: "tail.t1", app: "/tail" }, Array.from({ length: 50 }, (_, i) => `line ${i}`));
-    await eventually("tail lines stored", async () => (await client.queryLogs(filter({ taskId: "tail.t1" }))).lines.length === 50, 10_000);
+    await eventually("tail lines stored", async () => linesOf(await client.queryLogs(filter({ taskId: "tail.t1" }))).length === 50, 10_000);
     const last = await client.queryLogs({ ...filter({ taskId: "tail.t1" }), skipPrev: 3 });
     assert.deepEqual(texts(last), ["line 47", "line 48", "line 49"]);
     const page1 = await client.queryLogs({ ...filter({ taskId: "tail.t1" }), limit: 10 });
     assert.deepEqual(texts(page1), Array.from({ length: 10 }, (_, i) => `line ${i}`));
     const page2 = await client.queryLogs({ ...filter({ taskId: "tail.t1" }), limit: 2, cursor: page1.nextCursor });
     assert.deepEqual(texts(page2), ["line 10", "line 11"]);
-    assert.equal(page1.lines[9]!.cursor, page1.nextCursor);
+    assert.equal(linesOf(page1)[9]!.cursor, page1.nextCursor);
   });
 
   test("component logs by level and time window", async () => {
@@ -110,7 +116,7 @@ describe("logs service", () => {
     await publish({ component: "scheduler", level: 30, timeMs: now - 20 * 60_000 }, ["old info"]);
     await publish({ component: "scheduler", level: 40, timeMs: now - 60_000 }, ["recent warn"]);
     await publish({ component: "scheduler", level: 30, timeMs: now - 60_000 }, ["recent info"]);
-    await eventually("scheduler lines", async () => (await client.queryLogs(filter({ component: "scheduler" }))).lines.length === 3, 10_000);
+    await eventually("scheduler lines", async () => linesOf(await client.queryLogs(filter({ component: "scheduler" }))).length === 3, 10_000);
     assert.deepEqual(texts(await client.queryLogs(filter({ component: "scheduler", minLevel: 40 }))), ["recent warn"]);
     assert.deepEqual(texts(await client.queryLogs(filter({ component: "scheduler", sinceUnixMicros: micros(now - 10 * 60_000) }))), ["recent warn", "recent info"]);
   });
@@ -123,9 +129,9 @@ describe("logs service", () => {
       chunks: [{ component: "registry", stream: "log", timesUnixMicros: [micros(now - 3_000), micros(now - 2_000), micros(now - 1_000)], levels: [30, 50, 40], texts: ["started", "boom\nsecond line", "slow"] }],
     });
     await bus.js.publish(cluster.names.subject(logsComponentSubject("registry")), toBinary(logsV1.LogBatchSchema, batch), { msgID: `test:${++batchNo}` });
-    await eventually("registry lines", async () => (await client.queryLogs(filter({ component: "registry" }))).lines.length === 3, 10_000);
-    const all = (await client.queryLogs(filter({ component: "registry" }))).lines;
-    assert.deepEqual(all.map((l) => [l.text, l.level, Number(l.timeUnixMicros / 1000n)]), [["started", 30, now - 3_000], ["boom\u2424second line", 50, now - 2_000], ["slow", 40, now - 1_000]], "a line break inside a text is kept as ␤");
+    await eventually("registry lines", async () => linesOf(await client.queryLogs(filter({ component: "registry" }))).length === 3, 10_000);
+    const all = linesOf(await client.queryLogs(filter({ component: "registry" })));
+    assert.deepEqual(all.map((l) => [l.text, l.level, l.timeUnixMicros / 1000]), [["started", 30, now - 3_000], ["boom\u2424second line", 50, now - 2_000], ["slow", 40, now - 1_000]], "a line break inside a text is kept as ␤");
     assert.deepEqual(texts(await client.queryLogs(filter({ component: "registry", minLevel: 40 }))), ["boom\u2424second line", "slow"]);
     assert.deepEqual(texts(await client.queryLogs(filter({ component: "registry", sinceUnixMicros: micros(now - 2_500), untilUnixMicros: micros(now - 1_500) }))), ["boom\u2424second line"]);
     assert.deepEqual(texts(await client.queryLogs({ ...filter({ component: "registry", minLevel: 40 }), skipPrev: 1 })), ["slow"]);
@@ -151,19 +157,19 @@ describe("logs service", () => {
     await publishBlocks([{ task: "pk.t1", lines: many }, { task: "pk.t2", lines: ["small 1", "small 2"] }]);
     await publishBlocks([{ task: "pk.t1", lines: ["a", "b", "c", "d"], lineCount: 5 }]);
     await publishBlocks([{ task: "pk.t2", lines: ["small 3"] }]);
-    await eventually("the good blocks stored", async () => (await client.queryLogs(filter({ taskId: "pk.t2" }))).lines.length === 3, 10_000);
+    await eventually("the good blocks stored", async () => linesOf(await client.queryLogs(filter({ taskId: "pk.t2" }))).length === 3, 10_000);
     assert.equal(logs.stats.parked, parkedBefore + 1, "the malformed batch is parked");
-    const stored = (await client.queryLogs(filter({ taskId: "pk.t1" }))).lines;
+    const stored = linesOf(await client.queryLogs(filter({ taskId: "pk.t1" })));
     assert.deepEqual(stored.map((l) => l.text), many);
     assert.deepEqual(texts(await client.queryLogs(filter({ taskId: "pk.t2" }))), ["small 1", "small 2", "small 3"]);
     assert.deepEqual(texts(await client.queryLogs({ ...filter({ appId: "/pk", text: "PACKED 29" }) })), many.filter((l) => l.startsWith("packed 29")));
 
     // Follow from a cursor inside the stored block, then a live block: positions agree across the seam.
     const abort = new AbortController();
-    const got: logsV1.LogLine[] = [];
+    const got: ReturnType<typeof linesOf> = [];
     const following = (async () => {
       try {
-        for await (const r of client.followLogs({ ...filter({ taskId: "pk.t1" }), cursor: stored[249]!.cursor }, { signal: abort.signal, deadlineMs: 60_000 })) got.push(...r.lines);
+        for await (const r of client.followLogs({ ...filter({ taskId: "pk.t1" }), cursor: stored[249]!.cursor }, { signal: abort.signal, deadlineMs: 60_000 })) got.push(...linesOf(r));
       } catch (err) {
         if (!abort.signal.aborted) throw err;
       }
@@ -175,14 +181,14 @@ describe("logs service", () => {
     await following;
     assert.deepEqual(got.map((l) => l.text), [...many.slice(250), "live 1", "live 2"]);
     assert.deepEqual(got.slice(0, 50).map((l) => l.cursor), stored.slice(250).map((l) => l.cursor));
-    await eventually("the live lines stored", async () => (await client.queryLogs(filter({ taskId: "pk.t1" }))).lines.length === 302, 10_000);
+    await eventually("the live lines stored", async () => linesOf(await client.queryLogs(filter({ taskId: "pk.t1" }))).length === 302, 10_000);
     const after = await client.queryLogs({ ...filter({ taskId: "pk.t1" }), cursor: stored[299]!.cursor });
-    assert.deepEqual(after.lines.map((l) => [l.text, l.cursor]), got.slice(50).map((l) => [l.text, l.cursor]), "a live line's cursor is its stored line's");
+    assert.deepEqual(linesOf(after).map((l) => [l.text, l.cursor]), got.slice(50).map((l) => [l.text, l.cursor]), "a live line's cursor is its stored line's");
   });
 
   test("follow sends the last lines, then new lines as they are shipped, each once", async () => {
     await publish({ task: "f.t1", app: "/f" }, ["before 1", "before 2"]);
-    await eventually("stored", async () => (await client.queryLogs(filter({ taskId: "f.t1" }))).lines.length === 2, 10_000);
+    await eventually("stored", async () => linesOf(await client.queryLogs(filter({ taskId: "f.t1" }))).length === 2, 10_000);
     const abort = new AbortController();
     const got: string[] = [];
     const following = (async () => {
@@ -214,12 +220,12 @@ describe("logs service", () => {
     await assert.rejects(client.queryLogs(filter({ stream: "stdin" })), (err: GantryError) => err.code === "InvalidArgument" && err.message.includes("/filter/stream"));
     await assert.rejects(client.queryLogs({ cursor: "nonsense" }), (err: GantryError) => err.code === "InvalidArgument" && err.message.includes("cursor"));
     await assert.rejects(client.queryLogs({ limit: 1_000_000 }), (err: GantryError) => err.code === "InvalidArgument" && err.message.includes("limit"));
-    assert.ok((await client.queryLogs(filter({ taskId: "web.t1" }))).lines.length > 0);
+    assert.ok(linesOf(await client.queryLogs(filter({ taskId: "web.t1" }))).length > 0);
   });
 
   test("a batch published again (same stream sequence redelivered) is stored once", async () => {
     const seq = await publish({ task: "dup.t1", app: "/dup" }, ["only once"]);
-    await eventually("stored", async () => (await client.queryLogs(filter({ taskId: "dup.t1" }))).lines.length === 1, 10_000);
+    await eventually("stored", async () => linesOf(await client.queryLogs(filter({ taskId: "dup.t1" }))).length === 1, 10_000);
     // What a redelivery after a crash between commit and ack looks like to the store.
     const raw = await bus.jsm.streams.getMessage(cluster.names.stream("LOGS"), { seq });
     const checked = chunksOfBatch(seq, fromBinary(logsV1.LogBatchSchema, raw!.data));
@@ -233,7 +239,7 @@ describe("logs service", () => {
     const twoDaysAgo = Date.now() - 2 * 86_400_000;
     await publish({ task: "old.t1", app: "/old", timeMs: twoDaysAgo }, ["two days old"]);
     await publish({ task: "old.t1", app: "/old" }, ["fresh"]);
-    await eventually("both stored", async () => (await client.queryLogs(filter({ taskId: "old.t1" }))).lines.length === 2, 10_000);
+    await eventually("both stored", async () => linesOf(await client.queryLogs(filter({ taskId: "old.t1" }))).length === 2, 10_000);
     await logs.stop();
     logs = await start(["--retention", "1d", "--partition-interval", "1h"]);
     client = createGrpcClient(logsV1.LogsService, `127.0.0.1:${logs.port}`, { token: admin, deadlineMs: DEADLINE_MS });
@@ -241,7 +247,7 @@ describe("logs service", () => {
     assert.ok((await logs.partitions.existing()).every((p) => p.endMs > Date.now() - 86_400_000 - 3_600_000));
     await publish({ task: "old.t2", app: "/old", timeMs: twoDaysAgo }, ["too old to keep"]);
     await publish({ task: "old.t2", app: "/old" }, ["kept"]);
-    await eventually("the fresh one stored", async () => (await client.queryLogs(filter({ taskId: "old.t2" }))).lines.length === 1, 10_000);
+    await eventually("the fresh one stored", async () => linesOf(await client.queryLogs(filter({ taskId: "old.t2" }))).length === 1, 10_000);
     assert.equal(logs.stats.expired, 1);
   });
 });

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { toJson, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
-import { logsV1, sourceOfLine } from "@gantry/proto";
+import { logsV1, readLogLines, type LogLinesReader } from "@gantry/proto";
 import { GantryError } from "@gantry/platform";
 import type { ApiClient } from "../api-client.ts";
 import { listenForInterruption } from "../interruption.ts";
@@ -35,20 +35,29 @@ function withLogSwitches(cmd: Command, defaultLines: number): Command {
   return cmd
     .option("-f, --follow", "keep printing new lines as they are shipped (Ctrl-C ends)")
     .option("-n, --lines <n>", "print the last N lines first", lineCount, defaultLines)
-    .option("--json", "one JSON object per line (gantry.logs.v1.LogLine with its LogSource's fields) instead of text");
+    .option("--json", "one JSON object per line (its cursor, time, level and text with its gantry.logs.v1.LogSource's fields) instead of text");
 }
 
-/** How a line's text is printed, given the line and its source. */
-type RenderLine = (l: logsV1.LogLine, s: logsV1.LogSource) => string;
+/** How line `i` of an answer is printed. */
+type RenderLine = (lines: LogLinesReader, i: number) => string;
 
 /**
- * A line as `--json` prints it: the LogLine's JSON (less its source index) with its LogSource's
- * fields among them (agentId, taskId, …): the object `--json` printed when each line carried its
- * source itself. Proto3 defaults are left out, as toJson leaves them.
+ * Line `i` of an answer as `--json` prints it: its cursor, time (µs, as a string: int64's JSON),
+ * its source's LogSource fields (agentId, taskId, …), level and text, with proto3 defaults (a zero
+ * time or level, an empty text) left out: the object `--json` printed when each line was a
+ * `LogLine` message.
  */
-export function logLineJson(l: logsV1.LogLine, s: logsV1.LogSource): string {
-  const { cursor, timeUnixMicros, level, text } = toJson(logsV1.LogLineSchema, l) as JsonObject;
-  return JSON.stringify({ cursor, timeUnixMicros, ...(toJson(logsV1.LogSourceSchema, s) as JsonObject), level, text });
+export function logLineJson(lines: LogLinesReader, i: number): string {
+  const time = lines.timeUnixMicros(i);
+  const level = lines.level(i);
+  const text = lines.text(i);
+  return JSON.stringify({
+    cursor: lines.cursor(i),
+    timeUnixMicros: time === 0 ? undefined : String(time),
+    ...(toJson(logsV1.LogSourceSchema, lines.source(i)) as JsonObject),
+    level: level === 0 ? undefined : level,
+    text: text === "" ? undefined : text,
+  });
 }
 
 /**
@@ -58,8 +67,9 @@ export function logLineJson(l: logsV1.LogLine, s: logsV1.LogSource): string {
 async function printLogs(api: ApiClient, filter: LogFilterInit, opts: LogOptions, render: RenderLine): Promise<void> {
   const print = opts.json ? logLineJson : render;
   const write = (answer: logsV1.QueryLogsResponse | logsV1.FollowLogsResponse) => {
+    const lines = readLogLines(answer);
     let out = "";
-    for (const l of answer.lines) out += `${print(l, sourceOfLine(answer, l))}\n`;
+    for (let i = 0; i < lines.count; i++) out += `${print(lines, i)}\n`;
     if (out) process.stdout.write(out);
   };
   if (!opts.follow) {
@@ -97,7 +107,8 @@ export async function resolveTaskId(api: ApiClient, partial: string): Promise<st
   throw new GantryError("InvalidArgument", `'${partial}' matches ${candidates.length} tasks; give more of the id:\n  ${candidates.sort().join("\n  ")}`);
 }
 
-const timeOf = (l: logsV1.LogLine) => new Date(Number(l.timeUnixMicros / 1000n)).toISOString();
+const levelName = (level: number) => LEVEL_NAMES[level] ?? String(level);
+const timeOf = (lines: LogLinesReader, i: number) => new Date(Math.floor(lines.timeUnixMicros(i) / 1000)).toISOString();
 
 /** `gantry task log <task>`: a task's stdout (or --stderr), last lines then --follow. */
 export function addTaskLogCommand(task: Command): void {
@@ -106,7 +117,7 @@ export function addTaskLogCommand(task: Command): void {
     .action(async (partial: string, opts: LogOptions & { stderr?: boolean }) => {
       await withClient(async (api) => {
         const taskId = await resolveTaskId(api, partial);
-        await printLogs(api, { taskId, stream: opts.stderr ? "stderr" : "stdout" }, opts, (l) => l.text);
+        await printLogs(api, { taskId, stream: opts.stderr ? "stderr" : "stdout" }, opts, (lines, i) => lines.text(i));
       });
     });
 }
@@ -116,7 +127,7 @@ export function addNodeLogCommand(node: Command): void {
   withLogSwitches(node.command("log").description("print an agent's own logs (its structured log lines); --follow for new lines").argument("<agentId>", "agent id (see `gantry node list`)"), 20)
     .option("--level <level>", "at least this level (trace, debug, info, warn, error, fatal)", levelOf)
     .action(async (agentId: string, opts: LogOptions & { level?: number }) => {
-      await withClient((api) => printLogs(api, { agentId, stream: "log", ...(opts.level ? { minLevel: opts.level } : {}) }, opts, (l, s) => `${timeOf(l)} ${LEVEL_NAMES[l.level] ?? l.level} ${s.component} ${l.text}`));
+      await withClient((api) => printLogs(api, { agentId, stream: "log", ...(opts.level ? { minLevel: opts.level } : {}) }, opts, (lines, i) => `${timeOf(lines, i)} ${levelName(lines.level(i))} ${lines.source(i).component} ${lines.text(i)}`));
     });
 }
 
@@ -138,7 +149,10 @@ export function logCommand(): Command {
         ...(opts.since ? { sinceUnixMicros: BigInt(Date.now() - opts.since) * 1000n } : {}),
         ...(opts.grep ? { text: opts.grep } : {}),
       };
-      await withClient((api) => printLogs(api, filter, opts, (l, s) => `${timeOf(l)} ${LEVEL_NAMES[l.level] ?? l.level} ${s.component}${s.agentId ? `@${s.agentId}` : ""} ${l.text}`));
+      await withClient((api) => printLogs(api, filter, opts, (lines, i) => {
+        const s = lines.source(i);
+        return `${timeOf(lines, i)} ${levelName(lines.level(i))} ${s.component}${s.agentId ? `@${s.agentId}` : ""} ${lines.text(i)}`;
+      }));
     });
   return cmd;
 }

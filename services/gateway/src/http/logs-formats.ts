@@ -1,4 +1,4 @@
-import type { logsV1 } from "@gantry/proto";
+import type { LogLinesReader } from "@gantry/proto";
 
 /** The three answers dcos-log gives, chosen by `Accept`. */
 export type LogFormat = "text" | "json" | "sse";
@@ -13,9 +13,10 @@ export function logFormatOf(accept: string | undefined): LogFormat {
 
 export const CONTENT_TYPES: Record<LogFormat, string> = { text: "text/plain; charset=utf-8", json: "application/json", sse: "text/event-stream" };
 
-/** dcos-log's JSON entry: journald-style upper-case fields (the line's and its source's), the cursor, and the time in µs. */
-export function logEntryJson(l: logsV1.LogLine, s: logsV1.LogSource): string {
-  const fields: Record<string, string> = { MESSAGE: l.text };
+/** dcos-log's JSON entry of line `i` of an answer: journald-style upper-case fields (the line's and its source's), the cursor, and the time in µs. */
+export function logEntryJson(lines: LogLinesReader, i: number): string {
+  const s = lines.source(i);
+  const fields: Record<string, string> = { MESSAGE: lines.text(i) };
   if (s.agentId) fields.AGENT_ID = s.agentId;
   if (s.hostname) fields._HOSTNAME = s.hostname;
   if (s.appId) fields.APP_ID = s.appId;
@@ -28,14 +29,15 @@ export function logEntryJson(l: logsV1.LogLine, s: logsV1.LogSource): string {
   if (s.container) fields.CONTAINER_NAME = s.container;
   if (s.stream) fields.STREAM = s.stream.toUpperCase();
   if (s.component) fields.COMPONENT = s.component;
-  if (l.level) fields.LEVEL = String(l.level);
-  return JSON.stringify({ fields, cursor: l.cursor, monotonic_timestamp: 0, realtime_timestamp: Number(l.timeUnixMicros) });
+  const level = lines.level(i);
+  if (level) fields.LEVEL = String(level);
+  return JSON.stringify({ fields, cursor: lines.cursor(i), monotonic_timestamp: 0, realtime_timestamp: lines.timeUnixMicros(i) });
 }
 
-/** One line (from `source`) in a format: `YYYY-MM-DD HH:MM:SS: MESSAGE`, an NDJSON object, or an SSE event whose id is the cursor (for Last-Event-ID). */
-export function renderLogLine(l: logsV1.LogLine, source: logsV1.LogSource, format: LogFormat): string {
-  if (format === "json") return `${logEntryJson(l, source)}\n`;
-  if (format === "sse") return `id: ${l.cursor}\ndata: ${logEntryJson(l, source)}\n\n`;
-  const time = new Date(Number(l.timeUnixMicros / 1000n)).toISOString();
-  return `${time.slice(0, 10)} ${time.slice(11, 19)}: ${l.text}\n`;
+/** Line `i` of an answer in a format: `YYYY-MM-DD HH:MM:SS: MESSAGE`, an NDJSON object, or an SSE event whose id is the cursor (for Last-Event-ID). */
+export function renderLogLine(lines: LogLinesReader, i: number, format: LogFormat): string {
+  if (format === "json") return `${logEntryJson(lines, i)}\n`;
+  if (format === "sse") return `id: ${lines.cursor(i)}\ndata: ${logEntryJson(lines, i)}\n\n`;
+  const time = new Date(Math.floor(lines.timeUnixMicros(i) / 1000)).toISOString();
+  return `${time.slice(0, 10)} ${time.slice(11, 19)}: ${lines.text(i)}\n`;
 }

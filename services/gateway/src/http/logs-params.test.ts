@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { create } from "@bufbuild/protobuf";
 import { GantryError } from "@gantry/platform";
+import { columnBytes, logsV1, readLogLines } from "@gantry/proto";
 import { compileLogRequest } from "./logs-params.ts";
 import { logFormatOf, renderLogLine } from "./logs-formats.ts";
 
@@ -33,14 +35,20 @@ test("Last-Event-ID replaces the cursor and resets the skips on streams", () => 
 });
 
 test("formats: text with whole seconds, NDJSON with journald-style fields, SSE with the cursor as id", () => {
-  const line = { $typeName: "gantry.logs.v1.LogLine" as const, cursor: "g1.9", timeUnixMicros: BigInt(Date.parse("2026-11-30T12:34:56.789Z")) * 1000n, level: 0, text: "hello", source: 0 };
-  const source = { $typeName: "gantry.logs.v1.LogSource" as const, agentId: "a", hostname: "h", appId: "/web", instanceId: "i", taskId: "web.1", container: "", stream: "stdout", component: "" };
-  assert.equal(renderLogLine(line, source, "text"), "2026-11-30 12:34:56: hello\n");
-  const json = JSON.parse(renderLogLine(line, source, "json"));
-  assert.equal(json.fields.MESSAGE, "hello");
-  assert.equal(json.fields.STREAM, "STDOUT");
-  assert.equal(json.cursor, "g1.9");
-  assert.match(renderLogLine(line, source, "sse"), /^id: g1\.9\ndata: \{.*\}\n\n$/);
+  const source = create(logsV1.LogSourceSchema, { agentId: "a", hostname: "h", appId: "/web", instanceId: "i", taskId: "web.1", stream: "stdout" });
+  const time = Date.parse("2026-11-30T12:34:56.789Z") * 1000 + 999;
+  const lines = readLogLines({
+    sources: [source],
+    lines: create(logsV1.LogLinesSchema, { texts: Buffer.from("hello\nwarned\n"), positions: columnBytes(Float64Array.of(9, 10)), timesUnixMicros: columnBytes(Float64Array.of(time, time)), levels: [0, 40], sources: [0, 0] }),
+  });
+  assert.equal(renderLogLine(lines, 0, "text"), "2026-11-30 12:34:56: hello\n");
+  assert.equal(
+    renderLogLine(lines, 1, "json"),
+    `{"fields":{"MESSAGE":"warned","AGENT_ID":"a","_HOSTNAME":"h","APP_ID":"/web","INSTANCE_ID":"i","TASK_ID":"web.1","EXECUTOR_ID":"web.1","CONTAINER_ID":"web.1","STREAM":"STDOUT","LEVEL":"40"},"cursor":"g1.a","monotonic_timestamp":0,"realtime_timestamp":${time}}\n`,
+    "byte for byte what dcos-log clients got before answers came as columns",
+  );
+  assert.equal(JSON.parse(renderLogLine(lines, 0, "json")).fields.LEVEL, undefined, "level 0 left out");
+  assert.match(renderLogLine(lines, 0, "sse"), /^id: g1\.9\ndata: \{.*"cursor":"g1\.9".*\}\n\n$/);
   assert.equal(logFormatOf("text/event-stream"), "sse");
   assert.equal(logFormatOf("application/json"), "json");
   assert.equal(logFormatOf("*/*"), "text");

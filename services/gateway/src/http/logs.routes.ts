@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { GantryError } from "@gantry/platform";
-import { sourceOfLine, type logsV1 } from "@gantry/proto";
+import { readLogLines, type LogLinesReader } from "@gantry/proto";
 import type { Backends } from "../backends.ts";
 import { callerMetadata } from "./caller.ts";
 import { CONTENT_TYPES, logFormatOf, renderLogLine } from "./logs-formats.ts";
@@ -52,23 +52,27 @@ export function registerLogsRoutes(app: FastifyInstance, backends: Backends): vo
   const range = async (request: FastifyRequest, reply: FastifyReply) => {
     const req = compile(request, false);
     const format = logFormatOf(request.headers.accept);
-    let answer: logsV1.QueryLogsResponse;
-    let lines: logsV1.LogLine[];
+    // The answer's lines [from, to), shown in that order or, with read_reverse, backwards.
+    let lines: LogLinesReader;
+    let from = 0;
+    let to: number;
     let skippedNext = 0;
     if (req.skipPrev > 0) {
-      answer = await asRequestError(client().queryLogs({ filter: req.filter, cursor: req.cursor, skipPrev: Math.min(req.skipPrev, MAX_RANGE_LINES) }, callerMetadata(request)));
-      lines = req.limit > 0 ? answer.lines.slice(0, req.limit) : answer.lines;
+      lines = readLogLines(await asRequestError(client().queryLogs({ filter: req.filter, cursor: req.cursor, skipPrev: Math.min(req.skipPrev, MAX_RANGE_LINES) }, callerMetadata(request))));
+      to = req.limit > 0 ? Math.min(req.limit, lines.count) : lines.count;
     } else {
       const limit = Math.min((req.limit || MAX_RANGE_LINES) + req.skipNext, MAX_RANGE_LINES);
-      answer = await asRequestError(client().queryLogs({ filter: req.filter, cursor: req.cursor, limit }, callerMetadata(request)));
-      skippedNext = Math.min(req.skipNext, answer.lines.length);
-      lines = answer.lines.slice(skippedNext);
+      lines = readLogLines(await asRequestError(client().queryLogs({ filter: req.filter, cursor: req.cursor, limit }, callerMetadata(request))));
+      from = skippedNext = Math.min(req.skipNext, lines.count);
+      to = lines.count;
     }
-    if (req.readReverse) lines.reverse();
     reply.header("cache-control", "no-cache").header("access-control-allow-origin", "*");
-    reply.header("x-journal-skip-prev", String(req.skipPrev > 0 ? lines.length : 0)).header("x-journal-skip-next", String(skippedNext));
-    if (lines.length === 0) return reply.code(204).send();
-    return reply.type(CONTENT_TYPES[format]).send(lines.map((l) => renderLogLine(l, sourceOfLine(answer, l), format)).join(""));
+    reply.header("x-journal-skip-prev", String(req.skipPrev > 0 ? to - from : 0)).header("x-journal-skip-next", String(skippedNext));
+    if (to === from) return reply.code(204).send();
+    let body = "";
+    if (req.readReverse) for (let i = to - 1; i >= from; i--) body += renderLogLine(lines, i, format);
+    else for (let i = from; i < to; i++) body += renderLogLine(lines, i, format);
+    return reply.type(CONTENT_TYPES[format]).send(body);
   };
 
   const stream = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -85,14 +89,11 @@ export function registerLogsRoutes(app: FastifyInstance, backends: Backends): vo
     let toSkip = req.skipNext;
     try {
       for await (const r of client().followLogs({ filter: req.filter, cursor: req.cursor, skipPrev: req.skipPrev }, { ...callerMetadata(request), signal: abort.signal, deadlineMs: 24 * 3600 * 1000 })) {
+        const lines = readLogLines(r);
+        const from = Math.min(toSkip, lines.count);
+        toSkip -= from;
         let text = "";
-        for (const l of r.lines) {
-          if (toSkip > 0) {
-            toSkip--;
-            continue;
-          }
-          text += renderLogLine(l, sourceOfLine(r, l), format);
-        }
+        for (let i = from; i < lines.count; i++) text += renderLogLine(lines, i, format);
         if (text && !out.write(text)) await once(out, "drain");
       }
     } catch (err) {

@@ -4,7 +4,8 @@ import { logsV1, LOGS_STREAM, logsComponentSubject, logsTaskSubject } from "@gan
 import type { Bus } from "@gantry/platform/bus";
 import { positionOf } from "../domain/log-position.ts";
 import { matchesSource, type LogSelection } from "../domain/log-query.ts";
-import { chunkMayMatch, chunksOfBatch, linesOfChunk, type StoredLine } from "../domain/log-chunk.ts";
+import { chunkMayMatch, chunksOfBatch, lastPositionOf, lineCountOf, linesOfChunk, type LineRun } from "../domain/log-chunk.ts";
+import { unpackBlock } from "../domain/line-block.ts";
 import { storedThrough } from "./log-ingest.nats.ts";
 import type { LogStore } from "./log-store.postgres.ts";
 
@@ -23,17 +24,18 @@ const PAGE = 1_000;
  * Positions come from stream sequences in both parts, so a line is yielded once, in position
  * order, and a cursor taken from either part resumes exactly after it.
  */
-export async function* followLines(bus: Bus, store: LogStore, selection: LogSelection, after: bigint | undefined, signal: AbortSignal): AsyncGenerator<StoredLine[]> {
+export async function* followLines(bus: Bus, store: LogStore, selection: LogSelection, after: bigint | undefined, signal: AbortSignal): AsyncGenerator<LineRun[]> {
   const floor = await storedThrough(bus);
   const upTo = positionOf(floor + 1, 0) - 1n;
   let last = after;
   while (!signal.aborted) {
     const page = await store.between(selection, last, upTo, PAGE);
-    if (page.length > 0) {
-      last = page[page.length - 1]!.pos;
+    const lines = lineCountOf(page);
+    if (lines > 0) {
+      last = lastPositionOf(page);
       yield page;
     }
-    if (page.length < PAGE) break;
+    if (lines < PAGE) break;
   }
   const fromSeq = Math.max(floor + 1, last === undefined ? 0 : Number(last / 65_536n));
   const consumer = await bus.js.consumers.get(bus.names.stream(LOGS_STREAM.name), {
@@ -46,11 +48,10 @@ export async function* followLines(bus: Bus, store: LogStore, selection: LogSele
   signal.addEventListener("abort", stop, { once: true });
   try {
     for await (const m of messages) {
-      const lines = matchingLinesOf(m.seq, fromBinary(logsV1.LogBatchSchema, m.data), selection, last);
-      if (lines.length === 0) continue;
-      last = lines[lines.length - 1]!.pos;
-      // In pages, as the stored part: a batch may hold 65,535 short lines, more than one gRPC message should.
-      for (let i = 0; i < lines.length; i += PAGE) yield lines.slice(i, i + PAGE);
+      for (const page of matchingPagesOf(m.seq, fromBinary(logsV1.LogBatchSchema, m.data), selection, last, PAGE)) {
+        last = lastPositionOf(page);
+        yield page;
+      }
     }
   } finally {
     signal.removeEventListener("abort", stop);
@@ -68,19 +69,34 @@ export function subjectFor(s: LogSelection): string {
 
 /**
  * The lines of one batch that match `selection` and come after `after`, with the positions the
- * store gives them; none for a batch the ingest parks (it is never stored either).
+ * store gives them, in pages of at most `pageLines` (a batch may hold 65,535 short lines, more
+ * than one gRPC message should); none for a batch the ingest parks (it is never stored either).
  */
-export function matchingLinesOf(seq: number, batch: logsV1.LogBatch, selection: LogSelection, after: bigint | undefined): StoredLine[] {
+export function* matchingPagesOf(seq: number, batch: logsV1.LogBatch, selection: LogSelection, after: bigint | undefined, pageLines: number): Generator<LineRun[]> {
   // Other sources' batches (a task follower reads every agent's) are not unpacked at all.
-  if (!batch.chunks.some((c) => matchesSource(selection, { agentId: batch.agentId, appId: c.appId, instanceId: c.instanceId, taskId: c.taskId, stream: c.stream, component: c.component }))) return [];
+  if (!batch.chunks.some((c) => matchesSource(selection, { agentId: batch.agentId, appId: c.appId, instanceId: c.instanceId, taskId: c.taskId, stream: c.stream, component: c.component }))) return;
   const checked = chunksOfBatch(seq, batch);
-  if (!checked.ok) return [];
-  const out: StoredLine[] = [];
+  if (!checked.ok) return;
+  let page: LineRun[] = [];
+  let inPage = 0;
   for (const chunk of checked.chunks) {
     if (!chunkMayMatch(selection, chunk)) continue;
-    for (const line of linesOfChunk(chunk, selection, { ...(after === undefined ? {} : { after }), max: chunk.lineCount })) out.push(line);
+    const block = unpackBlock(chunk);
+    let from = after;
+    for (;;) {
+      const run = linesOfChunk(chunk, selection, { ...(from === undefined ? {} : { after: from }), max: pageLines - inPage }, block);
+      if (run === undefined) break;
+      page.push(run);
+      inPage += run.positions.length;
+      from = BigInt(run.positions[run.positions.length - 1]!);
+      if (inPage === pageLines) {
+        yield page;
+        page = [];
+        inPage = 0;
+      }
+    }
   }
-  return out;
+  if (inPage > 0) yield page;
 }
 
 /** The position just past every line the LOGS stream holds now: following from it yields only lines shipped later. */

@@ -1,10 +1,9 @@
 import type { logsV1 } from "@gantry/proto";
 import { EncodedMessage, lengthDelimitedSize, varintSize, writeLengthDelimitedHeader, writeVarint } from "@gantry/platform";
-import { encodeCursor } from "../domain/log-position.ts";
 import type { LineSource } from "../domain/log-query.ts";
-import type { StoredLine } from "../domain/log-chunk.ts";
+import type { LineRun } from "../domain/log-chunk.ts";
 
-/** LogSource's fields by number, in declaration order (protobuf-es's encoding order). */
+/** LogSource's fields by number, in field-number order (protobuf-es's encoding order). */
 const SOURCE_FIELDS: readonly [number, keyof LineSource][] = [
   [1, "agentId"],
   [2, "hostname"],
@@ -16,20 +15,8 @@ const SOURCE_FIELDS: readonly [number, keyof LineSource][] = [
   [8, "component"],
 ];
 
-/** LogLine's field numbers. */
-const LINE = { cursor: 1, time: 2, level: 11, text: 12, source: 13 } as const;
-
-/** A varint of a non-negative or negative int64 (protobuf's two's complement, 10 bytes when negative). */
-function int64Varint(value: bigint): Buffer {
-  let v = BigInt.asUintN(64, value);
-  const bytes: number[] = [];
-  while (v > 0x7fn) {
-    bytes.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  bytes.push(Number(v));
-  return Buffer.from(bytes);
-}
+/** LogLines' field numbers. */
+const COLUMN = { texts: 1, positions: 2, times: 3, levels: 4, sources: 5 } as const;
 
 /** Tag, length and UTF-8 of a string field (nothing for "", as proto3 leaves it out). */
 function stringField(number: number, text: string): Buffer {
@@ -41,20 +28,17 @@ function stringField(number: number, text: string): Buffer {
 }
 
 /**
- * The distinct sources of an answer's lines, numbered in order of first appearance, each encoded
- * once as a LogSource. Lines of one chunk share one source object, so the lookup by identity
- * settles almost every line; sources of different chunks that are equal (two batches of one task)
- * get one entry.
+ * The distinct sources of an answer's runs, numbered in order of first appearance, each encoded
+ * once as a LogSource. Runs of one chunk share one source object, so the lookup by identity
+ * settles most; sources of different chunks that are equal (two batches of one task) get one
+ * entry.
  */
 class AnswerSources {
   readonly encoded: Buffer[] = [];
   #byObject = new Map<LineSource, number>();
   #byValue = new Map<string, number>();
-  #last: LineSource | undefined;
-  #lastIndex = 0;
 
   indexOf(s: LineSource): number {
-    if (s === this.#last) return this.#lastIndex;
     let index = this.#byObject.get(s);
     if (index === undefined) {
       const key = SOURCE_FIELDS.map(([, field]) => s[field]).join("\u0000");
@@ -66,94 +50,67 @@ class AnswerSources {
       }
       this.#byObject.set(s, index);
     }
-    this.#last = s;
-    this.#lastIndex = index;
     return index;
   }
 }
 
-/** Field 2 (time) of a LogLine, encoded once while consecutive lines share the time (lines of one chunk mostly do). */
-class TimeField {
-  #micros: bigint | undefined;
-  #bytes = Buffer.alloc(0);
-
-  of(micros: bigint): Buffer {
-    if (micros !== this.#micros) {
-      this.#micros = micros;
-      this.#bytes = micros === 0n ? Buffer.alloc(0) : Buffer.concat([Buffer.of(LINE.time * 8), int64Varint(micros)]);
-    }
-    return this.#bytes;
-  }
-}
-
 /**
- * An answer's `lines` then its other fields (`tail`, already encoded) then its `sources` (field
- * `sourcesField`), by hand into one exactly sized buffer: the same bytes as protobuf-es's
- * `toBinary` (fields in declaration order, proto3 defaults left out; log-lines.encoding.test.ts
- * checks), without a message object per line. Each line carries its cursor, time, level, text and
- * the index of its source; each source is written once.
+ * An answer's fields before `lines` (`head`, already encoded), its `sources` (field
+ * `sourcesField`), then its `lines` (field `linesField`, a LogLines: the runs' texts copied as
+ * they are, positions and times as little-endian float64 columns, levels and source indexes
+ * packed), by hand into one exactly sized buffer: the same bytes as protobuf-es's `toBinary`
+ * (fields by number, proto3 defaults left out, no `lines` when there is no line;
+ * log-lines.encoding.test.ts checks). Nothing per line but numbers written into the buffer.
  */
-function encodeLinesAnswer(lines: readonly StoredLine[], tail: Buffer, sourcesField: number): Uint8Array {
+function encodeLinesAnswer(runs: readonly LineRun[], head: Buffer, sourcesField: number, linesField: number): Uint8Array {
   const sources = new AnswerSources();
-  const times = new TimeField();
-  const cursors: string[] = new Array(lines.length);
-  const sizes: number[] = new Array(lines.length);
-  const textSizes: number[] = new Array(lines.length);
-  const sourceIndexes: number[] = new Array(lines.length);
-  let total = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    const cursor = (cursors[i] = encodeCursor(l.pos)); // ASCII: its length is its byte length
-    const textBytes = (textSizes[i] = Buffer.byteLength(l.text, "utf8"));
-    const source = (sourceIndexes[i] = sources.indexOf(l.source));
-    const size = 1 + varintSize(cursor.length) + cursor.length + times.of(l.timeMicros).length + (l.level === 0 ? 0 : 1 + varintSize(l.level)) + (textBytes === 0 ? 0 : 1 + varintSize(textBytes) + textBytes) + (source === 0 ? 0 : 1 + varintSize(source));
-    sizes[i] = size;
-    total += 1 + varintSize(size) + size;
+  const sourceOfRun = runs.map((r) => sources.indexOf(r.source));
+  let count = 0;
+  let textBytes = 0;
+  let levelBytes = 0;
+  let sourceBytes = 0;
+  for (const [n, r] of runs.entries()) {
+    count += r.positions.length;
+    for (const t of r.texts) textBytes += t.length;
+    for (const level of r.levels) levelBytes += varintSize(level);
+    sourceBytes += r.positions.length * varintSize(sourceOfRun[n]!);
   }
+  let total = head.length;
   for (const s of sources.encoded) total += lengthDelimitedSize(sourcesField, s.length);
-  const out = Buffer.allocUnsafe(total + tail.length);
-  let at = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    out[at++] = (1 << 3) | 2;
-    at = writeVarint(out, at, sizes[i]!);
-    const cursor = cursors[i]!;
-    out[at++] = (LINE.cursor << 3) | 2;
-    at = writeVarint(out, at, cursor.length);
-    at += out.write(cursor, at, "latin1");
-    const time = times.of(l.timeMicros);
-    time.copy(out, at);
-    at += time.length;
-    if (l.level !== 0) {
-      out[at++] = LINE.level << 3;
-      at = writeVarint(out, at, l.level);
-    }
-    const textBytes = textSizes[i]!;
-    if (textBytes !== 0) {
-      out[at++] = (LINE.text << 3) | 2;
-      at = writeVarint(out, at, textBytes);
-      at += out.write(l.text, at, "utf8");
-    }
-    const source = sourceIndexes[i]!;
-    if (source !== 0) {
-      out[at++] = LINE.source << 3;
-      at = writeVarint(out, at, source);
-    }
-  }
-  at += tail.copy(out, at);
+  const columnsSize = count === 0 ? 0 : lengthDelimitedSize(COLUMN.texts, textBytes) + lengthDelimitedSize(COLUMN.positions, count * 8) + lengthDelimitedSize(COLUMN.times, count * 8) + lengthDelimitedSize(COLUMN.levels, levelBytes) + lengthDelimitedSize(COLUMN.sources, sourceBytes);
+  if (count > 0) total += lengthDelimitedSize(linesField, columnsSize);
+  const out = Buffer.allocUnsafe(total);
+  let at = head.copy(out, 0);
   for (const s of sources.encoded) {
     at = writeLengthDelimitedHeader(out, at, sourcesField, s.length);
     at += s.copy(out, at);
   }
+  if (count === 0) return out;
+  at = writeLengthDelimitedHeader(out, at, linesField, columnsSize);
+  at = writeLengthDelimitedHeader(out, at, COLUMN.texts, textBytes);
+  for (const r of runs) {
+    for (const t of r.texts) {
+      out.set(t, at);
+      at += t.length;
+    }
+  }
+  at = writeLengthDelimitedHeader(out, at, COLUMN.positions, count * 8);
+  for (const r of runs) for (const p of r.positions) at = out.writeDoubleLE(p, at);
+  at = writeLengthDelimitedHeader(out, at, COLUMN.times, count * 8);
+  for (const r of runs) for (const t of r.times) at = out.writeDoubleLE(t, at);
+  at = writeLengthDelimitedHeader(out, at, COLUMN.levels, levelBytes);
+  for (const r of runs) for (const level of r.levels) at = writeVarint(out, at, level);
+  at = writeLengthDelimitedHeader(out, at, COLUMN.sources, sourceBytes);
+  for (const [n, r] of runs.entries()) for (let i = 0; i < r.positions.length; i++) at = writeVarint(out, at, sourceOfRun[n]!);
   return out;
 }
 
-/** A QueryLogsResponse of `lines` and `nextCursor`, encoded by hand (see encodeLinesAnswer). */
-export function encodeQueryLogsResponse(lines: readonly StoredLine[], nextCursor: string): EncodedMessage<typeof logsV1.QueryLogsResponseSchema> {
-  return new EncodedMessage(encodeLinesAnswer(lines, stringField(2, nextCursor), 3));
+/** A QueryLogsResponse of `runs` and `nextCursor`, encoded by hand (see encodeLinesAnswer). */
+export function encodeQueryLogsResponse(runs: readonly LineRun[], nextCursor: string): EncodedMessage<typeof logsV1.QueryLogsResponseSchema> {
+  return new EncodedMessage(encodeLinesAnswer(runs, stringField(2, nextCursor), 3, 4));
 }
 
-/** A FollowLogsResponse of `lines`, encoded by hand (see encodeLinesAnswer). */
-export function encodeFollowLogsResponse(lines: readonly StoredLine[]): EncodedMessage<typeof logsV1.FollowLogsResponseSchema> {
-  return new EncodedMessage(encodeLinesAnswer(lines, Buffer.alloc(0), 2));
+/** A FollowLogsResponse of `runs`, encoded by hand (see encodeLinesAnswer). */
+export function encodeFollowLogsResponse(runs: readonly LineRun[]): EncodedMessage<typeof logsV1.FollowLogsResponseSchema> {
+  return new EncodedMessage(encodeLinesAnswer(runs, Buffer.alloc(0), 2, 3));
 }

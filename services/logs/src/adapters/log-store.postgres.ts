@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import copyStreams from "pg-copy-streams";
-import { linesOfChunk, type LogChunkRecord, type StoredLine } from "../domain/log-chunk.ts";
+import { linesOfChunk, type LineRun, type LogChunkRecord } from "../domain/log-chunk.ts";
 import type { BlockCodecNumber } from "../domain/line-block.ts";
 import { LINES_PER_BATCH_LIMIT } from "../domain/log-position.ts";
 import type { LogQuery, LogSelection } from "../domain/log-query.ts";
@@ -107,14 +107,14 @@ export class LogStore {
     }
   }
 
-  /** Lines matching a query, oldest first (see LogQuery for after / skipPrev / limit). */
-  async query(q: LogQuery): Promise<StoredLine[]> {
-    if (q.skipPrev > 0) return (await this.#collect(q.selection, { ...(q.after === undefined ? {} : { upTo: q.after }), newestFirst: true }, q.skipPrev)).reverse();
+  /** Lines matching a query, in position order (see LogQuery for after / skipPrev / limit). */
+  async query(q: LogQuery): Promise<LineRun[]> {
+    if (q.skipPrev > 0) return this.#collect(q.selection, { ...(q.after === undefined ? {} : { upTo: q.after }), newestFirst: true }, q.skipPrev);
     return this.#collect(q.selection, q.after === undefined ? {} : { after: q.after }, q.limit);
   }
 
-  /** Lines matching a selection with after < pos ≤ upTo, oldest first, at most `limit` (for follow's stored part). */
-  async between(selection: LogSelection, after: bigint | undefined, upTo: bigint, limit: number): Promise<StoredLine[]> {
+  /** Lines matching a selection with after < pos ≤ upTo, in position order, at most `limit` (for follow's stored part). */
+  async between(selection: LogSelection, after: bigint | undefined, upTo: bigint, limit: number): Promise<LineRun[]> {
     return this.#collect(selection, { ...(after === undefined ? {} : { after }), upTo }, limit);
   }
 
@@ -141,13 +141,15 @@ export class LogStore {
   }
 
   /**
-   * At most `max` lines matching `selection` within the bounds (after < pos ≤ upTo), the oldest
-   * first or, with `newestFirst`, the newest first: pages of chunks in position order, each page
-   * cut in SQL to the chunks that hold the lines still wanted (when no line-level filter can drop
-   * lines, their line counts say which), so the last 1,000 lines of a task read one or two chunks.
+   * At most `max` lines matching `selection` within the bounds (after < pos ≤ upTo): the oldest or,
+   * with `newestFirst`, the newest, in position order (one run per chunk): pages of chunks in
+   * position order (newest first for `newestFirst`), each page cut in SQL to the chunks that hold
+   * the lines still wanted (when no line-level filter can drop lines, their line counts say
+   * which), so the last 1,000 lines of a task read one or two chunks.
    */
-  async #collect(selection: LogSelection, bounds: { after?: bigint; upTo?: bigint; newestFirst?: boolean }, max: number): Promise<StoredLine[]> {
-    const out: StoredLine[] = [];
+  async #collect(selection: LogSelection, bounds: { after?: bigint; upTo?: bigint; newestFirst?: boolean }, max: number): Promise<LineRun[]> {
+    const out: LineRun[] = [];
+    let count = 0;
     const { where, params } = whereOf(selection);
     const exact = selection.text === undefined && selection.minLevel === undefined && selection.sinceMicros === undefined && selection.untilMicros === undefined;
     const after = bounds.after ?? NO_POSITION;
@@ -166,14 +168,18 @@ export class LogStore {
       ) c
       WHERE running - line_count < $${n + 5}
       ORDER BY first_pos ${order}`;
-    for (let page = FIRST_PAGE; out.length < max; page = Math.min(page * 4, MAX_PAGE)) {
-      const wanted = exact ? max - out.length : MAX_PAGE * LINES_PER_BATCH_LIMIT;
+    for (let page = FIRST_PAGE; count < max; page = Math.min(page * 4, MAX_PAGE)) {
+      const wanted = exact ? max - count : MAX_PAGE * LINES_PER_BATCH_LIMIT;
       const { rows } = await this.#pool.query(prepared(text, [...params, String(edge), String(after), String(upTo), page, wanted]));
       for (const row of rows) {
         const chunk = toChunk(row);
-        out.push(...linesOfChunk(chunk, selection, { ...bounds, max: max - out.length }));
+        const run = linesOfChunk(chunk, selection, { ...bounds, max: max - count });
+        if (run !== undefined) {
+          out.push(run);
+          count += run.positions.length;
+        }
         edge = chunk.firstPos;
-        if (out.length >= max) break;
+        if (count >= max) break;
       }
       // Fewer chunks than the page and fewer lines than wanted: no chunk is left. (A page cut to
       // the lines wanted may come short when a bound cut its first chunk: the next page goes on.)
@@ -181,7 +187,8 @@ export class LogStore {
       for (const row of rows) lines += row.line_count as number;
       if (rows.length < page && lines < wanted) break;
     }
-    return out;
+    // Newest first, chunk by chunk: each run is in position order already.
+    return bounds.newestFirst ? out.reverse() : out;
   }
 }
 

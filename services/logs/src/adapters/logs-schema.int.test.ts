@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import { createLogger, openDatabase, type Database } from "@gantry/platform";
 import { createTestDatabase, type TestDatabase } from "@gantry/platform/testing";
 import { positionOf } from "../domain/log-position.ts";
+import type { LineRun } from "../domain/log-chunk.ts";
 import { migrateLogsDatabase } from "./logs-schema.postgres.ts";
 import { PartitionKeeper } from "./partition-keeper.postgres.ts";
 import { LogStore } from "./log-store.postgres.ts";
@@ -56,7 +57,10 @@ test("0003 converts stored lines into chunks that answer exactly as the lines di
 
   const keeper = new PartitionKeeper(pool, { intervalMs: day, retentionMs: 7 * day, ahead: 2 }, createLogger("logs-schema-test", { level: "silent" }));
   const store = new LogStore(pool, keeper);
-  const task = await store.query({ selection: { taskId: "t1" }, skipPrev: 0, limit: 100 });
+  // Each line of the answer's runs: [position, text, time µs, level, source].
+  const lines = (runs: LineRun[]) =>
+    runs.flatMap((r) => Buffer.concat(r.texts).toString("utf8").split("\n").slice(0, -1).map((text, i) => ({ pos: BigInt(r.positions[i]!), text, timeMicros: BigInt(r.times[i]!), level: r.levels[i]!, source: r.source })));
+  const task = lines(await store.query({ selection: { taskId: "t1" }, skipPrev: 0, limit: 100 }));
   assert.deepEqual(task.map((l) => [l.pos, l.text, l.timeMicros]), [
     [positionOf(5, 0), "first", BigInt(start + 1_000) * 1000n],
     [positionOf(5, 1), "second\u2424half", BigInt(start + 1_000) * 1000n],
@@ -65,7 +69,7 @@ test("0003 converts stored lines into chunks that answer exactly as the lines di
     [positionOf(6, 2), "fourth", BigInt(start + 4_000) * 1000n],
   ]);
   assert.deepEqual(task.map(({ source: s }) => [s.appId, s.instanceId, s.agentId, s.hostname, s.stream]).at(0), ["/a", "i1", "ag", "h", "stdout"]);
-  const component = await store.query({ selection: { component: "scheduler" }, skipPrev: 0, limit: 100 });
+  const component = lines(await store.query({ selection: { component: "scheduler" }, skipPrev: 0, limit: 100 }));
   assert.deepEqual(component.map((l) => [l.text, l.level, l.timeMicros]), [["placed", 30, BigInt(start + 2_000) * 1000n], ["failed", 50, BigInt(start + 3_000) * 1000n]]);
-  assert.deepEqual((await store.query({ selection: { taskId: "t1" }, after: positionOf(5, 2), skipPrev: 0, limit: 100 })).map((l) => l.text), ["third", "fourth"], "a cursor from before the upgrade");
+  assert.deepEqual(lines(await store.query({ selection: { taskId: "t1" }, after: positionOf(5, 2), skipPrev: 0, limit: 100 })).map((l) => l.text), ["third", "fourth"], "a cursor from before the upgrade");
 });

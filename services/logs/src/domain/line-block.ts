@@ -57,12 +57,12 @@ export function countLines(block: Uint8Array): number {
 }
 
 /**
- * Lines [from, to) of a block of `count` lines, decoded (invalid UTF-8 becomes U+FFFD). Only the
- * bytes of those lines are decoded: the last 1,000 lines of a 2,400-line chunk cost 1,000 lines.
+ * The bytes of lines [from, to) of a block of `count` lines (from < to): `[start, end)`, the last
+ * line's `\n` included, so `block.subarray(start, end)` is itself a block of those lines. Only
+ * the `\n`s between the nearer end of the block and the range are scanned: the last 1,000 lines
+ * of a 2,400-line chunk scan 1,000.
  */
-export function linesOfBlock(block: Buffer, count: number, from = 0, to = count): string[] {
-  if (from >= to) return [];
-  if (from === 0 && to === count) return block.toString("utf8", 0, block.length - 1).split("\n");
+export function spanOfLines(block: Buffer, count: number, from: number, to: number): { start: number; end: number } {
   // The `\n` before byte `at` (-1: none). Buffer.lastIndexOf reads a negative offset from the end: never pass one.
   const newlineBefore = (at: number) => (at <= 0 ? -1 : block.lastIndexOf(NEWLINE, at - 1));
   let start: number;
@@ -80,5 +80,15 @@ export function linesOfBlock(block: Buffer, count: number, from = 0, to = count)
     end = start - 1;
     for (let i = from; i < to; i++) end = block.indexOf(NEWLINE, end + 1);
   }
-  return block.toString("utf8", start, end).split("\n");
+  return { start, end: end + 1 };
+}
+
+/**
+ * Lines [from, to) of a block of `count` lines, decoded (invalid UTF-8 becomes U+FFFD). Only the
+ * bytes of those lines are decoded.
+ */
+export function linesOfBlock(block: Buffer, count: number, from = 0, to = count): string[] {
+  if (from >= to) return [];
+  const { start, end } = from === 0 && to === count ? { start: 0, end: block.length } : spanOfLines(block, count, from, to);
+  return block.toString("utf8", start, end - 1).split("\n");
 }

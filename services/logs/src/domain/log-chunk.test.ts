@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { logsV1 } from "@gantry/proto";
 import { BLOCK_CODEC, blockOfTexts, countLines, linesOfBlock, MAX_BLOCK_BYTES, packBlock, unpackBlock } from "./line-block.ts";
-import { chunkMayMatch, chunksOfBatch, linesOfChunk, type LogChunkRecord } from "./log-chunk.ts";
+import { chunkMayMatch, chunksOfBatch, linesOfChunk, type LineRun, type LogChunkRecord } from "./log-chunk.ts";
 import { positionOf } from "./log-position.ts";
 
 const block = (lines: string[]) => Buffer.from(lines.map((l) => `${l}\n`).join(""));
@@ -80,6 +80,8 @@ test("a batch whose chunks do not hold what they say is refused with the reason"
   assert.match(reason([{ timesUnixMicros: [1n], levels: [1, 2, 3], texts: ["a", "b"] }]), /3 levels for 2 lines/);
   assert.match(reason([{ timesUnixMicros: [-1n], texts: ["a"] }]), /a time is outside 1970/);
   assert.match(reason([{ timesUnixMicros: [1n, 10n ** 19n], texts: ["a", "b"] }]), /a time is outside 1970/);
+  assert.match(reason([{ timesUnixMicros: [2n ** 53n], texts: ["a"] }]), /a time is outside 1970 … 2255/, "answers carry times as float64s");
+  assert.equal(chunksOfBatch(1, create(logsV1.LogBatchSchema, { chunks: [{ timesUnixMicros: [2n ** 53n - 1n], texts: ["a"] }] })).ok, true);
   assert.match(reason([{ timesUnixMicros: [1n], levels: [40_000], texts: ["a"] }]), /level 40000 is above 32767/);
   assert.match(reason([{ timesUnixMicros: [1n], taskId: "t\0", texts: ["a"] }]), /an id holds a NUL/);
   const huge = packBlock(Buffer.alloc(65_536, 10));
@@ -91,30 +93,47 @@ function chunk(lines: string[], extra: Partial<LogChunkRecord> = {}): LogChunkRe
   return { firstPos: positionOf(4, 10), lineCount: lines.length, firstMicros: 100n, lastMicros: 100n, agentId: "ag", hostname: "h", appId: "/a", instanceId: "i", taskId: "t", container: "", stream: "stdout", component: "", minLevel: 0, maxLevel: 0, codec: packed.codec, data: packed.data, ...extra };
 }
 
-test("a chunk's lines within position bounds, oldest or newest first, at most max", () => {
+/** A run's lines as [text, position, time, level], from its columns and its texts' bytes. */
+const linesOf = (run: LineRun | undefined) => {
+  if (run === undefined) return [];
+  const texts = Buffer.concat(run.texts).toString("utf8").split("\n").slice(0, -1);
+  assert.deepEqual([run.positions.length, run.times.length, run.levels.length], [texts.length, texts.length, texts.length], "one entry per line in every column");
+  return texts.map((text, i) => [text, run.positions[i]!, run.times[i]!, run.levels[i]!] as const);
+};
+
+test("a chunk's lines within position bounds, the oldest or the newest, at most max, in position order", () => {
   const c = chunk(["l0", "l1", "l2", "l3", "l4"]);
-  const texts = (bounds: Parameters<typeof linesOfChunk>[2]) => linesOfChunk(c, {}, bounds).map((l) => l.text);
+  const texts = (bounds: Parameters<typeof linesOfChunk>[2]) => linesOf(linesOfChunk(c, {}, bounds)).map((l) => l[0]);
   assert.deepEqual(texts({ max: 10 }), ["l0", "l1", "l2", "l3", "l4"]);
   assert.deepEqual(texts({ max: 2 }), ["l0", "l1"]);
-  assert.deepEqual(texts({ max: 2, newestFirst: true }), ["l4", "l3"]);
+  assert.deepEqual(texts({ max: 2, newestFirst: true }), ["l3", "l4"]);
   assert.deepEqual(texts({ after: c.firstPos + 1n, max: 10 }), ["l2", "l3", "l4"]);
-  assert.deepEqual(texts({ upTo: c.firstPos + 2n, max: 10, newestFirst: true }), ["l2", "l1", "l0"]);
+  assert.deepEqual(texts({ upTo: c.firstPos + 2n, max: 10, newestFirst: true }), ["l0", "l1", "l2"]);
   assert.deepEqual(texts({ after: c.firstPos, upTo: c.firstPos + 2n, max: 10 }), ["l1", "l2"]);
-  assert.deepEqual(texts({ after: c.firstPos + 4n, max: 10 }), []);
-  assert.deepEqual(texts({ after: c.firstPos - 100n, upTo: c.firstPos - 1n, max: 10 }), []);
-  const l = linesOfChunk(c, {}, { after: c.firstPos + 2n, max: 1 })[0]!;
-  assert.deepEqual([l.pos, l.timeMicros, l.source.taskId, l.level], [c.firstPos + 3n, 100n, "t", 0]);
+  assert.equal(linesOfChunk(c, {}, { after: c.firstPos + 4n, max: 10 }), undefined);
+  assert.equal(linesOfChunk(c, {}, { after: c.firstPos - 100n, upTo: c.firstPos - 1n, max: 10 }), undefined);
+  const run = linesOfChunk(c, {}, { after: c.firstPos + 1n, max: 2 })!;
+  assert.deepEqual(linesOf(run), [["l2", Number(c.firstPos) + 2, 100, 0], ["l3", Number(c.firstPos) + 3, 100, 0]]);
+  assert.equal(run.source.taskId, "t");
+  assert.equal(run.texts.length, 1, "consecutive lines: one slice of the block");
+  const far = chunk(["a", "b"], { firstPos: 2n ** 53n - 2n });
+  assert.deepEqual(linesOf(linesOfChunk(far, {}, { after: far.firstPos, max: 10 })).map((l) => l[1]), [2 ** 53 - 1], "positions exact up to 2^53 − 1");
+  assert.throws(() => linesOfChunk(chunk(["a", "b", "c"], { firstPos: 2n ** 53n - 2n }), {}, { max: 10 }), /past 2\^53/, "never a rounded position");
 });
 
-test("lines are filtered one by one only where the chunk's ranges do not settle it", () => {
-  const c = chunk(["start", "Boom", "end"], { stream: "log", component: "x", firstMicros: 10n, lastMicros: 30n, times: [10n, 20n, 30n], minLevel: 30, maxLevel: 50, levels: [30, 50, 40] });
-  const texts = (s: Parameters<typeof linesOfChunk>[1], newestFirst = false) => linesOfChunk(c, s, { max: 10, newestFirst }).map((l) => l.text);
+test("lines are filtered one by one only where the chunk's ranges do not settle it; their bytes are the block's", () => {
+  const c = chunk(["start", "Boom", "end", "bóom again"], { stream: "log", component: "x", firstMicros: 10n, lastMicros: 40n, times: [10n, 20n, 30n, 40n], minLevel: 30, maxLevel: 50, levels: [30, 50, 40, 30] });
+  const texts = (s: Parameters<typeof linesOfChunk>[1], newestFirst = false, max = 10) => linesOf(linesOfChunk(c, s, { max, newestFirst })).map((l) => l[0]);
   assert.deepEqual(texts({ minLevel: 40 }), ["Boom", "end"]);
-  assert.deepEqual(texts({ minLevel: 40 }, true), ["end", "Boom"]);
-  assert.deepEqual(texts({ sinceMicros: 20n }), ["Boom", "end"]);
+  assert.deepEqual(texts({ minLevel: 40 }, true, 1), ["end"]);
+  assert.deepEqual(texts({ sinceMicros: 20n }), ["Boom", "end", "bóom again"]);
   assert.deepEqual(texts({ untilMicros: 30n }), ["start", "Boom"]);
   assert.deepEqual(texts({ text: "BOOM" }), ["Boom"]);
-  assert.deepEqual(linesOfChunk(c, { minLevel: 40 }, { max: 1 }).map((l) => [l.text, l.level, l.timeMicros]), [["Boom", 50, 20n]]);
+  assert.deepEqual(texts({ text: "óom" }), ["bóom again"]);
+  assert.equal(linesOfChunk(c, { text: "nothing" }, { max: 10 }), undefined);
+  assert.deepEqual(linesOf(linesOfChunk(c, { minLevel: 40 }, { max: 1 })), [["Boom", Number(c.firstPos) + 1, 20, 50]]);
+  assert.equal(linesOfChunk(c, { minLevel: 40 }, { max: 10 })!.texts.length, 1, "consecutive matches: one slice");
+  assert.equal(linesOfChunk(c, { text: "o" }, { max: 10 })!.texts.length, 2, "Boom and bóom again, not end: two slices");
 });
 
 test("a chunk may match a selection when its metadata does and its ranges meet the selection's", () => {

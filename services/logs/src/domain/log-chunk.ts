@@ -1,5 +1,5 @@
 import type { logsV1 } from "@gantry/proto";
-import { BLOCK_CODEC, blockOfTexts, countLines, linesOfBlock, packBlock, unpackBlock, type BlockCodecNumber } from "./line-block.ts";
+import { BLOCK_CODEC, blockOfTexts, countLines, packBlock, spanOfLines, unpackBlock, type BlockCodecNumber } from "./line-block.ts";
 import { LINES_PER_BATCH_LIMIT, positionOf } from "./log-position.ts";
 import { matchesSelection, matchesSource, type LineSource, type LogSelection } from "./log-query.ts";
 
@@ -27,16 +27,41 @@ export interface LogChunkRecord extends LineSource {
 }
 
 /**
- * One line as queries and follow return it: what differs per line, and its source (the chunk's
- * metadata, one object shared by every line of the chunk, so answers send each source once).
+ * Lines of one chunk as queries and follow return them, in position order, as columns: their
+ * texts as bytes of the chunk's block (one slice when the lines are consecutive, as without a
+ * line-level filter; else a slice per run of matching lines), and each line's position, time and
+ * level as plain numbers (positions and times are below 2^53). `source` is the chunk's metadata,
+ * one object per run, so answers send each source once. No object or string per line.
  */
-export interface StoredLine {
-  pos: bigint;
-  timeMicros: bigint;
-  level: number;
-  text: string;
+export interface LineRun {
   source: LineSource;
+  /** The lines' texts, each line's UTF-8 followed by `\n`, in order (a line-block's bytes, in pieces). */
+  texts: Uint8Array[];
+  positions: number[];
+  times: number[];
+  levels: number[];
 }
+
+/** How many lines runs hold. */
+export function lineCountOf(runs: readonly LineRun[]): number {
+  let n = 0;
+  for (const r of runs) n += r.positions.length;
+  return n;
+}
+
+/** The position of the last line of runs (in position order); undefined when they hold none. */
+export function lastPositionOf(runs: readonly LineRun[]): bigint | undefined {
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const p = runs[i]!.positions;
+    if (p.length > 0) return BigInt(p[p.length - 1]!);
+  }
+  return undefined;
+}
+
+/** The largest whole number a float64 holds exactly: answers carry positions and times as float64s. */
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+/** The end of each line in a line block. */
+const NEWLINE = 10;
 
 /** The chunks of a batch, or why the batch cannot be stored (it is parked then). */
 export type BatchChunks = { ok: true; chunks: LogChunkRecord[]; lines: number } | { ok: false; reason: string };
@@ -44,7 +69,7 @@ export type BatchChunks = { ok: true; chunks: LogChunkRecord[]; lines: number } 
 /**
  * The chunks of the batch with stream sequence `seq`, checked: a block must unpack to exactly
  * `line_count` lines, times and levels must have one entry per line or one for all (times within
- * 1970 … 2286, levels ≤ 32,767), ids hold no NUL (PostgreSQL text cannot), and a batch holds
+ * 1970 … 2255, levels ≤ 32,767), ids hold no NUL (PostgreSQL text cannot), and a batch holds
  * fewer than 65,536 lines (its positions): what passes can always be stored. A block chunk keeps its packed bytes as they
  * came; a `texts` chunk (older shippers, services' own lines) is packed here. Chunks without lines
  * are left out.
@@ -77,7 +102,7 @@ export function chunksOfBatch(seq: number, batch: logsV1.LogBatch): BatchChunks 
     if (index + lineCount >= LINES_PER_BATCH_LIMIT) return bad(`the batch holds more than ${LINES_PER_BATCH_LIMIT - 1} lines`);
     const times = spread(c.timesUnixMicros);
     const levels = c.levels.length > 0 ? spread(c.levels) : { min: 0, max: 0, differ: false };
-    if (times.min < 0n || times.max > MAX_MICROS) return bad(`a time is outside 1970 … 2286 (µs ${times.min} … ${times.max})`);
+    if (times.min < 0n || times.max > MAX_MICROS) return bad(`a time is outside 1970 … 2255 (µs ${times.min} … ${times.max})`);
     if (levels.max > MAX_LEVEL) return bad(`level ${levels.max} is above ${MAX_LEVEL}`);
     const source = [batch.agentId, batch.hostname, c.appId, c.instanceId, c.taskId, c.container, c.stream, c.component];
     if (source.some((text) => text.includes("\0"))) return bad("an id holds a NUL character");
@@ -106,8 +131,11 @@ export function chunksOfBatch(seq: number, batch: logsV1.LogBatch): BatchChunks 
   return { ok: true, chunks, lines: index };
 }
 
-/** The latest line time stored, µs (2286-11-20): beyond, a time is a shipper's bug, not a log line's. */
-const MAX_MICROS = 9_999_999_999_999_999n;
+/**
+ * The latest line time stored, µs (2^53 − 1, 2255-06-05): beyond, a time is a shipper's bug, not
+ * a log line's; below, answers carry it exactly as a float64.
+ */
+const MAX_MICROS = MAX_EXACT;
 /** Levels are stored as smallint. */
 const MAX_LEVEL = 32_767;
 
@@ -141,45 +169,69 @@ function sourceOf(c: LineSource): LineSource {
 
 /**
  * The lines of a chunk that match `selection` (metadata, level, time, text) with `after < pos ≤
- * upTo`, in position order, or the newest first when `newestFirst`; at most `max`. Decodes only
- * the lines inside the position bounds. Throws when the block does not unpack (never for a chunk
- * chunksOfBatch checked).
+ * upTo`, at most `max`: the oldest such lines or, with `newestFirst`, the newest; either way as one
+ * run in position order (undefined when none). Without a line-level filter the run's texts are one
+ * slice of the block; with one, lines are checked one by one (a text filter decodes each line in
+ * the bounds). `block` is the chunk's unpacked block, when the caller has it already. Throws when
+ * the block does not unpack (never for a chunk chunksOfBatch checked), and rather than answer a
+ * rounded position when one reaches 2^53 (a stream sequence of 2^37, ≈ 137 billion batches).
  */
-export function linesOfChunk(chunk: LogChunkRecord, selection: LogSelection, bounds: { after?: bigint; upTo?: bigint; newestFirst?: boolean; max: number }): StoredLine[] {
+export function linesOfChunk(chunk: LogChunkRecord, selection: LogSelection, bounds: { after?: bigint; upTo?: bigint; newestFirst?: boolean; max: number }, block?: Buffer): LineRun | undefined {
   let from = 0;
   let to = chunk.lineCount;
   if (bounds.after !== undefined && bounds.after >= chunk.firstPos) from = Math.min(to, Number(bounds.after - chunk.firstPos) + 1);
   if (bounds.upTo !== undefined && bounds.upTo < chunk.firstPos + BigInt(to)) to = Math.max(from, Number(bounds.upTo - chunk.firstPos) + 1);
-  const out: StoredLine[] = [];
-  if (from >= to || bounds.max <= 0) return out;
-  // Without a per-line filter, only the lines that will be returned are decoded.
+  if (from >= to || bounds.max <= 0) return undefined;
   const s = selection;
   const perLine = s.text !== undefined || (s.minLevel !== undefined && chunk.minLevel < s.minLevel) || (s.sinceMicros !== undefined && chunk.firstMicros < s.sinceMicros) || (s.untilMicros !== undefined && chunk.lastMicros >= s.untilMicros);
+  if (!perLine && to - from > bounds.max) {
+    if (bounds.newestFirst) from = to - bounds.max;
+    else to = from + bounds.max;
+  }
+  if (chunk.firstPos + BigInt(chunk.lineCount - 1) > MAX_EXACT) throw new Error(`position ${chunk.firstPos} is past 2^53: answers carry positions as float64s`);
+  const lines = block ?? unpackBlock(chunk);
+  const run: LineRun = { source: sourceOf(chunk), texts: [], positions: [], times: [], levels: [] };
+  const firstPos = Number(chunk.firstPos);
+  const firstTime = Number(chunk.firstMicros);
+  const add = (i: number) => {
+    run.positions.push(firstPos + i);
+    run.times.push(chunk.times ? Number(chunk.times[i]!) : firstTime);
+    run.levels.push(chunk.levels ? chunk.levels[i]! : chunk.minLevel);
+  };
+  const span = spanOfLines(lines, chunk.lineCount, from, to);
   if (!perLine) {
-    if (to - from > bounds.max) {
-      if (bounds.newestFirst) from = to - bounds.max;
-      else to = from + bounds.max;
-    }
+    run.texts.push(lines.subarray(span.start, span.end));
+    for (let i = from; i < to; i++) add(i);
+    return run;
   }
-  const texts = linesOfBlock(unpackBlock(chunk), chunk.lineCount, from, to);
-  const source = sourceOf(chunk);
-  const line = (i: number): StoredLine => ({
-    pos: chunk.firstPos + BigInt(i),
-    timeMicros: chunk.times ? chunk.times[i]! : chunk.firstMicros,
-    level: chunk.levels ? chunk.levels[i]! : chunk.minLevel,
-    text: texts[i - from]!,
-    source,
-  });
+  // Where each line in the bounds starts (entry to - from: past the last one's `\n`).
+  const starts = new Array<number>(to - from + 1);
+  starts[0] = span.start;
+  for (let k = 1; k <= to - from; k++) starts[k] = lines.indexOf(NEWLINE, starts[k - 1]!) + 1;
+  const matches = (i: number) => {
+    const k = i - from;
+    const text = s.text === undefined ? "" : lines.toString("utf8", starts[k]!, starts[k + 1]! - 1);
+    return matchesSelection(s, { source: run.source, level: chunk.levels ? chunk.levels[i]! : chunk.minLevel, timeMicros: chunk.times ? chunk.times[i]! : chunk.firstMicros, text });
+  };
+  const chosen: number[] = [];
   if (bounds.newestFirst) {
-    for (let i = to - 1; i >= from && out.length < bounds.max; i--) {
-      const l = line(i);
-      if (!perLine || matchesSelection(selection, l)) out.push(l);
-    }
+    for (let i = to - 1; i >= from && chosen.length < bounds.max; i--) if (matches(i)) chosen.push(i);
+    chosen.reverse();
   } else {
-    for (let i = from; i < to && out.length < bounds.max; i++) {
-      const l = line(i);
-      if (!perLine || matchesSelection(selection, l)) out.push(l);
+    for (let i = from; i < to && chosen.length < bounds.max; i++) if (matches(i)) chosen.push(i);
+  }
+  if (chosen.length === 0) return undefined;
+  let piece: { start: number; end: number } | undefined;
+  for (const i of chosen) {
+    add(i);
+    const start = starts[i - from]!;
+    const end = starts[i - from + 1]!;
+    if (piece !== undefined && piece.end === start) piece.end = end;
+    else {
+      if (piece !== undefined) run.texts.push(lines.subarray(piece.start, piece.end));
+      piece = { start, end };
     }
   }
-  return out;
+  run.texts.push(lines.subarray(piece!.start, piece!.end));
+  return run;
 }

@@ -1,3 +1,4 @@
+import { logCursorPosition } from "@gantry/proto";
 import { GantryError } from "@gantry/platform/errors";
 
 /**
@@ -21,24 +22,15 @@ export function sequenceOf(position: bigint): bigint {
   return position / BigInt(LINES_PER_BATCH_LIMIT);
 }
 
-const CURSOR_PREFIX = "g1.";
-
-/** The opaque cursor of a position (what clients pass back as `cursor` or `Last-Event-ID`). */
-export function encodeCursor(position: bigint): string {
-  return CURSOR_PREFIX + position.toString(36);
-}
-
 /**
- * The position of a cursor; undefined for the empty cursor (the beginning). Throws InvalidArgument
- * naming the field when it is not one this service issued.
+ * The position of a cursor (`logCursor` of @gantry/proto made it); undefined for the empty cursor
+ * (the beginning). Throws InvalidArgument naming the field when it is not one this service issued.
  */
 export function decodeCursor(cursor: string, field = "cursor"): bigint | undefined {
   if (cursor === "") return undefined;
-  const digits = cursor.startsWith(CURSOR_PREFIX) ? cursor.slice(CURSOR_PREFIX.length) : "";
-  if (!/^[0-9a-z]{1,13}$/.test(digits)) {
+  const position = logCursorPosition(cursor);
+  if (position === undefined) {
     throw new GantryError("InvalidArgument", `${field} "${cursor.slice(0, 40)}" is not a log cursor (use one a previous answer returned)`, { violations: [{ path: `/${field}`, errors: ["is not a log cursor"] }] });
   }
-  let value = 0n;
-  for (const ch of digits) value = value * 36n + BigInt(parseInt(ch, 36));
-  return value;
+  return position;
 }

@@ -133,13 +133,6 @@ export declare const QueryLogsRequestSchema: GenMessage<QueryLogsRequest>;
  */
 export declare type QueryLogsResponse = Message<"gantry.logs.v1.QueryLogsResponse"> & {
   /**
-   * Each line names its source by index into `sources`.
-   *
-   * @generated from field: repeated gantry.logs.v1.LogLine lines = 1;
-   */
-  lines: LogLine[];
-
-  /**
    * Position after the last line returned (the cursor to continue from); the request's when none.
    *
    * @generated from field: string next_cursor = 2;
@@ -152,6 +145,13 @@ export declare type QueryLogsResponse = Message<"gantry.logs.v1.QueryLogsRespons
    * @generated from field: repeated gantry.logs.v1.LogSource sources = 3;
    */
   sources: LogSource[];
+
+  /**
+   * The lines, as columns; absent when there is none.
+   *
+   * @generated from field: gantry.logs.v1.LogLines lines = 4;
+   */
+  lines?: LogLines | undefined;
 };
 
 /**
@@ -199,18 +199,18 @@ export declare const FollowLogsRequestSchema: GenMessage<FollowLogsRequest>;
  */
 export declare type FollowLogsResponse = Message<"gantry.logs.v1.FollowLogsResponse"> & {
   /**
-   * Each line names its source by index into `sources`.
-   *
-   * @generated from field: repeated gantry.logs.v1.LogLine lines = 1;
-   */
-  lines: LogLine[];
-
-  /**
    * The sources of `lines`, each once.
    *
    * @generated from field: repeated gantry.logs.v1.LogSource sources = 2;
    */
   sources: LogSource[];
+
+  /**
+   * The lines, as columns; absent when there is none.
+   *
+   * @generated from field: gantry.logs.v1.LogLines lines = 3;
+   */
+  lines?: LogLines | undefined;
 };
 
 /**
@@ -220,48 +220,59 @@ export declare type FollowLogsResponse = Message<"gantry.logs.v1.FollowLogsRespo
 export declare const FollowLogsResponseSchema: GenMessage<FollowLogsResponse>;
 
 /**
- * LogLine is one stored line: what differs from line to line. What its source shares with every
- * other line of it is in the answer's `sources[source]` (sent once per answer, not per line: a
- * 1,000-line answer of one task is about 40 % fewer bytes and half the decoding).
+ * LogLines is the lines of an answer as columns, in log order: line i is the i-th line of `texts`
+ * and the i-th entry of every other column, so an answer of 1,000 lines is a handful of values
+ * rather than 1,000 messages (no object, string or int64 per line for a client to decode).
+ * Every column holds exactly one entry per line; a reader refuses an answer whose columns
+ * disagree, or whose line names a source the answer lacks (`readLogLines` in @gantry/proto).
+ * What a line's source shares with the answer's other lines is in the answer's `sources`.
  *
- * @generated from message gantry.logs.v1.LogLine
+ * @generated from message gantry.logs.v1.LogLines
  */
-export declare type LogLine = Message<"gantry.logs.v1.LogLine"> & {
+export declare type LogLines = Message<"gantry.logs.v1.LogLines"> & {
   /**
-   * Opaque, stable position of this line: the cursor that continues after it.
+   * Each line's UTF-8 bytes followed by "\n" (a line never holds a "\n": a component's multi-line
+   * text is stored with U+2424 in its place): the stored line-block format.
    *
-   * @generated from field: string cursor = 1;
+   * @generated from field: bytes texts = 1;
    */
-  cursor: string;
+  texts: Uint8Array;
 
   /**
-   * @generated from field: int64 time_unix_micros = 2;
-   */
-  timeUnixMicros: bigint;
-
-  /**
-   * @generated from field: uint32 level = 11;
-   */
-  level: number;
-
-  /**
-   * @generated from field: string text = 12;
-   */
-  text: string;
-
-  /**
-   * Index of the line's source in the answer's `sources`.
+   * Each line's position (stream sequence × 65536 + index in its batch, < 2^53), a little-endian
+   * float64, 8 bytes a line. Its cursor is `g1.` + the position in base 36 (`logCursor`).
    *
-   * @generated from field: uint32 source = 13;
+   * @generated from field: bytes positions = 2;
    */
-  source: number;
+  positions: Uint8Array;
+
+  /**
+   * Each line's time, µs since the epoch (< 2^53), a little-endian float64, 8 bytes a line.
+   *
+   * @generated from field: bytes times_unix_micros = 3;
+   */
+  timesUnixMicros: Uint8Array;
+
+  /**
+   * Each line's level (pino's 10 … 60; 0 for task output).
+   *
+   * @generated from field: repeated uint32 levels = 4;
+   */
+  levels: number[];
+
+  /**
+   * Each line's source: its index in the answer's `sources`.
+   *
+   * @generated from field: repeated uint32 sources = 5;
+   */
+  sources: number[];
 };
 
 /**
- * Describes the message gantry.logs.v1.LogLine.
- * Use `create(LogLineSchema)` to create a new message.
+ * Describes the message gantry.logs.v1.LogLines.
+ * Use `create(LogLinesSchema)` to create a new message.
  */
-export declare const LogLineSchema: GenMessage<LogLine>;
+export declare const LogLinesSchema: GenMessage<LogLines>;
 
 /**
  * LogSource is where lines come from: one task's stream (its agent, app, instance, task,

@@ -41,12 +41,20 @@ test("an answer's lines read from its columns: text, position, cursor, time, lev
   assert.equal(none.count, 0);
 });
 
+test("a line starting with U+FEFF keeps it, first line of the answer included (not dropped as a byte order mark)", () => {
+  const texts = Buffer.from("\ufeffstarts with a BOM\n\ufeff\n");
+  const r = readLogLines(answer({ texts, positions: columnBytes(Float64Array.of(1, 2)), timesUnixMicros: columnBytes(Float64Array.of(0, 0)), levels: [0, 0], sources: [0, 0] }));
+  assert.deepEqual([r.text(0), r.text(1)], ["\ufeffstarts with a BOM", "\ufeff"]);
+});
+
 test("cursors: base 36 of the position behind g1., exact up to 2^53 and for int64 positions; anything else is not one", () => {
   for (const p of [0n, 35n, 65_536n, 2n ** 53n - 1n, 2n ** 63n - 1n]) {
     assert.equal(logCursorPosition(logCursor(p)), p);
     if (p < 2n ** 53n) assert.equal(logCursor(Number(p)), logCursor(p));
   }
   for (const bad of ["", "x", "g1.", "g1.ABC", "g2.abc", "g1.abc;drop", "g1.12345678901234"]) assert.equal(logCursorPosition(bad), undefined, bad);
+  // 13 digits reach past int64: such a cursor is refused here (InvalidArgument), not by PostgreSQL ("bigint out of range").
+  for (const beyond of [`g1.${(2n ** 63n).toString(36)}`, "g1.zzzzzzzzzzzzz"]) assert.equal(logCursorPosition(beyond), undefined, beyond);
   assert.throws(() => logCursor(-1), RangeError);
   assert.throws(() => logCursor(0.5), RangeError);
   assert.throws(() => logCursor(2 ** 53), RangeError);
@@ -65,4 +73,31 @@ test("a line naming a source the answer lacks, or columns that disagree, is an e
   assert.throws(() => readLogLines(answer(columns({ texts: block.subarray(0, block.length - 1) }))), /texts do not end with a newline/);
   assert.throws(() => readLogLines(answer(columns({ texts: Buffer.from("one\n") }))), /for 1 lines/);
   assert.throws(() => readLogLines(answer(undefined)), /2 sources come without lines/, "an older service's answer (lines as messages) is refused, not read as empty");
+});
+
+/** A protobuf field of wire type 2 (length-delimited), lengths below 128. */
+const field = (no: number, bytes: Uint8Array | string) => {
+  const value = typeof bytes === "string" ? Buffer.from(bytes) : bytes;
+  assert.ok(value.length < 128);
+  return Buffer.concat([Buffer.of((no << 3) | 2, value.length), value]);
+};
+
+test("an answer of a logs service from before issue 10 (lines as messages in field 1, with or without sources) is refused, not read as no line", () => {
+  // LogLine as it was: cursor = 1, text = 12 (and, before sources, task_id = 7 on the line itself).
+  const line = Buffer.concat([field(1, "g1.1ekg"), field(12, "hello")]);
+  const withSourceFields = Buffer.concat([line, field(7, "a")]);
+  const source = field(5, "a");
+  const olds = [
+    ["QueryLogsResponse", logsV1.QueryLogsResponseSchema, Buffer.concat([field(1, withSourceFields), field(2, "g1.1ekg")])],
+    ["QueryLogsResponse with sources", logsV1.QueryLogsResponseSchema, Buffer.concat([field(1, line), field(1, line), field(2, "g1.1ekh"), field(3, source)])],
+    ["FollowLogsResponse", logsV1.FollowLogsResponseSchema, field(1, withSourceFields)],
+    ["FollowLogsResponse with sources", logsV1.FollowLogsResponseSchema, Buffer.concat([field(1, line), field(1, line), field(2, source)])],
+  ] as const;
+  for (const [name, schema, bytes] of olds) {
+    const decoded = fromBinary(schema, bytes);
+    assert.equal(decoded.lines, undefined, name);
+    assert.throws(() => readLogLines(decoded), /lines come as messages \(field 1, before issue 10\).*another release/, name);
+  }
+  // An older service's answer holding no line has no field 1: read as no line, as it means.
+  assert.equal(readLogLines(fromBinary(logsV1.QueryLogsResponseSchema, field(2, "g1.1ekg"))).count, 0);
 });

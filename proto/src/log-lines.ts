@@ -6,7 +6,12 @@ import { logCursor } from "./log-cursor.ts";
 export interface LogLinesAnswer {
   lines?: LogLines | undefined;
   sources: readonly LogSource[];
+  /** The fields protobuf-es decoded but does not know (field 1: an older service's lines as messages). */
+  $unknown?: readonly { no: number }[] | undefined;
 }
+
+/** The field number both answers held their lines in until issue 10 (`repeated LogLine lines`, now reserved). */
+const OLD_LINES_FIELD = 1;
 
 const NEWLINE = 10;
 const NO_LINES = new Uint8Array(0);
@@ -20,9 +25,10 @@ const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
  * a slice of it).
  *
  * Invariants, checked once when made (the constructor throws an Error naming what is wrong): every
- * column holds one entry per line, and every line names a source the answer holds. An answer that
- * names sources but holds no `lines` is refused too: it is an older logs service's (lines as
- * messages), whose lines this client cannot read; no line is ever shown without its source.
+ * column holds one entry per line, and every line names a source the answer holds. An older logs
+ * service's answer (lines as messages in field 1, with or without sources) is refused too, never
+ * read as holding no line: this client cannot read its lines; no line is ever shown without its
+ * source.
  */
 export class LogLinesReader {
   /** How many lines the answer holds. */
@@ -42,6 +48,8 @@ export class LogLinesReader {
     const bad = (what: string) => new Error(`the logs service sent an answer whose ${what} (a logs service of another release? use a client of the cluster's release)`);
     const lines = answer.lines;
     this.sources = answer.sources;
+    const oldLines = answer.$unknown?.filter((field) => field.no === OLD_LINES_FIELD).length ?? 0;
+    if (oldLines > 0) throw bad(`${oldLines} lines come as messages (field 1, before issue 10)`);
     if (lines === undefined) {
       if (answer.sources.length > 0) throw bad(`${answer.sources.length} sources come without lines`);
       this.count = 0;

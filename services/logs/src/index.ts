@@ -4,4 +4,3 @@ export type { LogsOptions, RunningLogs } from "./start-logs.ts";
 export { compileLogsSettings, logsDatabaseUrlOf } from "./logs-options.ts";
 export type { LogsSettings } from "./logs-options.ts";
 export { dropLogsDatabase } from "./adapters/logs-database.postgres.ts";
-export { decodeCursor } from "./domain/log-position.ts";

@@ -1,7 +1,8 @@
 /**
  * The dcos-log v1 routes of a real gateway in front of a real logs service (PostgreSQL, NATS):
- * task and node ranges in text and NDJSON, 204/400/403, and an SSE stream resumed with
- * Last-Event-ID (only lines after it, none twice).
+ * task and node ranges in text and NDJSON, windows (skip_prev, skip_next, limit, read_reverse)
+ * with their X-Journal-Skip-* headers, 204/400/403, and an SSE stream resumed with Last-Event-ID
+ * (only lines after it, none twice).
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -44,7 +45,8 @@ before(async () => {
   await publish({ taskId: "web.t1", appId: "/web", stream: "stdout" }, ["one", "two", "three"]);
   await publish({ taskId: "web.t1", appId: "/web", stream: "stderr" }, ["oops"]);
   await publish({ component: "scheduler", stream: "log", level: 40 }, ["placement is slow"]);
-  await eventually("lines stored", () => logs.stats.lines >= 5, 10_000);
+  await publish({ taskId: "win.t1", appId: "/win", stream: "stdout" }, Array.from({ length: 10 }, (_, i) => `w${i + 1}`));
+  await eventually("lines stored", () => logs.stats.lines >= 15, 10_000);
 });
 
 after(async () => {
@@ -67,6 +69,34 @@ test("task range: last lines as text, every line as NDJSON, one stream by filter
   assert.equal(entries[0].fields.AGENT_ID, "agent-1");
   const stderr = await get(`${TASK}?filter=STREAM:stderr`, { accept: "application/json" });
   assert.deepEqual((await stderr.text()).trim().split("\n").map((l) => JSON.parse(l).fields.MESSAGE), ["oops"]);
+});
+
+test("range windows: skip_prev / skip_next then limit, read_reverse, and how far each actually skipped (X-Journal-Skip-*)", async () => {
+  // dcos-log moves back skip_prev lines from the end (or forward skip_next from the start), then
+  // reads at most `limit` lines forward; its headers say how many lines it actually moved over.
+  // read_reverse shows the same window newest first (as this gateway did before issue 10).
+  const window = async (query: string) => {
+    const r = await get(`${TASK.replace("web.t1", "win.t1")}?${query}`, { accept: "application/json" });
+    const body = await r.text();
+    return {
+      status: r.status,
+      lines: body === "" ? [] : body.trim().split("\n").map((l) => JSON.parse(l).fields.MESSAGE as string),
+      prev: r.headers.get("x-journal-skip-prev"),
+      next: r.headers.get("x-journal-skip-next"),
+    };
+  };
+  const cases: [string, { status: number; lines: string[]; prev: string; next: string }][] = [
+    ["skip_prev=5&limit=2", { status: 200, lines: ["w6", "w7"], prev: "5", next: "0" }],
+    ["skip_prev=5&limit=2&read_reverse=true", { status: 200, lines: ["w7", "w6"], prev: "5", next: "0" }],
+    ["skip_prev=3&limit=5&read_reverse=true", { status: 200, lines: ["w10", "w9", "w8"], prev: "3", next: "0" }],
+    ["skip_prev=15&limit=3", { status: 200, lines: ["w1", "w2", "w3"], prev: "10", next: "0" }],
+    ["skip_next=3&limit=4", { status: 200, lines: ["w4", "w5", "w6", "w7"], prev: "0", next: "3" }],
+    ["skip_next=3&limit=4&read_reverse=true", { status: 200, lines: ["w7", "w6", "w5", "w4"], prev: "0", next: "3" }],
+    ["skip_next=8&limit=5", { status: 200, lines: ["w9", "w10"], prev: "0", next: "8" }],
+    ["skip_next=12&limit=2", { status: 204, lines: [], prev: "0", next: "10" }],
+    ["limit=3&read_reverse=true", { status: 200, lines: ["w3", "w2", "w1"], prev: "0", next: "0" }],
+  ];
+  for (const [query, expected] of cases) assert.deepEqual(await window(query), expected, query);
 });
 
 test("node logs by component and level; 204 when nothing matches; 400 and 403", async () => {

@@ -56,9 +56,13 @@ export function registerLogsRoutes(app: FastifyInstance, backends: Backends): vo
     let lines: LogLinesReader;
     let from = 0;
     let to: number;
+    // What dcos-log's X-Journal-Skip-* say: how far back / forward it actually moved before reading
+    // (up to skip_prev / skip_next; less at the log's start or end), whatever `limit` then keeps.
+    let skippedPrev = 0;
     let skippedNext = 0;
     if (req.skipPrev > 0) {
       lines = readLogLines(await asRequestError(client().queryLogs({ filter: req.filter, cursor: req.cursor, skipPrev: Math.min(req.skipPrev, MAX_RANGE_LINES) }, callerMetadata(request))));
+      skippedPrev = lines.count;
       to = req.limit > 0 ? Math.min(req.limit, lines.count) : lines.count;
     } else {
       const limit = Math.min((req.limit || MAX_RANGE_LINES) + req.skipNext, MAX_RANGE_LINES);
@@ -67,7 +71,7 @@ export function registerLogsRoutes(app: FastifyInstance, backends: Backends): vo
       to = lines.count;
     }
     reply.header("cache-control", "no-cache").header("access-control-allow-origin", "*");
-    reply.header("x-journal-skip-prev", String(req.skipPrev > 0 ? to - from : 0)).header("x-journal-skip-next", String(skippedNext));
+    reply.header("x-journal-skip-prev", String(skippedPrev)).header("x-journal-skip-next", String(skippedNext));
     if (to === from) return reply.code(204).send();
     let body = "";
     if (req.readReverse) for (let i = to - 1; i >= from; i--) body += renderLogLine(lines, i, format);

@@ -4,8 +4,7 @@ import { logsV1, LOGS_STREAM, logsComponentSubject, logsTaskSubject } from "@gan
 import type { Bus } from "@gantry/platform/bus";
 import { positionOf } from "../domain/log-position.ts";
 import { matchesSource, type LogSelection } from "../domain/log-query.ts";
-import { chunkMayMatch, chunksOfBatch, lastPositionOf, lineCountOf, linesOfChunk, type LineRun } from "../domain/log-chunk.ts";
-import { unpackBlock } from "../domain/line-block.ts";
+import { chunkMayMatch, chunkPager, chunksOfBatch, lastPositionOf, lineCountOf, type LineRun } from "../domain/log-chunk.ts";
 import { storedThrough } from "./log-ingest.nats.ts";
 import type { LogStore } from "./log-store.postgres.ts";
 
@@ -81,14 +80,11 @@ export function* matchingPagesOf(seq: number, batch: logsV1.LogBatch, selection:
   let inPage = 0;
   for (const chunk of checked.chunks) {
     if (!chunkMayMatch(selection, chunk)) continue;
-    const block = unpackBlock(chunk);
-    let from = after;
-    for (;;) {
-      const run = linesOfChunk(chunk, selection, { ...(from === undefined ? {} : { after: from }), max: pageLines - inPage }, block);
-      if (run === undefined) break;
+    // One pass over the chunk's block for all its pages (each page resumes where the last stopped).
+    const next = chunkPager(chunk, selection, after);
+    for (let run = next(pageLines - inPage); run !== undefined; run = next(pageLines - inPage)) {
       page.push(run);
       inPage += run.positions.length;
-      from = BigInt(run.positions[run.positions.length - 1]!);
       if (inPage === pageLines) {
         yield page;
         page = [];

@@ -1,3 +1,8 @@
+/**
+ * QueryLogs / FollowLogs answers encoded by hand, straight from the LineRuns of a query or a
+ * follow page. Not with @gantry/platform's encodeFields, which copies parts already encoded: the
+ * float64 and varint columns are written in place, into the one exactly sized buffer of the answer.
+ */
 import type { logsV1 } from "@gantry/proto";
 import { EncodedMessage, lengthDelimitedSize, varintSize, writeLengthDelimitedHeader, writeVarint } from "@gantry/platform";
 import type { LineSource } from "../domain/log-query.ts";

@@ -39,7 +39,8 @@ const PAST_EVERY_POSITION = 2n ** 62n;
  * checked batches (one binary COPY per group of batches; a redelivered batch's chunks are found
  * by their first position and skipped, so across crashes no line is stored twice and,
  * acknowledging only after commit, none is lost) and the range queries of the API, which read
- * chunks in position order and decode only the lines they return.
+ * chunks in position order, unpack their blocks and copy the bytes of the lines they return (no
+ * string per line; a text filter decodes the lines it checks).
  */
 export class LogStore {
   readonly #pool: pg.Pool;

@@ -22,7 +22,8 @@ const ZSTD_LEVEL = 1;
 /** The most bytes a block may unpack to (a chunk is at most a few MiB; more is a corrupt or hostile one). */
 export const MAX_BLOCK_BYTES = 32 * 1024 * 1024;
 
-const NEWLINE = 10;
+/** The byte that ends each line of a block (`\n`). */
+export const NEWLINE = 10;
 /** What a line break inside a text (a component's multi-line message) is stored as: U+2424 SYMBOL FOR NEWLINE. */
 export const NEWLINE_STAND_IN = "\u2424";
 
@@ -85,7 +86,8 @@ export function spanOfLines(block: Buffer, count: number, from: number, to: numb
 
 /**
  * Lines [from, to) of a block of `count` lines, decoded (invalid UTF-8 becomes U+FFFD). Only the
- * bytes of those lines are decoded.
+ * bytes of those lines are decoded. Used by tests only (services answer with the block's bytes,
+ * never a string per line): they read what was shipped or stored with it.
  */
 export function linesOfBlock(block: Buffer, count: number, from = 0, to = count): string[] {
   if (from >= to) return [];

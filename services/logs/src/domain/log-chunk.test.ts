@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { logsV1 } from "@gantry/proto";
 import { BLOCK_CODEC, blockOfTexts, countLines, linesOfBlock, MAX_BLOCK_BYTES, packBlock, unpackBlock } from "./line-block.ts";
-import { chunkMayMatch, chunksOfBatch, linesOfChunk, type LineRun, type LogChunkRecord } from "./log-chunk.ts";
+import { chunkMayMatch, chunkPager, chunksOfBatch, linesOfChunk, type LineRun, type LogChunkRecord } from "./log-chunk.ts";
 import { positionOf } from "./log-position.ts";
 
 const block = (lines: string[]) => Buffer.from(lines.map((l) => `${l}\n`).join(""));
@@ -134,6 +134,36 @@ test("lines are filtered one by one only where the chunk's ranges do not settle 
   assert.deepEqual(linesOf(linesOfChunk(c, { minLevel: 40 }, { max: 1 })), [["Boom", Number(c.firstPos) + 1, 20, 50]]);
   assert.equal(linesOfChunk(c, { minLevel: 40 }, { max: 10 })!.texts.length, 1, "consecutive matches: one slice");
   assert.equal(linesOfChunk(c, { text: "o" }, { max: 10 })!.texts.length, 2, "Boom and bóom again, not end: two slices");
+});
+
+test("a chunk read a page at a time: every matching line once, in order, the block scanned once however many pages", () => {
+  const lines = Array.from({ length: 3_000 }, (_, i) => (i % 2 === 0 ? `even ${i}` : `odd ${i}`));
+  const c = chunk(lines);
+  const after = c.firstPos + 9n;
+  for (const [selection, matches] of [[{}, () => true], [{ text: "EVEN" }, (i: number) => i % 2 === 0]] as const) {
+    const expected = lines.flatMap((text, i) => (i > 9 && matches(i) ? [`${text}@${i}`] : []));
+    // The block, counting the newlines looked for (each indexOf or lastIndexOf call finds one).
+    let scans = 0;
+    const block = unpackBlock(c);
+    const counted = Object.assign(block, {
+      indexOf: (...args: Parameters<Buffer["indexOf"]>) => (scans++, Buffer.prototype.indexOf.apply(block, args)),
+      lastIndexOf: (...args: Parameters<Buffer["lastIndexOf"]>) => (scans++, Buffer.prototype.lastIndexOf.apply(block, args)),
+    });
+    const next = chunkPager(c, selection, after, counted);
+    const got: string[] = [];
+    let pages = 0;
+    for (let run = next(7); run !== undefined; run = next(7)) {
+      assert.ok(run.positions.length <= 7);
+      got.push(...linesOf(run).map(([text, position]) => `${text}@${position - Number(c.firstPos)}`));
+      pages++;
+    }
+    assert.deepEqual(got, expected, JSON.stringify(selection));
+    assert.equal(pages, Math.ceil(expected.length / 7));
+    // Finding where line 10 starts (11 newlines from the start), then one newline per line examined.
+    assert.ok(scans <= lines.length + pages, `${scans} newline scans for ${lines.length} lines in ${pages} pages`);
+  }
+  assert.equal(chunkPager(c, {}, c.firstPos + 2_999n)(10), undefined, "nothing after the last line");
+  assert.equal(chunkPager(c, { text: "nothing" }, undefined)(10), undefined);
 });
 
 test("a chunk may match a selection when its metadata does and its ranges meet the selection's", () => {

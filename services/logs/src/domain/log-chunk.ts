@@ -1,5 +1,5 @@
 import type { logsV1 } from "@gantry/proto";
-import { BLOCK_CODEC, blockOfTexts, countLines, packBlock, spanOfLines, unpackBlock, type BlockCodecNumber } from "./line-block.ts";
+import { BLOCK_CODEC, blockOfTexts, countLines, NEWLINE, packBlock, spanOfLines, unpackBlock, type BlockCodecNumber } from "./line-block.ts";
 import { LINES_PER_BATCH_LIMIT, positionOf } from "./log-position.ts";
 import { matchesSelection, matchesSource, type LineSource, type LogSelection } from "./log-query.ts";
 
@@ -60,8 +60,6 @@ export function lastPositionOf(runs: readonly LineRun[]): bigint | undefined {
 
 /** The largest whole number a float64 holds exactly: answers carry positions and times as float64s. */
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
-/** The end of each line in a line block. */
-const NEWLINE = 10;
 
 /** The chunks of a batch, or why the batch cannot be stored (it is parked then). */
 export type BatchChunks = { ok: true; chunks: LogChunkRecord[]; lines: number } | { ok: false; reason: string };
@@ -171,59 +169,42 @@ function sourceOf(c: LineSource): LineSource {
  * The lines of a chunk that match `selection` (metadata, level, time, text) with `after < pos ≤
  * upTo`, at most `max`: the oldest such lines or, with `newestFirst`, the newest; either way as one
  * run in position order (undefined when none). Without a line-level filter the run's texts are one
- * slice of the block; with one, lines are checked one by one (a text filter decodes each line in
- * the bounds). `block` is the chunk's unpacked block, when the caller has it already. Throws when
- * the block does not unpack (never for a chunk chunksOfBatch checked), and rather than answer a
- * rounded position when one reaches 2^53 (a stream sequence of 2^37, ≈ 137 billion batches).
+ * slice of the block; with one, lines are checked one by one, the oldest first stopping at the
+ * `max`-th match (a text filter decodes each line it checks). `block` is the chunk's unpacked
+ * block, when the caller has it already. Throws when the block does not unpack (never for a chunk
+ * chunksOfBatch checked), and rather than answer a rounded position when one reaches 2^53 (a
+ * stream sequence of 2^37, ≈ 137 billion batches).
  */
 export function linesOfChunk(chunk: LogChunkRecord, selection: LogSelection, bounds: { after?: bigint; upTo?: bigint; newestFirst?: boolean; max: number }, block?: Buffer): LineRun | undefined {
-  let from = 0;
-  let to = chunk.lineCount;
-  if (bounds.after !== undefined && bounds.after >= chunk.firstPos) from = Math.min(to, Number(bounds.after - chunk.firstPos) + 1);
-  if (bounds.upTo !== undefined && bounds.upTo < chunk.firstPos + BigInt(to)) to = Math.max(from, Number(bounds.upTo - chunk.firstPos) + 1);
-  if (from >= to || bounds.max <= 0) return undefined;
-  const s = selection;
-  const perLine = s.text !== undefined || (s.minLevel !== undefined && chunk.minLevel < s.minLevel) || (s.sinceMicros !== undefined && chunk.firstMicros < s.sinceMicros) || (s.untilMicros !== undefined && chunk.lastMicros >= s.untilMicros);
-  if (!perLine && to - from > bounds.max) {
-    if (bounds.newestFirst) from = to - bounds.max;
-    else to = from + bounds.max;
-  }
-  if (chunk.firstPos + BigInt(chunk.lineCount - 1) > MAX_EXACT) throw new Error(`position ${chunk.firstPos} is past 2^53: answers carry positions as float64s`);
+  const range = linesInBounds(chunk, bounds);
+  if (range === undefined || bounds.max <= 0) return undefined;
+  checkExact(chunk);
   const lines = block ?? unpackBlock(chunk);
-  const run: LineRun = { source: sourceOf(chunk), texts: [], positions: [], times: [], levels: [] };
-  const firstPos = Number(chunk.firstPos);
-  const firstTime = Number(chunk.firstMicros);
-  const add = (i: number) => {
-    run.positions.push(firstPos + i);
-    run.times.push(chunk.times ? Number(chunk.times[i]!) : firstTime);
-    run.levels.push(chunk.levels ? chunk.levels[i]! : chunk.minLevel);
-  };
+  const s = selection;
+  const perLine = checksEachLine(s, chunk);
+  const source = sourceOf(chunk);
+  const to = range.to;
+  let from = range.from;
+  if (!bounds.newestFirst) return scanForward(chunk, s, perLine, source, lines, from, spanOfLines(lines, chunk.lineCount, from, from + 1).start, to, bounds.max).run;
+  if (!perLine && to - from > bounds.max) from = to - bounds.max;
+  const run: LineRun = { source, texts: [], positions: [], times: [], levels: [] };
   const span = spanOfLines(lines, chunk.lineCount, from, to);
   if (!perLine) {
     run.texts.push(lines.subarray(span.start, span.end));
-    for (let i = from; i < to; i++) add(i);
+    addLines(run, chunk, from, to);
     return run;
   }
   // Where each line in the bounds starts (entry to - from: past the last one's `\n`).
   const starts = new Array<number>(to - from + 1);
   starts[0] = span.start;
   for (let k = 1; k <= to - from; k++) starts[k] = lines.indexOf(NEWLINE, starts[k - 1]!) + 1;
-  const matches = (i: number) => {
-    const k = i - from;
-    const text = s.text === undefined ? "" : lines.toString("utf8", starts[k]!, starts[k + 1]! - 1);
-    return matchesSelection(s, { source: run.source, level: chunk.levels ? chunk.levels[i]! : chunk.minLevel, timeMicros: chunk.times ? chunk.times[i]! : chunk.firstMicros, text });
-  };
   const chosen: number[] = [];
-  if (bounds.newestFirst) {
-    for (let i = to - 1; i >= from && chosen.length < bounds.max; i--) if (matches(i)) chosen.push(i);
-    chosen.reverse();
-  } else {
-    for (let i = from; i < to && chosen.length < bounds.max; i++) if (matches(i)) chosen.push(i);
-  }
+  for (let i = to - 1; i >= from && chosen.length < bounds.max; i--) if (lineMatches(s, chunk, source, i, lines, starts[i - from]!, starts[i - from + 1]! - 1)) chosen.push(i);
+  chosen.reverse();
   if (chosen.length === 0) return undefined;
   let piece: { start: number; end: number } | undefined;
   for (const i of chosen) {
-    add(i);
+    addLine(run, chunk, i);
     const start = starts[i - from]!;
     const end = starts[i - from + 1]!;
     if (piece !== undefined && piece.end === start) piece.end = end;
@@ -234,4 +215,100 @@ export function linesOfChunk(chunk: LogChunkRecord, selection: LogSelection, bou
   }
   run.texts.push(lines.subarray(piece!.start, piece!.end));
   return run;
+}
+
+/**
+ * A chunk's lines that match `selection` after position `after`, read a page at a time (follow
+ * pages a live batch of up to 65,535 lines): each call returns the next run of at most `max` of
+ * them, in position order, or undefined when none is left. Each call's scan starts at the byte
+ * where the previous one stopped, so a call costs the lines it examines and the whole chunk one
+ * pass over its block, however many pages. Throws as linesOfChunk does.
+ */
+export function chunkPager(chunk: LogChunkRecord, selection: LogSelection, after: bigint | undefined, block?: Buffer): (max: number) => LineRun | undefined {
+  const range = linesInBounds(chunk, after === undefined ? {} : { after });
+  if (range === undefined) return () => undefined;
+  checkExact(chunk);
+  const perLine = checksEachLine(selection, chunk);
+  const source = sourceOf(chunk);
+  let lines = block;
+  let line = range.from;
+  let byte: number | undefined; // where line `line` starts in `lines`
+  return (max) => {
+    if (line >= range.to || max <= 0) return undefined;
+    lines ??= unpackBlock(chunk);
+    byte ??= spanOfLines(lines, chunk.lineCount, line, line + 1).start;
+    const scan = scanForward(chunk, selection, perLine, source, lines, line, byte, range.to, max);
+    line = scan.line;
+    byte = scan.byte;
+    return scan.run;
+  };
+}
+
+/** The chunk's lines [from, to) within `after < pos ≤ upTo`; undefined when none is. */
+function linesInBounds(chunk: LogChunkRecord, bounds: { after?: bigint; upTo?: bigint }): { from: number; to: number } | undefined {
+  let from = 0;
+  let to = chunk.lineCount;
+  if (bounds.after !== undefined && bounds.after >= chunk.firstPos) from = Math.min(to, Number(bounds.after - chunk.firstPos) + 1);
+  if (bounds.upTo !== undefined && bounds.upTo < chunk.firstPos + BigInt(to)) to = Math.max(from, Number(bounds.upTo - chunk.firstPos) + 1);
+  return from < to ? { from, to } : undefined;
+}
+
+function checkExact(chunk: LogChunkRecord): void {
+  if (chunk.firstPos + BigInt(chunk.lineCount - 1) > MAX_EXACT) throw new Error(`position ${chunk.firstPos} is past 2^53: answers carry positions as float64s`);
+}
+
+/** Whether the chunk's lines must be checked one by one: its ranges do not settle the selection's level, time or text. */
+function checksEachLine(s: LogSelection, chunk: LogChunkRecord): boolean {
+  return s.text !== undefined || (s.minLevel !== undefined && chunk.minLevel < s.minLevel) || (s.sinceMicros !== undefined && chunk.firstMicros < s.sinceMicros) || (s.untilMicros !== undefined && chunk.lastMicros >= s.untilMicros);
+}
+
+/** Adds lines [from, to) of the chunk to the run's columns. */
+function addLines(run: LineRun, chunk: LogChunkRecord, from: number, to: number): void {
+  const firstPos = Number(chunk.firstPos);
+  const firstTime = Number(chunk.firstMicros);
+  for (let i = from; i < to; i++) {
+    run.positions.push(firstPos + i);
+    run.times.push(chunk.times ? Number(chunk.times[i]!) : firstTime);
+    run.levels.push(chunk.levels ? chunk.levels[i]! : chunk.minLevel);
+  }
+}
+
+const addLine = (run: LineRun, chunk: LogChunkRecord, i: number) => addLines(run, chunk, i, i + 1);
+
+/** Whether line `i`, bytes [start, newline) of the block, matches (its text is decoded only for a text filter). */
+function lineMatches(s: LogSelection, chunk: LogChunkRecord, source: LineSource, i: number, lines: Buffer, start: number, newline: number): boolean {
+  const text = s.text === undefined ? "" : lines.toString("utf8", start, newline);
+  return matchesSelection(s, { source, level: chunk.levels ? chunk.levels[i]! : chunk.minLevel, timeMicros: chunk.times ? chunk.times[i]! : chunk.firstMicros, text });
+}
+
+/**
+ * The oldest lines of [from, to) that match, at most `max`, as a run (undefined when none), line
+ * `from` starting at byte `byte`; and where the scan stopped: the line after the last one it
+ * examined and the byte it starts at. Only the lines examined are scanned: one `indexOf` each.
+ */
+function scanForward(chunk: LogChunkRecord, s: LogSelection, perLine: boolean, source: LineSource, lines: Buffer, from: number, byte: number, to: number, max: number): { run: LineRun | undefined; line: number; byte: number } {
+  const run: LineRun = { source, texts: [], positions: [], times: [], levels: [] };
+  let at = byte;
+  let i = from;
+  if (!perLine) {
+    const end = Math.min(to, from + max);
+    addLines(run, chunk, from, end);
+    for (; i < end; i++) at = lines.indexOf(NEWLINE, at) + 1;
+    run.texts.push(lines.subarray(byte, at));
+    return { run, line: i, byte: at };
+  }
+  let piece = -1; // where the current slice of consecutive matches starts
+  for (; i < to && run.positions.length < max; i++) {
+    const newline = lines.indexOf(NEWLINE, at);
+    if (lineMatches(s, chunk, source, i, lines, at, newline)) {
+      addLine(run, chunk, i);
+      if (piece < 0) piece = at;
+    } else if (piece >= 0) {
+      run.texts.push(lines.subarray(piece, at));
+      piece = -1;
+    }
+    at = newline + 1;
+  }
+  if (piece >= 0) run.texts.push(lines.subarray(piece, at));
+  return { run: run.positions.length > 0 ? run : undefined, line: i, byte: at };
 }

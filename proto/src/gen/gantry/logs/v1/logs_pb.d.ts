@@ -148,6 +148,7 @@ export declare type QueryLogsResponse = Message<"gantry.logs.v1.QueryLogsRespons
 
   /**
    * The lines, as columns; absent when there is none.
+   * Named as field 1 was: safe only because binary gRPC is these answers' one wire form (no JSON).
    *
    * @generated from field: gantry.logs.v1.LogLines lines = 4;
    */
@@ -207,6 +208,7 @@ export declare type FollowLogsResponse = Message<"gantry.logs.v1.FollowLogsRespo
 
   /**
    * The lines, as columns; absent when there is none.
+   * Named as field 1 was: safe only because binary gRPC is these answers' one wire form (no JSON).
    *
    * @generated from field: gantry.logs.v1.LogLines lines = 3;
    */

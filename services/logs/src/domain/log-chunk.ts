@@ -202,18 +202,12 @@ export function linesOfChunk(chunk: LogChunkRecord, selection: LogSelection, bou
   for (let i = to - 1; i >= from && chosen.length < bounds.max; i--) if (lineMatches(s, chunk, source, i, lines, starts[i - from]!, starts[i - from + 1]! - 1)) chosen.push(i);
   chosen.reverse();
   if (chosen.length === 0) return undefined;
-  let piece: { start: number; end: number } | undefined;
+  const slices = new MatchedSlices(lines, run.texts);
   for (const i of chosen) {
     addLine(run, chunk, i);
-    const start = starts[i - from]!;
-    const end = starts[i - from + 1]!;
-    if (piece !== undefined && piece.end === start) piece.end = end;
-    else {
-      if (piece !== undefined) run.texts.push(lines.subarray(piece.start, piece.end));
-      piece = { start, end };
-    }
+    slices.add(starts[i - from]!, starts[i - from + 1]!);
   }
-  run.texts.push(lines.subarray(piece!.start, piece!.end));
+  slices.flush();
   return run;
 }
 
@@ -297,18 +291,44 @@ function scanForward(chunk: LogChunkRecord, s: LogSelection, perLine: boolean, s
     run.texts.push(lines.subarray(byte, at));
     return { run, line: i, byte: at };
   }
-  let piece = -1; // where the current slice of consecutive matches starts
+  const slices = new MatchedSlices(lines, run.texts);
   for (; i < to && run.positions.length < max; i++) {
     const newline = lines.indexOf(NEWLINE, at);
     if (lineMatches(s, chunk, source, i, lines, at, newline)) {
       addLine(run, chunk, i);
-      if (piece < 0) piece = at;
-    } else if (piece >= 0) {
-      run.texts.push(lines.subarray(piece, at));
-      piece = -1;
+      slices.add(at, newline + 1);
     }
     at = newline + 1;
   }
-  if (piece >= 0) run.texts.push(lines.subarray(piece, at));
+  slices.flush();
   return { run: run.positions.length > 0 ? run : undefined, line: i, byte: at };
+}
+
+/** The texts of a run's matched lines as slices of the block: one slice per stretch of consecutive lines (nothing allocated per line). */
+class MatchedSlices {
+  #start = -1;
+  #end = -1;
+
+  readonly #block: Buffer;
+  readonly #into: Uint8Array[];
+
+  constructor(block: Buffer, into: Uint8Array[]) {
+    this.#block = block;
+    this.#into = into;
+  }
+
+  /** Adds a line's bytes [start, end) (its "\n" included), to the current slice when they follow it. */
+  add(start: number, end: number): void {
+    if (start !== this.#end) {
+      this.flush();
+      this.#start = start;
+    }
+    this.#end = end;
+  }
+
+  /** Ends the current slice. */
+  flush(): void {
+    if (this.#start >= 0) this.#into.push(this.#block.subarray(this.#start, this.#end));
+    this.#start = this.#end = -1;
+  }
 }

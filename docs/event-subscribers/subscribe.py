@@ -4,7 +4,8 @@
     subscribe.py [--nats nats://127.0.0.1:4222] [--cluster gantry] [--subject 'events.>']
                  [--after SEQUENCE] [--count N]
 
-Prints one JSON object per line and per event, in commit order:
+Says "following <stream> (<subject>)" on stderr once its consumer exists (events from then on are
+all delivered), then prints one JSON object per line and per event, in commit order:
     {"sequence": 42, "subject": "gantry.events.app.AppCreated", "type": "AppCreated",
      "streamId": "app-/web", "streamVersion": 1, "globalPosition": "42", "data": {...}}
 
@@ -80,6 +81,8 @@ def main() -> int:
                 answer = json.loads(body)
                 if "error" in answer:
                     raise SystemExit(f"cannot follow {stream}: {answer['error'].get('description')}")
+                # On stderr (stdout holds only events): from here on, no event is missed.
+                print(f"following {stream} ({config['filter_subject']})", file=sys.stderr, flush=True)
                 continue
             if not reply.startswith("$JS.ACK."):
                 continue  # a status message (heartbeat, flow control): none are asked for here

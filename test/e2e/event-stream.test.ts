@@ -122,12 +122,17 @@ async function pythonSubscriber(args: string[], count: number, started?: () => P
   const child = spawn("python3", [SUBSCRIBER, "--nats", infrastructureUrls().natsUrl, "--cluster", cluster.cluster, "--count", String(count), ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
+  let following: () => void = () => {};
+  const followed = new Promise<void>((resolve) => (following = resolve));
   child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+  child.stderr.on("data", (b: Buffer) => {
+    stderr += b.toString();
+    if (stderr.includes("following ")) following();
+  });
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
   try {
-    // The consumer exists once the script has run a moment; events made before it are not its.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Events made before its consumer exists are not its: act once it says it follows.
+    await within("the subscriber to say it follows the stream", Promise.race([followed, exited.then((code) => assert.fail(`the subscriber exited (${code}) before following: ${stderr}`))]), 30_000);
     await started?.();
     const code = await within(`the subscriber to print ${count} events`, exited, 30_000);
     assert.equal(code, 0, stderr);

@@ -6,7 +6,8 @@
  * that runs, events are appended to the event log and the relay's lag is measured. Then follow
  * latency (a line written to a task's file → a FollowLogs client has it) and the last 1,000 lines
  * of a task (QueryLogs skip_prev=1000, from a client process of its own: tail-client.process.ts)
- * are measured. Fresh databases and cluster names, dropped at the end; synchronous_commit=on (the
+ * are measured: with the service's block cache as deployed (the same 8 tasks asked again and again
+ * are answered from it), then from a restarted service without one (`tail1000UncachedP99Ms`). Fresh databases and cluster names, dropped at the end; synchronous_commit=on (the
  * run refuses otherwise). The machine is shared: figures are from a loaded machine. Prints figures, then one JSON line last:
  *
  *   npm run bench:logs      (node bench/logs/logs.bench.ts; LOGS_BENCH_LINES to change the volume, default 2,000,000,
@@ -29,7 +30,7 @@ const TOTAL_LINES = Number(process.env.LOGS_BENCH_LINES ?? 2_000_000);
 const LINE_BYTES = 110;
 const RELAY_EVENTS_PER_SEC = 100;
 const FOLLOW_SAMPLES = 200;
-const TAIL_SAMPLES = 200;
+const TAIL_SAMPLES = 1_000;
 const TAIL_WARMUP = 20;
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -70,7 +71,9 @@ async function main(): Promise<void> {
   const bus = await connectBus(natsUrl, cluster.names, "logs-bench");
   const workDir = mkdtempSync(path.join(tmpdir(), "gantry-logs-bench-"));
   const port = await freePort();
-  const logs = startServiceProcess("logs", "services/logs/src/main.ts", ["--port", String(port)], { DATABASE_URL: db.url, LOGS_DATABASE_URL: logsUrl, NATS_URL: natsUrl, GANTRY_CLUSTER: cluster.names.cluster, GANTRY_AUTH_KEY: key.toString("base64"), GANTRY_LOG_LEVEL: "info", GANTRY_LOGS_INGEST_REPORT_MS: "2000", ...(process.env.LOGS_BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.LOGS_BENCH_SERVICE_NODE_OPTIONS } : {}) });
+  const startLogsService = (env: Record<string, string> = {}) =>
+    startServiceProcess("logs", "services/logs/src/main.ts", ["--port", String(port)], { DATABASE_URL: db.url, LOGS_DATABASE_URL: logsUrl, NATS_URL: natsUrl, GANTRY_CLUSTER: cluster.names.cluster, GANTRY_AUTH_KEY: key.toString("base64"), GANTRY_LOG_LEVEL: "info", GANTRY_LOGS_INGEST_REPORT_MS: "2000", ...(process.env.LOGS_BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.LOGS_BENCH_SERVICE_NODE_OPTIONS } : {}), ...env });
+  let logs = startLogsService();
   const logger = createLogger("logs-bench", { level: "warn" });
   const relayAbort = new AbortController();
   const cleanup: (() => Promise<void>)[] = [];
@@ -106,16 +109,19 @@ async function main(): Promise<void> {
 
     const client = createGrpcClient(logsV1.LogsService, `127.0.0.1:${port}`, { token, deadlineMs: 30_000 });
     cleanup.push(async () => client.close());
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        await client.queryLogs({ limit: 1 });
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`the logs service did not start: ${String(err)}\n${logs.output()}`);
-        await sleep(250);
+    const serving = async () => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          await client.queryLogs({ limit: 1 });
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) throw new Error(`the logs service did not start: ${String(err)}\n${logs.output()}`);
+          await sleep(250);
+        }
       }
-    }
+    };
+    await serving();
 
     // Sandboxes: one per task, output written before the shippers start (they ship as fast as they can).
     const perTask = Math.floor(TOTAL_LINES / (AGENTS * TASKS_PER_AGENT));
@@ -230,8 +236,17 @@ async function main(): Promise<void> {
 
     // The last 1,000 lines of a task, in steady state, from a client process of its own (as a real
     // client is: in this process, or a worker thread of it, this heap's collections paused it).
-    const tailMs = await runTailClient({ target: `127.0.0.1:${port}`, token, taskIds: tasks.map((t) => t.taskId), samples: TAIL_SAMPLES, warmup: TAIL_WARMUP });
-    console.log(`tail 1000:     p50 ${p50(tailMs).toFixed(1)} ms, p99 ${p99(tailMs).toFixed(1)} ms (${TAIL_SAMPLES} QueryLogs skip_prev=1000 over gRPC, after ${TAIL_WARMUP} untimed)`);
+    // The same 8 tasks over and over: after the warm-up their newest chunks are in the service's
+    // block cache (64 MiB, as deployed). Then again from a service without one: every call reads
+    // and unpacks its blocks from PostgreSQL, as the first read of a task does.
+    const tailOptions = { target: `127.0.0.1:${port}`, token, taskIds: tasks.map((t) => t.taskId), samples: TAIL_SAMPLES, warmup: TAIL_WARMUP };
+    const tailMs = await runTailClient(tailOptions);
+    console.log(`tail 1000:     p50 ${p50(tailMs).toFixed(1)} ms, p99 ${p99(tailMs).toFixed(1)} ms (${TAIL_SAMPLES} QueryLogs skip_prev=1000 over gRPC, after ${TAIL_WARMUP} untimed; block cache on)`);
+    await logs.stop(5_000);
+    logs = startLogsService({ GANTRY_LOGS_BLOCK_CACHE_MB: "0" });
+    await serving();
+    const uncachedMs = await runTailClient(tailOptions);
+    console.log(`  uncached:    p50 ${p50(uncachedMs).toFixed(1)} ms, p99 ${p99(uncachedMs).toFixed(1)} ms (the same from a service without a block cache: blocks read from PostgreSQL each call)`);
 
     const ldb = new pg.Client({ connectionString: logsUrl });
     await ldb.connect();
@@ -241,7 +256,7 @@ async function main(): Promise<void> {
     const bytesPerLineStored = Number(size.rows[0].bytes) / Number(count.rows[0].n);
     console.log(`storage:       ${bytesPerLineStored.toFixed(0)} bytes per line (table + indexes + TOAST, ${fmt(Number(count.rows[0].n))} lines in ${fmt(Number(count.rows[0].chunks))} chunks)`);
 
-    console.log(JSON.stringify({ bench: "logs", ingestLinesPerSec: Math.round(ingestLinesPerSec), followLatencyP99Ms: Number(p99(followLags).toFixed(1)), tail1000P99Ms: Number(p99(tailMs).toFixed(1)), relayLagP99Ms: Number(p99(relayLags).toFixed(1)), bytesPerLineStored: Math.round(bytesPerLineStored) }));
+    console.log(JSON.stringify({ bench: "logs", ingestLinesPerSec: Math.round(ingestLinesPerSec), followLatencyP99Ms: Number(p99(followLags).toFixed(1)), tail1000P99Ms: Number(p99(tailMs).toFixed(1)), tail1000UncachedP99Ms: Number(p99(uncachedMs).toFixed(1)), relayLagP99Ms: Number(p99(relayLags).toFixed(1)), bytesPerLineStored: Math.round(bytesPerLineStored) }));
   } finally {
     await logs.stop(5_000);
     for (const c of cleanup.reverse()) await c().catch(() => undefined);

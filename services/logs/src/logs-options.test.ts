@@ -18,3 +18,12 @@ test("bad durations name the flag", () => {
   assert.throws(() => compileLogsSettings(["--partition-interval", "30s"], "postgres://h/g", {}), /--partition-interval "30s"/);
   assert.equal(logsDatabaseUrlOf("postgres://u@h:5432/"), "postgres://u@h:5432/postgres_logs");
 });
+
+test("the block cache size is whole MiB, 64 unless set; a bad one names the flag", () => {
+  assert.equal(compileLogsSettings([], "postgres://h/g", {}).settings.blockCacheBytes, 64 * 1024 * 1024);
+  const { settings, rest } = compileLogsSettings(["--block-cache-mb", "0", "--port", "1"], "postgres://h/g", {});
+  assert.equal(settings.blockCacheBytes, 0);
+  assert.deepEqual(rest, ["--port", "1"]);
+  assert.equal(compileLogsSettings([], "postgres://h/g", { GANTRY_LOGS_BLOCK_CACHE_MB: "256" }).settings.blockCacheBytes, 256 * 1024 * 1024);
+  for (const bad of ["-1", "1.5", "64MiB", ""]) assert.throws(() => compileLogsSettings([`--block-cache-mb=${bad}`], "postgres://h/g", {}), /--block-cache-mb ".*" must be a whole number of MiB/);
+});

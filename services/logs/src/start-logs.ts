@@ -6,6 +6,7 @@ import { LogStore } from "./adapters/log-store.postgres.ts";
 import { startIngest, type IngestStats } from "./adapters/log-ingest.nats.ts";
 import { logsService } from "./adapters/logs.grpc.ts";
 import type { LogsSettings } from "./logs-options.ts";
+import { BlockCache } from "./domain/block-cache.ts";
 import { startComponentLogShipping, type ComponentLogShipping } from "./shipping/component-log-shipper.ts";
 
 /** What the logs service needs, compiled by the caller (main.ts or `gantry up`). */
@@ -43,7 +44,7 @@ export async function startLogs(options: LogsOptions): Promise<RunningLogs> {
   try {
     const partitions = new PartitionKeeper(database.pool, settings.partitions, logger);
     await partitions.maintain(Date.now());
-    const store = new LogStore(database.pool, partitions);
+    const store = new LogStore(database.pool, partitions, new BlockCache(settings.blockCacheBytes));
     timer = setInterval(() => {
       partitions.maintain(Date.now()).catch((err) => logger.warn({ err }, "log partition maintenance failed; will retry"));
     }, settings.maintenanceEveryMs);

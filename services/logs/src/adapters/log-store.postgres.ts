@@ -3,8 +3,9 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import copyStreams from "pg-copy-streams";
-import { linesOfChunk, type LineRun, type LogChunkRecord } from "../domain/log-chunk.ts";
-import type { BlockCodecNumber } from "../domain/line-block.ts";
+import { linesOfChunk, sourceOf, type LineRun, type LogChunkRecord } from "../domain/log-chunk.ts";
+import type { BlockCache } from "../domain/block-cache.ts";
+import { unpackBlock, type BlockCodecNumber } from "../domain/line-block.ts";
 import { LINES_PER_BATCH_LIMIT } from "../domain/log-position.ts";
 import type { LogQuery, LogSelection } from "../domain/log-query.ts";
 import { CHUNK_COPY_SQL, chunkCopyData } from "./chunk-copy.postgres.ts";
@@ -45,12 +46,14 @@ const PAST_EVERY_POSITION = 2n ** 62n;
 export class LogStore {
   readonly #pool: pg.Pool;
   readonly #partitions: PartitionKeeper;
+  readonly #blocks: BlockCache;
   /** Task id → app id, oldest first (the first entry is dropped when full). */
   readonly #appOfTask = new Map<string, string>();
 
-  constructor(pool: pg.Pool, partitions: PartitionKeeper) {
+  constructor(pool: pg.Pool, partitions: PartitionKeeper, blocks: BlockCache) {
     this.#pool = pool;
     this.#partitions = partitions;
+    this.#blocks = blocks;
   }
 
   /** Stores batches with one COPY; resolves once committed. Throws when PostgreSQL fails (nothing of the call is stored then). */
@@ -78,7 +81,7 @@ export class LogStore {
     // one meanwhile, the unique index fails this COPY and the caller retries (then finds it).
     // With the chunks' last times too (the partition key): only the partitions they land in are probed.
     const { rows: found } = await this.#pool.query<{ fp: string }>(
-      prepared("SELECT first_pos::text AS fp FROM log_chunks WHERE first_pos = ANY($1::int8[]) AND last_time = ANY(ARRAY(SELECT timestamptz 'epoch' + m * interval '1 microsecond' FROM unnest($2::int8[]) m))", [
+      prepared(`SELECT first_pos::text AS fp FROM log_chunks WHERE first_pos = ANY($1::int8[]) AND last_time = ANY(${TIMES_OF_MICROS})`, [
         rows.map((c) => String(c.firstPos)),
         rows.map((c) => String(c.lastMicros)),
       ]),
@@ -160,7 +163,7 @@ export class LogStore {
     const n = params.length;
     const order = bounds.newestFirst ? "DESC" : "";
     const text = `
-      SELECT ${COLUMNS} FROM (
+      SELECT ${COLUMNS}, CASE WHEN first_pos = ANY($${n + 6}::int8[]) THEN NULL ELSE block END AS block FROM (
         SELECT *, sum(line_count) OVER (ORDER BY first_pos ${order}) AS running
           FROM log_chunks
          WHERE ${[...where, bounds.newestFirst ? `first_pos < $${n + 1}` : `first_pos > $${n + 1}`, `first_pos + line_count - 1 > $${n + 2}`, `first_pos <= $${n + 3}`].join(" AND ")}
@@ -171,10 +174,15 @@ export class LogStore {
       ORDER BY first_pos ${order}`;
     for (let page = FIRST_PAGE; count < max; page = Math.min(page * 4, MAX_PAGE)) {
       const wanted = exact ? max - count : MAX_PAGE * LINES_PER_BATCH_LIMIT;
-      const { rows } = await this.#pool.query(prepared(text, [...params, String(edge), String(after), String(upTo), page, wanted]));
-      for (const row of rows) {
-        const chunk = toChunk(row);
-        const run = linesOfChunk(chunk, selection, { ...bounds, max: max - count });
+      // Blocks the cache holds are left out of the answer (PostgreSQL then does not even read them).
+      const cached = this.#blocks.positionsFor(selection).map(String);
+      const { rows } = await this.#pool.query(prepared(text, [...params, String(edge), String(after), String(upTo), page, wanted, cached]));
+      const chunks = rows.map(toChunk);
+      const fetched = await this.#blocksLeftOut(chunks);
+      for (const chunk of chunks) {
+        const block = chunk.data !== NO_DATA ? this.#unpacked(chunk) : (fetched.get(chunk.firstPos) ?? this.#blocks.get(chunk.firstPos));
+        // No block: its partition was dropped (retention) after the first statement; its lines are gone.
+        const run = block === undefined ? undefined : linesOfChunk(chunk, selection, { ...bounds, max: max - count }, block);
         if (run !== undefined) {
           out.push(run);
           count += run.positions.length;
@@ -190,6 +198,37 @@ export class LogStore {
     }
     // Newest first, chunk by chunk: each run is in position order already.
     return bounds.newestFirst ? out.reverse() : out;
+  }
+
+  /** A chunk's block unpacked, and kept in the cache. */
+  #unpacked(chunk: LogChunkRecord): Buffer {
+    const block = unpackBlock(chunk);
+    this.#blocks.set(chunk.firstPos, sourceOf(chunk), block);
+    return block;
+  }
+
+  /**
+   * The blocks of chunks the answer left out as cached that the cache no longer holds (another
+   * query's blocks pushed them out meanwhile: rare), fetched in one statement (by position, and by
+   * last time for the partition), unpacked and kept. A chunk whose partition was dropped meanwhile
+   * has none.
+   */
+  async #blocksLeftOut(chunks: readonly LogChunkRecord[]): Promise<Map<bigint, Buffer>> {
+    const fetched = new Map<bigint, Buffer>();
+    const missing = chunks.filter((c) => c.data === NO_DATA && this.#blocks.get(c.firstPos) === undefined);
+    if (missing.length === 0) return fetched;
+    const { rows } = await this.#pool.query(
+      prepared(`SELECT first_pos::text AS fp, codec, block FROM log_chunks WHERE first_pos = ANY($1::int8[]) AND last_time = ANY(${TIMES_OF_MICROS})`, [
+        missing.map((c) => String(c.firstPos)),
+        missing.map((c) => String(c.lastMicros)),
+      ]),
+    );
+    const byPosition = new Map(missing.map((c) => [c.firstPos, c]));
+    for (const row of rows) {
+      const chunk = byPosition.get(BigInt(row.fp as string))!;
+      fetched.set(chunk.firstPos, this.#unpacked({ ...chunk, codec: row.codec as BlockCodecNumber, data: row.block as Buffer }));
+    }
+    return fetched;
   }
 }
 
@@ -207,8 +246,15 @@ function prepared(text: string, values: unknown[]): { name: string; text: string
 /** Statement names by text: a handful of query shapes, hashed once each. */
 const statementNames = new Map<string, string>();
 
+/** `$2` (µs since the epoch, int8[]) as timestamptz[]: chunks' last times, the partition key. */
+const TIMES_OF_MICROS = "ARRAY(SELECT timestamptz 'epoch' + m * interval '1 microsecond' FROM unnest($2::int8[]) m)";
+
+/** A chunk's columns but its block (left out when cached: see #collect). */
 const COLUMNS = `first_pos::text AS fp, line_count, (extract(epoch FROM first_time) * 1000000)::int8::text AS ft, (extract(epoch FROM last_time) * 1000000)::int8::text AS lt,
-  agent_id, hostname, app_id, instance_id, task_id, container, stream, component, min_level, max_level, times::text[] AS times, levels, codec, block`;
+  agent_id, hostname, app_id, instance_id, task_id, container, stream, component, min_level, max_level, times::text[] AS times, levels, codec`;
+
+/** The data of a chunk read without its block (the cache has it). */
+const NO_DATA = new Uint8Array(0);
 
 function toChunk(r: Record<string, unknown>): LogChunkRecord {
   const times = r.times as string[] | null;
@@ -231,7 +277,7 @@ function toChunk(r: Record<string, unknown>): LogChunkRecord {
     ...(times ? { times: times.map(BigInt) } : {}),
     ...(levels ? { levels } : {}),
     codec: r.codec as BlockCodecNumber,
-    data: r.block as Buffer,
+    data: (r.block as Buffer | null) ?? NO_DATA,
   };
 }
 

@@ -13,6 +13,7 @@ import type { LineRun } from "../domain/log-chunk.ts";
 import { migrateLogsDatabase } from "./logs-schema.postgres.ts";
 import { PartitionKeeper } from "./partition-keeper.postgres.ts";
 import { LogStore } from "./log-store.postgres.ts";
+import { BlockCache } from "../domain/block-cache.ts";
 
 let testDb: TestDatabase;
 let database: Database;
@@ -56,7 +57,7 @@ test("0003 converts stored lines into chunks that answer exactly as the lines di
   assert.deepEqual(chunks.rows.map((r) => [r.first_pos, r.line_count]), [[String(positionOf(5, 0)), 3], [String(positionOf(5, 3)), 2], [String(positionOf(6, 0)), 1], [String(positionOf(6, 2)), 1]]);
 
   const keeper = new PartitionKeeper(pool, { intervalMs: day, retentionMs: 7 * day, ahead: 2 }, createLogger("logs-schema-test", { level: "silent" }));
-  const store = new LogStore(pool, keeper);
+  const store = new LogStore(pool, keeper, new BlockCache(1 << 20));
   // Each line of the answer's runs: [position, text, time µs, level, source].
   const lines = (runs: LineRun[]) =>
     runs.flatMap((r) => Buffer.concat(r.texts).toString("utf8").split("\n").slice(0, -1).map((text, i) => ({ pos: BigInt(r.positions[i]!), text, timeMicros: BigInt(r.times[i]!), level: r.levels[i]!, source: r.source })));

@@ -161,7 +161,7 @@ export function chunkMayMatch(s: LogSelection, c: LogChunkRecord): boolean {
 }
 
 /** A chunk's source as an object of its own (the lines keep it, not the chunk and its block). */
-function sourceOf(c: LineSource): LineSource {
+export function sourceOf(c: LineSource): LineSource {
   return { agentId: c.agentId, hostname: c.hostname, appId: c.appId, instanceId: c.instanceId, taskId: c.taskId, container: c.container, stream: c.stream, component: c.component };
 }
 

@@ -53,10 +53,14 @@ test("a full buffer drops lines without blocking; the drops are counted and repo
   assert.equal(shipping.stats.shipped, 11);
 });
 
-test("a line's text is its message, then its other fields; the agent it names goes to the agent id, not the text", async () => {
+test("a line's text is its message, then its other fields; an agent's own line is its node's, another component's naming an agent is not", async () => {
   const shipping = await startComponentLogShipping({ bus, component: "tester", flushEveryMs: 60_000 });
   createLogger("agent", { destination: quiet, level: "info" }).child({ agent: "agent-7" }).info({ taskId: "web.1" }, "task started");
+  createLogger("gateway", { destination: quiet, level: "info" }).info({ agent: "agent-7", taskId: "web.1" }, "placed");
   await shipping.stop();
-  const mine = (await shippedLines()).filter((l) => l.component === "agent");
-  assert.deepEqual(mine.map(({ agentId, text }) => ({ agentId, text })), [{ agentId: "agent-7", text: 'task started {"taskId":"web.1"}' }]);
+  const mine = (await shippedLines()).filter((l) => l.component === "agent" || l.component === "gateway");
+  assert.deepEqual(mine.map(({ component, agentId, text }) => ({ component, agentId, text })), [
+    { component: "agent", agentId: "agent-7", text: 'task started {"taskId":"web.1"}' },
+    { component: "gateway", agentId: "", text: 'placed {"agent":"agent-7","taskId":"web.1"}' },
+  ]);
 });

@@ -20,16 +20,21 @@ test("blocks are kept within the byte budget, the least recently used dropped fi
   assert.deepEqual(cache.stats, { bytes: 250, blocks: 3 }, "a block kept again replaces the old one");
 });
 
-test("a block is counted as all the memory it keeps alive, and one above the budget is not kept", () => {
+test("a block is counted as all the memory it keeps alive, a small view of a large buffer is kept as a copy, one above the budget is not kept", () => {
   const cache = new BlockCache(300);
   cache.set(1n, source("t"), block(1_000).subarray(0, 10));
-  assert.deepEqual(cache.stats, { bytes: 0, blocks: 0 });
+  assert.deepEqual(cache.stats, { bytes: 0, blocks: 0 }, "10 bytes of a 1,000-byte buffer hold 1,000");
   cache.set(2n, source("t"), block(200).subarray(0, 10));
   assert.deepEqual(cache.stats, { bytes: 200, blocks: 1 });
+  const big = new BlockCache(1 << 20);
+  const view = Buffer.from(new ArrayBuffer(128 * 1024)).fill(7).subarray(0, 100);
+  big.set(3n, source("t"), view);
+  assert.deepEqual(big.stats, { bytes: 100, blocks: 1 }, "a 100-byte view of Zstandard's 128 KB output buffer is kept as 100 bytes");
+  assert.deepEqual(big.get(3n), view);
   assert.deepEqual(new BlockCache(0).positionsFor({}), []);
 });
 
-test("a selection is told the kept chunks of its sources, the most recently used 256 at most", () => {
+test("a selection is told the kept chunks of its sources, the newest 256 at most, and none that were dropped", () => {
   const cache = new BlockCache(1 << 20);
   cache.set(1n, source("a"), block(10));
   cache.set(2n, source("b"), block(10));
@@ -41,7 +46,13 @@ test("a selection is told the kept chunks of its sources, the most recently used
   for (let p = 10n; p < 310n; p++) cache.set(p, source("c"), block(10));
   const named = cache.positionsFor({ taskId: "c" });
   assert.equal(named.length, 256);
-  assert.deepEqual([named[0], named.at(-1)], [54n, 309n]);
+  assert.deepEqual([named[0], named.at(-1)], [309n, 54n]);
+  const small = new BlockCache(20);
+  small.set(1n, source("a"), block(10));
+  small.set(2n, source("b"), block(10));
+  small.set(3n, source("a"), block(10));
+  assert.deepEqual(small.positionsFor({}), [3n, 2n], "1 was dropped for 3");
+  assert.deepEqual(small.positionsFor({ taskId: "a" }), [3n]);
 });
 
 test("a cache size must be a whole number of bytes", () => {

@@ -1,8 +1,13 @@
 import { matchesSource, type LineSource, type LogSelection } from "./log-query.ts";
 
 interface Entry {
-  source: LineSource;
+  sourceKey: string;
   block: Buffer;
+}
+
+interface SourceEntries {
+  source: LineSource;
+  positions: Set<bigint>;
 }
 
 /** Positions a query names as cached, at most: the statement's array parameter stays small. */
@@ -21,6 +26,8 @@ const MAX_NAMED = 256;
 export class BlockCache {
   readonly #maxBytes: number;
   readonly #entries = new Map<bigint, Entry>();
+  /** Kept positions by source (the sources a selection takes are found without a pass over every block). */
+  readonly #bySource = new Map<string, SourceEntries>();
   #bytes = 0;
 
   /** A cache of at most `maxBytes` of unpacked blocks (0: keeps nothing). */
@@ -39,40 +46,66 @@ export class BlockCache {
   }
 
   /**
-   * Keeps `block` as the unpacked block of the chunk at `firstPos` (of `source`), counted as all
-   * the memory it holds on to, dropping the least recently used beyond the budget (a block larger
-   * than the budget is not kept).
+   * Keeps `block` as the unpacked block of the chunk at `firstPos` (of `source`), dropping the
+   * least recently used beyond the budget (a block larger than the budget is not kept). A block
+   * that is a small view of a larger buffer (Zstandard's 128 KB output buffer) is kept as a copy
+   * of its own size, so small chunks do not each hold on to a large buffer.
    */
   set(firstPos: bigint, source: LineSource, block: Buffer): void {
-    const old = this.#entries.get(firstPos);
-    if (old !== undefined) {
-      this.#entries.delete(firstPos);
-      this.#bytes -= heldBytes(old.block);
-    }
-    if (heldBytes(block) > this.#maxBytes) return;
-    this.#entries.set(firstPos, { source, block });
-    this.#bytes += heldBytes(block);
-    for (const [pos, e] of this.#entries) {
+    this.#drop(firstPos);
+    if (block.byteLength > this.#maxBytes) return;
+    const kept = block.buffer.byteLength > block.byteLength + COPY_SLACK ? ownCopy(block) : block;
+    const sourceKey = keyOf(source);
+    this.#entries.set(firstPos, { sourceKey, block: kept });
+    let entries = this.#bySource.get(sourceKey);
+    if (entries === undefined) this.#bySource.set(sourceKey, (entries = { source, positions: new Set() }));
+    entries.positions.add(firstPos);
+    this.#bytes += heldBytes(kept);
+    for (const pos of this.#entries.keys()) {
       if (this.#bytes <= this.#maxBytes) break;
-      this.#entries.delete(pos);
-      this.#bytes -= heldBytes(e.block);
+      this.#drop(pos);
     }
   }
 
-  /** First positions of kept chunks whose source a selection takes (the most recently used, at most 256). */
+  /** First positions of kept chunks whose source a selection takes (the newest 256 at most). */
   positionsFor(selection: LogSelection): bigint[] {
     const found: bigint[] = [];
-    for (const [pos, e] of this.#entries) if (matchesSource(selection, e.source)) found.push(pos);
-    return found.length > MAX_NAMED ? found.slice(-MAX_NAMED) : found;
+    for (const { source, positions } of this.#bySource.values()) if (matchesSource(selection, source)) found.push(...positions);
+    if (found.length <= MAX_NAMED) return found;
+    return found.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)).slice(0, MAX_NAMED);
   }
 
   /** Bytes and blocks kept. */
   get stats(): { bytes: number; blocks: number } {
     return { bytes: this.#bytes, blocks: this.#entries.size };
   }
+
+  #drop(firstPos: bigint): void {
+    const entry = this.#entries.get(firstPos);
+    if (entry === undefined) return;
+    this.#entries.delete(firstPos);
+    this.#bytes -= heldBytes(entry.block);
+    const entries = this.#bySource.get(entry.sourceKey)!;
+    entries.positions.delete(firstPos);
+    if (entries.positions.size === 0) this.#bySource.delete(entry.sourceKey);
+  }
 }
 
-/** The memory a buffer keeps alive: all of its ArrayBuffer (an unpacked block may be a view of a larger output buffer). */
+/** How much larger than a block its buffer may be before the block is kept as a copy. */
+const COPY_SLACK = 4_096;
+
+/** The memory a buffer keeps alive: all of its ArrayBuffer. */
 function heldBytes(block: Buffer): number {
   return block.buffer.byteLength;
+}
+
+/** A copy in a buffer of exactly its size (not a slice of Node's shared pool). */
+function ownCopy(block: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(block.byteLength);
+  block.copy(copy);
+  return copy;
+}
+
+function keyOf(s: LineSource): string {
+  return [s.agentId, s.hostname, s.appId, s.instanceId, s.taskId, s.container, s.stream, s.component].join("\u0000");
 }

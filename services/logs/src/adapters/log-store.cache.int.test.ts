@@ -85,3 +85,18 @@ test("a block the cache dropped while the statement ran is fetched apart: no lin
   assert.deepEqual(texts(await lastTwo(store, { taskId: "t2" })), ["t2 b", "t2 c"]);
   assert.ok(cache.dropped > 0, "the second read found its chunk named but gone");
 });
+
+/** A cache that hands each block out once, then loses it: as when another query's blocks push it out the moment after. */
+class LosesWhatItHandsOut extends BlockCache {
+  override get(firstPos: bigint): Buffer | undefined {
+    const block = super.get(firstPos);
+    if (block !== undefined) this.set(firstPos, { agentId: "", hostname: "", appId: "", instanceId: "", taskId: "", container: "", stream: "", component: "" }, Buffer.alloc(2 << 20));
+    return block;
+  }
+}
+
+test("a cached block is taken once, before any wait: pushed out right after, its lines are still answered", async () => {
+  const store = new LogStore(database.pool, partitions, new LosesWhatItHandsOut(1 << 20));
+  assert.deepEqual(texts(await lastTwo(store, { taskId: "t2" })), ["t2 b", "t2 c"]);
+  assert.deepEqual(texts(await lastTwo(store, { taskId: "t2" })), ["t2 b", "t2 c"]);
+});

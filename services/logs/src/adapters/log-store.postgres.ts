@@ -178,9 +178,9 @@ export class LogStore {
       const cached = this.#blocks.positionsFor(selection).map(String);
       const { rows } = await this.#pool.query(prepared(text, [...params, String(edge), String(after), String(upTo), page, wanted, cached]));
       const chunks = rows.map(toChunk);
-      const fetched = await this.#blocksLeftOut(chunks);
+      const leftOut = await this.#blocksLeftOut(chunks);
       for (const chunk of chunks) {
-        const block = chunk.data !== NO_DATA ? this.#unpacked(chunk) : (fetched.get(chunk.firstPos) ?? this.#blocks.get(chunk.firstPos));
+        const block = chunk.data !== NO_DATA ? this.#unpacked(chunk) : leftOut.get(chunk.firstPos);
         // No block: its partition was dropped (retention) after the first statement; its lines are gone.
         const run = block === undefined ? undefined : linesOfChunk(chunk, selection, { ...bounds, max: max - count }, block);
         if (run !== undefined) {
@@ -208,15 +208,21 @@ export class LogStore {
   }
 
   /**
-   * The blocks of chunks the answer left out as cached that the cache no longer holds (another
-   * query's blocks pushed them out meanwhile: rare), fetched in one statement (by position, and by
-   * last time for the partition), unpacked and kept. A chunk whose partition was dropped meanwhile
-   * has none.
+   * The blocks of the chunks the answer left out as cached: taken from the cache at once (before
+   * any wait, in which other queries may push them out), the few it no longer holds (pushed out
+   * while the statement ran) fetched in one statement (by position, and by last time for the
+   * partition), unpacked and kept. A chunk whose partition was dropped meanwhile has none.
    */
   async #blocksLeftOut(chunks: readonly LogChunkRecord[]): Promise<Map<bigint, Buffer>> {
-    const fetched = new Map<bigint, Buffer>();
-    const missing = chunks.filter((c) => c.data === NO_DATA && this.#blocks.get(c.firstPos) === undefined);
-    if (missing.length === 0) return fetched;
+    const blocks = new Map<bigint, Buffer>();
+    const missing: LogChunkRecord[] = [];
+    for (const c of chunks) {
+      if (c.data !== NO_DATA) continue;
+      const block = this.#blocks.get(c.firstPos);
+      if (block === undefined) missing.push(c);
+      else blocks.set(c.firstPos, block);
+    }
+    if (missing.length === 0) return blocks;
     const { rows } = await this.#pool.query(
       prepared(`SELECT first_pos::text AS fp, codec, block FROM log_chunks WHERE first_pos = ANY($1::int8[]) AND last_time = ANY(${TIMES_OF_MICROS})`, [
         missing.map((c) => String(c.firstPos)),
@@ -226,9 +232,9 @@ export class LogStore {
     const byPosition = new Map(missing.map((c) => [c.firstPos, c]));
     for (const row of rows) {
       const chunk = byPosition.get(BigInt(row.fp as string))!;
-      fetched.set(chunk.firstPos, this.#unpacked({ ...chunk, codec: row.codec as BlockCodecNumber, data: row.block as Buffer }));
+      blocks.set(chunk.firstPos, this.#unpacked({ ...chunk, codec: row.codec as BlockCodecNumber, data: row.block as Buffer }));
     }
-    return fetched;
+    return blocks;
   }
 }
 

@@ -12,13 +12,13 @@
  *   appsListEmbedTasksP99Ms   GET /v2/apps?embed=apps.tasks (every task too; ~5 MB answer)
  *   appGetP99Ms               GET /v2/apps/{id} (tasks, counts, last failure), 500 random apps
  *   listRps                   GET /v2/apps answered per second with 8 requests outstanding
- *   createSteadyP99Ms         then, at 1,000 apps and 10,000 tasks, 200 more creates (10 instances
+ *   createSteadyP99Ms         then, at 1,000 apps and 10,000 tasks, 500 more creates (10 instances
  *                             each), each after the last one's deployment ended: a create's own
  *                             latency, not queued behind the launches of the ones before it
  *   deploySteadyP99Ms         those creates, from POST to their deployment recorded as succeeded
  *                             (10 tasks placed, launched and RUNNING; polled in the log each 5 ms)
  *
- * Every p99 is taken over 100 samples or more (the lists: 100 each; one app: 500; creates: 1,000).
+ * Every p99 is taken over 100 samples or more (the lists: 100 each; one app: 500; creates: 1,000; steady creates: 500).
  *
  * Prints its figures, then one JSON line last.
  *   node bench/api/api.bench.ts [--apps 1000] [--instances 10]
@@ -33,7 +33,7 @@ const { values } = parseArgs({ options: { apps: { type: "string", default: "1000
 const APPS = Number(values.apps);
 const INSTANCES = Number(values.instances);
 const AGENTS = 100;
-const STEADY_CREATES = 200;
+const STEADY_CREATES = 500;
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1));
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;

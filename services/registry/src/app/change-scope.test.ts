@@ -11,6 +11,7 @@ import { scopeOfChange } from "./change-scope.ts";
 import { applyAppends } from "./change-runner.ts";
 import { desiredFrom, withAncestors, type DesiredState } from "./group-tree.ts";
 import { RegistryProjection } from "./registry.projection.ts";
+import type { RegistryState } from "./registry-state.ts";
 
 /** A repeatable random source (mulberry32). */
 function randomSource(seed: number): { int: (n: number) => number; pick: <T>(xs: readonly T[]) => T; chance: (p: number) => boolean } {
@@ -112,6 +113,11 @@ function edit(desired: DesiredState, r: Random, named: Set<string>, restart: Set
   }
 }
 
+/** What a state holds, in order (a state's maps are read in insertion order: events are written in it). */
+function contentOf(s: RegistryState): unknown {
+  return { apps: [...s.apps], pods: [...s.pods], groups: [...s.groups], rootVersion: s.rootVersion, running: s.running };
+}
+
 /** The decision, or the error it throws, as comparable data. */
 function outcome(decide: () => ChangeDecision): unknown {
   try {
@@ -127,6 +133,8 @@ describe("scoped change decisions", () => {
   test("equal to the whole-tree decisions on random trees and changes", () => {
     let scoped = 0;
     let whole = 0;
+    let inPlace = 0;
+    let rebuilt = 0;
     for (let seed = 1; seed <= 60; seed++) {
       const r = randomSource(seed);
       const projection = new RegistryProjection();
@@ -146,8 +154,14 @@ describe("scoped change decisions", () => {
         const actual = outcome(() => decideChange(state, copy(), options, "scoped"));
         assert.deepEqual(actual, expected, `seed ${seed}, step ${step}`);
         if (!("error" in (expected as object))) applyAppends(projection, decideChange(state, copy(), options, "whole tree").appends);
+        // The next change starts from a state built in place where it can be: what a rebuild gives, entry for entry and in order.
+        assert.deepEqual(contentOf(projection.state()), contentOf(projection.stateAt(undefined)), `state after seed ${seed}, step ${step}`);
+        inPlace += projection.builds.inPlace;
+        rebuilt += projection.builds.whole;
+        projection.builds.inPlace = projection.builds.whole = 0;
       }
     }
+    assert.ok(inPlace > 500 && rebuilt > 300, `states built in place ${inPlace}, whole ${rebuilt}`);
     // Both paths were exercised (the comparison is not vacuous).
     assert.ok(scoped > 500 && whole > 300, `scoped ${scoped}, whole ${whole}`);
   });

@@ -64,7 +64,7 @@ const currentSides = new WeakMap<RegistryState["apps"], { current: DesiredState;
 function currentSideOf(state: RegistryState): { current: DesiredState; runSpecs: ReturnType<typeof runSpecSetOf> } {
   let side = currentSides.get(state.apps);
   if (!side) {
-    const current = withAncestors(desiredFrom(state));
+    const current = withAncestors(desiredFrom(state), state);
     side = { current, runSpecs: runSpecSetOf(treeOf(current)) };
     currentSides.set(state.apps, side);
   }
@@ -88,7 +88,7 @@ function currentSideOf(state: RegistryState): { current: DesiredState; runSpecs:
  * reference the scoped one is tested against).
  */
 export function decideChange(state: RegistryState, target: DesiredState, options: ChangeOptions, path: "scoped" | "whole tree" = "scoped"): ChangeDecision {
-  const desired = withAncestors(target);
+  const desired = withAncestors(target, state);
   const restart = options.restart ?? new Set<string>();
   const touched = options.touched ?? new Set<string>();
   const scope = path === "scoped" ? scopeOfChange(state, desired, new Set([...touched, ...restart])) : undefined;

@@ -1,6 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { isUnder, parentOf, type AppDefinition, type GroupDefinition, type PodDefinition } from "../domain/index.ts";
-import { appSpecOf, podSpecOf, type RegistryState } from "./registry-state.ts";
+import type { RegistryState } from "./registry-state.ts";
+import { derivationsOf } from "./state-derivations.ts";
 
 /**
  * A whole desired tree in flat form: run specs by id, and every group's dependencies by id
@@ -12,22 +13,30 @@ export interface DesiredState {
   groups: Map<string, string[]>;
 }
 
-/** A mutable copy of the current state, for a command to edit into its target. */
+/** A mutable copy of the current state, for a command to edit into its target (the specs copied from the state's derivations). */
 export function desiredFrom(state: RegistryState): DesiredState {
+  const { appSpecs, podSpecs } = derivationsOf(state);
   return {
-    apps: new Map([...state.apps].map(([id, s]) => [id, appSpecOf(s)])),
-    pods: new Map([...state.pods].map(([id, s]) => [id, podSpecOf(s)])),
+    apps: new Map(appSpecs),
+    pods: new Map(podSpecs),
     groups: new Map([...state.groups].map(([id, g]) => [id, [...g.dependencies]])),
   };
 }
 
-/** Adds every missing ancestor group (with no dependencies) of every member, and the root. */
-export function withAncestors(desired: DesiredState): DesiredState {
-  const ids = [...desired.apps.keys(), ...desired.pods.keys(), ...desired.groups.keys()];
+/**
+ * Adds every missing ancestor group (with no dependencies) of every member, and the root. With
+ * `from`, the state the desired one was copied from, members of that state are passed over while
+ * every one of its groups is still desired: its groups hold all their ancestors already.
+ */
+export function withAncestors(desired: DesiredState, from?: RegistryState): DesiredState {
   if (!desired.groups.has("/")) desired.groups.set("/", []);
-  for (const id of ids) {
+  const known = from !== undefined && [...from.groups.keys()].every((g) => desired.groups.has(g)) ? from : undefined;
+  const add = (id: string) => {
     for (let g = parentOf(id); !desired.groups.has(g); g = parentOf(g)) desired.groups.set(g, []);
-  }
+  };
+  for (const id of [...desired.apps.keys()]) if (!known?.apps.has(id)) add(id);
+  for (const id of [...desired.pods.keys()]) if (!known?.pods.has(id)) add(id);
+  for (const id of [...desired.groups.keys()]) if (!known?.groups.has(id)) add(id);
   return desired;
 }
 

@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { eventsV1App, eventsV1Pod, registryV1RunSpec as rs } from "@gantry/proto";
+import { eventsV1App, eventsV1Group, eventsV1Pod, registryV1RunSpec as rs } from "@gantry/proto";
 import { validateApp, validatePod } from "../domain/index.ts";
 import { RegistryProjection } from "./registry.projection.ts";
-import { plainJson } from "./registry-state.ts";
+import { plainJson, type RegistryState } from "./registry-state.ts";
 
 const V1 = "2026-01-01T00:00:00.000Z";
 
@@ -90,5 +90,34 @@ describe("RegistryProjection: the current state", () => {
     const changed = p.state();
     assert.notEqual(changed.apps, first.apps, "an app event makes new maps");
     assert.deepEqual([...changed.apps.keys()].sort(), ["/a", "/b"]);
+  });
+
+  test("is built in place after creates and updates, as a rebuild builds it: implicit groups at the new root version, new apps last", () => {
+    const p = new RegistryProjection();
+    const contentOf = (s: RegistryState) => ({ apps: [...s.apps], pods: [...s.pods], groups: [...s.groups], rootVersion: s.rootVersion });
+    const at = (n: number) => `2026-01-01T00:00:0${n}.000Z`;
+    const appEvent = (id: string, n: number, streamVersion: number) => {
+      const version = { id, version: at(n), lastConfigChangeAt: at(n), lastScalingAt: at(n), definition: { ...validApp({ id, cmd: `sleep ${n}` }), version: at(n) } };
+      return { streamId: `app-${id}`, streamVersion, type: streamVersion === 1 ? "AppCreated" : "AppUpdated", data: toJson(eventsV1App.AppUpdatedSchema, create(eventsV1App.AppUpdatedSchema, { app: version, deploymentId: `d${n}` })) as JsonObject };
+    };
+    const root = (n: number, streamVersion: number) => ({ streamId: "group-/", streamVersion, type: streamVersion === 1 ? "GroupCreated" : "GroupUpdated", data: toJson(eventsV1Group.GroupUpdatedSchema, create(eventsV1Group.GroupUpdatedSchema, { groupId: "/", version: at(n), deploymentId: `d${n}` })) as JsonObject });
+    const step = (events: ReturnType<typeof root>[], how: "inPlace" | "whole") => {
+      const before = { ...p.builds };
+      for (const e of events) p.apply(e);
+      const built = p.state();
+      assert.deepEqual(contentOf(built), contentOf(p.stateAt(undefined)));
+      assert.equal(p.builds[how], before[how] + 1, `built ${how}`);
+      return built;
+    };
+    // Apps logged before groups had streams: their groups are implicit.
+    p.apply(appEvent("/legacy/x/a", 1, 1));
+    p.state();
+    step([root(2, 1)], "whole"); // the root, implicit until now, is written
+    const updated = step([appEvent("/legacy/x/a", 3, 2), root(3, 2)], "inPlace");
+    assert.equal(updated.groups.get("/legacy/x")?.version, at(3), "an implicit group has the new root version");
+    const created = step([appEvent("/legacy/x/b", 4, 1), root(4, 3)], "inPlace");
+    assert.deepEqual([...created.apps.keys()], ["/legacy/x/a", "/legacy/x/b"]);
+    step([appEvent("/other/c", 5, 1), root(5, 4)], "whole"); // its group is not there yet
+    step([appEvent("/legacy/x/b", 6, 2), root(6, 5)], "inPlace");
   });
 });

@@ -2,6 +2,7 @@ import { fromJson, type DescMessage, type JsonObject, type MessageShape } from "
 import { eventsV1App, eventsV1Auth, eventsV1Deployment, eventsV1Group, eventsV1Pod, registryV1App, type registryV1RunSpec } from "@gantry/proto";
 import { parentOf } from "../domain/index.ts";
 import { appRunSpecOf, podRunSpecOf, type GroupRecord, type RegistryState, type RunningDeployment, type StoredDefinition, type StoredRunSpec } from "./registry-state.ts";
+import { deriveAfter } from "./state-derivations.ts";
 import { VersionHistory } from "./version-history.ts";
 
 /** The part of a recorded event the projection folds. */
@@ -74,7 +75,11 @@ export class RegistryProjection {
   private revisionCount = 0;
   /** Bumped only by app, pod and group events: deployments moving on leave the tree's maps as they are. */
   private treeRevisionCount = 0;
-  private current: { revision: number; treeRevision: number; state: RegistryState } | undefined;
+  private current: { revision: number; treeRevision: number; state: RegistryState; implicitGroups: ReadonlySet<string> } | undefined;
+  /** What changed in the tree since `current` was built (see `state`). */
+  private treeChanges = newTreeChanges();
+  /** How the states of tree changes were built: from the last one in place, or whole (`stateAt`). */
+  readonly builds = { inPlace: 0, whole: 0 };
 
   /** True for the stream types this projection folds (others are skipped cheaply). */
   static folds(streamType: string): boolean {
@@ -91,34 +96,34 @@ export class RegistryProjection {
       case "AppCreated":
       case "AppUpdated": {
         const app = decode(eventsV1App.AppUpdatedSchema, e.data).app;
-        if (app) history(this.apps, app.id).record(app.version, storedOf(app, appRunSpecOf));
+        if (app) this.record(this.apps, app.id, app.version, storedOf(app, appRunSpecOf));
         break;
       }
       case "AppDeleted": {
         const m = decode(eventsV1App.AppDeletedSchema, e.data);
-        history(this.apps, m.appId).record(m.version, undefined);
+        this.record(this.apps, m.appId, m.version, undefined);
         break;
       }
       case "PodCreated":
       case "PodUpdated": {
         const pod = decode(eventsV1Pod.PodUpdatedSchema, e.data).pod;
-        if (pod) history(this.pods, pod.id).record(pod.version, storedOf(pod, podRunSpecOf));
+        if (pod) this.record(this.pods, pod.id, pod.version, storedOf(pod, podRunSpecOf));
         break;
       }
       case "PodDeleted": {
         const m = decode(eventsV1Pod.PodDeletedSchema, e.data);
-        history(this.pods, m.podId).record(m.version, undefined);
+        this.record(this.pods, m.podId, m.version, undefined);
         break;
       }
       case "GroupCreated":
       case "GroupUpdated": {
         const m = decode(eventsV1Group.GroupUpdatedSchema, e.data);
-        history(this.groups, m.groupId).record(m.version, { id: m.groupId, version: m.version, dependencies: [...m.dependencies] });
+        this.record(this.groups, m.groupId, m.version, { id: m.groupId, version: m.version, dependencies: [...m.dependencies] });
         break;
       }
       case "GroupDeleted": {
         const m = decode(eventsV1Group.GroupDeletedSchema, e.data);
-        history(this.groups, m.groupId).record(m.version, undefined);
+        this.record(this.groups, m.groupId, m.version, undefined);
         break;
       }
       case "DeploymentPlanned": {
@@ -223,10 +228,71 @@ export class RegistryProjection {
   state(): RegistryState {
     const held = this.current;
     if (held?.revision === this.revisionCount) return held.state;
+    let next: { state: RegistryState; implicitGroups: ReadonlySet<string> };
     // Only deployments moved: the same maps (and what is cached on them) with the running ones now.
-    const state = held?.treeRevision === this.treeRevisionCount ? { ...held.state, running: this.running() } : this.stateAt(undefined);
-    this.current = { revision: this.revisionCount, treeRevision: this.treeRevisionCount, state };
-    return state;
+    if (held?.treeRevision === this.treeRevisionCount) next = { state: { ...held.state, running: this.running() }, implicitGroups: held.implicitGroups };
+    else {
+      const inPlace = held && this.stateAfter(held.state, held.implicitGroups);
+      if (inPlace) this.builds.inPlace++;
+      else this.builds.whole++;
+      next = inPlace ?? this.build(undefined);
+    }
+    this.current = { revision: this.revisionCount, treeRevision: this.treeRevisionCount, ...next };
+    this.treeChanges = newTreeChanges();
+    return next.state;
+  }
+
+  /**
+   * The current state from `held` (the last one built) when the tree only changed in place since:
+   * apps and pods created or updated (a new one's group already there), groups updated. Copies
+   * of held's maps with the changed ids set again, and the implicit groups at the new root
+   * version: what `stateAt` builds, entry for entry and in the same order, at the cost of the
+   * change rather than of the tree. Undefined when the change is of another kind (something
+   * deleted, a group created, an app or pod re-created, a root missing): then `stateAt` builds it.
+   */
+  private stateAfter(held: RegistryState, implicitGroups: ReadonlySet<string>): { state: RegistryState; implicitGroups: ReadonlySet<string> } | undefined {
+    const changes = this.treeChanges;
+    const rootVersion = this.groups.get("/")?.latestVersion();
+    if (rootVersion === undefined) return undefined;
+    const groups = new Map(held.groups);
+    for (const id of changes.groups.changed) {
+      const group = this.groups.get(id)!.current();
+      // A group new to the state, or an implicit one now written, takes another place in stateAt's order.
+      if (group === undefined || !held.groups.has(id) || implicitGroups.has(id)) return undefined;
+      groups.set(id, group);
+    }
+    for (const id of implicitGroups) groups.set(id, { id, version: rootVersion, dependencies: [] });
+    const apps = this.changedInPlace(held.apps, this.apps, changes.apps, groups);
+    const pods = apps && this.changedInPlace(held.pods, this.pods, changes.pods, groups);
+    if (apps === undefined || pods === undefined) return undefined;
+    const state: RegistryState = { ...held, apps, pods, groups, rootVersion, running: this.running() };
+    deriveAfter(held, state, [...changes.apps.changed, ...changes.pods.changed, ...changes.groups.changed]);
+    return { state, implicitGroups };
+  }
+
+  /** `held` with `changed` ids set to their current versions; undefined when one is gone, re-created, or new in a group not there. */
+  private changedInPlace(held: ReadonlyMap<string, StoredRunSpec>, histories: Map<string, VersionHistory<StoredRunSpec>>, changes: KindChanges, groups: ReadonlyMap<string, GroupRecord>): Map<string, StoredRunSpec> | undefined {
+    const out = new Map(held);
+    for (const id of changes.changed) {
+      const current = histories.get(id)!.current();
+      // A new one goes last, as in stateAt (its history is the newest); a re-created one does not.
+      if (current === undefined || (!held.has(id) && (!changes.created.has(id) || !groups.has(parentOf(id))))) return undefined;
+      out.set(id, current);
+    }
+    return out;
+  }
+
+  /** Records a version (or a deletion: undefined) in the history of `id` in `map`, noting the change for `stateAfter`. */
+  private record<T>(map: Map<string, VersionHistory<T>>, id: string, version: string, value: T | undefined): void {
+    const h = map.get(id);
+    // Nothing to carry a change over to before the first state is built (the fold at start).
+    if (this.current !== undefined) {
+      const changes = this.treeChanges;
+      const kind = map === this.groups ? changes.groups : map === this.pods ? changes.pods : changes.apps;
+      kind.changed.add(id);
+      if (h === undefined) kind.created.add(id);
+    }
+    history(map, id).record(version, value);
   }
 
   /**
@@ -234,6 +300,10 @@ export class RegistryProjection {
    * implicitly (ancestors of apps written before groups had streams) are added.
    */
   stateAt(version: string | undefined): RegistryState {
+    return this.build(version).state;
+  }
+
+  private build(version: string | undefined): { state: RegistryState; implicitGroups: ReadonlySet<string> } {
     const pick = <T>(h: VersionHistory<T>): T | undefined => (version === undefined ? h.current() : h.at(version));
     const apps = new Map<string, StoredRunSpec>();
     const pods = new Map<string, StoredRunSpec>();
@@ -252,14 +322,19 @@ export class RegistryProjection {
     }
     const root = this.groups.get("/");
     const rootVersion = version ?? root?.latestVersion() ?? latest([...apps.values(), ...pods.values()]);
+    const implicitGroups = new Set<string>();
     for (const id of [...apps.keys(), ...pods.keys(), ...groups.keys()]) {
       for (let g = parentOf(id); !groups.has(g); g = parentOf(g)) {
         groups.set(g, { id: g, version: rootVersion ?? "", dependencies: [] });
+        implicitGroups.add(g);
         if (g === "/") break;
       }
     }
-    if (!groups.has("/")) groups.set("/", { id: "/", version: rootVersion ?? "", dependencies: [] });
-    return {
+    if (!groups.has("/")) {
+      groups.set("/", { id: "/", version: rootVersion ?? "", dependencies: [] });
+      implicitGroups.add("/");
+    }
+    const state: RegistryState = {
       apps,
       pods,
       groups,
@@ -268,12 +343,31 @@ export class RegistryProjection {
       secrets: this.secrets,
       streamVersion: (streamId) => this.streamVersion(streamId),
     };
+    return { state, implicitGroups };
   }
 
   /** Root versions (one per change), newest first. */
   rootVersions(): string[] {
     return this.groups.get("/")?.versions() ?? [];
   }
+}
+
+/** Ids of one kind written since the current state was built, and those of them whose history is new. */
+interface KindChanges {
+  changed: Set<string>;
+  created: Set<string>;
+}
+
+/** What changed in the tree since the current state was built, by kind. */
+interface TreeChanges {
+  apps: KindChanges;
+  pods: KindChanges;
+  groups: KindChanges;
+}
+
+function newTreeChanges(): TreeChanges {
+  const kind = (): KindChanges => ({ changed: new Set(), created: new Set() });
+  return { apps: kind(), pods: kind(), groups: kind() };
 }
 
 function history<T>(map: Map<string, VersionHistory<T>>, id: string): VersionHistory<T> {

@@ -30,6 +30,7 @@ import { agentMetrics } from "./metrics-wiring.ts";
 import type { KeyObject } from "node:crypto";
 import type { TlsMaterial } from "@gantry/platform/tls";
 import { startExecEndpoint } from "./agent-endpoint-wiring.ts";
+import { NODE_LOG_FIELD } from "@gantry/logs/shipping";
 
 /** A started agent. */
 export interface RunningAgent {
@@ -64,7 +65,7 @@ const STOP_DRAIN_MS = 10_000;
  */
 export async function startAgent(options: AgentOptions, deps: { bus: Bus; logger: Logger; secretsKey?: Uint8Array; execTicketKey?: KeyObject; tls?: TlsMaterial }): Promise<RunningAgent> {
   const { bus } = deps;
-  const logger = deps.logger.child({ agent: options.agentId });
+  const logger = deps.logger.child({ [NODE_LOG_FIELD]: options.agentId });
   const life = new AbortController();
   const statusAbort = new AbortController();
 

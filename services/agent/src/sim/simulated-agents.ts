@@ -17,6 +17,7 @@ import { natsStatusSink, type NatsStatusSink } from "../adapters/status-sink.nat
 import { simulatedAgentIds, type SimulatedAgentOptions } from "./simulated-agent-options.ts";
 import { SimulatedNode } from "./simulated-node.ts";
 import { CoarseTimers } from "./coarse-timers.ts";
+import { NODE_LOG_FIELD } from "@gantry/logs/shipping";
 
 /** Simulated agents started in this process. */
 export interface SimulatedAgents {
@@ -72,7 +73,7 @@ export async function startSimulatedAgents(options: SimulatedAgentOptions, deps:
 
   await ensureStatusStream(bus);
   for (const agentId of ids) {
-    const logger = deps.logger.child({ agent: agentId });
+    const logger = deps.logger.child({ [NODE_LOG_FIELD]: agentId });
     const status = natsStatusSink(bus, agentId, logger, statusAbort.signal);
     const node = new SimulatedNode(agentId, options, {
       report: (u) => void status.report(u).catch((err) => logger.debug({ err, task: u.taskId }, "status not reported")),

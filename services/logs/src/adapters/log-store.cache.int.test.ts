@@ -29,7 +29,7 @@ before(async () => {
   const store = new LogStore(database.pool, partitions, new BlockCache(0));
   const now = BigInt(Date.now()) * 1000n;
   for (const [seq, taskId] of [[1, "t1"], [2, "t2"]] as const) {
-    const checked = chunksOfBatch(seq, create(logsV1.LogBatchSchema, { agentId: "ag", hostname: "h", chunks: [{ taskId, appId: "/a", stream: "stdout", timesUnixMicros: [now], texts: [`${taskId} a`, `${taskId} b`, `${taskId} c`] }] }));
+    const checked = chunksOfBatch(seq, create(logsV1.LogBatchSchema, { agentId: "ag", hostname: "h", chunks: [{ taskId, appId: "/a", stream: "stdout", timesUnixMicros: [now], texts: ["a", "b", "c"].map((l) => `${taskId} ${l} ${PAD}`) }] }));
     assert.ok(checked.ok);
     await store.storeBatches([{ seq, chunks: checked.chunks }]);
   }
@@ -40,7 +40,10 @@ after(async () => {
   await testDb?.drop();
 });
 
-const texts = (runs: LineRun[]) => runs.flatMap((r) => Buffer.concat(r.texts).toString("utf8").split("\n").slice(0, -1));
+/** Lines long enough that a chunk's unpacked block is worth keeping (the cache passes over blocks under 1 KiB). */
+const PAD = "x".repeat(500);
+/** Each line's text without its padding. */
+const texts = (runs: LineRun[]) => runs.flatMap((r) => Buffer.concat(r.texts).toString("utf8").split("\n").slice(0, -1)).map((t) => t.replace(` ${PAD}`, ""));
 const lastTwo = (store: LogStore, selection: LogSelection) => store.query({ selection, skipPrev: 2, limit: 0 });
 
 test("a chunk read again is answered from the cache: PostgreSQL's copy of its block is not read", async () => {

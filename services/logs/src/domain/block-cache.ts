@@ -47,32 +47,38 @@ export class BlockCache {
 
   /**
    * Keeps `block` as the unpacked block of the chunk at `firstPos` (of `source`), dropping the
-   * least recently used beyond the budget (a block larger than the budget is not kept). A block
-   * that is a small view of a larger buffer (Zstandard's 128 KB output buffer) is kept as a copy
-   * of its own size, so small chunks do not each hold on to a large buffer.
+   * least recently used beyond the budget (a block larger than the budget, or smaller than 1 KiB,
+   * is not kept). A block that is a small view of a larger buffer (an unpacking's output buffer)
+   * is kept as a copy of its own size, so small chunks do not each hold on to a large buffer.
    */
   set(firstPos: bigint, source: LineSource, block: Buffer): void {
     this.#drop(firstPos);
-    if (block.byteLength > this.#maxBytes) return;
+    // A small block costs little to read again, and its entry more than its bytes.
+    if (block.byteLength < MIN_CACHED_BYTES) return;
     const kept = block.buffer.byteLength > block.byteLength + COPY_SLACK ? ownCopy(block) : block;
+    if (costOf(kept) > this.#maxBytes) return;
     const sourceKey = keyOf(source);
     this.#entries.set(firstPos, { sourceKey, block: kept });
     let entries = this.#bySource.get(sourceKey);
     if (entries === undefined) this.#bySource.set(sourceKey, (entries = { source, positions: new Set() }));
     entries.positions.add(firstPos);
-    this.#bytes += heldBytes(kept);
+    this.#bytes += costOf(kept);
     for (const pos of this.#entries.keys()) {
       if (this.#bytes <= this.#maxBytes) break;
       this.#drop(pos);
     }
   }
 
-  /** First positions of kept chunks whose source a selection takes (the newest 256 at most). */
+  /** First positions of kept chunks whose source a selection takes, in order (the newest 256 at most). */
   positionsFor(selection: LogSelection): bigint[] {
-    const found: bigint[] = [];
-    for (const { source, positions } of this.#bySource.values()) if (matchesSource(selection, source)) found.push(...positions);
-    if (found.length <= MAX_NAMED) return found;
-    return found.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)).slice(0, MAX_NAMED);
+    const found: number[] = [];
+    for (const { source, positions } of this.#bySource.values()) {
+      if (!matchesSource(selection, source)) continue;
+      // Positions are below 2^53 (domain/log-position.ts): numbers sort far faster than bigints.
+      for (const p of positions) found.push(Number(p));
+    }
+    const sorted = Float64Array.from(found).sort();
+    return Array.from(sorted.subarray(Math.max(0, sorted.length - MAX_NAMED)), (p) => BigInt(p));
   }
 
   /** Bytes and blocks kept. */
@@ -84,7 +90,7 @@ export class BlockCache {
     const entry = this.#entries.get(firstPos);
     if (entry === undefined) return;
     this.#entries.delete(firstPos);
-    this.#bytes -= heldBytes(entry.block);
+    this.#bytes -= costOf(entry.block);
     const entries = this.#bySource.get(entry.sourceKey)!;
     entries.positions.delete(firstPos);
     if (entries.positions.size === 0) this.#bySource.delete(entry.sourceKey);
@@ -94,9 +100,15 @@ export class BlockCache {
 /** How much larger than a block its buffer may be before the block is kept as a copy. */
 const COPY_SLACK = 4_096;
 
-/** The memory a buffer keeps alive: all of its ArrayBuffer. */
-function heldBytes(block: Buffer): number {
-  return block.buffer.byteLength;
+/** Blocks smaller than this are not kept (component lines come in chunks of a few hundred bytes). */
+const MIN_CACHED_BYTES = 1_024;
+
+/** What an entry costs beside its buffer: the entry, its map slots, its buffer's object. */
+const ENTRY_OVERHEAD = 256;
+
+/** The memory an entry keeps alive: all of its block's ArrayBuffer, and the entry itself. */
+function costOf(block: Buffer): number {
+  return block.buffer.byteLength + ENTRY_OVERHEAD;
 }
 
 /** A copy in a buffer of exactly its size (not a slice of Node's shared pool). */

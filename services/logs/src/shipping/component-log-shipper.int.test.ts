@@ -11,7 +11,7 @@ import { logsV1 } from "@gantry/proto";
 import { connectBus, createLogger } from "@gantry/platform";
 import type { Bus } from "@gantry/platform/bus";
 import { createTestCluster } from "@gantry/platform/testing";
-import { startComponentLogShipping } from "./component-log-shipper.ts";
+import { NODE_LOG_FIELD, startComponentLogShipping } from "./component-log-shipper.ts";
 
 const cluster = createTestCluster();
 let bus: Bus;
@@ -53,14 +53,17 @@ test("a full buffer drops lines without blocking; the drops are counted and repo
   assert.equal(shipping.stats.shipped, 11);
 });
 
-test("a line's text is its message, then its other fields; an agent's own line is its node's, another component's naming an agent is not", async () => {
+test("a line's text is its message, then its other fields; an agent's lines are its node's, another component's naming an agent are not", async () => {
   const shipping = await startComponentLogShipping({ bus, component: "tester", flushEveryMs: 60_000 });
-  createLogger("agent", { destination: quiet, level: "info" }).child({ agent: "agent-7" }).info({ taskId: "web.1" }, "task started");
+  const agent = createLogger("agent", { destination: quiet, level: "info" }).child({ [NODE_LOG_FIELD]: "agent-7" });
+  agent.info({ taskId: "web.1" }, "task started");
+  agent.child({ component: "agent-metrics" }).info("sampled");
   createLogger("gateway", { destination: quiet, level: "info" }).info({ agent: "agent-7", taskId: "web.1" }, "placed");
   await shipping.stop();
-  const mine = (await shippedLines()).filter((l) => l.component === "agent" || l.component === "gateway");
+  const mine = (await shippedLines()).filter((l) => ["agent", "agent-metrics", "gateway"].includes(l.component));
   assert.deepEqual(mine.map(({ component, agentId, text }) => ({ component, agentId, text })), [
     { component: "agent", agentId: "agent-7", text: 'task started {"taskId":"web.1"}' },
+    { component: "agent-metrics", agentId: "agent-7", text: "sampled" },
     { component: "gateway", agentId: "", text: 'placed {"agent":"agent-7","taskId":"web.1"}' },
   ]);
 });

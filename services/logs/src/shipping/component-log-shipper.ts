@@ -34,8 +34,9 @@ interface Buffered {
 /**
  * Ships this process's own structured (pino) log lines to the LOGS stream, as
  * `<cluster>.logs.component.<component>` batches (component from each line's `component` field,
- * so one `gantry up` process ships each service's lines under its own name; the node of an agent's
- * line from its `agent` field, while another component's line naming an agent keeps it in its text). Never blocks the service: lines are queued by a log tap into a bounded buffer
+ * so one `gantry up` process ships each service's lines under its own name; an agent's lines as
+ * its node's, from the `node` field its logger binds). Never blocks the service: lines are queued
+ * by a log tap into a bounded buffer
  * and published every `flushEveryMs`, one batch per component at a time; when NATS is slow or
  * down the buffer fills and further lines are dropped and counted, and the count is reported
  * (shipped as a warn line, and in `stats`) once lines flow again.
@@ -61,8 +62,8 @@ export async function startComponentLogShipping(options: ComponentLogShippingOpt
   };
 }
 
-/** The component agents log under: its lines' `agent` field names the node they come from. */
-const AGENT_COMPONENT = "agent";
+/** The field an agent's logger binds to its node id: lines carrying it are shipped as that node's (`gantry node log`). */
+export const NODE_LOG_FIELD = "node";
 
 let active: { shipping: ComponentLogShipping; users: number } | undefined;
 
@@ -82,18 +83,16 @@ async function startShipping(options: ComponentLogShippingOptions): Promise<Comp
       stats.dropped++;
       return;
     }
-    const v = JSON.parse(line) as { component?: unknown; agent?: unknown; level?: unknown; time?: unknown; msg?: unknown; [field: string]: unknown };
-    const component = typeof v.component === "string" ? v.component : options.component;
-    // An agent's own line is that node's (its logger carries `agent`); any other component's line
-    // that names an agent (the scheduler placing a task on it) stays that component's, the agent in its text.
-    const ownAgent = component === AGENT_COMPONENT && typeof v.agent === "string" ? v.agent : "";
-    const { level: _l, time: _t, component: _c, msg: _m, pid: _p, hostname: _h, ...fields } = v;
-    if (ownAgent !== "") delete fields.agent;
+    const v = JSON.parse(line) as { component?: unknown; level?: unknown; time?: unknown; msg?: unknown; [field: string]: unknown };
+    // A line of an agent (its logger binds NODE_LOG_FIELD, whatever component a part of it logs
+    // under) is that node's; another component's line naming an agent keeps the name in its text.
+    const node = v[NODE_LOG_FIELD];
+    const { level: _l, time: _t, component: _c, msg: _m, pid: _p, hostname: _h, [NODE_LOG_FIELD]: _n, ...fields } = v;
     const rest = Object.keys(fields).length > 0 ? JSON.stringify(fields) : "";
     const ms = typeof v.time === "string" ? Date.parse(v.time) : typeof v.time === "number" ? v.time : Date.now();
     buffer.push({
-      component,
-      agentId: ownAgent,
+      component: typeof v.component === "string" ? v.component : options.component,
+      agentId: typeof node === "string" ? node : "",
       time: BigInt(Number.isFinite(ms) ? ms : Date.now()) * 1000n,
       level: typeof v.level === "number" ? v.level : 30,
       // The message, then the line's other fields (ids, errors): what an operator searches.

@@ -12,6 +12,7 @@ import { applyAppends } from "./change-runner.ts";
 import { desiredFrom, withAncestors, type DesiredState } from "./group-tree.ts";
 import { RegistryProjection } from "./registry.projection.ts";
 import type { RegistryState } from "./registry-state.ts";
+import { derivationsOf } from "./state-derivations.ts";
 
 /** A repeatable random source (mulberry32). */
 function randomSource(seed: number): { int: (n: number) => number; pick: <T>(xs: readonly T[]) => T; chance: (p: number) => boolean } {
@@ -118,6 +119,12 @@ function contentOf(s: RegistryState): unknown {
   return { apps: [...s.apps], pods: [...s.pods], groups: [...s.groups], rootVersion: s.rootVersion, running: s.running };
 }
 
+/** A state's derivations (carried from the state before, or derived afresh for a state built whole), in order. */
+function derivedOf(s: RegistryState): unknown {
+  const d = derivationsOf(s);
+  return { appSpecs: [...d.appSpecs], podSpecs: [...d.podSpecs], appsBlockingScope: d.appsBlockingScope };
+}
+
 /** The decision, or the error it throws, as comparable data. */
 function outcome(decide: () => ChangeDecision): unknown {
   try {
@@ -156,6 +163,7 @@ describe("scoped change decisions", () => {
         if (!("error" in (expected as object))) applyAppends(projection, decideChange(state, copy(), options, "whole tree").appends);
         // The next change starts from a state built in place where it can be: what a rebuild gives, entry for entry and in order.
         assert.deepEqual(contentOf(projection.state()), contentOf(projection.stateAt(undefined)), `state after seed ${seed}, step ${step}`);
+        assert.deepEqual(derivedOf(projection.state()), derivedOf(projection.stateAt(undefined)), `derivations carried to seed ${seed}, step ${step}`);
         inPlace += projection.builds.inPlace;
         rebuilt += projection.builds.whole;
         projection.builds.inPlace = projection.builds.whole = 0;

@@ -266,7 +266,7 @@ export class RegistryProjection {
     const pods = apps && this.changedInPlace(held.pods, this.pods, changes.pods, groups);
     if (apps === undefined || pods === undefined) return undefined;
     const state: RegistryState = { ...held, apps, pods, groups, rootVersion, running: this.running() };
-    deriveAfter(held, state, [...changes.apps.changed, ...changes.pods.changed, ...changes.groups.changed]);
+    deriveAfter(held, state, new Set([...changes.apps.changed, ...changes.pods.changed, ...changes.groups.changed]));
     return { state, implicitGroups };
   }
 

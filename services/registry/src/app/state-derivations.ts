@@ -40,9 +40,9 @@ export function derivationsOf(state: RegistryState): StateDerivations {
 /**
  * Carries `before`'s derivations (when it has them) over to `after`, a state that differs from it
  * only at `changed` ids (apps, pods and groups alike: an app's blocking depends on a group or pod
- * of the same id); otherwise `after`'s are derived when first asked for.
+ * of the same id; each id once); otherwise `after`'s are derived when first asked for.
  */
-export function deriveAfter(before: RegistryState, after: RegistryState, changed: Iterable<string>): void {
+export function deriveAfter(before: RegistryState, after: RegistryState, changed: ReadonlySet<string>): void {
   const d = derivations.get(before.apps);
   if (d === undefined) return;
   const appSpecs = new Map(d.appSpecs);

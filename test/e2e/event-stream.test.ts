@@ -129,7 +129,9 @@ async function pythonSubscriber(args: string[], count: number, started?: () => P
     stderr += b.toString();
     if (stderr.includes("following ")) following();
   });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  // "close", not "exit": every byte it wrote has been read by then. A subscriber resuming from a
+  // sequence may print its event and exit at once, and its "following" must not lose that race.
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   try {
     // Events made before its consumer exists are not its: act once it says it follows.
     await within("the subscriber to say it follows the stream", Promise.race([followed, exited.then((code) => assert.fail(`the subscriber exited (${code}) before following: ${stderr}`))]), 30_000);

@@ -10,7 +10,7 @@ export type { HarnessCluster } from "./cluster-harness.ts";
 export { runGantry } from "./cli-runner.ts";
 export type { CliResult } from "./cli-runner.ts";
 export { pidsOfTask } from "./processes.ts";
-export { eventually, within } from "@gantry/platform/testing";
+export { eventually, within, writtenText } from "@gantry/platform/testing";
 export type { WaitSubject } from "@gantry/platform/testing";
 export {
   expectedAgentCgroupDirs,

@@ -14,7 +14,7 @@ import { registryV1RunSpec, schedulerV1Model } from "@gantry/proto";
 import { connectBus, type Bus } from "@gantry/platform/bus";
 import { clusterNames, infrastructureUrls } from "@gantry/platform/config";
 import { createLogger } from "@gantry/platform/logging";
-import { eventually, freePort, pidsOfTask, within } from "@gantry/test/support";
+import { eventually, freePort, pidsOfTask, within, writtenText } from "@gantry/test/support";
 import { compileAgentOptions } from "./agent-options.ts";
 import { startAgent, type RunningAgent } from "./agent-service.ts";
 import { podNetnsName } from "./adapters/pod-network.cni.ts";
@@ -108,7 +108,7 @@ describe("a pod on a container network", { skip }, () => {
     const netns = podNetnsName(agentId, instanceId);
     assert.ok(existsSync(`/run/netns/${netns}`), "the instance has its network namespace");
     const fetched = join(workDir, "sandboxes", client, "fetched");
-    assert.equal(await eventually("the client to reach the server on localhost", () => existsSync(fetched) && readFileSync(fetched, "utf8"), 15_000), "hello from server");
+    assert.equal(await eventually("the client to reach the server on localhost", () => writtenText(fetched), 15_000), "hello from server");
     const viaHost = await eventually("the server through the published host port", async () => {
       try {
         return await (await fetch(`http://127.0.0.1:${hostPort}/`, { signal: AbortSignal.timeout(2_000) })).text();

@@ -17,6 +17,7 @@ import { clusterNames, infrastructureUrls } from "@gantry/platform/config";
 import { createLogger } from "@gantry/platform/logging";
 import {
   eventually,
+  writtenText,
   expectedCgroupCapabilities,
   expectedLimitFiles,
   expectedTaskCgroupDirs,
@@ -325,7 +326,7 @@ describe("agent", () => {
       const [writer, reader] = [`${instanceId}.writer`, `${instanceId}.reader`];
       for (const taskId of [writer, reader]) await waitForState(taskId, TaskState.RUNNING);
       const copied = join(mainOptions.workDir, "sandboxes", reader, "copied");
-      const seen = await waitFor("the reader to copy what the writer wrote", () => existsSync(copied) && readFileSync(copied, "utf8"));
+      const seen = await waitFor("the reader to copy what the writer wrote", () => writtenText(copied));
       assert.equal(seen, `${port} ${port} writer\n`, "ENDPOINT_WEB (the host port on the host network), EP_HOST_WEB, MARATHON_CONTAINER_ID");
       assert.equal(readFileSync(join(mainOptions.workDir, "instances", instanceId, "volumes", "shared", "seen"), "utf8"), seen, "the volume lives in the instance's directory");
       send(main.agentId, kill(writer), kill(reader));
@@ -339,7 +340,7 @@ describe("agent", () => {
       await waitForState(taskId, TaskState.RUNNING);
       const file = join(mainOptions.workDir, "sandboxes", taskId, "whoami");
       const nobodyHome = execFileSync("getent", ["passwd", "nobody"], { encoding: "utf8" }).trim().split(":")[5];
-      assert.equal(await waitFor("the task to write whoami", () => existsSync(file) && readFileSync(file, "utf8")), `nobody nobody ${nobodyHome}\n`);
+      assert.equal(await waitFor("the task to write whoami", () => writtenText(file)), `nobody nobody ${nobodyHome}\n`);
       send(main.agentId, kill(taskId));
       await waitForState(taskId, TaskState.KILLED);
 
@@ -409,7 +410,7 @@ describe("agent", () => {
       const taskId = `${instanceId}.train`;
       await waitForState(taskId, TaskState.RUNNING);
       const sandbox = join(opts.workDir, "sandboxes", taskId);
-      assert.equal(await waitFor("the task's out file", () => existsSync(join(sandbox, "out")) && readFileSync(join(sandbox, "out"), "utf8")), "1 1\n");
+      assert.equal(await waitFor("the task's out file", () => writtenText(join(sandbox, "out"))), "1 1\n");
       const cp = checkpointOf(opts.workDir, taskId);
       assert.deepEqual(cp.gpuIndices, [1]);
       if (devicesRoot) {

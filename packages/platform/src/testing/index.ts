@@ -13,6 +13,6 @@ export { startNatsFaultProxy } from "./fault-proxy/nats-fault-proxy.ts";
 export type { NatsFaultProxy, NatsFaultProxyOptions, NatsFaultProxyStats, SwallowPublishOptions } from "./fault-proxy/nats-fault-proxy.ts";
 export { startTcpRelay } from "./fault-proxy/tcp-relay.ts";
 export type { TcpRelay, RelayConnection, RelayHandlers } from "./fault-proxy/tcp-relay.ts";
-export { eventually, within } from "./waits.ts";
+export { eventually, within, writtenText } from "./waits.ts";
 export type { WaitSubject } from "./waits.ts";
 export { openToAuthenticated } from "./open-permissions.ts";

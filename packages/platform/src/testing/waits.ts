@@ -3,6 +3,7 @@
  * instead of hanging the run. Cheap to import (node built-ins only), so unit and integration
  * tests of every package can use it, not only whole-cluster tests.
  */
+import { readFileSync } from "node:fs";
 
 /** What a wait is for: text, or a function rendering it at the deadline (so it can show the latest state). */
 export type WaitSubject = string | (() => string);
@@ -50,5 +51,18 @@ export async function within<T>(what: WaitSubject, promise: Promise<T>, timeoutM
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * A probe for `eventually`: the text of a file a task writes in one write, once it holds some;
+ * undefined while it is missing or still empty (a shell's `> file` creates it before the command
+ * writes: an empty file is "not yet", never the answer).
+ */
+export function writtenText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8") || undefined;
+  } catch {
+    return undefined;
   }
 }

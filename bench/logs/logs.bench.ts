@@ -23,6 +23,7 @@ import { connectBus, createGrpcClient, createLogger, createTokenSigner, EventSto
 import { createTestCluster, createTestDatabase } from "@gantry/platform/testing";
 import { dropLogsDatabase, logsDatabaseUrlOf } from "@gantry/logs";
 import { freePort, startServiceProcess } from "@gantry/test/support";
+import { until } from "../service-wait.ts";
 
 const AGENTS = 2;
 const TASKS_PER_AGENT = 4;
@@ -109,18 +110,7 @@ async function main(): Promise<void> {
 
     const client = createGrpcClient(logsV1.LogsService, `127.0.0.1:${port}`, { token, deadlineMs: 30_000 });
     cleanup.push(async () => client.close());
-    const serving = async () => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        try {
-          await client.queryLogs({ limit: 1 });
-          return;
-        } catch (err) {
-          if (Date.now() > deadline) throw new Error(`the logs service did not start: ${String(err)}\n${logs.output()}`);
-          await sleep(250);
-        }
-      }
-    };
+    const serving = () => until("the logs service to answer", () => client.queryLogs({ limit: 1 }).then(() => true, () => false), 60_000, [logs], 250);
     await serving();
 
     // Sandboxes: one per task, output written before the shippers start (they ship as fast as they can).

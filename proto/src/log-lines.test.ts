@@ -34,6 +34,7 @@ test("an answer's lines read from its columns: text, position, cursor, time, lev
     [2 ** 53 - 1, 9_007_199_254_740_991, 0, "scheduler"],
     [2 ** 53 - 2, 1, 60, "a"],
   ]);
+  assert.deepEqual([r.isoTime(0), r.isoTime(2), r.isoTime(4)], ["2025-11-30T10:53:20.000Z", "1970-01-01T00:00:00.000Z", "1970-01-01T00:00:00.000Z"], "to the millisecond, rounded down");
   assert.equal(r.cursor(0), "g1.1ekg");
   assert.equal(r.cursor(3), `g1.${(2n ** 53n - 1n).toString(36)}`);
   assert.throws(() => r.text(5), RangeError);

@@ -108,6 +108,11 @@ export class LogLinesReader {
     return this.#times[i]!;
   }
 
+  /** Line `i`'s time as ISO 8601 in UTC, to the millisecond (what the gateway's and the CLI's text show). */
+  isoTime(i: number): string {
+    return new Date(Math.floor(this.timeUnixMicros(i) / 1000)).toISOString();
+  }
+
   /** Line `i`'s level (pino's 10 … 60; 0 for task output). */
   level(i: number): number {
     this.#check(i);

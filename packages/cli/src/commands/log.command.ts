@@ -108,7 +108,6 @@ export async function resolveTaskId(api: ApiClient, partial: string): Promise<st
 }
 
 const levelName = (level: number) => LEVEL_NAMES[level] ?? String(level);
-const timeOf = (lines: LogLinesReader, i: number) => new Date(Math.floor(lines.timeUnixMicros(i) / 1000)).toISOString();
 
 /** `gantry task log <task>`: a task's stdout (or --stderr), last lines then --follow. */
 export function addTaskLogCommand(task: Command): void {
@@ -127,7 +126,7 @@ export function addNodeLogCommand(node: Command): void {
   withLogSwitches(node.command("log").description("print an agent's own logs (its structured log lines); --follow for new lines").argument("<agentId>", "agent id (see `gantry node list`)"), 20)
     .option("--level <level>", "at least this level (trace, debug, info, warn, error, fatal)", levelOf)
     .action(async (agentId: string, opts: LogOptions & { level?: number }) => {
-      await withClient((api) => printLogs(api, { agentId, stream: "log", ...(opts.level ? { minLevel: opts.level } : {}) }, opts, (lines, i) => `${timeOf(lines, i)} ${levelName(lines.level(i))} ${lines.source(i).component} ${lines.text(i)}`));
+      await withClient((api) => printLogs(api, { agentId, stream: "log", ...(opts.level ? { minLevel: opts.level } : {}) }, opts, (lines, i) => `${lines.isoTime(i)} ${levelName(lines.level(i))} ${lines.source(i).component} ${lines.text(i)}`));
     });
 }
 
@@ -151,7 +150,7 @@ export function logCommand(): Command {
       };
       await withClient((api) => printLogs(api, filter, opts, (lines, i) => {
         const s = lines.source(i);
-        return `${timeOf(lines, i)} ${levelName(lines.level(i))} ${s.component}${s.agentId ? `@${s.agentId}` : ""} ${lines.text(i)}`;
+        return `${lines.isoTime(i)} ${levelName(lines.level(i))} ${s.component}${s.agentId ? `@${s.agentId}` : ""} ${lines.text(i)}`;
       }));
     });
   return cmd;

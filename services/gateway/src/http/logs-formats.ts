@@ -38,6 +38,6 @@ export function logEntryJson(lines: LogLinesReader, i: number): string {
 export function renderLogLine(lines: LogLinesReader, i: number, format: LogFormat): string {
   if (format === "json") return `${logEntryJson(lines, i)}\n`;
   if (format === "sse") return `id: ${lines.cursor(i)}\ndata: ${logEntryJson(lines, i)}\n\n`;
-  const time = new Date(Math.floor(lines.timeUnixMicros(i) / 1000)).toISOString();
+  const time = lines.isoTime(i);
   return `${time.slice(0, 10)} ${time.slice(11, 19)}: ${lines.text(i)}\n`;
 }

@@ -55,8 +55,10 @@ export class BlockCache {
     this.#drop(firstPos);
     // A small block costs little to read again, and its entry more than its bytes.
     if (block.byteLength < MIN_CACHED_BYTES) return;
-    const kept = block.buffer.byteLength > block.byteLength + COPY_SLACK ? ownCopy(block) : block;
-    if (costOf(kept) > this.#maxBytes) return;
+    const copied = block.buffer.byteLength > block.byteLength + COPY_SLACK;
+    // Refused before any copy is made: with a budget of 0 every block read would be copied for nothing.
+    if ((copied ? block.byteLength : block.buffer.byteLength) + ENTRY_OVERHEAD > this.#maxBytes) return;
+    const kept = copied ? ownCopy(block) : block;
     const sourceKey = keyOf(source);
     this.#entries.set(firstPos, { sourceKey, block: kept });
     let entries = this.#bySource.get(sourceKey);

@@ -30,14 +30,21 @@ export function desiredFrom(state: RegistryState): DesiredState {
  */
 export function withAncestors(desired: DesiredState, from?: RegistryState): DesiredState {
   if (!desired.groups.has("/")) desired.groups.set("/", []);
-  const known = from !== undefined && [...from.groups.keys()].every((g) => desired.groups.has(g)) ? from : undefined;
+  const known = from !== undefined && everyGroupStays(from, desired) ? from : undefined;
   const add = (id: string) => {
     for (let g = parentOf(id); !desired.groups.has(g); g = parentOf(g)) desired.groups.set(g, []);
   };
-  for (const id of [...desired.apps.keys()]) if (!known?.apps.has(id)) add(id);
-  for (const id of [...desired.pods.keys()]) if (!known?.pods.has(id)) add(id);
+  for (const id of desired.apps.keys()) if (!known?.apps.has(id)) add(id);
+  for (const id of desired.pods.keys()) if (!known?.pods.has(id)) add(id);
+  // A copy of the keys: adding groups while iterating them would visit the added ones too.
   for (const id of [...desired.groups.keys()]) if (!known?.groups.has(id)) add(id);
   return desired;
+}
+
+/** Whether every group of `from` is still in `desired`. */
+function everyGroupStays(from: RegistryState, desired: DesiredState): boolean {
+  for (const g of from.groups.keys()) if (!desired.groups.has(g)) return false;
+  return true;
 }
 
 /** Removes everything at or below `groupId` (the group itself too, unless it is the root). */

@@ -56,6 +56,15 @@ def main() -> int:
     sock.sendall(f"PUB $JS.API.CONSUMER.CREATE.{stream} {api_reply} {len(request)}\r\n".encode() + request + b"\r\n")
     sock.settimeout(None)  # a quiet cluster may send nothing for a long while
 
+    following = False
+
+    def say_following() -> None:
+        # On stderr (stdout holds only events): from here on, no event is missed.
+        nonlocal following
+        if not following:
+            following = True
+            print(f"following {stream} ({config['filter_subject']})", file=sys.stderr, flush=True)
+
     seen = 0
     while True:
         line = reader.readline()
@@ -81,8 +90,7 @@ def main() -> int:
                 answer = json.loads(body)
                 if "error" in answer:
                     raise SystemExit(f"cannot follow {stream}: {answer['error'].get('description')}")
-                # On stderr (stdout holds only events): from here on, no event is missed.
-                print(f"following {stream} ({config['filter_subject']})", file=sys.stderr, flush=True)
+                say_following()
                 continue
             if not reply.startswith("$JS.ACK."):
                 continue  # a status message (heartbeat, flow control): none are asked for here
@@ -91,6 +99,8 @@ def main() -> int:
             # or with <domain>.<account hash> after ACK on newer servers.
             sequence = int(tokens[5] if len(tokens) == 9 else tokens[7])
             event = json.loads(body)
+            # Resuming from a sequence, the server may deliver before it answers the creation: the consumer exists.
+            say_following()
             print(json.dumps({
                 "sequence": sequence,
                 "subject": words[1].decode(),

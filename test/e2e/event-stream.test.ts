@@ -129,8 +129,7 @@ async function pythonSubscriber(args: string[], count: number, started?: () => P
     stderr += b.toString();
     if (stderr.includes("following ")) following();
   });
-  // "close", not "exit": every byte it wrote has been read by then. A subscriber resuming from a
-  // sequence may print its event and exit at once, and its "following" must not lose that race.
+  // "close", not "exit": every byte it wrote (its "following", its events) has been read by then.
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   try {
     // Events made before its consumer exists are not its: act once it says it follows.

@@ -70,6 +70,7 @@ export {
   startEventRelay,
   RELAY_SUBSCRIPTION_ID,
   RELAY_LEASE,
+  keepPlannerStatistics,
   FencedOutError,
   TransactionTooOldError,
   resolveOutcome,

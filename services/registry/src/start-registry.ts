@@ -7,6 +7,7 @@ import {
   openClusterDatabase,
   createGrpcServer,
   startEventRelay,
+  keepPlannerStatistics,
   directoryEntries,
   publishDirectory,
   recordDenials,
@@ -87,6 +88,8 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     const projection = new RegistryProjection();
     const iam = new IamProjection();
     const follower = await followLog(store, { registry: projection, iam }, logger, stop.signal);
+    // The log's planner statistics follow its growth (autovacuum may be off, and is slow to start).
+    const statistics = keepPlannerStatistics({ pool, logger, signal: stop.signal });
     // Tokens are looked up in the registry's own view of principals (grants, revocations).
     options.authenticator.useDirectory?.(iam);
     nc = options.relay === false ? undefined : await connectNats(options.natsUrl, `${options.names.cluster}/registry-relay`, options.tls);
@@ -128,7 +131,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
         await grpc.shutdown(2_000);
         listVersion?.stop();
         stop.abort();
-        await Promise.allSettled([follower.done, relay?.done]);
+        await Promise.allSettled([follower.done, relay?.done, statistics]);
         await ownLogs?.stop();
         await nc?.drain().catch(() => undefined);
         await store.close();

@@ -9,6 +9,7 @@ import {
   createGrpcServer,
   openClusterDatabase,
   startEventRelay,
+  keepPlannerStatistics,
   ListVersionAnnouncer,
   type Logger,
   type ServiceEnvironment,
@@ -74,6 +75,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     const directory = await followDirectory(bus.nc, options.names);
     stop.signal.addEventListener("abort", () => directory.stop());
     options.authenticator.useDirectory?.(directory, { keepExisting: true });
+    // The log's planner statistics follow its growth (autovacuum may be off, and is slow to start).
+    background.push(keepPlannerStatistics({ pool: database.pool, logger, signal: stop.signal }));
     if (options.relay !== false) {
       const relay = await startEventRelay({ store, nc: bus.nc, names: options.names, logger: logger.child({ component: "relay" }), signal: stop.signal, ...(options.holder ? { holder: options.holder } : {}) });
       background.push(relay.done);

@@ -27,7 +27,9 @@ export const EVENT_COLUMNS = `global_position, transaction_id, stream_id, stream
  * after the snapshot: one that ended meanwhile is not found, and counts, which only delays); so
  * without the privilege to see other sessions' xids the horizon is simply the snapshot's xmin.
  * Running xids are compared on their low 32 bits (backend_xid is an `xid`): two running
- * transactions are never 2^32 apart.
+ * transactions are never 2^32 apart. The backends are read from pg_stat_get_activity, not the
+ * pg_stat_activity view over it: the statement is planned on every read (its custom plans look
+ * cheaper to the planner than a generic one), and the view's joins doubled that planning.
  *
  * The horizon comes back even when no event does (LEFT JOIN LATERAL), so a reader that found
  * nothing, or fewer than it asked for, knows it has seen everything below the horizon.
@@ -38,9 +40,9 @@ h AS (
   SELECT coalesce(
     (SELECT min(x) FROM s, pg_snapshot_xip(s.snap) AS x
       WHERE NOT EXISTS (
-        SELECT 1 FROM pg_stat_activity a
+        SELECT 1 FROM pg_stat_get_activity(NULL) a
         WHERE a.backend_xid::text::bigint = x::text::bigint % 4294967296
-          AND a.datname IS DISTINCT FROM current_database())),
+          AND a.datid IS DISTINCT FROM (SELECT oid FROM pg_database WHERE datname = current_database()))),
     (SELECT pg_snapshot_xmax(s.snap) FROM s)) AS horizon
 )
 SELECT h.horizon::text, e.*

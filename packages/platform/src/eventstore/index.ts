@@ -20,6 +20,8 @@ export type { EventStoreTransaction, TransactionOptions, Fence } from "./transac
 export { TransactionTooOldError } from "./append.ts";
 export { eventOf, decodeEvent, isEvent } from "./protobuf-events.ts";
 export { startEventRelay, RELAY_SUBSCRIPTION_ID, RELAY_LEASE } from "./event-relay.ts";
+export { keepPlannerStatistics, analyzeStaleTables, HOT_TABLES } from "./planner-statistics.ts";
+export type { PlannerStatisticsOptions } from "./planner-statistics.ts";
 export type { EventRelay, EventRelayOptions } from "./event-relay.ts";
 export { encodeRelayedEvent, decodeRelayedEvent, RelayHeaders } from "./relayed-event.ts";
 export type { RelayedEvent } from "./relayed-event.ts";

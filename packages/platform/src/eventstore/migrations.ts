@@ -87,6 +87,16 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable("streams").dropColumn("last_transaction_id").execute();
     },
   },
+  "0003_events_payload_statistics": {
+    async up(db) {
+      // No query filters or sorts on an event's payload; without statistics on it, ANALYZE of
+      // the log (planner-statistics.ts) samples the keys and positions only, not every jsonb.
+      await sql`ALTER TABLE events ALTER COLUMN data SET STATISTICS 0, ALTER COLUMN metadata SET STATISTICS 0`.execute(db);
+    },
+    async down(db) {
+      await sql`ALTER TABLE events ALTER COLUMN data SET STATISTICS -1, ALTER COLUMN metadata SET STATISTICS -1`.execute(db);
+    },
+  },
 };
 
 /** The event store's migrations, in code (no migration folder to ship). */

@@ -84,12 +84,13 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   let nc: NatsConnection | undefined;
   let ownLogs: ComponentLogShipping | undefined;
   let listVersion: ListVersionAnnouncer | undefined;
+  let statistics: Promise<void> | undefined;
   try {
     const projection = new RegistryProjection();
     const iam = new IamProjection();
     const follower = await followLog(store, { registry: projection, iam }, logger, stop.signal);
     // The log's planner statistics follow its growth (autovacuum may be off, and is slow to start).
-    const statistics = keepPlannerStatistics({ pool, logger, signal: stop.signal });
+    statistics = keepPlannerStatistics({ pool, logger, signal: stop.signal });
     // Tokens are looked up in the registry's own view of principals (grants, revocations).
     options.authenticator.useDirectory?.(iam);
     nc = options.relay === false ? undefined : await connectNats(options.natsUrl, `${options.names.cluster}/registry-relay`, options.tls);
@@ -142,6 +143,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     // Leave nothing open behind a failed start (a live NATS connection would keep the process up).
     listVersion?.stop();
     stop.abort();
+    await statistics;
     await ownLogs?.stop().catch(() => undefined);
     await nc?.close().catch(() => undefined);
     await store.close().catch(() => undefined);

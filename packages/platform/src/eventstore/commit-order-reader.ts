@@ -23,7 +23,7 @@ export const EVENT_COLUMNS = `global_position, transaction_id, stream_id, stream
  * The horizon is the statement's own snapshot's xmin, except that running transactions of OTHER
  * databases on the same server (xids are server-wide) are passed over: they cannot write this
  * database's events, so a long write elsewhere does not stall this log. A transaction is passed
- * over only when pg_stat_activity positively shows it on a backend of another database (read
+ * over only when pg_stat_get_activity positively shows it on a backend of another database (read
  * after the snapshot: one that ended meanwhile is not found, and counts, which only delays); so
  * without the privilege to see other sessions' xids the horizon is simply the snapshot's xmin.
  * Running xids are compared on their low 32 bits (backend_xid is an `xid`): two running

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type pg from "pg";
+import pg from "pg";
 import { createLogger } from "../logging/index.ts";
 import { APPEND_SQL } from "./append.sql.ts";
 import { createEventStoreFixture, type EventStoreFixture } from "./event-store.test-fixture.ts";
@@ -77,11 +77,40 @@ describe("planner statistics of the log", () => {
       await other.query(`INSERT INTO streams (stream_id, stream_type, version) SELECT 'held-' || g, 'held', 1 FROM generate_series(1, ${STREAMS}) g`);
       await untilCounted(fx.pool, other, STREAMS);
       await other.query(`SELECT pg_advisory_lock(${ANALYZE_LOCK})`);
-      assert.deepEqual(await analyzeStaleTables(fx.pool, HOT_TABLES), []);
-      await other.query(`SELECT pg_advisory_unlock(${ANALYZE_LOCK})`);
+      try {
+        assert.deepEqual(await analyzeStaleTables(fx.pool, HOT_TABLES), []);
+      } finally {
+        await other.query(`SELECT pg_advisory_unlock(${ANALYZE_LOCK})`);
+      }
       assert.deepEqual(await analyzeStaleTables(fx.pool, HOT_TABLES), ["streams"]);
     } finally {
       other.release();
+    }
+  });
+
+  test("a role that does not own the log's tables is told so once, and its keeper stops by itself", async () => {
+    const role = `gantry_stats_${process.pid}`;
+    await fx.pool.query(`CREATE ROLE ${role} LOGIN; GRANT SELECT ON streams, events TO ${role}`);
+    const url = new URL(fx.db.url);
+    url.username = role;
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+    const warnings: string[] = [];
+    const logger = createLogger("test", { level: "warn", destination: { write: (line: string) => warnings.push(line) } as unknown as NodeJS.WritableStream });
+    try {
+      await fx.pool.query(`INSERT INTO streams (stream_id, stream_type, version) SELECT 'owned-' || g, 'owned', 1 FROM generate_series(1, 500) g`);
+      assert.deepEqual(await analyzeStaleTables(pool, HOT_TABLES), [], "tables it does not own are never stale to it");
+      const stop = new AbortController();
+      const ended = await Promise.race([
+        keepPlannerStatistics({ pool, logger, signal: stop.signal, intervalMs: 20 }).then(() => "stopped by itself"),
+        new Promise((r) => setTimeout(r, 10_000)).then(() => "still running after 10 s"),
+      ]);
+      stop.abort();
+      assert.equal(ended, "stopped by itself");
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /not their owner/);
+    } finally {
+      await pool.end();
+      await fx.pool.query(`REVOKE ALL ON streams, events FROM ${role}; DROP ROLE ${role}`);
     }
   });
 

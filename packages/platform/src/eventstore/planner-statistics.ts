@@ -10,19 +10,24 @@ const DEFAULT_INTERVAL_MS = 2_000;
 
 /**
  * A table is stale once this many rows changed since its last ANALYZE: 50 + 10 % of its rows,
- * autovacuum's own default threshold (autovacuum_analyze_threshold / _scale_factor).
+ * autovacuum's own default threshold (autovacuum_analyze_threshold / _scale_factor). Only tables
+ * this role may ANALYZE (it owns them) are considered.
  */
 const STALE_SQL = `
 SELECT s.relname AS table
 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
 WHERE s.schemaname = current_schema() AND s.relname = ANY($1::text[])
   AND s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)
+  AND pg_has_role(c.relowner, 'USAGE')
 ORDER BY s.relname`;
 
-/** One keeper at a time in the cluster ANALYZEs; the others find the tables fresh afterwards. */
-const ANALYZE_LOCK_SQL = `SELECT pg_try_advisory_xact_lock(hashtextextended('gantry.analyze', 0)) AS locked`;
+/** The hot tables this role does not own: ANALYZE would skip them with a warning. */
+const NOT_OWNED_SQL = `
+SELECT c.relname AS table FROM pg_class c
+WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1::text[]) AND NOT pg_has_role(c.relowner, 'USAGE')`;
 
-const INSUFFICIENT_PRIVILEGE = "42501";
+/** One keeper at a time in the cluster ANALYZEs; the others find the tables fresh afterwards. */
+const ANALYZE_LOCK_KEY = `hashtextextended('gantry.analyze', 0)`;
 
 /** Options of keepPlannerStatistics. */
 export interface PlannerStatisticsOptions {
@@ -38,30 +43,36 @@ export interface PlannerStatisticsOptions {
  * connection caches for its appends and reads follow the tables as they grow. A prepared
  * statement's generic plan is made once, from the statistics of that moment: made while
  * `streams` held a few rows, the append's plan scans the whole table and hashes it (a hash join
- * beats index lookups on a table thought tiny), and keeps doing so at 20,000 streams (5-10 ms an
+ * beats index lookups on a table thought tiny), and keeps doing so at 20,000 streams (4-5 ms an
  * append instead of 1) until an ANALYZE invalidates it. Autovacuum would ANALYZE, but it may be
- * off (it is in CI) and wakes once a minute at best. Every `intervalMs` this ANALYZEs each hot
- * table that changed by more than autovacuum's threshold since its last ANALYZE, under a
- * transaction-scoped advisory lock so that the keepers of several processes do not repeat each
- * other's work. ANALYZE takes no lock that appends or reads wait for. Resolves once `signal`
- * aborts; a failed round is logged and tried again, except a refusal for lack of privilege
- * (not the tables' owner), after which it stops.
+ * off (it is on this project's CI machines) and wakes once a minute at best. Every `intervalMs`
+ * this ANALYZEs each hot table that changed by more than autovacuum's threshold since its last
+ * ANALYZE, under an advisory lock so that the keepers of several processes do not repeat each
+ * other's work. Each ANALYZE commits by itself (its transaction id is taken only to write the
+ * statistics, so readers' horizons are not held back) and skips a table another maintenance
+ * command holds (SKIP_LOCKED: a stop never waits behind a VACUUM). Resolves once `signal`
+ * aborts. A role that does not own the tables cannot ANALYZE them: the keeper says so once and
+ * stops. A failed round is logged (the first of a run of failures as a warning) and tried again.
  */
 export async function keepPlannerStatistics(options: PlannerStatisticsOptions): Promise<void> {
   const { pool, logger, signal } = options;
   const tables = options.tables ?? HOT_TABLES;
+  let failing = false;
   while (!signal.aborted) {
     await delay(options.intervalMs ?? DEFAULT_INTERVAL_MS, signal);
     if (signal.aborted) return;
     try {
-      const analyzed = await analyzeStaleTables(pool, tables);
-      if (analyzed.length > 0) logger.debug({ tables: analyzed }, "planner statistics refreshed");
-    } catch (err) {
-      if ((err as { code?: string }).code === INSUFFICIENT_PRIVILEGE) {
-        logger.warn({ err }, "cannot ANALYZE the event log's tables (not their owner); plans then rely on autovacuum");
+      const notOwned = (await pool.query<{ table: string }>(NOT_OWNED_SQL, [tables])).rows.map((r) => r.table);
+      if (notOwned.length > 0) {
+        logger.warn({ tables: notOwned }, "cannot ANALYZE the event log's tables (not their owner); their plans rely on autovacuum");
         return;
       }
-      logger.warn({ err }, "refreshing the planner statistics failed; trying again");
+      const analyzed = await analyzeStaleTables(pool, tables);
+      if (analyzed.length > 0) logger.debug({ tables: analyzed }, "planner statistics refreshed");
+      failing = false;
+    } catch (err) {
+      logger[failing ? "debug" : "warn"]({ err }, "refreshing the planner statistics failed; trying again");
+      failing = true;
     }
   }
 }
@@ -71,18 +82,21 @@ export async function analyzeStaleTables(pool: pg.Pool, tables: readonly string[
   const stale = (await pool.query<{ table: string }>(STALE_SQL, [tables])).rows.map((r) => r.table);
   if (stale.length === 0) return [];
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
-    await client.query("BEGIN");
-    const { rows } = await client.query<{ locked: boolean }>(ANALYZE_LOCK_SQL);
-    if (rows[0]?.locked) {
-      for (const table of stale) await client.query(`ANALYZE ${client.escapeIdentifier(table)}`);
+    const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${ANALYZE_LOCK_KEY}) AS locked`);
+    if (!rows[0]?.locked) return [];
+    try {
+      for (const table of stale) await client.query(`ANALYZE (SKIP_LOCKED) ${client.escapeIdentifier(table)}`);
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${ANALYZE_LOCK_KEY})`);
     }
-    await client.query("COMMIT");
-    return rows[0]?.locked ? stale : [];
+    return stale;
   } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
+    // A connection that may still hold the session lock is closed, not pooled.
+    broken = err as Error;
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

@@ -9,15 +9,17 @@ export const HOT_TABLES = ["streams", "events"] as const;
 const DEFAULT_INTERVAL_MS = 2_000;
 
 /**
- * A table is stale once this many rows changed since its last ANALYZE: 50 + 10 % of its rows,
- * autovacuum's own default threshold (autovacuum_analyze_threshold / _scale_factor). Only tables
- * this role may ANALYZE (it owns them) are considered.
+ * A table is stale once its live rows more than doubled since its last ANALYZE (+ 50, so that a
+ * table never analyzed is once it holds a few rows): plans change shape with orders of magnitude,
+ * not with the ordinary churn autovacuum's 10 % follows (every append updates `streams` rows, and
+ * each ANALYZE makes every connection plan its statements again). Only tables this role may
+ * ANALYZE (it owns them) are considered.
  */
 const STALE_SQL = `
 SELECT s.relname AS table
 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
 WHERE s.schemaname = current_schema() AND s.relname = ANY($1::text[])
-  AND s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)
+  AND s.n_live_tup > 2 * greatest(c.reltuples, 0) + 50
   AND pg_has_role(c.relowner, 'USAGE')
 ORDER BY s.relname`;
 
@@ -46,8 +48,8 @@ export interface PlannerStatisticsOptions {
  * beats index lookups on a table thought tiny), and keeps doing so at 20,000 streams (4-5 ms an
  * append instead of 1) until an ANALYZE invalidates it. Autovacuum would ANALYZE, but it may be
  * off (it is on this project's CI machines) and wakes once a minute at best. Every `intervalMs`
- * this ANALYZEs each hot table that changed by more than autovacuum's threshold since its last
- * ANALYZE, under an advisory lock so that the keepers of several processes do not repeat each
+ * this ANALYZEs each hot table whose rows more than doubled since its last ANALYZE, under an
+ * advisory lock so that the keepers of several processes do not repeat each
  * other's work. Each ANALYZE commits by itself (its transaction id is taken only to write the
  * statistics, so readers' horizons are not held back) and skips a table another maintenance
  * command holds (SKIP_LOCKED: a stop never waits behind a VACUUM). Resolves once `signal`

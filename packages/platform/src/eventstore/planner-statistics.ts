@@ -9,24 +9,18 @@ export const HOT_TABLES = ["streams", "events"] as const;
 const DEFAULT_INTERVAL_MS = 2_000;
 
 /**
- * A table is stale once its live rows more than doubled since its last ANALYZE (+ 50, so that a
- * table never analyzed is once it holds a few rows): plans change shape with orders of magnitude,
- * not with the ordinary churn autovacuum's 10 % follows (every append updates `streams` rows, and
- * each ANALYZE makes every connection plan its statements again). Only tables this role may
- * ANALYZE (it owns them) are considered.
+ * The tables that are stale, and whether this role owns them (only an owner may ANALYZE). A table
+ * is stale once its live rows more than doubled since its last ANALYZE (+ 50, so that a table
+ * never analyzed is once it holds a few rows): plans change shape with orders of magnitude, not
+ * with the ordinary churn autovacuum's 10 % follows (every append updates `streams` rows, and
+ * each ANALYZE makes every connection plan its statements again).
  */
 const STALE_SQL = `
-SELECT s.relname AS table
+SELECT s.relname AS table, pg_has_role(c.relowner, 'USAGE') AS owned
 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
 WHERE s.schemaname = current_schema() AND s.relname = ANY($1::text[])
   AND s.n_live_tup > 2 * greatest(c.reltuples, 0) + 50
-  AND pg_has_role(c.relowner, 'USAGE')
 ORDER BY s.relname`;
-
-/** The hot tables this role does not own: ANALYZE would skip them with a warning. */
-const NOT_OWNED_SQL = `
-SELECT c.relname AS table FROM pg_class c
-WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1::text[]) AND NOT pg_has_role(c.relowner, 'USAGE')`;
 
 /** One keeper at a time in the cluster ANALYZEs; the others find the tables fresh afterwards. */
 const ANALYZE_LOCK_KEY = `hashtextextended('gantry.analyze', 0)`;
@@ -53,8 +47,8 @@ export interface PlannerStatisticsOptions {
  * other's work. Each ANALYZE commits by itself (its transaction id is taken only to write the
  * statistics, so readers' horizons are not held back) and skips a table another maintenance
  * command holds (SKIP_LOCKED: a stop never waits behind a VACUUM). Resolves once `signal`
- * aborts. A role that does not own the tables cannot ANALYZE them: the keeper says so once and
- * stops. A failed round is logged (the first of a run of failures as a warning) and tried again.
+ * aborts. A role that does not own the tables cannot ANALYZE them: the keeper says so once (the
+ * first time one of them is stale) and stops. A failed round is logged (the first of a run of failures as a warning) and tried again.
  */
 export async function keepPlannerStatistics(options: PlannerStatisticsOptions): Promise<void> {
   const { pool, logger, signal } = options;
@@ -64,12 +58,13 @@ export async function keepPlannerStatistics(options: PlannerStatisticsOptions): 
     await delay(options.intervalMs ?? DEFAULT_INTERVAL_MS, signal);
     if (signal.aborted) return;
     try {
-      const notOwned = (await pool.query<{ table: string }>(NOT_OWNED_SQL, [tables])).rows.map((r) => r.table);
+      const stale = await staleTables(pool, tables);
+      const notOwned = stale.filter((t) => !t.owned).map((t) => t.table);
       if (notOwned.length > 0) {
         logger.warn({ tables: notOwned }, "cannot ANALYZE the event log's tables (not their owner); their plans rely on autovacuum");
         return;
       }
-      const analyzed = await analyzeStaleTables(pool, tables);
+      const analyzed = await analyze(pool, stale.map((t) => t.table));
       if (analyzed.length > 0) logger.debug({ tables: analyzed }, "planner statistics refreshed");
       failing = false;
     } catch (err) {
@@ -79,9 +74,17 @@ export async function keepPlannerStatistics(options: PlannerStatisticsOptions): 
   }
 }
 
-/** One round: ANALYZEs the given tables that are stale, unless another keeper holds the lock. Returns those analyzed. */
+/** One round: ANALYZEs the given tables that are stale and owned by this role, unless another keeper holds the lock. Returns those analyzed. */
 export async function analyzeStaleTables(pool: pg.Pool, tables: readonly string[]): Promise<string[]> {
-  const stale = (await pool.query<{ table: string }>(STALE_SQL, [tables])).rows.map((r) => r.table);
+  return analyze(pool, (await staleTables(pool, tables)).filter((t) => t.owned).map((t) => t.table));
+}
+
+async function staleTables(pool: pg.Pool, tables: readonly string[]): Promise<{ table: string; owned: boolean }[]> {
+  return (await pool.query<{ table: string; owned: boolean }>(STALE_SQL, [tables])).rows;
+}
+
+/** ANALYZEs `stale` under the keepers' lock; nothing when another keeper holds it. Returns those analyzed. */
+async function analyze(pool: pg.Pool, stale: readonly string[]): Promise<string[]> {
   if (stale.length === 0) return [];
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -93,7 +96,7 @@ export async function analyzeStaleTables(pool: pg.Pool, tables: readonly string[
     } finally {
       await client.query(`SELECT pg_advisory_unlock(${ANALYZE_LOCK_KEY})`);
     }
-    return stale;
+    return [...stale];
   } catch (err) {
     // A connection that may still hold the session lock is closed, not pooled.
     broken = err as Error;

@@ -27,8 +27,9 @@ export function derivationsOf(state: RegistryState): StateDerivations {
     let appsBlockingScope = 0;
     const appSpecs = new Map<string, AppDefinition>();
     for (const [id, stored] of state.apps) {
-      appSpecs.set(id, appSpecOf(stored));
-      if (blocksScope(state, id, appSpecOf(stored))) appsBlockingScope++;
+      const spec = appSpecOf(stored);
+      appSpecs.set(id, spec);
+      if (blocksScope(state, id, spec)) appsBlockingScope++;
     }
     const podSpecs = new Map<string, PodDefinition>();
     for (const [id, stored] of state.pods) podSpecs.set(id, podSpecOf(stored));

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { createLogger } from "../logging/index.ts";
+import { within } from "../testing/index.ts";
 import { APPEND_SQL } from "./append.sql.ts";
 import { createEventStoreFixture, type EventStoreFixture } from "./event-store.test-fixture.ts";
 import { analyzeStaleTables, HOT_TABLES, keepPlannerStatistics } from "./planner-statistics.ts";
@@ -90,6 +91,20 @@ describe("planner statistics of the log", () => {
       assert.deepEqual(await analyzeStaleTables(fx.pool, HOT_TABLES), ["streams"]);
     } finally {
       other.release();
+    }
+  });
+
+  test("a table another maintenance command holds is skipped, not waited for (a stop never waits behind a VACUUM)", async () => {
+    const holder = await fx.pool.connect();
+    try {
+      await holder.query(`INSERT INTO streams (stream_id, stream_type, version) SELECT 'vacuumed-' || g, 'vacuumed', 1 FROM generate_series(1, ${10 * STREAMS}) g`);
+      await untilCounted(fx.pool, holder, 10 * STREAMS);
+      // The lock VACUUM and ANALYZE take, held as a VACUUM would hold it.
+      await holder.query("BEGIN; LOCK TABLE streams IN SHARE UPDATE EXCLUSIVE MODE");
+      await within("a round while streams is held", analyzeStaleTables(fx.pool, HOT_TABLES), 5_000);
+    } finally {
+      await holder.query("ROLLBACK").catch(() => undefined);
+      holder.release();
     }
   });
 

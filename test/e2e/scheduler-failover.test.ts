@@ -212,7 +212,9 @@ test(`a rolling upgrade of the ${INSTANCES} instances survives a kill -9 of the 
   const planned = events.findIndex((e) => e.type === "DeploymentPlanned" && (e.data.deployment as { id?: string }).id === updated.deploymentId);
   const { mostLive } = foldInstances(events, planned);
   assert.ok(mostLive <= 550, `${mostLive} instances were live at once (at most 550)`);
-  assert.equal(newRunning(events), INSTANCES, "every instance runs the new version");
+  // The agents fail 5% of tasks 0.5-3 s after they run, new ones too: one that ran when the
+  // deployment succeeded may have failed since, its replacement (of the new version) not yet running.
+  await eventually("every instance to run the new version", async () => (newRunning(await readLog()) === INSTANCES ? true : undefined), 30_000, 100);
   console.log(`rolling upgrade of ${INSTANCES} under {0.5, 0.1} with a leader kill: at most ${mostLive} live at once (bound 550)`);
   finished = true;
 });

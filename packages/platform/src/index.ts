@@ -70,6 +70,7 @@ export {
   startEventRelay,
   RELAY_SUBSCRIPTION_ID,
   RELAY_LEASE,
+  BURST_COALESCE_MS,
   keepPlannerStatistics,
   FencedOutError,
   TransactionTooOldError,

@@ -5,15 +5,16 @@ import { delay } from "../async/delay.ts";
 import { ensureStream, PipelinedPublisher, type StreamDeclaration } from "../bus/index.ts";
 import type { ClusterNames } from "../config/index.ts";
 import { runForLease, type LeaseTerm } from "../leadership/leader-lease.ts";
+import { BURST_COALESCE_MS } from "./follower.ts";
 import type { Logger } from "../logging/index.ts";
 import type { Position, RecordedEvent } from "./event.ts";
 import { START } from "./event.ts";
 import type { EventStore } from "./event-store.ts";
 import { encodeRelayedEvent, RelayHeaders } from "./relayed-event.ts";
 import { recordRelayLag } from "../telemetry/control-metrics.ts";
+import { relayCheckpoint, RELAY_SUBSCRIPTION_ID } from "./relay-checkpoint.ts";
 
-/** The checkpoint the relay records its progress under (informational: JetStream's tail is the truth). */
-export const RELAY_SUBSCRIPTION_ID = "relay";
+export { RELAY_SUBSCRIPTION_ID } from "./relay-checkpoint.ts";
 
 /** The lease relays compete for: one publishes, the others stand by. */
 export const RELAY_LEASE = "relay";
@@ -94,15 +95,17 @@ async function relayWhileHolding(relay: Relay, term: LeaseTerm): Promise<void> {
       // back. Safe because every publish expects its exact predecessor: if the previous batch
       // fails, this one is refused too, and the relay continues from the stream's tail.
       let previous: Promise<void> = Promise.resolve();
-      await store.follow({
+      const checkpoint = relayCheckpoint(store, logger);
+      const following = store.follow({
         after: tail.position,
         batchSize: relay.batchSize,
+        coalesceMs: BURST_COALESCE_MS,
         signal: term.signal,
         handler: async (events, next) => {
           const before = previous;
           const acked = publishBatch(relay, events, sequence).then(async () => {
             await before;
-            await store.setCheckpoint(RELAY_SUBSCRIPTION_ID, next);
+            checkpoint.record(next);
             recordRelayLag(events.at(-1)!.recordedAt);
           });
           acked.catch(() => undefined);
@@ -114,7 +117,7 @@ async function relayWhileHolding(relay: Relay, term: LeaseTerm): Promise<void> {
           if (events.length < relay.batchSize) await acked;
         },
       });
-      await previous;
+      await following.then(() => previous).finally(() => checkpoint.flush());
     } catch (err) {
       if (term.signal.aborted) break;
       logger.warn({ err, stream }, "relay publish failed; continuing from the stream's tail");

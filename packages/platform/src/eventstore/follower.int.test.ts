@@ -58,3 +58,36 @@ test("a follower reads on through Postgres going away and coming back, from wher
     await fx.close();
   }
 });
+
+test("a follower with coalesceMs reads a burst of commits as one page, and one woken alone still reads it", { timeout: 30_000 }, async () => {
+  const fx = await createEventStoreFixture("es_follow_coalesce");
+  const pages: number[][] = [];
+  const stop = new AbortController();
+  let caughtUp = 0;
+  // The poll is far away: only notifications wake this follower.
+  const following = fx.store.follow({
+    coalesceMs: 1_000,
+    pollIntervalMs: 60_000,
+    signal: stop.signal,
+    handler: (events) => void pages.push(events.map((e) => Number(e.data.n))),
+    onCaughtUp: () => void caughtUp++,
+  });
+  try {
+    await eventually("the follower idle at the end of the log", () => caughtUp >= 1);
+    // Ten commits, one after another: each notifies, and all land within the window.
+    const started = performance.now();
+    for (let n = 1; n <= 10; n++) await fx.store.appendOrThrow(`task-burst-${n}`, "no_stream", [{ type: "TaskQueued", data: { n } }]);
+    const burstMs = performance.now() - started;
+    assert.ok(burstMs < 1_000, `the burst fits in the window (${burstMs.toFixed(0)} ms)`);
+    await eventually("the burst handed over", () => pages.flat().length === 10, 10_000);
+    assert.deepEqual(pages, [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]], "the ten commits read as one page");
+
+    await fx.store.appendOrThrow("task-alone", "no_stream", [{ type: "TaskQueued", data: { n: 11 } }]);
+    await eventually("a commit alone handed over too", () => pages.flat().includes(11), 10_000);
+    assert.deepEqual(pages.at(-1), [11]);
+  } finally {
+    stop.abort();
+    await following;
+    await fx.close();
+  }
+});

@@ -13,7 +13,7 @@ export { streamTypeOf } from "./stream-id.ts";
 export { migrateEventStore, eventStoreMigrations, EVENTS_STREAM_VERSION_CONSTRAINT } from "./migrations.ts";
 export type { EventStoreDatabase, EventsTable, StreamsTable, SubscriptionCheckpointsTable, LeasesTable, SnapshotsTable } from "./event-store.tables.ts";
 export type { SubscriptionOptions, ProjectionOptions } from "./subscription.ts";
-export type { FollowOptions } from "./follower.ts";
+export { BURST_COALESCE_MS, type FollowOptions } from "./follower.ts";
 export type { ReadAllOptions, ReadPage } from "./commit-order-reader.ts";
 export { FencedOutError, resolveOutcome } from "./transaction.ts";
 export type { EventStoreTransaction, TransactionOptions, Fence } from "./transaction.ts";

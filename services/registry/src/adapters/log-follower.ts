@@ -1,4 +1,4 @@
-import { foldInStreamOrder, GantryError, START, type EventStore, type Logger, type Position, type RecordedEvent } from "@gantry/platform";
+import { BURST_COALESCE_MS, foldInStreamOrder, GantryError, START, type EventStore, type Logger, type Position, type RecordedEvent } from "@gantry/platform";
 import type { RegistryProjection } from "../app/registry.projection.ts";
 import { IAM_STREAM_TYPES, type IamProjection } from "../iam/iam.projection.ts";
 
@@ -67,6 +67,7 @@ export async function followLog(store: EventStore, projections: RegistryProjecti
       after,
       streamTypes: FOLLOWED_STREAM_TYPES,
       signal,
+        coalesceMs: BURST_COALESCE_MS,
       // Other paths (catch-ups) may have moved the position on: continue from the furthest.
       handler: (events, next) =>
         serial(async () => {

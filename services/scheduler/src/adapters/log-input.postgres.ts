@@ -1,4 +1,4 @@
-import { delay, type EventStore, type Logger, type Position } from "@gantry/platform";
+import { BURST_COALESCE_MS, delay, type EventStore, type Logger, type Position } from "@gantry/platform";
 import type { Scheduler } from "../app/scheduler.ts";
 
 const isBefore = (a: Position, b: Position) => a.transactionId < b.transactionId || (a.transactionId === b.transactionId && a.globalPosition < b.globalPosition);
@@ -16,6 +16,7 @@ export async function followLog(store: EventStore, scheduler: Scheduler, streamT
         after: scheduler.state.position,
         streamTypes,
         batchSize: 5_000,
+        coalesceMs: BURST_COALESCE_MS,
         signal,
         handler: (events, next) => scheduler.applyLog(events, next),
         onCaughtUp: (position) => void scheduler.advanceTo(position),

@@ -13,6 +13,7 @@ import {
   recordDenials,
   serverCredentials,
   ListVersionAnnouncer,
+  type EventRelay,
   type Logger,
   type ServiceEnvironment,
 } from "@gantry/platform";
@@ -85,6 +86,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   let ownLogs: ComponentLogShipping | undefined;
   let listVersion: ListVersionAnnouncer | undefined;
   let statistics: Promise<void> | undefined;
+  let relay: EventRelay | undefined;
   try {
     const projection = new RegistryProjection();
     const iam = new IamProjection();
@@ -94,7 +96,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     // Tokens are looked up in the registry's own view of principals (grants, revocations).
     options.authenticator.useDirectory?.(iam);
     nc = options.relay === false ? undefined : await connectNats(options.natsUrl, `${options.names.cluster}/registry-relay`, options.tls);
-    const relay = nc ? await startEventRelay({ store, nc, names: options.names, logger, signal: stop.signal }) : undefined;
+    relay = nc ? await startEventRelay({ store, nc, names: options.names, logger, signal: stop.signal }) : undefined;
     // The registry's own log lines, shipped to the LOGS stream (bounded, never blocking).
     ownLogs = nc ? await startComponentLogShipping({ bus: { js: jetstream(nc), jsm: await jetstreamManager(nc), names: options.names }, component: "registry" }) : undefined;
     const publishIam = nc ? await directoryPublisher(nc, options, iam, logger) : async () => undefined;
@@ -143,7 +145,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     // Leave nothing open behind a failed start (a live NATS connection would keep the process up).
     listVersion?.stop();
     stop.abort();
-    await statistics;
+    await Promise.allSettled([statistics, relay?.done]);
     await ownLogs?.stop().catch(() => undefined);
     await nc?.close().catch(() => undefined);
     await store.close().catch(() => undefined);

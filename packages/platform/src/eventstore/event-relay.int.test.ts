@@ -30,8 +30,9 @@ describe("event relay", () => {
     await fx.close();
   });
 
-  /** A fresh cluster name (so a fresh JetStream stream) per test; its streams go at the end of the test. */
+  /** A fresh cluster name (so a fresh JetStream stream, and no relay checkpoint) per test; its streams go at the end of the test. */
   async function freshCluster(): Promise<TestCluster> {
+    await fx.pool.query("DELETE FROM subscription_checkpoints WHERE subscription_id = $1", [RELAY_SUBSCRIPTION_ID]);
     cluster = createTestCluster();
     stops.push(() => cluster.cleanup(nc));
     return cluster;
@@ -202,6 +203,41 @@ describe("event relay", () => {
       void run(0);
       await appendBurst(2, 100, "l");
       await assertStreamIsTheLog("after the restart");
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("a stream whose last message is gone: the relay continues from its checkpoint, written when it stopped, skipping nothing after it", async () => {
+    await freshCluster();
+    try {
+      await appendBurst(2, 20, "gone");
+      const stopFirst = new AbortController();
+      const first = await startEventRelay({ store: fx.store, nc, names: cluster.names, logger, signal: stopFirst.signal, batchSize: 16 });
+      await assertStreamIsTheLog("before the stop");
+      stopFirst.abort();
+      await first.done;
+      const log = await fx.store.readAll({ limit: 100_000 });
+      const checkpoint = await fx.store.checkpoint(RELAY_SUBSCRIPTION_ID);
+      assert.deepEqual((await fx.store.readPage({ after: checkpoint, limit: 100 })).events, [], "the checkpoint is written past the last event when the relay stops");
+      // An operator removes the stream's last message: its position can no longer be read from the stream.
+      const jsm = await jetstreamManager(nc);
+      const stream = cluster.names.stream("EVENTS");
+      await jsm.streams.deleteMessage(stream, (await jsm.streams.info(stream)).state.last_seq);
+      await appendBurst(2, 10, "after-gone");
+      await relay({ batchSize: 16 });
+      const removed = log.at(-1)!.globalPosition.toString();
+      // The restarted relay's lease is an event too: compare once the stream holds the whole log but the removed one.
+      const settled = await eventually("the events after the checkpoint on the stream", async () => {
+        const events = await fx.store.readAll({ limit: 100_000 });
+        const messages = await readStream();
+        return events.length >= log.length + 20 && messages.length >= events.length - 1 ? { events, messages } : undefined;
+      }, 30_000);
+      assert.deepEqual(
+        settled.messages.map((m) => m.headers?.get("Nats-Msg-Id")),
+        settled.events.map((e) => e.globalPosition.toString()).filter((id) => id !== removed),
+        "every event but the removed one, once each, in commit order",
+      );
     } finally {
       await cleanup();
     }

@@ -61,6 +61,17 @@ describe("EventStore append and read", () => {
     });
   });
 
+  test("setCheckpoint moves a checkpoint forward and never back: a late write of an older position is ignored", async () => {
+    const at = (n: number) => ({ transactionId: BigInt(n), globalPosition: BigInt(n * 10) });
+    await fx.store.setCheckpoint("late-writer", at(5));
+    await fx.store.setCheckpoint("late-writer", at(3));
+    assert.deepEqual(await fx.store.checkpoint("late-writer"), at(5));
+    await fx.store.setCheckpoint("late-writer", { transactionId: 5n, globalPosition: 49n });
+    assert.deepEqual(await fx.store.checkpoint("late-writer"), at(5), "an older position in the same transaction too");
+    await fx.store.setCheckpoint("late-writer", at(7));
+    assert.deepEqual(await fx.store.checkpoint("late-writer"), at(7));
+  });
+
   test("'any' appends without a check, creating the stream if needed", async () => {
     const first = await fx.store.append("agent-n1", "any", [ev("AgentRegistered")]);
     const second = await fx.store.append("agent-n1", "any", [ev("AgentHeartbeat"), ev("AgentHeartbeat")]);

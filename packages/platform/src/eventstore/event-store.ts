@@ -164,7 +164,7 @@ export class EventStore {
     return readCheckpoint(this.#pool, subscriptionId);
   }
 
-  /** Sets a single writer's checkpoint (no compare-and-set). */
+  /** Moves a single writer's checkpoint forward, never back (no compare-and-set). */
   setCheckpoint(subscriptionId: string, position: Position): Promise<void> {
     return setCheckpoint(this.#pool, subscriptionId, position);
   }

@@ -27,10 +27,11 @@ export interface FollowOptions {
   /** Longest wait for a notification before reading anyway; default 500 ms. */
   pollIntervalMs?: number;
   /**
-   * After a notification, wait this long before reading (default 0: at once). The commits of a
-   * burst are then read, and handled, as one page instead of one page each; and the writer whose
-   * commit woke this follower has answered its caller before the read competes for the CPU.
-   * Only a follower woken by a notification waits; one that has more to read does not.
+   * After a notification, wait this long before reading (default 0: at once): a fixed delay, not
+   * a debounce, so a steady stream of commits never holds the follower off. The commits of a
+   * burst that fits in it are read, and handled, as one page instead of one page each. Only a
+   * follower that was notified waits (woken, or notified during its last read); one that has
+   * more to read, or woke at its poll, does not.
    */
   coalesceMs?: number;
   logger?: Logger;
@@ -38,11 +39,7 @@ export interface FollowOptions {
 
 /**
  * The `coalesceMs` the services' followers of the log use (the scheduler's input, the registry's
- * projection, the relay). Measured with the API benchmark (1,000 creates of 10 instances one
- * after another, 2 cores): reading at once, every commit woke all three, about seven reads of
- * the log and a placement transaction per app; within 15 ms, bursts are read together, which
- * cut the pipeline's CPU per create by a quarter and the creates' median latency by a third,
- * for about 10 ms more from a create to its tasks running.
+ * projection, the relay); why, and what it was measured to do: this folder's README.
  */
 export const BURST_COALESCE_MS = 15;
 
@@ -54,8 +51,8 @@ const READ_RETRY_MS = 500;
  * rejects): read a page below the horizon → handler → continue. While the handler works on a full
  * page, the next page is already being read (dropped if the handler moves the position). Wakes
  * on the append channel's NOTIFY, and polls every `pollIntervalMs` because rows cross the horizon
- * without a new notification when the transaction that held it back wrote nothing (a notification
- * may be coalesced with those that follow it, `coalesceMs`). A read that
+ * without a new notification when the transaction that held it back wrote nothing. With
+ * `coalesceMs`, a notified follower waits that long before it reads. A read that
  * fails (Postgres restarting, failing over, unreachable) is logged and read again after a pause,
  * from the same position, for as long as it takes: only the handler's failures end the follower.
  */
@@ -64,6 +61,7 @@ export async function runFollower(pool: pg.Pool, listener: NotificationListener,
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   const coalesceMs = options.coalesceMs ?? 0;
+  if (!Number.isFinite(coalesceMs) || coalesceMs < 0) throw new GantryError("InvalidArgument", `coalesceMs ${coalesceMs} must be a number of milliseconds, 0 or more`);
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new GantryError("InvalidArgument", `batchSize ${batchSize} must be a positive integer`);
   await listener.listen().catch((err: unknown) => logger?.warn({ err }, "LISTEN failed; polling"));
   // Each read remembers the notification count from before it started: a wait after it returns

@@ -7,18 +7,37 @@ import { relayCheckpoint, RELAY_SUBSCRIPTION_ID } from "./relay-checkpoint.ts";
 const at = (n: number): Position => ({ transactionId: BigInt(n), globalPosition: BigInt(n) });
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function recordingStore(failFirst = false) {
+/** A store whose writes are recorded; `hold` makes the next writes wait until `release`. */
+function recordingStore(options: { failFirst?: boolean } = {}) {
   const written: bigint[] = [];
-  let fail = failFirst;
+  let fail = options.failFirst ?? false;
+  let held: (() => void)[] | undefined;
+  let inFlight = 0;
+  let mostInFlight = 0;
   return {
     written,
+    get mostInFlight() {
+      return mostInFlight;
+    },
+    hold: () => void (held = []),
+    release: () => {
+      const waiting = held ?? [];
+      held = undefined;
+      for (const go of waiting) go();
+    },
     async setCheckpoint(id: string, position: Position) {
       assert.equal(id, RELAY_SUBSCRIPTION_ID);
-      if (fail) {
-        fail = false;
-        throw new Error("connection lost");
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      try {
+        if (held) await new Promise<void>((resolve) => held!.push(resolve));
+        if (fail) {
+          fail = false;
+          throw new Error("connection lost");
+        }
+        written.push(position.transactionId);
+      } finally {
+        inFlight--;
       }
-      written.push(position.transactionId);
     },
   };
 }
@@ -28,10 +47,13 @@ function recordingLogger() {
   return { warnings, logger: { warn: (_fields: unknown, message: string) => void warnings.push(message) } as unknown as Logger };
 }
 
+// Time is the mocked timers' clock (Date), handed to the checkpoint as its clock.
+const clock = () => Date.now();
+
 test("the relay's checkpoint is written at once, then at most once per interval, and the last position always", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
   const store = recordingStore();
-  const checkpoint = relayCheckpoint(store, recordingLogger().logger, 1_000);
+  const checkpoint = relayCheckpoint(store, recordingLogger().logger, 1_000, clock);
   checkpoint.record(at(1));
   await settle();
   assert.deepEqual(store.written, [1n], "the first position is written at once");
@@ -51,7 +73,7 @@ test("the relay's checkpoint is written at once, then at most once per interval,
 test("flush writes what was recorded and not yet written, once", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
   const store = recordingStore();
-  const checkpoint = relayCheckpoint(store, recordingLogger().logger, 1_000);
+  const checkpoint = relayCheckpoint(store, recordingLogger().logger, 1_000, clock);
   checkpoint.record(at(1));
   checkpoint.record(at(2));
   await checkpoint.flush();
@@ -62,11 +84,29 @@ test("flush writes what was recorded and not yet written, once", async (t) => {
   assert.deepEqual(store.written, [1n, 2n], "the timer it replaced writes nothing, nor does a flush with nothing new");
 });
 
+test("a slow write is never overtaken nor piled on: one write at a time, then the latest position", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const store = recordingStore();
+  const checkpoint = relayCheckpoint(store, recordingLogger().logger, 1_000, clock);
+  store.hold();
+  checkpoint.record(at(1));
+  for (let n = 2; n <= 6; n++) {
+    checkpoint.record(at(n));
+    t.mock.timers.tick(1_000);
+    await settle();
+  }
+  assert.deepEqual(store.written, [], "the first write is still under way");
+  store.release();
+  await checkpoint.flush();
+  assert.deepEqual(store.written, [1n, 6n], "then the latest position, once");
+  assert.equal(store.mostInFlight, 1, "never two writes at once");
+});
+
 test("a failed write is logged and the next position replaces it", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
-  const store = recordingStore(true);
+  const store = recordingStore({ failFirst: true });
   const { logger, warnings } = recordingLogger();
-  const checkpoint = relayCheckpoint(store, logger, 1_000);
+  const checkpoint = relayCheckpoint(store, logger, 1_000, clock);
   checkpoint.record(at(1));
   await settle();
   assert.deepEqual(store.written, []);
@@ -76,4 +116,3 @@ test("a failed write is logged and the next position replaces it", async (t) => 
   await settle();
   assert.deepEqual(store.written, [2n]);
 });
-

@@ -45,7 +45,8 @@ UPDATE subscription_checkpoints SET transaction_id = $2::xid8, global_position =
 WHERE subscription_id = $1 AND transaction_id = $4::xid8 AND global_position = $5`;
 const SET_CHECKPOINT_SQL = `
 INSERT INTO subscription_checkpoints (subscription_id, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
-ON CONFLICT (subscription_id) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()`;
+ON CONFLICT (subscription_id) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()
+WHERE (subscription_checkpoints.transaction_id, subscription_checkpoints.global_position) < (EXCLUDED.transaction_id, EXCLUDED.global_position)`;
 
 /**
  * Runs a checkpointed catch-up subscription until `signal` aborts (then resolves) or the handler
@@ -129,7 +130,11 @@ export async function readCheckpoint(db: Pick<pg.ClientBase, "query">, subscript
   return row === undefined ? START : { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) };
 }
 
-/** Sets a checkpoint unconditionally (a single writer's progress mark, such as the relay's). */
+/**
+ * Moves a checkpoint forward, never back (a single writer's progress mark, such as the relay's):
+ * a late write, such as a relay's that lost its lease while its last batch settled, cannot undo
+ * a newer one.
+ */
 export async function setCheckpoint(db: Pick<pg.ClientBase, "query">, subscriptionId: string, position: Position): Promise<void> {
   await db.query(SET_CHECKPOINT_SQL, [subscriptionId, position.transactionId.toString(), position.globalPosition.toString()]);
 }

@@ -36,10 +36,11 @@ export interface LogFollower {
 /**
  * Keeps a RegistryProjection current: folds every app, pod, group, deployment and rollout event
  * of the log at start (commit order, below the horizon), then follows the tail, woken by the
- * log's NOTIFY (no polling interval to wait out), so changes made by other registry replicas and
- * the scheduler's rollout progress show up here. Each stream is folded in version order with no
- * gap: a fold that finds one reads the missing events from the stream before going on. All folds
- * go through one queue, so the follower, catch-ups and direct reads never interleave.
+ * log's NOTIFY (a burst is read together, `BURST_COALESCE_MS` after the notification; no polling
+ * interval to wait out), so changes made by other registry replicas and the scheduler's rollout
+ * progress show up here. Each stream is folded in version order with no gap: a fold that finds
+ * one reads the missing events from the stream before going on. All folds go through one
+ * queue, so the follower, catch-ups and direct reads never interleave.
  */
 export async function followLog(store: EventStore, projections: RegistryProjections, logger: Logger, signal: AbortSignal): Promise<LogFollower> {
   const projection = projections.registry;
@@ -66,8 +67,8 @@ export async function followLog(store: EventStore, projections: RegistryProjecti
     .follow({
       after,
       streamTypes: FOLLOWED_STREAM_TYPES,
+      coalesceMs: BURST_COALESCE_MS,
       signal,
-        coalesceMs: BURST_COALESCE_MS,
       // Other paths (catch-ups) may have moved the position on: continue from the furthest.
       handler: (events, next) =>
         serial(async () => {

@@ -10,11 +10,9 @@ import type { Position, RecordedEvent } from "./event.ts";
 import { START } from "./event.ts";
 import type { EventStore } from "./event-store.ts";
 import { BURST_COALESCE_MS } from "./follower.ts";
+import { relayCheckpoint, RELAY_SUBSCRIPTION_ID } from "./relay-checkpoint.ts";
 import { encodeRelayedEvent, RelayHeaders } from "./relayed-event.ts";
 import { recordRelayLag } from "../telemetry/control-metrics.ts";
-import { relayCheckpoint, RELAY_SUBSCRIPTION_ID } from "./relay-checkpoint.ts";
-
-export { RELAY_SUBSCRIPTION_ID } from "./relay-checkpoint.ts";
 
 /** The lease relays compete for: one publishes, the others stand by. */
 export const RELAY_LEASE = "relay";

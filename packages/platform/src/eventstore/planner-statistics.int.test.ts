@@ -29,10 +29,14 @@ async function untilRows(pool: pg.Pool, table: string, rows: number): Promise<vo
   }
 }
 
-/** untilRows for streams, after asking the backend that wrote them to report at once. */
-async function untilCounted(pool: pg.Pool, client: pg.PoolClient, rows: number): Promise<void> {
+/**
+ * Adds the streams `<prefix>-<from>` … `<prefix>-<to>` on `client`, then waits until the
+ * statistics count `total` streams (the writing backend is asked to report at once).
+ */
+async function addStreams(pool: pg.Pool, client: pg.PoolClient, prefix: string, from: number, to: number, total: number): Promise<void> {
+  await client.query(`INSERT INTO streams (stream_id, stream_type, version) SELECT '${prefix}-' || g, '${prefix}', 1 FROM generate_series(${from}, ${to}) g`);
   await client.query("SELECT pg_stat_force_next_flush()");
-  await untilRows(pool, "streams", rows);
+  await untilRows(pool, "streams", total);
 }
 
 async function appendPlan(client: pg.PoolClient): Promise<string> {
@@ -62,9 +66,8 @@ describe("planner statistics of the log", () => {
         await client.query(`EXECUTE append_under_test(${appendArguments(1, 1)})`);
         await client.query("ROLLBACK");
       }
-      await client.query(`INSERT INTO streams (stream_id, stream_type, version) SELECT 'task-' || g, 'task', 1 FROM generate_series(11, ${STREAMS}) g`);
+      await addStreams(fx.pool, client, "task", 11, STREAMS, STREAMS);
       assert.match(await appendPlan(client), /Seq Scan on streams/, "the plan made on the small table scans the whole grown table");
-      await untilCounted(fx.pool, client, STREAMS);
 
       assert.deepEqual(await analyzeStaleTables(fx.pool, HOT_TABLES), ["streams"], "the grown table is stale; events are still empty");
       const plan = await appendPlan(client);
@@ -80,8 +83,7 @@ describe("planner statistics of the log", () => {
   test("while another keeper holds the lock, a round analyzes nothing; the tables stay stale for the next round", async () => {
     const other = await fx.pool.connect();
     try {
-      await other.query(`INSERT INTO streams (stream_id, stream_type, version) SELECT 'held-' || g, 'held', 1 FROM generate_series(1, ${3 * STREAMS}) g`);
-      await untilCounted(fx.pool, other, 4 * STREAMS);
+      await addStreams(fx.pool, other, "held", 1, 3 * STREAMS, 4 * STREAMS);
       await other.query(`SELECT pg_advisory_lock(${ANALYZE_LOCK})`);
       try {
         assert.deepEqual(await analyzeStaleTables(fx.pool, HOT_TABLES), []);
@@ -97,8 +99,7 @@ describe("planner statistics of the log", () => {
   test("a table another maintenance command holds is skipped, not waited for (a stop never waits behind a VACUUM)", async () => {
     const holder = await fx.pool.connect();
     try {
-      await holder.query(`INSERT INTO streams (stream_id, stream_type, version) SELECT 'vacuumed-' || g, 'vacuumed', 1 FROM generate_series(1, ${10 * STREAMS}) g`);
-      await untilCounted(fx.pool, holder, 10 * STREAMS);
+      await addStreams(fx.pool, holder, "vacuumed", 1, 10 * STREAMS, 10 * STREAMS);
       // The lock VACUUM and ANALYZE take, held as a VACUUM would hold it.
       await holder.query("BEGIN; LOCK TABLE streams IN SHARE UPDATE EXCLUSIVE MODE");
       await within("a round while streams is held", analyzeStaleTables(fx.pool, HOT_TABLES), 5_000);

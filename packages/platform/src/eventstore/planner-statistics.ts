@@ -43,12 +43,13 @@ export interface PlannerStatisticsOptions {
  * append instead of 1) until an ANALYZE invalidates it. Autovacuum would ANALYZE, but it may be
  * off (it is on this project's CI machines) and wakes once a minute at best. Every `intervalMs`
  * this ANALYZEs each hot table whose rows more than doubled since its last ANALYZE, under an
- * advisory lock so that the keepers of several processes do not repeat each
- * other's work. Each ANALYZE commits by itself (its transaction id is taken only to write the
- * statistics, so readers' horizons are not held back) and skips a table another maintenance
- * command holds (SKIP_LOCKED: a stop never waits behind a VACUUM). Resolves once `signal`
- * aborts. A role that does not own the tables cannot ANALYZE them: the keeper says so once (the
- * first time one of them is stale) and stops. A failed round is logged (the first of a run of failures as a warning) and tried again.
+ * advisory lock so that the keepers of several processes do not repeat each other's work. Each
+ * ANALYZE commits by itself (its transaction id is taken only to write the statistics, so
+ * readers' horizons are not held back) and skips a table another maintenance command holds
+ * (SKIP_LOCKED: a stop never waits behind a VACUUM). Resolves once `signal` aborts. A role that
+ * does not own the tables cannot ANALYZE them: the keeper says so once (the first time one of
+ * them is stale) and stops. A failed round is logged (the first of a run of failures as a
+ * warning) and tried again.
  */
 export async function keepPlannerStatistics(options: PlannerStatisticsOptions): Promise<void> {
   const { pool, logger, signal } = options;

@@ -3,7 +3,8 @@
  * NATS (durability on; the run refuses synchronous_commit or fsync off). The registry, the
  * scheduler, the gateway and 100 simulated agents (the real agent protocol, no processes run)
  * each run as their own process on a fresh database and cluster name; the benchmark is the
- * client, in this process, over loopback HTTP/1.1 with keep-alive:
+ * client, in this process, over loopback HTTP/1.1 with keep-alive (undici's pool, not `fetch`:
+ * see http-client.ts):
  *
  *   createP99Ms               POST /v2/apps of 1,000 apps of 10 instances each, one at a time
  *                             (app JSON ~200 bytes; the answer is the created app, ~1.5 KB)
@@ -28,6 +29,7 @@ import { generateSigningKey, createTokenSigner, infrastructureUrls, openClusterD
 import { createTestCluster, createTestDatabase } from "@gantry/platform/testing";
 import { freePort, startServiceProcess, type ServiceProcess } from "@gantry/test/support";
 import { until } from "../service-wait.ts";
+import { benchHttpClient, type BenchHttpClient } from "./http-client.ts";
 
 const { values } = parseArgs({ options: { apps: { type: "string", default: "1000" }, instances: { type: "string", default: "10" } } });
 const APPS = Number(values.apps);
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
   const token = createTokenSigner(key).issue({ name: "bench", roles: ["admin"] }).token;
   const env = { DATABASE_URL: db.url, NATS_URL: infrastructureUrls().natsUrl, GANTRY_CLUSTER: cluster.names.cluster, GANTRY_AUTH_KEY: key.toString("base64"), GANTRY_LOG_LEVEL: "error" };
   const processes: ServiceProcess[] = [];
+  let http: BenchHttpClient | undefined;
   try {
     const sync = (await database.pool.query("SHOW synchronous_commit")).rows[0].synchronous_commit as string;
     const fsync = (await database.pool.query("SHOW fsync")).rows[0].fsync as string;
@@ -63,13 +66,12 @@ async function main(): Promise<void> {
       }),
     );
     processes.push(startServiceProcess("agents", "services/agent/src/sim/main.ts", ["--count", String(AGENTS), "--cpus", "64", "--mem", "262144", "--launch-delay-ms", "5-20"], env));
-    const base = `http://127.0.0.1:${gatewayPort}`;
-    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const OUTSTANDING = 8;
+    const client = (http = benchHttpClient(`http://127.0.0.1:${gatewayPort}`, { authorization: `Bearer ${token}`, "content-type": "application/json" }, OUTSTANDING));
     const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; bytes: number }> => {
-      const res = await fetch(base + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      const text = await res.text();
-      if (res.status >= 400) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
-      return { status: res.status, bytes: text.length };
+      const res = await client.request(method, path, body);
+      if (res.status >= 400) throw new Error(`${method} ${path}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
+      return { status: res.status, bytes: res.text.length };
     };
     const timed = async (method: string, path: string, body?: unknown) => {
       const t = performance.now();
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
       return { ms: performance.now() - t, bytes: r.bytes };
     };
     await until("the gateway and a leading scheduler with every agent", async () => {
-      const r = await fetch(`${base}/v2/info`, { headers }).catch(() => undefined);
+      const r = await client.request("GET", "/v2/info").catch(() => undefined);
       if (r?.status !== 200) return false;
       const n = await database.pool.query<{ n: number }>("SELECT count(DISTINCT stream_id)::int AS n FROM events WHERE event_type = 'AgentRegistered'");
       return n.rows[0]!.n >= AGENTS;
@@ -117,7 +119,6 @@ async function main(): Promise<void> {
     }
     console.log(`GET one app:   p99 ${fmt(percentile(gets, 99))} ms, p50 ${fmt(percentile(gets, 50))} ms`);
 
-    const OUTSTANDING = 8;
     const until10s = performance.now() + 10_000;
     let answered = 0;
     await Promise.all(
@@ -136,11 +137,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < STEADY_CREATES; i++) {
       const app = { id: `/bench/steady/app-${i}`, cmd: "sleep 3600", cpus: 0.01, mem: 16, instances: INSTANCES };
       const t = performance.now();
-      const res = await fetch(base + "/v2/apps", { method: "POST", headers, body: JSON.stringify(app) });
-      const deploymentId = res.headers.get("marathon-deployment-id");
-      await res.arrayBuffer();
+      const res = await client.request("POST", "/v2/apps", app);
+      const deploymentId = res.headers["marathon-deployment-id"];
       steadyCreates.push(performance.now() - t);
-      if (res.status !== 201 || !deploymentId) throw new Error(`POST ${app.id}: HTTP ${res.status}, deployment ${deploymentId}`);
+      if (res.status !== 201 || typeof deploymentId !== "string") throw new Error(`POST ${app.id}: HTTP ${res.status}, deployment ${deploymentId}`);
       await until(`the deployment of ${app.id} recorded as ended`, async () => {
         const r = await database.pool.query<{ event_type: string }>("SELECT event_type FROM events WHERE stream_id = $1 AND event_type IN ('DeploymentSucceeded', 'DeploymentFailed')", [`rollout-${deploymentId}`]);
         if (r.rows.length === 0) return false;
@@ -173,6 +173,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
+    await http?.close();
     for (const p of processes.reverse()) await p.stop(5_000);
     await database.close();
     const nc = await (await import("@nats-io/transport-node")).connect({ servers: infrastructureUrls().natsUrl });

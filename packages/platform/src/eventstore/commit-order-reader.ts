@@ -27,24 +27,19 @@ export const EVENT_COLUMNS = `global_position, transaction_id, stream_id, stream
  * after the snapshot: one that ended meanwhile is not found, and counts, which only delays); so
  * without the privilege to see other sessions' xids the horizon is simply the snapshot's xmin.
  * Running xids are compared on their low 32 bits (backend_xid is an `xid`): two running
- * transactions are never 2^32 apart. The backends are read from pg_stat_get_activity, not the
- * pg_stat_activity view over it: the statement is planned on every read (its custom plans look
- * cheaper to the planner than a generic one), and the view's joins doubled that planning.
+ * transactions are never 2^32 apart. The horizon is `gantry_commit_horizon()` (migration 0004),
+ * a STABLE function, so it reads this statement's snapshot, and MATERIALIZED, so it runs once
+ * (inlined, it ran once for every row returned). The statement is planned on every read (its
+ * custom plans look cheaper to the planner than a generic one, which can be a sort of every
+ * matching event); in a function, the horizon's part keeps its plan for the session, so only the
+ * events' part is planned: 0.7-0.9 ms of planning a read became 0.23-0.27 ms, and the whole read
+ * ~1 ms → ~0.45 ms (30,000 events, a page of 20, warm session).
  *
  * The horizon comes back even when no event does (LEFT JOIN LATERAL), so a reader that found
  * nothing, or fewer than it asked for, knows it has seen everything below the horizon.
  */
 export const READ_ALL_SQL = `
-WITH s AS (SELECT pg_current_snapshot() AS snap),
-h AS (
-  SELECT coalesce(
-    (SELECT min(x) FROM s, pg_snapshot_xip(s.snap) AS x
-      WHERE NOT EXISTS (
-        SELECT 1 FROM pg_stat_get_activity(NULL) a
-        WHERE a.backend_xid::text::bigint = x::text::bigint % 4294967296
-          AND a.datid IS DISTINCT FROM (SELECT oid FROM pg_database WHERE datname = current_database()))),
-    (SELECT pg_snapshot_xmax(s.snap) FROM s)) AS horizon
-)
+WITH h AS MATERIALIZED (SELECT gantry_commit_horizon() AS horizon)
 SELECT h.horizon::text, e.*
 FROM h LEFT JOIN LATERAL (
   SELECT ${EVENT_COLUMNS}

@@ -228,11 +228,14 @@ describe("event relay", () => {
       await appendBurst(2, 10, "after-gone");
       await relay({ batchSize: 16 });
       const removed = log.at(-1)!.globalPosition.toString();
-      // The restarted relay's lease is an event too: compare once the stream holds the whole log but the removed one.
+      // The restarted relay's lease is an event too (its transaction may still be open when the
+      // log is first read): compare once the log holds it and the stream holds the whole log but
+      // the removed one.
       const settled = await eventually("the events after the checkpoint on the stream", async () => {
         const events = await fx.store.readAll({ limit: 100_000 });
         const messages = await readStream();
-        return events.length >= log.length + 20 && messages.length >= events.length - 1 ? { events, messages } : undefined;
+        const leaseRecorded = events.slice(log.length).some((e) => e.type === "LeaseAcquired");
+        return events.length >= log.length + 21 && leaseRecorded && messages.length >= events.length - 1 ? { events, messages } : undefined;
       }, 30_000);
       assert.deepEqual(
         settled.messages.map((m) => m.headers?.get("Nats-Msg-Id")),

@@ -97,7 +97,62 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`ALTER TABLE events ALTER COLUMN data SET STATISTICS -1, ALTER COLUMN metadata SET STATISTICS -1`.execute(db);
     },
   },
+  "0004_horizon_and_begin_functions": {
+    async up(db) {
+      await sql.raw(COMMIT_HORIZON_FUNCTION).execute(db);
+      await sql.raw(BEGIN_TRANSACTION_FUNCTION).execute(db);
+    },
+    async down(db) {
+      await sql`DROP FUNCTION gantry_begin_transaction(text, bigint, text[])`.execute(db);
+      await sql`DROP FUNCTION gantry_commit_horizon()`.execute(db);
+    },
+  },
 };
+
+// The two statements every reader and every transaction runs, as PL/pgSQL functions: a function
+// keeps its statements' plans for the session, where the statements written out in full were
+// planned on every call (the commit-order read's planning took 0.75 ms against 0.35 ms of
+// execution, and BEGIN's lock and fence statement 0.23 ms against 0.08, under the API
+// benchmark). The bodies are frozen here: a change to either needs a migration that replaces it.
+
+/**
+ * The commit-order horizon of the calling statement (see commit-order-reader.ts): the oldest
+ * transaction still running in its snapshot, passing over those positively seen on a backend of
+ * another database, or the snapshot's xmax when none runs. STABLE, so it reads the calling
+ * statement's snapshot (a VOLATILE function would take a newer one, whose horizon could pass
+ * a transaction the caller cannot see yet: its events would be skipped).
+ */
+const COMMIT_HORIZON_FUNCTION = `
+CREATE OR REPLACE FUNCTION gantry_commit_horizon() RETURNS xid8 LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+  snap pg_snapshot := pg_current_snapshot();
+BEGIN
+  RETURN coalesce(
+    (SELECT min(x) FROM pg_snapshot_xip(snap) AS x
+      WHERE NOT EXISTS (
+        SELECT 1 FROM pg_stat_get_activity(NULL) a
+        WHERE a.backend_xid::text::bigint = x::text::bigint % 4294967296
+          AND a.datid IS DISTINCT FROM (SELECT oid FROM pg_database WHERE datname = current_database()))),
+    pg_snapshot_xmax(snap));
+END
+$fn$`;
+
+/**
+ * The start of a writing transaction (transaction.ts), run right after BEGIN: locks the streams'
+ * hash buckets (advisory, in order), then takes the transaction's id and checks the fence (the
+ * lease row FOR SHARE; true without a lease). Returns the id, the transaction's time (epoch
+ * seconds) and whether the fence holds.
+ */
+const BEGIN_TRANSACTION_FUNCTION = `
+CREATE OR REPLACE FUNCTION gantry_begin_transaction(fence_lease text, fence_epoch bigint, lock_streams text[])
+RETURNS TABLE (xid text, now float8, fence_holds boolean) LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM count(pg_advisory_xact_lock(1195462228, bucket))
+    FROM (SELECT DISTINCT hashtext(s) & 127 AS bucket FROM unnest(lock_streams) AS s ORDER BY 1) AS buckets;
+  RETURN QUERY SELECT pg_current_xact_id()::text, extract(epoch FROM now())::float8,
+    fence_lease IS NULL OR EXISTS (SELECT 1 FROM leases l WHERE l.name = fence_lease AND l.epoch = fence_epoch FOR SHARE);
+END
+$fn$`;
 
 /** The event store's migrations, in code (no migration folder to ship). */
 export const eventStoreMigrations: MigrationProvider = {

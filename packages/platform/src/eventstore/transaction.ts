@@ -59,23 +59,19 @@ export class FencedOutError extends GantryError {
   }
 }
 
-// The FROM subquery (an aggregate: it runs to the end before the row is produced) takes the
-// stream locks; only then is the transaction id taken and the fence checked. Streams hash into
-// 128 lock buckets (key 0x47414E54 "GANT", bucket), locked in order: a transaction never holds
-// more than 128 advisory locks however many streams it writes, and two writers of one stream
-// always meet (unrelated streams in one bucket only wait for each other a moment). It is sent
-// with BEGIN as ONE simple query (its values as literals): one round trip, not two, for every
-// transaction (a statement with parameters cannot share a round trip with BEGIN).
+// BEGIN and `gantry_begin_transaction` (migration 0004), which locks the streams, then takes the
+// transaction's id and checks the fence. Streams hash into 128 lock buckets (key 0x47414E54
+// "GANT", bucket), locked in order: a transaction never holds more than 128 advisory locks
+// however many streams it writes, and two writers of one stream always meet (unrelated streams
+// in one bucket only wait for each other a moment). It is sent with BEGIN as ONE simple query
+// (its values as literals): one round trip, not two, for every transaction (a statement with
+// parameters cannot share a round trip with BEGIN); only the call is planned each time.
 function beginSql(options: TransactionOptions): string {
   const lease = options.fence ? pg.escapeLiteral(options.fence.lease) : "NULL";
   const epoch = options.fence ? `${BigInt(options.fence.epoch)}` : "NULL";
   const streams = `ARRAY[${(options.lockStreams ?? []).map((s) => pg.escapeLiteral(s)).join(",")}]::text[]`;
   return `BEGIN;
-SELECT pg_current_xact_id()::text AS xid, extract(epoch FROM now())::float8 AS now,
-  CASE WHEN ${lease}::text IS NULL THEN true
-       ELSE EXISTS (SELECT 1 FROM leases WHERE name = ${lease} AND epoch = ${epoch}::bigint FOR SHARE) END AS fence_holds
-FROM (SELECT count(pg_advisory_xact_lock(1195462228, bucket))
-      FROM (SELECT DISTINCT hashtext(s) & 127 AS bucket FROM unnest(${streams}) AS s ORDER BY 1) AS buckets) AS locked`;
+SELECT xid, now, fence_holds FROM gantry_begin_transaction(${lease}, ${epoch}::bigint, ${streams})`;
 }
 const XACT_STATUS_SQL = `SELECT pg_xact_status($1::xid8) AS status`;
 const TERMINATE_SQL = `SELECT pg_terminate_backend($1)`;

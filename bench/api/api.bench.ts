@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       const res = await client.request("POST", "/v2/apps", app);
       const deploymentId = res.headers["marathon-deployment-id"];
       steadyCreates.push(performance.now() - t);
-      if (res.status !== 201 || typeof deploymentId !== "string") throw new Error(`POST ${app.id}: HTTP ${res.status}, deployment ${deploymentId}`);
+      if (res.status !== 201 || typeof deploymentId !== "string" || deploymentId === "") throw new Error(`POST ${app.id}: HTTP ${res.status}, deployment ${deploymentId}`);
       await until(`the deployment of ${app.id} recorded as ended`, async () => {
         const r = await database.pool.query<{ event_type: string }>("SELECT event_type FROM events WHERE stream_id = $1 AND event_type IN ('DeploymentSucceeded', 'DeploymentFailed')", [`rollout-${deploymentId}`]);
         if (r.rows.length === 0) return false;
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await http?.close();
+    await http?.destroy();
     for (const p of processes.reverse()) await p.stop(5_000);
     await database.close();
     const nc = await (await import("@nats-io/transport-node")).connect({ servers: infrastructureUrls().natsUrl });

@@ -29,11 +29,10 @@ export const EVENT_COLUMNS = `global_position, transaction_id, stream_id, stream
  * Running xids are compared on their low 32 bits (backend_xid is an `xid`): two running
  * transactions are never 2^32 apart. The horizon is `gantry_commit_horizon()` (migration 0004),
  * a STABLE function, so it reads this statement's snapshot, and MATERIALIZED, so it runs once
- * (inlined, it ran once for every row returned). The statement is planned on every read (its
- * custom plans look cheaper to the planner than a generic one, which can be a sort of every
- * matching event); in a function, the horizon's part keeps its plan for the session, so only the
- * events' part is planned: 0.7-0.9 ms of planning a read became 0.23-0.27 ms, and the whole read
- * ~1 ms → ~0.45 ms (30,000 events, a page of 20, warm session).
+ * (inlined, it ran once for every row examined). The statement is still planned on every read
+ * (its custom plans look cheaper to the planner than a generic one, which can be a sort of every
+ * matching event), but in a function the horizon's part keeps its plan for the session, so only
+ * the events' part is planned (figures: the event store's README).
  *
  * The horizon comes back even when no event does (LEFT JOIN LATERAL), so a reader that found
  * nothing, or fewer than it asked for, knows it has seen everything below the horizon.

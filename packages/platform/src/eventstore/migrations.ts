@@ -163,8 +163,9 @@ export const eventStoreMigrations: MigrationProvider = {
  * Brings the event store schema up to date. Idempotent and safe to call from several processes at
  * once (Kysely's Migrator takes a lock). Throws Unavailable with the failing migration as cause.
  * A database that already has every migration this build knows is left as it is, even when a
- * newer build applied more (they only add, so an older build still works on it: a rollback of the
- * binaries across a migration starts, where Kysely would refuse the unknown migration).
+ * newer build applied more: a rollback of the binaries across a migration starts, where Kysely
+ * would refuse the unknown migration. That is sound because these migrations only add (a table,
+ * a column, a function); a future one that changes what an older build relies on must not.
  */
 export async function migrateEventStore(db: Kysely<any>): Promise<void> {
   if (await hasEveryMigration(db)) return;

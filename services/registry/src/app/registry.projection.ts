@@ -65,6 +65,12 @@ export class RegistryProjection {
   readonly pods = new Map<string, VersionHistory<StoredRunSpec>>();
   readonly groups = new Map<string, VersionHistory<GroupRecord>>();
   private readonly deployments = new Map<string, DeploymentRecord>();
+  /**
+   * The deployments running now (planned with steps, neither cancelled nor finished), oldest
+   * first: what `running()` lists on every change, without a pass over every deployment the log
+   * ever planned (those stay in `deployments` for `outcome`, and grow with the cluster's age).
+   */
+  private readonly runningIds = new Set<string>();
   /** Secrets by path (sealed values only). */
   private readonly secrets = new Map<string, { sealed: string; updatedAt: string }>();
   /** Rollout outcomes seen before their plan (different streams carry no mutual order). */
@@ -133,6 +139,8 @@ export class RegistryProjection {
           this.finishedEarly.delete(d.id);
           this.deployments.set(d.id, { deployment: d, cancelled: false, finished: early !== undefined, currentStep: this.stepsEarly.get(d.id) ?? 0, ...(early?.failure ? { failure: early.failure } : {}) });
           this.stepsEarly.delete(d.id);
+          if (early === undefined && d.steps.length > 0) this.runningIds.add(d.id);
+          else this.runningIds.delete(d.id);
         }
         break;
       }
@@ -140,6 +148,7 @@ export class RegistryProjection {
         const record = this.deployments.get(String(e.data.deploymentId ?? ""));
         if (record) {
           record.cancelled = true;
+          this.runningIds.delete(record.deployment.id);
           const by = String(e.data.supersededBy ?? "");
           record.cancelReason = `${String(e.data.reason ?? "cancelled")}${by ? ` (by deployment ${by})` : ""}`;
         }
@@ -167,6 +176,7 @@ export class RegistryProjection {
         const failure = e.type === "DeploymentFailed" ? String(e.data.reason ?? "") || "failed" : undefined;
         if (record) {
           record.finished = true;
+          this.runningIds.delete(id);
           if (failure) record.failure = failure;
         } else this.finishedEarly.set(id, failure ? { failure } : {});
         break;
@@ -185,8 +195,9 @@ export class RegistryProjection {
   /** Deployments planned and neither cancelled nor finished, oldest first. Empty plans finish at once. */
   running(): RunningDeployment[] {
     const out: RunningDeployment[] = [];
-    for (const r of this.deployments.values()) {
-      if (!r.cancelled && !r.finished && r.deployment.steps.length > 0) out.push({ deployment: r.deployment, currentStep: r.currentStep });
+    for (const id of this.runningIds) {
+      const r = this.deployments.get(id)!;
+      out.push({ deployment: r.deployment, currentStep: r.currentStep });
     }
     return out;
   }

@@ -108,7 +108,8 @@ test("a logs service killed with SIGKILL mid-stream loses no line and stores non
   })();
   // One batch is committed and its ack lost on the way: only the chunks' unique positions keep it from being stored twice.
   proxy.swallowPublish({ subjectPrefix: "$JS.ACK.", nth: 3 });
-  await eventually("some lines stored, more coming", async () => (await counts()).total >= 10 * LINES, 30_000, 5);
+  // Acks trail storing (a fetched batch is stored, then acked): wait for the lost ack as well as the lines.
+  await eventually("some lines stored and an ack lost, more coming", async () => (await counts()).total >= 10 * LINES && proxy.stats.publishesSwallowed >= 1, 30_000, 5);
   assert.equal(proxy.stats.publishesSwallowed, 1, "an ack was lost");
   await running.crash();
   crashed();

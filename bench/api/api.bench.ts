@@ -29,6 +29,7 @@ import { generateSigningKey, createTokenSigner, infrastructureUrls, openClusterD
 import { createTestCluster, createTestDatabase } from "@gantry/platform/testing";
 import { freePort, startServiceProcess, type ServiceProcess } from "@gantry/test/support";
 import { until } from "../service-wait.ts";
+import type { Dispatcher } from "undici";
 import { benchHttpClient, type BenchHttpClient } from "./http-client.ts";
 
 const { values } = parseArgs({ options: { apps: { type: "string", default: "1000" }, instances: { type: "string", default: "10" } } });
@@ -68,12 +69,12 @@ async function main(): Promise<void> {
     processes.push(startServiceProcess("agents", "services/agent/src/sim/main.ts", ["--count", String(AGENTS), "--cpus", "64", "--mem", "262144", "--launch-delay-ms", "5-20"], env));
     const OUTSTANDING = 8;
     const client = (http = benchHttpClient(`http://127.0.0.1:${gatewayPort}`, { authorization: `Bearer ${token}`, "content-type": "application/json" }, OUTSTANDING));
-    const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; bytes: number }> => {
+    const call = async (method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<{ status: number; bytes: number }> => {
       const res = await client.request(method, path, body);
       if (res.status >= 400) throw new Error(`${method} ${path}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
       return { status: res.status, bytes: res.text.length };
     };
-    const timed = async (method: string, path: string, body?: unknown) => {
+    const timed = async (method: Dispatcher.HttpMethod, path: string, body?: unknown) => {
       const t = performance.now();
       const r = await call(method, path, body);
       return { ms: performance.now() - t, bytes: r.bytes };

@@ -1,4 +1,4 @@
-import { Pool } from "undici";
+import { Pool, type Dispatcher } from "undici";
 
 /** One answer, read whole. */
 export interface HttpAnswer {
@@ -9,7 +9,7 @@ export interface HttpAnswer {
 
 /** What the benchmark sends requests with: keep-alive connections to one origin. */
 export interface BenchHttpClient {
-  request(method: string, path: string, body?: unknown): Promise<HttpAnswer>;
+  request(method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<HttpAnswer>;
   /** Closes every connection at once, failing requests still in flight (the benchmark's cleanup). */
   destroy(): Promise<void>;
 }
@@ -26,7 +26,7 @@ export function benchHttpClient(origin: string, headers: Record<string, string>,
   return {
     async request(method, path, body) {
       const res = await pool.request({
-        method: method as "GET",
+        method,
         path,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
